@@ -1,0 +1,122 @@
+#include "config/config.h"
+
+#include "config/toml_reader.h"
+#include "events/facts.h"
+
+namespace jiayuan {
+namespace {
+
+using internal::TomlReader;
+
+constexpr std::string_view kStreetPrefix = "street.";
+
+Result<std::map<std::string, std::string>> read_names(const TomlReader& r, const char* key) {
+  JY_TRY(TomlReader t, r.table(key));
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : t.raw()) {
+    JY_TRY(std::string name, t.string(std::string(k.str()).c_str()));
+    out.emplace(std::string(k.str()), std::move(name));
+  }
+  if (out.empty()) return fail(r.error(key, "at least one entry", "none"));
+  return out;
+}
+
+}  // namespace
+
+bool District::has_department(const DepartmentId& d) const {
+  if (d.value.starts_with(kStreetPrefix)) {
+    return streets.contains(d.value.substr(kStreetPrefix.size()));
+  }
+  return departments.contains(d.value);
+}
+
+std::string District::street_name(const StreetId& s) const {
+  auto it = streets.find(s.value);
+  return it == streets.end() ? s.value : it->second;
+}
+
+Status Authority::check(std::string_view type, const DepartmentId& source,
+                        const StreetId* community_street) const {
+  auto it = matrix_.find(std::string(type));
+  if (it == matrix_.end()) {
+    return fail("not_authorised", "type " + std::string(type) + " has no publishers in authority.toml");
+  }
+  std::string allowed;
+  for (const std::string& who : it->second) {
+    if (who == source.value) return {};
+    if (who == "street.*" && source.value.starts_with(kStreetPrefix)) return {};
+    if (who == "street.own" && community_street != nullptr &&
+        source.value == std::string(kStreetPrefix) + community_street->value) {
+      return {};
+    }
+    allowed.append(allowed.empty() ? "" : ", ").append(who);
+  }
+  return fail(field_error("not_authorised", "source",
+                          "a department allowed to publish " + std::string(type) + " (" + allowed + ")",
+                          "\"" + source.value + "\""));
+}
+
+Result<District> parse_district(const std::string& text, const std::string& path) {
+  JY_TRY(toml::table doc, internal::parse_toml(text, path));
+  TomlReader r(doc, path);
+  District d;
+  JY_TRY(d.streets, read_names(r, "streets"));
+  JY_TRY(d.departments, read_names(r, "departments"));
+  return d;
+}
+
+Result<Authority> parse_authority(const std::string& text, const std::string& path,
+                                  const District& district) {
+  JY_TRY(toml::table doc, internal::parse_toml(text, path));
+  TomlReader r(doc, path);
+  std::map<std::string, std::vector<std::string>> matrix;
+  for (const auto& [k, v] : doc) {
+    const std::string type(k.str());
+    if (find_fact_type(type) == nullptr) {
+      return fail(r.error(type, "a fact type (jiayuan.*) this build knows", "an unknown type", &v));
+    }
+    JY_TRY(std::vector<std::string> who, r.strings(type.c_str()));
+    for (const std::string& w : who) {
+      if (w != "street.*" && w != "street.own" && !district.has_department(DepartmentId(w))) {
+        return fail(r.error(type, "department ids of district.toml, street.* or street.own",
+                            "\"" + w + "\"", &v));
+      }
+    }
+    matrix.emplace(type, std::move(who));
+  }
+  for (const auto& t : fact_types()) {
+    if (!matrix.contains(std::string(t.name))) {
+      return fail(r.error(t.name, "the departments that may publish it", "nothing"));
+    }
+  }
+  return Authority(std::move(matrix));
+}
+
+Result<EngineSettings> parse_engine_settings(const std::string& text, const std::string& path) {
+  JY_TRY(toml::table doc, internal::parse_toml(text, path));
+  TomlReader root(doc, path);
+  JY_TRY(TomlReader r, root.table("engine"));
+  EngineSettings s;
+  JY_TRY(s.data_dir, r.string("data_dir"));
+  JY_TRY(s.batch_size, r.integer("batch_size", 1, 1'000'000));
+  JY_TRY(s.log_level, r.string("log_level"));
+  return s;
+}
+
+Result<Config> load_config(const std::filesystem::path& dir) {
+  Config c;
+  c.dir = dir;
+  JY_TRY(c.rules, load_rule_catalog(dir / "rules"));
+  const std::string district_path = (dir / "district.toml").string();
+  JY_TRY(std::string district_text, internal::read_file(district_path));
+  JY_TRY(c.district, parse_district(district_text, district_path));
+  const std::string authority_path = (dir / "authority.toml").string();
+  JY_TRY(std::string authority_text, internal::read_file(authority_path));
+  JY_TRY(c.authority, parse_authority(authority_text, authority_path, c.district));
+  const std::string engine_path = (dir / "engine.toml").string();
+  JY_TRY(std::string engine_text, internal::read_file(engine_path));
+  JY_TRY(c.engine, parse_engine_settings(engine_text, engine_path));
+  return c;
+}
+
+}  // namespace jiayuan

@@ -1,0 +1,63 @@
+// The whole configuration: rule sets, the district, who may publish what, engine settings.
+//
+//   Result<Config> cfg = load_config("config");   // every error names file, key and reason
+//   cfg->authority.check("jiayuan.inspection", DepartmentId("hotline"), &street)
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/rules.h"
+#include "events/ids.h"
+#include "events/result.h"
+
+namespace jiayuan {
+
+struct District {
+  std::map<std::string, std::string> streets;      // id -> Chinese name
+  std::map<std::string, std::string> departments;  // id -> Chinese name
+  bool has_street(const StreetId& s) const { return streets.contains(s.value); }
+  // True for a listed department or "street.<listed street>".
+  bool has_department(const DepartmentId& d) const;
+  std::string street_name(const StreetId& s) const;
+};
+
+// The authority matrix: fact type -> who may publish it.
+class Authority {
+ public:
+  Authority() = default;
+  explicit Authority(std::map<std::string, std::vector<std::string>> matrix)
+      : matrix_(std::move(matrix)) {}
+  // OK when `source` may publish `type`; `community_street` is the street of the community the
+  // fact concerns, when known (needed for "street.own").
+  Status check(std::string_view type, const DepartmentId& source,
+               const StreetId* community_street) const;
+  const std::map<std::string, std::vector<std::string>>& matrix() const { return matrix_; }
+
+ private:
+  std::map<std::string, std::vector<std::string>> matrix_;
+};
+
+struct EngineSettings {
+  std::string data_dir = "data";
+  int64_t batch_size = 1000;
+  std::string log_level = "info";
+};
+
+struct Config {
+  std::filesystem::path dir;
+  RuleCatalog rules{{}};
+  District district;
+  Authority authority;
+  EngineSettings engine;
+};
+
+Result<Config> load_config(const std::filesystem::path& dir);
+Result<District> parse_district(const std::string& text, const std::string& path);
+Result<Authority> parse_authority(const std::string& text, const std::string& path,
+                                  const District& district);
+Result<EngineSettings> parse_engine_settings(const std::string& text, const std::string& path);
+
+}  // namespace jiayuan

@@ -1,0 +1,55 @@
+#include "config/sha256.h"
+
+#include <openssl/evp.h>
+
+#include <cstdint>
+#include <stdexcept>
+
+namespace jiayuan {
+
+struct Sha256::Impl {
+  EVP_MD_CTX* ctx = nullptr;
+};
+
+Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
+  impl_->ctx = EVP_MD_CTX_new();
+  if (impl_->ctx == nullptr || EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("OpenSSL: cannot initialise SHA-256");
+  }
+}
+
+Sha256::~Sha256() { EVP_MD_CTX_free(impl_->ctx); }
+
+void Sha256::update(std::string_view bytes) {
+  EVP_DigestUpdate(impl_->ctx, bytes.data(), bytes.size());
+}
+
+void Sha256::update_field(std::string_view bytes) {
+  uint64_t n = bytes.size();
+  unsigned char len[8];
+  for (int i = 7; i >= 0; --i, n >>= 8) len[i] = static_cast<unsigned char>(n & 0xff);
+  EVP_DigestUpdate(impl_->ctx, len, sizeof len);
+  update(bytes);
+}
+
+std::string Sha256::hex_digest() {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(impl_->ctx, md, &n);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2);
+  for (unsigned int i = 0; i < n; ++i) {
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 0xf]);
+  }
+  return out;
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  Sha256 h;
+  h.update(bytes);
+  return h.hex_digest();
+}
+
+}  // namespace jiayuan

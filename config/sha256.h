@@ -1,0 +1,28 @@
+// SHA-256, hex-encoded, over bytes or incrementally.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace jiayuan {
+
+std::string sha256_hex(std::string_view bytes);
+
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(std::string_view bytes);
+  // Length-prefixed, so ("ab","c") and ("a","bc") differ.
+  void update_field(std::string_view bytes);
+  std::string hex_digest();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace jiayuan

@@ -1,0 +1,25 @@
+// The binary storage form of events and decisions (cereal portable binary, versioned).
+//
+//   std::string bytes = encode_event_binary(event);
+//   Result<Event> back = decode_event_binary(bytes);   // upcasts older schema versions
+//
+// Layout: 'J' 'E' (or 'J' 'D'), a format byte, the fact's u16 tag, then the cereal archive.
+// The tag, not the variant index, is what is stored, so reordering types never breaks a log.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "events/decisions.h"
+#include "events/facts.h"
+#include "events/result.h"
+
+namespace jiayuan {
+
+std::string encode_event_binary(const Event& event);
+Result<Event> decode_event_binary(std::string_view bytes);
+
+std::string encode_decision_binary(const Decision& decision);
+Result<Decision> decode_decision_binary(std::string_view bytes);
+
+}  // namespace jiayuan
