@@ -1,0 +1,134 @@
+#include "connectors/embedded_log.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+namespace jiayuan {
+namespace {
+
+void put_be(std::string& out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t get_be(std::string_view in, size_t at, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(in[at + static_cast<size_t>(i)]);
+  return v;
+}
+
+std::string partition_prefix(std::string_view topic, int32_t partition) {
+  std::string k(topic);
+  k.push_back('\0');
+  put_be(k, static_cast<uint32_t>(partition), 4);
+  return k;
+}
+
+std::string record_key(std::string_view topic, int32_t partition, int64_t offset) {
+  std::string k = partition_prefix(topic, partition);
+  put_be(k, static_cast<uint64_t>(offset), 8);
+  return k;
+}
+
+Error db_error(const std::string& path, const rocksdb::Status& s, std::string_view doing) {
+  return Error{"io", path + ": " + std::string(doing) + ": " + s.ToString()};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const std::string& path,
+                                                       std::map<std::string, int32_t> partitions) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.IncreaseParallelism(2);
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return fail("locked", path + ": the embedded log is in use by another jiayuan process; stop it "
+                                   "(the embedded log serves one process at a time) and retry");
+    }
+    return fail(db_error(path, s, "cannot open the embedded log"));
+  }
+  return std::unique_ptr<EmbeddedLog>(
+      new EmbeddedLog(std::unique_ptr<rocksdb::DB>(raw), path, std::move(partitions)));
+}
+
+EmbeddedLog::EmbeddedLog(std::unique_ptr<rocksdb::DB> db, std::string path,
+                         std::map<std::string, int32_t> partitions)
+    : db_(std::move(db)), path_(std::move(path)), partitions_(std::move(partitions)) {}
+
+EmbeddedLog::~EmbeddedLog() {
+  // Close only flushes; the WAL already holds every append.
+  if (db_) db_->Close().PermitUncheckedError();
+}
+
+int32_t EmbeddedLog::partition_count(std::string_view topic) const {
+  auto it = partitions_.find(std::string(topic));
+  return it == partitions_.end() ? 1 : it->second;
+}
+
+Result<int64_t> EmbeddedLog::load_end(const std::string& topic, int32_t partition) {
+  auto key = std::make_pair(topic, partition);
+  if (auto it = ends_.find(key); it != ends_.end()) return it->second;
+  const std::string prefix = partition_prefix(topic, partition);
+  std::string upper = prefix;
+  put_be(upper, ~uint64_t{0}, 8);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  it->SeekForPrev(upper);
+  int64_t end = 0;
+  if (it->Valid() && it->key().starts_with(prefix) && it->key().size() == prefix.size() + 8) {
+    end = static_cast<int64_t>(get_be(it->key().ToStringView(), prefix.size(), 8)) + 1;
+  }
+  if (!it->status().ok()) return fail(db_error(path_, it->status(), "cannot read the log's end"));
+  ends_[key] = end;
+  return end;
+}
+
+Result<std::vector<Position>> EmbeddedLog::append(std::string_view topic,
+                                                  std::span<const Record> records) {
+  std::lock_guard lock(mu_);
+  const std::string t(topic);
+  const int32_t parts = partition_count(topic);
+  std::map<int32_t, int64_t> next;
+  std::vector<Position> positions;
+  positions.reserve(records.size());
+  rocksdb::WriteBatch batch;
+  for (const Record& r : records) {
+    const int32_t p = partition_for(r.key, parts);
+    if (!next.contains(p)) {
+      JY_TRY(int64_t end, load_end(t, p));
+      next[p] = end;
+    }
+    const int64_t offset = next[p]++;
+    batch.Put(record_key(topic, p, offset), encode_record(r));
+    positions.push_back({p, offset});
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  rocksdb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) return fail(db_error(path_, s, "cannot append"));
+  for (const auto& [p, end] : next) ends_[{t, p}] = end;
+  return positions;
+}
+
+Result<std::vector<LogEntry>> EmbeddedLog::read(std::string_view topic, int32_t partition,
+                                                int64_t from, size_t max) {
+  std::vector<LogEntry> out;
+  const std::string prefix = partition_prefix(topic, partition);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(record_key(topic, partition, from)); it->Valid() && out.size() < max; it->Next()) {
+    if (!it->key().starts_with(prefix)) break;
+    const int64_t offset = static_cast<int64_t>(get_be(it->key().ToStringView(), prefix.size(), 8));
+    JY_TRY(Record r, decode_record(it->value().ToStringView()));
+    out.push_back(LogEntry{{partition, offset}, std::move(r)});
+  }
+  if (!it->status().ok()) return fail(db_error(path_, it->status(), "cannot read"));
+  return out;
+}
+
+Result<int64_t> EmbeddedLog::end_offset(std::string_view topic, int32_t partition) {
+  std::lock_guard lock(mu_);
+  return load_end(std::string(topic), partition);
+}
+
+}  // namespace jiayuan

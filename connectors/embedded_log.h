@@ -1,0 +1,53 @@
+// EmbeddedLog: the default Log, on a RocksDB of its own. One process; durable: every append
+// is one WriteBatch written with the WAL synced.
+//
+//   Result<std::unique_ptr<EmbeddedLog>> log = EmbeddedLog::open("data/log", {{"jiayuan.events", 1}});
+//
+// Key layout (one column family "records"):
+//   topic '\0' partition (u32 big-endian) offset (u64 big-endian) -> encoded record
+// so a partition's records are contiguous and in offset order.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "engine/log.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace jiayuan {
+
+class EmbeddedLog final : public Log {
+ public:
+  // Opens (creating when absent) the log at `path`. `partitions` gives each topic's partition
+  // count; topics not named have 1. Fails with a message naming the path, e.g. when another
+  // process holds it.
+  static Result<std::unique_ptr<EmbeddedLog>> open(const std::string& path,
+                                                   std::map<std::string, int32_t> partitions = {});
+  ~EmbeddedLog() override;
+
+  int32_t partition_count(std::string_view topic) const override;
+  Result<std::vector<Position>> append(std::string_view topic,
+                                       std::span<const Record> records) override;
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                     size_t max) override;
+  Result<int64_t> end_offset(std::string_view topic, int32_t partition) override;
+
+  // Thread-safe: appends are serialised; reads may run beside them.
+ private:
+  EmbeddedLog(std::unique_ptr<rocksdb::DB> db, std::string path,
+              std::map<std::string, int32_t> partitions);
+  Result<int64_t> load_end(const std::string& topic, int32_t partition);
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::string path_;
+  std::map<std::string, int32_t> partitions_;
+  std::mutex mu_;
+  std::map<std::pair<std::string, int32_t>, int64_t> ends_;  // cached end offsets
+};
+
+}  // namespace jiayuan

@@ -1,0 +1,108 @@
+#include "engine/cli_format.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace jiayuan {
+
+using nlohmann::json;
+
+namespace {
+
+std::string pad(const std::string& s, size_t width) {
+  return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+void format_rating(std::ostringstream& os, const json& r) {
+  const json& x = r.at("explanation");
+  os << "\n" << r.at("year").get<int>() << ": " << r.at("grade_zh").get<std::string>() << " ("
+     << r.at("grade").get<std::string>() << ")";
+  if (x.contains("final_score")) os << "   final score " << x.at("final_score").get<std::string>();
+  const json& th = x.at("thresholds");
+  os << "\n  fee tier " << x.at("tier").get<std::string>()
+     << (x.at("tier_unnamed").get<bool>() ? " (fee ≥ boundary but scattered: not named by the policy)" : "")
+     << ", thresholds 示范 ≥ " << th.at("exemplary").get<std::string>() << ", 规范 ≥ "
+     << th.at("standard").get<std::string>() << ", 达标 ≥ " << th.at("passing").get<std::string>() << "\n";
+  if (x.contains("service_score")) {
+    os << "  service score " << x.at("service_score").get<std::string>() << " = Σ weight × mean ÷ "
+       << x.at("weight_divisor").get<int>() << ", rounded half up:\n";
+    for (const json& s : x.at("scores")) {
+      os << "    " << pad(s.at("name").get<std::string>(), 18) << " weight " << s.at("weight").get<int>()
+         << "  n=" << s.at("count").get<int>() << "  mean " << s.at("mean").get<std::string>() << "\n";
+    }
+  } else {
+    os << "  no service score: no inspection in the year\n";
+  }
+  if (x.at("deductions").empty()) {
+    os << "  deductions: none\n";
+  } else {
+    os << "  deductions (total " << x.at("deductions_total").get<std::string>() << "):\n";
+    for (const json& d : x.at("deductions")) {
+      os << "    " << pad(d.at("kind").get<std::string>(), 24) << d.at("count").get<int>() << " × "
+         << d.at("per_item").get<std::string>() << " (cap " << d.at("cap").get<std::string>() << ") = "
+         << d.at("amount").get<std::string>() << "\n";
+    }
+  }
+  if (x.at("vetoes").empty()) {
+    os << "  vetoes: none\n";
+  } else {
+    for (const json& v : x.at("vetoes")) os << "  veto: " << v.get<std::string>() << "\n";
+  }
+  os << "  rule set " << x.at("rule_set").at("id").get<std::string>() << " (sha256 "
+     << x.at("rule_set").at("hash").get<std::string>().substr(0, 12) << "…)\n";
+  os << "  decision " << r.at("decision").get<std::string>() << " taken " << r.at("decided_on").get<std::string>()
+     << "\n";
+}
+
+}  // namespace
+
+std::string format_community(const json& v) {
+  std::ostringstream os;
+  os << v.at("community").get<std::string>();
+  if (v.contains("name")) {
+    os << " " << v.at("name").get<std::string>() << "  (" << v.at("street_name").get<std::string>() << ", "
+       << v.at("street").get<std::string>() << ")\n";
+    os << "  " << v.at("households").get<int>() << " households, fee " << v.at("fee").get<std::string>()
+       << " yuan/m²/month, " << v.at("enclosure").get<std::string>() << ", "
+       << v.at("category").get<std::string>() << ", registered " << v.at("since").get<std::string>() << "\n";
+  } else {
+    os << "\n";
+  }
+  if (v.at("ratings").empty()) os << "\nno rating yet: the bureau has not closed a review for it\n";
+  for (const json& r : v.at("ratings")) format_rating(os, r);
+  return os.str();
+}
+
+std::string format_summary(const json& s, const RuleSet* rules) {
+  std::ostringstream os;
+  const int year = s.at("year").get<int>();
+  os << "Grades " << year << " per street (shares are of rated communities; unrated excluded)\n";
+  char line[256];
+  // CJK headers are wider than they print; keep the columns by using ASCII headers.
+  std::snprintf(line, sizeof line, "%-14s %9s %9s %9s %9s %8s %6s %9s %8s %8s  %s\n", "street",
+                "exemplary", "standard", "passing", "failing", "unrated", "rated", "pass+ %", "exem %",
+                "stan %", "name");
+  os << line;
+  auto row = [&](const json& t) {
+    std::snprintf(line, sizeof line, "%-14s %9d %9d %9d %9d %8d %6d %9s %8s %8s  %s\n",
+                  t.at("street").get<std::string>().c_str(), t.at("exemplary").get<int>(),
+                  t.at("standard").get<int>(), t.at("passing").get<int>(), t.at("failing").get<int>(),
+                  t.at("unrated").get<int>(), t.at("rated").get<int>(),
+                  t.at("share_passing_or_better").get<std::string>().c_str(),
+                  t.at("share_exemplary").get<std::string>().c_str(),
+                  t.at("share_standard").get<std::string>().c_str(), t.at("street_name").get<std::string>().c_str());
+    os << line;
+  };
+  for (const json& t : s.at("streets")) row(t);
+  row(s.at("district"));
+  if (rules != nullptr) {
+    for (const YearTargets& t : rules->targets) {
+      if (t.year != year) continue;
+      os << "targets " << year << " (policy): 达标及以上 ≥ " << t.passing_or_better.to_string() << "%, 示范 ≥ "
+         << t.exemplary.to_string() << "%, 规范 ≥ " << t.standard.to_string() << "%\n";
+    }
+  }
+  return os.str();
+}
+
+}  // namespace jiayuan

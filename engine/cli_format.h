@@ -1,0 +1,15 @@
+// Text rendering of query answers for the terminal.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+
+namespace jiayuan {
+
+std::string format_community(const nlohmann::json& view);
+std::string format_summary(const nlohmann::json& summary, const RuleSet* rules);
+
+}  // namespace jiayuan

@@ -1,0 +1,28 @@
+// A synthetic district year, deterministic for a seed on every machine (own PRNG, no
+// std:: distributions, whose results differ between standard libraries).
+//
+//   GeneratorOptions o{.communities = 100, .streets = 3, .year = 2023, .seed = 42};
+//   generate_district(o, [](const std::string& line) { out << line << '\n'; });
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "config/config.h"
+
+namespace jiayuan {
+
+struct GeneratorOptions {
+  int32_t communities = 100;
+  int32_t streets = 3;
+  int32_t year = 2023;
+  uint64_t seed = 20231;
+};
+
+// Emits NDJSON event lines in log order (by date). Fails when the year has no rule set or
+// more streets are asked for than the district has.
+Status generate_district(const GeneratorOptions& options, const Config& config,
+                         const std::function<void(const std::string&)>& emit);
+
+}  // namespace jiayuan

@@ -1,0 +1,202 @@
+#include "engine/intake.h"
+
+#include "config/sha256.h"
+#include "events/binary_codec.h"
+#include "events/json_codec.h"
+
+namespace jiayuan {
+namespace {
+
+std::string dedupe_key(std::string_view source, std::string_view id) {
+  std::string k(source);
+  k.push_back('\0');
+  k.append(id);
+  return k;
+}
+
+std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+Status check_source(Event& ev, const IntakeInput& in, const District& district) {
+  if (in.proven_source) {
+    if (ev.envelope.source != in.proven_source->value) {
+      return fail(field_error("source_mismatch", "source",
+                              in_quotes(in.proven_source->value) + " (the department this channel authenticates)",
+                              in_quotes(ev.envelope.source)));
+    }
+  }
+  if (!district.has_department(DepartmentId(ev.envelope.source))) {
+    return fail(field_error("unknown_source", "source", "a department of config/district.toml",
+                            in_quotes(ev.envelope.source)));
+  }
+  return {};
+}
+
+Status check_dates(const Event& ev, const Config& config) {
+  const Date d = ev.envelope.occurred;
+  if (std::holds_alternative<Inspection>(ev.fact) || std::holds_alternative<SatisfactionSurvey>(ev.fact)) {
+    if (config.rules.in_force(d) == nullptr || !config.rules.year_of(d)) {
+      return fail(field_error("no_rule_set", "occurred", "a date with a rule set in force", d.to_string()));
+    }
+  }
+  if (const auto* rc = std::get_if<ReviewClosed>(&ev.fact)) {
+    const RuleSet* rs = config.rules.for_year(rc->year);
+    if (rs == nullptr) {
+      return fail(field_error("no_rule_set", "data.year", "an evaluation year a rule set defines",
+                              std::to_string(rc->year)));
+    }
+    const YearWindow* w = rs->window(rc->year);
+    // Process facts may come up to 12 months after the year's end.
+    const Date latest = Date::from_civil(w->to.year() + 1, w->to.month(), w->to.day());
+    if (d < w->from || latest < d) {
+      return fail(field_error("bad_date", "occurred",
+                              "a date from " + w->from.to_string() + " to " + latest.to_string() +
+                                  " for year " + std::to_string(rc->year),
+                              d.to_string()));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string content_hash(const Event& ev) {
+  Sha256 h;
+  h.update_field(type_name(ev.fact));
+  h.update_field(ev.envelope.occurred.to_string());
+  h.update_field(encode_fact_data_json(ev.fact));
+  return h.hex_digest();
+}
+
+Result<Event> validate_input(const IntakeInput& in, const Config& config, const IntakeIndex& index) {
+  JY_TRY(Event ev, decode_event_json(in.bytes));
+  JY_CHECK(check_source(ev, in, config.district));
+  const std::string& subject = subject_of(ev.fact);
+  const StreetId* street = nullptr;
+  StreetId known_street;
+  if (const auto* reg = std::get_if<CommunityRegistered>(&ev.fact)) {
+    if (!config.district.has_street(reg->street)) {
+      return fail(field_error("unknown_street", "data.street", "a street or town of config/district.toml",
+                              in_quotes(reg->street.value)));
+    }
+  } else {
+    auto it = index.street_by_community.find(subject);
+    if (it == index.street_by_community.end()) {
+      return fail(field_error("unknown_community", "data.community", "a registered community",
+                              in_quotes(subject)));
+    }
+    known_street = StreetId(it->second);
+    street = &known_street;
+  }
+  JY_CHECK(config.authority.check(type_name(ev.fact), DepartmentId(ev.envelope.source), street));
+  JY_CHECK(check_dates(ev, config));
+  return ev;
+}
+
+Record event_record(const Event& ev) {
+  const Envelope& e = ev.envelope;
+  Record r;
+  r.key = e.subject;
+  r.value = encode_event_binary(ev);
+  r.headers = {{"ce_specversion", e.specversion},
+               {"ce_id", e.id},
+               {"ce_source", e.source},
+               {"ce_type", std::string(type_name(ev.fact))},
+               {"ce_subject", e.subject},
+               {"ce_occurred", e.occurred.to_string()},
+               {"ce_schemaversion", std::to_string(e.schema_version)},
+               {"content-type", "application/vnd.jiayuan.event+cereal"},
+               {std::string(headers::kContentHash), content_hash(ev)}};
+  if (!e.time.empty()) r.headers.push_back({"ce_time", e.time});
+  return r;
+}
+
+Record dead_letter_record(std::string key, std::string bytes, std::string_view stage,
+                          const Error& reason, std::string origin) {
+  Record r;
+  r.key = std::move(key);
+  r.value = std::move(bytes);
+  r.headers = {{std::string(headers::kErrorStage), std::string(stage)},
+               {std::string(headers::kErrorCode), reason.code},
+               {std::string(headers::kErrorReason), reason.message},
+               {std::string(headers::kErrorOrigin), std::move(origin)}};
+  return r;
+}
+
+Result<std::unique_ptr<Intake>> Intake::open(Log& log, const Config& config) {
+  std::unique_ptr<Intake> intake(new Intake(log, config));
+  JY_CHECK(intake->rebuild_index());
+  return intake;
+}
+
+Status Intake::rebuild_index() {
+  index_ = {};
+  const int32_t parts = log_.partition_count(topics::kEvents);
+  for (int32_t p = 0; p < parts; ++p) {
+    int64_t next = 0;
+    for (;;) {
+      JY_TRY(std::vector<LogEntry> batch, log_.read(topics::kEvents, p, next, 4096));
+      if (batch.empty()) break;
+      for (const LogEntry& e : batch) {
+        next = e.position.offset + 1;
+        const Record& r = e.record;
+        index_.content_by_key[dedupe_key(r.header("ce_source"), r.header("ce_id"))] =
+            std::string(r.header(headers::kContentHash));
+        if (r.header("ce_type") == "jiayuan.community.registered") {
+          JY_TRY(Event ev, decode_event_binary(r.value));
+          index_.street_by_community[ev.envelope.subject] = std::get<CommunityRegistered>(ev.fact).street.value;
+        }
+      }
+    }
+  }
+  return {};
+}
+
+Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> inputs) {
+  std::vector<IntakeOutcome> outcomes(inputs.size());
+  std::vector<Record> accepted, rejected;
+  std::vector<size_t> accepted_at, rejected_at;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const IntakeInput& in = inputs[i];
+    Result<Event> ev = validate_input(in, config_, index_);
+    if (ev) {
+      const std::string key = dedupe_key(ev->envelope.source, ev->envelope.id);
+      const std::string hash = content_hash(*ev);
+      auto it = index_.content_by_key.find(key);
+      if (it != index_.content_by_key.end() && it->second == hash) {
+        outcomes[i].verdict = Verdict::kDuplicate;
+        continue;
+      }
+      if (it != index_.content_by_key.end()) {
+        ev = fail(field_error("conflicting_resend", "id",
+                              "a new id, or the same content as the fact already accepted under (" +
+                                  ev->envelope.source + ", " + ev->envelope.id + ")",
+                              "different content"));
+      } else {
+        index_.content_by_key.emplace(key, hash);
+        if (const auto* reg = std::get_if<CommunityRegistered>(&ev->fact)) {
+          index_.street_by_community[reg->community.value] = reg->street.value;
+        }
+        outcomes[i].verdict = Verdict::kAccepted;
+        accepted.push_back(event_record(*ev));
+        accepted_at.push_back(i);
+        continue;
+      }
+    }
+    outcomes[i].verdict = Verdict::kRejected;
+    outcomes[i].reason = ev.error();
+    rejected.push_back(dead_letter_record("", in.bytes, "intake", ev.error(), in.origin));
+    rejected_at.push_back(i);
+  }
+  auto positions = log_.append(topics::kEvents, accepted);
+  if (!positions) {
+    // The index already counts what was not written: rebuild it from the log.
+    ignore_error(rebuild_index());
+    return fail(positions.error());
+  }
+  for (size_t k = 0; k < accepted_at.size(); ++k) outcomes[accepted_at[k]].position = (*positions)[k];
+  JY_TRY(std::vector<Position> dead, log_.append(topics::kDeadLetter, rejected));
+  for (size_t k = 0; k < rejected_at.size(); ++k) outcomes[rejected_at[k]].position = dead[k];
+  return outcomes;
+}
+
+}  // namespace jiayuan

@@ -1,0 +1,83 @@
+// Intake: the only writer of jiayuan.events. Decodes, validates and authorises each fact,
+// drops exact re-sends, and appends the rest to the events log; whatever it rejects goes to
+// jiayuan.dead-letter with the original bytes and the reason.
+//
+//   auto intake = Intake::open(log, config);            // rebuilds its index from the log
+//   std::vector<IntakeInput> in = {{line, "demo.ndjson line 1", std::nullopt}};
+//   auto outcomes = intake->submit(in);                  // one outcome per input, same order
+//
+// The source of a fact is the department the transport proves (`proven_source`); only the
+// trusted operator path (`jiayuan publish` on the machine itself) leaves it unset and takes
+// the envelope's word.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.h"
+#include "engine/log.h"
+#include "events/facts.h"
+
+namespace jiayuan {
+
+struct IntakeInput {
+  std::string bytes;   // exactly as received
+  std::string origin;  // where it came from, for messages: "demo.ndjson line 12"
+  std::optional<DepartmentId> proven_source;
+};
+
+enum class Verdict { kAccepted, kDuplicate, kRejected };
+
+struct IntakeOutcome {
+  Verdict verdict = Verdict::kRejected;
+  Position position;  // in jiayuan.events (accepted) or jiayuan.dead-letter (rejected)
+  Error reason;       // when rejected
+};
+
+// What intake remembers of the accepted log: a projection of jiayuan.events.
+struct IntakeIndex {
+  std::unordered_map<std::string, std::string> content_by_key;  // source '\0' id -> content hash
+  std::unordered_map<std::string, std::string> street_by_community;
+};
+
+// Pure validation of one input against config and the index; the event on success.
+Result<Event> validate_input(const IntakeInput& input, const Config& config, const IntakeIndex& index);
+// The identity of a fact's content: type, date and canonical data.
+std::string content_hash(const Event& event);
+
+// Header names on records of jiayuan.events (CloudEvents Kafka binding) and dead letters.
+namespace headers {
+inline constexpr std::string_view kContentHash = "jiayuan_content_hash";
+inline constexpr std::string_view kErrorStage = "jiayuan.errors.stage";
+inline constexpr std::string_view kErrorCode = "jiayuan.errors.code";
+inline constexpr std::string_view kErrorReason = "jiayuan.errors.reason";
+inline constexpr std::string_view kErrorOrigin = "jiayuan.errors.origin";
+}  // namespace headers
+
+Record event_record(const Event& event);
+Record dead_letter_record(std::string key, std::string bytes, std::string_view stage,
+                          const Error& reason, std::string origin);
+
+class Intake {
+ public:
+  static Result<std::unique_ptr<Intake>> open(Log& log, const Config& config);
+
+  // Submits inputs in order. Accepted facts are appended to jiayuan.events in one batch and
+  // rejected ones to jiayuan.dead-letter; a rejection never stops the rest. Errors only when
+  // the log cannot be written (then nothing of this call is accepted).
+  Result<std::vector<IntakeOutcome>> submit(std::span<const IntakeInput> inputs);
+
+ private:
+  Intake(Log& log, const Config& config) : log_(log), config_(config) {}
+  Status rebuild_index();
+
+  Log& log_;
+  const Config& config_;
+  IntakeIndex index_;
+};
+
+}  // namespace jiayuan

@@ -1,0 +1,81 @@
+// Log: the one seam between the engine and where events live (ARCHITECTURE.md).
+//
+//   std::vector<Record> recs = {{"C0001", bytes, {{"ce_type", "jiayuan.inspection"}}}};
+//   Result<std::vector<Position>> pos = log.append(topics::kEvents, recs);  // durable on return
+//   Result<std::vector<LogEntry>> got = log.read(topics::kEvents, 0, next_offset, 1000);
+//
+// Offsets are per (topic, partition), start at 0 and have no gaps. A record goes to the
+// partition of its key (partition_for). Committing consumed offsets is not part of Log: a
+// consumer keeps them with its own state.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/result.h"
+
+namespace jiayuan {
+
+namespace topics {
+inline constexpr std::string_view kEvents = "jiayuan.events";
+inline constexpr std::string_view kDecisions = "jiayuan.decisions";
+inline constexpr std::string_view kDeadLetter = "jiayuan.dead-letter";
+}  // namespace topics
+
+struct Header {
+  std::string key;
+  std::string value;
+  friend bool operator==(const Header&, const Header&) = default;
+};
+
+struct Record {
+  std::string key;
+  std::string value;
+  std::vector<Header> headers;
+
+  // The value of the first header with that key, or "" when none.
+  std::string_view header(std::string_view key) const;
+  friend bool operator==(const Record&, const Record&) = default;
+};
+
+struct Position {
+  int32_t partition = 0;
+  int64_t offset = 0;
+};
+
+struct LogEntry {
+  Position position;
+  Record record;
+};
+
+class Log {
+ public:
+  virtual ~Log() = default;
+
+  virtual int32_t partition_count(std::string_view topic) const = 0;
+
+  // Appends the records, in order, each to the partition of its key. On success every record
+  // is durable and its position is returned (same order). On error none is visible.
+  virtual Result<std::vector<Position>> append(std::string_view topic,
+                                               std::span<const Record> records) = 0;
+
+  // Up to `max` records of one partition from offset `from` on, in offset order; empty when
+  // `from` is at the end.
+  virtual Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition,
+                                             int64_t from, size_t max) = 0;
+
+  // The offset the next appended record of the partition will get.
+  virtual Result<int64_t> end_offset(std::string_view topic, int32_t partition) = 0;
+};
+
+// A record's storage form (embedded log, outboxes): cereal portable binary.
+std::string encode_record(const Record& r);
+Result<Record> decode_record(std::string_view bytes);
+
+// The partition a key maps to: a stable hash, the same on every machine.
+int32_t partition_for(std::string_view key, int32_t partitions);
+
+}  // namespace jiayuan

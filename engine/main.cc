@@ -1,0 +1,324 @@
+// jiayuan: the command line. Each subcommand is a thin edge over the modules.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "config/config.h"
+#include "connectors/embedded_log.h"
+#include "engine/cli_format.h"
+#include "engine/generator.h"
+#include "engine/intake.h"
+#include "engine/runner.h"
+#include "projections/queries.h"
+
+#ifndef JIAYUAN_DEFAULT_CONFIG_DIR
+#define JIAYUAN_DEFAULT_CONFIG_DIR "config"
+#endif
+
+namespace jiayuan {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop.store(true); }
+
+struct Globals {
+  std::string config_dir;
+  std::string data_dir;
+  std::string log_level;
+};
+
+struct Opened {
+  Config config;
+  std::unique_ptr<EmbeddedLog> log;
+  std::unique_ptr<Store> store;
+};
+
+int report(const Error& e) {
+  std::cerr << "jiayuan: error: " << e.message << "\n";
+  return 1;
+}
+
+Result<Config> load(const Globals& g) {
+  auto config = load_config(g.config_dir);
+  if (!config) {
+    return fail(config.error().code, config.error().message +
+                                         "\n(config directory: " + g.config_dir + "; set it with --config)");
+  }
+  if (!g.data_dir.empty()) config->engine.data_dir = g.data_dir;
+  const std::string level = g.log_level.empty() ? config->engine.log_level : g.log_level;
+  spdlog::set_level(spdlog::level::from_str(level));
+  return config;
+}
+
+Result<Opened> open_all(const Globals& g, bool with_store = true) {
+  Opened o;
+  JY_TRY(o.config, load(g));
+  const std::filesystem::path dir = o.config.engine.data_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fail("io", dir.string() + ": cannot create the data directory: " + ec.message());
+  JY_TRY(o.log, EmbeddedLog::open((dir / "log").string()));
+  if (with_store) {
+    JY_TRY(o.store, Store::open((dir / "engine").string()));
+  }
+  return o;
+}
+
+// ---- run ---------------------------------------------------------------------------------
+int cmd_run(const Globals& g, bool follow, int64_t batch_size) {
+  auto o = open_all(g);
+  if (!o) return report(o.error());
+  RunOptions opts;
+  opts.until_idle = !follow;
+  opts.batch_size = static_cast<size_t>(batch_size > 0 ? batch_size : o->config.engine.batch_size);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  auto s = run_engine(*o->log, *o->store, o->config, opts, g_stop);
+  if (!s) return report(s.error());
+  return 0;
+}
+
+// ---- publish -----------------------------------------------------------------------------
+int cmd_publish(const Globals& g, const std::vector<std::string>& files, const std::string& source) {
+  auto o = open_all(g, false);
+  if (!o) return report(o.error());
+  auto intake = Intake::open(*o->log, o->config);
+  if (!intake) return report(intake.error());
+  size_t accepted = 0, duplicates = 0, rejected = 0;
+  for (const std::string& file : files) {
+    std::ifstream file_in;
+    std::istream* in = &std::cin;
+    if (file != "-") {
+      file_in.open(file, std::ios::binary);
+      if (!file_in) return report(Error{"io", file + ": cannot open for reading"});
+      in = &file_in;
+    }
+    std::vector<IntakeInput> batch;
+    auto flush = [&]() -> Status {
+      JY_TRY(std::vector<IntakeOutcome> outcomes, (*intake)->submit(batch));
+      for (size_t i = 0; i < outcomes.size(); ++i) {
+        switch (outcomes[i].verdict) {
+          case Verdict::kAccepted: ++accepted; break;
+          case Verdict::kDuplicate: ++duplicates; break;
+          case Verdict::kRejected:
+            ++rejected;
+            std::cerr << batch[i].origin << ": rejected: " << outcomes[i].reason.message << "\n";
+            break;
+        }
+      }
+      batch.clear();
+      return {};
+    };
+    std::string line;
+    int64_t n = 0;
+    while (std::getline(*in, line)) {
+      ++n;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.find_first_not_of(" \t") == std::string::npos) continue;
+      IntakeInput input{line, (file == "-" ? "stdin" : file) + ":" + std::to_string(n), std::nullopt};
+      if (!source.empty()) input.proven_source = DepartmentId(source);
+      batch.push_back(std::move(input));
+      if (batch.size() >= 1000) {
+        if (auto s = flush(); !s) return report(s.error());
+        if (n % 100000 == 0) spdlog::info("publish: {} lines of {}", n, file);
+      }
+    }
+    if (auto s = flush(); !s) return report(s.error());
+  }
+  std::cout << "published: " << accepted << " accepted, " << duplicates << " already in the log, "
+            << rejected << " rejected" << (rejected ? " (see `jiayuan dead-letter list`)" : "") << "\n";
+  return rejected == 0 ? 0 : 1;
+}
+
+// ---- query -------------------------------------------------------------------------------
+int cmd_query_community(const Globals& g, const std::string& id, bool as_json) {
+  auto o = open_all(g);
+  if (!o) return report(o.error());
+  auto v = community_view(*o->store, CommunityId(id));
+  if (!v) return report(v.error());
+  if (!*v) {
+    return report(Error{"not_found", "community " + id + " is not known to the projections (is it registered, "
+                                                        "and has `jiayuan run` folded the log?)"});
+  }
+  std::cout << (as_json ? (**v).dump(2) + "\n" : format_community(**v));
+  return 0;
+}
+
+int cmd_query_summary(const Globals& g, int year, bool as_json) {
+  auto o = open_all(g);
+  if (!o) return report(o.error());
+  auto s = street_summary(*o->store, year);
+  if (!s) return report(s.error());
+  std::cout << (as_json ? s->dump(2) + "\n" : format_summary(*s, o->config.rules.for_year(year)));
+  return 0;
+}
+
+// ---- gen ---------------------------------------------------------------------------------
+int cmd_gen(const Globals& g, const GeneratorOptions& opts, const std::string& out_path) {
+  auto config = load(g);
+  if (!config) return report(config.error());
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (!out_path.empty() && out_path != "-") {
+    file.open(out_path, std::ios::binary | std::ios::trunc);
+    if (!file) return report(Error{"io", out_path + ": cannot open for writing"});
+    out = &file;
+  }
+  size_t lines = 0;
+  auto s = generate_district(opts, *config, [&](const std::string& line) {
+    *out << line << '\n';
+    ++lines;
+  });
+  if (!s) return report(s.error());
+  out->flush();
+  if (!*out) return report(Error{"io", out_path + ": write failed"});
+  spdlog::info("gen: {} facts for {} communities in {} streets, year {}, seed {}", lines, opts.communities,
+               opts.streets, opts.year, opts.seed);
+  return 0;
+}
+
+// ---- digest, rebuild ----------------------------------------------------------------------
+int cmd_digest(const Globals& g) {
+  auto o = open_all(g);
+  if (!o) return report(o.error());
+  auto d = o->store->projection_digest();
+  if (!d) return report(d.error());
+  std::cout << *d << "\n";
+  return 0;
+}
+
+int cmd_rebuild(const Globals& g) {
+  auto o = open_all(g);
+  if (!o) return report(o.error());
+  spdlog::info("rebuild: dropping the projections of {}", o->store->path());
+  if (auto s = o->store->drop_projections({cf::kApplied}); !s) return report(s.error());
+
+  {
+    std::vector<std::string> keys;
+    auto s = o->store->scan(cf::kOffsets, "projector/", [&](std::string_view k, std::string_view) {
+      keys.emplace_back(k);
+      return true;
+    });
+    if (!s) return report(s.error());
+    for (const std::string& k : keys) {
+      if (auto w = o->store->delete_key(cf::kOffsets, k); !w) return report(w.error());
+    }
+  }
+  RunOptions opts;
+  opts.batch_size = static_cast<size_t>(o->config.engine.batch_size);
+  auto s = run_engine(*o->log, *o->store, o->config, opts, g_stop);
+  if (!s) return report(s.error());
+  auto d = o->store->projection_digest();
+  if (!d) return report(d.error());
+  std::cout << "rebuilt: " << s->projected << " records projected; digest " << *d << "\n";
+  return 0;
+}
+
+// ---- dead-letter -------------------------------------------------------------------------
+int cmd_dead_letter(const Globals& g, bool show, int64_t offset, int64_t limit) {
+  auto o = open_all(g, false);
+  if (!o) return report(o.error());
+  const int64_t from = show ? offset : 0;
+  auto entries = o->log->read(topics::kDeadLetter, 0, from, show ? 1 : static_cast<size_t>(limit));
+  if (!entries) return report(entries.error());
+  if (show) {
+    if (entries->empty() || entries->front().position.offset != offset) {
+      return report(Error{"not_found", "no dead letter at offset " + std::to_string(offset)});
+    }
+    const Record& r = entries->front().record;
+    std::cout << "offset " << offset << "\n";
+    for (const Header& h : r.headers) std::cout << h.key << ": " << h.value << "\n";
+    std::cout << "\n" << r.value << "\n";
+    return 0;
+  }
+  for (const LogEntry& e : *entries) {
+    const Record& r = e.record;
+    std::cout << e.position.offset << "\t" << r.header(headers::kErrorStage) << "\t"
+              << r.header(headers::kErrorOrigin) << "\t" << r.header(headers::kErrorReason) << "\n";
+  }
+  if (entries->empty()) std::cout << "the dead-letter log is empty\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace jiayuan
+
+int main(int argc, char** argv) {
+  using namespace jiayuan;
+  spdlog::set_default_logger(spdlog::stderr_color_mt("jiayuan"));
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+
+  CLI::App app{"jiayuan (家园): the Songjiang 美丽家园 property-service rating engine"};
+  app.require_subcommand(1);
+  Globals g;
+  const char* env_config = std::getenv("JIAYUAN_CONFIG_DIR");
+  g.config_dir = env_config != nullptr ? env_config : JIAYUAN_DEFAULT_CONFIG_DIR;
+  app.add_option("--config", g.config_dir, "config directory (rules/, district.toml, authority.toml, "
+                                           "engine.toml); env JIAYUAN_CONFIG_DIR")
+      ->capture_default_str();
+  app.add_option("--data-dir", g.data_dir, "data directory (default: engine.data_dir of engine.toml)");
+  app.add_option("--log-level", g.log_level, "trace, debug, info, warn, error (default: engine.toml)");
+
+  bool follow = false;
+  int64_t batch_size = 0;
+  auto* run = app.add_subcommand("run", "fold the log through every stage into the projections");
+  run->add_flag("--follow", follow, "keep running and fold new facts as they arrive (stop with Ctrl-C)");
+  run->add_option("--batch-size", batch_size, "facts per atomic step (default: engine.toml)");
+
+  std::vector<std::string> files;
+  std::string source;
+  auto* publish = app.add_subcommand("publish", "append facts (NDJSON, one CloudEvent per line) to the log");
+  publish->add_option("files", files, "NDJSON files; - reads standard input")->required();
+  publish->add_option("--source", source, "the publishing department; each fact's source must match it");
+
+  auto* query = app.add_subcommand("query", "answer supervisors' questions from the projections");
+  query->require_subcommand(1);
+  std::string community;
+  bool as_json = false;
+  auto* q_comm = query->add_subcommand("community", "a community's particulars, grade and why");
+  q_comm->add_option("id", community, "community id, e.g. SJ00001")->required();
+  q_comm->add_flag("--json", as_json, "print JSON");
+  int year = 0;
+  auto* q_sum = query->add_subcommand("summary", "the year's grade mix per street and district-wide");
+  q_sum->add_option("--year", year, "evaluation year")->required();
+  q_sum->add_flag("--json", as_json, "print JSON");
+
+  GeneratorOptions gen_opts;
+  std::string gen_out;
+  auto* gen = app.add_subcommand("gen", "generate a synthetic district year as NDJSON facts");
+  gen->add_option("--communities", gen_opts.communities, "number of communities")->capture_default_str();
+  gen->add_option("--streets", gen_opts.streets, "number of streets/towns")->capture_default_str();
+  gen->add_option("--year", gen_opts.year, "evaluation year")->capture_default_str();
+  gen->add_option("--seed", gen_opts.seed, "random seed")->capture_default_str();
+  gen->add_option("-o,--output", gen_out, "output file (default: standard output)");
+
+  auto* digest = app.add_subcommand("digest", "print the SHA-256 digest of the projections");
+  auto* rebuild = app.add_subcommand("rebuild", "drop the projections and rebuild them from the log");
+
+  auto* dead = app.add_subcommand("dead-letter", "read the dead-letter log");
+  dead->require_subcommand(1);
+  int64_t limit = 100, offset = 0;
+  auto* d_list = dead->add_subcommand("list", "list rejected input: offset, stage, origin, reason");
+  d_list->add_option("--limit", limit, "at most this many")->capture_default_str();
+  auto* d_show = dead->add_subcommand("show", "one dead letter with its headers and original bytes");
+  d_show->add_option("offset", offset, "its offset in the dead-letter log")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*run) return cmd_run(g, follow, batch_size);
+  if (*publish) return cmd_publish(g, files, source);
+  if (*q_comm) return cmd_query_community(g, community, as_json);
+  if (*q_sum) return cmd_query_summary(g, year, as_json);
+  if (*gen) return cmd_gen(g, gen_opts, gen_out);
+  if (*digest) return cmd_digest(g);
+  if (*rebuild) return cmd_rebuild(g);
+  if (*d_list) return cmd_dead_letter(g, false, 0, limit);
+  if (*d_show) return cmd_dead_letter(g, true, offset, 1);
+  return 0;
+}

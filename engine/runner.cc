@@ -1,0 +1,67 @@
+#include "engine/runner.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <thread>
+
+namespace jiayuan {
+namespace {
+
+Result<int64_t> backlog(Log& log, Store& store) {
+  int64_t behind = 0;
+  const int32_t parts = log.partition_count(topics::kEvents);
+  for (int32_t p = 0; p < parts; ++p) {
+    JY_TRY(int64_t end, log.end_offset(topics::kEvents, p));
+    JY_TRY(int64_t at, store.offset("stage1/" + std::string(topics::kEvents) + "/" + std::to_string(p)));
+    behind += end - at;
+  }
+  return behind;
+}
+
+}  // namespace
+
+Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, const RunOptions& options,
+                              const std::atomic<bool>& stop) {
+  CommunityStage stage1(log, store, config);
+  Relay relay(log, store);
+  ProjectionStage projection(log, store, config);
+  RunSummary summary;
+
+  JY_TRY(int64_t behind, backlog(log, store));
+  spdlog::info("engine: {} facts to fold in {}", behind, store.path());
+  using Clock = std::chrono::steady_clock;
+  auto last_report = Clock::now();
+  bool waiting_logged = false;
+  while (!stop.load()) {
+    JY_TRY(size_t folded, stage1.step(options.batch_size));
+    JY_TRY(size_t relayed, relay.step(options.batch_size));
+    JY_TRY(size_t projected, projection.step(options.batch_size));
+    summary.relayed += relayed;
+    summary.projected += projected;
+    const bool idle = folded == 0 && relayed == 0 && projected == 0;
+    if (!idle) {
+      waiting_logged = false;
+      spdlog::debug("engine: step folded {} relayed {} projected {}", folded, relayed, projected);
+    }
+    if (Clock::now() - last_report > std::chrono::seconds(2)) {
+      last_report = Clock::now();
+      spdlog::info("engine: folded {} facts of {}, {} decisions, {} rejected", stage1.counters().facts,
+                   behind, stage1.counters().decisions, stage1.counters().rejected);
+    }
+    if (!idle) continue;
+    if (options.until_idle) break;
+    if (!waiting_logged) {
+      spdlog::info("engine: caught up; waiting for new facts");
+      waiting_logged = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(options.idle_poll_ms));
+  }
+  summary.stage1 = stage1.counters();
+  spdlog::info("engine: {} facts folded, {} decisions, {} rejected to the dead-letter log{}",
+               summary.stage1.facts, summary.stage1.decisions, summary.stage1.rejected,
+               stop.load() ? " (stopped)" : "");
+  return summary;
+}
+
+}  // namespace jiayuan

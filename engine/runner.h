@@ -1,0 +1,34 @@
+// The stage loop: fold, relay, project, until caught up (or for ever, following the log).
+//
+//   std::atomic<bool> stop{false};
+//   RunSummary s = *run_engine(log, store, config, {.batch_size = 1000, .until_idle = true}, stop);
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+
+#include "config/config.h"
+#include "engine/log.h"
+#include "engine/stages.h"
+#include "projections/store.h"
+
+namespace jiayuan {
+
+struct RunOptions {
+  size_t batch_size = 1000;
+  bool until_idle = true;  // false: keep following the log until stopped
+  int idle_poll_ms = 200;
+};
+
+struct RunSummary {
+  StageCounters stage1;
+  size_t relayed = 0;
+  size_t projected = 0;
+};
+
+// Runs the stages over the log. Returns when caught up (until_idle) or when `stop` is set;
+// every step it finished is durable, so stopping or crashing at any point loses nothing.
+Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, const RunOptions& options,
+                              const std::atomic<bool>& stop);
+
+}  // namespace jiayuan

@@ -1,0 +1,72 @@
+// The stages the engine runs, each a fold from the log into the store with atomic progress:
+// one RocksDB WriteBatch holds a step's state changes, its outbox and the offsets it consumed.
+//
+//   CommunityStage s1(log, store, config);  // jiayuan.events -> community state + outbox
+//   Relay relay(log, store);                // outbox -> jiayuan.decisions / jiayuan.dead-letter
+//   ProjectionStage proj(log, store, config);  // events + decisions -> proj.*
+//   size_t n = *s1.step(1000);              // facts folded this step (0: caught up)
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "config/config.h"
+#include "engine/log.h"
+#include "projections/projector.h"
+#include "projections/store.h"
+
+namespace jiayuan {
+
+struct StageCounters {
+  size_t facts = 0;
+  size_t decisions = 0;
+  size_t rejected = 0;
+};
+
+class CommunityStage {
+ public:
+  CommunityStage(Log& log, Store& store, const Config& config)
+      : log_(log), store_(store), config_(config) {}
+  // Folds up to `max_facts` facts from each partition of jiayuan.events. Returns how many.
+  Result<size_t> step(size_t max_facts);
+  const StageCounters& counters() const { return counters_; }
+
+ private:
+  Result<size_t> step_partition(int32_t partition, size_t max_facts);
+
+  Log& log_;
+  Store& store_;
+  const Config& config_;
+  StageCounters counters_;
+};
+
+// Publishes the outbox, in order, and removes what it published. A crash between the two
+// re-publishes the same records (same decision ids) next time: consumers apply ids once.
+class Relay {
+ public:
+  Relay(Log& log, Store& store) : log_(log), store_(store) {}
+  Result<size_t> step(size_t max_records);
+
+ private:
+  Log& log_;
+  Store& store_;
+};
+
+class ProjectionStage {
+ public:
+  ProjectionStage(Log& log, Store& store, const Config& config)
+      : log_(log), store_(store), projector_(store, config.district) {}
+  Result<size_t> step(size_t max_records);
+
+ private:
+  Result<size_t> step_topic(std::string_view topic, int32_t partition, size_t max_records);
+
+  Log& log_;
+  Store& store_;
+  Projector projector_;
+};
+
+// The outbox value: topic '\0' encoded record.
+std::string encode_outbox_item(std::string_view topic, const Record& record);
+
+}  // namespace jiayuan

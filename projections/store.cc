@@ -1,0 +1,163 @@
+#include "projections/store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+
+#include "config/sha256.h"
+
+namespace jiayuan {
+namespace {
+
+constexpr std::string_view kProjectionPrefix = "proj.";
+
+const std::vector<std::string_view>& engine_families() {
+  static const std::vector<std::string_view> kAll = {cf::kStage1,  cf::kOffsets,       cf::kOutbox,
+                                                     cf::kApplied, cf::kProjCommunity, cf::kProjGrade};
+  return kAll;
+}
+
+}  // namespace
+
+std::string encode_be64(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 7; i >= 0; --i, v >>= 8) s[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+  return s;
+}
+
+uint64_t decode_be64(std::string_view b) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < b.size(); ++i) v = (v << 8) | static_cast<unsigned char>(b[i]);
+  return v;
+}
+
+Store::Store(std::string path) : path_(std::move(path)) {}
+
+Error Store::db_error(std::string_view doing, const std::string& status) const {
+  return Error{"io", path_ + ": " + std::string(doing) + ": " + status};
+}
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
+  std::unique_ptr<Store> store(new Store(path));
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.IncreaseParallelism(2);
+
+  std::vector<std::string> names;
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(options, path, &names);
+  if (!s.ok()) names = {rocksdb::kDefaultColumnFamilyName};
+  for (std::string_view f : engine_families()) {
+    if (std::find(names.begin(), names.end(), f) == names.end()) names.emplace_back(f);
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions(options));
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  s = rocksdb::DB::Open(options, path, descriptors, &handles, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return fail("locked", path + ": the engine's store is in use by another jiayuan process; stop "
+                                   "it and retry");
+    }
+    return fail(store->db_error("cannot open the engine's store", s.ToString()));
+  }
+  store->db_.reset(raw);
+  for (size_t i = 0; i < names.size(); ++i) store->handles_[names[i]] = handles[i];
+  return store;
+}
+
+Store::~Store() {
+  if (!db_) return;
+  for (auto& [name, h] : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  db_->Close().PermitUncheckedError();  // the WAL already holds every write
+}
+
+rocksdb::ColumnFamilyHandle* Store::cf(std::string_view name) const {
+  auto it = handles_.find(name);
+  return it == handles_.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> Store::families() const {
+  std::vector<std::string> out;
+  for (const auto& [name, h] : handles_) out.push_back(name);
+  return out;
+}
+
+Status Store::write(rocksdb::WriteBatch& batch) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  rocksdb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) return fail(db_error("cannot write", s.ToString()));
+  return {};
+}
+
+Status Store::delete_key(std::string_view family, std::string_view key) {
+  rocksdb::WriteBatch b;
+  b.Delete(cf(family), key);
+  return write(b);
+}
+
+Result<std::optional<std::string>> Store::get(std::string_view family, std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(family), key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return fail(db_error("cannot read", s.ToString()));
+  return std::optional<std::string>(std::move(value));
+}
+
+Status Store::scan(std::string_view family, std::string_view prefix,
+                   const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    if (!it->key().starts_with(prefix)) break;
+    if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+  }
+  if (!it->status().ok()) return fail(db_error("cannot scan", it->status().ToString()));
+  return {};
+}
+
+Result<std::string> Store::projection_digest() const {
+  Sha256 h;
+  for (const auto& [name, handle] : handles_) {  // std::map: name order
+    if (!name.starts_with(kProjectionPrefix)) continue;
+    h.update_field(name);
+    JY_CHECK(scan(name, "", [&](std::string_view k, std::string_view v) {
+      h.update_field(k);
+      h.update_field(v);
+      return true;
+    }));
+  }
+  return h.hex_digest();
+}
+
+Status Store::drop_projections(const std::vector<std::string_view>& bookkeeping) {
+  std::vector<std::string> drop;
+  for (const auto& [name, h] : handles_) {
+    const bool listed = std::find(bookkeeping.begin(), bookkeeping.end(), name) != bookkeeping.end();
+    if (name.starts_with(kProjectionPrefix) || listed) drop.push_back(name);
+  }
+  for (const std::string& name : drop) {
+    rocksdb::ColumnFamilyHandle* h = handles_.at(name);
+    rocksdb::Status s = db_->DropColumnFamily(h);
+    if (!s.ok()) return fail(db_error("cannot drop " + name, s.ToString()));
+    db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    rocksdb::ColumnFamilyHandle* fresh = nullptr;
+    s = db_->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), name, &fresh);
+    if (!s.ok()) return fail(db_error("cannot recreate " + name, s.ToString()));
+    handles_[name] = fresh;
+  }
+  return {};
+}
+
+Result<int64_t> Store::offset(std::string_view name) const {
+  JY_TRY(std::optional<std::string> v, get(cf::kOffsets, name));
+  return v ? static_cast<int64_t>(decode_be64(*v)) : 0;
+}
+
+void Store::put_offset(rocksdb::WriteBatch& batch, std::string_view name, int64_t next) const {
+  batch.Put(cf(cf::kOffsets), name, encode_be64(static_cast<uint64_t>(next)));
+}
+
+}  // namespace jiayuan

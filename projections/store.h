@@ -1,0 +1,78 @@
+// Store: the engine's RocksDB (state, outbox, offsets and projections), by column family.
+//
+//   auto store = Store::open("data/engine");
+//   rocksdb::WriteBatch b;
+//   b.Put(store->cf(cf::kStage1), key, value);
+//   store->write(b);                       // atomic, WAL synced
+//   store->get(cf::kOffsets, "events/0");  // std::optional<std::string>
+//
+// Every column family the engine uses is created on open. Projection families are named
+// "proj.*"; they are caches of the log and can be dropped and rebuilt (drop_projections).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/result.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace jiayuan {
+
+namespace cf {
+inline constexpr std::string_view kStage1 = "stage1.community";  // community id -> state
+inline constexpr std::string_view kOffsets = "offsets";           // consumer/topic/partition -> next
+inline constexpr std::string_view kOutbox = "outbox";             // seq (u64 BE) -> record + topic
+inline constexpr std::string_view kApplied = "projector.applied"; // decision id -> ""
+inline constexpr std::string_view kProjCommunity = "proj.community";  // id -> JSON particulars
+inline constexpr std::string_view kProjGrade = "proj.grade";          // year/id -> JSON rating
+}  // namespace cf
+
+class Store {
+ public:
+  // Opens (creating when absent) the store at `path`.
+  static Result<std::unique_ptr<Store>> open(const std::string& path);
+  ~Store();
+
+  rocksdb::ColumnFamilyHandle* cf(std::string_view name) const;
+  // Atomic and durable (WAL synced) on success.
+  Status write(rocksdb::WriteBatch& batch);
+  Status delete_key(std::string_view family, std::string_view key);
+  Result<std::optional<std::string>> get(std::string_view family, std::string_view key) const;
+  // Calls fn(key, value) for each entry with the prefix, in key order, until fn returns false.
+  Status scan(std::string_view family, std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  // SHA-256 over every "proj.*" family, in family-name then key order (length-prefixed).
+  Result<std::string> projection_digest() const;
+  // Drops and recreates every "proj.*" family and the given bookkeeping families.
+  Status drop_projections(const std::vector<std::string_view>& bookkeeping);
+  std::vector<std::string> families() const;
+  const std::string& path() const { return path_; }
+
+  // Offsets in kOffsets: -> 0 when absent.
+  Result<int64_t> offset(std::string_view name) const;
+  void put_offset(rocksdb::WriteBatch& batch, std::string_view name, int64_t next) const;
+
+ private:
+  explicit Store(std::string path);
+  Error db_error(std::string_view doing, const std::string& status) const;
+
+  std::string path_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> handles_;
+};
+
+// Big-endian u64, so keys sort by number.
+std::string encode_be64(uint64_t v);
+uint64_t decode_be64(std::string_view bytes);
+
+}  // namespace jiayuan
