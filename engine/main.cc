@@ -220,6 +220,32 @@ int cmd_rebuild(const Globals& g) {
   return 0;
 }
 
+// ---- status ------------------------------------------------------------------------------
+int cmd_status(const Globals& g) {
+  auto o = open_all(g);
+  if (!o) return report(o.error());
+  for (std::string_view topic : {topics::kEvents, topics::kDecisions, topics::kDeadLetter}) {
+    for (int32_t p = 0; p < o->log->partition_count(topic); ++p) {
+      auto end = o->log->end_offset(topic, p);
+      if (!end) return report(end.error());
+      std::cout << "log " << topic << "/" << p << ": " << *end << " records\n";
+    }
+  }
+  auto s = o->store->scan(cf::kOffsets, "", [&](std::string_view k, std::string_view v) {
+    std::cout << "offset " << k << ": " << decode_be64(v) << "\n";
+    return true;
+  });
+  if (!s) return report(s.error());
+  size_t pending = 0;
+  s = o->store->scan(cf::kOutbox, "", [&](std::string_view, std::string_view) {
+    ++pending;
+    return true;
+  });
+  if (!s) return report(s.error());
+  std::cout << "outbox: " << pending << " pending\n";
+  return 0;
+}
+
 // ---- dead-letter -------------------------------------------------------------------------
 int cmd_dead_letter(const Globals& g, bool show, int64_t offset, int64_t limit) {
   auto o = open_all(g, false);
@@ -300,6 +326,7 @@ int main(int argc, char** argv) {
 
   auto* digest = app.add_subcommand("digest", "print the SHA-256 digest of the projections");
   auto* rebuild = app.add_subcommand("rebuild", "drop the projections and rebuild them from the log");
+  auto* status = app.add_subcommand("status", "log sizes, consumer offsets and the outbox");
 
   auto* dead = app.add_subcommand("dead-letter", "read the dead-letter log");
   dead->require_subcommand(1);
@@ -318,6 +345,7 @@ int main(int argc, char** argv) {
   if (*gen) return cmd_gen(g, gen_opts, gen_out);
   if (*digest) return cmd_digest(g);
   if (*rebuild) return cmd_rebuild(g);
+  if (*status) return cmd_status(g);
   if (*d_list) return cmd_dead_letter(g, false, 0, limit);
   if (*d_show) return cmd_dead_letter(g, true, offset, 1);
   return 0;

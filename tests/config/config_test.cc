@@ -1,0 +1,47 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+namespace jiayuan {
+namespace {
+
+TEST(Config, ShippedConfigLoads) {
+  auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->district.streets.size(), 17u);  // 6 streets and 11 towns of Songjiang
+  EXPECT_TRUE(c->district.has_department(DepartmentId("street.yueyang")));
+  EXPECT_FALSE(c->district.has_department(DepartmentId("street.atlantis")));
+}
+
+TEST(Authority, OnlyListedDepartmentsMayPublish) {
+  auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->authority.check("jiayuan.inspection", DepartmentId("bureau"), nullptr));
+  EXPECT_TRUE(c->authority.check("jiayuan.inspection", DepartmentId("street.jiuting"), nullptr));
+  auto denied = c->authority.check("jiayuan.review.closed", DepartmentId("street.jiuting"), nullptr);
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code, "not_authorised");
+  EXPECT_EQ(denied.error().message,
+            "source: expected a department allowed to publish jiayuan.review.closed (bureau), got \"street.jiuting\"");
+}
+
+TEST(Authority, OwnStreetMatchesOnlyTheCommunitysStreet) {
+  Authority a(std::map<std::string, std::vector<std::string>>{{"jiayuan.survey", {"street.own"}}});
+  const StreetId yueyang("yueyang");
+  EXPECT_TRUE(a.check("jiayuan.survey", DepartmentId("street.yueyang"), &yueyang));
+  EXPECT_FALSE(a.check("jiayuan.survey", DepartmentId("street.fangsong"), &yueyang));
+  EXPECT_FALSE(a.check("jiayuan.survey", DepartmentId("street.yueyang"), nullptr));
+}
+
+TEST(Authority, UnknownDepartmentInMatrixIsAConfigError) {
+  District d;
+  d.streets = {{"yueyang", "岳阳街道"}};
+  d.departments = {{"bureau", "局"}};
+  auto a = parse_authority("\"jiayuan.survey\" = [\"bureau\", \"aliens\"]\n", "authority.toml", d);
+  ASSERT_FALSE(a);
+  EXPECT_NE(a.error().message.find("authority.toml: key jiayuan.survey"), std::string::npos) << a.error().message;
+  EXPECT_NE(a.error().message.find("\"aliens\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace jiayuan

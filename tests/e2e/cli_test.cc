@@ -1,0 +1,120 @@
+// End to end through the real binary, real files and real RocksDB: publish, run, query,
+// rebuild, replay.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace jiayuan {
+namespace {
+
+class Cli : public ::testing::Test {
+ protected:
+  testing::ProcessResult jy(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", dir_ / "data", "--log-level", "warn"});
+    return testing::run(JIAYUAN_BINARY, args, dir_.path().string());
+  }
+  std::string demo() {
+    const std::string file = dir_ / "demo.ndjson";
+    auto r = jy({"gen", "--communities", "40", "--seed", "11", "-o", file});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return file;
+  }
+  std::string digest() {
+    auto r = jy({"digest"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(Cli, PublishRunAndQueryACommunityWithItsGradeAndWhy) {
+  const std::string file = demo();
+  auto pub = jy({"publish", file});
+  ASSERT_EQ(pub.exit_code, 0) << pub.err;
+  EXPECT_NE(pub.out.find("0 rejected"), std::string::npos) << pub.out;
+  ASSERT_EQ(jy({"run"}).exit_code, 0);
+  auto q = jy({"query", "community", "SJ00001"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_NE(q.out.find("2023: "), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("service score"), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("rule set songjiang-2022-134"), std::string::npos) << q.out;
+  auto s = jy({"query", "summary", "--year", "2023"});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_NE(s.out.find("district"), std::string::npos);
+  EXPECT_NE(s.out.find("targets 2023 (policy)"), std::string::npos);
+}
+
+TEST_F(Cli, UnknownCommunityIsANonZeroExitWithAReason) {
+  ASSERT_EQ(jy({"run"}).exit_code, 0);
+  auto q = jy({"query", "community", "NOPE"});
+  EXPECT_EQ(q.exit_code, 1);
+  EXPECT_NE(q.err.find("community NOPE is not known"), std::string::npos) << q.err;
+}
+
+TEST_F(Cli, MalformedLineIsRejectedWithItsLineNumberAndTheRestGoesOn) {
+  const std::string file = demo();
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(file);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+  }
+  const size_t total = lines.size();
+  lines.insert(lines.begin() + 2, R"({"specversion":"1.0","id":"x","source":"bureau","type":"jiayuan.survey",)"
+                                  R"("occurred":"2023-05-01","data":{"community":"SJ00001","satisfaction":130}})");
+  lines.insert(lines.begin() + 5, "this is not json");
+  const std::string bad = dir_ / "bad.ndjson";
+  {
+    std::ofstream out(bad);
+    for (const auto& l : lines) out << l << "\n";
+  }
+  auto pub = jy({"publish", bad});
+  EXPECT_EQ(pub.exit_code, 1);
+  EXPECT_NE(pub.err.find(bad + ":3: rejected: data.satisfaction: expected a number 0.00..100.00 with at most "
+                               "two decimals, got 130"),
+            std::string::npos)
+      << pub.err;
+  EXPECT_NE(pub.err.find(bad + ":6: rejected: not valid JSON"), std::string::npos) << pub.err;
+  EXPECT_NE(pub.out.find(std::to_string(total) + " accepted"), std::string::npos) << pub.out;
+  auto dl = jy({"dead-letter", "list"});
+  EXPECT_NE(dl.out.find(bad + ":3"), std::string::npos) << dl.out;
+  auto show = jy({"dead-letter", "show", "1"});
+  EXPECT_NE(show.out.find("this is not json"), std::string::npos) << show.out;
+  // Publishing the same file again adds nothing.
+  auto again = jy({"publish", bad});
+  EXPECT_NE(again.out.find("0 accepted, " + std::to_string(total) + " already in the log"), std::string::npos)
+      << again.out;
+}
+
+TEST_F(Cli, TheLogIsTheTruthRebuildAndFullReplayGiveTheSameDigest) {
+  ASSERT_EQ(jy({"publish", demo()}).exit_code, 0);
+  ASSERT_EQ(jy({"run"}).exit_code, 0);
+  const std::string original = digest();
+  ASSERT_EQ(original.size(), 65u);
+
+  auto rebuilt = jy({"rebuild"});
+  ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
+  EXPECT_EQ(digest(), original);
+
+  // Delete the engine's whole store (state, outbox, projections) and replay the log.
+  std::filesystem::remove_all(dir_ / "data/engine");
+  ASSERT_EQ(jy({"run"}).exit_code, 0);
+  EXPECT_EQ(digest(), original);
+}
+
+TEST_F(Cli, BadConfigIsReportedWithFileAndKey) {
+  const std::string cfg = dir_ / "cfg";
+  std::filesystem::copy(JIAYUAN_TEST_CONFIG_DIR, cfg, std::filesystem::copy_options::recursive);
+  std::ofstream(cfg + "/engine.toml") << "[engine]\ndata_dir = \"d\"\nbatch_size = 0\nlog_level = \"info\"\n";
+  auto r = testing::run(JIAYUAN_BINARY, {"--config", cfg, "digest"}, dir_.path().string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("engine.toml: key engine.batch_size (line 3): expected an integer 1..1000000, got 0"),
+            std::string::npos)
+      << r.err;
+}
+
+}  // namespace
+}  // namespace jiayuan

@@ -1,0 +1,130 @@
+// The stage loop over an in-memory log and a real RocksDB store.
+#include "engine/runner.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/generator.h"
+#include "engine/intake.h"
+#include "events/binary_codec.h"
+#include "events/json_codec.h"
+#include "projections/queries.h"
+#include "tests/support/facts.h"
+#include "tests/support/memory_log.h"
+#include "tests/support/temp_dir.h"
+
+namespace jiayuan {
+namespace {
+
+class StagesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
+    ASSERT_TRUE(c) << c.error().message;
+    config_ = std::move(*c);
+  }
+  std::vector<std::string> demo_lines(int communities = 30) {
+    std::vector<std::string> lines;
+    GeneratorOptions o;
+    o.communities = communities;
+    o.seed = 7;
+    EXPECT_TRUE(generate_district(o, config_, [&](const std::string& l) { lines.push_back(l); }));
+    return lines;
+  }
+  // Publishes lines to a fresh log, runs the engine to idle, returns the projection digest.
+  std::string run_all(testing::MemoryLog& log, const std::vector<std::string>& lines, size_t batch = 1000) {
+    auto intake = Intake::open(log, config_);
+    std::vector<IntakeInput> in;
+    for (const auto& l : lines) in.push_back({l, "t", std::nullopt});
+    auto out = (*intake)->submit(in);
+    EXPECT_TRUE(out);
+    store_dirs_.push_back(std::make_unique<testing::TempDir>());
+    auto store = Store::open(*store_dirs_.back() / "engine");
+    EXPECT_TRUE(store) << store.error().message;
+    std::atomic<bool> stop{false};
+    RunOptions opts;
+    opts.batch_size = batch;
+    auto summary = run_engine(log, **store, config_, opts, stop);
+    EXPECT_TRUE(summary) << summary.error().message;
+    last_store_ = std::move(*store);
+    return *last_store_->projection_digest();
+  }
+  Config config_;
+  std::vector<std::unique_ptr<testing::TempDir>> store_dirs_;
+  std::unique_ptr<Store> last_store_;
+};
+
+TEST_F(StagesTest, FoldsRelaysAndProjectsEveryRating) {
+  testing::MemoryLog log;
+  run_all(log, demo_lines(30));
+  auto summary = street_summary(*last_store_, 2023);
+  ASSERT_TRUE(summary);
+  EXPECT_EQ((*summary)["district"]["rated"].get<int>() + (*summary)["district"]["unrated"].get<int>(), 30);
+  EXPECT_EQ(*log.end_offset(topics::kDecisions, 0), 30);
+  auto view = community_view(*last_store_, CommunityId("SJ00001"));
+  ASSERT_TRUE(view && *view);
+  EXPECT_EQ((**view)["ratings"].size(), 1u);
+}
+
+TEST_F(StagesTest, SameLogGivesTheSameProjectionBytesAtAnyBatchSize) {
+  testing::MemoryLog a, b;
+  const auto lines = demo_lines(30);
+  EXPECT_EQ(run_all(a, lines, 1000), run_all(b, lines, 1));
+}
+
+TEST_F(StagesTest, ReorderingDifferentCommunitiesFactsChangesNoOutcome) {
+  auto lines = demo_lines(30);
+  // Keep each community's own order, interleave communities differently: group by community.
+  std::vector<std::string> grouped = lines;
+  std::stable_sort(grouped.begin(), grouped.end(), [](const std::string& x, const std::string& y) {
+    return decode_event_json(x)->envelope.subject > decode_event_json(y)->envelope.subject;
+  });
+  ASSERT_NE(grouped, lines);
+  testing::MemoryLog a, b;
+  EXPECT_EQ(run_all(a, lines), run_all(b, grouped));
+}
+
+TEST_F(StagesTest, RepublishedDecisionsAreAppliedOnce) {
+  testing::MemoryLog log;
+  const std::string before = run_all(log, demo_lines(10));
+  // What a crash between the relay's append and its outbox delete leaves: every decision twice.
+  auto decisions = log.read(topics::kDecisions, 0, 0, 1000);
+  std::vector<Record> again;
+  for (const LogEntry& e : *decisions) again.push_back(e.record);
+  ASSERT_TRUE(log.append(topics::kDecisions, again));
+  std::atomic<bool> stop{false};
+  ASSERT_TRUE(run_engine(log, *last_store_, config_, RunOptions{}, stop));
+  EXPECT_EQ(*last_store_->projection_digest(), before);
+}
+
+TEST_F(StagesTest, AFactTheWorkflowCannotApplyIsDeadLetteredAndTheRestGoesOn) {
+  testing::MemoryLog log;
+  // Bypass intake: an inspection for a community nobody registered, straight into the log.
+  const std::vector<Record> bad = {event_record(testing::inspection("GHOST", 80, "2023-03-01", "g1"))};
+  ASSERT_TRUE(log.append(topics::kEvents, bad));
+  run_all(log, demo_lines(5));
+  auto dead = log.read(topics::kDeadLetter, 0, 0, 10);
+  ASSERT_EQ(dead->size(), 1u);
+  EXPECT_EQ((*dead)[0].record.header(headers::kErrorStage), "stage1");
+  EXPECT_EQ((*dead)[0].record.header(headers::kErrorCode), "unknown_community");
+  EXPECT_EQ((*dead)[0].record.header(headers::kErrorOrigin), "jiayuan.events/0/0");
+  EXPECT_EQ(*log.end_offset(topics::kDecisions, 0), 5);
+}
+
+TEST_F(StagesTest, RebuildingProjectionsGivesTheSameDigest) {
+  testing::MemoryLog log;
+  const std::string before = run_all(log, demo_lines(10));
+  ASSERT_TRUE(last_store_->drop_projections({cf::kApplied}));
+  std::vector<std::string> keys;
+  ASSERT_TRUE(last_store_->scan(cf::kOffsets, "projector/", [&](std::string_view k, std::string_view) {
+    keys.emplace_back(k);
+    return true;
+  }));
+  for (const auto& k : keys) ASSERT_TRUE(last_store_->delete_key(cf::kOffsets, k));
+  EXPECT_NE(*last_store_->projection_digest(), before);
+  std::atomic<bool> stop{false};
+  ASSERT_TRUE(run_engine(log, *last_store_, config_, RunOptions{}, stop));
+  EXPECT_EQ(*last_store_->projection_digest(), before);
+}
+
+}  // namespace
+}  // namespace jiayuan

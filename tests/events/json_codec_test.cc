@@ -1,0 +1,91 @@
+#include "events/json_codec.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/facts.h"
+
+namespace jiayuan {
+namespace {
+
+using testing::inspection;
+using testing::registered;
+using testing::review_closed;
+using testing::survey;
+
+TEST(JsonCodec, EveryFactTypeRoundTripsUnchanged) {
+  std::vector<Event> events = {registered("C1", "yueyang", 2.5), inspection("C1", 86.5, "2023-03-01", "i1"),
+                               survey("C1", 91.25, "2023-04-01", "s1"), review_closed("C1", 2023, "2024-01-10")};
+  ASSERT_EQ(events.size(), fact_types().size());
+  for (const Event& e : events) {
+    const std::string json = encode_event_json(e);
+    auto back = decode_event_json(json);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(encode_event_json(*back), json);
+  }
+}
+
+TEST(JsonCodec, FillsSubjectFromTheData) {
+  auto e = decode_event_json(
+      R"({"specversion":"1.0","id":"x","source":"bureau","type":"jiayuan.survey","occurred":"2023-05-01",)"
+      R"("data":{"community":"C9","satisfaction":80}})");
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_EQ(e->envelope.subject, "C9");
+  EXPECT_EQ(e->envelope.schema_version, 1);
+}
+
+struct BadCase {
+  const char* name;
+  std::string json;
+  const char* code;
+  const char* message;
+};
+
+std::string with_data(const std::string& type, const std::string& data, const std::string& extra = "") {
+  return R"({"specversion":"1.0","id":"x","source":"bureau","type":")" + type +
+         R"(","occurred":"2023-05-01",)" + extra + R"("data":)" + data + "}";
+}
+
+const std::string kScores =
+    R"("basic_management":80,"cleaning":80,"security_patrol":80,"order":80,"greening":80,"equipment":80)";
+
+TEST(JsonCodec, RejectsBadInputWithFieldExpectedAndGot) {
+  const std::vector<BadCase> cases = {
+      {"not json", "{oops", "bad_json", "not valid JSON"},
+      {"not an object", "[1,2]", "wrong_type", "(event): expected a JSON object, got an array"},
+      {"missing id", R"({"specversion":"1.0","source":"b","type":"jiayuan.survey","occurred":"2023-05-01","data":{}})",
+       "missing_field", "id: expected a value, got nothing"},
+      {"bad specversion", R"({"specversion":"0.3"})", "bad_enum", "specversion: expected \"1.0\", got \"0.3\""},
+      {"unknown type", with_data("jiayuan.nope", "{}"), "unknown_type", "type: expected one of jiayuan."},
+      {"bad date", R"({"specversion":"1.0","id":"x","source":"b","type":"jiayuan.survey","occurred":"2023-02-30","data":{}})",
+       "bad_date", "occurred: expected a date YYYY-MM-DD, got \"2023-02-30\""},
+      {"score out of range", with_data("jiayuan.inspection", R"({"community":"C1","scores":{)" +
+                                                                 std::string(kScores).replace(19, 2, "130") + "}}"),
+       "out_of_range", "data.scores.basic_management: expected a number 0.00..100.00 with at most two decimals, got 130"},
+      {"score wrong type", with_data("jiayuan.survey", R"({"community":"C1","satisfaction":"high"})"), "wrong_type",
+       "data.satisfaction: expected a number 0.00..100.00 with at most two decimals, got the string \"high\""},
+      {"three decimals", with_data("jiayuan.survey", R"({"community":"C1","satisfaction":80.125})"), "bad_number",
+       "data.satisfaction: expected a number 0.00..100.00 with at most two decimals, got 80.125"},
+      {"missing dimension", with_data("jiayuan.inspection", R"({"community":"C1","scores":{"cleaning":80}})"),
+       "missing_field", "data.scores.basic_management: expected a value, got nothing"},
+      {"bad enclosure",
+       with_data("jiayuan.community.registered",
+                 R"({"community":"C1","name":"n","street":"s","households":1,"fee":2,"enclosure":"open","category":"mixed"})"),
+       "bad_enum", "data.enclosure: expected one of closed, scattered, got \"open\""},
+      {"unexpected field", with_data("jiayuan.survey", R"({"community":"C1","satisfaction":80,"colour":"red"})"),
+       "unexpected_field", "data.colour: expected no such field, got the string \"red\""},
+      {"subject mismatch", with_data("jiayuan.survey", R"({"community":"C1","satisfaction":80})", R"("subject":"C2",)"),
+       "subject_mismatch", "subject: expected the id the data names (\"C1\"), got \"C2\""},
+      {"year not integer", with_data("jiayuan.review.closed", R"({"community":"C1","year":2023.5})"), "wrong_type",
+       "data.year: expected an integer 2000..2100, got 2023.5"},
+  };
+  for (const BadCase& c : cases) {
+    auto e = decode_event_json(c.json);
+    ASSERT_FALSE(e) << c.name;
+    EXPECT_EQ(e.error().code, c.code) << c.name << ": " << e.error().message;
+    EXPECT_NE(e.error().message.find(c.message), std::string::npos)
+        << c.name << ": got message " << e.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace jiayuan
