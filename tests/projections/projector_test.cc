@@ -1,0 +1,113 @@
+#include "projections/projector.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/write_batch.h>
+
+#include "config/config.h"
+#include "projections/queries.h"
+#include "tests/support/facts.h"
+#include "tests/support/temp_dir.h"
+
+namespace jiayuan {
+namespace {
+
+class ProjectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
+    ASSERT_TRUE(c);
+    config_ = std::move(*c);
+    auto s = Store::open(dir_ / "engine");
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+    projector_ = std::make_unique<Projector>(*store_, config_.district);
+  }
+  static Decision rated(const std::string& community, const std::string& street, Grade g, const std::string& cause) {
+    Decision d;
+    d.community = CommunityId(community);
+    d.year = 2023;
+    d.cause_source = "bureau";
+    d.cause_id = cause;
+    d.id = derive_decision_id("community.rated", d.community, 2023, "bureau", cause);
+    d.log_date = *Date::parse("2024-01-10");
+    CommunityRated r;
+    r.community = d.community;
+    r.name = "n";
+    r.year = 2023;
+    r.grade = g;
+    r.explanation.street = street;
+    d.body = r;
+    return d;
+  }
+  void apply(const std::vector<Decision>& ds) {
+    rocksdb::WriteBatch b;
+    for (const auto& d : ds) ASSERT_TRUE(projector_->apply_decision(b, d));
+    ASSERT_TRUE(store_->write(b));
+    projector_->batch_done();
+  }
+  testing::TempDir dir_;
+  Config config_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Projector> projector_;
+};
+
+TEST_F(ProjectorTest, ADecisionIdIsAppliedOnceInABatchAndAcrossBatches) {
+  const Decision d = rated("C1", "yueyang", Grade::kStandard, "r1");
+  rocksdb::WriteBatch b;
+  EXPECT_TRUE(*projector_->apply_decision(b, d));
+  EXPECT_FALSE(*projector_->apply_decision(b, d));
+  ASSERT_TRUE(store_->write(b));
+  projector_->batch_done();
+  rocksdb::WriteBatch b2;
+  EXPECT_FALSE(*projector_->apply_decision(b2, d));
+}
+
+TEST_F(ProjectorTest, SummaryCountsGradesPerStreetAndSharesOfRatedOnly) {
+  apply({rated("C1", "yueyang", Grade::kExemplary, "a"), rated("C2", "yueyang", Grade::kStandard, "b"),
+         rated("C3", "yueyang", Grade::kFailing, "c"), rated("C4", "yueyang", Grade::kUnrated, "d"),
+         rated("C5", "jiuting", Grade::kPassing, "e")});
+  auto s = street_summary(*store_, 2023);
+  ASSERT_TRUE(s);
+  const auto& streets = (*s)["streets"];
+  ASSERT_EQ(streets.size(), 2u);
+  const auto& yueyang = streets[1];  // sorted by id: jiuting, yueyang
+  EXPECT_EQ(yueyang["street"], "yueyang");
+  EXPECT_EQ(yueyang["street_name"], "岳阳街道");
+  EXPECT_EQ(yueyang["rated"], 3);
+  EXPECT_EQ(yueyang["unrated"], 1);
+  EXPECT_EQ(yueyang["share_passing_or_better"], "66.67");  // 2 of 3 rated
+  EXPECT_EQ(yueyang["share_exemplary"], "33.33");
+  EXPECT_EQ((*s)["district"]["rated"], 4);
+  EXPECT_EQ((*s)["district"]["share_passing_or_better"], "75.00");
+}
+
+TEST_F(ProjectorTest, LaterRegistrationByDateWinsWhateverTheLogOrder) {
+  rocksdb::WriteBatch b;
+  projector_->apply_event(b, testing::registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2023-05-01"));
+  projector_->apply_event(b, testing::registered("C1", "yueyang", 1.0, Enclosure::kClosed, "2022-01-01"));
+  ASSERT_TRUE(store_->write(b));
+  projector_->batch_done();
+  auto v = community_view(*store_, CommunityId("C1"));
+  ASSERT_TRUE(v && *v);
+  EXPECT_EQ((**v)["fee"], "3.00");
+  EXPECT_EQ((**v)["since"], "2023-05-01");
+}
+
+TEST_F(ProjectorTest, DigestCoversProjectionsOnlyAndChangesWithThem) {
+  const std::string empty = *store_->projection_digest();
+  rocksdb::WriteBatch b;
+  store_->put_offset(b, "stage1/x/0", 5);  // bookkeeping: not part of the digest
+  ASSERT_TRUE(store_->write(b));
+  EXPECT_EQ(*store_->projection_digest(), empty);
+  apply({rated("C1", "yueyang", Grade::kStandard, "r1")});
+  EXPECT_NE(*store_->projection_digest(), empty);
+}
+
+TEST_F(ProjectorTest, UnknownCommunityHasNoView) {
+  auto v = community_view(*store_, CommunityId("NOPE"));
+  ASSERT_TRUE(v);
+  EXPECT_FALSE(*v);
+}
+
+}  // namespace
+}  // namespace jiayuan
