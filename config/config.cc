@@ -56,6 +56,17 @@ Status Authority::check(std::string_view type, const DepartmentId& source,
                           "\"" + source.value + "\""));
 }
 
+Status Authority::check_finding(std::string_view kind, const DepartmentId& source) const {
+  auto it = findings_.find(std::string(kind));
+  if (it == findings_.end()) {
+    return fail("not_authorised", "finding kind " + std::string(kind) + " has no department in authority.toml");
+  }
+  if (it->second == source.value) return {};
+  return fail(field_error("not_authorised", "source",
+                          "\"" + it->second + "\" (the department that publishes " + std::string(kind) + " findings)",
+                          "\"" + source.value + "\""));
+}
+
 Result<District> parse_district(const std::string& text, const std::string& path) {
   JY_TRY(toml::table doc, internal::parse_toml(text, path));
   TomlReader r(doc, path);
@@ -70,8 +81,20 @@ Result<Authority> parse_authority(const std::string& text, const std::string& pa
   JY_TRY(toml::table doc, internal::parse_toml(text, path));
   TomlReader r(doc, path);
   std::map<std::string, std::vector<std::string>> matrix;
+  std::map<std::string, std::string> findings;
   for (const auto& [k, v] : doc) {
     const std::string type(k.str());
+    if (type == "findings") {
+      JY_TRY(TomlReader f, r.table("findings"));
+      for (const auto& [kind, dept] : f.raw()) {
+        JY_TRY(std::string d, f.string(std::string(kind.str()).c_str()));
+        if (!district.has_department(DepartmentId(d))) {
+          return fail(f.error(kind.str(), "a department id of district.toml", "\"" + d + "\"", &dept));
+        }
+        findings.emplace(std::string(kind.str()), d);
+      }
+      continue;
+    }
     if (find_fact_type(type) == nullptr) {
       return fail(r.error(type, "a fact type (jiayuan.*) this build knows", "an unknown type", &v));
     }
@@ -89,7 +112,12 @@ Result<Authority> parse_authority(const std::string& text, const std::string& pa
       return fail(r.error(t.name, "the departments that may publish it", "nothing"));
     }
   }
-  return Authority(std::move(matrix));
+  for (std::string_view kind : kFindingKindNames) {
+    if (!findings.contains(std::string(kind))) {
+      return fail(r.error("findings." + std::string(kind), "the department that publishes it", "nothing"));
+    }
+  }
+  return Authority(std::move(matrix), std::move(findings));
 }
 
 Result<EngineSettings> parse_engine_settings(const std::string& text, const std::string& path) {

@@ -28,16 +28,20 @@ struct District {
 class Authority {
  public:
   Authority() = default;
-  explicit Authority(std::map<std::string, std::vector<std::string>> matrix)
-      : matrix_(std::move(matrix)) {}
+  explicit Authority(std::map<std::string, std::vector<std::string>> matrix,
+                     std::map<std::string, std::string> findings = {})
+      : matrix_(std::move(matrix)), findings_(std::move(findings)) {}
   // OK when `source` may publish `type`; `community_street` is the street of the community the
   // fact concerns, when known (needed for "street.own").
   Status check(std::string_view type, const DepartmentId& source,
                const StreetId* community_street) const;
+  // A finding of `kind` may come only from the department named for it.
+  Status check_finding(std::string_view kind, const DepartmentId& source) const;
   const std::map<std::string, std::vector<std::string>>& matrix() const { return matrix_; }
 
  private:
   std::map<std::string, std::vector<std::string>> matrix_;
+  std::map<std::string, std::string> findings_;  // finding kind -> department
 };
 
 struct EngineSettings {

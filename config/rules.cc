@@ -127,7 +127,63 @@ Status read_targets(const TomlReader& r, RuleSet& rs) {
   return {};
 }
 
+Status read_lifecycle(const TomlReader& r, RuleSet& rs) {
+  JY_TRY(TomlReader t, r.table("lifecycle"));
+  auto days = [&](const char* key, int32_t& out) -> Status {
+    JY_TRY(int64_t v, t.integer(key, 0, 3650));
+    out = static_cast<int32_t>(v);
+    return {};
+  };
+  JY_CHECK(days("interview_due_days", rs.lifecycle.interview_due_days));
+  JY_CHECK(days("rectification_days", rs.lifecycle.rectification_days));
+  JY_CHECK(days("obligation_days", rs.lifecycle.obligation_days));
+  JY_TRY(int64_t months, t.integer("process_fact_months", 0, 120));
+  rs.lifecycle.process_fact_months = static_cast<int32_t>(months);
+  return {};
+}
+
+Status read_awards(const TomlReader& r, RuleSet& rs) {
+  JY_TRY(TomlReader t, r.table("awards"));
+  AwardRules& a = rs.awards;
+  JY_TRY(a.excellent_share, t.number("excellent_share", kZero, kHundred));
+  JY_TRY(int64_t top, t.integer("top_ten", 0, 1000));
+  a.top_ten = static_cast<int32_t>(top);
+  JY_TRY(TomlReader w, t.table("weights"));
+  int64_t sum = 0;
+  const char* names[] = {"results", "inspections", "hotline", "petitions", "media", "social"};
+  for (size_t i = 0; i < 6; ++i) {
+    JY_TRY(int64_t v, w.integer(names[i], 0, 100));
+    a.weights[i] = static_cast<int32_t>(v);
+    sum += v;
+  }
+  if (sum != 100) return fail(w.error("", "weights summing to 100", std::to_string(sum)));
+  JY_TRY(a.media_base, t.number("media_base", kZero, Centi::whole(1)));
+  JY_TRY(a.media_step, t.number("media_step", kZero, Centi::whole(1)));
+  JY_TRY(int64_t records, t.integer("social_records_for_full", 1, 1000));
+  a.social_records_for_full = static_cast<int32_t>(records);
+  return {};
+}
+
+Status read_governance(const TomlReader& r, RuleSet& rs) {
+  JY_TRY(TomlReader t, r.table("governance"));
+  GovernanceRules& g = rs.governance;
+  JY_TRY(int64_t years, t.integer("renovation_years", 1, 50));
+  g.renovation_years = static_cast<int32_t>(years);
+  JY_TRY(g.party_branch_target, t.number("party_branch_target", kZero, kHundred));
+  JY_TRY(int64_t min_members, t.integer("party_branch_min_members", 0, 1000));
+  g.party_branch_min_members = static_cast<int32_t>(min_members);
+  JY_TRY(g.waste_sorting_target, t.number("waste_sorting_target", kZero, kHundred));
+  return {};
+}
+
 }  // namespace
+
+const YearTargets* RuleSet::targets_for(int32_t year) const {
+  for (const YearTargets& t : targets) {
+    if (t.year == year) return &t;
+  }
+  return nullptr;
+}
 
 const YearWindow* RuleSet::window(int32_t year) const {
   for (const YearWindow& w : years) {
@@ -151,6 +207,9 @@ Result<RuleSet> parse_rule_set(const std::string& text, const std::string& path)
   JY_CHECK(read_tiers(r, rs));
   JY_CHECK(read_deductions(r, rs));
   JY_CHECK(read_targets(r, rs));
+  JY_CHECK(read_lifecycle(r, rs));
+  JY_CHECK(read_awards(r, rs));
+  JY_CHECK(read_governance(r, rs));
   return rs;
 }
 

@@ -48,6 +48,30 @@ struct YearTargets {
   Centi standard;
 };
 
+struct LifecycleRules {
+  int32_t interview_due_days = 30;
+  int32_t rectification_days = 60;
+  int32_t obligation_days = 30;
+  int32_t process_fact_months = 12;
+};
+
+struct AwardRules {
+  Centi excellent_share;  // percent
+  int32_t top_ten = 10;
+  // results, inspections, hotline, petitions, media, social: integer weights summing to 100
+  std::array<int32_t, 6> weights{};
+  Centi media_base;
+  Centi media_step;
+  int32_t social_records_for_full = 2;
+};
+
+struct GovernanceRules {
+  int32_t renovation_years = 3;
+  Centi party_branch_target;
+  int32_t party_branch_min_members = 3;
+  Centi waste_sorting_target;
+};
+
 struct RuleSet {
   std::string id;
   std::string hash;  // SHA-256 of the file's bytes, hex
@@ -73,6 +97,12 @@ struct RuleSet {
 
   std::vector<YearTargets> targets;
   bool standard_target_includes_exemplary = false;
+
+  LifecycleRules lifecycle;
+  AwardRules awards;
+  GovernanceRules governance;
+
+  const YearTargets* targets_for(int32_t year) const;
 
   const YearWindow* window(int32_t year) const;
 };

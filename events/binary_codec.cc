@@ -3,26 +3,41 @@
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/array.hpp>
 #include <cereal/types/string.hpp>
+#include <cereal/types/optional.hpp>
 #include <cereal/types/vector.hpp>
 #include <sstream>
 
+#include "events/fields.h"
+
 namespace jiayuan {
 
-// Field lists, in storage order. Appending a field needs a new schema version and an
-// upcast in decode; never reorder.
-template <class A> void serialize(A& ar, CommunityRegistered& f) {
-  ar(f.community, f.name, f.street, f.households, f.fee, f.enclosure, f.category);
+namespace {
+
+// Walks internal::fields() into a cereal archive: the binary form follows the same list as JSON.
+template <class Archive>
+struct CerealFields {
+  Archive& ar;
+  template <class T>
+  void operator()(const char*, T& member, internal::Spec = {}) {
+    ar(member);
+  }
+};
+
+template <class Archive, class Fact>
+void fact_fields(Archive& ar, Fact& f) {
+  CerealFields<Archive> v{ar};
+  internal::fields(v, f);
 }
-template <class A> void serialize(A& ar, Inspection& f) { ar(f.community, f.scores); }
-template <class A> void serialize(A& ar, SatisfactionSurvey& f) { ar(f.community, f.satisfaction); }
-template <class A> void serialize(A& ar, ReviewClosed& f) { ar(f.community, f.year); }
+
+}  // namespace
+
 template <class A> void serialize(A& ar, Envelope& e) {
   ar(e.id, e.source, e.specversion, e.type, e.time, e.subject, e.dataschema, e.occurred,
      e.schema_version);
 }
 template <class A> void serialize(A& ar, ScoreLine& s) { ar(s.name, s.weight, s.count, s.mean); }
 template <class A> void serialize(A& ar, DeductionLine& d) {
-  ar(d.kind, d.count, d.per_item, d.cap, d.amount, d.facts);
+  ar(d.kind, d.detail, d.count, d.per_item, d.cap, d.amount, d.facts);
 }
 template <class A> void serialize(A& ar, Thresholds& t) { ar(t.exemplary, t.standard, t.passing); }
 template <class A> void serialize(A& ar, Explanation& x) {
@@ -30,8 +45,18 @@ template <class A> void serialize(A& ar, Explanation& x) {
      x.weight_divisor, x.scores, x.has_score, x.service, x.deductions, x.deductions_total,
      x.final_score, x.thresholds, x.vetoes, x.rule_set_id, x.rule_set_hash);
 }
+template <class A> void serialize(A& ar, YearSummary& s) {
+  ar(s.company, s.manager, s.households, s.spot_checks, s.spot_checks_passed, s.hotline_complaints,
+     s.hotline_on_time, s.petitions_substantiated, s.media_positive, s.media_negative, s.credit_points,
+     s.waste_inspections, s.waste_compliant);
+}
 template <class A> void serialize(A& ar, CommunityRated& r) {
-  ar(r.community, r.name, r.year, r.grade, r.explanation);
+  ar(r.community, r.name, r.year, r.grade, r.explanation, r.has_proposal, r.proposal, r.proposal_flagged,
+     r.summary);
+}
+template <class A> void serialize(A& ar, CommunityPublished& p) { ar(p.community, p.year, p.grade, p.published_on); }
+template <class A> void serialize(A& ar, CaseStep& c) {
+  ar(c.community, c.year, c.step, c.on, c.has_due, c.due, c.reason, c.department);
 }
 
 namespace {
@@ -67,11 +92,18 @@ Result<Fact> read_fact(cereal::PortableBinaryInputArchive& ar, uint16_t tag) {
   } else {
     if (fact_types()[I].tag == tag) {
       std::variant_alternative_t<I, Fact> f;
-      ar(f);
+      fact_fields(ar, f);
       return Fact(std::move(f));
     }
     return read_fact<I + 1>(ar, tag);
   }
+}
+
+template <class Body, class Archive>
+Body read_body(Archive& ar) {
+  Body b;
+  ar(b);
+  return b;
 }
 
 }  // namespace
@@ -80,7 +112,7 @@ std::string encode_event_binary(const Event& event) {
   return encode('E', type_info(event.fact).tag, [&](auto& ar) {
     Envelope env = event.envelope;
     ar(env);
-    std::visit([&](const auto& f) { ar(const_cast<std::decay_t<decltype(f)>&>(f)); }, event.fact);
+    std::visit([&](const auto& f) { fact_fields(ar, const_cast<std::decay_t<decltype(f)>&>(f)); }, event.fact);
   });
 }
 
@@ -116,12 +148,9 @@ Result<Decision> decode_decision_binary(std::string_view bytes) {
     Decision d;
     ar(d.id, d.community, d.year, d.log_date, d.cause_source, d.cause_id);
     switch (tag) {
-      case 0: {
-        CommunityRated r;
-        ar(r);
-        d.body = std::move(r);
-        break;
-      }
+      case 0: d.body = read_body<CommunityRated>(ar); break;
+      case 1: d.body = read_body<CommunityPublished>(ar); break;
+      case 2: d.body = read_body<CaseStep>(ar); break;
       default: return fail("bad_binary", "unknown decision tag " + std::to_string(tag));
     }
     return d;

@@ -4,31 +4,11 @@
 
 namespace jiayuan {
 
-std::string_view to_string(Grade g) {
-  switch (g) {
-    case Grade::kFailing: return "failing";
-    case Grade::kPassing: return "passing";
-    case Grade::kStandard: return "standard";
-    case Grade::kExemplary: return "exemplary";
-    case Grade::kUnrated: return "unrated";
-  }
-  return "unknown";
-}
-
-std::string_view chinese_name(Grade g) {
-  switch (g) {
-    case Grade::kFailing: return "不达标";
-    case Grade::kPassing: return "达标";
-    case Grade::kStandard: return "规范";
-    case Grade::kExemplary: return "示范";
-    case Grade::kUnrated: return "未评定";
-  }
-  return "?";
-}
-
-std::string_view kind_of(const DecisionBody& body) {
+std::string kind_of(const DecisionBody& body) {
   struct Visitor {
-    std::string_view operator()(const CommunityRated&) const { return "community.rated"; }
+    std::string operator()(const CommunityRated&) const { return "community.rated"; }
+    std::string operator()(const CommunityPublished&) const { return "community.published"; }
+    std::string operator()(const CaseStep& s) const { return "case." + s.step; }
   };
   return std::visit(Visitor{}, body);
 }

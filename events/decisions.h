@@ -17,17 +17,6 @@
 
 namespace jiayuan {
 
-// 不达标 < 达标 < 规范 < 示范; unrated stands outside the order.
-enum class Grade : uint8_t {
-  kFailing = 0,    // 不达标
-  kPassing = 1,    // 达标
-  kStandard = 2,   // 规范
-  kExemplary = 3,  // 示范
-  kUnrated = 4,    // too few inspections
-};
-std::string_view to_string(Grade g);          // "failing", "passing", ...
-std::string_view chinese_name(Grade g);       // "不达标", "达标", ...
-
 // One line of the service score: a dimension (or satisfaction) with its weight and mean.
 struct ScoreLine {
   std::string name;  // a kDimensionNames entry or "satisfaction"
@@ -38,6 +27,7 @@ struct ScoreLine {
 
 struct DeductionLine {
   std::string kind;  // "hotline_substantiated", ...
+  std::string detail;  // e.g. "2 minor × 1.00 + 1 serious × 3.00" where per_item varies
   int32_t count = 0;
   Centi per_item;
   Centi cap;
@@ -74,6 +64,24 @@ struct Explanation {
   std::string rule_set_hash;
 };
 
+// What later stages need of a rated year: who served it on the rating date and the counts
+// behind the company composite (DOMAIN.md "Top ten composite").
+struct YearSummary {
+  CompanyId company;  // serving on the rating date; empty when none
+  ManagerId manager;
+  int32_t households = 0;
+  int32_t spot_checks = 0;
+  int32_t spot_checks_passed = 0;
+  int32_t hotline_complaints = 0;
+  int32_t hotline_on_time = 0;
+  int32_t petitions_substantiated = 0;
+  int32_t media_positive = 0;  // reports naming the community (project)
+  int32_t media_negative = 0;
+  int32_t credit_points = 0;
+  int32_t waste_inspections = 0;
+  int32_t waste_compliant = 0;
+};
+
 // The bureau's grade for a community's evaluation year (评定结果).
 struct CommunityRated {
   CommunityId community;
@@ -81,9 +89,35 @@ struct CommunityRated {
   int32_t year = 0;
   Grade grade = Grade::kUnrated;
   Explanation explanation;
+  bool has_proposal = false;
+  Grade proposal = Grade::kUnrated;  // the street's latest proposal
+  bool proposal_flagged = false;     // more than one grade away from the grade
+  YearSummary summary;
 };
 
-using DecisionBody = std::variant<CommunityRated>;
+// 公开: the first publication covering the community for the year (P).
+struct CommunityPublished {
+  CommunityId community;
+  int32_t year = 0;
+  Grade grade = Grade::kUnrated;
+  Date published_on;
+};
+
+// One step of a failing (不达标) case: opened, interview_held, rectification_submitted,
+// rectified, escalated, sanction_recorded, sanctioned.
+struct CaseStep {
+  CommunityId community;
+  int32_t year = 0;
+  std::string step;
+  Date on;             // the date the step takes effect
+  bool has_due = false;
+  Date due;            // what falls due next: interview (opened), deadline (interview_held),
+                       // obligations (escalated)
+  std::string reason;      // escalated: missed_interview | missed_deadline | failed_reinspection
+  std::string department;  // sanction_recorded: market | chengguan | police
+};
+
+using DecisionBody = std::variant<CommunityRated, CommunityPublished, CaseStep>;
 
 struct Decision {
   std::string id;  // derived from the cause: replay gives the same id
@@ -95,7 +129,8 @@ struct Decision {
   DecisionBody body;
 };
 
-std::string_view kind_of(const DecisionBody& body);  // "community.rated", ...
+// "community.rated", "community.published", "case.<step>".
+std::string kind_of(const DecisionBody& body);
 
 // A stable, platform-independent 64-bit hash (FNV-1a) for deriving ids; not cryptographic.
 uint64_t stable_hash64(std::string_view bytes);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -21,6 +22,18 @@
 #include "events/ids.h"
 
 namespace jiayuan {
+
+// 不达标 < 达标 < 规范 < 示范; unrated stands outside the order.
+enum class Grade : uint8_t {
+  kFailing = 0,    // 不达标
+  kPassing = 1,    // 达标
+  kStandard = 2,   // 规范
+  kExemplary = 3,  // 示范
+  kUnrated = 4,    // too few inspections
+};
+inline constexpr std::array<std::string_view, 4> kGradeNames = {"failing", "passing", "standard", "exemplary"};
+std::string_view to_string(Grade g);     // "failing", "passing", ...
+std::string_view chinese_name(Grade g);  // "不达标", "达标", ...
 
 // 封闭 closed / 零星 scattered.
 enum class Enclosure : uint8_t { kClosed = 0, kScattered = 1 };
@@ -46,7 +59,52 @@ inline constexpr size_t kDimensionCount = 6;
 inline constexpr std::array<std::string_view, kDimensionCount> kDimensionNames = {
     "basic_management", "cleaning", "security_patrol", "order", "greening", "equipment"};
 
-// 住宅小区 registered (or re-registered with new particulars).
+// Severity of a department finding or a safety incident.
+enum class Severity : uint8_t { kMinor = 0, kSerious = 1, kMajor = 2 };
+inline constexpr std::array<std::string_view, 3> kSeverityNames = {"minor", "serious", "major"};
+
+// Kinds of department finding, each published by the department named in config/authority.toml.
+enum class FindingKind : uint8_t {
+  kIllegalConstruction = 0,    // 违章搭建 (城管执法)
+  kGreenSpaceDestroyed = 1,    // 毁绿占绿 (城管执法)
+  kRubbishDumped = 2,          // 任意弃置垃圾 (城管执法)
+  kPoultryOrPigeons = 3,       // 饲养家禽家畜和食用鸽 (城管执法)
+  kUnauthorisedAlteration = 4, // 擅自改建 (城管执法)
+  kCommonPartsOccupied = 5,    // 占用物业共用部分 (城管执法)
+  kFireLaneBlocked = 6,        // 生命通道 (消防救援)
+  kEbikeChargingFireRisk = 7,  // 电动自行车充电 (消防救援)
+  kCivilDefenceWorks = 8,      // 侵占、破坏民防工程 (民防办)
+  kWaterMisconnection = 9,     // 景观水体、出门井混接 (水务)
+  kWasteSorting = 10,          // 生活垃圾分类 (绿化市容)
+  kPublicSecurityCase = 11,    // 治安案件 (公安)
+};
+inline constexpr std::array<std::string_view, 12> kFindingKindNames = {
+    "illegal_construction", "green_space_destroyed", "rubbish_dumped", "poultry_or_pigeons",
+    "unauthorised_alteration", "common_parts_occupied", "fire_lane_blocked", "ebike_charging_fire_risk",
+    "civil_defence_works", "water_misconnection", "waste_sorting", "public_security_case"};
+
+enum class Stance : uint8_t { kSupport = 0, kObject = 1 };
+inline constexpr std::array<std::string_view, 2> kStanceNames = {"support", "object"};
+enum class Tone : uint8_t { kNegative = 0, kPositive = 1 };
+inline constexpr std::array<std::string_view, 2> kToneNames = {"negative", "positive"};
+
+// The four governance completions that put a community first for renovation (旧住房修缮).
+enum class RenovationItem : uint8_t {
+  kFeeAdjustment = 0,           // 小区物业服务费调整
+  kMaintenanceFundRenewal = 1,  // 专项维修资金续筹
+  kEbikeCharging = 2,           // 新增电动自行车充电设施
+  kElevatorConsultation = 3,    // 启动加梯征询
+};
+inline constexpr std::array<std::string_view, 4> kRenovationItemNames = {
+    "fee_adjustment", "maintenance_fund_renewal", "ebike_charging", "elevator_consultation"};
+
+inline constexpr std::array<std::string_view, 2> kEnclosureNames = {"closed", "scattered"};
+inline constexpr std::array<std::string_view, 5> kCategoryNames = {"commodity", "mixed", "relocation",
+                                                                   "affordable", "scattered_public"};
+
+// ---- registry facts (any date) ---------------------------------------------------------
+
+// 住宅小区 registered, with its particulars from the fact's date on.
 struct CommunityRegistered {
   CommunityId community;
   std::string name;
@@ -56,6 +114,24 @@ struct CommunityRegistered {
   Enclosure enclosure = Enclosure::kClosed;
   Category category = Category::kCommodity;
 };
+
+// The community's particulars changed (all of them restated), from the fact's date on.
+struct CommunityChanged : CommunityRegistered {};
+
+// 物业服务费 adjusted from the fact's date on (may move the fee tier).
+struct FeeAdjusted {
+  CommunityId community;
+  Centi fee;
+};
+
+// A property service contract: the company and project manager serving from the date on.
+struct ContractAssigned {
+  CommunityId community;
+  CompanyId company;
+  ManagerId manager;
+};
+
+// ---- evaluation facts (count for the year whose window holds their date) --------------
 
 // 测评: one inspection with the six dimension scores, each 0..100.
 struct Inspection {
@@ -69,13 +145,151 @@ struct SatisfactionSurvey {
   Centi satisfaction;
 };
 
+// 督察·日常抽查: bureau supervision / spot check; failed when issues were found.
+struct SpotCheck {
+  CommunityId community;
+  bool passed = true;
+};
+
+// 12345 hotline complaint about a community.
+struct HotlineComplaint {
+  CommunityId community;
+  bool substantiated = false;
+  bool on_time = true;
+};
+
+// 信访 petition.
+struct Petition {
+  CommunityId community;
+  bool substantiated = false;
+};
+
+// 诚信记分: whole credit points against a company, recorded on one of its projects.
+struct CreditPoints {
+  CommunityId community;
+  CompanyId company;
+  int32_t points = 0;
+};
+
+// A department's finding in a community.
+struct DepartmentFinding {
+  CommunityId community;
+  FindingKind kind = FindingKind::kIllegalConstruction;
+  Severity severity = Severity::kMinor;
+};
+
+struct SafetyIncident {
+  CommunityId community;
+  Severity severity = Severity::kMinor;
+};
+
+// 媒体舆情: names a company, a community (project), or both.
+struct MediaReport {
+  CompanyId company;      // may be empty when a community is named
+  CommunityId community;  // may be empty when a company is named
+  Tone tone = Tone::kNegative;
+};
+
+// 履行社会责任: a record of a company's social responsibility.
+struct SocialResponsibility {
+  CompanyId company;
+  std::string description;
+};
+
+// ---- process facts (name their evaluation year) ----------------------------------------
+
+// 街镇初步评定: the street's proposed grade.
+struct StreetProposal {
+  CommunityId community;
+  int32_t year = 0;
+  Grade grade = Grade::kPassing;
+};
+
+// 部门意见: a department's written opinion (support / object) on a community's year.
+struct DepartmentOpinion {
+  CommunityId community;
+  int32_t year = 0;
+  Stance stance = Stance::kSupport;
+  std::string reason;
+};
+
 // The bureau closed its review of a community's evaluation year: the grade is decided.
 struct ReviewClosed {
   CommunityId community;
   int32_t year = 0;
 };
 
-using Fact = std::variant<CommunityRegistered, Inspection, SatisfactionSurvey, ReviewClosed>;
+// 公开: the year's ratings published, covering this community.
+struct RatingsPublished {
+  CommunityId community;
+  int32_t year = 0;
+};
+
+// 约谈: the bureau, with the street, interviewed the company; sets the rectification deadline.
+struct InterviewHeld {
+  CommunityId community;
+  int32_t year = 0;
+  std::string measures;
+  std::optional<Date> deadline;  // default: interview + configured days
+};
+
+struct RectificationSubmitted {
+  CommunityId community;
+  int32_t year = 0;
+};
+
+struct Reinspection {
+  CommunityId community;
+  int32_t year = 0;
+  bool passed = false;
+};
+
+// 联合惩戒: a sanction a department applied (the department is the fact's source).
+struct SanctionApplied {
+  CommunityId community;
+  int32_t year = 0;
+  std::string measure;
+  std::string legal_basis;
+};
+
+// ---- governance facts (any date) --------------------------------------------------------
+
+// 业委会 elected.
+struct CommitteeElected {
+  CommunityId community;
+  int32_t members = 0;
+  int32_t party_members = 0;
+};
+
+// 党支部 (or party working group) established in the owners' committee.
+struct PartyBranchEstablished {
+  CommunityId community;
+};
+
+// One of the renovation-priority items completed on the fact's date.
+struct GovernanceCompleted {
+  CommunityId community;
+  RenovationItem item = RenovationItem::kFeeAdjustment;
+};
+
+// 垃圾分类 inspection.
+struct WasteSortingInspection {
+  CommunityId community;
+  bool compliant = true;
+};
+
+// ---- engine facts -------------------------------------------------------------------------
+
+// Log time passes `occurred` on this partition: deadlines up to it fire. Written by the engine.
+struct Tick {};
+
+using Fact = std::variant<CommunityRegistered, CommunityChanged, FeeAdjusted, ContractAssigned,
+                          Inspection, SatisfactionSurvey, SpotCheck, HotlineComplaint, Petition,
+                          CreditPoints, DepartmentFinding, SafetyIncident, MediaReport,
+                          SocialResponsibility, StreetProposal, DepartmentOpinion, ReviewClosed,
+                          RatingsPublished, InterviewHeld, RectificationSubmitted, Reinspection,
+                          SanctionApplied, CommitteeElected, PartyBranchEstablished,
+                          GovernanceCompleted, WasteSortingInspection, Tick>;
 
 // CloudEvents 1.0 attributes plus ours. (source, id) identifies a fact.
 struct Envelope {
@@ -95,10 +309,13 @@ struct Event {
   Fact fact;
 };
 
+enum class FactKind : uint8_t { kRegistry, kEvaluation, kProcess, kGovernance, kEngine };
+
 struct FactTypeInfo {
   uint16_t tag;           // stable binary tag, never reused
   std::string_view name;  // CloudEvents type
   int32_t schema_version; // current version
+  FactKind kind;
 };
 
 std::span<const FactTypeInfo> fact_types();
@@ -108,7 +325,12 @@ inline std::string_view type_name(const Fact& fact) { return type_info(fact).nam
 const FactTypeInfo* find_fact_type(std::string_view name);
 
 // The community (or company) the fact is about: the log key and the envelope's subject.
-const std::string& subject_of(const Fact& fact);
+// Empty for a tick.
+std::string subject_of(const Fact& fact);
+// The community the fact concerns; empty for company facts and ticks.
+const CommunityId* community_of(const Fact& fact);
+// The evaluation year a process fact names; nullopt for other facts.
+std::optional<int32_t> named_year(const Fact& fact);
 
 std::string_view to_string(Enclosure e);
 std::string_view to_string(Category c);

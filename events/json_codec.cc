@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "events/fields.h"
+
 namespace jiayuan {
 namespace {
 
@@ -74,15 +76,25 @@ class ObjectReader {
     if (!d) return fail(field_error("bad_date", join(path_, key), "a date YYYY-MM-DD", "\"" + s + "\""));
     return *d;
   }
-  template <class E, size_t N>
-  Result<E> one_of(const char* key, const std::array<std::string_view, N>& names) {
+  template <class E>
+  Result<E> one_of(const char* key, std::span<const std::string_view> names) {
     JY_TRY(std::string s, string(key));
-    for (size_t i = 0; i < N; ++i) {
+    for (size_t i = 0; i < names.size(); ++i) {
       if (names[i] == s) return static_cast<E>(i);
     }
     std::string expected = "one of";
-    for (size_t i = 0; i < N; ++i) expected.append(i ? ", " : " ").append(names[i]);
+    for (size_t i = 0; i < names.size(); ++i) expected.append(i ? ", " : " ").append(names[i]);
     return fail(field_error("bad_enum", join(path_, key), expected, "\"" + s + "\""));
+  }
+  Result<bool> boolean(const char* key) {
+    JY_TRY(const json* v, required(key));
+    if (!v->is_boolean()) return fail(field_error("wrong_type", join(path_, key), "true or false", describe(*v)));
+    return v->get<bool>();
+  }
+  Result<std::optional<Date>> optional_date(const char* key) {
+    if (optional(key) == nullptr) return std::optional<Date>();
+    JY_TRY(Date d, date(key));
+    return std::optional<Date>(d);
   }
   Result<ObjectReader> object(const char* key) {
     JY_TRY(const json* v, required(key));
@@ -122,88 +134,141 @@ class ObjectReader {
   std::vector<const char*> seen_;
 };
 
-constexpr std::array<std::string_view, 2> kEnclosureNames = {"closed", "scattered"};
-constexpr std::array<std::string_view, 5> kCategoryNames = {"commodity", "mixed", "relocation",
-                                                            "affordable", "scattered_public"};
-const Centi kScoreMin = Centi::whole(0);
-const Centi kScoreMax = Centi::whole(100);
-
-Result<Fact> decode_registered(ObjectReader& d) {
-  CommunityRegistered f;
-  JY_TRY(f.community.value, d.string("community"));
-  JY_TRY(f.name, d.string("name"));
-  JY_TRY(f.street.value, d.string("street"));
-  JY_TRY(int64_t households, d.integer("households", 0, 1'000'000));
-  f.households = static_cast<int32_t>(households);
-  JY_TRY(f.fee, d.number("fee", Centi::whole(0), Centi::whole(1000)));
-  JY_TRY(f.enclosure, d.one_of<Enclosure>("enclosure", kEnclosureNames));
-  JY_TRY(f.category, d.one_of<Category>("category", kCategoryNames));
-  return Fact(std::move(f));
-}
-
-Result<Fact> decode_inspection(ObjectReader& d) {
-  Inspection f;
-  JY_TRY(f.community.value, d.string("community"));
-  JY_TRY(ObjectReader scores, d.object("scores"));
-  for (size_t i = 0; i < kDimensionCount; ++i) {
-    JY_TRY(f.scores[i], scores.number(kDimensionNames[i].data(), kScoreMin, kScoreMax));
+// Reads each field of a fact from its JSON object, stopping at the first error.
+class Decoder {
+ public:
+  explicit Decoder(ObjectReader& r) : r_(r) {}
+  template <class T>
+  void operator()(const char* name, T& member, internal::Spec spec = {}) {
+    if (error_) return;
+    Status s = read(name, member, spec);
+    if (!s) error_ = s.error();
   }
-  JY_CHECK(scores.no_other_fields());
-  return Fact(std::move(f));
-}
+  const std::optional<Error>& error() const { return error_; }
 
-Result<Fact> decode_survey(ObjectReader& d) {
-  SatisfactionSurvey f;
-  JY_TRY(f.community.value, d.string("community"));
-  JY_TRY(f.satisfaction, d.number("satisfaction", kScoreMin, kScoreMax));
-  return Fact(std::move(f));
-}
+ private:
+  template <class Tag>
+  Status read(const char* name, Id<Tag>& id, internal::Spec spec) {
+    JY_TRY(id.value, spec.optional ? r_.optional_string(name) : r_.string(name));
+    return {};
+  }
+  Status read(const char* name, std::string& s, internal::Spec spec) {
+    JY_TRY(s, spec.optional ? r_.optional_string(name) : r_.string(name));
+    return {};
+  }
+  Status read(const char* name, int32_t& n, internal::Spec spec) {
+    JY_TRY(int64_t v, r_.integer(name, spec.lo, spec.hi));
+    n = static_cast<int32_t>(v);
+    return {};
+  }
+  Status read(const char* name, Centi& c, internal::Spec spec) {
+    JY_TRY(c, r_.number(name, Centi{spec.lo}, Centi{spec.hi}));
+    return {};
+  }
+  Status read(const char* name, bool& b, internal::Spec) {
+    JY_TRY(b, r_.boolean(name));
+    return {};
+  }
+  Status read(const char* name, std::optional<Date>& d, internal::Spec) {
+    JY_TRY(d, r_.optional_date(name));
+    return {};
+  }
+  Status read(const char* name, std::array<Centi, kDimensionCount>& scores, internal::Spec spec) {
+    JY_TRY(ObjectReader obj, r_.object(name));
+    for (size_t i = 0; i < kDimensionCount; ++i) {
+      JY_TRY(scores[i], obj.number(kDimensionNames[i].data(), Centi{spec.lo}, Centi{spec.hi}));
+    }
+    return obj.no_other_fields();
+  }
+  template <class E>
+    requires std::is_enum_v<E>
+  Status read(const char* name, E& e, internal::Spec) {
+    JY_TRY(e, r_.template one_of<E>(name, internal::enum_names(e)));
+    return {};
+  }
 
-Result<Fact> decode_review_closed(ObjectReader& d) {
-  ReviewClosed f;
-  JY_TRY(f.community.value, d.string("community"));
-  JY_TRY(int64_t year, d.integer("year", 2000, 2100));
-  f.year = static_cast<int32_t>(year);
-  return Fact(std::move(f));
-}
+  ObjectReader& r_;
+  std::optional<Error> error_;
+};
 
+// Writes each field of a fact into a JSON object.
+class Encoder {
+ public:
+  template <class T>
+  void operator()(const char* name, const T& member, internal::Spec spec = {}) {
+    write(name, member, spec);
+  }
+  json& out() { return out_; }
+
+ private:
+  template <class Tag>
+  void write(const char* name, const Id<Tag>& id, internal::Spec spec) {
+    if (!(spec.optional && id.empty())) out_[name] = id.value;
+  }
+  void write(const char* name, const std::string& s, internal::Spec spec) {
+    if (!(spec.optional && s.empty())) out_[name] = s;
+  }
+  void write(const char* name, int32_t n, internal::Spec) { out_[name] = n; }
+  void write(const char* name, Centi c, internal::Spec) { out_[name] = c.to_double(); }
+  void write(const char* name, bool b, internal::Spec) { out_[name] = b; }
+  void write(const char* name, const std::optional<Date>& d, internal::Spec) {
+    if (d) out_[name] = d->to_string();
+  }
+  void write(const char* name, const std::array<Centi, kDimensionCount>& scores, internal::Spec) {
+    json obj = json::object();
+    for (size_t i = 0; i < kDimensionCount; ++i) obj[std::string(kDimensionNames[i])] = scores[i].to_double();
+    out_[name] = std::move(obj);
+  }
+  template <class E>
+    requires std::is_enum_v<E>
+  void write(const char* name, E e, internal::Spec) {
+    out_[name] = std::string(internal::enum_names(e)[static_cast<size_t>(e)]);
+  }
+
+  json out_ = json::object();
+};
+
+template <size_t I = 0>
 Result<Fact> decode_data(const FactTypeInfo& type, ObjectReader& d) {
-  Result<Fact> f = fail("bad_type", "no decoder");
-  switch (type.tag) {
-    case 1: f = decode_registered(d); break;
-    case 10: f = decode_inspection(d); break;
-    case 11: f = decode_survey(d); break;
-    case 40: f = decode_review_closed(d); break;
-    default: return fail("bad_type", "type " + std::string(type.name) + " has no JSON decoder");
+  if constexpr (I == std::variant_size_v<Fact>) {
+    return fail("unknown_type", "type " + std::string(type.name) + " has no JSON decoder");
+  } else {
+    if (fact_types()[I].tag != type.tag) return decode_data<I + 1>(type, d);
+    std::variant_alternative_t<I, Fact> f;
+    Decoder dec(d);
+    internal::fields(dec, f);
+    if (dec.error()) return fail(*dec.error());
+    JY_CHECK(d.no_other_fields());
+    return Fact(std::move(f));
   }
-  if (!f) return f;
-  JY_CHECK(d.no_other_fields());
-  return f;
+}
+
+// Checks that span fields: what a single field's range cannot say.
+Status check_fact(const Fact& fact) {
+  if (const auto* m = std::get_if<MediaReport>(&fact)) {
+    if (m->company.empty() && m->community.empty()) {
+      return fail(field_error("missing_field", "data.company", "a company or a community (data.community) named",
+                              "neither"));
+    }
+  }
+  if (const auto* c = std::get_if<CommitteeElected>(&fact)) {
+    if (c->party_members > c->members) {
+      return fail(field_error("out_of_range", "data.party_members",
+                              "at most data.members (" + std::to_string(c->members) + ")",
+                              std::to_string(c->party_members)));
+    }
+  }
+  return {};
 }
 
 json data_json(const Fact& fact) {
-  struct Visitor {
-    json operator()(const CommunityRegistered& f) const {
-      return json{{"community", f.community.value}, {"name", f.name},
-                  {"street", f.street.value},       {"households", f.households},
-                  {"fee", f.fee.to_double()},       {"enclosure", to_string(f.enclosure)},
-                  {"category", to_string(f.category)}};
-    }
-    json operator()(const Inspection& f) const {
-      json scores = json::object();
-      for (size_t i = 0; i < kDimensionCount; ++i) {
-        scores[std::string(kDimensionNames[i])] = f.scores[i].to_double();
-      }
-      return json{{"community", f.community.value}, {"scores", std::move(scores)}};
-    }
-    json operator()(const SatisfactionSurvey& f) const {
-      return json{{"community", f.community.value}, {"satisfaction", f.satisfaction.to_double()}};
-    }
-    json operator()(const ReviewClosed& f) const {
-      return json{{"community", f.community.value}, {"year", f.year}};
-    }
-  };
-  return std::visit(Visitor{}, fact);
+  return std::visit(
+      [](const auto& f) {
+        Encoder enc;
+        internal::fields(enc, const_cast<std::decay_t<decltype(f)>&>(f));
+        return std::move(enc.out());
+      },
+      fact);
 }
 
 }  // namespace
@@ -245,7 +310,8 @@ Result<Event> decode_event_json(std::string_view text) {
   }
   JY_TRY(ObjectReader data, r.object("data"));
   JY_TRY(ev.fact, decode_data(*type, data));
-  const std::string& subject = subject_of(ev.fact);
+  JY_CHECK(check_fact(ev.fact));
+  const std::string subject = subject_of(ev.fact);
   if (env.subject.empty()) {
     env.subject = subject;
   } else if (env.subject != subject) {

@@ -1,0 +1,157 @@
+// Internal: the one list of each fact's fields, in storage order, with their JSON names and
+// ranges. The JSON codec and the binary codec both walk it, so the two forms cannot drift.
+//
+//   template <class V> void fields(V& v, Inspection& f) { v("community", f.community); ... }
+//
+// Appending a field to a stored type needs a new schema version and an upcast; never reorder.
+#pragma once
+
+#include <cstdint>
+
+#include "events/facts.h"
+
+namespace jiayuan::internal {
+
+struct Spec {
+  int64_t lo = 0;
+  int64_t hi = 0;
+  bool optional = false;
+};
+
+inline constexpr Spec kScore{0, 10000};       // Centi 0..100
+inline constexpr Spec kFee{0, 100000};         // Centi 0..1000
+inline constexpr Spec kYear{2000, 2100};
+inline constexpr Spec kCount{0, 1000000};
+inline constexpr Spec kPoints{1, 100};
+inline constexpr Spec kOptional{0, 0, true};
+
+template <class V> void fields(V& v, CommunityRegistered& f) {
+  v("community", f.community);
+  v("name", f.name);
+  v("street", f.street);
+  v("households", f.households, kCount);
+  v("fee", f.fee, kFee);
+  v("enclosure", f.enclosure);
+  v("category", f.category);
+}
+template <class V> void fields(V& v, CommunityChanged& f) { fields(v, static_cast<CommunityRegistered&>(f)); }
+template <class V> void fields(V& v, FeeAdjusted& f) {
+  v("community", f.community);
+  v("fee", f.fee, kFee);
+}
+template <class V> void fields(V& v, ContractAssigned& f) {
+  v("community", f.community);
+  v("company", f.company);
+  v("manager", f.manager);
+}
+template <class V> void fields(V& v, Inspection& f) {
+  v("community", f.community);
+  v("scores", f.scores, kScore);
+}
+template <class V> void fields(V& v, SatisfactionSurvey& f) {
+  v("community", f.community);
+  v("satisfaction", f.satisfaction, kScore);
+}
+template <class V> void fields(V& v, SpotCheck& f) {
+  v("community", f.community);
+  v("passed", f.passed);
+}
+template <class V> void fields(V& v, HotlineComplaint& f) {
+  v("community", f.community);
+  v("substantiated", f.substantiated);
+  v("on_time", f.on_time);
+}
+template <class V> void fields(V& v, Petition& f) {
+  v("community", f.community);
+  v("substantiated", f.substantiated);
+}
+template <class V> void fields(V& v, CreditPoints& f) {
+  v("community", f.community);
+  v("company", f.company);
+  v("points", f.points, kPoints);
+}
+template <class V> void fields(V& v, DepartmentFinding& f) {
+  v("community", f.community);
+  v("kind", f.kind);
+  v("severity", f.severity);
+}
+template <class V> void fields(V& v, SafetyIncident& f) {
+  v("community", f.community);
+  v("severity", f.severity);
+}
+template <class V> void fields(V& v, MediaReport& f) {
+  v("company", f.company, kOptional);
+  v("community", f.community, kOptional);
+  v("tone", f.tone);
+}
+template <class V> void fields(V& v, SocialResponsibility& f) {
+  v("company", f.company);
+  v("description", f.description);
+}
+template <class V> void fields(V& v, StreetProposal& f) {
+  v("community", f.community);
+  v("year", f.year, kYear);
+  v("grade", f.grade);
+}
+template <class V> void fields(V& v, DepartmentOpinion& f) {
+  v("community", f.community);
+  v("year", f.year, kYear);
+  v("stance", f.stance);
+  v("reason", f.reason, kOptional);
+}
+template <class V> void fields(V& v, ReviewClosed& f) {
+  v("community", f.community);
+  v("year", f.year, kYear);
+}
+template <class V> void fields(V& v, RatingsPublished& f) {
+  v("community", f.community);
+  v("year", f.year, kYear);
+}
+template <class V> void fields(V& v, InterviewHeld& f) {
+  v("community", f.community);
+  v("year", f.year, kYear);
+  v("measures", f.measures, kOptional);
+  v("deadline", f.deadline);
+}
+template <class V> void fields(V& v, RectificationSubmitted& f) {
+  v("community", f.community);
+  v("year", f.year, kYear);
+}
+template <class V> void fields(V& v, Reinspection& f) {
+  v("community", f.community);
+  v("year", f.year, kYear);
+  v("passed", f.passed);
+}
+template <class V> void fields(V& v, SanctionApplied& f) {
+  v("community", f.community);
+  v("year", f.year, kYear);
+  v("measure", f.measure);
+  v("legal_basis", f.legal_basis, kOptional);
+}
+template <class V> void fields(V& v, CommitteeElected& f) {
+  v("community", f.community);
+  v("members", f.members, kCount);
+  v("party_members", f.party_members, kCount);
+}
+template <class V> void fields(V& v, PartyBranchEstablished& f) { v("community", f.community); }
+template <class V> void fields(V& v, GovernanceCompleted& f) {
+  v("community", f.community);
+  v("item", f.item);
+}
+template <class V> void fields(V& v, WasteSortingInspection& f) {
+  v("community", f.community);
+  v("compliant", f.compliant);
+}
+template <class V> void fields(V&, Tick&) {}
+
+// Names of each enum's values, in value order.
+inline std::span<const std::string_view> enum_names(Enclosure) { return kEnclosureNames; }
+inline std::span<const std::string_view> enum_names(Category) { return kCategoryNames; }
+inline std::span<const std::string_view> enum_names(Severity) { return kSeverityNames; }
+inline std::span<const std::string_view> enum_names(FindingKind) { return kFindingKindNames; }
+inline std::span<const std::string_view> enum_names(Stance) { return kStanceNames; }
+inline std::span<const std::string_view> enum_names(Tone) { return kToneNames; }
+inline std::span<const std::string_view> enum_names(RenovationItem) { return kRenovationItemNames; }
+inline std::span<const std::string_view> enum_names(Grade) { return kGradeNames; }
+
+}  // namespace jiayuan::internal
