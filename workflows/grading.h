@@ -7,12 +7,14 @@
 //
 // Follows DOMAIN.md "Precise definitions": the service score is exact (rationals, rounded
 // half up to 0.01 once), deductions are per kind min(count × value, cap), final is floored
-// at 0, thresholds per fee tier compared with ≥.
+// at 0, thresholds per fee tier compared with ≥, then the vetoes in their order.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "config/rules.h"
 #include "events/decisions.h"
@@ -20,9 +22,8 @@
 
 namespace jiayuan {
 
-// A community's particulars from a date on (registry facts).
+// A community's particulars (registry facts) as of some date.
 struct Particulars {
-  Date from;
   std::string name;
   StreetId street;
   int32_t households = 0;
@@ -31,18 +32,57 @@ struct Particulars {
   Category category = Category::kCommodity;
 
   template <class A>
-  void serialize(A& ar) { ar(from, name, street, households, fee, enclosure, category); }
+  void serialize(A& ar) { ar(name, street, households, fee, enclosure, category); }
 };
 
-// What the facts of one evaluation year added up to.
+// A dated stance: the latest one (by date, then log order) stands.
+struct DatedGrade {
+  Date on;
+  Grade grade = Grade::kUnrated;
+  template <class A>
+  void serialize(A& ar) { ar(on, grade); }
+};
+struct DatedStance {
+  Date on;
+  Stance stance = Stance::kSupport;
+  template <class A>
+  void serialize(A& ar) { ar(on, stance); }
+};
+
+// What the facts of one evaluation year added up to. Fact references are "source/id".
 struct YearRecord {
   int32_t inspections = 0;
   std::array<int64_t, kDimensionCount> score_sums{};  // hundredths
   int32_t surveys = 0;
   int64_t satisfaction_sum = 0;  // hundredths
 
+  std::vector<std::string> hotline_substantiated;
+  std::vector<std::string> hotline_late;
+  int32_t hotline_complaints = 0;
+  int32_t hotline_on_time = 0;
+  std::vector<std::string> petitions_substantiated;
+  std::vector<std::string> credit_facts;
+  int32_t credit_points = 0;
+  std::array<std::vector<std::string>, 3> findings;  // by severity
+  int32_t spot_checks = 0;
+  std::vector<std::string> spot_checks_failed;
+  std::vector<std::string> major_incidents;
+  int32_t media_positive = 0;
+  int32_t media_negative = 0;
+  int32_t waste_inspections = 0;
+  int32_t waste_compliant = 0;
+
+  bool has_proposal = false;
+  DatedGrade proposal;
+  std::map<std::string, DatedStance> opinions;  // department -> latest
+
   template <class A>
-  void serialize(A& ar) { ar(inspections, score_sums, surveys, satisfaction_sum); }
+  void serialize(A& ar) {
+    ar(inspections, score_sums, surveys, satisfaction_sum, hotline_substantiated, hotline_late,
+       hotline_complaints, hotline_on_time, petitions_substantiated, credit_facts, credit_points, findings,
+       spot_checks, spot_checks_failed, major_incidents, media_positive, media_negative, waste_inspections,
+       waste_compliant, has_proposal, proposal, opinions);
+  }
 };
 
 struct TierResult {
@@ -57,8 +97,14 @@ TierResult fee_tier(Centi fee, Enclosure enclosure, const RuleSet& rules);
 // The weighted service score, rounded half up to 0.01; nullopt with no inspection.
 std::optional<Centi> service_score(const YearRecord& year, const RuleSet& rules);
 
+// The deduction lines with a count, in a fixed order, each min(count × value, cap).
+std::vector<DeductionLine> deductions(const YearRecord& year, const RuleSet& rules);
+
 // Grade from a final score and the tier's thresholds (no vetoes).
 Grade grade_for_score(Centi final_score, const Thresholds& thresholds);
+
+// Flagged when the proposal is more than one step from the grade; unrated never flagged.
+bool proposal_flagged(Grade proposal, Grade grade);
 
 struct Rating {
   Grade grade = Grade::kUnrated;

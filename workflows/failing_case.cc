@@ -1,0 +1,119 @@
+#include "workflows/failing_case.h"
+
+namespace jiayuan {
+
+std::string_view to_string(CaseStatus s) {
+  switch (s) {
+    case CaseStatus::kNone: return "none";
+    case CaseStatus::kInterviewDue: return "interview_due";
+    case CaseStatus::kRectifying: return "rectifying";
+    case CaseStatus::kRectified: return "rectified";
+    case CaseStatus::kEscalated: return "escalated";
+    case CaseStatus::kSanctioned: return "sanctioned";
+  }
+  return "?";
+}
+
+std::optional<Date> FailingCase::next_deadline() const {
+  if (status == CaseStatus::kInterviewDue) return interview_due.plus_days(1);
+  if (status == CaseStatus::kRectifying) return deadline.plus_days(1);
+  return std::nullopt;
+}
+
+CaseStep step(std::string name, Date on) {
+  CaseStep s;
+  s.step = std::move(name);
+  s.on = on;
+  return s;
+}
+
+namespace {
+
+CaseStep with_due(CaseStep s, Date due) {
+  s.has_due = true;
+  s.due = due;
+  return s;
+}
+
+void escalate(FailingCase& c, Date on, std::string reason, const RuleSet& rules, std::vector<CaseStep>& steps) {
+  c.status = CaseStatus::kEscalated;
+  c.escalated_on = on;
+  c.reason = reason;
+  const Date due = on.plus_days(rules.lifecycle.obligation_days);
+  c.obligations.clear();
+  for (std::string_view d : kSanctionDepartments) c.obligations.push_back({std::string(d), due, false, Date()});
+  CaseStep s = with_due(step("escalated", on), due);
+  s.reason = std::move(reason);
+  steps.push_back(std::move(s));
+}
+
+}  // namespace
+
+FailingCase open_case(Date published, const RuleSet& rules, std::vector<CaseStep>& steps) {
+  FailingCase c;
+  c.status = CaseStatus::kInterviewDue;
+  c.published = published;
+  c.interview_due = published.plus_days(rules.lifecycle.interview_due_days);
+  steps.push_back(with_due(step("opened", published), c.interview_due));
+  return c;
+}
+
+void on_interview(FailingCase& c, Date on, std::optional<Date> deadline, const RuleSet& rules,
+                  std::vector<CaseStep>& steps) {
+  // The first interview in [P, P+30] counts; later ones, or one before P, change nothing.
+  if (c.status != CaseStatus::kInterviewDue || on < c.published || c.interview_due < on) return;
+  c.status = CaseStatus::kRectifying;
+  c.interview_on = on;
+  c.deadline = deadline && !(*deadline < on) ? *deadline : on.plus_days(rules.lifecycle.rectification_days);
+  steps.push_back(with_due(step("interview_held", on), c.deadline));
+}
+
+void on_rectification(FailingCase& c, Date on, std::vector<CaseStep>& steps) {
+  if (c.status != CaseStatus::kRectifying || c.rectification_submitted || on < c.interview_on) return;
+  c.rectification_submitted = true;
+  steps.push_back(step("rectification_submitted", on));
+}
+
+void on_reinspection(FailingCase& c, Date on, bool passed, const RuleSet& rules, std::vector<CaseStep>& steps) {
+  // The first re-inspection in [interview, D] decides.
+  if (c.status != CaseStatus::kRectifying || on < c.interview_on || c.deadline < on) return;
+  if (passed) {
+    c.status = CaseStatus::kRectified;
+    steps.push_back(step("rectified", on));
+  } else {
+    escalate(c, on, "failed_reinspection", rules, steps);
+  }
+}
+
+void on_sanction(FailingCase& c, Date on, const std::string& department, std::vector<CaseStep>& steps) {
+  // A sanction dated on or after escalation fulfils its department's obligation.
+  if (c.status != CaseStatus::kEscalated || on < c.escalated_on) return;
+  bool all = true;
+  bool recorded = false;
+  for (Obligation& o : c.obligations) {
+    if (o.department == department && !o.fulfilled) {
+      o.fulfilled = true;
+      o.fulfilled_on = on;
+      recorded = true;
+    }
+    all = all && o.fulfilled;
+  }
+  if (!recorded) return;
+  CaseStep s = step("sanction_recorded", on);
+  s.department = department;
+  steps.push_back(std::move(s));
+  if (all) {
+    c.status = CaseStatus::kSanctioned;
+    steps.push_back(step("sanctioned", on));
+  }
+}
+
+void advance_case(FailingCase& c, Date log_time, const RuleSet& rules, std::vector<CaseStep>& steps) {
+  if (c.status == CaseStatus::kInterviewDue && c.interview_due < log_time) {
+    escalate(c, c.interview_due.plus_days(1), "missed_interview", rules, steps);
+  } else if (c.status == CaseStatus::kRectifying && c.deadline < log_time) {
+    escalate(c, c.deadline.plus_days(1), "missed_deadline", rules, steps);
+  }
+}
+
+}  // namespace jiayuan
