@@ -94,7 +94,7 @@ Result<std::vector<Position>> EmbeddedLog::append(std::string_view topic,
   positions.reserve(records.size());
   rocksdb::WriteBatch batch;
   for (const Record& r : records) {
-    const int32_t p = partition_for(r.key, parts);
+    const int32_t p = partition_of(r, parts);
     if (!next.contains(p)) {
       JY_TRY(int64_t end, load_end(t, p));
       next[p] = end;

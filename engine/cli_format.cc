@@ -105,4 +105,74 @@ std::string format_summary(const json& s, const RuleSet* rules) {
   return os.str();
 }
 
+namespace {
+
+std::string format_awards(const json& v) {
+  std::ostringstream os;
+  char line[256];
+  os << "Awards " << v["year"].get<int>() << " (rating date " << v["rating_date"].get<std::string>() << ", "
+     << v["registered_communities"].get<int>() << " communities registered, quota "
+     << v["award_quota"].get<int>() << ")\n\n十佳物业服务企业 top ten companies:\n";
+  if (v["top_ten"].empty()) os << "  none eligible (needs ≥ 1 示范 and no 不达标 project)\n";
+  for (const json& c : v["top_ten"]) {
+    std::snprintf(line, sizeof line, "  %2d. %-16s composite %6s  mean score %6s  projects %d\n", c["rank"].get<int>(),
+                  c["company"].get<std::string>().c_str(), c["composite"].get<std::string>().c_str(),
+                  c["mean_final_score"].get<std::string>().c_str(), c["rated_projects"].get<int>());
+    os << line;
+  }
+  os << "\n优秀示范住宅小区 excellent communities:\n";
+  if (v["excellent_communities"].empty()) os << "  none\n";
+  for (const json& c : v["excellent_communities"]) {
+    os << "  " << c["community"].get<std::string>() << "  " << c["final_score"].get<std::string>() << "  ("
+       << c["street"].get<std::string>() << ")\n";
+  }
+  os << "\n优秀项目经理 excellent project managers:\n";
+  if (v["excellent_managers"].empty()) os << "  none\n";
+  for (const json& m : v["excellent_managers"]) {
+    os << "  " << m["manager"].get<std::string>() << "  mean " << m["mean_final_score"].get<std::string>() << " over "
+       << m["rated_communities"].get<int>() << " rated\n";
+  }
+  if (v.contains("targets")) {
+    const json& t = v["targets"];
+    os << "\ntargets: 达标及以上 ≥ " << t["passing_or_better"].get<std::string>() << "%, 示范 ≥ "
+       << t["exemplary"].get<std::string>() << "%, 规范 ≥ " << t["standard"].get<std::string>() << "%\n";
+  }
+  auto target_row = [&](const std::string& name, const json& t) {
+    auto mark = [](bool met) { return met ? "met" : "MISSED"; };
+    std::snprintf(line, sizeof line, "  %-12s rated %4d  达标+ %6s%% %-6s  示范 %6s%% %-6s  规范 %6s%% %-6s\n",
+                  name.c_str(), t["rated"].get<int>(), t["share_passing_or_better"].get<std::string>().c_str(),
+                  mark(t["met_passing_or_better"]), t["share_exemplary"].get<std::string>().c_str(),
+                  mark(t["met_exemplary"]), t["share_standard"].get<std::string>().c_str(), mark(t["met_standard"]));
+    os << line;
+  };
+  target_row("district", v["district"]);
+  for (const json& s : v["streets"]) target_row(s["street"].get<std::string>(), s);
+  return os.str();
+}
+
+std::string format_cases(const json& v) {
+  std::ostringstream os;
+  os << "Failing cases as of " << v["as_of"].get<std::string>() << "\n";
+  if (v["cases"].empty()) os << "  none open\n";
+  for (const json& c : v["cases"]) {
+    os << "  " << c["community"].get<std::string>() << " " << c["year"].get<int>() << "  "
+       << c.value("status", "?");
+    if (c.contains("reason")) os << " (" << c["reason"].get<std::string>() << ")";
+    os << "\n";
+    for (const json& o : c["open"]) {
+      os << "      open: " << o["what"].get<std::string>() << " due " << o["due"].get<std::string>() << ", "
+         << o["days_overdue"].get<int>() << " days overdue\n";
+    }
+  }
+  return os.str();
+}
+
+}  // namespace
+
+std::string format_view(const std::string& what, const json& v) {
+  if (what == "awards") return format_awards(v);
+  if (what == "cases") return format_cases(v);
+  return v.dump(2) + "\n";
+}
+
 }  // namespace jiayuan

@@ -11,5 +11,7 @@ namespace jiayuan {
 
 std::string format_community(const nlohmann::json& view);
 std::string format_summary(const nlohmann::json& summary, const RuleSet* rules);
+// awards, companies, cases, renovation, compliance
+std::string format_view(const std::string& what, const nlohmann::json& view);
 
 }  // namespace jiayuan

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <set>
 #include <vector>
 
 #include "events/json_codec.h"
@@ -62,6 +63,208 @@ Envelope envelope(std::string id, std::string source, Date date) {
 
 }  // namespace
 
+namespace {
+
+class SyntheticDistrict {
+ public:
+  SyntheticDistrict(const GeneratorOptions& o, const YearWindow& w, std::vector<std::string> streets)
+      : o_(o), w_(w), streets_(std::move(streets)), rng_(o.seed) {}
+
+  std::vector<Pending> build() {
+    companies_ = o_.companies > 0 ? o_.companies : std::max(12, o_.communities / 4);
+    for (int32_t c = 1; c <= o_.communities; ++c) community(c);
+    for (int64_t k : contracted_) company_facts(k);
+    std::stable_sort(out_.begin(), out_.end(), [](const Pending& a, const Pending& b) {
+      if (a.date != b.date) return a.date < b.date;
+      if (a.community != b.community) return a.community < b.community;
+      return a.seq < b.seq;
+    });
+    return std::move(out_);
+  }
+
+ private:
+  void add(Date d, const std::string& key, Event e) {
+    e.envelope.subject = subject_of(e.fact);
+    out_.push_back({d, key, seq_++, std::move(e)});
+  }
+  Date in_year(int from_day, int before_end) {
+    const int32_t span = days_between(w_.from, w_.to) - before_end;
+    return w_.from.plus_days(static_cast<int32_t>(rng_.between(from_day, std::max<int64_t>(from_day, span))));
+  }
+  std::string company_id(int64_t k) const {
+    std::string digits = std::to_string(k);
+    if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
+    return "CO" + digits;
+  }
+
+  void community(int32_t c) {
+    char id_buf[16];
+    std::snprintf(id_buf, sizeof id_buf, "SJ%05d", c);
+    const std::string id = id_buf;
+    const CommunityId cid(id);
+    const std::string street = streets_[static_cast<size_t>(c - 1) % streets_.size()];
+    const std::string office = "street." + street;
+    CommunityRegistered reg;
+    reg.community = cid;
+    reg.name = std::string(kNameHeads[rng_.next() % kNameHeads.size()]) + kNameMids[rng_.next() % kNameMids.size()] +
+               kNameTails[rng_.next() % kNameTails.size()];
+    reg.street = StreetId(street);
+    reg.households = static_cast<int32_t>(rng_.between(80, 2400));
+    reg.enclosure = rng_.chance(85) ? Enclosure::kClosed : Enclosure::kScattered;
+    reg.fee = Centi{kFees[rng_.next() % kFees.size()]};
+    if (reg.enclosure == Enclosure::kScattered && rng_.chance(80)) reg.fee = Centi{kFees[rng_.next() % 4]};
+    int64_t pick = rng_.between(1, 100);
+    size_t cat = 0;
+    while (pick > kCategoryShare[cat]) pick -= kCategoryShare[cat++];
+    reg.category = static_cast<Category>(cat);
+    const Date registered_on = w_.from.plus_days(-static_cast<int32_t>(rng_.between(180, 2000)));
+    add(registered_on, id, {envelope("reg-" + id, office, registered_on), reg});
+
+    const int64_t company = rng_.between(1, companies_);
+    contracted_.insert(company);
+    const std::string manager = "PM" + company_id(company).substr(2) + "-" + std::to_string(rng_.between(1, 3));
+    add(registered_on, id, {envelope("contract-" + id, office, registered_on),
+                            ContractAssigned{cid, CompanyId(company_id(company)), ManagerId(manager)}});
+
+    // Quality: most communities in the 70s and 80s, a few excellent, a few failing.
+    const int64_t quality = rng_.between(62, 80) + rng_.between(0, 16);
+    const int inspections = rng_.chance(6) ? 1 : static_cast<int>(rng_.between(2, 4));
+    for (int i = 0; i < inspections; ++i) {
+      Inspection insp{cid, {}};
+      for (Centi& s : insp.scores) s = score_near(rng_, quality);
+      const Date d = in_year(15, 30);
+      add(d, id, {envelope("insp-" + id + "-" + std::to_string(i + 1), i % 2 == 0 ? office : "bureau", d), insp});
+    }
+    const int surveys = rng_.chance(15) ? 0 : static_cast<int>(rng_.between(1, 2));
+    for (int i = 0; i < surveys; ++i) {
+      const Date d = in_year(60, 30);
+      add(d, id, {envelope("survey-" + id + "-" + std::to_string(i + 1), office, d),
+                  SatisfactionSurvey{cid, score_near(rng_, quality)}});
+    }
+    evaluation_facts(id, cid, quality);
+    process_facts(id, cid, office, quality);
+    governance_facts(id, cid, office, registered_on);
+  }
+
+  void evaluation_facts(const std::string& id, const CommunityId& cid, int64_t quality) {
+    const bool poor = quality < 70;
+    const int hotline = static_cast<int>(rng_.between(0, 2 * o_.hotline_per_community));
+    for (int i = 0; i < hotline; ++i) {
+      const Date d = in_year(0, 0);
+      HotlineComplaint h{cid, rng_.chance(poor ? 40 : 15), !rng_.chance(poor ? 30 : 8)};
+      add(d, id, {envelope("hotline-" + id + "-" + std::to_string(i + 1), "hotline", d), h});
+    }
+    if (rng_.chance(poor ? 50 : 15)) {
+      const Date d = in_year(0, 0);
+      add(d, id, {envelope("petition-" + id, "petitions", d), Petition{cid, rng_.chance(60)}});
+    }
+    const int spot = static_cast<int>(rng_.between(0, 2));
+    for (int i = 0; i < spot; ++i) {
+      const Date d = in_year(30, 20);
+      add(d, id, {envelope("spot-" + id + "-" + std::to_string(i + 1), "bureau", d), SpotCheck{cid, !rng_.chance(poor ? 50 : 10)}});
+    }
+    if (rng_.chance(poor ? 40 : 8)) {
+      const Date d = in_year(0, 0);
+      const auto kind = static_cast<FindingKind>(rng_.between(0, 5));  // 城管执法's kinds
+      const auto sev = static_cast<Severity>(rng_.chance(70) ? 0 : rng_.chance(70) ? 1 : 2);
+      add(d, id, {envelope("finding-" + id, "chengguan", d), DepartmentFinding{cid, kind, sev}});
+    }
+    if (rng_.chance(2)) {
+      const Date d = in_year(0, 0);
+      add(d, id, {envelope("incident-" + id, "fire", d), SafetyIncident{cid, Severity::kMajor}});
+    }
+    if (rng_.chance(10)) {
+      const Date d = in_year(0, 0);
+      add(d, id, {envelope("media-" + id, "bureau", d),
+                  MediaReport{CompanyId(), cid, poor ? Tone::kNegative : Tone::kPositive}});
+    }
+  }
+
+  void process_facts(const std::string& id, const CommunityId& cid, const std::string& office, int64_t quality) {
+    const int32_t year = o_.year;
+    const Date proposed = w_.to.plus_days(3);
+    const Grade guess = quality >= 88 ? Grade::kExemplary : quality >= 78 ? Grade::kStandard
+                        : quality >= 66 ? Grade::kPassing : Grade::kFailing;
+    add(proposed, id, {envelope("proposal-" + id + "-" + std::to_string(year), office, proposed),
+                       StreetProposal{cid, year, guess}});
+    if (rng_.chance(4)) {
+      const Date d = w_.to.plus_days(5);
+      add(d, id, {envelope("opinion-" + id + "-" + std::to_string(year), "greening", d),
+                  DepartmentOpinion{cid, year, Stance::kObject, "绿化养护不到位"}});
+    }
+    const Date closed = w_.to.plus_days(10);
+    add(closed, id, {envelope("review-" + id + "-" + std::to_string(year), "bureau", closed), ReviewClosed{cid, year}});
+    if (!o_.lifecycle) return;
+    const Date published = w_.to.plus_days(20);
+    add(published, id, {envelope("publish-" + id + "-" + std::to_string(year), "bureau", published),
+                        RatingsPublished{cid, year}});
+    if (quality >= 70) return;
+    // Low quality: most are interviewed; some rectify, some fail re-inspection; some are missed.
+    if (rng_.chance(20)) return;  // no interview: escalates when log time passes P+30
+    const Date interview = published.plus_days(static_cast<int32_t>(rng_.between(5, 28)));
+    add(interview, id, {envelope("interview-" + id + "-" + std::to_string(year), "bureau", interview),
+                        InterviewHeld{cid, year, "限期整改", std::nullopt}});
+    const Date submitted = interview.plus_days(40);
+    add(submitted, id, {envelope("rectified-" + id + "-" + std::to_string(year), office, submitted),
+                        RectificationSubmitted{cid, year}});
+    const bool passed = rng_.chance(65);
+    const Date reinspected = interview.plus_days(50);
+    add(reinspected, id, {envelope("reinspection-" + id + "-" + std::to_string(year), "bureau", reinspected),
+                          Reinspection{cid, year, passed}});
+    if (passed) return;
+    for (const char* dept : {"market", "chengguan", "police"}) {
+      if (rng_.chance(25)) continue;  // not every department has acted yet
+      const Date d = reinspected.plus_days(static_cast<int32_t>(rng_.between(5, 40)));
+      add(d, id, {envelope("sanction-" + id + "-" + std::to_string(year) + "-" + dept, dept, d),
+                  SanctionApplied{cid, year, "联合惩戒", "《上海市住宅物业管理规定》"}});
+    }
+  }
+
+  void governance_facts(const std::string& id, const CommunityId& cid, const std::string& office, Date registered_on) {
+    auto after_registration = [&](Date d) { return d < registered_on ? registered_on.plus_days(1) : d; };
+    if (rng_.chance(70)) {
+      const Date d = after_registration(w_.from.plus_days(-static_cast<int32_t>(rng_.between(30, 700))));
+      const int32_t members = static_cast<int32_t>(rng_.between(5, 9));
+      add(d, id, {envelope("committee-" + id, office, d), CommitteeElected{cid, members, static_cast<int32_t>(rng_.between(1, members))}});
+      if (rng_.chance(80)) {
+        const Date b = d.plus_days(static_cast<int32_t>(rng_.between(10, 300)));
+        add(b, id, {envelope("branch-" + id, office, b), PartyBranchEstablished{cid}});
+      }
+    }
+    for (size_t item = 0; item < kRenovationItemNames.size(); ++item) {
+      if (!rng_.chance(20)) continue;
+      const Date d = after_registration(w_.from.plus_days(-static_cast<int32_t>(rng_.between(-300, 1200))));
+      add(d, id, {envelope("gov-" + id + "-" + std::string(kRenovationItemNames[item]), office, d),
+                  GovernanceCompleted{cid, static_cast<RenovationItem>(item)}});
+    }
+    const Date w = in_year(30, 30);
+    add(w, id, {envelope("waste-" + id, "greening", w), WasteSortingInspection{cid, rng_.chance(92)}});
+  }
+
+  void company_facts(int64_t k) {
+    const std::string company = company_id(k);
+    if (rng_.chance(40)) {
+      const Date d = in_year(0, 0);
+      add(d, company, {envelope("social-" + company, "bureau", d), SocialResponsibility{CompanyId(company), "社区志愿服务"}});
+    }
+    if (rng_.chance(15)) {
+      const Date d = in_year(0, 0);
+      add(d, company, {envelope("media-" + company, "bureau", d), MediaReport{CompanyId(company), CommunityId(), Tone::kNegative}});
+    }
+  }
+
+  const GeneratorOptions& o_;
+  const YearWindow& w_;
+  std::vector<std::string> streets_;
+  Rng rng_;
+  int32_t companies_ = 0;
+  std::set<int64_t> contracted_;  // companies some contract names: only they are known
+  int seq_ = 0;
+  std::vector<Pending> out_;
+};
+
+}  // namespace
+
 Status generate_district(const GeneratorOptions& o, const Config& config,
                          const std::function<void(const std::string&)>& emit) {
   const RuleSet* rs = config.rules.for_year(o.year);
@@ -73,69 +276,14 @@ Status generate_district(const GeneratorOptions& o, const Config& config,
                                     std::to_string(config.district.streets.size()));
   }
   if (o.communities < 1) return fail("bad_argument", "--communities: expected at least 1");
-  const YearWindow w = *rs->window(o.year);
   std::vector<std::string> streets;
   for (const auto& [id, name] : config.district.streets) streets.push_back(id);
-  Rng rng(o.seed);
   // Streets in a seeded order, so a small district is not always the alphabet's first.
-  for (size_t i = streets.size(); i > 1; --i) std::swap(streets[i - 1], streets[rng.next() % i]);
+  Rng shuffle(o.seed ^ 0x5eedull);
+  for (size_t i = streets.size(); i > 1; --i) std::swap(streets[i - 1], streets[shuffle.next() % i]);
   streets.resize(static_cast<size_t>(o.streets));
-
-  const Date registered_on = w.from.plus_days(-180);
-  const int32_t span = days_between(w.from, w.to) - 30;
-  std::vector<Pending> out;
-  for (int32_t c = 1; c <= o.communities; ++c) {
-    char id_buf[16];
-    std::snprintf(id_buf, sizeof id_buf, "SJ%05d", c);
-    const std::string id = id_buf;
-    const std::string street = streets[static_cast<size_t>(c - 1) % streets.size()];
-    const std::string street_office = "street." + street;
-    CommunityRegistered reg;
-    reg.community = CommunityId(id);
-    reg.name = std::string(kNameHeads[rng.next() % kNameHeads.size()]) + kNameMids[rng.next() % kNameMids.size()] +
-               kNameTails[rng.next() % kNameTails.size()];
-    reg.street = StreetId(street);
-    reg.households = static_cast<int32_t>(rng.between(80, 2400));
-    reg.enclosure = rng.chance(85) ? Enclosure::kClosed : Enclosure::kScattered;
-    reg.fee = Centi{kFees[rng.next() % kFees.size()]};
-    if (reg.enclosure == Enclosure::kScattered && rng.chance(80)) reg.fee = Centi{kFees[rng.next() % 4]};
-    int64_t pick = rng.between(1, 100);
-    size_t cat = 0;
-    while (pick > kCategoryShare[cat]) pick -= kCategoryShare[cat++];
-    reg.category = static_cast<Category>(cat);
-    int seq = 0;
-    out.push_back({registered_on, id, seq++, {envelope("reg-" + id, street_office, registered_on), reg}});
-
-    const int64_t quality = rng.between(58, 97);
-    const int inspections = rng.chance(8) ? 1 : static_cast<int>(rng.between(2, 4));
-    for (int i = 0; i < inspections; ++i) {
-      Inspection insp;
-      insp.community = reg.community;
-      for (Centi& s : insp.scores) s = score_near(rng, quality);
-      const Date d = w.from.plus_days(static_cast<int32_t>(rng.between(15, span)));
-      const std::string source = i % 2 == 0 ? street_office : "bureau";
-      out.push_back({d, id, seq++, {envelope("insp-" + id + "-" + std::to_string(i + 1), source, d), insp}});
-    }
-    const int surveys = rng.chance(15) ? 0 : static_cast<int>(rng.between(1, 2));
-    for (int i = 0; i < surveys; ++i) {
-      SatisfactionSurvey sv{reg.community, score_near(rng, quality)};
-      const Date d = w.from.plus_days(static_cast<int32_t>(rng.between(60, span)));
-      out.push_back({d, id, seq++, {envelope("survey-" + id + "-" + std::to_string(i + 1), street_office, d), sv}});
-    }
-    const Date closed_on = w.to.plus_days(10);
-    out.push_back({closed_on, id, seq++,
-                   {envelope("review-" + id + "-" + std::to_string(o.year), "bureau", closed_on),
-                    ReviewClosed{reg.community, o.year}}});
-  }
-  std::stable_sort(out.begin(), out.end(), [](const Pending& a, const Pending& b) {
-    if (a.date != b.date) return a.date < b.date;
-    if (a.community != b.community) return a.community < b.community;
-    return a.seq < b.seq;
-  });
-  for (Pending& p : out) {
-    p.event.envelope.subject = p.community;
-    emit(encode_event_json(p.event));
-  }
+  SyntheticDistrict seeded(o, *rs->window(o.year), streets);
+  for (const Pending& p : seeded.build()) emit(encode_event_json(p.event));
   return {};
 }
 

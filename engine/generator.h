@@ -18,9 +18,16 @@ struct GeneratorOptions {
   int32_t streets = 3;
   int32_t year = 2023;
   uint64_t seed = 20231;
+  int32_t companies = 0;             // 0: one per four communities, at least 12
+  int32_t hotline_per_community = 8; // mean complaints per community and year
+  bool lifecycle = true;             // publication, interviews, rectification, sanctions
 };
 
-// Emits NDJSON event lines in log order (by date). Fails when the year has no rule set or
+// Emits NDJSON event lines in log order (by date): registrations and contracts, the year's
+// evaluation facts (inspections, surveys, spot checks, hotline complaints, petitions, credit
+// points, findings, incidents, media, social responsibility), street proposals, department
+// opinions, review closed, publication, and for low-quality communities interviews,
+// rectifications, re-inspections and sanctions; governance completions. Fails when the year has no rule set or
 // more streets are asked for than the district has.
 Status generate_district(const GeneratorOptions& options, const Config& config,
                          const std::function<void(const std::string&)>& emit);

@@ -33,28 +33,53 @@ Status check_source(Event& ev, const IntakeInput& in, const District& district) 
 
 Status check_dates(const Event& ev, const Config& config) {
   const Date d = ev.envelope.occurred;
-  if (std::holds_alternative<Inspection>(ev.fact) || std::holds_alternative<SatisfactionSurvey>(ev.fact)) {
+  const FactKind kind = type_info(ev.fact).kind;
+  if (kind == FactKind::kEvaluation) {
     if (config.rules.in_force(d) == nullptr || !config.rules.year_of(d)) {
       return fail(field_error("no_rule_set", "occurred", "a date with a rule set in force", d.to_string()));
     }
   }
-  if (const auto* rc = std::get_if<ReviewClosed>(&ev.fact)) {
-    const RuleSet* rs = config.rules.for_year(rc->year);
+  if (const auto year = named_year(ev.fact)) {
+    const RuleSet* rs = config.rules.for_year(*year);
     if (rs == nullptr) {
       return fail(field_error("no_rule_set", "data.year", "an evaluation year a rule set defines",
-                              std::to_string(rc->year)));
+                              std::to_string(*year)));
     }
-    const YearWindow* w = rs->window(rc->year);
-    // Process facts may come up to 12 months after the year's end.
-    const Date latest = Date::from_civil(w->to.year() + 1, w->to.month(), w->to.day());
+    const YearWindow* w = rs->window(*year);
+    // Process facts may come up to N months after the year's end.
+    const int months = rs->lifecycle.process_fact_months;
+    const int total = static_cast<int>(w->to.month()) - 1 + months;
+    const int y = w->to.year() + total / 12;
+    const unsigned m = static_cast<unsigned>(total % 12) + 1;
+    const unsigned last = Date::from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1).plus_days(-1).day();
+    const Date latest = Date::from_civil(y, m, std::min(w->to.day(), last));
     if (d < w->from || latest < d) {
       return fail(field_error("bad_date", "occurred",
-                              "a date from " + w->from.to_string() + " to " + latest.to_string() +
-                                  " for year " + std::to_string(rc->year),
+                              "a date from " + w->from.to_string() + " to " + latest.to_string() + " for year " +
+                                  std::to_string(*year),
                               d.to_string()));
     }
   }
+  if (const auto* i = std::get_if<InterviewHeld>(&ev.fact); i && i->deadline && *i->deadline < d) {
+    return fail(field_error("bad_date", "data.deadline", "a date on or after the interview (" + d.to_string() + ")",
+                            i->deadline->to_string()));
+  }
   return {};
+}
+
+// The company a fact names, when it names one that must be known.
+const CompanyId* named_company(const Fact& fact) {
+  if (const auto* f = std::get_if<MediaReport>(&fact)) return f->company.empty() ? nullptr : &f->company;
+  if (const auto* f = std::get_if<SocialResponsibility>(&fact)) return &f->company;
+  if (const auto* f = std::get_if<CreditPoints>(&fact)) return &f->company;
+  return nullptr;
+}
+
+// What the index keeps of an accepted fact: a community's street, a company's existence.
+void remember(IntakeIndex& index, const Fact& fact) {
+  if (const auto* f = std::get_if<CommunityRegistered>(&fact)) index.street_by_community[f->community.value] = f->street.value;
+  if (const auto* f = std::get_if<CommunityChanged>(&fact)) index.street_by_community[f->community.value] = f->street.value;
+  if (const auto* f = std::get_if<ContractAssigned>(&fact)) index.companies[f->company.value] = 1;
 }
 
 }  // namespace
@@ -70,24 +95,37 @@ std::string content_hash(const Event& ev) {
 Result<Event> validate_input(const IntakeInput& in, const Config& config, const IntakeIndex& index) {
   JY_TRY(Event ev, decode_event_json(in.bytes));
   JY_CHECK(check_source(ev, in, config.district));
-  const std::string& subject = subject_of(ev.fact);
   const StreetId* street = nullptr;
   StreetId known_street;
-  if (const auto* reg = std::get_if<CommunityRegistered>(&ev.fact)) {
+  const CommunityRegistered* reg = std::get_if<CommunityRegistered>(&ev.fact);
+  if (reg == nullptr) {
+    if (const auto* changed = std::get_if<CommunityChanged>(&ev.fact)) reg = changed;
+  }
+  if (reg != nullptr) {
     if (!config.district.has_street(reg->street)) {
       return fail(field_error("unknown_street", "data.street", "a street or town of config/district.toml",
                               in_quotes(reg->street.value)));
     }
-  } else {
-    auto it = index.street_by_community.find(subject);
+    known_street = reg->street;
+    street = &known_street;
+  } else if (const CommunityId* community = community_of(ev.fact)) {
+    auto it = index.street_by_community.find(community->value);
     if (it == index.street_by_community.end()) {
       return fail(field_error("unknown_community", "data.community", "a registered community",
-                              in_quotes(subject)));
+                              in_quotes(community->value)));
     }
     known_street = StreetId(it->second);
     street = &known_street;
   }
+  if (const CompanyId* company = named_company(ev.fact); company && !index.companies.contains(company->value)) {
+    return fail(field_error("unknown_company", "data.company", "a company named by a contract (jiayuan.contract.assigned)",
+                            in_quotes(company->value)));
+  }
   JY_CHECK(config.authority.check(type_name(ev.fact), DepartmentId(ev.envelope.source), street));
+  if (const auto* f = std::get_if<DepartmentFinding>(&ev.fact)) {
+    JY_CHECK(config.authority.check_finding(kFindingKindNames[static_cast<size_t>(f->kind)],
+                                            DepartmentId(ev.envelope.source)));
+  }
   JY_CHECK(check_dates(ev, config));
   return ev;
 }
@@ -141,9 +179,11 @@ Status Intake::rebuild_index() {
         const Record& r = e.record;
         index_.content_by_key[dedupe_key(r.header("ce_source"), r.header("ce_id"))] =
             std::string(r.header(headers::kContentHash));
-        if (r.header("ce_type") == "jiayuan.community.registered") {
+        const std::string_view type = r.header("ce_type");
+        if (type == "jiayuan.community.registered" || type == "jiayuan.community.changed" ||
+            type == "jiayuan.contract.assigned") {
           JY_TRY(Event ev, decode_event_binary(r.value));
-          index_.street_by_community[ev.envelope.subject] = std::get<CommunityRegistered>(ev.fact).street.value;
+          remember(index_, ev.fact);
         }
       }
     }
@@ -173,9 +213,7 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
                               "different content"));
       } else {
         index_.content_by_key.emplace(key, hash);
-        if (const auto* reg = std::get_if<CommunityRegistered>(&ev->fact)) {
-          index_.street_by_community[reg->community.value] = reg->street.value;
-        }
+        remember(index_, ev->fact);
         outcomes[i].verdict = Verdict::kAccepted;
         accepted.push_back(event_record(*ev));
         accepted_at.push_back(i);

@@ -42,6 +42,7 @@ struct IntakeOutcome {
 struct IntakeIndex {
   std::unordered_map<std::string, std::string> content_by_key;  // source '\0' id -> content hash
   std::unordered_map<std::string, std::string> street_by_community;
+  std::unordered_map<std::string, int> companies;  // named by a contract
 };
 
 // Pure validation of one input against config and the index; the event on success.

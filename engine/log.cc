@@ -47,3 +47,12 @@ int32_t partition_for(std::string_view key, int32_t partitions) {
 }
 
 }  // namespace jiayuan
+
+namespace jiayuan {
+
+int32_t partition_of(const Record& record, int32_t partitions) {
+  if (record.partition >= 0 && record.partition < partitions) return record.partition;
+  return partition_for(record.key, partitions);
+}
+
+}  // namespace jiayuan

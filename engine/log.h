@@ -35,10 +35,15 @@ struct Record {
   std::string key;
   std::string value;
   std::vector<Header> headers;
+  // Append-time routing: the partition to append to, or -1 for the partition of the key.
+  // Not stored.
+  int32_t partition = -1;
 
   // The value of the first header with that key, or "" when none.
   std::string_view header(std::string_view key) const;
-  friend bool operator==(const Record&, const Record&) = default;
+  friend bool operator==(const Record& a, const Record& b) {
+    return a.key == b.key && a.value == b.value && a.headers == b.headers;
+  }
 };
 
 struct Position {
@@ -77,5 +82,7 @@ Result<Record> decode_record(std::string_view bytes);
 
 // The partition a key maps to: a stable hash, the same on every machine.
 int32_t partition_for(std::string_view key, int32_t partitions);
+// The partition a record is appended to: its explicit partition, else its key's.
+int32_t partition_of(const Record& record, int32_t partitions);
 
 }  // namespace jiayuan

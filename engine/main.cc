@@ -3,10 +3,12 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "config/config.h"
 #include "connectors/embedded_log.h"
@@ -26,6 +28,13 @@ namespace {
 std::atomic<bool> g_stop{false};
 
 void on_signal(int) { g_stop.store(true); }
+
+// Today's date from the process clock: only at this edge, never in the workflows.
+std::optional<Date> today() {
+  const auto now = std::chrono::system_clock::now();
+  const auto days = std::chrono::duration_cast<std::chrono::days>(now.time_since_epoch()).count();
+  return Date::from_days(static_cast<int32_t>(days));
+}
 
 struct Globals {
   std::string config_dir;
@@ -156,6 +165,55 @@ int cmd_query_summary(const Globals& g, int year, bool as_json) {
   auto s = street_summary(*o->store, year);
   if (!s) return report(s.error());
   std::cout << (as_json ? s->dump(2) + "\n" : format_summary(*s, o->config.rules.for_year(year)));
+  return 0;
+}
+
+int cmd_query_json(const Globals& g, const std::string& what, int year, const std::string& as_of_text, bool all,
+                   bool as_json) {
+  auto o = open_all(g);
+  if (!o) return report(o.error());
+  const RuleSet* rules = o->config.rules.for_year(year);
+  if (rules == nullptr && (what == "renovation" || what == "compliance")) {
+    return report(Error{"bad_argument", "--year " + std::to_string(year) + ": no rule set defines that year"});
+  }
+  Result<nlohmann::json> r = nlohmann::json();
+  if (what == "awards") r = district_view(*o->store, year);
+  if (what == "companies") r = company_standings(*o->store, year);
+  if (what == "renovation") r = renovation_priority(*o->store, year, *rules);
+  if (what == "compliance") r = governance_compliance(*o->store, year, *rules);
+  if (what == "cases") {
+    const auto as_of = as_of_text.empty() ? today() : Date::parse(as_of_text);
+    if (!as_of) return report(Error{"bad_argument", "--as-of: expected a date YYYY-MM-DD, got \"" + as_of_text + "\""});
+    r = failing_cases(*o->store, *as_of, all);
+  }
+  if (!r) return report(r.error());
+  if (r->is_null()) {
+    return report(Error{"not_found", "nothing rated for " + std::to_string(year) + " yet (has `jiayuan run` folded the log?)"});
+  }
+  std::cout << (as_json ? r->dump(2) + "\n" : format_view(what, *r));
+  return 0;
+}
+
+// ---- tick --------------------------------------------------------------------------------
+int cmd_tick(const Globals& g, const std::string& date_text) {
+  auto o = open_all(g, false);
+  if (!o) return report(o.error());
+  const auto date = date_text.empty() ? today() : Date::parse(date_text);
+  if (!date) return report(Error{"bad_argument", "--date: expected a date YYYY-MM-DD, got \"" + date_text + "\""});
+  std::vector<Record> ticks;
+  for (int32_t p = 0; p < o->log->partition_count(topics::kEvents); ++p) {
+    Event ev{Envelope{}, Tick{}};
+    ev.envelope.id = "tick-" + date->to_string() + "-" + std::to_string(p);
+    ev.envelope.source = "jiayuan";
+    ev.envelope.type = "jiayuan.tick";
+    ev.envelope.occurred = *date;
+    Record r = event_record(ev);
+    r.partition = p;
+    ticks.push_back(std::move(r));
+  }
+  auto pos = o->log->append(topics::kEvents, ticks);
+  if (!pos) return report(pos.error());
+  std::cout << "log time advances to " << date->to_string() << " on " << ticks.size() << " partition(s); `jiayuan run` fires what falls due\n";
   return 0;
 }
 
@@ -315,6 +373,29 @@ int main(int argc, char** argv) {
   q_sum->add_option("--year", year, "evaluation year")->required();
   q_sum->add_flag("--json", as_json, "print JSON");
 
+  std::map<std::string, CLI::App*> views;
+  std::string as_of;
+  bool all_cases = false;
+  for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
+           {"awards", "the year's top ten, excellent communities and managers, targets per street"},
+           {"companies", "company standings: projects, grade mix, composite factors, rank"},
+           {"renovation", "renovation priority list (旧住房修缮)"},
+           {"compliance", "party-branch and waste-sorting compliance"}}) {
+    auto* q = query->add_subcommand(name, help);
+    q->add_option("--year", year, "evaluation year")->required();
+    q->add_flag("--json", as_json, "print JSON");
+    views[name] = q;
+  }
+  auto* q_cases = query->add_subcommand("cases", "failing cases: open interviews, rectifications, sanctions, days overdue");
+  q_cases->add_option("--as-of", as_of, "the date days overdue count to (default: today)");
+  q_cases->add_flag("--all", all_cases, "closed cases too");
+  q_cases->add_flag("--json", as_json, "print JSON");
+  views["cases"] = q_cases;
+
+  std::string tick_date;
+  auto* tick = app.add_subcommand("tick", "advance log time: deadlines up to the date fire on the next run");
+  tick->add_option("--date", tick_date, "the date (default: today)");
+
   GeneratorOptions gen_opts;
   std::string gen_out;
   auto* gen = app.add_subcommand("gen", "generate a synthetic district year as NDJSON facts");
@@ -342,6 +423,10 @@ int main(int argc, char** argv) {
   if (*publish) return cmd_publish(g, files, source);
   if (*q_comm) return cmd_query_community(g, community, as_json);
   if (*q_sum) return cmd_query_summary(g, year, as_json);
+  for (const auto& [name, q] : views) {
+    if (*q) return cmd_query_json(g, name, year, as_of, all_cases, as_json);
+  }
+  if (*tick) return cmd_tick(g, tick_date);
   if (*gen) return cmd_gen(g, gen_opts, gen_out);
   if (*digest) return cmd_digest(g);
   if (*rebuild) return cmd_rebuild(g);

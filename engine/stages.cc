@@ -1,5 +1,6 @@
 #include "engine/stages.h"
 
+#include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
 #include <cereal/archives/portable_binary.hpp>
@@ -8,8 +9,10 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <map>
+#include <set>
 #include <sstream>
 
+#include "engine/district_stage.h"
 #include "engine/intake.h"
 #include "events/binary_codec.h"
 #include "events/json_codec.h"
@@ -70,59 +73,160 @@ Result<size_t> CommunityStage::step(size_t max_facts) {
   return total;
 }
 
+// One atomic step over a partition: the states, timers and outbox it touches, written once.
+class CommunityStage::Batch {
+ public:
+  Batch(Store& store, const Config& config, int32_t partition, int64_t seq, int32_t tick_time)
+      : store_(store), config_(config), partition_(partition), seq_(seq), tick_time_(tick_time) {}
+
+  Status load_timers() {
+    return store_.scan(cf::kTimers, timer_prefix(), [&](std::string_view k, std::string_view) {
+      const std::string_view rest = k.substr(4);
+      timers_.insert({static_cast<int32_t>(decode_be64(rest.substr(0, 8))), std::string(rest.substr(8))});
+      return true;
+    });
+  }
+
+  Status fold(const LogEntry& e) {
+    const std::string origin = std::string(topics::kEvents) + "/" + std::to_string(partition_) + "/" +
+                               std::to_string(e.position.offset);
+    Result<Event> ev = decode_event_binary(e.record.value);
+    if (!ev) {
+      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", ev.error(), origin));
+      return {};
+    }
+    ++delta_.facts;
+    const Date on = ev->envelope.occurred;
+    if (std::holds_alternative<Tick>(ev->fact)) return fire_until(on);
+    const CommunityId* community = community_of(ev->fact);
+    if (community == nullptr) return {};  // company facts: nothing of a community
+    JY_TRY(CommunityState * state, load(community->value));
+    const auto scheduled = state->next_deadline();
+    // The community's own evaluation and process facts move its time: deadlines before them fire.
+    const FactKind kind = type_info(ev->fact).kind;
+    if ((kind == FactKind::kEvaluation || kind == FactKind::kProcess) && scheduled && *scheduled <= on) {
+      emit(advance(*state, *community, on, config_.rules));
+    }
+    CommunityState before = *state;
+    Step step = apply(*state, *ev, config_.rules);
+    if (step.rejection) {
+      *state = std::move(before);
+      dead_letter(dead_letter_record(community->value, encode_event_json(*ev), "stage1", *step.rejection, origin));
+    } else {
+      emit(step);
+      // A deadline the partition's ticks have already passed fires at once.
+      const auto next = state->next_deadline();
+      if (next && next->days() <= tick_time_) emit(advance(*state, *community, Date::from_days(tick_time_), config_.rules));
+    }
+    reschedule(community->value, scheduled, state->next_deadline());
+    return {};
+  }
+
+  Status commit(const std::string& offset_key, int64_t next_offset) {
+    rocksdb::WriteBatch& b = batch_;
+    for (const auto& [id, s] : states_) b.Put(store_.cf(cf::kStage1), id, encode_state(s));
+    for (const auto& t : removed_) b.Delete(store_.cf(cf::kTimers), timer_key(t));
+    for (const auto& t : added_) b.Put(store_.cf(cf::kTimers), timer_key(t), "");
+    store_.put_offset(b, kOutboxNext, seq_);
+    store_.put_offset(b, tick_time_key(partition_), tick_time_ + kDayBias);
+    store_.put_offset(b, offset_key, next_offset);
+    return store_.write(b);
+  }
+
+  const StageCounters& delta() const { return delta_; }
+  static std::string tick_time_key(int32_t p) { return "stage1/logtime/" + std::to_string(p); }
+  // Log time is stored biased so dates before 1970 stay positive.
+  static constexpr int64_t kDayBias = int64_t{1} << 31;
+
+ private:
+  using Timer = std::pair<int32_t, std::string>;  // (date days, community)
+
+  std::string timer_prefix() const { return encode_be64(static_cast<uint64_t>(partition_)).substr(4); }
+  std::string timer_key(const Timer& t) const {
+    return timer_prefix() + encode_be64(static_cast<uint64_t>(t.first)) + t.second;
+  }
+
+  Result<CommunityState*> load(const std::string& id) {
+    auto it = states_.find(id);
+    if (it == states_.end()) {
+      JY_TRY(std::optional<std::string> bytes, store_.get(cf::kStage1, id));
+      CommunityState s;
+      if (bytes) {
+        JY_TRY(s, decode_state(*bytes));
+      }
+      it = states_.emplace(id, std::move(s)).first;
+    }
+    return &it->second;
+  }
+
+  // A tick: every deadline of the partition up to `to` fires, in date order.
+  Status fire_until(Date to) {
+    while (!timers_.empty() && timers_.begin()->first <= to.days()) {
+      const Timer t = *timers_.begin();
+      JY_TRY(CommunityState * state, load(t.second));
+      const auto before = state->next_deadline();
+      emit(advance(*state, CommunityId(t.second), to, config_.rules));
+      reschedule(t.second, before, state->next_deadline());
+      if (timers_.contains(t)) reschedule(t.second, Date::from_days(t.first), std::nullopt);
+    }
+    tick_time_ = std::max(tick_time_, to.days());
+    return {};
+  }
+
+  void reschedule(const std::string& community, std::optional<Date> before, std::optional<Date> after) {
+    if (before == after) return;
+    if (before) {
+      const Timer t{before->days(), community};
+      timers_.erase(t);
+      if (!added_.erase(t)) removed_.insert(t);
+    }
+    if (after) {
+      const Timer t{after->days(), community};
+      timers_.insert(t);
+      if (!removed_.erase(t)) added_.insert(t);
+    }
+  }
+
+  void emit(const Step& step) {
+    for (const Decision& d : step.decisions) {
+      outbox(topics::kDecisions, decision_record(d));
+      ++delta_.decisions;
+    }
+  }
+  void dead_letter(const Record& r) {
+    outbox(topics::kDeadLetter, r);
+    ++delta_.rejected;
+  }
+  void outbox(std::string_view topic, const Record& r) {
+    batch_.Put(store_.cf(cf::kOutbox), encode_be64(static_cast<uint64_t>(seq_++)), encode_outbox_item(topic, r));
+  }
+
+  Store& store_;
+  const Config& config_;
+  int32_t partition_;
+  int64_t seq_;
+  int32_t tick_time_;
+  rocksdb::WriteBatch batch_;
+  std::map<std::string, CommunityState> states_;
+  std::set<Timer> timers_, added_, removed_;
+  StageCounters delta_;
+};
+
 Result<size_t> CommunityStage::step_partition(int32_t partition, size_t max_facts) {
   const std::string offset_key = offset_name("stage1", topics::kEvents, partition);
   JY_TRY(int64_t from, store_.offset(offset_key));
   JY_TRY(std::vector<LogEntry> entries, log_.read(topics::kEvents, partition, from, max_facts));
   if (entries.empty()) return size_t{0};
   JY_TRY(int64_t seq, store_.offset(kOutboxNext));
-
-  std::map<std::string, CommunityState> states;  // loaded once per batch, written once
-  rocksdb::WriteBatch batch;
-  auto outbox = [&](std::string_view topic, const Record& r) {
-    batch.Put(store_.cf(cf::kOutbox), encode_be64(static_cast<uint64_t>(seq++)), encode_outbox_item(topic, r));
-  };
-  StageCounters delta;
-  for (const LogEntry& e : entries) {
-    const std::string origin = std::string(topics::kEvents) + "/" + std::to_string(partition) + "/" +
-                               std::to_string(e.position.offset);
-    Result<Event> ev = decode_event_binary(e.record.value);
-    if (!ev) {
-      outbox(topics::kDeadLetter, dead_letter_record(e.record.key, e.record.value, "stage1", ev.error(), origin));
-      ++delta.rejected;
-      continue;
-    }
-    const std::string& id = ev->envelope.subject;
-    auto it = states.find(id);
-    if (it == states.end()) {
-      JY_TRY(std::optional<std::string> bytes, store_.get(cf::kStage1, id));
-      CommunityState s;
-      if (bytes) {
-        JY_TRY(s, decode_state(*bytes));
-      }
-      it = states.emplace(id, std::move(s)).first;
-    }
-    CommunityState before = it->second;
-    Step step = apply(it->second, *ev, config_.rules);
-    ++delta.facts;
-    if (step.rejection) {
-      it->second = std::move(before);
-      outbox(topics::kDeadLetter,
-             dead_letter_record(id, encode_event_json(*ev), "stage1", *step.rejection, origin));
-      ++delta.rejected;
-    }
-    for (const Decision& d : step.decisions) {
-      outbox(topics::kDecisions, decision_record(d));
-      ++delta.decisions;
-    }
-  }
-  for (const auto& [id, s] : states) batch.Put(store_.cf(cf::kStage1), id, encode_state(s));
-  store_.put_offset(batch, kOutboxNext, seq);
-  store_.put_offset(batch, offset_key, entries.back().position.offset + 1);
-  JY_CHECK(store_.write(batch));
-  counters_.facts += delta.facts;
-  counters_.decisions += delta.decisions;
-  counters_.rejected += delta.rejected;
+  JY_TRY(int64_t biased_time, store_.offset(Batch::tick_time_key(partition)));
+  const int32_t tick_time = biased_time == 0 ? INT32_MIN : static_cast<int32_t>(biased_time - Batch::kDayBias);
+  Batch batch(store_, config_, partition, seq, tick_time);
+  JY_CHECK(batch.load_timers());
+  for (const LogEntry& e : entries) JY_CHECK(batch.fold(e));
+  JY_CHECK(batch.commit(offset_key, entries.back().position.offset + 1));
+  counters_.facts += batch.delta().facts;
+  counters_.decisions += batch.delta().decisions;
+  counters_.rejected += batch.delta().rejected;
   return entries.size();
 }
 
@@ -168,6 +272,7 @@ Result<size_t> ProjectionStage::step(size_t max_records) {
       total += n;
     }
   }
+  JY_CHECK(materialize_dirty(store_, config_));
   return total;
 }
 
@@ -176,22 +281,20 @@ Result<size_t> ProjectionStage::step_topic(std::string_view topic, int32_t parti
   JY_TRY(int64_t from, store_.offset(offset_key));
   JY_TRY(std::vector<LogEntry> entries, log_.read(topic, partition, from, max_records));
   if (entries.empty()) return size_t{0};
-  rocksdb::WriteBatch batch;
+  rocksdb::WriteBatchWithIndex batch;
   for (const LogEntry& e : entries) {
     if (topic == topics::kEvents) {
-      if (e.record.header("ce_type") != "jiayuan.community.registered") continue;
       auto ev = decode_event_binary(e.record.value);
-      if (ev) projector_.apply_event(batch, *ev);  // undecodable: stage 1 dead-letters it
+      if (ev) JY_CHECK(projector_.apply_event(batch, *ev));  // undecodable: stage 1 dead-letters it
     } else {
       JY_TRY(Decision d, decode_decision_binary(e.record.value));
       JY_TRY(bool fresh, projector_.apply_decision(batch, d));
       (void)fresh;
     }
   }
-  store_.put_offset(batch, offset_key, entries.back().position.offset + 1);
-  Status written = store_.write(batch);
-  projector_.batch_done();
-  JY_CHECK(written);
+  rocksdb::WriteBatch* wb = batch.GetWriteBatch();
+  store_.put_offset(*wb, offset_key, entries.back().position.offset + 1);
+  JY_CHECK(store_.write(batch));
   return entries.size();
 }
 

@@ -23,6 +23,11 @@ struct StageCounters {
   size_t rejected = 0;
 };
 
+// Stage 1. Deadlines fire when log time passes them, never by the process clock: a community's
+// own evaluation and process facts move its time (its deadlines before a fact's date fire
+// first), and a tick moves the whole partition's (every deadline up to it fires). Registry and
+// governance facts may be back- or forward-dated and move nothing. Because one community's
+// facts never move another's time, reordering facts of different communities changes nothing.
 class CommunityStage {
  public:
   CommunityStage(Log& log, Store& store, const Config& config)
@@ -32,6 +37,7 @@ class CommunityStage {
   const StageCounters& counters() const { return counters_; }
 
  private:
+  class Batch;
   Result<size_t> step_partition(int32_t partition, size_t max_facts);
 
   Log& log_;
@@ -55,7 +61,7 @@ class Relay {
 class ProjectionStage {
  public:
   ProjectionStage(Log& log, Store& store, const Config& config)
-      : log_(log), store_(store), projector_(store, config.district) {}
+      : log_(log), store_(store), config_(config), projector_(store, config) {}
   Result<size_t> step(size_t max_records);
 
  private:
@@ -63,6 +69,7 @@ class ProjectionStage {
 
   Log& log_;
   Store& store_;
+  const Config& config_;
   Projector projector_;
 };
 

@@ -1,14 +1,12 @@
 #include "projections/projector.h"
 
-#include <rocksdb/write_batch.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
 
 namespace jiayuan {
 
 using nlohmann::json;
 
-std::string grade_key(int32_t year, const CommunityId& community) {
-  return std::to_string(year) + "/" + community.value;
-}
+std::string year_key(int32_t year, std::string_view id) { return std::to_string(year) + "/" + std::string(id); }
 
 json explanation_json(const Explanation& x) {
   json scores = json::array();
@@ -17,12 +15,10 @@ json explanation_json(const Explanation& x) {
   }
   json deductions = json::array();
   for (const DeductionLine& d : x.deductions) {
-    deductions.push_back({{"kind", d.kind},
-                          {"count", d.count},
-                          {"per_item", d.per_item.to_string()},
-                          {"cap", d.cap.to_string()},
-                          {"amount", d.amount.to_string()},
-                          {"facts", d.facts}});
+    json line{{"kind", d.kind},         {"count", d.count},       {"per_item", d.per_item.to_string()},
+              {"cap", d.cap.to_string()}, {"amount", d.amount.to_string()}, {"facts", d.facts}};
+    if (!d.detail.empty()) line["detail"] = d.detail;
+    deductions.push_back(std::move(line));
   }
   json out{{"street", x.street},
            {"tier", x.tier},
@@ -49,54 +45,244 @@ json explanation_json(const Explanation& x) {
   return out;
 }
 
+namespace {
+
+json summary_json(const YearSummary& s) {
+  return json{{"company", s.company.value},
+              {"manager", s.manager.value},
+              {"households", s.households},
+              {"spot_checks", s.spot_checks},
+              {"spot_checks_passed", s.spot_checks_passed},
+              {"hotline_complaints", s.hotline_complaints},
+              {"hotline_on_time", s.hotline_on_time},
+              {"petitions_substantiated", s.petitions_substantiated},
+              {"media_positive", s.media_positive},
+              {"media_negative", s.media_negative},
+              {"credit_points", s.credit_points},
+              {"waste_inspections", s.waste_inspections},
+              {"waste_compliant", s.waste_compliant}};
+}
+
+std::string date_or_empty(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) ? j.at(key).get<std::string>() : std::string();
+}
+
+}  // namespace
+
 json rating_json(const Decision& d, const CommunityRated& r, const District& district) {
-  return json{{"decision", d.id},
-              {"decided_on", d.log_date.to_string()},
-              {"community", r.community.value},
-              {"name", r.name},
-              {"year", r.year},
-              {"street", r.explanation.street},
-              {"street_name", district.street_name(StreetId(r.explanation.street))},
-              {"grade", std::string(to_string(r.grade))},
-              {"grade_zh", std::string(chinese_name(r.grade))},
-              {"explanation", explanation_json(r.explanation)}};
+  json out{{"decision", d.id},
+           {"decided_on", d.log_date.to_string()},
+           {"community", r.community.value},
+           {"name", r.name},
+           {"year", r.year},
+           {"street", r.explanation.street},
+           {"street_name", district.street_name(StreetId(r.explanation.street))},
+           {"grade", std::string(to_string(r.grade))},
+           {"grade_zh", std::string(chinese_name(r.grade))},
+           {"proposal_flagged", r.proposal_flagged},
+           {"summary", summary_json(r.summary)},
+           {"explanation", explanation_json(r.explanation)}};
+  if (r.has_proposal) out["proposal"] = std::string(to_string(r.proposal));
+  return out;
 }
 
-void Projector::apply_event(rocksdb::WriteBatch& batch, const Event& event) {
-  const auto* reg = std::get_if<CommunityRegistered>(&event.fact);
-  if (reg == nullptr) return;
-  json info{{"community", reg->community.value},
-            {"name", reg->name},
-            {"street", reg->street.value},
-            {"street_name", district_.street_name(reg->street)},
-            {"households", reg->households},
-            {"fee", reg->fee.to_string()},
-            {"enclosure", std::string(to_string(reg->enclosure))},
-            {"category", std::string(to_string(reg->category))},
-            {"since", event.envelope.occurred.to_string()}};
-  // A registration dated before the one projected does not replace it.
-  const std::string since = info["since"].get<std::string>();
-  std::string projected_since;
-  if (auto it = pending_since_.find(reg->community.value); it != pending_since_.end()) {
-    projected_since = it->second;
-  } else if (auto current = store_.get(cf::kProjCommunity, reg->community.value); current && *current) {
-    json old = json::parse(**current, nullptr, false);
-    if (old.is_object()) projected_since = old.value("since", "");
+Result<json> Projector::read(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key) {
+  JY_TRY(std::optional<std::string> v, store_.get(b, family, key));
+  if (!v) return json();
+  return json::parse(*v);
+}
+
+void Projector::write(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key,
+                      const json& value) {
+  b.Put(store_.cf(family), key, value.dump());
+}
+
+void Projector::mark_dirty(rocksdb::WriteBatchWithIndex& b, int32_t year) {
+  b.Put(store_.cf(cf::kOffsets), std::string(kDirtyPrefix) + std::to_string(year), "");
+}
+
+Status Projector::apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
+  const std::string id = ev.envelope.subject;
+  const std::string on = ev.envelope.occurred.to_string();
+  JY_TRY(json c, read(b, cf::kProjCommunity, id));
+  if (c.is_null()) c = json{{"community", id}};
+  auto registration = [&](const CommunityRegistered& f) {
+    if (date_or_empty(c, "registered_on").empty() || on < c["registered_on"].get<std::string>()) {
+      c["registered_on"] = on;
+    }
+    if (on < date_or_empty(c, "since")) return;  // an older registration does not replace a newer one
+    c["name"] = f.name;
+    c["street"] = f.street.value;
+    c["street_name"] = config_.district.street_name(f.street);
+    c["households"] = f.households;
+    c["enclosure"] = std::string(to_string(f.enclosure));
+    c["category"] = std::string(to_string(f.category));
+    c["since"] = on;
+    if (on >= date_or_empty(c, "fee_since")) {
+      c["fee"] = f.fee.to_string();
+      c["fee_since"] = on;
+    }
+  };
+  if (const auto* f = std::get_if<CommunityRegistered>(&ev.fact)) registration(*f);
+  if (const auto* f = std::get_if<CommunityChanged>(&ev.fact)) registration(*f);
+  if (const auto* f = std::get_if<FeeAdjusted>(&ev.fact)) {
+    if (on >= date_or_empty(c, "fee_since")) {
+      c["fee"] = f->fee.to_string();
+      c["fee_since"] = on;
+    }
   }
-  if (projected_since > since) return;
-  pending_since_[reg->community.value] = since;
-  batch.Put(store_.cf(cf::kProjCommunity), reg->community.value, info.dump());
+  if (const auto* f = std::get_if<ContractAssigned>(&ev.fact)) {
+    if (on >= date_or_empty(c, "contract_since")) {
+      c["company"] = f->company.value;
+      c["manager"] = f->manager.value;
+      c["contract_since"] = on;
+    }
+  }
+  write(b, cf::kProjCommunity, id, c);
+  // The count of registered communities feeds every year's award quota.
+  for (const RuleSet& rs : config_.rules.sets()) {
+    for (const YearWindow& w : rs.years) mark_dirty(b, w.year);
+  }
+  return {};
 }
 
-Result<bool> Projector::apply_decision(rocksdb::WriteBatch& batch, const Decision& d) {
-  if (pending_.contains(d.id)) return false;
-  JY_TRY(std::optional<std::string> seen, store_.get(cf::kApplied, d.id));
+Status Projector::apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
+  const auto year = config_.rules.year_of(ev.envelope.occurred);
+  if (!year) return {};
+  std::string company;
+  std::string field;
+  int32_t amount = 1;
+  if (const auto* f = std::get_if<MediaReport>(&ev.fact)) {
+    if (f->company.empty()) return {};  // naming only a community: counted through its rating
+    company = f->company.value;
+    field = f->tone == Tone::kPositive ? "media_positive" : "media_negative";
+  } else if (const auto* f = std::get_if<SocialResponsibility>(&ev.fact)) {
+    company = f->company.value;
+    field = "social_records";
+  } else if (const auto* f = std::get_if<CreditPoints>(&ev.fact)) {
+    company = f->company.value;
+    field = "credit_points";
+    amount = f->points;
+  } else {
+    return {};
+  }
+  const std::string key = year_key(*year, company);
+  JY_TRY(json c, read(b, cf::kProjCompany, key));
+  if (c.is_null()) c = json{{"media_positive", 0}, {"media_negative", 0}, {"social_records", 0}, {"credit_points", 0}};
+  c[field] = c[field].get<int>() + amount;
+  write(b, cf::kProjCompany, key, c);
+  mark_dirty(b, *year);
+  return {};
+}
+
+Status Projector::apply_governance(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
+  const std::string id = ev.envelope.subject;
+  const std::string on = ev.envelope.occurred.to_string();
+  if (const auto* f = std::get_if<WasteSortingInspection>(&ev.fact)) {
+    const auto year = config_.rules.year_of(ev.envelope.occurred);
+    if (!year) return {};
+    const std::string key = year_key(*year, id);
+    JY_TRY(json w, read(b, cf::kProjWaste, key));
+    if (w.is_null()) w = json{{"inspections", 0}, {"compliant", 0}};
+    w["inspections"] = w["inspections"].get<int>() + 1;
+    if (f->compliant) w["compliant"] = w["compliant"].get<int>() + 1;
+    write(b, cf::kProjWaste, key, w);
+    return {};
+  }
+  JY_TRY(json g, read(b, cf::kProjGovernance, id));
+  if (g.is_null()) g = json{{"community", id}, {"items", json::object()}};
+  if (const auto* f = std::get_if<CommitteeElected>(&ev.fact)) {
+    if (on >= date_or_empty(g.value("committee", json()), "on")) {
+      g["committee"] = {{"members", f->members}, {"party_members", f->party_members}, {"on", on}};
+    }
+  } else if (std::holds_alternative<PartyBranchEstablished>(ev.fact)) {
+    if (date_or_empty(g, "party_branch_on").empty() || on < g["party_branch_on"].get<std::string>()) {
+      g["party_branch_on"] = on;
+    }
+  } else if (const auto* f = std::get_if<GovernanceCompleted>(&ev.fact)) {
+    json& dates = g["items"][std::string(kRenovationItemNames[static_cast<size_t>(f->item)])];
+    if (dates.is_null()) dates = json::array();
+    std::vector<std::string> v = dates.get<std::vector<std::string>>();
+    if (std::find(v.begin(), v.end(), on) == v.end()) v.push_back(on);
+    std::sort(v.begin(), v.end());
+    dates = v;
+  }
+  write(b, cf::kProjGovernance, id, g);
+  return {};
+}
+
+Status Projector::apply_event(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
+  switch (type_info(ev.fact).kind) {
+    case FactKind::kRegistry: return apply_registry(b, ev);
+    case FactKind::kEvaluation: return apply_company_fact(b, ev);
+    case FactKind::kGovernance: return apply_governance(b, ev);
+    default: return {};
+  }
+}
+
+Status Projector::apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CaseStep& s) {
+  const std::string key = year_key(s.year, s.community.value);
+  JY_TRY(json c, read(b, cf::kProjCase, key));
+  if (c.is_null()) c = json{{"community", s.community.value}, {"year", s.year}, {"steps", json::array()}};
+  const std::string on = s.on.to_string();
+  json entry{{"step", s.step}, {"on", on}, {"decision", d.id}};
+  if (s.has_due) entry["due"] = s.due.to_string();
+  if (!s.reason.empty()) entry["reason"] = s.reason;
+  if (!s.department.empty()) entry["department"] = s.department;
+  c["steps"].push_back(entry);
+  if (s.step == "opened") {
+    c["status"] = "interview_due";
+    c["published_on"] = on;
+    c["interview_due"] = s.due.to_string();
+  } else if (s.step == "interview_held") {
+    c["status"] = "rectifying";
+    c["interview_on"] = on;
+    c["deadline"] = s.due.to_string();
+  } else if (s.step == "rectification_submitted") {
+    c["rectification_submitted_on"] = on;
+  } else if (s.step == "rectified") {
+    c["status"] = "rectified";
+    c["closed_on"] = on;
+  } else if (s.step == "escalated") {
+    c["status"] = "escalated";
+    c["escalated_on"] = on;
+    c["reason"] = s.reason;
+    json obligations = json::array();
+    for (std::string_view dept : {"market", "chengguan", "police"}) {
+      obligations.push_back({{"department", std::string(dept)}, {"due", s.due.to_string()}});
+    }
+    c["obligations"] = obligations;
+  } else if (s.step == "sanction_recorded") {
+    for (json& o : c["obligations"]) {
+      if (o["department"] == s.department) o["fulfilled_on"] = on;
+    }
+  } else if (s.step == "sanctioned") {
+    c["status"] = "sanctioned";
+    c["closed_on"] = on;
+  }
+  write(b, cf::kProjCase, key, c);
+  return {};
+}
+
+Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const Decision& d) {
+  JY_TRY(std::optional<std::string> seen, store_.get(b, cf::kApplied, d.id));
   if (seen) return false;
-  pending_.insert(d.id);
-  batch.Put(store_.cf(cf::kApplied), d.id, "");
+  b.Put(store_.cf(cf::kApplied), d.id, "");
   if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
-    batch.Put(store_.cf(cf::kProjGrade), grade_key(r->year, r->community),
-              rating_json(d, *r, district_).dump());
+    const std::string key = grade_key(r->year, r->community);
+    JY_TRY(json old, read(b, cf::kProjGrade, key));
+    json rating = rating_json(d, *r, config_.district);
+    if (old.is_object() && old.contains("published_on")) rating["published_on"] = old["published_on"];
+    write(b, cf::kProjGrade, key, rating);
+    mark_dirty(b, r->year);
+  } else if (const auto* p = std::get_if<CommunityPublished>(&d.body)) {
+    const std::string key = grade_key(p->year, p->community);
+    JY_TRY(json g, read(b, cf::kProjGrade, key));
+    if (g.is_null()) g = json{{"community", p->community.value}, {"year", p->year}};
+    g["published_on"] = p->published_on.to_string();
+    write(b, cf::kProjGrade, key, g);
+  } else if (const auto* s = std::get_if<CaseStep>(&d.body)) {
+    JY_CHECK(apply_case_step(b, d, *s));
   }
   return true;
 }

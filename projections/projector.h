@@ -1,14 +1,14 @@
 // Projector: turns events and decisions into the read models supervisors query.
 //
-//   rocksdb::WriteBatch b;
-//   projector.apply_event(b, event);                 // registry facts -> proj.community
+//   rocksdb::WriteBatchWithIndex b;
+//   projector.apply_event(b, event);                 // registry, company and governance facts
 //   bool fresh = *projector.apply_decision(b, d);    // false: that decision id was applied before
-//   store.write(b);
+//   store.write(b);                                  // years touched are marked dirty for stage 2/3
 //
-// Values are canonical JSON (keys sorted), so the same log gives the same bytes.
+// Values are canonical JSON (keys sorted), so the same log gives the same bytes. Reads see
+// the batch's own writes (WriteBatchWithIndex), so a batch of any size gives the same result.
 #pragma once
 
-#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -19,36 +19,40 @@
 #include "projections/store.h"
 
 namespace rocksdb {
-class WriteBatch;
+class WriteBatchWithIndex;
 }
 
 namespace jiayuan {
 
 class Projector {
  public:
-  Projector(Store& store, const District& district) : store_(store), district_(district) {}
+  Projector(Store& store, const Config& config) : store_(store), config_(config) {}
 
-  void apply_event(rocksdb::WriteBatch& batch, const Event& event);
-  // Applies a decision once per id: false (and nothing written) when already applied, in the
-  // store or earlier in this batch.
-  Result<bool> apply_decision(rocksdb::WriteBatch& batch, const Decision& decision);
-  // Forget the ids remembered for the current batch (call after the batch is written).
-  void batch_done() {
-    pending_.clear();
-    pending_since_.clear();
-  }
+  Status apply_event(rocksdb::WriteBatchWithIndex& batch, const Event& event);
+  // Applies a decision once per id: false (and nothing written) when already applied.
+  Result<bool> apply_decision(rocksdb::WriteBatchWithIndex& batch, const Decision& decision);
 
  private:
+  Result<nlohmann::json> read(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key);
+  void write(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key,
+             const nlohmann::json& value);
+  void mark_dirty(rocksdb::WriteBatchWithIndex& b, int32_t year);
+  Status apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& event);
+  Status apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Event& event);
+  Status apply_governance(rocksdb::WriteBatchWithIndex& b, const Event& event);
+  Status apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CaseStep& s);
+
   Store& store_;
-  const District& district_;
-  std::set<std::string> pending_;
-  std::map<std::string, std::string> pending_since_;  // community -> since, this batch
+  const Config& config_;
 };
 
 nlohmann::json explanation_json(const Explanation& x);
 nlohmann::json rating_json(const Decision& d, const CommunityRated& r, const District& district);
 
-// Key of proj.grade: "<year>/<community>".
-std::string grade_key(int32_t year, const CommunityId& community);
+// Keys: "<year>/<community or company>".
+std::string year_key(int32_t year, std::string_view id);
+inline std::string grade_key(int32_t year, const CommunityId& community) { return year_key(year, community.value); }
+// Offsets-family prefix of the dirty-year marks.
+inline constexpr std::string_view kDirtyPrefix = "district/dirty/";
 
 }  // namespace jiayuan

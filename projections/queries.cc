@@ -1,5 +1,6 @@
 #include "projections/queries.h"
 
+#include <algorithm>
 #include <map>
 
 #include "events/centi.h"
@@ -20,9 +21,18 @@ Result<std::optional<json>> community_view(const Store& store, const CommunityId
     }
     return true;
   }));
+  json cases = json::array();
+  JY_CHECK(store.scan(cf::kProjCase, "", [&](std::string_view key, std::string_view value) {
+    const size_t slash = key.find('/');
+    if (slash != std::string_view::npos && key.substr(slash + 1) == id.value) cases.push_back(json::parse(value));
+    return true;
+  }));
   if (!info && ratings.empty()) return std::optional<json>();
   json out = info ? json::parse(*info) : json{{"community", id.value}};
   out["ratings"] = std::move(ratings);
+  out["cases"] = std::move(cases);
+  JY_TRY(std::optional<std::string> governance, store.get(cf::kProjGovernance, id.value));
+  if (governance) out["governance"] = json::parse(*governance);
   return std::optional<json>(std::move(out));
 }
 
@@ -65,6 +75,7 @@ Result<json> street_summary(const Store& store, int32_t year) {
   Result<void> parsed;
   JY_CHECK(store.scan(cf::kProjGrade, std::to_string(year) + "/", [&](std::string_view, std::string_view v) {
     const json r = json::parse(v);
+    if (!r.contains("grade")) return true;  // published, not yet rated
     const std::string grade = r.at("grade");
     Tally& t = streets[r.at("street")];
     t.name = r.at("street_name");
@@ -75,6 +86,148 @@ Result<json> street_summary(const Store& store, int32_t year) {
   json list = json::array();
   for (const auto& [id, t] : streets) list.push_back(tally_json(id, t));
   return json{{"year", year}, {"streets", std::move(list)}, {"district", tally_json("district", district)}};
+}
+
+}  // namespace jiayuan
+
+namespace jiayuan {
+
+using nlohmann::json;
+
+Result<json> district_view(const Store& store, int32_t year) {
+  JY_TRY(std::optional<std::string> v, store.get(cf::kProjDistrict, std::to_string(year)));
+  return v ? json::parse(*v) : json();
+}
+
+Result<json> company_standings(const Store& store, int32_t year) {
+  json list = json::array();
+  JY_CHECK(store.scan(cf::kProjStanding, std::to_string(year) + "/", [&](std::string_view, std::string_view v) {
+    list.push_back(json::parse(v));
+    return true;
+  }));
+  std::stable_sort(list.begin(), list.end(), [](const json& a, const json& b) {
+    const int ra = a["rank"], rb = b["rank"];
+    if ((ra > 0) != (rb > 0)) return ra > 0;
+    if (ra != rb) return ra < rb;
+    return a["company"].get<std::string>() < b["company"].get<std::string>();
+  });
+  return json{{"year", year}, {"companies", list}};
+}
+
+Result<json> failing_cases(const Store& store, Date as_of, bool all) {
+  json out = json::array();
+  auto overdue = [&](const std::string& due) {
+    const auto d = Date::parse(due);
+    return d ? std::max(0, days_between(*d, as_of)) : 0;
+  };
+  JY_CHECK(store.scan(cf::kProjCase, "", [&](std::string_view, std::string_view v) {
+    json c = json::parse(v);
+    const std::string status = c.value("status", "");
+    json open = json::array();
+    if (status == "interview_due") {
+      open.push_back({{"what", "interview"}, {"due", c["interview_due"]}, {"days_overdue", overdue(c["interview_due"])}});
+    } else if (status == "rectifying") {
+      open.push_back({{"what", "rectification"}, {"due", c["deadline"]}, {"days_overdue", overdue(c["deadline"])}});
+    } else if (status == "escalated") {
+      for (const json& o : c["obligations"]) {
+        if (o.contains("fulfilled_on")) continue;
+        open.push_back({{"what", "sanction:" + o["department"].get<std::string>()},
+                        {"due", o["due"]},
+                        {"days_overdue", overdue(o["due"])}});
+      }
+    }
+    if (!all && open.empty()) return true;
+    c["open"] = open;
+    out.push_back(std::move(c));
+    return true;
+  }));
+  return json{{"as_of", as_of.to_string()}, {"cases", out}};
+}
+
+Result<json> renovation_priority(const Store& store, int32_t year, const RuleSet& rules) {
+  const std::string from = std::to_string(year - rules.governance.renovation_years + 1) + "-01-01";
+  const std::string to = std::to_string(year) + "-12-31";
+  json list = json::array();
+  JY_CHECK(store.scan(cf::kProjGovernance, "", [&](std::string_view, std::string_view v) {
+    const json g = json::parse(v);
+    json items = json::array();
+    for (const auto& [item, dates] : g["items"].items()) {
+      for (const json& d : dates) {
+        const std::string day = d;
+        if (from <= day && day <= to) {
+          items.push_back(item);
+          break;
+        }
+      }
+    }
+    if (!items.empty()) list.push_back({{"community", g["community"]}, {"items", items}, {"count", items.size()}});
+    return true;
+  }));
+  std::stable_sort(list.begin(), list.end(), [](const json& a, const json& b) {
+    if (a["count"] != b["count"]) return a["count"].get<int>() > b["count"].get<int>();
+    return a["community"].get<std::string>() < b["community"].get<std::string>();
+  });
+  return json{{"year", year}, {"window", {{"from", from}, {"to", to}}}, {"communities", list}};
+}
+
+Result<json> governance_compliance(const Store& store, int32_t year, const RuleSet& rules) {
+  const YearWindow* w = rules.window(year);
+  const std::string rating_day = w != nullptr ? w->to.to_string() : std::to_string(year) + "-12-31";
+  struct Tally {
+    int64_t eligible = 0, with_branch = 0, inspections = 0, compliant = 0;
+  };
+  std::map<std::string, Tally> by_street;
+  std::map<std::string, std::string> street_of;
+  JY_CHECK(store.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
+    const json c = json::parse(v);
+    if (c.contains("street")) street_of[std::string(k)] = c["street"];
+    return true;
+  }));
+  JY_CHECK(store.scan(cf::kProjGovernance, "", [&](std::string_view k, std::string_view v) {
+    const json g = json::parse(v);
+    if (!g.contains("committee")) return true;
+    const json& committee = g["committee"];
+    if (committee["on"].get<std::string>() > rating_day) return true;
+    if (committee["party_members"].get<int>() < rules.governance.party_branch_min_members) return true;
+    Tally& t = by_street[street_of[std::string(k)]];
+    t.eligible += 1;
+    if (g.contains("party_branch_on") && g["party_branch_on"].get<std::string>() <= rating_day) t.with_branch += 1;
+    return true;
+  }));
+  JY_CHECK(store.scan(cf::kProjWaste, std::to_string(year) + "/", [&](std::string_view k, std::string_view v) {
+    const json w = json::parse(v);
+    Tally& t = by_street[street_of[std::string(k.substr(k.find('/') + 1))]];
+    t.inspections += w["inspections"].get<int64_t>();
+    t.compliant += w["compliant"].get<int64_t>();
+    return true;
+  }));
+  auto share = [](int64_t n, int64_t d) { return d == 0 ? std::string("0.00") : Centi{round_half_up(n * 10000, d)}.to_string(); };
+  auto line = [&](const Tally& t) {
+    return json{{"eligible_committees", t.eligible},
+                {"with_party_branch", t.with_branch},
+                {"party_branch_share", share(t.with_branch, t.eligible)},
+                {"party_branch_met", t.eligible > 0 && t.with_branch * 10000 >= rules.governance.party_branch_target.hundredths * t.eligible},
+                {"waste_inspections", t.inspections},
+                {"waste_compliant", t.compliant},
+                {"waste_share", share(t.compliant, t.inspections)},
+                {"waste_met", t.inspections > 0 && t.compliant * 10000 >= rules.governance.waste_sorting_target.hundredths * t.inspections}};
+  };
+  Tally total;
+  json streets = json::array();
+  for (const auto& [street, t] : by_street) {
+    json l = line(t);
+    l["street"] = street;
+    streets.push_back(l);
+    total.eligible += t.eligible;
+    total.with_branch += t.with_branch;
+    total.inspections += t.inspections;
+    total.compliant += t.compliant;
+  }
+  return json{{"year", year},
+              {"targets", {{"party_branch", rules.governance.party_branch_target.to_string()},
+                           {"waste_sorting", rules.governance.waste_sorting_target.to_string()}}},
+              {"district", line(total)},
+              {"streets", streets}};
 }
 
 }  // namespace jiayuan

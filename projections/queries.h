@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/rules.h"
+#include "events/date.h"
 #include "events/ids.h"
 #include "events/result.h"
 #include "projections/store.h"
@@ -22,5 +24,24 @@ Result<std::optional<nlohmann::json>> community_view(const Store& store, const C
 // {"year":2023,"streets":[{"street":"yueyang","street_name":"岳阳街道","exemplary":3,...}],
 //  "district":{...}}
 Result<nlohmann::json> street_summary(const Store& store, int32_t year);
+
+// Stages 2 and 3 of a year: awards, top ten, targets per street and district-wide; null when
+// nothing has been rated for the year.
+Result<nlohmann::json> district_view(const Store& store, int32_t year);
+
+// Company standings of a year: eligible companies by rank, then the rest by id.
+Result<nlohmann::json> company_standings(const Store& store, int32_t year);
+
+// Failing cases with days overdue as of a date: every open interview, rectification and
+// sanction obligation (or every case, with all = true).
+Result<nlohmann::json> failing_cases(const Store& store, Date as_of, bool all);
+
+// Renovation priority (旧住房修缮) for a year: communities that completed any of the four items
+// within the configured calendar years ending with it; more items first, then id.
+Result<nlohmann::json> renovation_priority(const Store& store, int32_t year, const RuleSet& rules);
+
+// Party building (eligible committees with a branch, as of the rating date) and waste-sorting
+// compliance (share of compliant inspections in the year), district-wide and per street.
+Result<nlohmann::json> governance_compliance(const Store& store, int32_t year, const RuleSet& rules);
 
 }  // namespace jiayuan

@@ -1,6 +1,7 @@
 #include "projections/store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -13,8 +14,10 @@ namespace {
 constexpr std::string_view kProjectionPrefix = "proj.";
 
 const std::vector<std::string_view>& engine_families() {
-  static const std::vector<std::string_view> kAll = {cf::kStage1,  cf::kOffsets,       cf::kOutbox,
-                                                     cf::kApplied, cf::kProjCommunity, cf::kProjGrade};
+  static const std::vector<std::string_view> kAll = {
+      cf::kStage1,   cf::kTimers,      cf::kOffsets,        cf::kOutbox,     cf::kApplied,
+      cf::kProjCommunity, cf::kProjGrade, cf::kProjCase,    cf::kProjCompany, cf::kProjGovernance,
+      cf::kProjWaste, cf::kProjDistrict, cf::kProjStanding};
   return kAll;
 }
 
@@ -92,6 +95,17 @@ Status Store::write(rocksdb::WriteBatch& batch) {
   if (!s.ok()) return fail(db_error("cannot write", s.ToString()));
   return {};
 }
+
+Result<std::optional<std::string>> Store::get(rocksdb::WriteBatchWithIndex& batch, std::string_view family,
+                                              std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = batch.GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), cf(family), key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return fail(db_error("cannot read", s.ToString()));
+  return std::optional<std::string>(std::move(value));
+}
+
+Status Store::write(rocksdb::WriteBatchWithIndex& batch) { return write(*batch.GetWriteBatch()); }
 
 Status Store::delete_key(std::string_view family, std::string_view key) {
   rocksdb::WriteBatch b;

@@ -24,17 +24,25 @@ namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
 class WriteBatch;
+class WriteBatchWithIndex;
 }  // namespace rocksdb
 
 namespace jiayuan {
 
 namespace cf {
 inline constexpr std::string_view kStage1 = "stage1.community";  // community id -> state
+inline constexpr std::string_view kTimers = "stage1.timers";     // partition, date, community -> ""
 inline constexpr std::string_view kOffsets = "offsets";           // consumer/topic/partition -> next
 inline constexpr std::string_view kOutbox = "outbox";             // seq (u64 BE) -> record + topic
 inline constexpr std::string_view kApplied = "projector.applied"; // decision id -> ""
 inline constexpr std::string_view kProjCommunity = "proj.community";  // id -> JSON particulars
 inline constexpr std::string_view kProjGrade = "proj.grade";          // year/id -> JSON rating
+inline constexpr std::string_view kProjCase = "proj.case";            // year/id -> JSON failing case
+inline constexpr std::string_view kProjCompany = "proj.company_facts";  // year/company -> JSON counts
+inline constexpr std::string_view kProjGovernance = "proj.governance";  // id -> JSON committee, items
+inline constexpr std::string_view kProjWaste = "proj.waste";            // year/id -> JSON counts
+inline constexpr std::string_view kProjDistrict = "proj.district";      // year -> JSON awards, targets
+inline constexpr std::string_view kProjStanding = "proj.standing";      // year/company -> JSON standing
 }  // namespace cf
 
 class Store {
@@ -48,6 +56,10 @@ class Store {
   Status write(rocksdb::WriteBatch& batch);
   Status delete_key(std::string_view family, std::string_view key);
   Result<std::optional<std::string>> get(std::string_view family, std::string_view key) const;
+  // Reads through a batch being built: its writes first, then the store.
+  Result<std::optional<std::string>> get(rocksdb::WriteBatchWithIndex& batch, std::string_view family,
+                                         std::string_view key) const;
+  Status write(rocksdb::WriteBatchWithIndex& batch);
   // Calls fn(key, value) for each entry with the prefix, in key order, until fn returns false.
   Status scan(std::string_view family, std::string_view prefix,
               const std::function<bool(std::string_view, std::string_view)>& fn) const;

@@ -76,7 +76,7 @@ std::string with_period(std::string text, const std::string& id, const std::stri
   text.replace(years, score - years,
                "[[years]]\nyear = " + year_from.substr(0, 4) + "\nfrom = " + year_from + "\nto = " + year_to + "\n\n");
   const size_t targets = text.find("[[targets]]");
-  text.erase(targets);
+  text.erase(targets, text.find("[lifecycle]") - targets);
   text.replace(text.find("id = \"songjiang-2022-134\""), 25, "id = \"" + id + "\"");
   text.replace(text.find("from = 2022-12-01"), 17, "from = " + from);
   text.replace(text.find("to = 2024-12-31"), 15, "to = " + to);

@@ -15,6 +15,15 @@
 namespace jiayuan {
 namespace {
 
+int rated_decisions(testing::MemoryLog& log) {
+  int n = 0;
+  const auto entries = log.read(topics::kDecisions, 0, 0, 1 << 20);
+  for (const LogEntry& e : *entries) {
+    n += e.record.header("jiayuan.decision.kind") == "community.rated";
+  }
+  return n;
+}
+
 class StagesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -59,7 +68,7 @@ TEST_F(StagesTest, FoldsRelaysAndProjectsEveryRating) {
   auto summary = street_summary(*last_store_, 2023);
   ASSERT_TRUE(summary);
   EXPECT_EQ((*summary)["district"]["rated"].get<int>() + (*summary)["district"]["unrated"].get<int>(), 30);
-  EXPECT_EQ(*log.end_offset(topics::kDecisions, 0), 30);
+  EXPECT_EQ(rated_decisions(log), 30);
   auto view = community_view(*last_store_, CommunityId("SJ00001"));
   ASSERT_TRUE(view && *view);
   EXPECT_EQ((**view)["ratings"].size(), 1u);
@@ -107,7 +116,7 @@ TEST_F(StagesTest, AFactTheWorkflowCannotApplyIsDeadLetteredAndTheRestGoesOn) {
   EXPECT_EQ((*dead)[0].record.header(headers::kErrorStage), "stage1");
   EXPECT_EQ((*dead)[0].record.header(headers::kErrorCode), "unknown_community");
   EXPECT_EQ((*dead)[0].record.header(headers::kErrorOrigin), "jiayuan.events/0/0");
-  EXPECT_EQ(*log.end_offset(topics::kDecisions, 0), 5);
+  EXPECT_EQ(rated_decisions(log), 5);
 }
 
 TEST_F(StagesTest, RebuildingProjectionsGivesTheSameDigest) {

@@ -9,11 +9,7 @@ namespace jiayuan {
 namespace {
 
 TEST(BinaryCodec, EveryFactTypeRoundTripsJsonToBinaryToJson) {
-  std::vector<Event> events = {testing::registered("C1", "yueyang", 1.8, Enclosure::kScattered),
-                               testing::inspection("C1", 77.7, "2023-03-01", "i1"),
-                               testing::survey("C1", 60, "2023-04-01", "s1"),
-                               testing::review_closed("C1", 2023, "2024-01-10")};
-  for (const Event& e : events) {
+  for (const Event& e : testing::one_of_each()) {
     const std::string json = encode_event_json(e);
     auto decoded = decode_event_json(json);
     ASSERT_TRUE(decoded);

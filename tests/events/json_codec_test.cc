@@ -13,10 +13,11 @@ using testing::review_closed;
 using testing::survey;
 
 TEST(JsonCodec, EveryFactTypeRoundTripsUnchanged) {
-  std::vector<Event> events = {registered("C1", "yueyang", 2.5), inspection("C1", 86.5, "2023-03-01", "i1"),
-                               survey("C1", 91.25, "2023-04-01", "s1"), review_closed("C1", 2023, "2024-01-10")};
+  const std::vector<Event> events = testing::one_of_each();
   ASSERT_EQ(events.size(), fact_types().size());
-  for (const Event& e : events) {
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Event& e = events[i];
+    EXPECT_EQ(type_name(e.fact), fact_types()[i].name);
     const std::string json = encode_event_json(e);
     auto back = decode_event_json(json);
     ASSERT_TRUE(back) << back.error().message;

@@ -1,6 +1,7 @@
 #include "projections/projector.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
 #include "config/config.h"
@@ -20,7 +21,7 @@ class ProjectorTest : public ::testing::Test {
     auto s = Store::open(dir_ / "engine");
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
-    projector_ = std::make_unique<Projector>(*store_, config_.district);
+    projector_ = std::make_unique<Projector>(*store_, config_);
   }
   static Decision rated(const std::string& community, const std::string& street, Grade g, const std::string& cause) {
     Decision d;
@@ -40,10 +41,9 @@ class ProjectorTest : public ::testing::Test {
     return d;
   }
   void apply(const std::vector<Decision>& ds) {
-    rocksdb::WriteBatch b;
+    rocksdb::WriteBatchWithIndex b;
     for (const auto& d : ds) ASSERT_TRUE(projector_->apply_decision(b, d));
     ASSERT_TRUE(store_->write(b));
-    projector_->batch_done();
   }
   testing::TempDir dir_;
   Config config_;
@@ -53,12 +53,11 @@ class ProjectorTest : public ::testing::Test {
 
 TEST_F(ProjectorTest, ADecisionIdIsAppliedOnceInABatchAndAcrossBatches) {
   const Decision d = rated("C1", "yueyang", Grade::kStandard, "r1");
-  rocksdb::WriteBatch b;
+  rocksdb::WriteBatchWithIndex b;
   EXPECT_TRUE(*projector_->apply_decision(b, d));
   EXPECT_FALSE(*projector_->apply_decision(b, d));
   ASSERT_TRUE(store_->write(b));
-  projector_->batch_done();
-  rocksdb::WriteBatch b2;
+  rocksdb::WriteBatchWithIndex b2;
   EXPECT_FALSE(*projector_->apply_decision(b2, d));
 }
 
@@ -82,15 +81,15 @@ TEST_F(ProjectorTest, SummaryCountsGradesPerStreetAndSharesOfRatedOnly) {
 }
 
 TEST_F(ProjectorTest, LaterRegistrationByDateWinsWhateverTheLogOrder) {
-  rocksdb::WriteBatch b;
-  projector_->apply_event(b, testing::registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2023-05-01"));
-  projector_->apply_event(b, testing::registered("C1", "yueyang", 1.0, Enclosure::kClosed, "2022-01-01"));
+  rocksdb::WriteBatchWithIndex b;
+  ASSERT_TRUE(projector_->apply_event(b, testing::registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2023-05-01")));
+  ASSERT_TRUE(projector_->apply_event(b, testing::registered("C1", "yueyang", 1.0, Enclosure::kClosed, "2022-01-01")));
   ASSERT_TRUE(store_->write(b));
-  projector_->batch_done();
   auto v = community_view(*store_, CommunityId("C1"));
   ASSERT_TRUE(v && *v);
   EXPECT_EQ((**v)["fee"], "3.00");
   EXPECT_EQ((**v)["since"], "2023-05-01");
+  EXPECT_EQ((**v)["registered_on"], "2022-01-01");
 }
 
 TEST_F(ProjectorTest, DigestCoversProjectionsOnlyAndChangesWithThem) {

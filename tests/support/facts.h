@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "events/facts.h"
 
@@ -45,6 +46,54 @@ inline Event survey(const std::string& community, double score, const std::strin
 
 inline Event review_closed(const std::string& community, int year, const std::string& date) {
   return Event{env("review-" + community, "bureau", date, community), ReviewClosed{CommunityId(community), year}};
+}
+
+}  // namespace jiayuan::testing
+
+namespace jiayuan::testing {
+
+// One event of every fact type, in kFactTypes order, with every optional field set.
+inline std::vector<Event> one_of_each() {
+  const CommunityId c("C1");
+  const CompanyId co("CO1");
+  auto e = [](const std::string& id, const std::string& source, const std::string& date, Fact f) {
+    Event ev{env(id, source, date, ""), std::move(f)};
+    ev.envelope.subject = subject_of(ev.fact);
+    return ev;
+  };
+  CommunityChanged changed;
+  static_cast<CommunityRegistered&>(changed) = std::get<CommunityRegistered>(registered("C1", "yueyang", 2.2).fact);
+  changed.households = 777;
+  std::vector<Event> all = {
+      registered("C1", "yueyang", 2.5),
+      e("chg", "bureau", "2023-02-01", changed),
+      e("fee", "bureau", "2023-03-01", FeeAdjusted{c, Centi{275}}),
+      e("ct", "street.yueyang", "2022-06-01", ContractAssigned{c, co, ManagerId("PM1")}),
+      inspection("C1", 86.5, "2023-03-01", "i1"),
+      survey("C1", 91.25, "2023-04-01", "s1"),
+      e("spot", "bureau", "2023-05-01", SpotCheck{c, false}),
+      e("hot", "hotline", "2023-05-02", HotlineComplaint{c, true, false}),
+      e("pet", "petitions", "2023-05-03", Petition{c, true}),
+      e("cred", "bureau", "2023-05-04", CreditPoints{c, co, 3}),
+      e("find", "chengguan", "2023-05-05", DepartmentFinding{c, FindingKind::kRubbishDumped, Severity::kSerious}),
+      e("inc", "fire", "2023-05-06", SafetyIncident{c, Severity::kMajor}),
+      e("media", "bureau", "2023-05-07", MediaReport{co, c, Tone::kPositive}),
+      e("social", "bureau", "2023-05-08", SocialResponsibility{co, "助老"}),
+      e("prop", "street.yueyang", "2024-01-03", StreetProposal{c, 2023, Grade::kStandard}),
+      e("op", "greening", "2024-01-04", DepartmentOpinion{c, 2023, Stance::kObject, "绿化"}),
+      review_closed("C1", 2023, "2024-01-10"),
+      e("pub", "bureau", "2024-01-20", RatingsPublished{c, 2023}),
+      e("int", "bureau", "2024-02-01", InterviewHeld{c, 2023, "整改", *Date::parse("2024-03-01")}),
+      e("rect", "street.yueyang", "2024-02-20", RectificationSubmitted{c, 2023}),
+      e("re", "bureau", "2024-02-25", Reinspection{c, 2023, false}),
+      e("sanc", "market", "2024-03-01", SanctionApplied{c, 2023, "罚款", "条例"}),
+      e("comm", "street.yueyang", "2022-01-01", CommitteeElected{c, 7, 3}),
+      e("branch", "civil_affairs", "2022-02-01", PartyBranchEstablished{c}),
+      e("gov", "street.yueyang", "2022-03-01", GovernanceCompleted{c, RenovationItem::kEbikeCharging}),
+      e("waste", "greening", "2023-06-01", WasteSortingInspection{c, false}),
+      e("tick", "jiayuan", "2024-06-30", Tick{}),
+  };
+  return all;
 }
 
 }  // namespace jiayuan::testing

@@ -20,7 +20,7 @@ class MemoryLog final : public Log {
   Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override {
     std::vector<Position> out;
     for (const Record& r : records) {
-      const int32_t p = partition_for(r.key, partition_count(topic));
+      const int32_t p = partition_of(r, partition_count(topic));
       auto& part = data_[{std::string(topic), p}];
       out.push_back({p, static_cast<int64_t>(part.size())});
       part.push_back(r);

@@ -1,0 +1,190 @@
+// Stages 2 and 3 materialised: company standings, awards, top ten and targets per year, from
+// the ratings the projector holds (stage 1's decisions, through the log) and company facts.
+#include <rocksdb/write_batch.h>
+
+#include "engine/district_stage.h"
+
+#include "projections/projector.h"
+#include "workflows/district.h"
+
+namespace jiayuan {
+
+using nlohmann::json;
+
+namespace {
+
+int32_t count(const json& j, const char* key) { return j.contains(key) ? j.at(key).get<int32_t>() : 0; }
+
+RatedCommunity rated_from_json(const json& r) {
+  RatedCommunity c;
+  c.community = CommunityId(r.at("community").get<std::string>());
+  c.street = r.at("street").get<std::string>();
+  const std::string grade = r.at("grade");
+  c.grade = Grade::kUnrated;
+  for (size_t i = 0; i < kGradeNames.size(); ++i) {
+    if (kGradeNames[i] == grade) c.grade = static_cast<Grade>(i);
+  }
+  const json& x = r.at("explanation");
+  if (x.contains("final_score")) {
+    c.has_score = true;
+    c.final_score = *Centi::parse(x.at("final_score").get<std::string>());
+  }
+  const json& s = r.at("summary");
+  YearSummary& y = c.summary;
+  y.company = CompanyId(s.at("company").get<std::string>());
+  y.manager = ManagerId(s.at("manager").get<std::string>());
+  y.spot_checks = count(s, "spot_checks");
+  y.spot_checks_passed = count(s, "spot_checks_passed");
+  y.hotline_complaints = count(s, "hotline_complaints");
+  y.hotline_on_time = count(s, "hotline_on_time");
+  y.petitions_substantiated = count(s, "petitions_substantiated");
+  y.media_positive = count(s, "media_positive");
+  y.media_negative = count(s, "media_negative");
+  y.credit_points = count(s, "credit_points");
+  return c;
+}
+
+json fraction_json(const Fraction& f) { return f.rounded_percent().to_string(); }
+// A 0..1 factor shown on 0..1 with four decimals' precision as a percentage string.
+json factor_json(const Fraction& f) { return f.rounded_percent().to_string(); }
+
+json standing_json(const CompanyStanding& s) {
+  json factors = json::object();
+  for (size_t i = 0; i < kFactorNames.size(); ++i) factors[std::string(kFactorNames[i])] = factor_json(s.factors[i]);
+  json mix = json::object();
+  for (size_t g = 0; g < 5; ++g) mix[std::string(to_string(static_cast<Grade>(g)))] = s.grade_mix[g];
+  // composite is already on 0..100: report it rounded half up to 0.01
+  const Centi composite = Fraction{s.composite.num, s.composite.den * 100}.rounded_percent();
+  const Centi mean = Fraction{s.mean_final_score.num, s.mean_final_score.den * 100}.rounded_percent();
+  return json{{"company", s.company.value},
+              {"projects", s.projects},
+              {"rated_projects", s.rated_projects},
+              {"grade_mix", mix},
+              {"credit_points", s.credit_points},
+              {"hotline_complaints", s.hotline_complaints},
+              {"hotline_on_time", s.hotline_on_time},
+              {"petitions_substantiated", s.petitions_substantiated},
+              {"media_positive", s.media_positive},
+              {"media_negative", s.media_negative},
+              {"social_records", s.social_records},
+              {"factors_percent", factors},
+              {"composite", composite.to_string()},
+              {"mean_final_score", mean.to_string()},
+              {"eligible", s.eligible},
+              {"rank", s.rank}};
+}
+
+json target_json(const TargetLine& t, const District& district) {
+  json mix = json::object();
+  for (size_t g = 0; g < 5; ++g) mix[std::string(to_string(static_cast<Grade>(g)))] = t.grade_mix[g];
+  json out{{"rated", t.rated},
+           {"grade_mix", mix},
+           {"share_passing_or_better", fraction_json(t.passing_or_better)},
+           {"share_exemplary", fraction_json(t.exemplary)},
+           {"share_standard", fraction_json(t.standard)},
+           {"met_passing_or_better", t.met_passing_or_better},
+           {"met_exemplary", t.met_exemplary},
+           {"met_standard", t.met_standard}};
+  if (!t.street.empty()) {
+    out["street"] = t.street;
+    out["street_name"] = district.street_name(StreetId(t.street));
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace {
+
+Status materialize(Store& store_, const Config& config_, int32_t year) {
+  rocksdb::WriteBatch b;
+  b.Delete(store_.cf(cf::kOffsets), std::string(kDirtyPrefix) + std::to_string(year));
+  const RuleSet* rules = config_.rules.for_year(year);
+  if (rules == nullptr) return store_.write(b);
+  const Date rating_date = rules->window(year)->to;
+
+  DistrictInput in;
+  in.year = year;
+  const std::string prefix = std::to_string(year) + "/";
+  JY_CHECK(store_.scan(cf::kProjGrade, prefix, [&](std::string_view, std::string_view v) {
+    const json r = json::parse(v);
+    if (r.contains("grade")) in.ratings.push_back(rated_from_json(r));
+    return true;
+  }));
+  JY_CHECK(store_.scan(cf::kProjCompany, prefix, [&](std::string_view k, std::string_view v) {
+    const json c = json::parse(v);
+    in.companies[std::string(k.substr(prefix.size()))] =
+        CompanyFacts{count(c, "media_positive"), count(c, "media_negative"), count(c, "social_records"),
+                     count(c, "credit_points")};
+    return true;
+  }));
+  const std::string rating_day = rating_date.to_string();
+  JY_CHECK(store_.scan(cf::kProjCommunity, "", [&](std::string_view, std::string_view v) {
+    const json c = json::parse(v);
+    if (c.contains("registered_on") && c["registered_on"].get<std::string>() <= rating_day) ++in.registered_communities;
+    return true;
+  }));
+  const DistrictYear d = compute_district(in, *rules);
+
+  std::vector<std::string> stale;
+  JY_CHECK(store_.scan(cf::kProjStanding, prefix, [&](std::string_view k, std::string_view) {
+    stale.emplace_back(k);
+    return true;
+  }));
+  for (const std::string& k : stale) b.Delete(store_.cf(cf::kProjStanding), k);
+  for (const CompanyStanding& s : d.standings) {
+    b.Put(store_.cf(cf::kProjStanding), year_key(year, s.company.value), standing_json(s).dump());
+  }
+
+  json top = json::array();
+  for (const CompanyStanding& s : d.standings) {
+    if (s.rank > 0 && s.rank <= static_cast<int32_t>(d.top_ten.size())) top.push_back(standing_json(s));
+  }
+  json excellent = json::array();
+  for (const RatedCommunity& c : d.excellent_communities) {
+    excellent.push_back({{"community", c.community.value}, {"street", c.street},
+                         {"final_score", c.final_score.to_string()}, {"company", c.summary.company.value},
+                         {"manager", c.summary.manager.value}});
+  }
+  json managers = json::array();
+  for (const ExcellentManager& m : d.excellent_managers) {
+    managers.push_back({{"manager", m.manager.value},
+                        {"mean_final_score",
+                         Fraction{m.mean_final_score.num, m.mean_final_score.den * 100}.rounded_percent().to_string()},
+                        {"rated_communities", m.communities}});
+  }
+  json streets = json::array();
+  for (const TargetLine& t : d.streets) streets.push_back(target_json(t, config_.district));
+  json view{{"year", year},
+            {"rating_date", rating_day},
+            {"registered_communities", in.registered_communities},
+            {"award_quota", d.award_quota},
+            {"top_ten", top},
+            {"excellent_communities", excellent},
+            {"excellent_managers", managers},
+            {"district", target_json(d.district, config_.district)},
+            {"streets", streets},
+            {"rule_set", {{"id", rules->id}, {"hash", rules->hash}}}};
+  if (d.has_targets) {
+    view["targets"] = {{"passing_or_better", d.targets.passing_or_better.to_string()},
+                       {"exemplary", d.targets.exemplary.to_string()},
+                       {"standard", d.targets.standard.to_string()},
+                       {"standard_includes_exemplary", rules->standard_target_includes_exemplary}};
+  }
+  b.Put(store_.cf(cf::kProjDistrict), std::to_string(year), view.dump());
+  return store_.write(b);
+}
+
+}  // namespace
+
+Status materialize_dirty(Store& store_, const Config& config_) {
+  std::vector<int32_t> years;
+  JY_CHECK(store_.scan(cf::kOffsets, kDirtyPrefix, [&](std::string_view k, std::string_view) {
+    years.push_back(std::stoi(std::string(k.substr(kDirtyPrefix.size()))));
+    return true;
+  }));
+  for (int32_t y : years) JY_CHECK(materialize(store_, config_, y));
+  return {};
+}
+
+}  // namespace jiayuan
