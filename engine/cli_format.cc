@@ -50,8 +50,30 @@ void format_rating(std::ostringstream& os, const json& r) {
   }
   os << "  rule set " << x.at("rule_set").at("id").get<std::string>() << " (sha256 "
      << x.at("rule_set").at("hash").get<std::string>().substr(0, 12) << "…)\n";
+  if (r.contains("proposal")) {
+    os << "  street proposal: " << r.at("proposal").get<std::string>()
+       << (r.value("proposal_flagged", false) ? "  (FLAGGED: more than one grade from the grade)" : "") << "\n";
+  }
+  const json& sum = r.at("summary");
+  if (!sum.at("company").get<std::string>().empty()) {
+    os << "  serving on the rating date: " << sum.at("company").get<std::string>() << ", manager "
+       << sum.at("manager").get<std::string>() << "\n";
+  }
+  if (r.contains("published_on")) os << "  published " << r.at("published_on").get<std::string>() << "\n";
   os << "  decision " << r.at("decision").get<std::string>() << " taken " << r.at("decided_on").get<std::string>()
      << "\n";
+}
+
+void format_case(std::ostringstream& os, const json& c) {
+  os << "\nfailing case " << c.at("year").get<int>() << ": " << c.value("status", "?");
+  if (c.contains("reason")) os << " (" << c.at("reason").get<std::string>() << ")";
+  os << "\n";
+  for (const json& s : c.at("steps")) {
+    os << "  " << s.at("on").get<std::string>() << "  " << pad(s.at("step").get<std::string>(), 24);
+    if (s.contains("due")) os << " due " << s.at("due").get<std::string>();
+    if (s.contains("department")) os << " " << s.at("department").get<std::string>();
+    os << "\n";
+  }
 }
 
 }  // namespace
@@ -69,7 +91,10 @@ std::string format_community(const json& v) {
     os << "\n";
   }
   if (v.at("ratings").empty()) os << "\nno rating yet: the bureau has not closed a review for it\n";
-  for (const json& r : v.at("ratings")) format_rating(os, r);
+  for (const json& r : v.at("ratings")) {
+    if (r.contains("explanation")) format_rating(os, r);
+  }
+  for (const json& c : v.at("cases")) format_case(os, c);
   return os.str();
 }
 

@@ -134,7 +134,8 @@ Result<Event> decode_event_binary(std::string_view bytes) {
 std::string encode_decision_binary(const Decision& d) {
   return encode('D', static_cast<uint16_t>(d.body.index()), [&](auto& ar) {
     Decision copy = d;
-    ar(copy.id, copy.community, copy.year, copy.log_date, copy.cause_source, copy.cause_id);
+    ar(copy.id, copy.community, copy.year, copy.log_date, copy.cause_source, copy.cause_id, copy.rule_set_id,
+       copy.rule_set_hash);
     std::visit([&](auto& b) { ar(b); }, copy.body);
   });
 }
@@ -146,7 +147,7 @@ Result<Decision> decode_decision_binary(std::string_view bytes) {
     uint16_t tag = 0;
     ar(tag);
     Decision d;
-    ar(d.id, d.community, d.year, d.log_date, d.cause_source, d.cause_id);
+    ar(d.id, d.community, d.year, d.log_date, d.cause_source, d.cause_id, d.rule_set_id, d.rule_set_hash);
     switch (tag) {
       case 0: d.body = read_body<CommunityRated>(ar); break;
       case 1: d.body = read_body<CommunityPublished>(ar); break;

@@ -126,6 +126,8 @@ struct Decision {
   Date log_date;             // log time when taken (the cause's date)
   std::string cause_source;  // (source, id) of the fact that caused it
   std::string cause_id;
+  std::string rule_set_id;    // the rule set that governed it
+  std::string rule_set_hash;  // SHA-256 of that rule set's file
   DecisionBody body;
 };
 

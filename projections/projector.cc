@@ -72,6 +72,7 @@ std::string date_or_empty(const json& j, const char* key) {
 json rating_json(const Decision& d, const CommunityRated& r, const District& district) {
   json out{{"decision", d.id},
            {"decided_on", d.log_date.to_string()},
+           {"rule_set", {{"id", d.rule_set_id}, {"hash", d.rule_set_hash}}},
            {"community", r.community.value},
            {"name", r.name},
            {"year", r.year},

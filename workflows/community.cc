@@ -15,9 +15,11 @@ Step reject(Error e) {
 
 std::string ref(const Event& ev) { return ev.envelope.source + "/" + ev.envelope.id; }
 
-Decision decision(const CommunityId& community, int32_t year, Date on, std::string_view cause_source,
-                  std::string_view cause_id, DecisionBody body) {
+Decision decision(const RuleSet& rules, const CommunityId& community, int32_t year, Date on,
+                  std::string_view cause_source, std::string_view cause_id, DecisionBody body) {
   Decision d;
+  d.rule_set_id = rules.id;
+  d.rule_set_hash = rules.hash;
   d.id = derive_decision_id(kind_of(body), community, year, cause_source, cause_id);
   d.community = community;
   d.year = year;
@@ -29,7 +31,7 @@ Decision decision(const CommunityId& community, int32_t year, Date on, std::stri
 }
 
 // Case steps become decisions: caused by the fact, or (for deadlines) by the timer and date.
-void emit_steps(Step& out, std::vector<CaseStep>& steps, const CommunityId& c, int32_t year,
+void emit_steps(Step& out, std::vector<CaseStep>& steps, const RuleSet& rules, const CommunityId& c, int32_t year,
                 std::string_view cause_source, std::string_view cause_id) {
   for (CaseStep& s : steps) {
     s.community = c;
@@ -38,7 +40,7 @@ void emit_steps(Step& out, std::vector<CaseStep>& steps, const CommunityId& c, i
                                ? s.step + "@" + s.on.to_string()
                                : std::string(cause_id) + "#" + s.step;
     const Date on = s.on;
-    out.decisions.push_back(decision(c, year, on, cause_source, id, std::move(s)));
+    out.decisions.push_back(decision(rules, c, year, on, cause_source, id, std::move(s)));
   }
   steps.clear();
 }
@@ -184,10 +186,10 @@ Step on_review_closed(CommunityState& s, const Event& ev, const ReviewClosed& f,
   body.proposal_flagged = body.has_proposal && proposal_flagged(body.proposal, body.grade);
   body.summary = summarise(year.record, *p, s.contract_on(rating_date));
   Step step;
-  step.decisions.push_back(decision(f.community, f.year, ev.envelope.occurred, ev.envelope.source, ev.envelope.id, body));
+  step.decisions.push_back(decision(rs, f.community, f.year, ev.envelope.occurred, ev.envelope.source, ev.envelope.id, body));
   std::vector<CaseStep> steps;
   maybe_open_case(year, rs, steps);
-  emit_steps(step, steps, f.community, f.year, ev.envelope.source, ev.envelope.id);
+  emit_steps(step, steps, rs, f.community, f.year, ev.envelope.source, ev.envelope.id);
   return step;
 }
 
@@ -197,11 +199,11 @@ Step on_published(CommunityState& s, const Event& ev, const RatingsPublished& f,
   if (year.published) return step;  // P is the first publication
   year.published = true;
   year.published_on = ev.envelope.occurred;
-  step.decisions.push_back(decision(f.community, f.year, ev.envelope.occurred, ev.envelope.source, ev.envelope.id,
+  step.decisions.push_back(decision(rs, f.community, f.year, ev.envelope.occurred, ev.envelope.source, ev.envelope.id,
                                     CommunityPublished{f.community, f.year, year.grade, year.published_on}));
   std::vector<CaseStep> steps;
   maybe_open_case(year, rs, steps);
-  emit_steps(step, steps, f.community, f.year, ev.envelope.source, ev.envelope.id);
+  emit_steps(step, steps, rs, f.community, f.year, ev.envelope.source, ev.envelope.id);
   return step;
 }
 
@@ -236,7 +238,7 @@ Step on_process(CommunityState& s, const Event& ev, const RuleCatalog& rules) {
   } else if (std::holds_alternative<SanctionApplied>(ev.fact)) {
     on_sanction(year.failing, on, ev.envelope.source, steps);
   }
-  emit_steps(step, steps, *community_of(ev.fact), year_number, ev.envelope.source, ev.envelope.id);
+  emit_steps(step, steps, **rs, *community_of(ev.fact), year_number, ev.envelope.source, ev.envelope.id);
   return step;
 }
 
@@ -323,7 +325,7 @@ Step advance(CommunityState& state, const CommunityId& community, Date log_time,
     if (rs == nullptr || !year.failing.open()) continue;
     std::vector<CaseStep> steps;
     advance_case(year.failing, log_time, *rs, steps);
-    emit_steps(step, steps, community, number, kTimerSource, "");
+    emit_steps(step, steps, *rs, community, number, kTimerSource, "");
   }
   return step;
 }

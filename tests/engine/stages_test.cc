@@ -80,6 +80,23 @@ TEST_F(StagesTest, SameLogGivesTheSameProjectionBytesAtAnyBatchSize) {
   EXPECT_EQ(run_all(a, lines, 1000), run_all(b, lines, 1));
 }
 
+TEST_F(StagesTest, SameLogGivesByteIdenticalDecisions) {
+  testing::MemoryLog a, b;
+  const auto lines = demo_lines(30);
+  run_all(a, lines, 1000);
+  run_all(b, lines, 3);
+  const auto da = a.read(topics::kDecisions, 0, 0, 1 << 20);
+  const auto db = b.read(topics::kDecisions, 0, 0, 1 << 20);
+  ASSERT_GT(da->size(), 30u);
+  ASSERT_EQ(da->size(), db->size());
+  for (size_t i = 0; i < da->size(); ++i) EXPECT_EQ((*da)[i].record, (*db)[i].record) << i;
+  // Every decision names the rule set that governed it.
+  auto d = decode_decision_binary((*da)[0].record.value);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->rule_set_id, "songjiang-2022-134");
+  EXPECT_EQ(d->rule_set_hash, config_.rules.sets()[0].hash);
+}
+
 TEST_F(StagesTest, ReorderingDifferentCommunitiesFactsChangesNoOutcome) {
   auto lines = demo_lines(30);
   // Keep each community's own order, interleave communities differently: group by community.

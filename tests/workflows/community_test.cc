@@ -60,6 +60,51 @@ TEST_F(CommunityWorkflow, ParticularsOnTheRatingDateDecideTheTier) {
   EXPECT_EQ(std::get<CommunityRated>(s.decisions[0].body).explanation.tier, "T1");
 }
 
+TEST_F(CommunityWorkflow, FeeAdjustmentMovesTheTier) {
+  fold(registered("C1", "yueyang", 2.0));  // T2
+  Event fee{testing::env("fee1", "bureau", "2023-07-01", "C1"), FeeAdjusted{CommunityId("C1"), Centi{250}}};
+  fold(fee);
+  fold(inspection("C1", 85, "2023-03-01", "i1"));
+  fold(inspection("C1", 85, "2023-04-01", "i2"));
+  Step s = fold(review_closed("C1", 2023, "2024-01-10"));
+  ASSERT_EQ(s.decisions.size(), 1u);
+  EXPECT_EQ(std::get<CommunityRated>(s.decisions[0].body).explanation.tier, "T1");
+  EXPECT_EQ(std::get<CommunityRated>(s.decisions[0].body).explanation.fee, Centi{250});
+}
+
+TEST_F(CommunityWorkflow, CompanyServingOnTheRatingDateAnswersForTheGrade) {
+  fold(registered("C1", "yueyang", 3.0));
+  auto contract = [&](const char* id, const char* date, const char* company) {
+    fold(Event{testing::env(id, "bureau", date, "C1"),
+               ContractAssigned{CommunityId("C1"), CompanyId(company), ManagerId(std::string("PM-") + company)}});
+  };
+  contract("k1", "2022-06-01", "OLD");
+  contract("k2", "2023-12-31", "NEW");    // starts on the rating date: counts
+  contract("k3", "2024-01-01", "LATER");  // after it: does not
+  fold(inspection("C1", 85, "2023-03-01", "i1"));
+  fold(inspection("C1", 85, "2023-04-01", "i2"));
+  Step s = fold(review_closed("C1", 2023, "2024-01-10"));
+  ASSERT_EQ(s.decisions.size(), 1u);
+  EXPECT_EQ(std::get<CommunityRated>(s.decisions[0].body).summary.company.value, "NEW");
+  EXPECT_EQ(std::get<CommunityRated>(s.decisions[0].body).summary.manager.value, "PM-NEW");
+}
+
+TEST_F(CommunityWorkflow, PublishedFailingGradeOpensACaseAndLogTimeEscalatesIt) {
+  fold(registered("C1", "yueyang", 3.0));
+  fold(inspection("C1", 50, "2023-03-01", "i1"));
+  fold(inspection("C1", 50, "2023-04-01", "i2"));
+  fold(review_closed("C1", 2023, "2024-01-10"));
+  Step pub = fold(Event{testing::env("pub", "bureau", "2024-01-20", "C1"), RatingsPublished{CommunityId("C1"), 2023}});
+  ASSERT_EQ(pub.decisions.size(), 2u);  // community.published, case.opened
+  EXPECT_EQ(kind_of(pub.decisions[1].body), "case.opened");
+  EXPECT_EQ(state_.next_deadline()->to_string(), "2024-02-20");
+  EXPECT_TRUE(advance(state_, CommunityId("C1"), *Date::parse("2024-02-19"), config_.rules).decisions.empty());
+  Step fired = advance(state_, CommunityId("C1"), *Date::parse("2024-02-20"), config_.rules);
+  ASSERT_EQ(fired.decisions.size(), 1u);
+  EXPECT_EQ(kind_of(fired.decisions[0].body), "case.escalated");
+  EXPECT_FALSE(state_.next_deadline());
+}
+
 TEST_F(CommunityWorkflow, InspectionOfAnUnregisteredCommunityIsRejectedWithReason) {
   Step s = fold(inspection("C9", 85, "2023-03-01", "i1"));
   ASSERT_TRUE(s.rejection);
