@@ -139,7 +139,7 @@ class SyntheticDistrict {
     for (int i = 0; i < surveys; ++i) {
       const Date d = in_year(60, 30);
       add(d, id, {envelope("survey-" + id + "-" + std::to_string(i + 1), office, d),
-                  SatisfactionSurvey{cid, score_near(rng_, quality)}});
+                  SatisfactionSurvey{cid, score_near(rng_, quality), static_cast<int32_t>(rng_.between(30, 300))}});
     }
     evaluation_facts(id, cid, quality);
     process_facts(id, cid, office, quality);

@@ -14,18 +14,21 @@ namespace jiayuan {
 namespace {
 
 // Walks internal::fields() into a cereal archive: the binary form follows the same list as JSON.
+// Fields added after `version` are neither written nor read: a stored v1 fact stays v1 bytes,
+// and reads back with the newer fields at their defaults.
 template <class Archive>
 struct CerealFields {
   Archive& ar;
+  int32_t version;
   template <class T>
-  void operator()(const char*, T& member, internal::Spec = {}) {
-    ar(member);
+  void operator()(const char*, T& member, internal::Spec spec = {}) {
+    if (spec.since <= version) ar(member);
   }
 };
 
 template <class Archive, class Fact>
-void fact_fields(Archive& ar, Fact& f) {
-  CerealFields<Archive> v{ar};
+void fact_fields(Archive& ar, Fact& f, int32_t version) {
+  CerealFields<Archive> v{ar, version};
   internal::fields(v, f);
 }
 
@@ -86,16 +89,16 @@ Result<std::istringstream> open(std::string_view bytes, char kind) {
 }
 
 template <size_t I = 0>
-Result<Fact> read_fact(cereal::PortableBinaryInputArchive& ar, uint16_t tag) {
+Result<Fact> read_fact(cereal::PortableBinaryInputArchive& ar, uint16_t tag, int32_t version) {
   if constexpr (I == std::variant_size_v<Fact>) {
     return fail("bad_binary", "unknown fact tag " + std::to_string(tag));
   } else {
     if (fact_types()[I].tag == tag) {
       std::variant_alternative_t<I, Fact> f;
-      fact_fields(ar, f);
+      fact_fields(ar, f, version);
       return Fact(std::move(f));
     }
-    return read_fact<I + 1>(ar, tag);
+    return read_fact<I + 1>(ar, tag, version);
   }
 }
 
@@ -108,11 +111,13 @@ Body read_body(Archive& ar) {
 
 }  // namespace
 
-std::string encode_event_binary(const Event& event) {
+std::string encode_event_binary(const Event& event, int32_t version) {
   return encode('E', type_info(event.fact).tag, [&](auto& ar) {
     Envelope env = event.envelope;
+    env.schema_version = version > 0 ? version : type_info(event.fact).schema_version;
     ar(env);
-    std::visit([&](const auto& f) { fact_fields(ar, const_cast<std::decay_t<decltype(f)>&>(f)); }, event.fact);
+    std::visit([&](const auto& f) { fact_fields(ar, const_cast<std::decay_t<decltype(f)>&>(f), env.schema_version); },
+               event.fact);
   });
 }
 
@@ -124,7 +129,8 @@ Result<Event> decode_event_binary(std::string_view bytes) {
     ar(tag);
     Event ev;
     ar(ev.envelope);
-    JY_TRY(ev.fact, read_fact(ar, tag));
+    JY_TRY(ev.fact, read_fact(ar, tag, ev.envelope.schema_version));
+    ev.envelope.schema_version = type_info(ev.fact).schema_version;  // read as current (upcast)
     return ev;
   } catch (const cereal::Exception& e) {
     return fail("bad_binary", std::string("truncated or corrupt stored event: ") + e.what());

@@ -16,7 +16,9 @@
 
 namespace jiayuan {
 
-std::string encode_event_binary(const Event& event);
+// Writes the current schema version of the fact, or an older `version` (tests of upcasting
+// write what an older build stored).
+std::string encode_event_binary(const Event& event, int32_t version = 0);
 Result<Event> decode_event_binary(std::string_view bytes);
 
 std::string encode_decision_binary(const Decision& decision);

@@ -13,7 +13,7 @@ constexpr std::array<FactTypeInfo, std::variant_size_v<Fact>> kFactTypes = {{
     {3, "jiayuan.fee.adjusted", 1, FactKind::kRegistry},
     {4, "jiayuan.contract.assigned", 1, FactKind::kRegistry},
     {10, "jiayuan.inspection", 1, FactKind::kEvaluation},
-    {11, "jiayuan.survey", 1, FactKind::kEvaluation},
+    {11, "jiayuan.survey", 2, FactKind::kEvaluation},
     {12, "jiayuan.spot.check", 1, FactKind::kEvaluation},
     {13, "jiayuan.hotline.complaint", 1, FactKind::kEvaluation},
     {14, "jiayuan.petition", 1, FactKind::kEvaluation},

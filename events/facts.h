@@ -140,9 +140,12 @@ struct Inspection {
 };
 
 // 居民满意度 resident satisfaction survey, 0..100.
+// Schema v2 added `respondents` (households that answered); a v1 survey reads as v2 with 0,
+// meaning "not reported".
 struct SatisfactionSurvey {
   CommunityId community;
   Centi satisfaction;
+  int32_t respondents = 0;
 };
 
 // 督察·日常抽查: bureau supervision / spot check; failed when issues were found.

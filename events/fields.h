@@ -3,7 +3,8 @@
 //
 //   template <class V> void fields(V& v, Inspection& f) { v("community", f.community); ... }
 //
-// Appending a field to a stored type needs a new schema version and an upcast; never reorder.
+// A field is only ever appended, with `since` = the schema version that added it; decoding an
+// older version leaves it at its default (the upcast). Never reorder or remove a field.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@ struct Spec {
   int64_t lo = 0;
   int64_t hi = 0;
   bool optional = false;
+  int32_t since = 1;  // the schema version that added the field; older versions lack it
 };
 
 inline constexpr Spec kScore{0, 10000};       // Centi 0..100
@@ -51,6 +53,7 @@ template <class V> void fields(V& v, Inspection& f) {
 template <class V> void fields(V& v, SatisfactionSurvey& f) {
   v("community", f.community);
   v("satisfaction", f.satisfaction, kScore);
+  v("respondents", f.respondents, Spec{0, 1000000, false, 2});
 }
 template <class V> void fields(V& v, SpotCheck& f) {
   v("community", f.community);

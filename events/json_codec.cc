@@ -137,10 +137,10 @@ class ObjectReader {
 // Reads each field of a fact from its JSON object, stopping at the first error.
 class Decoder {
  public:
-  explicit Decoder(ObjectReader& r) : r_(r) {}
+  Decoder(ObjectReader& r, int32_t version) : r_(r), version_(version) {}
   template <class T>
   void operator()(const char* name, T& member, internal::Spec spec = {}) {
-    if (error_) return;
+    if (error_ || spec.since > version_) return;  // not in this version: the default stands
     Status s = read(name, member, spec);
     if (!s) error_ = s.error();
   }
@@ -188,6 +188,7 @@ class Decoder {
   }
 
   ObjectReader& r_;
+  int32_t version_;
   std::optional<Error> error_;
 };
 
@@ -229,13 +230,13 @@ class Encoder {
 };
 
 template <size_t I = 0>
-Result<Fact> decode_data(const FactTypeInfo& type, ObjectReader& d) {
+Result<Fact> decode_data(const FactTypeInfo& type, int32_t version, ObjectReader& d) {
   if constexpr (I == std::variant_size_v<Fact>) {
     return fail("unknown_type", "type " + std::string(type.name) + " has no JSON decoder");
   } else {
-    if (fact_types()[I].tag != type.tag) return decode_data<I + 1>(type, d);
+    if (fact_types()[I].tag != type.tag) return decode_data<I + 1>(type, version, d);
     std::variant_alternative_t<I, Fact> f;
-    Decoder dec(d);
+    Decoder dec(d, version);
     internal::fields(dec, f);
     if (dec.error()) return fail(*dec.error());
     JY_CHECK(d.no_other_fields());
@@ -309,7 +310,8 @@ Result<Event> decode_event_json(std::string_view text) {
     env.schema_version = static_cast<int32_t>(version);
   }
   JY_TRY(ObjectReader data, r.object("data"));
-  JY_TRY(ev.fact, decode_data(*type, data));
+  JY_TRY(ev.fact, decode_data(*type, env.schema_version, data));
+  env.schema_version = type->schema_version;  // read as the current version (upcast)
   JY_CHECK(check_fact(ev.fact));
   const std::string subject = subject_of(ev.fact);
   if (env.subject.empty()) {
@@ -331,7 +333,7 @@ std::string encode_event_json(const Event& event) {
            {"type", std::string(type_name(event.fact))},
            {"subject", e.subject},
            {"occurred", e.occurred.to_string()},
-           {"schemaversion", e.schema_version},
+           {"schemaversion", type_info(event.fact).schema_version},
            {"data", data_json(event.fact)}};
   if (!e.time.empty()) doc["time"] = e.time;
   if (!e.dataschema.empty()) doc["dataschema"] = e.dataschema;

@@ -7,6 +7,9 @@
 //   Result<Event> e = decode_event_json(line);   // error says which field, expected, got
 //   std::string s = encode_event_json(*e);       // canonical: keys sorted, no spaces
 //
+// An event of an older `schemaversion` is read as the current one (fields added since take
+// their defaults); events are always written in the current version.
+//
 // Decoding checks form and ranges only; what needs state or config (is the community
 // registered, is a rule set in force, may this source publish it) is the intake's job.
 #pragma once

@@ -19,6 +19,22 @@ TEST(BinaryCodec, EveryFactTypeRoundTripsJsonToBinaryToJson) {
   }
 }
 
+TEST(BinaryCodec, AStoredVersionOneSurveyReadsAsVersionTwo) {
+  Event survey = testing::survey("C1", 60, "2023-04-01", "s1");
+  std::get<SatisfactionSurvey>(survey.fact).respondents = 55;
+  const std::string v1 = encode_event_binary(survey, 1);  // what a v1 build stored
+  const std::string v2 = encode_event_binary(survey);
+  EXPECT_LT(v1.size(), v2.size());
+  auto old = decode_event_binary(v1);
+  ASSERT_TRUE(old) << old.error().message;
+  EXPECT_EQ(old->envelope.schema_version, 2);
+  EXPECT_EQ(std::get<SatisfactionSurvey>(old->fact).respondents, 0);
+  EXPECT_EQ(std::get<SatisfactionSurvey>(old->fact).satisfaction, Centi{6000});
+  auto current = decode_event_binary(v2);
+  ASSERT_TRUE(current);
+  EXPECT_EQ(std::get<SatisfactionSurvey>(current->fact).respondents, 55);
+}
+
 TEST(BinaryCodec, RejectsTruncatedAndForeignBytes) {
   const std::string bytes = encode_event_binary(testing::survey("C1", 60, "2023-04-01", "s1"));
   EXPECT_FALSE(decode_event_binary(bytes.substr(0, bytes.size() - 3)));

@@ -28,10 +28,35 @@ TEST(JsonCodec, EveryFactTypeRoundTripsUnchanged) {
 TEST(JsonCodec, FillsSubjectFromTheData) {
   auto e = decode_event_json(
       R"({"specversion":"1.0","id":"x","source":"bureau","type":"jiayuan.survey","occurred":"2023-05-01",)"
-      R"("data":{"community":"C9","satisfaction":80}})");
+      R"("data":{"community":"C9","satisfaction":80,"respondents":120}})");
   ASSERT_TRUE(e) << e.error().message;
   EXPECT_EQ(e->envelope.subject, "C9");
-  EXPECT_EQ(e->envelope.schema_version, 1);
+  EXPECT_EQ(e->envelope.schema_version, 2);
+}
+
+const char* kSurveyV1 =
+    R"({"specversion":"1.0","id":"x","source":"bureau","type":"jiayuan.survey","occurred":"2023-05-01",)"
+    R"("schemaversion":1,"data":{"community":"C9","satisfaction":80}})";
+
+TEST(Upcasting, AVersionOneSurveyReadsAsVersionTwoWithRespondentsUnreported) {
+  auto e = decode_event_json(kSurveyV1);
+  ASSERT_TRUE(e) << e.error().message;
+  EXPECT_EQ(e->envelope.schema_version, 2);
+  EXPECT_EQ(std::get<SatisfactionSurvey>(e->fact).respondents, 0);
+  EXPECT_NE(encode_event_json(*e).find(R"("respondents":0)"), std::string::npos);
+}
+
+TEST(Upcasting, VersionOneHasNoRespondentsAndVersionTwoRequiresThem) {
+  std::string v1_with = kSurveyV1;
+  v1_with.replace(v1_with.find("\"satisfaction\":80"), 17, R"("satisfaction":80,"respondents":3)");
+  auto a = decode_event_json(v1_with);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().message, "data.respondents: expected no such field, got 3");
+  std::string v2_without = kSurveyV1;
+  v2_without.replace(v2_without.find("\"schemaversion\":1"), 17, R"("schemaversion":2)");
+  auto b = decode_event_json(v2_without);
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().message, "data.respondents: expected a value, got nothing");
 }
 
 struct BadCase {
@@ -72,9 +97,9 @@ TEST(JsonCodec, RejectsBadInputWithFieldExpectedAndGot) {
        with_data("jiayuan.community.registered",
                  R"({"community":"C1","name":"n","street":"s","households":1,"fee":2,"enclosure":"open","category":"mixed"})"),
        "bad_enum", "data.enclosure: expected one of closed, scattered, got \"open\""},
-      {"unexpected field", with_data("jiayuan.survey", R"({"community":"C1","satisfaction":80,"colour":"red"})"),
+      {"unexpected field", with_data("jiayuan.survey", R"({"community":"C1","satisfaction":80,"respondents":1,"colour":"red"})"),
        "unexpected_field", "data.colour: expected no such field, got the string \"red\""},
-      {"subject mismatch", with_data("jiayuan.survey", R"({"community":"C1","satisfaction":80})", R"("subject":"C2",)"),
+      {"subject mismatch", with_data("jiayuan.survey", R"({"community":"C1","satisfaction":80,"respondents":1})", R"("subject":"C2",)"),
        "subject_mismatch", "subject: expected the id the data names (\"C1\"), got \"C2\""},
       {"year not integer", with_data("jiayuan.review.closed", R"({"community":"C1","year":2023.5})"), "wrong_type",
        "data.year: expected an integer 2000..2100, got 2023.5"},
