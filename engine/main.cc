@@ -16,6 +16,7 @@
 #include "engine/generator.h"
 #include "engine/intake.h"
 #include "engine/runner.h"
+#include "events/schema.h"
 #include "projections/queries.h"
 
 #ifndef JIAYUAN_DEFAULT_CONFIG_DIR
@@ -217,6 +218,21 @@ int cmd_tick(const Globals& g, const std::string& date_text) {
   return 0;
 }
 
+// ---- schema ------------------------------------------------------------------------------
+int cmd_schema(const std::string& out_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return report(Error{"io", out_dir + ": cannot create: " + ec.message()});
+  for (const FactTypeInfo& t : fact_types()) {
+    const std::string path = out_dir + "/" + std::string(t.name) + ".json";
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << json_schema(t);
+    if (!out) return report(Error{"io", path + ": write failed"});
+  }
+  std::cout << "wrote " << fact_types().size() << " schemas to " << out_dir << "\n";
+  return 0;
+}
+
 // ---- gen ---------------------------------------------------------------------------------
 int cmd_gen(const Globals& g, const GeneratorOptions& opts, const std::string& out_path) {
   auto config = load(g);
@@ -405,6 +421,10 @@ int main(int argc, char** argv) {
   gen->add_option("--seed", gen_opts.seed, "random seed")->capture_default_str();
   gen->add_option("-o,--output", gen_out, "output file (default: standard output)");
 
+  std::string schema_dir = "events/schema";
+  auto* schema = app.add_subcommand("schema", "write the JSON Schema (2020-12) of every fact type");
+  schema->add_option("--out", schema_dir, "directory")->capture_default_str();
+
   auto* digest = app.add_subcommand("digest", "print the SHA-256 digest of the projections");
   auto* rebuild = app.add_subcommand("rebuild", "drop the projections and rebuild them from the log");
   auto* status = app.add_subcommand("status", "log sizes, consumer offsets and the outbox");
@@ -429,6 +449,7 @@ int main(int argc, char** argv) {
   if (*tick) return cmd_tick(g, tick_date);
   if (*gen) return cmd_gen(g, gen_opts, gen_out);
   if (*digest) return cmd_digest(g);
+  if (*schema) return cmd_schema(schema_dir);
   if (*rebuild) return cmd_rebuild(g);
   if (*status) return cmd_status(g);
   if (*d_list) return cmd_dead_letter(g, false, 0, limit);
