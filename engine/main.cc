@@ -9,8 +9,11 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
+#include <unistd.h>
 
 #include "config/config.h"
+#include "connectors/csv_import.h"
 #include "connectors/embedded_log.h"
 #include "engine/cli_format.h"
 #include "engine/generator.h"
@@ -143,6 +146,91 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files, const s
   }
   std::cout << "published: " << accepted << " accepted, " << duplicates << " already in the log, "
             << rejected << " rejected" << (rejected ? " (see `jiayuan dead-letter list`)" : "") << "\n";
+  return rejected == 0 ? 0 : 1;
+}
+
+// ---- import ------------------------------------------------------------------------------
+int cmd_import(const Globals& g, const std::string& file, const std::string& type_name_arg, const std::string& source,
+               const std::string& report_path) {
+  const FactTypeInfo* type = find_fact_type(type_name_arg);
+  if (type == nullptr) type = find_fact_type("jiayuan." + type_name_arg);
+  if (type == nullptr) {
+    std::string known;
+    for (const auto& t : fact_types()) known.append(known.empty() ? "" : ", ").append(t.name.substr(8));
+    return report(Error{"bad_argument", "--type: expected one of " + known + ", got \"" + type_name_arg + "\""});
+  }
+  auto o = open_all(g, false);
+  if (!o) return report(o.error());
+  if (!o->config.district.has_department(DepartmentId(source))) {
+    return report(Error{"bad_argument", "--source: expected a department of district.toml, got \"" + source + "\""});
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return report(Error{"io", file + ": cannot open for reading"});
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto table = parse_csv(text.str());
+  if (!table) return report(Error{table.error().code, file + ": " + table.error().message});
+  auto rows = csv_rows(*table, *type, DepartmentId(source), file);
+  if (!rows) return report(Error{rows.error().code, file + ": " + rows.error().message});
+  auto intake = Intake::open(*o->log, o->config);
+  if (!intake) return report(intake.error());
+
+  std::ofstream report_file;
+  if (!report_path.empty()) {
+    report_file.open(report_path, std::ios::binary | std::ios::trunc);
+    if (!report_file) return report(Error{"io", report_path + ": cannot open for writing"});
+    report_file << "row,verdict,reason\n";
+  }
+  auto csv_cell = [](const std::string& s) {
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  size_t accepted = 0, duplicates = 0, rejected = 0, done = 0;
+  std::map<int64_t, std::string> report_lines;  // by row, written in row order at the end
+  const bool tty = isatty(2) != 0;
+  const size_t total = rows->size();
+  auto note = [&](const CsvRow& r, Verdict v, const Error& reason) {
+    const char* verdict = v == Verdict::kAccepted ? "accepted" : v == Verdict::kDuplicate ? "duplicate" : "rejected";
+    (v == Verdict::kAccepted ? accepted : v == Verdict::kDuplicate ? duplicates : rejected) += 1;
+    if (v == Verdict::kRejected) std::cerr << r.input.origin << ": rejected: " << reason.message << "\n";
+    if (report_file) report_lines[r.line] = std::to_string(r.line) + "," + verdict + "," + csv_cell(reason.message);
+  };
+  std::vector<Record> unreadable;
+  for (size_t start = 0; start < rows->size(); start += 1000) {
+    std::vector<IntakeInput> batch;
+    std::vector<const CsvRow*> batch_rows;
+    for (size_t i = start; i < std::min(rows->size(), start + 1000); ++i) {
+      const CsvRow& r = (*rows)[i];
+      if (r.rejection) {
+        note(r, Verdict::kRejected, *r.rejection);
+        std::string raw;
+        for (const auto& c : table->rows[i].cells) raw.append(raw.empty() ? "" : ",").append(c);
+        unreadable.push_back(dead_letter_record("", raw, "csv", *r.rejection, r.input.origin));
+        continue;
+      }
+      batch.push_back(r.input);
+      batch_rows.push_back(&r);
+    }
+    auto outcomes = (*intake)->submit(batch);
+    if (!outcomes) return report(outcomes.error());
+    for (size_t k = 0; k < outcomes->size(); ++k) note(*batch_rows[k], (*outcomes)[k].verdict, (*outcomes)[k].reason);
+    done = std::min(total, start + 1000);
+    if (tty && total > 1000) {
+      const int width = 30, filled = static_cast<int>(width * done / total);
+      std::cerr << "\rimport [" << std::string(filled, '#') << std::string(width - filled, ' ') << "] " << done << "/"
+                << total << " rows" << std::flush;
+    }
+  }
+  if (tty && total > 1000) std::cerr << "\n";
+  for (const auto& [row, line] : report_lines) report_file << line << "\n";
+  if (!unreadable.empty()) {
+    auto dl = o->log->append(topics::kDeadLetter, unreadable);
+    if (!dl) return report(dl.error());
+  }
+  std::cout << "imported " << file << ": " << total << " rows, " << accepted << " accepted, " << duplicates
+            << " already in the log, " << rejected << " rejected"
+            << (rejected ? " (see `jiayuan dead-letter list`)" : "") << "\n";
   return rejected == 0 ? 0 : 1;
 }
 
@@ -377,6 +465,13 @@ int main(int argc, char** argv) {
   publish->add_option("files", files, "NDJSON files; - reads standard input")->required();
   publish->add_option("--source", source, "the publishing department; each fact's source must match it");
 
+  std::string import_file, import_type, import_source, import_report;
+  auto* import = app.add_subcommand("import", "import a CSV batch of one fact type (header in English or Chinese)");
+  import->add_option("file", import_file, "the CSV file (UTF-8, with or without BOM)")->required();
+  import->add_option("--type", import_type, "the fact type, e.g. inspection or jiayuan.inspection")->required();
+  import->add_option("--source", import_source, "the importing department, e.g. bureau or street.yueyang")->required();
+  import->add_option("--report", import_report, "write every row's outcome (row,verdict,reason) to this CSV");
+
   auto* query = app.add_subcommand("query", "answer supervisors' questions from the projections");
   query->require_subcommand(1);
   std::string community;
@@ -441,6 +536,7 @@ int main(int argc, char** argv) {
 
   if (*run) return cmd_run(g, follow, batch_size);
   if (*publish) return cmd_publish(g, files, source);
+  if (*import) return cmd_import(g, import_file, import_type, import_source, import_report);
   if (*q_comm) return cmd_query_community(g, community, as_json);
   if (*q_sum) return cmd_query_summary(g, year, as_json);
   for (const auto& [name, q] : views) {

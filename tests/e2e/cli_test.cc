@@ -105,6 +105,26 @@ TEST_F(Cli, TheLogIsTheTruthRebuildAndFullReplayGiveTheSameDigest) {
   EXPECT_EQ(digest(), original);
 }
 
+TEST_F(Cli, CsvImportReportsEachRowAndImportingTwiceAddsNothing) {
+  const std::string reg = dir_ / "reg.csv";
+  std::ofstream(reg) << "\xEF\xBB\xBF小区编号,小区名称,街镇,户数,物业费,封闭类型,房屋类型,日期\r\n"
+                        "C1,锦绣苑,yueyang,500,2.8,封闭,商品房,2022-05-01\r\n"
+                        "C2,坏小区,atlantis,1,1,封闭,商品房,2022-05-01\r\n"
+                        "C3,\"翠湖, 二期\",fangsong,300,1.5,零星,动迁房,2022-05-01\r\n";
+  auto first = jy({"import", reg, "--type", "community.registered", "--source", "bureau", "--report", dir_ / "rep.csv"});
+  EXPECT_EQ(first.exit_code, 1);
+  EXPECT_NE(first.out.find("3 rows, 2 accepted, 0 already in the log, 1 rejected"), std::string::npos) << first.out;
+  EXPECT_NE(first.err.find(reg + " row 3: rejected: data.street: expected a street or town"), std::string::npos) << first.err;
+  EXPECT_EQ(testing::slurp(dir_ / "rep.csv"),
+            "row,verdict,reason\n2,accepted,\"\"\n3,rejected,\"data.street: expected a street or town of "
+            "config/district.toml, got \"\"atlantis\"\"\"\n4,accepted,\"\"\n");
+  auto again = jy({"import", reg, "--type", "community.registered", "--source", "bureau"});
+  EXPECT_NE(again.out.find("0 accepted, 2 already in the log, 1 rejected"), std::string::npos) << again.out;
+  ASSERT_EQ(jy({"run"}).exit_code, 0);
+  auto q = jy({"query", "community", "C3"});
+  EXPECT_NE(q.out.find("翠湖, 二期"), std::string::npos) << q.out;
+}
+
 TEST_F(Cli, BadConfigIsReportedWithFileAndKey) {
   const std::string cfg = dir_ / "cfg";
   std::filesystem::copy(JIAYUAN_TEST_CONFIG_DIR, cfg, std::filesystem::copy_options::recursive);

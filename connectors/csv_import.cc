@@ -1,0 +1,232 @@
+#include "connectors/csv_import.h"
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "config/sha256.h"
+#include "events/schema.h"
+
+namespace jiayuan {
+namespace {
+
+using nlohmann::json;
+
+// Chinese column names, by field name.
+const std::map<std::string, std::string>& chinese_columns() {
+  static const std::map<std::string, std::string> kNames = {
+      {"编号", "id"}, {"事件编号", "id"}, {"来源", "source"}, {"日期", "occurred"}, {"发生日期", "occurred"},
+      {"小区编号", "community"}, {"小区", "community"}, {"小区名称", "name"}, {"街镇", "street"},
+      {"户数", "households"}, {"物业费", "fee"}, {"物业服务费", "fee"}, {"封闭类型", "enclosure"},
+      {"房屋类型", "category"}, {"分类", "category"}, {"物业服务企业", "company"}, {"企业", "company"},
+      {"项目经理", "manager"}, {"物业基础管理", "basic_management"}, {"保洁服务", "cleaning"},
+      {"安全巡查", "security_patrol"}, {"秩序维护", "order"}, {"绿化养护", "greening"},
+      {"设备管理", "equipment"}, {"居民满意度", "satisfaction"}, {"满意度", "satisfaction"},
+      {"受访户数", "respondents"}, {"是否通过", "passed"}, {"是否属实", "substantiated"},
+      {"是否按时办结", "on_time"}, {"记分", "points"}, {"类别", "kind"}, {"严重程度", "severity"},
+      {"倾向", "tone"}, {"说明", "description"}, {"年度", "year"}, {"等级", "grade"}, {"意见", "stance"},
+      {"理由", "reason"}, {"整改措施", "measures"}, {"整改期限", "deadline"}, {"措施", "measure"},
+      {"法律依据", "legal_basis"}, {"委员人数", "members"}, {"党员人数", "party_members"},
+      {"事项", "item"}, {"是否合格", "compliant"}};
+  return kNames;
+}
+
+// Chinese enum cells and booleans.
+const std::map<std::string, std::string>& chinese_values() {
+  static const std::map<std::string, std::string> kValues = {
+      {"封闭", "closed"}, {"零星", "scattered"}, {"商品房", "commodity"}, {"混合型", "mixed"},
+      {"动迁房", "relocation"}, {"保障房", "affordable"}, {"零星公房", "scattered_public"},
+      {"轻微", "minor"}, {"一般", "minor"}, {"较重", "serious"}, {"严重", "serious"}, {"重大", "major"},
+      {"示范", "exemplary"}, {"规范", "standard"}, {"达标", "passing"}, {"不达标", "failing"},
+      {"支持", "support"}, {"反对", "object"}, {"负面", "negative"}, {"正面", "positive"},
+      {"物业费调整", "fee_adjustment"}, {"维修资金续筹", "maintenance_fund_renewal"},
+      {"电动自行车充电", "ebike_charging"}, {"加梯征询", "elevator_consultation"}};
+  return kValues;
+}
+
+std::string trim(std::string_view s) {
+  const size_t b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  const size_t e = s.find_last_not_of(" \t");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// A cell as JSON of the field's kind; text the kind cannot read stays text, so the decoder
+// reports it with field, expected and got.
+json cell_json(const FieldInfo& f, const std::string& cell) {
+  std::string v = cell;
+  if (auto it = chinese_values().find(v); it != chinese_values().end()) v = it->second;
+  switch (f.kind) {
+    case FieldKind::kInteger: {
+      try {
+        size_t used = 0;
+        const long long n = std::stoll(v, &used);
+        if (used == v.size()) return n;
+      } catch (...) {
+      }
+      try {
+        size_t used = 0;
+        const double d = std::stod(v, &used);
+        if (used == v.size()) return d;
+      } catch (...) {
+      }
+      return v;
+    }
+    case FieldKind::kNumber:
+    case FieldKind::kScores: {
+      try {
+        size_t used = 0;
+        const double d = std::stod(v, &used);
+        if (used == v.size()) return d;
+      } catch (...) {
+      }
+      return v;
+    }
+    case FieldKind::kBoolean:
+      if (v == "true" || v == "是" || v == "1" || v == "yes" || v == "TRUE") return true;
+      if (v == "false" || v == "否" || v == "0" || v == "no" || v == "FALSE") return false;
+      return v;
+    default: return v;
+  }
+}
+
+}  // namespace
+
+Result<CsvTable> parse_csv(std::string_view text) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  CsvTable table;
+  std::vector<std::string> row;
+  std::string cell;
+  bool quoted = false, row_has_content = false;
+  int64_t line = 1, row_line = 1;
+  auto end_row = [&]() {
+    row.push_back(std::move(cell));
+    cell.clear();
+    const bool blank = row.size() == 1 && row[0].empty() && !row_has_content;
+    if (!blank) {
+      if (table.header.empty()) {
+        table.header = std::move(row);
+      } else {
+        table.rows.push_back({row_line, std::move(row)});
+      }
+    }
+    row.clear();
+    row_has_content = false;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        cell.push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        if (c == '\n') ++line;
+        cell.push_back(c);
+      }
+      continue;
+    }
+    if (c == '"' && cell.empty()) {
+      quoted = true;
+      row_has_content = true;
+    } else if (c == ',') {
+      row.push_back(std::move(cell));
+      cell.clear();
+      row_has_content = true;
+    } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      continue;
+    } else if (c == '\n') {
+      end_row();
+      row_line = ++line;
+    } else {
+      cell.push_back(c);
+    }
+  }
+  if (quoted) return fail("bad_csv", "line " + std::to_string(row_line) + ": a quoted cell is never closed");
+  if (!cell.empty() || !row.empty()) end_row();
+  if (table.header.empty()) return fail("bad_csv", "the file is empty: expected a header row");
+  return table;
+}
+
+Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& type, const DepartmentId& source,
+                                     const std::string& file) {
+  const std::vector<FieldInfo> fields = describe_fields(type);
+  std::map<std::string, const FieldInfo*> by_name;
+  std::string known = "id, source, occurred";
+  for (const FieldInfo& f : fields) {
+    if (f.kind == FieldKind::kScores) {
+      for (std::string_view d : kDimensionNames) {
+        by_name[std::string(d)] = &f;
+        known += ", " + std::string(d);
+      }
+    } else {
+      by_name[f.name] = &f;
+      known += ", " + f.name;
+    }
+  }
+  std::vector<std::string> columns;  // field name per column
+  for (size_t i = 0; i < table.header.size(); ++i) {
+    std::string name = trim(table.header[i]);
+    if (auto it = chinese_columns().find(name); it != chinese_columns().end()) name = it->second;
+    const bool envelope = name == "id" || name == "source" || name == "occurred";
+    if (!envelope && !by_name.contains(name)) {
+      return fail(field_error("bad_csv", "column " + std::to_string(i + 1),
+                              "a column of " + std::string(type.name) + " (" + known + ", or their Chinese names)",
+                              "\"" + table.header[i] + "\""));
+    }
+    if (std::find(columns.begin(), columns.end(), name) != columns.end()) {
+      return fail(field_error("bad_csv", "column " + std::to_string(i + 1), "each column once",
+                              "a second \"" + name + "\""));
+    }
+    columns.push_back(name);
+  }
+  if (std::find(columns.begin(), columns.end(), "occurred") == columns.end()) {
+    return fail(field_error("bad_csv", "header", "a column occurred (日期)", "none"));
+  }
+
+  std::vector<CsvRow> out;
+  for (const CsvTable::Row& row : table.rows) {
+    CsvRow r;
+    r.line = row.line;
+    r.input.origin = file + " row " + std::to_string(row.line);
+    r.input.proven_source = source;
+    if (row.cells.size() != columns.size()) {
+      r.rejection = field_error("bad_csv", "row " + std::to_string(row.line),
+                                std::to_string(columns.size()) + " cells, as the header has",
+                                std::to_string(row.cells.size()));
+      r.input.bytes = std::string();
+      out.push_back(std::move(r));
+      continue;
+    }
+    json ev{{"specversion", "1.0"}, {"type", std::string(type.name)}, {"source", source.value}};
+    json data = json::object();
+    std::string id;
+    std::string content = std::string(type.name);
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const std::string value = trim(row.cells[i]);
+      content += '\x1f' + value;
+      if (columns[i] == "id") {
+        id = value;
+      } else if (columns[i] == "source") {
+        if (!value.empty()) ev["source"] = value;
+      } else if (columns[i] == "occurred") {
+        if (!value.empty()) ev["occurred"] = value;
+      } else if (!value.empty()) {
+        const FieldInfo& f = *by_name.at(columns[i]);
+        if (f.kind == FieldKind::kScores) {
+          data["scores"][columns[i]] = cell_json(f, value);
+        } else {
+          data[columns[i]] = cell_json(f, value);
+        }
+      }
+    }
+    // Without an id column, the row's content is its identity: the same row twice is one fact.
+    ev["id"] = id.empty() ? "csv-" + sha256_hex(content).substr(0, 24) : id;
+    ev["data"] = std::move(data);
+    r.input.bytes = ev.dump();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace jiayuan

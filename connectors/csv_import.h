@@ -1,0 +1,48 @@
+// CSV import: a department's batch of one fact type as a spreadsheet export.
+//
+//   auto table = parse_csv(text);                       // RFC 4180; UTF-8 with or without BOM
+//   auto rows = csv_rows(*table, *find_fact_type("jiayuan.inspection"), DepartmentId("bureau"), "x.csv");
+//   for (CsvRow& r : *rows) r.rejection ? report(r) : intake.submit(r.input) ...
+//
+// The header names the columns, in English (the JSON field names: community, occurred,
+// cleaning, ...) or Chinese (小区编号, 日期, 保洁服务, ...); enum cells may be Chinese too
+// (封闭, 商品房, 是/否). Columns `id`/编号 and `source`/来源 are optional: without an id, a row's
+// id is derived from its content, so importing the same file twice adds nothing.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/intake.h"
+#include "events/facts.h"
+#include "events/result.h"
+
+namespace jiayuan {
+
+struct CsvTable {
+  std::vector<std::string> header;
+  struct Row {
+    int64_t line = 0;  // the file line the row starts on (the header is line 1)
+    std::vector<std::string> cells;
+  };
+  std::vector<Row> rows;
+};
+
+// Fails only when the file cannot be read as CSV at all (e.g. an unterminated quote), naming
+// the line.
+Result<CsvTable> parse_csv(std::string_view text);
+
+struct CsvRow {
+  int64_t line = 0;
+  IntakeInput input;               // the row as an event, ready for intake
+  std::optional<Error> rejection;  // the row could not become an event: why
+};
+
+// Maps every row to an event of `type` from `source`. Fails when the header itself is wrong
+// (an unknown or repeated column, a required column missing), naming the column.
+Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& type, const DepartmentId& source,
+                                     const std::string& file);
+
+}  // namespace jiayuan

@@ -1,0 +1,75 @@
+#include "connectors/csv_import.h"
+
+#include <gtest/gtest.h>
+
+#include "events/json_codec.h"
+
+namespace jiayuan {
+namespace {
+
+TEST(CsvParser, ReadsQuotesCrlfBomAndEmbeddedNewlines) {
+  auto t = parse_csv("\xEF\xBB\xBF" "a,b\r\n1,\"x, \"\"y\"\"\"\r\n\r\n2,\"two\nlines\"\n3,z");
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->header, (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(t->rows.size(), 3u);
+  EXPECT_EQ(t->rows[0].cells[1], "x, \"y\"");
+  EXPECT_EQ(t->rows[0].line, 2);
+  EXPECT_EQ(t->rows[1].cells[1], "two\nlines");
+  EXPECT_EQ(t->rows[1].line, 4);  // the blank line 3 is skipped
+  EXPECT_EQ(t->rows[2].line, 6);
+}
+
+TEST(CsvParser, UnterminatedQuoteNamesItsLine) {
+  auto t = parse_csv("a,b\n1,2\n3,\"oops\n");
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().message, "line 3: a quoted cell is never closed");
+  EXPECT_FALSE(parse_csv(""));
+}
+
+TEST(CsvRows, ChineseHeaderAndCellsBecomeTheEvent) {
+  auto t = parse_csv("小区编号,小区名称,街镇,户数,物业费,封闭类型,房屋类型,日期\nC1,锦绣苑,yueyang,500,2.8,封闭,商品房,2022-05-01\n");
+  ASSERT_TRUE(t);
+  auto rows = csv_rows(*t, *find_fact_type("jiayuan.community.registered"), DepartmentId("bureau"), "f.csv");
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), 1u);
+  auto ev = decode_event_json((*rows)[0].input.bytes);
+  ASSERT_TRUE(ev) << ev.error().message;
+  const auto& reg = std::get<CommunityRegistered>(ev->fact);
+  EXPECT_EQ(reg.name, "锦绣苑");
+  EXPECT_EQ(reg.enclosure, Enclosure::kClosed);
+  EXPECT_EQ(reg.category, Category::kCommodity);
+  EXPECT_EQ(reg.fee, Centi{280});
+  EXPECT_EQ(ev->envelope.source, "bureau");
+  EXPECT_EQ((*rows)[0].input.origin, "f.csv row 2");
+}
+
+TEST(CsvRows, TheSameRowGetsTheSameDerivedIdAndADifferentRowAnother) {
+  auto t = parse_csv("community,occurred,substantiated\nC1,2023-05-01,是\nC1,2023-05-01,是\nC1,2023-05-02,否\n");
+  auto rows = csv_rows(*t, *find_fact_type("jiayuan.petition"), DepartmentId("petitions"), "p.csv");
+  ASSERT_TRUE(rows);
+  auto id = [&](size_t i) { return decode_event_json((*rows)[i].input.bytes)->envelope.id; };
+  EXPECT_EQ(id(0), id(1));
+  EXPECT_NE(id(0), id(2));
+  EXPECT_TRUE(std::get<Petition>(decode_event_json((*rows)[0].input.bytes)->fact).substantiated);
+}
+
+TEST(CsvRows, AnUnknownColumnIsAnErrorNamingIt) {
+  auto t = parse_csv("community,occurred,colour\nC1,2023-05-01,red\n");
+  auto rows = csv_rows(*t, *find_fact_type("jiayuan.petition"), DepartmentId("petitions"), "p.csv");
+  ASSERT_FALSE(rows);
+  EXPECT_NE(rows.error().message.find("column 3: expected a column of jiayuan.petition"), std::string::npos)
+      << rows.error().message;
+  EXPECT_NE(rows.error().message.find("got \"colour\""), std::string::npos);
+}
+
+TEST(CsvRows, ARowWithTheWrongNumberOfCellsIsRejectedAlone) {
+  auto t = parse_csv("community,occurred,substantiated\nC1,2023-05-01\nC1,2023-05-01,true\n");
+  auto rows = csv_rows(*t, *find_fact_type("jiayuan.petition"), DepartmentId("petitions"), "p.csv");
+  ASSERT_TRUE(rows);
+  ASSERT_TRUE((*rows)[0].rejection);
+  EXPECT_EQ((*rows)[0].rejection->message, "row 2: expected 3 cells, as the header has, got 2");
+  EXPECT_FALSE((*rows)[1].rejection);
+}
+
+}  // namespace
+}  // namespace jiayuan
