@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "connectors/csv_import.h"
 #include "connectors/embedded_log.h"
+#include "connectors/http_ingest.h"
 #include "engine/cli_format.h"
 #include "engine/generator.h"
 #include "engine/intake.h"
@@ -84,15 +85,47 @@ Result<Opened> open_all(const Globals& g, bool with_store = true) {
 }
 
 // ---- run ---------------------------------------------------------------------------------
-int cmd_run(const Globals& g, bool follow, int64_t batch_size) {
+struct HttpOptions {
+  std::string address;  // host:port; empty: no HTTP
+  std::string tokens;
+  int64_t max_body = 8 * 1024 * 1024;
+  int64_t max_items = 10000;
+};
+
+int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions& http_opts) {
   auto o = open_all(g);
   if (!o) return report(o.error());
   RunOptions opts;
-  opts.until_idle = !follow;
+  opts.until_idle = !follow && http_opts.address.empty();
+  std::unique_ptr<Intake> intake;
+  std::unique_ptr<HttpIngest> http;
+  if (!http_opts.address.empty()) {
+    const size_t colon = http_opts.address.rfind(':');
+    int port = -1;
+    try {
+      port = colon == std::string::npos ? -1 : std::stoi(http_opts.address.substr(colon + 1));
+    } catch (...) {
+    }
+    if (port < 0 || port > 65535) {
+      return report(Error{"bad_argument", "--http: expected HOST:PORT, got \"" + http_opts.address + "\""});
+    }
+    if (http_opts.tokens.empty()) return report(Error{"bad_argument", "--http needs --tokens FILE (token -> department)"});
+    auto tokens = load_tokens(http_opts.tokens, o->config.district);
+    if (!tokens) return report(tokens.error());
+    auto opened = Intake::open(*o->log, o->config);
+    if (!opened) return report(opened.error());
+    intake = std::move(*opened);
+    http = std::make_unique<HttpIngest>(*intake, std::move(*tokens),
+                                        HttpLimits{static_cast<size_t>(http_opts.max_body), static_cast<size_t>(http_opts.max_items)});
+    if (auto s = http->start(http_opts.address.substr(0, colon), port); !s) return report(s.error());
+    std::cout << "listening on http://" << http_opts.address.substr(0, colon) << ":" << http->port() << "\n" << std::flush;
+    spdlog::info("http: POST /v1/events on port {}", http->port());
+  }
   opts.batch_size = static_cast<size_t>(batch_size > 0 ? batch_size : o->config.engine.batch_size);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   auto s = run_engine(*o->log, *o->store, o->config, opts, g_stop);
+  if (http) http->stop();
   if (!s) return report(s.error());
   return 0;
 }
@@ -458,6 +491,11 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "fold the log through every stage into the projections");
   run->add_flag("--follow", follow, "keep running and fold new facts as they arrive (stop with Ctrl-C)");
   run->add_option("--batch-size", batch_size, "facts per atomic step (default: engine.toml)");
+  HttpOptions http_opts;
+  run->add_option("--http", http_opts.address, "also take facts over HTTP on HOST:PORT (POST /v1/events); implies --follow");
+  run->add_option("--tokens", http_opts.tokens, "TOML file of department tokens: [tokens] \"<token>\" = \"<department>\"");
+  run->add_option("--max-body", http_opts.max_body, "largest request body in bytes")->capture_default_str();
+  run->add_option("--max-items", http_opts.max_items, "most events in one request")->capture_default_str();
 
   std::vector<std::string> files;
   std::string source;
@@ -534,7 +572,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
-  if (*run) return cmd_run(g, follow, batch_size);
+  if (*run) return cmd_run(g, follow, batch_size, http_opts);
   if (*publish) return cmd_publish(g, files, source);
   if (*import) return cmd_import(g, import_file, import_type, import_source, import_report);
   if (*q_comm) return cmd_query_community(g, community, as_json);

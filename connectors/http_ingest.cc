@@ -1,0 +1,167 @@
+#include "connectors/http_ingest.h"
+
+#include <httplib.h>
+#include <openssl/crypto.h>
+
+#include <nlohmann/json.hpp>
+
+#include "config/sha256.h"
+#include "config/toml_reader.h"
+
+namespace jiayuan {
+namespace {
+
+using nlohmann::json;
+
+void problem(httplib::Response& res, int status, const std::string& title, const std::string& detail) {
+  res.status = status;
+  res.set_content(json{{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}}.dump(),
+                  "application/problem+json");
+}
+
+// Splits the body into items, each kept as its original bytes.
+Result<std::vector<std::string>> split_body(const std::string& body, const std::string& content_type) {
+  std::vector<std::string> items;
+  const std::string type = content_type.substr(0, content_type.find(';'));
+  if (type == "application/x-ndjson") {
+    size_t start = 0;
+    while (start <= body.size()) {
+      size_t end = body.find('\n', start);
+      if (end == std::string::npos) end = body.size();
+      std::string line = body.substr(start, end - start);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.find_first_not_of(" \t") != std::string::npos) items.push_back(std::move(line));
+      start = end + 1;
+    }
+    return items;
+  }
+  if (type != "application/json" && type != "application/cloudevents+json" &&
+      type != "application/cloudevents-batch+json") {
+    return fail("unsupported_media_type",
+                "Content-Type: expected application/json, application/cloudevents+json, "
+                "application/cloudevents-batch+json or application/x-ndjson, got \"" + content_type + "\"");
+  }
+  const size_t first = body.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && body[first] == '[') {
+    json arr = json::parse(body, nullptr, false);
+    if (arr.is_discarded()) return fail("bad_json", "body: expected a JSON array of events, got invalid JSON");
+    for (const json& item : arr) items.push_back(item.dump());
+    return items;
+  }
+  items.push_back(body);
+  return items;
+}
+
+}  // namespace
+
+Result<std::map<std::string, DepartmentId>> load_tokens(const std::string& path, const District& district) {
+  JY_TRY(std::string text, internal::read_file(path));
+  JY_TRY(toml::table doc, internal::parse_toml(text, path));
+  internal::TomlReader r(doc, path);
+  JY_TRY(internal::TomlReader t, r.table("tokens"));
+  std::map<std::string, DepartmentId> out;
+  for (const auto& [token, dept] : t.raw()) {
+    JY_TRY(std::string d, t.string(std::string(token.str()).c_str()));
+    if (!district.has_department(DepartmentId(d))) {
+      return fail(t.error("(a token)", "a department of district.toml", "\"" + d + "\"", &dept));
+    }
+    if (token.str().size() < 16) return fail(t.error("(a token)", "a token of at least 16 characters", "a shorter one", &dept));
+    out.emplace(std::string(token.str()), DepartmentId(d));
+  }
+  return out;
+}
+
+HttpIngest::HttpIngest(Intake& intake, std::map<std::string, DepartmentId> tokens, HttpLimits limits)
+    : intake_(intake), tokens_(std::move(tokens)), limits_(limits), server_(std::make_unique<httplib::Server>()) {}
+
+HttpIngest::~HttpIngest() { stop(); }
+
+const DepartmentId* HttpIngest::authenticate(std::string_view token) const {
+  // Compare digests (fixed length) with CRYPTO_memcmp against every token, so neither the
+  // length nor the position of a match shows in the time taken.
+  const std::string presented = sha256_hex(token);
+  const DepartmentId* found = nullptr;
+  for (const auto& [t, dept] : tokens_) {
+    const std::string known = sha256_hex(t);
+    if (CRYPTO_memcmp(known.data(), presented.data(), known.size()) == 0) found = &dept;
+  }
+  return found;
+}
+
+Status HttpIngest::start(const std::string& host, int port) {
+  server_->set_payload_max_length(limits_.max_body_bytes);
+  server_->Post("/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string auth = req.get_header_value("Authorization");
+    if (!auth.starts_with("Bearer ")) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      return problem(res, 401, "Unauthorized", "Authorization: expected \"Bearer <department token>\"");
+    }
+    const DepartmentId* dept = authenticate(std::string_view(auth).substr(7));
+    if (dept == nullptr) return problem(res, 401, "Unauthorized", "the bearer token is not a department's token");
+    auto items = split_body(req.body, req.get_header_value("Content-Type"));
+    if (!items) {
+      return problem(res, items.error().code == "unsupported_media_type" ? 415 : 400,
+                     items.error().code == "unsupported_media_type" ? "Unsupported Media Type" : "Bad Request",
+                     items.error().message);
+    }
+    if (items->size() > limits_.max_items) {
+      return problem(res, 413, "Payload Too Large",
+                     "batch: expected at most " + std::to_string(limits_.max_items) + " events, got " +
+                         std::to_string(items->size()));
+    }
+    std::vector<IntakeInput> inputs;
+    for (size_t i = 0; i < items->size(); ++i) {
+      inputs.push_back({(*items)[i], "http " + dept->value + " item " + std::to_string(i), *dept});
+    }
+    Result<std::vector<IntakeOutcome>> outcomes = fail("io", "not submitted");
+    {
+      std::lock_guard lock(intake_mu_);
+      outcomes = intake_.submit(inputs);
+    }
+    if (!outcomes) return problem(res, 503, "Service Unavailable", outcomes.error().message);
+    json results = json::array();
+    size_t accepted = 0, rejected = 0, duplicates = 0;
+    for (size_t i = 0; i < outcomes->size(); ++i) {
+      const IntakeOutcome& o = (*outcomes)[i];
+      json r{{"index", i}};
+      if (o.verdict == Verdict::kAccepted) {
+        ++accepted;
+        r["status"] = "accepted";
+        r["partition"] = o.position.partition;
+        r["offset"] = o.position.offset;
+      } else if (o.verdict == Verdict::kDuplicate) {
+        ++duplicates;
+        r["status"] = "duplicate";
+      } else {
+        ++rejected;
+        r["status"] = "rejected";
+        r["code"] = o.reason.code;
+        r["reason"] = o.reason.message;
+      }
+      results.push_back(std::move(r));
+    }
+    res.status = 200;
+    res.set_content(json{{"accepted", accepted}, {"duplicates", duplicates}, {"rejected", rejected},
+                         {"results", results}}.dump(),
+                    "application/json");
+  });
+  server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;  // a handler already explained it
+    if (res.status == 413) {
+      problem(res, 413, "Payload Too Large", "body: larger than the configured limit");
+    } else if (res.status == 404) {
+      problem(res, 404, "Not Found", "no such resource; facts go to POST /v1/events");
+    }
+  });
+  port_ = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  if (port_ <= 0) return fail("io", host + ":" + std::to_string(port) + ": cannot listen (in use, or not an address of this machine)");
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return {};
+}
+
+void HttpIngest::stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace jiayuan

@@ -1,0 +1,119 @@
+// HTTP ingest end to end: the real binary serving on loopback, a real HTTP client.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace jiayuan {
+namespace {
+
+using nlohmann::json;
+
+const std::string kBureauToken = "bureau-token-0123456789";
+const std::string kStreetToken = "yueyang-token-0123456789";
+
+class HttpIngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(dir_ / "tokens.toml") << "[tokens]\n\"" << kBureauToken << "\" = \"bureau\"\n\"" << kStreetToken
+                                        << "\" = \"street.yueyang\"\n";
+    pid_ = testing::spawn(JIAYUAN_BINARY,
+                          {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", dir_ / "data", "--log-level", "warn", "run",
+                           "--http", "127.0.0.1:0", "--tokens", dir_ / "tokens.toml", "--max-items", "5",
+                           "--max-body", "20000"},
+                          dir_ / "out", dir_ / "err");
+    for (int i = 0; i < 200 && port_ == 0; ++i) {
+      const std::string out = testing::slurp(dir_ / "out");
+      const size_t at = out.find("listening on http://127.0.0.1:");
+      if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
+        port_ = std::stoi(out.substr(at + 30));
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    ASSERT_GT(port_, 0) << testing::slurp(dir_ / "err");
+  }
+  void TearDown() override {
+    kill(pid_, SIGTERM);
+    auto r = testing::wait_for(pid_, dir_ / "out", dir_ / "err");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  httplib::Result post(const std::string& body, const std::string& type, const std::string& token) {
+    httplib::Client c("127.0.0.1", port_);
+    httplib::Headers h;
+    if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+    return c.Post("/v1/events", h, body, type.c_str());
+  }
+  testing::TempDir dir_;
+  pid_t pid_ = 0;
+  int port_ = 0;
+};
+
+std::string reg(const std::string& id, const std::string& source = "bureau") {
+  return R"({"specversion":"1.0","id":")" + id + R"(","source":")" + source +
+         R"(","type":"jiayuan.community.registered","occurred":"2022-06-01","data":{"community":")" + id +
+         R"(","name":"n","street":"yueyang","households":10,"fee":2.5,"enclosure":"closed","category":"mixed"}})";
+}
+
+TEST_F(HttpIngestTest, NdjsonAndArraysAnswerEveryItem) {
+  auto r = post(reg("H1") + "\n" + reg("H2") + "\n", "application/x-ndjson", kBureauToken);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json body = json::parse(r->body);
+  EXPECT_EQ(body["accepted"], 2);
+  EXPECT_EQ(body["results"][1]["status"], "accepted");
+  EXPECT_EQ(body["results"][1]["offset"], 1);
+
+  auto arr = post("[" + reg("H1") + "," + reg("H3") + ",{\"specversion\":\"1.0\"}]", "application/cloudevents-batch+json",
+                  kBureauToken);
+  ASSERT_TRUE(arr);
+  json a = json::parse(arr->body);
+  EXPECT_EQ(a["results"][0]["status"], "duplicate");
+  EXPECT_EQ(a["results"][1]["status"], "accepted");
+  EXPECT_EQ(a["results"][2]["status"], "rejected");
+  EXPECT_EQ(a["results"][2]["reason"], "id: expected a value, got nothing");
+}
+
+TEST_F(HttpIngestTest, TheTokenNotTheEnvelopeDecidesTheSource) {
+  auto r = post(reg("H4", "bureau"), "application/cloudevents+json", kStreetToken);
+  ASSERT_TRUE(r);
+  json body = json::parse(r->body);
+  EXPECT_EQ(body["results"][0]["code"], "source_mismatch");
+  EXPECT_EQ(body["results"][0]["reason"],
+            "source: expected \"street.yueyang\" (the department this channel authenticates), got \"bureau\"");
+  auto ok = post(reg("H5", "street.yueyang"), "application/json", kStreetToken);
+  EXPECT_EQ(json::parse(ok->body)["results"][0]["status"], "accepted");
+}
+
+TEST_F(HttpIngestTest, NoOrWrongTokenIs401) {
+  auto none = post(reg("H6"), "application/json", "");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(json::parse(none->body)["detail"], "Authorization: expected \"Bearer <department token>\"");
+  auto wrong = post(reg("H6"), "application/json", "not-a-token-at-all");
+  EXPECT_EQ(wrong->status, 401);
+}
+
+TEST_F(HttpIngestTest, LimitsAndContentTypeAreAnsweredWithReasons) {
+  std::string six;
+  for (int i = 0; i < 6; ++i) six += reg("L" + std::to_string(i)) + "\n";
+  auto many = post(six, "application/x-ndjson", kBureauToken);
+  ASSERT_TRUE(many);
+  EXPECT_EQ(many->status, 413);
+  EXPECT_EQ(json::parse(many->body)["detail"], "batch: expected at most 5 events, got 6");
+  auto big = post(std::string(30000, ' ') + reg("B1"), "application/json", kBureauToken);
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  auto text = post(reg("T1"), "text/plain", kBureauToken);
+  EXPECT_EQ(text->status, 415);
+}
+
+}  // namespace
+}  // namespace jiayuan
