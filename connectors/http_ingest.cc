@@ -7,6 +7,7 @@
 
 #include "config/sha256.h"
 #include "config/toml_reader.h"
+#include "connectors/csv_import.h"
 
 namespace jiayuan {
 namespace {
@@ -143,6 +144,69 @@ Status HttpIngest::start(const std::string& host, int port) {
     res.status = 200;
     res.set_content(json{{"accepted", accepted}, {"duplicates", duplicates}, {"rejected", rejected},
                          {"results", results}}.dump(),
+                    "application/json");
+  });
+  server_->Post("/v1/imports", [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string auth = req.get_header_value("Authorization");
+    const DepartmentId* dept = auth.starts_with("Bearer ") ? authenticate(std::string_view(auth).substr(7)) : nullptr;
+    if (dept == nullptr) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      return problem(res, 401, "Unauthorized", "Authorization: expected \"Bearer <department token>\"");
+    }
+    const std::string type_name = req.get_param_value("type");
+    const FactTypeInfo* type = find_fact_type(type_name);
+    if (type == nullptr) type = find_fact_type("jiayuan." + type_name);
+    if (type == nullptr) {
+      return problem(res, 400, "Bad Request", "type: expected a fact type such as inspection, got \"" + type_name + "\"");
+    }
+    auto table = parse_csv(req.body);
+    if (!table) return problem(res, 400, "Bad Request", table.error().message);
+    if (table->rows.size() > limits_.max_items) {
+      return problem(res, 413, "Payload Too Large",
+                     "rows: expected at most " + std::to_string(limits_.max_items) + ", got " +
+                         std::to_string(table->rows.size()));
+    }
+    auto rows = csv_rows(*table, *type, *dept, "upload");
+    if (!rows) return problem(res, 400, "Bad Request", rows.error().message);
+    std::vector<IntakeInput> inputs;
+    std::vector<size_t> at;
+    json results = json::array();
+    size_t accepted = 0, rejected = 0, duplicates = 0;
+    for (size_t i = 0; i < rows->size(); ++i) {
+      const CsvRow& r = (*rows)[i];
+      results.push_back({{"row", r.line}});
+      if (r.rejection) {
+        ++rejected;
+        results[i]["status"] = "rejected";
+        results[i]["reason"] = r.rejection->message;
+        continue;
+      }
+      inputs.push_back(r.input);
+      at.push_back(i);
+    }
+    Result<std::vector<IntakeOutcome>> outcomes = fail("io", "not submitted");
+    {
+      std::lock_guard lock(intake_mu_);
+      outcomes = intake_.submit(inputs);
+    }
+    if (!outcomes) return problem(res, 503, "Service Unavailable", outcomes.error().message);
+    for (size_t k = 0; k < outcomes->size(); ++k) {
+      const IntakeOutcome& o = (*outcomes)[k];
+      json& r = results[at[k]];
+      if (o.verdict == Verdict::kAccepted) {
+        ++accepted;
+        r["status"] = "accepted";
+      } else if (o.verdict == Verdict::kDuplicate) {
+        ++duplicates;
+        r["status"] = "duplicate";
+      } else {
+        ++rejected;
+        r["status"] = "rejected";
+        r["reason"] = o.reason.message;
+      }
+    }
+    res.set_content(json{{"accepted", accepted}, {"duplicates", duplicates}, {"rejected", rejected},
+                         {"rows", results}}.dump(),
                     "application/json");
   });
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {

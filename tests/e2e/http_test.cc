@@ -101,6 +101,26 @@ TEST_F(HttpIngestTest, NoOrWrongTokenIs401) {
   EXPECT_EQ(wrong->status, 401);
 }
 
+TEST_F(HttpIngestTest, CsvUploadAnswersEveryRowAndASecondUploadAddsNothing) {
+  httplib::Client c("127.0.0.1", port_);
+  httplib::Headers h{{"Authorization", "Bearer " + kBureauToken}};
+  const std::string csv =
+      "\xEF\xBB\xBF小区编号,小区名称,街镇,户数,物业费,封闭类型,房屋类型,日期\n"
+      "U1,锦绣苑,yueyang,500,2.8,封闭,商品房,2022-05-01\n"
+      "U2,坏小区,atlantis,1,1,封闭,商品房,2022-05-01\n";
+  auto r = c.Post("/v1/imports?type=community.registered", h, csv, "text/csv");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json body = json::parse(r->body);
+  EXPECT_EQ(body["rows"][0]["row"], 2);
+  EXPECT_EQ(body["rows"][0]["status"], "accepted");
+  EXPECT_EQ(body["rows"][1]["reason"], "data.street: expected a street or town of config/district.toml, got \"atlantis\"");
+  auto again = c.Post("/v1/imports?type=community.registered", h, csv, "text/csv");
+  EXPECT_EQ(json::parse(again->body)["duplicates"], 1);
+  auto bad_type = c.Post("/v1/imports?type=nope", h, csv, "text/csv");
+  EXPECT_EQ(bad_type->status, 400);
+}
+
 TEST_F(HttpIngestTest, LimitsAndContentTypeAreAnsweredWithReasons) {
   std::string six;
   for (int i = 0; i < 6; ++i) six += reg("L" + std::to_string(i)) + "\n";
