@@ -89,6 +89,17 @@ json cell_json(const FieldInfo& f, const std::string& cell) {
   }
 }
 
+// Well-formed UTF-8, by the same rules the JSON encoder applies (RFC 3629: no overlongs,
+// no surrogates).
+bool valid_utf8(std::string_view s) {
+  try {
+    (void)json(std::string(s)).dump();
+    return true;
+  } catch (const json::type_error&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 Result<CsvTable> parse_csv(std::string_view text) {
@@ -166,6 +177,9 @@ Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& 
   }
   std::vector<std::string> columns;  // field name per column
   for (size_t i = 0; i < table.header.size(); ++i) {
+    if (!valid_utf8(table.header[i])) {
+      return fail(field_error("bad_csv", "column " + std::to_string(i + 1), "a UTF-8 name", "bytes that are not UTF-8"));
+    }
     std::string name = trim(table.header[i]);
     if (auto it = chinese_columns().find(name); it != chinese_columns().end()) name = it->second;
     const bool envelope = name == "id" || name == "source" || name == "occurred";
@@ -190,6 +204,13 @@ Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& 
     r.line = row.line;
     r.input.origin = file + " row " + std::to_string(row.line);
     r.input.proven_source = source;
+    bool utf8 = true;
+    for (const std::string& c : row.cells) utf8 = utf8 && valid_utf8(c);
+    if (!utf8) {
+      r.rejection = field_error("bad_csv", "row " + std::to_string(row.line), "UTF-8 text", "bytes that are not UTF-8");
+      out.push_back(std::move(r));
+      continue;
+    }
     if (row.cells.size() != columns.size()) {
       r.rejection = field_error("bad_csv", "row " + std::to_string(row.line),
                                 std::to_string(columns.size()) + " cells, as the header has",

@@ -278,7 +278,7 @@ Result<Event> decode_event_json(std::string_view text) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
     return fail("bad_json", std::string("not valid JSON: ") + e.what());
   }
   if (!doc.is_object()) {

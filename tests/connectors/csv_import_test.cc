@@ -71,5 +71,14 @@ TEST(CsvRows, ARowWithTheWrongNumberOfCellsIsRejectedAlone) {
   EXPECT_FALSE((*rows)[1].rejection);
 }
 
+TEST(CsvRows, ARowThatIsNotUtf8IsRejectedAlone) {
+  auto t = parse_csv("community,occurred,substantiated\nC1,2023-05-01,\xD5\nC1,2023-05-01,true\n");
+  auto rows = csv_rows(*t, *find_fact_type("jiayuan.petition"), DepartmentId("petitions"), "p.csv");
+  ASSERT_TRUE(rows);
+  ASSERT_TRUE((*rows)[0].rejection);
+  EXPECT_EQ((*rows)[0].rejection->message, "row 2: expected UTF-8 text, got bytes that are not UTF-8");
+  EXPECT_FALSE((*rows)[1].rejection);
+}
+
 }  // namespace
 }  // namespace jiayuan
