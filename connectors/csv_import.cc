@@ -208,6 +208,7 @@ Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& 
     for (const std::string& c : row.cells) utf8 = utf8 && valid_utf8(c);
     if (!utf8) {
       r.rejection = field_error("bad_csv", "row " + std::to_string(row.line), "UTF-8 text", "bytes that are not UTF-8");
+      for (const std::string& c : row.cells) r.input.bytes.append(r.input.bytes.empty() ? "" : ",").append(c);
       out.push_back(std::move(r));
       continue;
     }
@@ -215,7 +216,7 @@ Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& 
       r.rejection = field_error("bad_csv", "row " + std::to_string(row.line),
                                 std::to_string(columns.size()) + " cells, as the header has",
                                 std::to_string(row.cells.size()));
-      r.input.bytes = std::string();
+      for (const std::string& c : row.cells) r.input.bytes.append(r.input.bytes.empty() ? "" : ",").append(c);
       out.push_back(std::move(r));
       continue;
     }

@@ -179,6 +179,10 @@ Status HttpIngest::start(const std::string& host, int port) {
         ++rejected;
         results[i]["status"] = "rejected";
         results[i]["reason"] = r.rejection->message;
+        std::lock_guard lock(intake_mu_);
+        if (auto s = intake_.dead_letter(r.input, "csv", *r.rejection); !s) {
+          return problem(res, 503, "Service Unavailable", s.error().message);
+        }
         continue;
       }
       inputs.push_back(r.input);

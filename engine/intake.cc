@@ -238,3 +238,13 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
 }
 
 }  // namespace jiayuan
+
+namespace jiayuan {
+
+Status Intake::dead_letter(const IntakeInput& input, std::string_view stage, const Error& reason) {
+  const std::vector<Record> records = {dead_letter_record("", input.bytes, stage, reason, input.origin)};
+  JY_TRY(std::vector<Position> ignored, log_.append(topics::kDeadLetter, records));
+  return {};
+}
+
+}  // namespace jiayuan

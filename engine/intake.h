@@ -72,6 +72,10 @@ class Intake {
   // the log cannot be written (then nothing of this call is accepted).
   Result<std::vector<IntakeOutcome>> submit(std::span<const IntakeInput> inputs);
 
+  // Input that never became an event (e.g. a CSV row with the wrong number of cells): to the
+  // dead-letter log with its original bytes and the reason, stage `stage`.
+  Status dead_letter(const IntakeInput& input, std::string_view stage, const Error& reason);
+
  private:
   Intake(Log& log, const Config& config) : log_(log), config_(config) {}
   Status rebuild_index();

@@ -229,7 +229,6 @@ int cmd_import(const Globals& g, const std::string& file, const std::string& typ
     if (v == Verdict::kRejected) std::cerr << r.input.origin << ": rejected: " << reason.message << "\n";
     if (report_file) report_lines[r.line] = std::to_string(r.line) + "," + verdict + "," + csv_cell(reason.message);
   };
-  std::vector<Record> unreadable;
   for (size_t start = 0; start < rows->size(); start += 1000) {
     std::vector<IntakeInput> batch;
     std::vector<const CsvRow*> batch_rows;
@@ -237,9 +236,7 @@ int cmd_import(const Globals& g, const std::string& file, const std::string& typ
       const CsvRow& r = (*rows)[i];
       if (r.rejection) {
         note(r, Verdict::kRejected, *r.rejection);
-        std::string raw;
-        for (const auto& c : table->rows[i].cells) raw.append(raw.empty() ? "" : ",").append(c);
-        unreadable.push_back(dead_letter_record("", raw, "csv", *r.rejection, r.input.origin));
+        if (auto s = (*intake)->dead_letter(r.input, "csv", *r.rejection); !s) return report(s.error());
         continue;
       }
       batch.push_back(r.input);
@@ -257,10 +254,6 @@ int cmd_import(const Globals& g, const std::string& file, const std::string& typ
   }
   if (tty && total > 1000) std::cerr << "\n";
   for (const auto& [row, line] : report_lines) report_file << line << "\n";
-  if (!unreadable.empty()) {
-    auto dl = o->log->append(topics::kDeadLetter, unreadable);
-    if (!dl) return report(dl.error());
-  }
   std::cout << "imported " << file << ": " << total << " rows, " << accepted << " accepted, " << duplicates
             << " already in the log, " << rejected << " rejected"
             << (rejected ? " (see `jiayuan dead-letter list`)" : "") << "\n";

@@ -110,16 +110,22 @@ TEST_F(Cli, CsvImportReportsEachRowAndImportingTwiceAddsNothing) {
   std::ofstream(reg) << "\xEF\xBB\xBF小区编号,小区名称,街镇,户数,物业费,封闭类型,房屋类型,日期\r\n"
                         "C1,锦绣苑,yueyang,500,2.8,封闭,商品房,2022-05-01\r\n"
                         "C2,坏小区,atlantis,1,1,封闭,商品房,2022-05-01\r\n"
-                        "C3,\"翠湖, 二期\",fangsong,300,1.5,零星,动迁房,2022-05-01\r\n";
+                        "C3,\"翠湖, 二期\",fangsong,300,1.5,零星,动迁房,2022-05-01\r\n"
+                        "C4,短行\r\n";
   auto first = jy({"import", reg, "--type", "community.registered", "--source", "bureau", "--report", dir_ / "rep.csv"});
   EXPECT_EQ(first.exit_code, 1);
-  EXPECT_NE(first.out.find("3 rows, 2 accepted, 0 already in the log, 1 rejected"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("4 rows, 2 accepted, 0 already in the log, 2 rejected"), std::string::npos) << first.out;
   EXPECT_NE(first.err.find(reg + " row 3: rejected: data.street: expected a street or town"), std::string::npos) << first.err;
   EXPECT_EQ(testing::slurp(dir_ / "rep.csv"),
             "row,verdict,reason\n2,accepted,\"\"\n3,rejected,\"data.street: expected a street or town of "
-            "config/district.toml, got \"\"atlantis\"\"\"\n4,accepted,\"\"\n");
+            "config/district.toml, got \"\"atlantis\"\"\"\n4,accepted,\"\"\n"
+            "5,rejected,\"row 5: expected 8 cells, as the header has, got 2\"\n");
+  // Both rejections are in the dead-letter log, with their stage and row.
+  auto dl = jy({"dead-letter", "list"});
+  EXPECT_NE(dl.out.find("intake\t" + reg + " row 3"), std::string::npos) << dl.out;
+  EXPECT_NE(dl.out.find("csv\t" + reg + " row 5"), std::string::npos) << dl.out;
   auto again = jy({"import", reg, "--type", "community.registered", "--source", "bureau"});
-  EXPECT_NE(again.out.find("0 accepted, 2 already in the log, 1 rejected"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("0 accepted, 2 already in the log, 2 rejected"), std::string::npos) << again.out;
   ASSERT_EQ(jy({"run"}).exit_code, 0);
   auto q = jy({"query", "community", "C3"});
   EXPECT_NE(q.out.find("翠湖, 二期"), std::string::npos) << q.out;
