@@ -50,37 +50,31 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
+// The whole text as a number, or nullopt.
+template <class T, class Parse>
+std::optional<T> parse_number(const std::string& text, Parse parse) {
+  try {
+    size_t used = 0;
+    const T value = parse(text, &used);
+    if (used == text.size()) return value;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
 // A cell as JSON of the field's kind; text the kind cannot read stays text, so the decoder
 // reports it with field, expected and got.
 json cell_json(const FieldInfo& f, const std::string& cell) {
   std::string v = cell;
   if (auto it = chinese_values().find(v); it != chinese_values().end()) v = it->second;
   switch (f.kind) {
-    case FieldKind::kInteger: {
-      try {
-        size_t used = 0;
-        const long long n = std::stoll(v, &used);
-        if (used == v.size()) return n;
-      } catch (...) {
-      }
-      try {
-        size_t used = 0;
-        const double d = std::stod(v, &used);
-        if (used == v.size()) return d;
-      } catch (...) {
-      }
-      return v;
-    }
+    case FieldKind::kInteger:
+      if (auto n = parse_number<long long>(v, [](const std::string& t, size_t* u) { return std::stoll(t, u); })) return *n;
+      [[fallthrough]];  // 2.5 for an integer field: the decoder says "expected an integer"
     case FieldKind::kNumber:
-    case FieldKind::kScores: {
-      try {
-        size_t used = 0;
-        const double d = std::stod(v, &used);
-        if (used == v.size()) return d;
-      } catch (...) {
-      }
+    case FieldKind::kScores:
+      if (auto d = parse_number<double>(v, [](const std::string& t, size_t* u) { return std::stod(t, u); })) return *d;
       return v;
-    }
     case FieldKind::kBoolean:
       if (v == "true" || v == "是" || v == "1" || v == "yes" || v == "TRUE") return true;
       if (v == "false" || v == "否" || v == "0" || v == "no" || v == "FALSE") return false;

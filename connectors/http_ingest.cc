@@ -89,16 +89,23 @@ const DepartmentId* HttpIngest::authenticate(std::string_view token) const {
   return found;
 }
 
+const DepartmentId* HttpIngest::authorize(const httplib::Request& req, httplib::Response& res) const {
+  const std::string auth = req.get_header_value("Authorization");
+  if (!auth.starts_with("Bearer ")) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    problem(res, 401, "Unauthorized", "Authorization: expected \"Bearer <department token>\"");
+    return nullptr;
+  }
+  const DepartmentId* dept = authenticate(std::string_view(auth).substr(7));
+  if (dept == nullptr) problem(res, 401, "Unauthorized", "the bearer token is not a department's token");
+  return dept;
+}
+
 Status HttpIngest::start(const std::string& host, int port) {
   server_->set_payload_max_length(limits_.max_body_bytes);
   server_->Post("/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string auth = req.get_header_value("Authorization");
-    if (!auth.starts_with("Bearer ")) {
-      res.set_header("WWW-Authenticate", "Bearer");
-      return problem(res, 401, "Unauthorized", "Authorization: expected \"Bearer <department token>\"");
-    }
-    const DepartmentId* dept = authenticate(std::string_view(auth).substr(7));
-    if (dept == nullptr) return problem(res, 401, "Unauthorized", "the bearer token is not a department's token");
+    const DepartmentId* dept = authorize(req, res);
+    if (dept == nullptr) return;
     auto items = split_body(req.body, req.get_header_value("Content-Type"));
     if (!items) {
       return problem(res, items.error().code == "unsupported_media_type" ? 415 : 400,
@@ -147,12 +154,8 @@ Status HttpIngest::start(const std::string& host, int port) {
                     "application/json");
   });
   server_->Post("/v1/imports", [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string auth = req.get_header_value("Authorization");
-    const DepartmentId* dept = auth.starts_with("Bearer ") ? authenticate(std::string_view(auth).substr(7)) : nullptr;
-    if (dept == nullptr) {
-      res.set_header("WWW-Authenticate", "Bearer");
-      return problem(res, 401, "Unauthorized", "Authorization: expected \"Bearer <department token>\"");
-    }
+    const DepartmentId* dept = authorize(req, res);
+    if (dept == nullptr) return;
     const std::string type_name = req.get_param_value("type");
     const FactTypeInfo* type = find_fact_type(type_name);
     if (type == nullptr) type = find_fact_type("jiayuan." + type_name);

@@ -22,6 +22,8 @@
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace jiayuan {
@@ -46,6 +48,8 @@ class HttpIngest {
  private:
   // The department a token belongs to, compared in constant time over every token.
   const DepartmentId* authenticate(std::string_view token) const;
+  // The department of the request's bearer token; nullptr after answering 401.
+  const DepartmentId* authorize(const httplib::Request& req, httplib::Response& res) const;
 
   Intake& intake_;
   std::mutex intake_mu_;  // Intake is single-threaded; the server's threads take turns
