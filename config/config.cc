@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <set>
+
 #include "config/toml_reader.h"
 #include "events/facts.h"
 
@@ -128,6 +130,46 @@ Result<EngineSettings> parse_engine_settings(const std::string& text, const std:
   JY_TRY(s.data_dir, r.string("data_dir"));
   JY_TRY(s.batch_size, r.integer("batch_size", 1, 1'000'000));
   JY_TRY(s.log_level, r.string("log_level"));
+  if (doc.contains("kafka")) {
+    JY_TRY(TomlReader k, root.table("kafka"));
+    KafkaSettings& ks = s.kafka;
+    const toml::table& t = k.raw();
+    if (t.contains("bootstrap")) {
+      JY_TRY(ks.bootstrap, k.string("bootstrap"));
+    }
+    if (t.contains("security_protocol")) {
+      JY_TRY(ks.security_protocol, k.string("security_protocol"));
+      static const std::set<std::string> kProtocols = {"plaintext", "ssl", "sasl_plaintext", "sasl_ssl"};
+      if (!kProtocols.contains(ks.security_protocol)) {
+        return fail(k.error("security_protocol", "plaintext, ssl, sasl_plaintext or sasl_ssl",
+                       "\"" + ks.security_protocol + "\"", t.get("security_protocol")));
+      }
+    }
+    if (t.contains("sasl_mechanism")) {
+      JY_TRY(ks.sasl_mechanism, k.string("sasl_mechanism"));
+    }
+    if (t.contains("username")) {
+      JY_TRY(ks.username, k.string("username"));
+    }
+    if (t.contains("password")) {
+      JY_TRY(ks.password, k.string("password"));
+    }
+    if (t.contains("topic_prefix")) {
+      JY_TRY(ks.topic_prefix, k.string("topic_prefix"));
+    }
+    if (t.contains("group")) {
+      JY_TRY(ks.group, k.string("group"));
+    }
+    if (t.contains("partitions")) {
+      JY_TRY(ks.partitions, k.integer("partitions", 1, 10000));
+    }
+    if (t.contains("replication")) {
+      JY_TRY(ks.replication, k.integer("replication", 1, 100));
+    }
+    if (t.contains("read_wait_ms")) {
+      JY_TRY(ks.read_wait_ms, k.integer("read_wait_ms", 1, 600000));
+    }
+  }
   return s;
 }
 

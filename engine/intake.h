@@ -76,6 +76,9 @@ class Intake {
   // dead-letter log with its original bytes and the reason, stage `stage`.
   Status dead_letter(const IntakeInput& input, std::string_view stage, const Error& reason);
 
+  // Forgets what it remembers and reads it again from the log (after an aborted transaction).
+  Status reload() { return rebuild_index(); }
+
  private:
   Intake(Log& log, const Config& config) : log_(log), config_(config) {}
   Status rebuild_index();

@@ -1,5 +1,6 @@
 // jiayuan: the command line. Each subcommand is a thin edge over the modules.
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -13,9 +14,12 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/sha256.h"
 #include "connectors/csv_import.h"
 #include "connectors/embedded_log.h"
 #include "connectors/http_ingest.h"
+#include "connectors/kafka_intake.h"
+#include "connectors/kafka_log.h"
 #include "engine/cli_format.h"
 #include "engine/generator.h"
 #include "engine/intake.h"
@@ -45,13 +49,28 @@ struct Globals {
   std::string config_dir;
   std::string data_dir;
   std::string log_level;
+  std::string kafka;  // --kafka HOST:PORT
 };
 
 struct Opened {
   Config config;
-  std::unique_ptr<EmbeddedLog> log;
+  std::unique_ptr<Log> log;
   std::unique_ptr<Store> store;
+  bool kafka = false;
 };
+
+// Credentials and security settings from the environment override engine.toml (secrets need
+// not be written in a file).
+void apply_kafka_environment(KafkaSettings& k) {
+  for (auto [name, field] : {std::pair<const char*, std::string*>{"JIAYUAN_KAFKA_SECURITY_PROTOCOL", &k.security_protocol},
+                             {"JIAYUAN_KAFKA_SASL_MECHANISM", &k.sasl_mechanism},
+                             {"JIAYUAN_KAFKA_USERNAME", &k.username},
+                             {"JIAYUAN_KAFKA_PASSWORD", &k.password},
+                             {"JIAYUAN_KAFKA_TOPIC_PREFIX", &k.topic_prefix},
+                             {"JIAYUAN_KAFKA_GROUP", &k.group}}) {
+    if (const char* v = std::getenv(name); v != nullptr && *v != '\0') *field = v;
+  }
+}
 
 int report(const Error& e) {
   std::cerr << "jiayuan: error: " << e.message << "\n";
@@ -65,6 +84,8 @@ Result<Config> load(const Globals& g) {
                                          "\n(config directory: " + g.config_dir + "; set it with --config)");
   }
   if (!g.data_dir.empty()) config->engine.data_dir = g.data_dir;
+  if (!g.kafka.empty()) config->engine.kafka.bootstrap = g.kafka;
+  apply_kafka_environment(config->engine.kafka);
   const std::string level = g.log_level.empty() ? config->engine.log_level : g.log_level;
   spdlog::set_level(spdlog::level::from_str(level));
   return config;
@@ -77,7 +98,13 @@ Result<Opened> open_all(const Globals& g, bool with_store = true) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return fail("io", dir.string() + ": cannot create the data directory: " + ec.message());
-  JY_TRY(o.log, EmbeddedLog::open((dir / "log").string()));
+  if (!o.config.engine.kafka.bootstrap.empty()) {
+    o.kafka = true;
+    JY_TRY(o.log, KafkaLog::open({.settings = o.config.engine.kafka, .client_id = "jiayuan-engine",
+                                    .transactional_id = "", .require_topics = true}));
+  } else {
+    JY_TRY(o.log, EmbeddedLog::open((dir / "log").string()));
+  }
   if (with_store) {
     JY_TRY(o.store, Store::open((dir / "engine").string()));
   }
@@ -92,11 +119,41 @@ struct HttpOptions {
   int64_t max_items = 10000;
 };
 
-int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions& http_opts) {
+// This instance's name on the cluster: the host and its data directory, stable across restarts.
+std::string instance_name(const std::string& data_dir) {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  std::error_code ec;
+  const std::string dir = std::filesystem::absolute(data_dir, ec).lexically_normal().string();
+  return std::string(host) + "-" + sha256_hex(dir).substr(0, 12);
+}
+
+int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions& http_opts, std::string instance) {
   auto o = open_all(g);
   if (!o) return report(o.error());
   RunOptions opts;
   opts.until_idle = !follow && http_opts.address.empty();
+  std::unique_ptr<KafkaGroupLog> group;
+  std::unique_ptr<KafkaIntake> kafka_intake;
+  if (o->kafka) {
+    if (!http_opts.address.empty()) {
+      return report(Error{"bad_argument", "--http with Kafka: departments publish to their inbox topics "
+                                          "(jiayuan.inbox.<department>); run HTTP intake on the embedded log"});
+    }
+    Store& store = *o->store;
+    auto opened_group = KafkaGroupLog::open(static_cast<KafkaLog&>(*o->log), [&store](int32_t p) {
+      return store.offset("stage1/" + std::string(topics::kEvents) + "/" + std::to_string(p));
+    });
+    if (!opened_group) return report(opened_group.error());
+    group = std::move(*opened_group);
+    if (instance.empty()) instance = instance_name(o->config.engine.data_dir);
+    auto opened_intake = KafkaIntake::open(o->config.engine.kafka, o->config, instance);
+    if (!opened_intake) return report(opened_intake.error());
+    kafka_intake = std::move(*opened_intake);
+    opts.stage1_log = group.get();
+    opts.intake = [&kafka_intake](size_t max) { return kafka_intake->step(max); };
+    spdlog::info("engine: on Kafka at {} as instance {}", o->config.engine.kafka.bootstrap, instance);
+  }
   std::unique_ptr<Intake> intake;
   std::unique_ptr<HttpIngest> http;
   if (!http_opts.address.empty()) {
@@ -127,13 +184,78 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
   auto s = run_engine(*o->log, *o->store, o->config, opts, g_stop);
   if (http) http->stop();
   if (!s) return report(s.error());
+  if (kafka_intake) {
+    const KafkaIntakeCounters& c = kafka_intake->counters();
+    spdlog::info("intake: {} inbox messages: {} accepted, {} duplicates, {} rejected; {} transactions aborted",
+                 c.messages, c.accepted, c.duplicates, c.rejected, c.aborted);
+  }
+  return 0;
+}
+
+// ---- topics ------------------------------------------------------------------------------
+int cmd_topics_create(const Globals& g, bool acls) {
+  auto config = load(g);
+  if (!config) return report(config.error());
+  const KafkaSettings& k = config->engine.kafka;
+  if (k.bootstrap.empty()) return report(Error{"bad_argument", "topics: no Kafka cluster (give --kafka HOST:PORT)"});
+  auto lines = create_topics(k, config->district);
+  if (!lines) return report(lines.error());
+  for (const std::string& l : *lines) std::cout << l << "\n";
+  if (acls) {
+    auto granted = create_department_acls(k, config->district);
+    if (!granted) return report(granted.error());
+    for (const std::string& l : *granted) std::cout << l << "\n";
+  }
   return 0;
 }
 
 // ---- publish -----------------------------------------------------------------------------
+// Over Kafka, `publish` is a department's tool: it writes the lines to the department's inbox
+// (structured CloudEvents), and the engine's intake validates them.
+int publish_to_inbox(Opened& o, const std::vector<std::string>& files, const std::string& source) {
+  if (source.empty() || !o.config.district.has_department(DepartmentId(source))) {
+    return report(Error{"bad_argument", "--source: over Kafka, publish writes the inbox of a department of "
+                                        "district.toml; expected one, got \"" + source + "\""});
+  }
+  size_t sent = 0;
+  for (const std::string& file : files) {
+    std::ifstream file_in;
+    std::istream* in = &std::cin;
+    if (file != "-") {
+      file_in.open(file, std::ios::binary);
+      if (!file_in) return report(Error{"io", file + ": cannot open for reading"});
+      in = &file_in;
+    }
+    std::vector<Record> batch;
+    auto flush = [&]() -> Status {
+      JY_TRY(std::vector<Position> ignored, o.log->append(inbox_topic(source), batch));
+      sent += batch.size();
+      batch.clear();
+      return {};
+    };
+    std::string line;
+    while (std::getline(*in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.find_first_not_of(" \t") == std::string::npos) continue;
+      const auto doc = nlohmann::json::parse(line, nullptr, false);
+      std::string key;
+      if (doc.is_object() && doc.contains("subject") && doc["subject"].is_string()) key = doc["subject"];
+      batch.push_back(Record{key, line, {{"content-type", "application/cloudevents+json"}}});
+      if (batch.size() >= 1000) {
+        if (auto s = flush(); !s) return report(s.error());
+      }
+    }
+    if (auto s = flush(); !s) return report(s.error());
+  }
+  std::cout << "published: " << sent << " facts to " << o.config.engine.kafka.topic_prefix << inbox_topic(source)
+            << " (the engine's intake validates them; rejects go to jiayuan.dead-letter)\n";
+  return 0;
+}
+
 int cmd_publish(const Globals& g, const std::vector<std::string>& files, const std::string& source) {
   auto o = open_all(g, false);
   if (!o) return report(o.error());
+  if (o->kafka) return publish_to_inbox(*o, files, source);
   auto intake = Intake::open(*o->log, o->config);
   if (!intake) return report(intake.error());
   size_t accepted = 0, duplicates = 0, rejected = 0;
@@ -194,6 +316,10 @@ int cmd_import(const Globals& g, const std::string& file, const std::string& typ
   }
   auto o = open_all(g, false);
   if (!o) return report(o.error());
+  if (o->kafka) {
+    return report(Error{"bad_argument", "import over Kafka: convert with `jiayuan import` on the embedded log, or "
+                                        "publish the facts to the department's inbox"});
+  }
   if (!o->config.district.has_department(DepartmentId(source))) {
     return report(Error{"bad_argument", "--source: expected a department of district.toml, got \"" + source + "\""});
   }
@@ -431,6 +557,13 @@ int cmd_status(const Globals& g) {
   });
   if (!s) return report(s.error());
   std::cout << "outbox: " << pending << " pending\n";
+  size_t applied = 0;
+  s = o->store->scan(cf::kApplied, "", [&](std::string_view, std::string_view) {
+    ++applied;
+    return true;
+  });
+  if (!s) return report(s.error());
+  std::cout << "projector: " << applied << " decisions applied (each id once)\n";
   return 0;
 }
 
@@ -478,6 +611,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--data-dir", g.data_dir, "data directory (default: engine.data_dir of engine.toml)");
   app.add_option("--log-level", g.log_level, "trace, debug, info, warn, error (default: engine.toml)");
+  app.add_option("--kafka", g.kafka, "use the Kafka cluster at HOST:PORT as the log (default: engine.toml [kafka], "
+                                     "else the embedded log)");
 
   bool follow = false;
   int64_t batch_size = 0;
@@ -489,6 +624,8 @@ int main(int argc, char** argv) {
   run->add_option("--tokens", http_opts.tokens, "TOML file of department tokens: [tokens] \"<token>\" = \"<department>\"");
   run->add_option("--max-body", http_opts.max_body, "largest request body in bytes")->capture_default_str();
   run->add_option("--max-items", http_opts.max_items, "most events in one request")->capture_default_str();
+  std::string instance;
+  run->add_option("--instance", instance, "this engine's name on the Kafka cluster (default: host and data directory)");
 
   std::vector<std::string> files;
   std::string source;
@@ -551,6 +688,13 @@ int main(int argc, char** argv) {
   auto* schema = app.add_subcommand("schema", "write the JSON Schema (2020-12) of every fact type");
   schema->add_option("--out", schema_dir, "directory")->capture_default_str();
 
+  auto* topics_cmd = app.add_subcommand("topics", "the topics (and ACLs) jiayuan needs on a Kafka cluster");
+  topics_cmd->require_subcommand(1);
+  bool with_acls = false;
+  auto* t_create = topics_cmd->add_subcommand("create", "create what is missing: every department's inbox, "
+                                                        "jiayuan.events, jiayuan.decisions, jiayuan.dead-letter");
+  t_create->add_flag("--acls", with_acls, "also let each department (User:<department>) write its own inbox");
+
   auto* digest = app.add_subcommand("digest", "print the SHA-256 digest of the projections");
   auto* rebuild = app.add_subcommand("rebuild", "drop the projections and rebuild them from the log");
   auto* status = app.add_subcommand("status", "log sizes, consumer offsets and the outbox");
@@ -565,7 +709,8 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
-  if (*run) return cmd_run(g, follow, batch_size, http_opts);
+  if (*run) return cmd_run(g, follow, batch_size, http_opts, instance);
+  if (*t_create) return cmd_topics_create(g, with_acls);
   if (*publish) return cmd_publish(g, files, source);
   if (*import) return cmd_import(g, import_file, import_type, import_source, import_report);
   if (*q_comm) return cmd_query_community(g, community, as_json);

@@ -23,7 +23,7 @@ Result<int64_t> backlog(Log& log, Store& store) {
 
 Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, const RunOptions& options,
                               const std::atomic<bool>& stop) {
-  CommunityStage stage1(log, store, config);
+  CommunityStage stage1(options.stage1_log != nullptr ? *options.stage1_log : log, store, config);
   Relay relay(log, store);
   ProjectionStage projection(log, store, config);
   RunSummary summary;
@@ -34,12 +34,16 @@ Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, cons
   auto last_report = Clock::now();
   bool waiting_logged = false;
   while (!stop.load()) {
+    size_t taken = 0;
+    if (options.intake) {
+      JY_TRY(taken, options.intake(options.batch_size));
+    }
     JY_TRY(size_t folded, stage1.step(options.batch_size));
     JY_TRY(size_t relayed, relay.step(options.batch_size));
     JY_TRY(size_t projected, projection.step(options.batch_size));
     summary.relayed += relayed;
     summary.projected += projected;
-    const bool idle = folded == 0 && relayed == 0 && projected == 0;
+    const bool idle = taken == 0 && folded == 0 && relayed == 0 && projected == 0;
     if (!idle) {
       waiting_logged = false;
       spdlog::debug("engine: step folded {} relayed {} projected {}", folded, relayed, projected);

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 
 #include "config/config.h"
 #include "engine/log.h"
@@ -18,6 +19,11 @@ struct RunOptions {
   size_t batch_size = 1000;
   bool until_idle = true;  // false: keep following the log until stopped
   int idle_poll_ms = 200;
+  // Stage 1's view of jiayuan.events when it is not `log` (Kafka: the consumer group's share).
+  Log* stage1_log = nullptr;
+  // A step run before the stages each round (Kafka: intake from the inboxes); returns how much
+  // it took in.
+  std::function<Result<size_t>(size_t max)> intake;
 };
 
 struct RunSummary {

@@ -1,0 +1,665 @@
+#include "connectors/kafka_log.h"
+
+#include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+namespace jiayuan {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kMetadataTimeoutMs = 10000;
+constexpr int kAdminTimeoutMs = 30000;
+constexpr int kTxnTimeoutMs = 60000;
+constexpr size_t kMaxBuffered = 50000;  // records a group reader holds ahead of the stage
+
+void log_cb(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  const auto lvl = level <= 3 ? spdlog::level::err : level <= 4 ? spdlog::level::warn
+                 : level <= 6 ? spdlog::level::info : spdlog::level::debug;
+  spdlog::log(lvl, "kafka: {} {}: {}", rd_kafka_name(rk), facility, message);
+}
+
+// Errors of the cluster as a whole (all brokers down, authentication refused): logged, the
+// client keeps reconnecting by itself, and whoever waits on it says what it waits for.
+void error_cb(rd_kafka_t* rk, int err, const char* reason, void*) {
+  spdlog::warn("kafka: {}: {} ({})", rd_kafka_name(rk), reason,
+               rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
+}
+
+Error kafka_error(std::string_view what, rd_kafka_resp_err_t err) {
+  return Error{"kafka", std::string(what) + ": " + rd_kafka_err2str(err)};
+}
+
+Status from_error(std::string_view what, rd_kafka_error_t* e) {
+  if (e == nullptr) return {};
+  std::string code = rd_kafka_error_txn_requires_abort(e) ? "kafka_txn_abort"
+                   : rd_kafka_error_is_fatal(e)           ? "kafka_fatal"
+                   : rd_kafka_error_is_retriable(e)       ? "kafka_retriable"
+                                                          : "kafka";
+  Error out{std::move(code), std::string(what) + ": " + rd_kafka_error_string(e)};
+  rd_kafka_error_destroy(e);
+  return fail(std::move(out));
+}
+
+// Runs a transactional call until it is done or fails for good, logging while it waits.
+template <class F>
+Status with_retries(std::string_view what, F call) {
+  for (int attempt = 1;; ++attempt) {
+    Status s = from_error(what, call());
+    if (s || s.error().code != "kafka_retriable") return s;
+    spdlog::warn("kafka: {} not yet done (attempt {}): {}; retrying", what, attempt, s.error().message);
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5000, 200 * attempt)));
+  }
+}
+
+struct Delivery {
+  Position position;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  bool done = false;
+};
+
+void dr_cb(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+  auto* d = static_cast<Delivery*>(m->_private);
+  if (d == nullptr) return;
+  d->position = Position{m->partition, m->offset};
+  d->err = m->err;
+  d->done = true;
+}
+
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+PartitionList partition_list(int size) {
+  return PartitionList(rd_kafka_topic_partition_list_new(size), &rd_kafka_topic_partition_list_destroy);
+}
+
+}  // namespace
+
+std::string inbox_topic(std::string_view department) { return std::string(kInboxPrefix) + std::string(department); }
+
+Status kafka_set(rd_kafka_conf_t* conf, const char* key, const std::string& value) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, key, value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+    return fail("kafka_config", std::string("librdkafka property ") + key + "=\"" + value + "\": " + err);
+  }
+  return {};
+}
+
+Result<rd_kafka_conf_t*> kafka_conf(const KafkaSettings& s, const std::string& client_id) {
+  if (s.bootstrap.empty()) {
+    return fail("kafka_config", "kafka.bootstrap: expected host:port of the Kafka cluster, got nothing "
+                                "(set it in engine.toml [kafka] or with --kafka)");
+  }
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  auto check = [&](Status st) -> Status {
+    if (!st) rd_kafka_conf_destroy(conf);
+    return st;
+  };
+  JY_CHECK(check(kafka_set(conf, "bootstrap.servers", s.bootstrap)));
+  JY_CHECK(check(kafka_set(conf, "client.id", client_id)));
+  JY_CHECK(check(kafka_set(conf, "security.protocol", s.security_protocol)));
+  if (s.security_protocol.starts_with("sasl")) {
+    JY_CHECK(check(kafka_set(conf, "sasl.mechanisms", s.sasl_mechanism)));
+    JY_CHECK(check(kafka_set(conf, "sasl.username", s.username)));
+    JY_CHECK(check(kafka_set(conf, "sasl.password", s.password)));
+  }
+  rd_kafka_conf_set_log_cb(conf, log_cb);
+  rd_kafka_conf_set_error_cb(conf, error_cb);
+  return conf;
+}
+
+LogEntry kafka_entry(const rd_kafka_message_t* m) {
+  LogEntry e;
+  e.position = Position{m->partition, m->offset};
+  if (m->key != nullptr) e.record.key.assign(static_cast<const char*>(m->key), m->key_len);
+  if (m->payload != nullptr) e.record.value.assign(static_cast<const char*>(m->payload), m->len);
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      e.record.headers.push_back({name, value == nullptr ? "" : std::string(static_cast<const char*>(value), size)});
+    }
+  }
+  return e;
+}
+
+// ---- KafkaLog ----------------------------------------------------------------------------
+
+struct KafkaLog::Reader {
+  rd_kafka_topic_t* topic = nullptr;
+  int32_t partition = 0;
+  int64_t next = -1;  // the offset the consumer is positioned at
+  bool at_end = false;
+};
+
+KafkaLog::KafkaLog(Options options) : options_(std::move(options)) {}
+
+Result<std::unique_ptr<KafkaLog>> KafkaLog::open(Options options) {
+  std::unique_ptr<KafkaLog> log(new KafkaLog(std::move(options)));
+  const KafkaSettings& s = log->options_.settings;
+  JY_TRY(rd_kafka_conf_t * conf, kafka_conf(s, log->options_.client_id));
+  auto set = [&](const char* k, const std::string& v) -> Status {
+    Status st = kafka_set(conf, k, v);
+    if (!st) rd_kafka_conf_destroy(conf);
+    return st;
+  };
+  JY_CHECK(set("enable.idempotence", "true"));
+  JY_CHECK(set("acks", "all"));
+  JY_CHECK(set("linger.ms", "5"));
+  if (!log->options_.transactional_id.empty()) {
+    JY_CHECK(set("transactional.id", s.topic_prefix + log->options_.transactional_id));
+    JY_CHECK(set("transaction.timeout.ms", std::to_string(kTxnTimeoutMs)));
+    JY_CHECK(set("message.timeout.ms", std::to_string(kTxnTimeoutMs - 5000)));
+  } else {
+    JY_CHECK(set("message.timeout.ms", "0"));  // never give up: append waits for the broker
+  }
+  rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+  char err[512];
+  log->producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (log->producer_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return fail("kafka_config", std::string("cannot create a Kafka producer: ") + err);
+  }
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t mderr = rd_kafka_metadata(log->producer_, 1, nullptr, &md, kMetadataTimeoutMs);
+  if (mderr != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return fail("kafka_unavailable", "no answer from the Kafka cluster at " + s.bootstrap + " within " +
+                                         std::to_string(kMetadataTimeoutMs / 1000) + " s: " + rd_kafka_err2str(mderr) +
+                                         " (is the broker up, and are kafka.security_protocol and the credentials right?)");
+  }
+  rd_kafka_metadata_destroy(md);
+  if (log->options_.require_topics) {
+    for (std::string_view t : {topics::kEvents, topics::kDecisions, topics::kDeadLetter}) {
+      if (log->partition_count(t) == 0) {
+        return fail("kafka_no_topic", "topic " + log->physical(t) + " does not exist on " + s.bootstrap +
+                                          ": run `jiayuan topics create` first");
+      }
+    }
+  }
+  if (!log->options_.transactional_id.empty()) {
+    JY_CHECK(with_retries("initialising the transactional producer",
+                          [&] { return rd_kafka_init_transactions(log->producer_, kTxnTimeoutMs); }));
+  }
+  return log;
+}
+
+KafkaLog::~KafkaLog() {
+  for (auto& [key, r] : readers_) {
+    if (r->next >= 0) rd_kafka_consume_stop(r->topic, r->partition);
+  }
+  for (auto& [name, t] : consumer_topics_) rd_kafka_topic_destroy(t);
+  if (consumer_ != nullptr) rd_kafka_destroy(consumer_);
+  if (producer_ != nullptr) {
+    rd_kafka_flush(producer_, 10000);
+    rd_kafka_destroy(producer_);
+  }
+}
+
+int32_t KafkaLog::partition_count(std::string_view topic) const {
+  const std::string name = physical(topic);
+  if (auto it = partitions_.find(name); it != partitions_.end()) return it->second;
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(producer_, 1, nullptr, &md, kMetadataTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+  int32_t count = 0;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    if (name == md->topics[i].topic && md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      count = md->topics[i].partition_cnt;
+    }
+  }
+  rd_kafka_metadata_destroy(md);
+  if (count > 0) partitions_[name] = count;
+  return count;
+}
+
+Result<std::vector<Position>> KafkaLog::append(std::string_view topic, std::span<const Record> records) {
+  if (records.empty()) return std::vector<Position>{};
+  const int32_t parts = partition_count(topic);
+  if (parts == 0) {
+    return fail("kafka_no_topic", "topic " + physical(topic) + " does not exist on " + options_.settings.bootstrap +
+                                      ": run `jiayuan topics create`");
+  }
+  const std::string name = physical(topic);
+  std::vector<Delivery> deliveries(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    const Record& r = records[i];
+    for (;;) {
+      rd_kafka_headers_t* hdrs = rd_kafka_headers_new(r.headers.size());
+      for (const Header& h : r.headers) {
+        rd_kafka_header_add(hdrs, h.key.data(), static_cast<ssize_t>(h.key.size()), h.value.data(),
+                            static_cast<ssize_t>(h.value.size()));
+      }
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          producer_, RD_KAFKA_V_TOPIC(name.c_str()), RD_KAFKA_V_PARTITION(partition_of(r, parts)),
+          RD_KAFKA_V_KEY(r.key.data(), r.key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(&deliveries[i]), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      rd_kafka_headers_destroy(hdrs);
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return fail(kafka_error("producing to " + name, err));
+      rd_kafka_poll(producer_, 100);  // the local queue is full: let deliveries drain
+    }
+  }
+  // Wait until the broker acknowledged every record (acks=all), saying what it waits for.
+  auto last_note = Clock::now();
+  for (;;) {
+    size_t done = 0;
+    for (const Delivery& d : deliveries) done += d.done ? 1 : 0;
+    if (done == deliveries.size()) break;
+    rd_kafka_poll(producer_, 50);
+    if (Clock::now() - last_note > std::chrono::seconds(5)) {
+      last_note = Clock::now();
+      spdlog::warn("kafka: waiting for {} to acknowledge {} record(s) to {}", options_.settings.bootstrap,
+                   deliveries.size() - done, name);
+    }
+  }
+  std::vector<Position> out;
+  out.reserve(records.size());
+  for (const Delivery& d : deliveries) {
+    if (d.err != RD_KAFKA_RESP_ERR_NO_ERROR) return fail(kafka_error("delivering to " + name, d.err));
+    out.push_back(d.position);
+  }
+  return out;
+}
+
+Result<KafkaLog::Reader*> KafkaLog::reader(std::string_view topic, int32_t partition, int64_t from) {
+  if (consumer_ == nullptr) {
+    JY_TRY(rd_kafka_conf_t * conf, kafka_conf(options_.settings, options_.client_id + "-reader"));
+    for (auto [k, v] : {std::pair<const char*, const char*>{"enable.partition.eof", "true"},
+                        {"isolation.level", "read_committed"},
+                        {"enable.auto.commit", "false"},
+                        {"enable.auto.offset.store", "false"},
+                        {"fetch.wait.max.ms", "100"}}) {
+      if (Status st = kafka_set(conf, k, v); !st) {
+        rd_kafka_conf_destroy(conf);
+        return fail(st.error());
+      }
+    }
+    char err[512];
+    consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+    if (consumer_ == nullptr) {
+      rd_kafka_conf_destroy(conf);
+      return fail("kafka_config", std::string("cannot create a Kafka consumer: ") + err);
+    }
+  }
+  const std::string name = physical(topic);
+  rd_kafka_topic_t*& rkt = consumer_topics_[name];
+  if (rkt == nullptr) rkt = rd_kafka_topic_new(consumer_, name.c_str(), nullptr);
+  std::unique_ptr<Reader>& r = readers_[{name, partition}];
+  if (!r) r = std::make_unique<Reader>(Reader{rkt, partition});
+  if (r->next == from) return r.get();
+  if (r->next >= 0) rd_kafka_consume_stop(rkt, partition);
+  if (rd_kafka_consume_start(rkt, partition, from) == -1) {
+    r->next = -1;
+    return fail(kafka_error("reading " + name + "[" + std::to_string(partition) + "] from offset " +
+                                std::to_string(from),
+                            rd_kafka_last_error()));
+  }
+  r->next = from;
+  r->at_end = false;
+  return r.get();
+}
+
+Result<std::vector<LogEntry>> KafkaLog::read(std::string_view topic, int32_t partition, int64_t from, size_t max) {
+  std::vector<LogEntry> out;
+  if (max == 0 || partition >= partition_count(topic)) return out;
+  JY_TRY(Reader * r, reader(topic, partition, from));
+  std::vector<rd_kafka_message_t*> buf(max);
+  Status failure;
+  auto take = [&](rd_kafka_message_t* m) {
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      r->at_end = true;
+    } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (failure) failure = fail(kafka_error("reading " + physical(topic), m->err));
+    } else if (m->offset >= r->next) {
+      out.push_back(kafka_entry(m));
+      r->next = m->offset + 1;
+      r->at_end = false;
+    }
+    rd_kafka_message_destroy(m);
+  };
+  auto drain = [&] {
+    if (out.size() >= max) return;
+    const ssize_t n = rd_kafka_consume_batch(r->topic, partition, 0, buf.data(), max - out.size());
+    for (ssize_t i = 0; i < n; ++i) take(buf[static_cast<size_t>(i)]);
+  };
+  drain();
+  const auto deadline = Clock::now() + std::chrono::milliseconds(options_.settings.read_wait_ms);
+  while (out.empty() && !r->at_end && failure && Clock::now() < deadline) {
+    if (rd_kafka_message_t* m = rd_kafka_consume(r->topic, partition, 100)) {
+      take(m);
+      if (out.size() < max) drain();
+    }
+  }
+  if (!failure) return fail(failure.error());
+  return out;
+}
+
+Result<int64_t> KafkaLog::end_offset(std::string_view topic, int32_t partition) {
+  int64_t lo = 0, hi = 0;
+  const rd_kafka_resp_err_t err =
+      rd_kafka_query_watermark_offsets(producer_, physical(topic).c_str(), partition, &lo, &hi, kMetadataTimeoutMs);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return fail(kafka_error("end offset of " + physical(topic), err));
+  return hi;
+}
+
+Status KafkaLog::begin() { return from_error("beginning a transaction", rd_kafka_begin_transaction(producer_)); }
+
+Status KafkaLog::commit(rd_kafka_t* consumer,
+                        const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets) {
+  if (!next_offsets.empty()) {
+    PartitionList list = partition_list(static_cast<int>(next_offsets.size()));
+    for (const auto& [tp, offset] : next_offsets) {
+      rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = offset;
+    }
+    rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata(consumer);
+    Status sent = with_retries("sending the consumed offsets to the transaction", [&] {
+      return rd_kafka_send_offsets_to_transaction(producer_, list.get(), group, kTxnTimeoutMs);
+    });
+    rd_kafka_consumer_group_metadata_destroy(group);
+    JY_CHECK(sent);
+  }
+  return with_retries("committing the transaction", [&] { return rd_kafka_commit_transaction(producer_, kTxnTimeoutMs); });
+}
+
+Status KafkaLog::abort() {
+  return with_retries("aborting the transaction", [&] { return rd_kafka_abort_transaction(producer_, kTxnTimeoutMs); });
+}
+
+// ---- KafkaGroupLog -----------------------------------------------------------------------
+
+namespace {
+struct GroupCallbacks {
+  static void rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque);
+};
+}  // namespace
+
+Result<std::unique_ptr<KafkaGroupLog>> KafkaGroupLog::open(KafkaLog& log, StartOffset start) {
+  std::unique_ptr<KafkaGroupLog> g(new KafkaGroupLog(log, std::move(start)));
+  const KafkaSettings& s = log.settings();
+  JY_TRY(rd_kafka_conf_t * conf, kafka_conf(s, "jiayuan-stage1"));
+  for (auto [k, v] : {std::pair<const char*, std::string>{"group.id", s.topic_prefix + s.group},
+                      {"partition.assignment.strategy", "cooperative-sticky"},
+                      {"isolation.level", "read_committed"},
+                      {"enable.auto.commit", "false"},
+                      {"enable.auto.offset.store", "false"},
+                      {"enable.partition.eof", "true"},
+                      {"auto.offset.reset", "earliest"},
+                      {"fetch.wait.max.ms", "100"},
+                      {"session.timeout.ms", "10000"},
+                      {"heartbeat.interval.ms", "1000"}}) {
+    if (Status st = kafka_set(conf, k, v); !st) {
+      rd_kafka_conf_destroy(conf);
+      return fail(st.error());
+    }
+  }
+  rd_kafka_conf_set_rebalance_cb(conf, GroupCallbacks::rebalance);
+  rd_kafka_conf_set_opaque(conf, g.get());
+  char err[512];
+  g->consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (g->consumer_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return fail("kafka_config", std::string("cannot create the stage-1 consumer: ") + err);
+  }
+  rd_kafka_poll_set_consumer(g->consumer_);
+  PartitionList topics = partition_list(1);
+  rd_kafka_topic_partition_list_add(topics.get(), log.physical(topics::kEvents).c_str(), RD_KAFKA_PARTITION_UA);
+  if (rd_kafka_resp_err_t e = rd_kafka_subscribe(g->consumer_, topics.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return fail(kafka_error("subscribing to " + log.physical(topics::kEvents), e));
+  }
+  spdlog::info("kafka: stage 1 joins consumer group {} on {}", s.topic_prefix + s.group, log.physical(topics::kEvents));
+  return g;
+}
+
+KafkaGroupLog::~KafkaGroupLog() {
+  if (consumer_ != nullptr) {
+    rd_kafka_consumer_close(consumer_);  // leaves the group: its partitions go to the others now
+    rd_kafka_destroy(consumer_);
+  }
+}
+
+void GroupCallbacks::rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                               void* opaque) {
+  auto* self = static_cast<KafkaGroupLog*>(opaque);
+  self->on_rebalance(rk, static_cast<int>(err), parts);
+}
+
+void KafkaGroupLog::on_rebalance(rd_kafka_t* rk, int err, void* partitions) {
+  auto* parts = static_cast<rd_kafka_topic_partition_list_t*>(partitions);
+  const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
+  std::string names;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    for (int i = 0; i < parts->cnt; ++i) {
+      const int32_t p = parts->elems[i].partition;
+      Result<int64_t> at = start_(p);
+      if (!at) {
+        failure_ = fail(at.error());
+        at = 0;
+      }
+      parts->elems[i].offset = *at;
+      owned_.insert(p);
+      next_[p] = *at;
+      buffered_.erase(p);
+      at_end_.erase(p);
+      names += (names.empty() ? "" : ", ") + std::to_string(p) + "@" + std::to_string(*at);
+    }
+    rd_kafka_error_t* e = cooperative ? rd_kafka_incremental_assign(rk, parts) : nullptr;
+    if (!cooperative) rd_kafka_assign(rk, parts);
+    if (Status s = from_error("taking partitions", e); !s) failure_ = s;
+    if (parts->cnt > 0) spdlog::info("kafka: stage 1 now owns {} partition(s) of jiayuan.events: {}", parts->cnt, names);
+  } else {
+    for (int i = 0; i < parts->cnt; ++i) {
+      const int32_t p = parts->elems[i].partition;
+      owned_.erase(p);
+      buffered_.erase(p);
+      next_.erase(p);
+      at_end_.erase(p);
+      names += (names.empty() ? "" : ", ") + std::to_string(p);
+    }
+    rd_kafka_error_t* e = cooperative ? rd_kafka_incremental_unassign(rk, parts) : nullptr;
+    if (!cooperative) rd_kafka_assign(rk, nullptr);
+    if (Status s = from_error("handing partitions over", e); !s) failure_ = s;
+    if (parts->cnt > 0) spdlog::info("kafka: stage 1 hands over partition(s) {} of jiayuan.events", names);
+  }
+}
+
+void KafkaGroupLog::take(rd_kafka_message_t* m) {
+  const int32_t p = m->partition;
+  if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    if (owned_.contains(p)) at_end_.insert(p);
+  } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    spdlog::warn("kafka: stage 1 consumer: {}", rd_kafka_message_errstr(m));
+  } else if (owned_.contains(p)) {
+    std::vector<LogEntry>& buf = buffered_[p];
+    const int64_t expected = buf.empty() ? next_[p] : buf.back().position.offset + 1;
+    if (m->offset >= expected) {
+      buf.push_back(kafka_entry(m));
+      at_end_.erase(p);
+    }
+  }
+  rd_kafka_message_destroy(m);
+}
+
+Status KafkaGroupLog::poll() {
+  size_t held = 0;
+  for (const auto& [p, buf] : buffered_) held += buf.size();
+  while (held < kMaxBuffered) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_, 0);
+    if (m == nullptr) break;
+    held += m->err == RD_KAFKA_RESP_ERR_NO_ERROR ? 1 : 0;
+    take(m);
+  }
+  if (!failure_) {
+    Status f = failure_;
+    failure_ = {};
+    return f;
+  }
+  return {};
+}
+
+Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_t partition, int64_t from,
+                                                 size_t max) {
+  if (topic != topics::kEvents) return log_.read(topic, partition, from, max);
+  if (partition == 0) JY_CHECK(poll());
+  std::vector<LogEntry> out;
+  if (!owned_.contains(partition)) return out;
+  if (next_[partition] != from) {
+    PartitionList list = partition_list(1);
+    rd_kafka_topic_partition_list_add(list.get(), log_.physical(topic).c_str(), partition)->offset = from;
+    if (rd_kafka_error_t* e = rd_kafka_seek_partitions(consumer_, list.get(), 10000)) {
+      Status s = from_error("seeking " + log_.physical(topic) + "[" + std::to_string(partition) + "]", e);
+      return fail(s.error());
+    }
+    next_[partition] = from;
+    buffered_.erase(partition);
+    at_end_.erase(partition);
+  }
+  std::vector<LogEntry>& buf = buffered_[partition];
+  const auto deadline = Clock::now() + std::chrono::milliseconds(log_.settings().read_wait_ms);
+  while (buf.empty() && !at_end_.contains(partition) && owned_.contains(partition) && Clock::now() < deadline) {
+    if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_, 100)) take(m);
+  }
+  if (!owned_.contains(partition)) return out;
+  const size_t n = std::min(max, buf.size());
+  out.assign(std::make_move_iterator(buf.begin()), std::make_move_iterator(buf.begin() + static_cast<ptrdiff_t>(n)));
+  buf.erase(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n));
+  if (!out.empty()) next_[partition] = out.back().position.offset + 1;
+  return out;
+}
+
+// ---- administration ----------------------------------------------------------------------
+
+std::vector<std::string> all_departments(const District& district) {
+  std::vector<std::string> out;
+  for (const auto& [id, name] : district.departments) out.push_back(id);
+  for (const auto& [id, name] : district.streets) out.push_back("street." + id);
+  return out;
+}
+
+namespace {
+
+struct AdminClient {
+  rd_kafka_t* rk = nullptr;
+  rd_kafka_queue_t* queue = nullptr;
+  ~AdminClient() {
+    if (queue != nullptr) rd_kafka_queue_destroy(queue);
+    if (rk != nullptr) rd_kafka_destroy(rk);
+  }
+};
+
+Status open_admin(const KafkaSettings& s, AdminClient& a) {
+  JY_TRY(rd_kafka_conf_t * conf, kafka_conf(s, "jiayuan-admin"));
+  char err[512];
+  a.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+  if (a.rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return fail("kafka_config", std::string("cannot create a Kafka client: ") + err);
+  }
+  a.queue = rd_kafka_queue_new(a.rk);
+  return {};
+}
+
+Result<rd_kafka_event_t*> await_result(AdminClient& a, std::string_view what) {
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(a.queue, kAdminTimeoutMs);
+  if (ev == nullptr) return fail("kafka_unavailable", std::string(what) + ": no answer from the cluster within 30 s");
+  if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    Error e{"kafka", std::string(what) + ": " + rd_kafka_event_error_string(ev)};
+    rd_kafka_event_destroy(ev);
+    return fail(std::move(e));
+  }
+  return ev;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> create_topics(const KafkaSettings& s, const District& district) {
+  AdminClient a;
+  JY_CHECK(open_admin(s, a));
+  struct Spec {
+    std::string name;
+    int partitions;
+    bool keep_forever;
+  };
+  std::vector<Spec> specs;
+  for (const std::string& d : all_departments(district)) specs.push_back({s.topic_prefix + inbox_topic(d), 1, false});
+  specs.push_back({s.topic_prefix + std::string(topics::kEvents), static_cast<int>(s.partitions), true});
+  specs.push_back({s.topic_prefix + std::string(topics::kDecisions), static_cast<int>(s.partitions), true});
+  specs.push_back({s.topic_prefix + std::string(topics::kDeadLetter), 1, true});
+
+  std::vector<rd_kafka_NewTopic_t*> news;
+  char err[512];
+  for (const Spec& spec : specs) {
+    rd_kafka_NewTopic_t* t =
+        rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, static_cast<int>(s.replication), err, sizeof err);
+    if (t == nullptr) {
+      for (auto* n : news) rd_kafka_NewTopic_destroy(n);
+      return fail("kafka_config", spec.name + ": " + err);
+    }
+    if (spec.keep_forever) rd_kafka_NewTopic_set_config(t, "retention.ms", "-1");
+    news.push_back(t);
+  }
+  rd_kafka_CreateTopics(a.rk, news.data(), news.size(), nullptr, a.queue);
+  rd_kafka_NewTopic_destroy_array(news.data(), news.size());
+  JY_TRY(rd_kafka_event_t * ev, await_result(a, "creating topics"));
+  size_t count = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &count);
+  std::vector<std::string> lines;
+  Status failure;
+  for (size_t i = 0; i < count; ++i) {
+    const std::string name = rd_kafka_topic_result_name(results[i]);
+    const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      lines.push_back("created " + name);
+    } else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      lines.push_back("exists  " + name);
+    } else if (failure) {
+      const char* msg = rd_kafka_topic_result_error_string(results[i]);
+      failure = fail("kafka", name + ": " + (msg != nullptr ? msg : rd_kafka_err2str(e)));
+    }
+  }
+  rd_kafka_event_destroy(ev);
+  if (!failure) return fail(failure.error());
+  std::sort(lines.begin(), lines.end(), [](const std::string& a, const std::string& b) { return a.substr(8) < b.substr(8); });
+  return lines;
+}
+
+Result<std::vector<std::string>> create_department_acls(const KafkaSettings& s, const District& district) {
+  AdminClient a;
+  JY_CHECK(open_admin(s, a));
+  std::vector<rd_kafka_AclBinding_t*> acls;
+  std::vector<std::string> lines;
+  char err[512];
+  for (const std::string& d : all_departments(district)) {
+    const std::string topic = s.topic_prefix + inbox_topic(d);
+    for (auto op : {RD_KAFKA_ACL_OPERATION_WRITE, RD_KAFKA_ACL_OPERATION_DESCRIBE}) {
+      rd_kafka_AclBinding_t* b = rd_kafka_AclBinding_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str(),
+                                                         RD_KAFKA_RESOURCE_PATTERN_LITERAL, ("User:" + d).c_str(), "*",
+                                                         op, RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW, err, sizeof err);
+      if (b == nullptr) {
+        rd_kafka_AclBinding_destroy_array(acls.data(), acls.size());
+        return fail("kafka_config", topic + ": " + err);
+      }
+      acls.push_back(b);
+    }
+    lines.push_back("allow   User:" + d + " to write " + topic);
+  }
+  rd_kafka_CreateAcls(a.rk, acls.data(), acls.size(), nullptr, a.queue);
+  rd_kafka_AclBinding_destroy_array(acls.data(), acls.size());
+  JY_TRY(rd_kafka_event_t * ev, await_result(a, "creating ACLs"));
+  size_t count = 0;
+  const rd_kafka_acl_result_t** results = rd_kafka_CreateAcls_result_acls(rd_kafka_event_CreateAcls_result(ev), &count);
+  Status failure;
+  for (size_t i = 0; i < count; ++i) {
+    if (const rd_kafka_error_t* e = rd_kafka_acl_result_error(results[i]); e != nullptr && failure) {
+      failure = fail("kafka", std::string("creating ACLs: ") + rd_kafka_error_string(e));
+    }
+  }
+  rd_kafka_event_destroy(ev);
+  if (!failure) return fail(failure.error());
+  return lines;
+}
+
+}  // namespace jiayuan

@@ -1,0 +1,136 @@
+// The Log on Apache Kafka (librdkafka), and the administration jiayuan needs on a cluster.
+//
+//   KafkaLog::Options o{.settings = config.engine.kafka, .client_id = "jiayuan-engine"};
+//   std::unique_ptr<KafkaLog> log = *KafkaLog::open(o);   // checks the topics exist
+//   log->append(topics::kDecisions, records);             // idempotent producer, acks=all
+//   log->read(topics::kEvents, 3, 1200, 1000);            // read_committed, any partition
+//
+// Topic names in the code are logical ("jiayuan.events"); on the cluster each carries the
+// deployment's `topic_prefix`. Offsets increase but may have gaps (transaction markers): a
+// reader continues from the last offset it read + 1, never from `from + count`.
+//
+// KafkaGroupLog is stage 1's view: jiayuan.events through a consumer group (cooperative-sticky),
+// so several engines share its partitions. On assignment it starts each partition at the offset
+// the engine keeps with its state in RocksDB; a partition it does not own reads as empty.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "engine/log.h"
+
+typedef struct rd_kafka_s rd_kafka_t;
+typedef struct rd_kafka_conf_s rd_kafka_conf_t;
+typedef struct rd_kafka_topic_s rd_kafka_topic_t;
+typedef struct rd_kafka_message_s rd_kafka_message_t;
+
+namespace jiayuan {
+
+// The inbox topic a department publishes to (logical name): jiayuan.inbox.<department>.
+std::string inbox_topic(std::string_view department);
+inline constexpr std::string_view kInboxPrefix = "jiayuan.inbox.";
+
+// librdkafka configuration shared by every client: bootstrap, security, client id.
+Result<rd_kafka_conf_t*> kafka_conf(const KafkaSettings& settings, const std::string& client_id);
+// Sets one librdkafka property, with the property and the reason in the error.
+Status kafka_set(rd_kafka_conf_t* conf, const char* key, const std::string& value);
+// A record of a consumed message (headers, key, value, position).
+LogEntry kafka_entry(const rd_kafka_message_t* m);
+
+class KafkaLog final : public Log {
+ public:
+  struct Options {
+    KafkaSettings settings;
+    std::string client_id = "jiayuan";
+    // Non-empty: the producer is transactional; appends belong to the open transaction.
+    std::string transactional_id;
+    // Check at open that jiayuan's topics exist (false for `topics create`).
+    bool require_topics = true;
+  };
+  static Result<std::unique_ptr<KafkaLog>> open(Options options);
+  ~KafkaLog() override;
+
+  int32_t partition_count(std::string_view topic) const override;
+  // Produces the records (each to the partition of its key, as the embedded log does) and waits
+  // until the broker has acknowledged every one (acks=all); logs while it waits for the broker.
+  Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override;
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                     size_t max) override;
+  Result<int64_t> end_offset(std::string_view topic, int32_t partition) override;
+
+  // Transactions (transactional producer only): appends between begin() and commit() become
+  // visible to read_committed consumers together with the consumer offsets passed to commit().
+  Status begin();
+  Status commit(rd_kafka_t* consumer, const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets);
+  Status abort();
+
+  // The cluster's name of a logical topic.
+  std::string physical(std::string_view topic) const { return options_.settings.topic_prefix + std::string(topic); }
+  const KafkaSettings& settings() const { return options_.settings; }
+
+ private:
+  explicit KafkaLog(Options options);
+  struct Reader;
+  Result<Reader*> reader(std::string_view topic, int32_t partition, int64_t from);
+
+  Options options_;
+  rd_kafka_t* producer_ = nullptr;
+  rd_kafka_t* consumer_ = nullptr;  // the reader: no group, legacy per-partition consume
+  mutable std::map<std::string, int32_t> partitions_;
+  std::map<std::pair<std::string, int32_t>, std::unique_ptr<Reader>> readers_;
+  std::map<std::string, rd_kafka_topic_t*> consumer_topics_;
+};
+
+class KafkaGroupLog final : public Log {
+ public:
+  // The offset to start a newly assigned partition of jiayuan.events at.
+  using StartOffset = std::function<Result<int64_t>(int32_t partition)>;
+  static Result<std::unique_ptr<KafkaGroupLog>> open(KafkaLog& log, StartOffset start);
+  ~KafkaGroupLog() override;
+
+  int32_t partition_count(std::string_view topic) const override { return log_.partition_count(topic); }
+  Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override {
+    return log_.append(topic, records);
+  }
+  // jiayuan.events: the partitions this instance owns (others read as empty); partition 0's
+  // read first serves the group (rebalances happen between steps). Other topics: the log's.
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                     size_t max) override;
+  Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
+    return log_.end_offset(topic, partition);
+  }
+  std::set<int32_t> owned() const { return owned_; }
+  // Serves the group: rebalances, errors. Called at the start of each step.
+  Status poll();
+  // librdkafka's rebalance callback (takes or hands over partitions); internal.
+  void on_rebalance(rd_kafka_t* rk, int err, void* partitions);
+
+ private:
+  KafkaGroupLog(KafkaLog& log, StartOffset start) : log_(log), start_(std::move(start)) {}
+  void take(rd_kafka_message_t* m);
+
+  KafkaLog& log_;
+  StartOffset start_;
+  rd_kafka_t* consumer_ = nullptr;
+  std::set<int32_t> owned_;
+  std::map<int32_t, std::vector<LogEntry>> buffered_;
+  std::map<int32_t, int64_t> next_;  // the offset each owned partition is positioned at
+  std::set<int32_t> at_end_;
+  Status failure_;  // an error seen in a callback, reported by the next read
+};
+
+// `jiayuan topics create`: the inbox of every department and street office, jiayuan.events,
+// jiayuan.decisions (settings.partitions each, unlimited retention) and jiayuan.dead-letter.
+// Idempotent; one line per topic saying whether it was created or already there.
+Result<std::vector<std::string>> create_topics(const KafkaSettings& settings, const District& district);
+// ACLs that let each department write its own inbox and nothing else (User:<department>).
+Result<std::vector<std::string>> create_department_acls(const KafkaSettings& settings, const District& district);
+// Every department id of the district, street offices as street.<id>.
+std::vector<std::string> all_departments(const District& district);
+
+}  // namespace jiayuan
