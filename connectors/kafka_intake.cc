@@ -5,20 +5,13 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
+#include <thread>
 
 namespace jiayuan {
 namespace {
 
 using nlohmann::json;
-
-std::string regex_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (std::string_view(".^$|()[]{}*+?\\").find(c) != std::string_view::npos) out.push_back('\\');
-    out.push_back(c);
-  }
-  return out;
-}
 
 std::string snippet(std::string_view s) {
   std::string out(s.substr(0, 60));
@@ -26,6 +19,20 @@ std::string snippet(std::string_view s) {
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';
   }
   return "\"" + out + (s.size() > 60 ? "...\"" : "\"");
+}
+
+// Eager rebalancing for the inboxes (one partition each: nothing to gain from cooperative
+// moves), logged so an operator sees which instance reads which inbox.
+void intake_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void*) {
+  std::string names;
+  for (int i = 0; i < parts->cnt; ++i) names += (names.empty() ? "" : ", ") + std::string(parts->elems[i].topic);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    rd_kafka_assign(rk, parts);
+    spdlog::info("intake: now reads {} inbox(es): {}", parts->cnt, names);
+  } else {
+    rd_kafka_assign(rk, nullptr);
+    spdlog::info("intake: hands over {} inbox(es)", parts->cnt);
+  }
 }
 
 }  // namespace
@@ -66,7 +73,10 @@ Result<std::unique_ptr<KafkaIntake>> KafkaIntake::open(const KafkaSettings& sett
   JY_TRY(k->intake_, Intake::open(*k->log_, config));
   JY_TRY(rd_kafka_conf_t * conf, kafka_conf(settings, "jiayuan-intake"));
   for (auto [key, value] : {std::pair<const char*, std::string>{"group.id", settings.topic_prefix + settings.group + "-intake"},
-                            {"partition.assignment.strategy", "cooperative-sticky"},
+                            {"group.instance.id", instance + "-intake"},
+                            {"session.timeout.ms", "10000"},
+                            {"heartbeat.interval.ms", "1000"},
+                            {"partition.assignment.strategy", "roundrobin"},
                             {"isolation.level", "read_committed"},
                             {"enable.auto.commit", "false"},
                             {"enable.partition.eof", "true"},
@@ -78,6 +88,7 @@ Result<std::unique_ptr<KafkaIntake>> KafkaIntake::open(const KafkaSettings& sett
       return fail(st.error());
     }
   }
+  rd_kafka_conf_set_rebalance_cb(conf, intake_rebalance);
   char err[512];
   k->consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (k->consumer_ == nullptr) {
@@ -85,13 +96,17 @@ Result<std::unique_ptr<KafkaIntake>> KafkaIntake::open(const KafkaSettings& sett
     return fail("kafka_config", std::string("cannot create the intake consumer: ") + err);
   }
   rd_kafka_poll_set_consumer(k->consumer_);
-  const std::string pattern = "^" + regex_escape(settings.topic_prefix + std::string(kInboxPrefix)) + ".*";
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(list, pattern.c_str(), RD_KAFKA_PARTITION_UA);
+  // The inbox of every department of district.toml (`jiayuan topics create` makes them).
+  const std::vector<std::string> departments = all_departments(config.district);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(departments.size()));
+  for (const std::string& d : departments) {
+    rd_kafka_topic_partition_list_add(list, (settings.topic_prefix + inbox_topic(d)).c_str(), RD_KAFKA_PARTITION_UA);
+  }
   const rd_kafka_resp_err_t e = rd_kafka_subscribe(k->consumer_, list);
   rd_kafka_topic_partition_list_destroy(list);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return fail("kafka", std::string("subscribing to the inboxes: ") + rd_kafka_err2str(e));
-  spdlog::info("kafka: intake reads the inboxes ({}) as group {}", pattern, settings.topic_prefix + settings.group + "-intake");
+  spdlog::info("kafka: intake reads the {} inboxes {}jiayuan.inbox.* as group {}", departments.size(),
+               settings.topic_prefix, settings.topic_prefix + settings.group + "-intake");
   return k;
 }
 
@@ -159,52 +174,122 @@ Result<size_t> KafkaIntake::step(size_t max) {
   if (messages.empty()) return 0;
 
   const std::string prefix = log_->settings().topic_prefix + std::string(kInboxPrefix);
-  std::map<std::pair<std::string, int32_t>, int64_t> next_offsets;
-  std::vector<IntakeInput> inputs;
-  std::vector<std::pair<IntakeInput, Error>> refused;  // never became a fact: straight to dead letters
+  using TopicPartition = std::pair<std::string, int32_t>;
+  struct Taken {
+    TopicPartition tp;
+    int64_t offset = 0;
+    std::optional<Error> refused;  // never became a fact: straight to the dead letters
+  };
+  std::vector<Taken> taken;           // every message, in the order polled
+  std::vector<IntakeInput> inputs;    // the ones that are facts to judge
+  std::vector<size_t> input_of;       // inputs[k] is taken[input_of[k]]
+  std::vector<IntakeInput> refused_inputs;
   for (rd_kafka_message_t* m : messages) {
     const std::string topic = rd_kafka_topic_name(m->rkt);
     LogEntry entry = kafka_entry(m);
     const std::string department = topic.substr(std::min(prefix.size(), topic.size()));
     std::string origin = topic + "[" + std::to_string(m->partition) + "]@" + std::to_string(m->offset);
-    next_offsets[{topic, m->partition}] = m->offset + 1;
+    taken.push_back({{topic, m->partition}, m->offset, std::nullopt});
     rd_kafka_message_destroy(m);
     if (!config_.district.has_department(DepartmentId(department))) {
-      refused.push_back({IntakeInput{entry.record.value, origin, std::nullopt},
-                         field_error("unknown_inbox", "topic", "the inbox of a department of config/district.toml",
-                                     "\"" + topic + "\"")});
+      taken.back().refused = field_error("unknown_inbox", "topic", "the inbox of a department of config/district.toml",
+                                         "\"" + topic + "\"");
+      refused_inputs.push_back(IntakeInput{entry.record.value, origin, std::nullopt});
       continue;
     }
     Result<IntakeInput> in = inbox_input(entry.record, department, origin);
     if (!in) {
-      refused.push_back({IntakeInput{entry.record.value, origin, DepartmentId(department)}, in.error()});
+      taken.back().refused = in.error();
+      refused_inputs.push_back(IntakeInput{entry.record.value, origin, DepartmentId(department)});
       continue;
     }
     inputs.push_back(std::move(*in));
+    input_of.push_back(taken.size() - 1);
   }
 
+  // A fact naming a community (or company) intake has not seen registered is held back, with
+  // everything after it in its inbox partition, while another inbox may still bring the
+  // registration; after kafka.hold_unknown_ms it is judged (and dead-lettered) as it stands.
+  const auto now = std::chrono::steady_clock::now();
+  const auto hold_for = std::chrono::milliseconds(log_->settings().hold_unknown_ms);
+  std::map<TopicPartition, int64_t> held_at;  // the first held offset of each partition
+  Intake::HoldBack hold = [&](size_t k, const Error* reason) {
+    const Taken& t = taken[input_of[k]];
+    if (held_at.contains(t.tp)) return true;
+    if (reason == nullptr || (reason->code != "unknown_community" && reason->code != "unknown_company")) return false;
+    const auto first = held_since_.try_emplace(inputs[k].origin, now).first->second;
+    if (now - first >= hold_for) return false;
+    held_at[t.tp] = t.offset;
+    return true;
+  };
+
   auto attempt = [&]() -> Status {
+    held_at.clear();
+    JY_CHECK(intake_->catch_up());
     JY_CHECK(log_->begin());
-    for (const auto& [input, reason] : refused) JY_CHECK(intake_->dead_letter(input, "kafka", reason));
-    JY_TRY(std::vector<IntakeOutcome> outcomes, intake_->submit(inputs));
+    JY_TRY(std::vector<IntakeOutcome> outcomes, intake_->submit(inputs, hold));
+    std::map<TopicPartition, int64_t> next_offsets;
+    size_t refused_seen = 0, dead = 0;
+    for (const Taken& t : taken) {
+      const auto held = held_at.find(t.tp);
+      const bool before_hold = held == held_at.end() || t.offset < held->second;
+      if (t.refused) {
+        const IntakeInput& in = refused_inputs[refused_seen++];
+        if (!before_hold) continue;  // comes again with the held ones
+        JY_CHECK(intake_->dead_letter(in, "kafka", *t.refused));
+        spdlog::warn("intake: {}: rejected: {}", in.origin, t.refused->message);
+        ++dead;
+      }
+      if (before_hold) next_offsets[t.tp] = t.offset + 1;
+    }
     JY_CHECK(log_->commit(consumer_, next_offsets));
-    for (size_t i = 0; i < outcomes.size(); ++i) {
-      switch (outcomes[i].verdict) {
+    size_t held = 0;
+    for (size_t k = 0; k < outcomes.size(); ++k) {
+      switch (outcomes[k].verdict) {
         case Verdict::kAccepted: ++counters_.accepted; break;
         case Verdict::kDuplicate: ++counters_.duplicates; break;
+        case Verdict::kHeld: ++held; continue;
         case Verdict::kRejected:
           ++counters_.rejected;
-          spdlog::warn("intake: {}: rejected: {}", inputs[i].origin, outcomes[i].reason.message);
+          spdlog::warn("intake: {}: rejected: {}", inputs[k].origin, outcomes[k].reason.message);
           break;
       }
+      held_since_.erase(inputs[k].origin);
     }
-    for (const auto& [input, reason] : refused) spdlog::warn("intake: {}: rejected: {}", input.origin, reason.message);
-    counters_.rejected += refused.size();
-    counters_.messages += messages.size();
+    counters_.rejected += dead;
+    counters_.messages += messages.size() - held;
     return {};
   };
   Status done = attempt();
-  if (done) return messages.size();
+  if (done) {
+    // Offer the held partitions again from their first held message.
+    if (!held_at.empty()) {
+      rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(held_at.size()));
+      for (const auto& [tp, offset] : held_at) {
+        rd_kafka_topic_partition_list_add(list, tp.first.c_str(), tp.second)->offset = offset;
+        at_end_.erase(tp);
+      }
+      rd_kafka_error_t* e = rd_kafka_seek_partitions(consumer_, list, 30000);
+      rd_kafka_topic_partition_list_destroy(list);
+      if (e != nullptr) {
+        const std::string why = rd_kafka_error_string(e);
+        rd_kafka_error_destroy(e);
+        return fail("kafka", "intake: offering held inbox messages again: " + why);
+      }
+      spdlog::debug("intake: holding back {} inbox partition(s) for a registration yet to come", held_at.size());
+    }
+    size_t held_messages = 0;
+    for (const Taken& t : taken) {
+      const auto h = held_at.find(t.tp);
+      held_messages += h != held_at.end() && t.offset >= h->second ? 1 : 0;
+    }
+    if (held_messages == messages.size()) {
+      // Only held messages: not idle yet, but nothing to do until another inbox moves on.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      return size_t{1};
+    }
+    return messages.size() - held_messages;
+  }
   // Nothing of this step is visible: abort, take the same messages again next step.
   spdlog::warn("intake: transaction of {} inbox message(s) aborted: {}", messages.size(), done.error().message);
   ++counters_.aborted;

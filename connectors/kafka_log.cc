@@ -377,11 +377,13 @@ struct GroupCallbacks {
 };
 }  // namespace
 
-Result<std::unique_ptr<KafkaGroupLog>> KafkaGroupLog::open(KafkaLog& log, StartOffset start) {
+Result<std::unique_ptr<KafkaGroupLog>> KafkaGroupLog::open(KafkaLog& log, StartOffset start,
+                                                          const std::string& instance) {
   std::unique_ptr<KafkaGroupLog> g(new KafkaGroupLog(log, std::move(start)));
   const KafkaSettings& s = log.settings();
   JY_TRY(rd_kafka_conf_t * conf, kafka_conf(s, "jiayuan-stage1"));
   for (auto [k, v] : {std::pair<const char*, std::string>{"group.id", s.topic_prefix + s.group},
+                      {"group.instance.id", instance + "-stage1"},
                       {"partition.assignment.strategy", "cooperative-sticky"},
                       {"isolation.level", "read_committed"},
                       {"enable.auto.commit", "false"},
@@ -659,6 +661,28 @@ Result<std::vector<std::string>> create_department_acls(const KafkaSettings& s, 
   }
   rd_kafka_event_destroy(ev);
   if (!failure) return fail(failure.error());
+  // The broker applies new ACLs a moment after it accepted them: wait until it enforces them
+  // all, so that a department can write its inbox as soon as this returns.
+  const std::string inbox_prefix = s.topic_prefix + std::string(kInboxPrefix);
+  const size_t wanted = all_departments(district).size();
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    rd_kafka_AclBindingFilter_t* filter = rd_kafka_AclBindingFilter_new(
+        RD_KAFKA_RESOURCE_TOPIC, nullptr, RD_KAFKA_RESOURCE_PATTERN_ANY, nullptr, nullptr, RD_KAFKA_ACL_OPERATION_WRITE,
+        RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW, err, sizeof err);
+    rd_kafka_DescribeAcls(a.rk, filter, nullptr, a.queue);
+    rd_kafka_AclBinding_destroy(filter);
+    JY_TRY(rd_kafka_event_t * described, await_result(a, "reading ACLs back"));
+    size_t n = 0;
+    const rd_kafka_AclBinding_t** found = rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(described), &n);
+    size_t ours = 0;
+    for (size_t i = 0; i < n; ++i) ours += std::string_view(rd_kafka_AclBinding_name(found[i])).starts_with(inbox_prefix) ? 1 : 0;
+    rd_kafka_event_destroy(described);
+    if (ours >= wanted) break;
+    if (Clock::now() > deadline) return fail("kafka", "creating ACLs: the broker enforces " + std::to_string(ours) + " of " +
+                                                          std::to_string(wanted) + " after 30 s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   return lines;
 }
 

@@ -90,7 +90,9 @@ class KafkaGroupLog final : public Log {
  public:
   // The offset to start a newly assigned partition of jiayuan.events at.
   using StartOffset = std::function<Result<int64_t>(int32_t partition)>;
-  static Result<std::unique_ptr<KafkaGroupLog>> open(KafkaLog& log, StartOffset start);
+  // `instance` is this engine's stable name (static group membership: a restarted instance
+  // takes its partitions back at once; a stopped one's move after the session timeout).
+  static Result<std::unique_ptr<KafkaGroupLog>> open(KafkaLog& log, StartOffset start, const std::string& instance);
   ~KafkaGroupLog() override;
 
   int32_t partition_count(std::string_view topic) const override { return log_.partition_count(topic); }

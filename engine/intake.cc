@@ -168,9 +168,14 @@ Result<std::unique_ptr<Intake>> Intake::open(Log& log, const Config& config) {
 
 Status Intake::rebuild_index() {
   index_ = {};
+  seen_.clear();
+  return catch_up();
+}
+
+Status Intake::catch_up() {
   const int32_t parts = log_.partition_count(topics::kEvents);
   for (int32_t p = 0; p < parts; ++p) {
-    int64_t next = 0;
+    int64_t& next = seen_[p];
     for (;;) {
       JY_TRY(std::vector<LogEntry> batch, log_.read(topics::kEvents, p, next, 4096));
       if (batch.empty()) break;
@@ -191,13 +196,17 @@ Status Intake::rebuild_index() {
   return {};
 }
 
-Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> inputs) {
+Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> inputs, const HoldBack& hold) {
   std::vector<IntakeOutcome> outcomes(inputs.size());
   std::vector<Record> accepted, rejected;
   std::vector<size_t> accepted_at, rejected_at;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const IntakeInput& in = inputs[i];
     Result<Event> ev = validate_input(in, config_, index_);
+    if (hold && hold(i, ev ? nullptr : &ev.error())) {
+      outcomes[i].verdict = Verdict::kHeld;
+      continue;
+    }
     if (ev) {
       const std::string key = dedupe_key(ev->envelope.source, ev->envelope.id);
       const std::string hash = content_hash(*ev);

@@ -11,6 +11,8 @@
 // the envelope's word.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -30,7 +32,8 @@ struct IntakeInput {
   std::optional<DepartmentId> proven_source;
 };
 
-enum class Verdict { kAccepted, kDuplicate, kRejected };
+// kHeld: neither in the log nor dead-lettered; the caller offers it again later (see HoldBack).
+enum class Verdict { kAccepted, kDuplicate, kRejected, kHeld };
 
 struct IntakeOutcome {
   Verdict verdict = Verdict::kRejected;
@@ -67,10 +70,19 @@ class Intake {
  public:
   static Result<std::unique_ptr<Intake>> open(Log& log, const Config& config);
 
+  // Asked about each input, in order, before its verdict: true holds it back. `reason` is why it
+  // is invalid, or null when it is valid. (Kafka intake holds a fact naming a community not yet
+  // registered, since another department's inbox may still bring the registration.)
+  using HoldBack = std::function<bool(size_t index, const Error* reason)>;
+
   // Submits inputs in order. Accepted facts are appended to jiayuan.events in one batch and
   // rejected ones to jiayuan.dead-letter; a rejection never stops the rest. Errors only when
   // the log cannot be written (then nothing of this call is accepted).
-  Result<std::vector<IntakeOutcome>> submit(std::span<const IntakeInput> inputs);
+  Result<std::vector<IntakeOutcome>> submit(std::span<const IntakeInput> inputs, const HoldBack& hold = {});
+
+  // Learns what others appended to jiayuan.events since it last looked (another intake
+  // instance's facts): registrations, contracts, and what is already in the log.
+  Status catch_up();
 
   // Input that never became an event (e.g. a CSV row with the wrong number of cells): to the
   // dead-letter log with its original bytes and the reason, stage `stage`.
@@ -86,6 +98,7 @@ class Intake {
   Log& log_;
   const Config& config_;
   IntakeIndex index_;
+  std::map<int32_t, int64_t> seen_;  // per partition of jiayuan.events: the next offset to learn from
 };
 
 }  // namespace jiayuan

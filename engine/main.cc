@@ -141,12 +141,13 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
                                           "(jiayuan.inbox.<department>); run HTTP intake on the embedded log"});
     }
     Store& store = *o->store;
-    auto opened_group = KafkaGroupLog::open(static_cast<KafkaLog&>(*o->log), [&store](int32_t p) {
-      return store.offset("stage1/" + std::string(topics::kEvents) + "/" + std::to_string(p));
-    });
+    if (instance.empty()) instance = instance_name(o->config.engine.data_dir);
+    auto opened_group = KafkaGroupLog::open(
+        static_cast<KafkaLog&>(*o->log),
+        [&store](int32_t p) { return store.offset("stage1/" + std::string(topics::kEvents) + "/" + std::to_string(p)); },
+        instance);
     if (!opened_group) return report(opened_group.error());
     group = std::move(*opened_group);
-    if (instance.empty()) instance = instance_name(o->config.engine.data_dir);
     auto opened_intake = KafkaIntake::open(o->config.engine.kafka, o->config, instance);
     if (!opened_intake) return report(opened_intake.error());
     kafka_intake = std::move(*opened_intake);
@@ -274,6 +275,7 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files, const s
         switch (outcomes[i].verdict) {
           case Verdict::kAccepted: ++accepted; break;
           case Verdict::kDuplicate: ++duplicates; break;
+          case Verdict::kHeld:  // publish holds nothing back
           case Verdict::kRejected:
             ++rejected;
             std::cerr << batch[i].origin << ": rejected: " << outcomes[i].reason.message << "\n";

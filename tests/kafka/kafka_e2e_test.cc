@@ -1,0 +1,168 @@
+// End-to-end against a real Apache Kafka broker (KRaft, SASL users per department, ACLs):
+// the real `jiayuan` binary, departments publishing with kcat, crashes, two instances.
+#include "tests/kafka/kafka_fixture.h"
+
+namespace jiayuan {
+namespace {
+
+using testing::ProcessResult;
+
+// A registration as a street office would send it in binary content mode (CloudEvents Kafka
+// binding): the envelope in ce_ headers, the data as the value.
+std::vector<std::string> registration_headers(const std::string& id, const std::string& community) {
+  return {"-H", "ce_specversion=1.0", "-H", "ce_id=" + id, "-H", "ce_type=jiayuan.community.registered",
+          "-H", "ce_occurred=2020-03-01", "-H", "ce_subject=" + community, "-H", "ce_schemaversion=1"};
+}
+
+std::string registration_data(const std::string& community) {
+  return R"({"category":"commodity","community":")" + community +
+         R"(","enclosure":"closed","fee":2.1,"households":640,"name":"测试家园","street":"xiaokunshan"})";
+}
+
+TEST_F(KafkaE2E, ADepartmentPublishesWithKcatAndTheProjectionAnswers) {
+  const std::string data_file = write_file("data.json", registration_data("SJ09001"));
+  std::vector<std::string> args = {"-k", "SJ09001"};
+  for (const auto& h : registration_headers("kcat-reg-1", "SJ09001")) args.push_back(h);
+  const ProcessResult sent = kcat("street.xiaokunshan", inbox("street.xiaokunshan"), args, data_file);
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+
+  const std::string data = dir_ / "engine";
+  const ProcessResult run = jy(data, {"run"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const ProcessResult q = jy(data, {"query", "community", "SJ09001", "--json"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  const auto view = nlohmann::json::parse(q.out);
+  EXPECT_EQ(view["name"], "测试家园");
+  EXPECT_EQ(view["street"], "xiaokunshan");
+  EXPECT_EQ(view["households"], 640);
+}
+
+TEST_F(KafkaE2E, TheBrokerLetsADepartmentWriteOnlyItsOwnInbox) {
+  const std::string data_file = write_file("data.json", registration_data("SJ09002"));
+  std::vector<std::string> args = {"-k", "SJ09002"};
+  for (const auto& h : registration_headers("kcat-reg-2", "SJ09002")) args.push_back(h);
+  // Another department's inbox, and the events log itself: refused by the broker's ACLs.
+  for (const std::string& topic : {inbox("street.xiaokunshan"), physical(topics::kEvents)}) {
+    const ProcessResult refused = kcat("hotline", topic, args, data_file);
+    EXPECT_NE(refused.exit_code, 0) << topic;
+    EXPECT_NE((refused.out + refused.err).find("uthoriz"), std::string::npos) << topic << ": " << refused.err;
+    EXPECT_EQ(records_in(topic), 0u) << topic;
+  }
+  // Its own inbox: accepted.
+  const ProcessResult own = kcat("hotline", inbox("hotline"), args, data_file);
+  EXPECT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_EQ(records_in(inbox("hotline")), 1u);
+}
+
+TEST_F(KafkaE2E, PoisonMessagesGoToTheDeadLetterLogAndTheEngineGoesOn) {
+  const std::string bad_json = write_file("bad.txt", "this is not JSON {");
+  const std::string no_envelope = write_file("garbage.txt", "}{");
+  const std::string wrong_schema = write_file("wrong.json", R"({"community":"SJ09003","scores":{"cleaning":"high"}})");
+  const std::string spot_check = write_file("spot.json", R"({"community":"SJ09003","passed":false})");
+  std::vector<std::string> inspection = {"-H", "ce_specversion=1.0", "-H", "ce_type=jiayuan.inspection",
+                                         "-H", "ce_occurred=2023-03-01", "-H", "ce_subject=SJ09003"};
+  auto with = [](std::vector<std::string> a, std::vector<std::string> b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+  ASSERT_EQ(kcat("bureau", inbox("bureau"), with(inspection, {"-H", "ce_id=p1"}), bad_json).exit_code, 0);
+  ASSERT_EQ(kcat("bureau", inbox("bureau"), {}, no_envelope).exit_code, 0);
+  ASSERT_EQ(kcat("bureau", inbox("bureau"), with(inspection, {"-H", "ce_id=p3"}), wrong_schema).exit_code, 0);
+  // The hotline may not publish spot checks (the bureau does).
+  ASSERT_EQ(kcat("hotline", inbox("hotline"),
+                 {"-H", "ce_specversion=1.0", "-H", "ce_type=jiayuan.spot.check", "-H", "ce_id=p4", "-H",
+                  "ce_occurred=2023-03-01", "-H", "ce_subject=SJ09003"},
+                 spot_check)
+                .exit_code,
+            0);
+  // And one good fact after them.
+  std::vector<std::string> good = {"-k", "SJ09003"};
+  for (const auto& h : registration_headers("reg-3", "SJ09003")) good.push_back(h);
+  ASSERT_EQ(kcat("street.xiaokunshan", inbox("street.xiaokunshan"), good,
+                 write_file("good.json", registration_data("SJ09003")))
+                .exit_code,
+            0);
+
+  const std::string data = dir_ / "engine";
+  const ProcessResult run = jy(data, {"run"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(jy(data, {"query", "community", "SJ09003"}).exit_code, 0);
+  const ProcessResult dead = jy(data, {"dead-letter", "list"});
+  ASSERT_EQ(dead.exit_code, 0) << dead.err;
+  EXPECT_EQ(records_in(physical(topics::kDeadLetter)), 4u) << dead.out;
+  EXPECT_NE(dead.out.find("data: expected the fact's data as JSON"), std::string::npos) << dead.out;
+  EXPECT_NE(dead.out.find("jiayuan.inbox.bureau[0]@1"), std::string::npos) << dead.out;
+  EXPECT_NE(dead.out.find("data.scores"), std::string::npos) << dead.out;
+  EXPECT_NE(dead.out.find("allowed to publish jiayuan.spot.check (bureau), got \"hotline\""), std::string::npos) << dead.out;
+}
+
+TEST_F(KafkaE2E, KilledFiftyTimesTheEngineLosesNothingAndAppliesEachDecisionOnce) {
+  const auto facts = generated_facts(200, 11);
+  const auto chunks = split(facts, 50);
+  const std::string data = dir_ / "engine";
+  std::mt19937 rng(20231);
+  std::uniform_int_distribution<int> delay_ms(300, 3000);
+  size_t kills = 0;
+  for (const auto& chunk : chunks) {
+    publish(chunk);
+    const pid_t pid = start(data, {"run", "--follow", "--batch-size", "2"}, "cycle");
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    ::kill(pid, SIGKILL);
+    const ProcessResult r = wait(pid, "cycle");
+    ASSERT_EQ(r.signal, SIGKILL) << "the engine ended by itself: " << r.err;
+    ++kills;
+  }
+  const ProcessResult final_run = jy(data, {"run"});
+  ASSERT_EQ(final_run.exit_code, 0) << final_run.err;
+
+  const size_t events = records_in(physical(topics::kEvents));
+  const DecisionCount decisions = count_decisions();
+  const size_t applied = applied_decisions(data);
+  const std::string digest = jy(data, {"digest"}).out;
+  const std::string reference = reference_digest();
+  const size_t lost = facts.size() - std::min(facts.size(), events);
+  std::cout << "crash loop: " << kills << " SIGKILLs; facts published " << facts.size() << ", in jiayuan.events "
+            << events << " (lost " << lost << ", doubled " << (events > facts.size() ? events - facts.size() : 0)
+            << "); decisions: " << decisions.distinct << " ids, " << decisions.records
+            << " records in jiayuan.decisions (re-published after crashes: " << decisions.records - decisions.distinct
+            << "), applied " << applied << " (applied twice: " << (applied > decisions.distinct ? applied - decisions.distinct : 0)
+            << "); digest " << (digest == reference ? "equals" : "DIFFERS FROM") << " the uninterrupted run's\n";
+  EXPECT_EQ(kills, 50u);
+  EXPECT_EQ(events, facts.size());
+  EXPECT_EQ(applied, decisions.distinct);
+  EXPECT_GT(decisions.distinct, 0u);
+  EXPECT_EQ(digest, reference);
+}
+
+TEST_F(KafkaE2E, TwoInstancesShareThePartitionsAndOneTakesOverWhenTheOtherStops) {
+  const auto facts = generated_facts(60, 12);
+  const auto halves = split(facts, 2);
+  const std::string a = dir_ / "a", b = dir_ / "b";
+  publish(halves[0]);
+  const pid_t pa = start(a, {"run", "--follow", "--instance", "a"}, "a", "info");
+  const pid_t pb = start(b, {"run", "--follow", "--instance", "b"}, "b", "info");
+  ASSERT_TRUE(wait_for_log("a", "caught up", 1, 120)) << slurp_err("a");
+  ASSERT_TRUE(wait_for_log("b", "caught up", 1, 120)) << slurp_err("b");
+  // Both own a share of jiayuan.events (the group gave b some of a's partitions).
+  EXPECT_NE(slurp_err("b").find("now owns"), std::string::npos) << slurp_err("b");
+
+  ::kill(pb, SIGTERM);
+  const ProcessResult rb = wait(pb, "b");
+  EXPECT_EQ(rb.exit_code, 0) << rb.err;
+  EXPECT_NE(rb.err.find("hands over"), std::string::npos) << rb.err;
+  // b's partitions go to a, which goes on alone with the second half.
+  ASSERT_TRUE(wait_for_log("a", "now owns", 2, 120)) << slurp_err("a");
+  const size_t seen = count_in_log("a", "caught up");
+  publish(halves[1]);
+  ASSERT_TRUE(wait_for_log("a", "caught up", seen + 1, 120)) << slurp_err("a");
+  ::kill(pa, SIGTERM);
+  const ProcessResult ra = wait(pa, "a");
+  EXPECT_EQ(ra.exit_code, 0) << ra.err;
+  // Whatever a had not yet projected from b's last decisions it reads now; then compare.
+  ASSERT_EQ(jy(a, {"run", "--instance", "a"}).exit_code, 0);
+  EXPECT_EQ(records_in(physical(topics::kEvents)), facts.size());
+  EXPECT_EQ(jy(a, {"digest"}).out, reference_digest());
+}
+
+}  // namespace
+}  // namespace jiayuan
