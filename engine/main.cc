@@ -544,7 +544,7 @@ int cmd_status(const Globals& g) {
     for (int32_t p = 0; p < o->log->partition_count(topic); ++p) {
       auto end = o->log->end_offset(topic, p);
       if (!end) return report(end.error());
-      std::cout << "log " << topic << "/" << p << ": " << *end << " records\n";
+      std::cout << "log " << topic << "/" << p << ": end offset " << *end << "\n";
     }
   }
   auto s = o->store->scan(cf::kOffsets, "", [&](std::string_view k, std::string_view v) {
