@@ -166,3 +166,35 @@ TEST_F(KafkaE2E, TwoInstancesShareThePartitionsAndOneTakesOverWhenTheOtherStops)
 
 }  // namespace
 }  // namespace jiayuan
+
+namespace jiayuan {
+namespace {
+
+// The same ACLs hold for a department logging in with SASL/SCRAM from a Java client.
+TEST_F(KafkaE2E, WithScramADepartmentWritesItsOwnInboxAndIsRefusedEverywhereElse) {
+  const std::string libs = testing::env_or("JIAYUAN_KAFKA_LIBS");
+  if (libs.empty()) GTEST_SKIP() << "JIAYUAN_KAFKA_LIBS unset: not the project's test broker";
+  const std::string suffix = testing::env_or("JIAYUAN_KAFKA_DEPARTMENT_PASSWORD_SUFFIX", "-secret");
+  auto produce = [&](const std::string& user, const std::string& password, const std::string& topic) {
+    return testing::run("/usr/bin/java",
+                        {"-cp", libs + "/*", std::string(JIAYUAN_SOURCE_DIR) + "/tests/kafka/ScramProducer.java",
+                         settings_.bootstrap, user, password, topic, "{}"},
+                        dir_.path().string());
+  };
+  const testing::ProcessResult own = produce("hotline", "hotline" + suffix, inbox("hotline"));
+  EXPECT_EQ(own.exit_code, 0) << own.out << own.err;
+  EXPECT_EQ(own.out, "accepted\n");
+  for (const std::string& topic : {inbox("bureau"), physical(topics::kEvents)}) {
+    const testing::ProcessResult other = produce("hotline", "hotline" + suffix, topic);
+    EXPECT_EQ(other.exit_code, 2) << topic << ": " << other.out << other.err;
+    EXPECT_NE(other.out.find("TopicAuthorizationException"), std::string::npos) << other.out;
+  }
+  const testing::ProcessResult wrong = produce("hotline", "not-the-password", inbox("hotline"));
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.out;
+  EXPECT_NE(wrong.out.find("SaslAuthenticationException"), std::string::npos) << wrong.out;
+  EXPECT_EQ(records_in(inbox("hotline")), 1u);
+  EXPECT_EQ(records_in(inbox("bureau")), 0u);
+}
+
+}  // namespace
+}  // namespace jiayuan
