@@ -519,12 +519,19 @@ Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_
     buffered_.erase(partition);
     at_end_.erase(partition);
   }
-  std::vector<LogEntry>& buf = buffered_[partition];
+  // A poll may run the rebalance callback, which drops a revoked partition's buffer: look the
+  // buffer up again after every poll, never hold on to it across one.
+  auto buffered = [&]() -> std::vector<LogEntry>* {
+    auto it = buffered_.find(partition);
+    return it == buffered_.end() ? nullptr : &it->second;
+  };
   const auto deadline = Clock::now() + std::chrono::milliseconds(log_.settings().read_wait_ms);
-  while (buf.empty() && !at_end_.contains(partition) && owned_.contains(partition) && Clock::now() < deadline) {
+  while ((buffered() == nullptr || buffered()->empty()) && !at_end_.contains(partition) &&
+         owned_.contains(partition) && Clock::now() < deadline) {
     if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_, 100)) take(m);
   }
-  if (!owned_.contains(partition)) return out;
+  if (!owned_.contains(partition) || buffered() == nullptr) return out;
+  std::vector<LogEntry>& buf = *buffered();
   const size_t n = std::min(max, buf.size());
   out.assign(std::make_move_iterator(buf.begin()), std::make_move_iterator(buf.begin() + static_cast<ptrdiff_t>(n)));
   buf.erase(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n));
