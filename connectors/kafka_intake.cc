@@ -71,23 +71,18 @@ Result<std::unique_ptr<KafkaIntake>> KafkaIntake::open(const KafkaSettings& sett
                                   .transactional_id = settings.group + "-intake-" + instance,
                                   .require_topics = true}));
   JY_TRY(k->intake_, Intake::open(*k->log_, config));
-  JY_TRY(rd_kafka_conf_t * conf, kafka_conf(settings, "jiayuan-intake"));
-  for (auto [key, value] : {std::pair<const char*, std::string>{"group.id", settings.topic_prefix + settings.group + "-intake"},
-                            {"group.instance.id", instance + "-intake"},
-                            {"session.timeout.ms", "10000"},
-                            {"heartbeat.interval.ms", "1000"},
-                            {"partition.assignment.strategy", "roundrobin"},
-                            {"isolation.level", "read_committed"},
-                            {"enable.auto.commit", "false"},
-                            {"enable.partition.eof", "true"},
-                            {"auto.offset.reset", "earliest"},
-                            {"fetch.wait.max.ms", "100"},
-                            {"topic.metadata.refresh.interval.ms", "10000"}}) {
-    if (Status st = kafka_set(conf, key, value); !st) {
-      rd_kafka_conf_destroy(conf);
-      return fail(st.error());
-    }
-  }
+  JY_TRY(rd_kafka_conf_t * conf,
+         kafka_conf(settings, "jiayuan-intake",
+                    {{"group.id", settings.topic_prefix + settings.group + "-intake"},
+                     {"group.instance.id", instance + "-intake"},
+                     {"session.timeout.ms", "10000"},
+                     {"heartbeat.interval.ms", "1000"},
+                     {"partition.assignment.strategy", "roundrobin"},
+                     {"isolation.level", "read_committed"},
+                     {"enable.auto.commit", "false"},
+                     {"enable.partition.eof", "true"},
+                     {"auto.offset.reset", "earliest"},
+                     {"fetch.wait.max.ms", "100"}}));
   rd_kafka_conf_set_rebalance_cb(conf, intake_rebalance);
   char err[512];
   k->consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);

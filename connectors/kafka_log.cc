@@ -87,23 +87,27 @@ Status kafka_set(rd_kafka_conf_t* conf, const char* key, const std::string& valu
   return {};
 }
 
-Result<rd_kafka_conf_t*> kafka_conf(const KafkaSettings& s, const std::string& client_id) {
+Result<rd_kafka_conf_t*> kafka_conf(const KafkaSettings& s, const std::string& client_id,
+                                    const KafkaProperties& extra) {
   if (s.bootstrap.empty()) {
     return fail("kafka_config", "kafka.bootstrap: expected host:port of the Kafka cluster, got nothing "
                                 "(set it in engine.toml [kafka] or with --kafka)");
   }
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  auto check = [&](Status st) -> Status {
-    if (!st) rd_kafka_conf_destroy(conf);
-    return st;
-  };
-  JY_CHECK(check(kafka_set(conf, "bootstrap.servers", s.bootstrap)));
-  JY_CHECK(check(kafka_set(conf, "client.id", client_id)));
-  JY_CHECK(check(kafka_set(conf, "security.protocol", s.security_protocol)));
+  KafkaProperties props = {{"bootstrap.servers", s.bootstrap},
+                           {"client.id", client_id},
+                           {"security.protocol", s.security_protocol}};
   if (s.security_protocol.starts_with("sasl")) {
-    JY_CHECK(check(kafka_set(conf, "sasl.mechanisms", s.sasl_mechanism)));
-    JY_CHECK(check(kafka_set(conf, "sasl.username", s.username)));
-    JY_CHECK(check(kafka_set(conf, "sasl.password", s.password)));
+    props.insert(props.end(), {{"sasl.mechanisms", s.sasl_mechanism},
+                               {"sasl.username", s.username},
+                               {"sasl.password", s.password}});
+  }
+  props.insert(props.end(), extra.begin(), extra.end());
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  for (const auto& [key, value] : props) {
+    if (Status st = kafka_set(conf, key.c_str(), value); !st) {
+      rd_kafka_conf_destroy(conf);
+      return fail(st.error());
+    }
   }
   rd_kafka_conf_set_log_cb(conf, log_cb);
   rd_kafka_conf_set_error_cb(conf, error_cb);
@@ -141,22 +145,15 @@ KafkaLog::KafkaLog(Options options) : options_(std::move(options)) {}
 Result<std::unique_ptr<KafkaLog>> KafkaLog::open(Options options) {
   std::unique_ptr<KafkaLog> log(new KafkaLog(std::move(options)));
   const KafkaSettings& s = log->options_.settings;
-  JY_TRY(rd_kafka_conf_t * conf, kafka_conf(s, log->options_.client_id));
-  auto set = [&](const char* k, const std::string& v) -> Status {
-    Status st = kafka_set(conf, k, v);
-    if (!st) rd_kafka_conf_destroy(conf);
-    return st;
-  };
-  JY_CHECK(set("enable.idempotence", "true"));
-  JY_CHECK(set("acks", "all"));
-  JY_CHECK(set("linger.ms", "5"));
+  KafkaProperties props = {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "5"}};
   if (!log->options_.transactional_id.empty()) {
-    JY_CHECK(set("transactional.id", s.topic_prefix + log->options_.transactional_id));
-    JY_CHECK(set("transaction.timeout.ms", std::to_string(kTxnTimeoutMs)));
-    JY_CHECK(set("message.timeout.ms", std::to_string(kTxnTimeoutMs - 5000)));
+    props.insert(props.end(), {{"transactional.id", s.topic_prefix + log->options_.transactional_id},
+                               {"transaction.timeout.ms", std::to_string(kTxnTimeoutMs)},
+                               {"message.timeout.ms", std::to_string(kTxnTimeoutMs - 5000)}});
   } else {
-    JY_CHECK(set("message.timeout.ms", "0"));  // never give up: append waits for the broker
+    props.push_back({"message.timeout.ms", "0"});  // never give up: append waits for the broker
   }
+  JY_TRY(rd_kafka_conf_t * conf, kafka_conf(s, log->options_.client_id, props));
   rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
   char err[512];
   log->producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
@@ -267,17 +264,12 @@ Result<std::vector<Position>> KafkaLog::append(std::string_view topic, std::span
 
 Result<KafkaLog::Reader*> KafkaLog::reader(std::string_view topic, int32_t partition, int64_t from) {
   if (consumer_ == nullptr) {
-    JY_TRY(rd_kafka_conf_t * conf, kafka_conf(options_.settings, options_.client_id + "-reader"));
-    for (auto [k, v] : {std::pair<const char*, const char*>{"enable.partition.eof", "true"},
-                        {"isolation.level", "read_committed"},
-                        {"enable.auto.commit", "false"},
-                        {"enable.auto.offset.store", "false"},
-                        {"fetch.wait.max.ms", "100"}}) {
-      if (Status st = kafka_set(conf, k, v); !st) {
-        rd_kafka_conf_destroy(conf);
-        return fail(st.error());
-      }
-    }
+    JY_TRY(rd_kafka_conf_t * conf, kafka_conf(options_.settings, options_.client_id + "-reader",
+                                              {{"enable.partition.eof", "true"},
+                                               {"isolation.level", "read_committed"},
+                                               {"enable.auto.commit", "false"},
+                                               {"enable.auto.offset.store", "false"},
+                                               {"fetch.wait.max.ms", "100"}}));
     char err[512];
     consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
     if (consumer_ == nullptr) {
@@ -381,23 +373,18 @@ Result<std::unique_ptr<KafkaGroupLog>> KafkaGroupLog::open(KafkaLog& log, StartO
                                                           const std::string& instance) {
   std::unique_ptr<KafkaGroupLog> g(new KafkaGroupLog(log, std::move(start)));
   const KafkaSettings& s = log.settings();
-  JY_TRY(rd_kafka_conf_t * conf, kafka_conf(s, "jiayuan-stage1"));
-  for (auto [k, v] : {std::pair<const char*, std::string>{"group.id", s.topic_prefix + s.group},
-                      {"group.instance.id", instance + "-stage1"},
-                      {"partition.assignment.strategy", "cooperative-sticky"},
-                      {"isolation.level", "read_committed"},
-                      {"enable.auto.commit", "false"},
-                      {"enable.auto.offset.store", "false"},
-                      {"enable.partition.eof", "true"},
-                      {"auto.offset.reset", "earliest"},
-                      {"fetch.wait.max.ms", "100"},
-                      {"session.timeout.ms", "10000"},
-                      {"heartbeat.interval.ms", "1000"}}) {
-    if (Status st = kafka_set(conf, k, v); !st) {
-      rd_kafka_conf_destroy(conf);
-      return fail(st.error());
-    }
-  }
+  JY_TRY(rd_kafka_conf_t * conf, kafka_conf(s, "jiayuan-stage1",
+                                            {{"group.id", s.topic_prefix + s.group},
+                                             {"group.instance.id", instance + "-stage1"},
+                                             {"partition.assignment.strategy", "cooperative-sticky"},
+                                             {"isolation.level", "read_committed"},
+                                             {"enable.auto.commit", "false"},
+                                             {"enable.auto.offset.store", "false"},
+                                             {"enable.partition.eof", "true"},
+                                             {"auto.offset.reset", "earliest"},
+                                             {"fetch.wait.max.ms", "100"},
+                                             {"session.timeout.ms", "10000"},
+                                             {"heartbeat.interval.ms", "1000"}}));
   rd_kafka_conf_set_rebalance_cb(conf, GroupCallbacks::rebalance);
   rd_kafka_conf_set_opaque(conf, g.get());
   char err[512];
@@ -631,6 +618,31 @@ Result<std::vector<std::string>> create_topics(const KafkaSettings& s, const Dis
   }
   rd_kafka_event_destroy(ev);
   if (!failure) return fail(failure.error());
+  // The cluster answers before every broker knows the new topics: wait until the metadata shows
+  // each with its partitions led, so that the topics can be used as soon as this returns.
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    const rd_kafka_metadata_t* md = nullptr;
+    size_t ready = 0;
+    if (rd_kafka_metadata(a.rk, 1, nullptr, &md, kMetadataTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      for (const Spec& spec : specs) {
+        for (int i = 0; i < md->topic_cnt; ++i) {
+          const rd_kafka_metadata_topic_t& t = md->topics[i];
+          if (spec.name != t.topic || t.err != RD_KAFKA_RESP_ERR_NO_ERROR || t.partition_cnt == 0) continue;
+          bool led = true;
+          for (int p = 0; p < t.partition_cnt; ++p) led = led && t.partitions[p].leader >= 0;
+          ready += led ? 1 : 0;
+        }
+      }
+      rd_kafka_metadata_destroy(md);
+    }
+    if (ready == specs.size()) break;
+    if (Clock::now() > deadline) {
+      return fail("kafka", "creating topics: " + std::to_string(ready) + " of " + std::to_string(specs.size()) +
+                               " are usable after 30 s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   std::sort(lines.begin(), lines.end(), [](const std::string& a, const std::string& b) { return a.substr(8) < b.substr(8); });
   return lines;
 }

@@ -35,8 +35,12 @@ namespace jiayuan {
 std::string inbox_topic(std::string_view department);
 inline constexpr std::string_view kInboxPrefix = "jiayuan.inbox.";
 
-// librdkafka configuration shared by every client: bootstrap, security, client id.
-Result<rd_kafka_conf_t*> kafka_conf(const KafkaSettings& settings, const std::string& client_id);
+// librdkafka properties, in order.
+using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
+// A librdkafka configuration: what every client shares (bootstrap, security, client id, logging)
+// and then `extra`. Errors name the property and librdkafka's reason.
+Result<rd_kafka_conf_t*> kafka_conf(const KafkaSettings& settings, const std::string& client_id,
+                                    const KafkaProperties& extra = {});
 // Sets one librdkafka property, with the property and the reason in the error.
 Status kafka_set(rd_kafka_conf_t* conf, const char* key, const std::string& value);
 // A record of a consumed message (headers, key, value, position).

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -211,6 +212,37 @@ int cmd_topics_create(const Globals& g, bool acls) {
 }
 
 // ---- publish -----------------------------------------------------------------------------
+// The non-blank lines of NDJSON files ("-": standard input), in batches of up to 1000:
+// `batch(lines)` gets each line with its origin ("file:line"); an error stops the reading.
+Status read_ndjson(const std::vector<std::string>& files,
+                   const std::function<Status(std::vector<std::pair<std::string, std::string>>&)>& batch) {
+  for (const std::string& file : files) {
+    std::ifstream file_in;
+    std::istream* in = &std::cin;
+    if (file != "-") {
+      file_in.open(file, std::ios::binary);
+      if (!file_in) return fail("io", file + ": cannot open for reading");
+      in = &file_in;
+    }
+    std::vector<std::pair<std::string, std::string>> lines;
+    std::string line;
+    int64_t n = 0;
+    while (std::getline(*in, line)) {
+      ++n;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.find_first_not_of(" \t") == std::string::npos) continue;
+      lines.emplace_back(std::move(line), (file == "-" ? "stdin" : file) + ":" + std::to_string(n));
+      if (lines.size() >= 1000) {
+        JY_CHECK(batch(lines));
+        lines.clear();
+        if (n % 100000 == 0) spdlog::info("publish: {} lines of {}", n, file);
+      }
+    }
+    JY_CHECK(batch(lines));
+  }
+  return {};
+}
+
 // Over Kafka, `publish` is a department's tool: it writes the lines to the department's inbox
 // (structured CloudEvents), and the engine's intake validates them.
 int publish_to_inbox(Opened& o, const std::vector<std::string>& files, const std::string& source) {
@@ -219,35 +251,19 @@ int publish_to_inbox(Opened& o, const std::vector<std::string>& files, const std
                                         "district.toml; expected one, got \"" + source + "\""});
   }
   size_t sent = 0;
-  for (const std::string& file : files) {
-    std::ifstream file_in;
-    std::istream* in = &std::cin;
-    if (file != "-") {
-      file_in.open(file, std::ios::binary);
-      if (!file_in) return report(Error{"io", file + ": cannot open for reading"});
-      in = &file_in;
-    }
+  Status s = read_ndjson(files, [&](std::vector<std::pair<std::string, std::string>>& lines) -> Status {
     std::vector<Record> batch;
-    auto flush = [&]() -> Status {
-      JY_TRY(std::vector<Position> ignored, o.log->append(inbox_topic(source), batch));
-      sent += batch.size();
-      batch.clear();
-      return {};
-    };
-    std::string line;
-    while (std::getline(*in, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    for (auto& [line, origin] : lines) {
       const auto doc = nlohmann::json::parse(line, nullptr, false);
       std::string key;
       if (doc.is_object() && doc.contains("subject") && doc["subject"].is_string()) key = doc["subject"];
-      batch.push_back(Record{key, line, {{"content-type", "application/cloudevents+json"}}});
-      if (batch.size() >= 1000) {
-        if (auto s = flush(); !s) return report(s.error());
-      }
+      batch.push_back(Record{key, std::move(line), {{"content-type", "application/cloudevents+json"}}});
     }
-    if (auto s = flush(); !s) return report(s.error());
-  }
+    JY_TRY(std::vector<Position> ignored, o.log->append(inbox_topic(source), batch));
+    sent += batch.size();
+    return {};
+  });
+  if (!s) return report(s.error());
   std::cout << "published: " << sent << " facts to " << o.config.engine.kafka.topic_prefix << inbox_topic(source)
             << " (the engine's intake validates them; rejects go to jiayuan.dead-letter)\n";
   return 0;
@@ -260,47 +276,28 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files, const s
   auto intake = Intake::open(*o->log, o->config);
   if (!intake) return report(intake.error());
   size_t accepted = 0, duplicates = 0, rejected = 0;
-  for (const std::string& file : files) {
-    std::ifstream file_in;
-    std::istream* in = &std::cin;
-    if (file != "-") {
-      file_in.open(file, std::ios::binary);
-      if (!file_in) return report(Error{"io", file + ": cannot open for reading"});
-      in = &file_in;
-    }
+  Status s = read_ndjson(files, [&](std::vector<std::pair<std::string, std::string>>& lines) -> Status {
     std::vector<IntakeInput> batch;
-    auto flush = [&]() -> Status {
-      JY_TRY(std::vector<IntakeOutcome> outcomes, (*intake)->submit(batch));
-      for (size_t i = 0; i < outcomes.size(); ++i) {
-        switch (outcomes[i].verdict) {
-          case Verdict::kAccepted: ++accepted; break;
-          case Verdict::kDuplicate: ++duplicates; break;
-          case Verdict::kHeld:  // publish holds nothing back
-          case Verdict::kRejected:
-            ++rejected;
-            std::cerr << batch[i].origin << ": rejected: " << outcomes[i].reason.message << "\n";
-            break;
-        }
-      }
-      batch.clear();
-      return {};
-    };
-    std::string line;
-    int64_t n = 0;
-    while (std::getline(*in, line)) {
-      ++n;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.find_first_not_of(" \t") == std::string::npos) continue;
-      IntakeInput input{line, (file == "-" ? "stdin" : file) + ":" + std::to_string(n), std::nullopt};
+    for (auto& [line, origin] : lines) {
+      IntakeInput input{std::move(line), std::move(origin), std::nullopt};
       if (!source.empty()) input.proven_source = DepartmentId(source);
       batch.push_back(std::move(input));
-      if (batch.size() >= 1000) {
-        if (auto s = flush(); !s) return report(s.error());
-        if (n % 100000 == 0) spdlog::info("publish: {} lines of {}", n, file);
+    }
+    JY_TRY(std::vector<IntakeOutcome> outcomes, (*intake)->submit(batch));
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      switch (outcomes[i].verdict) {
+        case Verdict::kAccepted: ++accepted; break;
+        case Verdict::kDuplicate: ++duplicates; break;
+        case Verdict::kHeld:  // publish holds nothing back
+        case Verdict::kRejected:
+          ++rejected;
+          std::cerr << batch[i].origin << ": rejected: " << outcomes[i].reason.message << "\n";
+          break;
       }
     }
-    if (auto s = flush(); !s) return report(s.error());
-  }
+    return {};
+  });
+  if (!s) return report(s.error());
   std::cout << "published: " << accepted << " accepted, " << duplicates << " already in the log, "
             << rejected << " rejected" << (rejected ? " (see `jiayuan dead-letter list`)" : "") << "\n";
   return rejected == 0 ? 0 : 1;
