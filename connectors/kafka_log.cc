@@ -229,11 +229,28 @@ Result<std::vector<Position>> KafkaLog::append(std::string_view topic, std::span
         rd_kafka_header_add(hdrs, h.key.data(), static_cast<ssize_t>(h.key.size()), h.value.data(),
                             static_cast<ssize_t>(h.value.size()));
       }
-      rd_kafka_resp_err_t err = rd_kafka_producev(
-          producer_, RD_KAFKA_V_TOPIC(name.c_str()), RD_KAFKA_V_PARTITION(partition_of(r, parts)),
-          RD_KAFKA_V_KEY(r.key.data(), r.key.size()),
-          RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(&deliveries[i]), RD_KAFKA_V_END);
+      // rd_kafka_produceva rather than the RD_KAFKA_V_* macros, which use GNU statement
+      // expressions (an error under clang's -Wpedantic -Werror).
+      rd_kafka_vu_t vu[7] = {};
+      vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+      vu[0].u.cstr = name.c_str();
+      vu[1].vtype = RD_KAFKA_VTYPE_PARTITION;
+      vu[1].u.i32 = partition_of(r, parts);
+      vu[2].vtype = RD_KAFKA_VTYPE_KEY;
+      vu[2].u.mem = {const_cast<char*>(r.key.data()), r.key.size()};
+      vu[3].vtype = RD_KAFKA_VTYPE_VALUE;
+      vu[3].u.mem = {const_cast<char*>(r.value.data()), r.value.size()};
+      vu[4].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+      vu[4].u.i = RD_KAFKA_MSG_F_COPY;
+      vu[5].vtype = RD_KAFKA_VTYPE_HEADERS;
+      vu[5].u.headers = hdrs;
+      vu[6].vtype = RD_KAFKA_VTYPE_OPAQUE;
+      vu[6].u.ptr = &deliveries[i];
+      rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+      if (rd_kafka_error_t* e = rd_kafka_produceva(producer_, vu, 7)) {
+        err = rd_kafka_error_code(e);
+        rd_kafka_error_destroy(e);
+      }
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
       rd_kafka_headers_destroy(hdrs);
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return fail(kafka_error("producing to " + name, err));
