@@ -53,6 +53,24 @@ Result<std::vector<std::string>> split_body(const std::string& body, const std::
   return items;
 }
 
+// Counts an intake outcome and writes its status (and, when rejected, its reason) into `r`.
+struct Tally {
+  size_t accepted = 0, duplicates = 0, rejected = 0;
+  void add(const IntakeOutcome& o, json& r) {
+    if (o.verdict == Verdict::kAccepted) {
+      ++accepted;
+      r["status"] = "accepted";
+    } else if (o.verdict == Verdict::kDuplicate) {
+      ++duplicates;
+      r["status"] = "duplicate";
+    } else {
+      ++rejected;
+      r["status"] = "rejected";
+      r["reason"] = o.reason.message;
+    }
+  }
+};
+
 }  // namespace
 
 Result<std::map<std::string, DepartmentId>> load_tokens(const std::string& path, const District& district) {
@@ -128,29 +146,22 @@ Status HttpIngest::start(const std::string& host, int port) {
     }
     if (!outcomes) return problem(res, 503, "Service Unavailable", outcomes.error().message);
     json results = json::array();
-    size_t accepted = 0, rejected = 0, duplicates = 0;
+    Tally tally;
     for (size_t i = 0; i < outcomes->size(); ++i) {
       const IntakeOutcome& o = (*outcomes)[i];
       json r{{"index", i}};
+      tally.add(o, r);
       if (o.verdict == Verdict::kAccepted) {
-        ++accepted;
-        r["status"] = "accepted";
         r["partition"] = o.position.partition;
         r["offset"] = o.position.offset;
-      } else if (o.verdict == Verdict::kDuplicate) {
-        ++duplicates;
-        r["status"] = "duplicate";
-      } else {
-        ++rejected;
-        r["status"] = "rejected";
+      } else if (o.verdict == Verdict::kRejected) {
         r["code"] = o.reason.code;
-        r["reason"] = o.reason.message;
       }
       results.push_back(std::move(r));
     }
     res.status = 200;
-    res.set_content(json{{"accepted", accepted}, {"duplicates", duplicates}, {"rejected", rejected},
-                         {"results", results}}.dump(),
+    res.set_content(json{{"accepted", tally.accepted}, {"duplicates", tally.duplicates},
+                         {"rejected", tally.rejected}, {"results", results}}.dump(),
                     "application/json");
   });
   server_->Post("/v1/imports", [this](const httplib::Request& req, httplib::Response& res) {
@@ -174,12 +185,12 @@ Status HttpIngest::start(const std::string& host, int port) {
     std::vector<IntakeInput> inputs;
     std::vector<size_t> at;
     json results = json::array();
-    size_t accepted = 0, rejected = 0, duplicates = 0;
+    Tally tally;
     for (size_t i = 0; i < rows->size(); ++i) {
       const CsvRow& r = (*rows)[i];
       results.push_back({{"row", r.line}});
       if (r.rejection) {
-        ++rejected;
+        ++tally.rejected;
         results[i]["status"] = "rejected";
         results[i]["reason"] = r.rejection->message;
         std::lock_guard lock(intake_mu_);
@@ -199,21 +210,10 @@ Status HttpIngest::start(const std::string& host, int port) {
     if (!outcomes) return problem(res, 503, "Service Unavailable", outcomes.error().message);
     for (size_t k = 0; k < outcomes->size(); ++k) {
       const IntakeOutcome& o = (*outcomes)[k];
-      json& r = results[at[k]];
-      if (o.verdict == Verdict::kAccepted) {
-        ++accepted;
-        r["status"] = "accepted";
-      } else if (o.verdict == Verdict::kDuplicate) {
-        ++duplicates;
-        r["status"] = "duplicate";
-      } else {
-        ++rejected;
-        r["status"] = "rejected";
-        r["reason"] = o.reason.message;
-      }
+      tally.add(o, results[at[k]]);
     }
-    res.set_content(json{{"accepted", accepted}, {"duplicates", duplicates}, {"rejected", rejected},
-                         {"rows", results}}.dump(),
+    res.set_content(json{{"accepted", tally.accepted}, {"duplicates", tally.duplicates},
+                         {"rejected", tally.rejected}, {"rows", results}}.dump(),
                     "application/json");
   });
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {

@@ -549,20 +549,20 @@ int cmd_status(const Globals& g) {
     return true;
   });
   if (!s) return report(s.error());
-  size_t pending = 0;
-  s = o->store->scan(cf::kOutbox, "", [&](std::string_view, std::string_view) {
-    ++pending;
-    return true;
-  });
-  if (!s) return report(s.error());
-  std::cout << "outbox: " << pending << " pending\n";
-  size_t applied = 0;
-  s = o->store->scan(cf::kApplied, "", [&](std::string_view, std::string_view) {
-    ++applied;
-    return true;
-  });
-  if (!s) return report(s.error());
-  std::cout << "projector: " << applied << " decisions applied (each id once)\n";
+  auto count = [&](std::string_view family) -> Result<size_t> {
+    size_t n = 0;
+    JY_CHECK(o->store->scan(family, "", [&](std::string_view, std::string_view) {
+      ++n;
+      return true;
+    }));
+    return n;
+  };
+  auto pending = count(cf::kOutbox);
+  if (!pending) return report(pending.error());
+  std::cout << "outbox: " << *pending << " pending\n";
+  auto applied = count(cf::kApplied);
+  if (!applied) return report(applied.error());
+  std::cout << "projector: " << *applied << " decisions applied (each id once)\n";
   return 0;
 }
 
