@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "config/sha256.h"
+#include "events/sha256.h"
 #include "config/toml_reader.h"
 
 namespace jiayuan {

@@ -3,7 +3,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "config/sha256.h"
+#include "events/sha256.h"
 #include "events/schema.h"
 
 namespace jiayuan {

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/sha256.h"
+#include "events/sha256.h"
 #include "config/toml_reader.h"
 #include "connectors/csv_import.h"
 

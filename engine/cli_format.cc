@@ -1,6 +1,9 @@
 #include "engine/cli_format.h"
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <iostream>
 #include <sstream>
 
 namespace jiayuan {
@@ -198,6 +201,39 @@ std::string format_view(const std::string& what, const json& v) {
   if (what == "awards") return format_awards(v);
   if (what == "cases") return format_cases(v);
   return v.dump(2) + "\n";
+}
+
+ProgressBar::ProgressBar(std::string label)
+    : label_(std::move(label)), tty_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
+
+void ProgressBar::update(int64_t done, int64_t total) {
+  done_ = done;
+  total_ = total;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_ < (tty_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(5000))) return;
+  last_ = now;
+  draw(false);
+}
+
+void ProgressBar::finish() { draw(true); }
+
+void ProgressBar::draw(bool final) {
+  const double share = total_ > 0 ? static_cast<double>(done_) / static_cast<double>(total_) : 1.0;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double rate = seconds > 0 ? static_cast<double>(done_) / seconds : 0.0;
+  char line[200];
+  constexpr int kWidth = 30;
+  const int filled = static_cast<int>(share * kWidth);
+  std::snprintf(line, sizeof line, "%s [%s%s] %5.1f%% %lld/%lld records, %.0f/s, %.1f s", label_.c_str(),
+                std::string(static_cast<size_t>(filled), '#').c_str(),
+                std::string(static_cast<size_t>(kWidth - filled), '.').c_str(), share * 100.0,
+                static_cast<long long>(done_), static_cast<long long>(total_), rate, seconds);
+  if (tty_) {
+    std::cerr << "\r" << line << (final ? "\n" : "") << std::flush;
+  } else {
+    std::cerr << line << "\n" << std::flush;
+  }
 }
 
 }  // namespace jiayuan

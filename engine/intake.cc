@@ -1,6 +1,6 @@
 #include "engine/intake.h"
 
-#include "config/sha256.h"
+#include "events/sha256.h"
 #include "events/binary_codec.h"
 #include "events/json_codec.h"
 

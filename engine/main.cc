@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -15,12 +16,13 @@
 #include <unistd.h>
 
 #include "config/config.h"
-#include "config/sha256.h"
+#include "events/sha256.h"
 #include "connectors/csv_import.h"
 #include "connectors/embedded_log.h"
 #include "connectors/http_ingest.h"
 #include "connectors/kafka_intake.h"
 #include "connectors/kafka_log.h"
+#include "engine/audit.h"
 #include "engine/cli_format.h"
 #include "engine/generator.h"
 #include "engine/intake.h"
@@ -525,12 +527,146 @@ int cmd_rebuild(const Globals& g) {
   }
   RunOptions opts;
   opts.batch_size = static_cast<size_t>(o->config.engine.batch_size);
+  ProgressBar bar("rebuild");
+  opts.progress = [&bar](int64_t done, int64_t total) { bar.update(done, total); };
   auto s = run_engine(*o->log, *o->store, o->config, opts, g_stop);
+  bar.finish();
   if (!s) return report(s.error());
   auto d = o->store->projection_digest();
   if (!d) return report(d.error());
   std::cout << "rebuilt: " << s->projected << " records projected; digest " << *d << "\n";
   return 0;
+}
+
+// ---- audit -------------------------------------------------------------------------------
+// A directory of its own under `parent`, removed with everything in it when this goes.
+class ScratchDir {
+ public:
+  static Result<std::unique_ptr<ScratchDir>> make(const std::string& parent, const std::string& name) {
+    std::error_code ec;
+    const std::filesystem::path base = parent.empty() ? std::filesystem::temp_directory_path(ec) : std::filesystem::path(parent);
+    std::filesystem::create_directories(base, ec);
+    std::string pattern = (base / ("jiayuan-" + name + "-XXXXXX")).string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      return fail("io", pattern + ": cannot create a scratch directory (" + std::strerror(errno) + "); choose one with --work-dir");
+    }
+    return std::unique_ptr<ScratchDir>(new ScratchDir(pattern));
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string sub(const char* name) const { return (path_ / name).string(); }
+
+ private:
+  explicit ScratchDir(std::filesystem::path p) : path_(std::move(p)) {}
+  std::filesystem::path path_;
+};
+
+// A scratch embedded log with the same partitions as `like`.
+Result<std::unique_ptr<Log>> scratch_log(const ScratchDir& dir, const char* name, const Log& like) {
+  std::map<std::string, int32_t> parts;
+  for (std::string_view t : {topics::kEvents, topics::kDecisions, topics::kDeadLetter}) {
+    parts[std::string(t)] = like.partition_count(t);
+  }
+  JY_TRY(std::unique_ptr<EmbeddedLog> log, EmbeddedLog::open(dir.sub(name), parts));
+  return std::unique_ptr<Log>(std::move(log));
+}
+
+struct AuditArgs {
+  int32_t year = 0;
+  std::string rules;     // what-if rule set file
+  std::string work_dir;  // parent of the scratch directories
+  bool as_json = false;
+  int64_t limit = 50;
+};
+
+int cmd_audit(const Globals& g, const AuditArgs& a) {
+  auto o = open_all(g, false);
+  if (!o) return report(o.error());
+  auto dir = ScratchDir::make(a.work_dir, "audit");
+  if (!dir) return report(dir.error());
+  AuditOptions opts;
+  opts.year = a.year;
+  opts.batch_size = static_cast<size_t>(o->config.engine.batch_size);
+  if (!a.rules.empty()) {
+    std::ifstream in(a.rules, std::ios::binary);
+    if (!in) return report(Error{"io", a.rules + ": cannot open the proposed rule set"});
+    std::stringstream text;
+    text << in.rdbuf();
+    auto proposed = parse_rule_set(text.str(), a.rules);
+    if (!proposed) return report(proposed.error());
+    auto now_log = scratch_log(**dir, "now-log", *o->log);
+    auto new_log = scratch_log(**dir, "proposed-log", *o->log);
+    if (!now_log) return report(now_log.error());
+    if (!new_log) return report(new_log.error());
+    ProgressBar bar("what-if " + std::to_string(a.year) + " (rules in force, then proposed)");
+    opts.progress = [&bar](int64_t done, int64_t total) { bar.update(done, total); };
+    auto w = what_if(*o->log, **now_log, (*dir)->sub("now-store"), **new_log, (*dir)->sub("proposed-store"),
+                     o->config, *proposed, opts);
+    bar.finish();
+    if (!w) return report(w.error());
+    if (a.as_json) {
+      nlohmann::json out{{"year", w->year}, {"rules", proposed->id}, {"rules_hash", proposed->hash}, {"changes", nlohmann::json::array()}};
+      for (const Change& c : w->changes) out["changes"].push_back({{"what", c.what}, {"key", c.key}, {"from", c.from}, {"to", c.to}});
+      std::cout << out.dump(2) << "\n";
+    } else {
+      std::cout << "what-if " << w->year << " with " << a.rules << " (" << proposed->id << ", " << proposed->hash.substr(0, 16)
+                << "…): " << w->changes.size() << " outcome(s) would change\n";
+      std::map<std::string, size_t> by_kind;
+      for (const Change& c : w->changes) ++by_kind[c.what];
+      for (const auto& [k, n] : by_kind) std::cout << "  " << k << ": " << n << "\n";
+      for (const Change& c : w->changes) {
+        std::cout << c.what << "\t" << c.key << "\t" << (c.from.empty() ? "(none)" : c.from) << " -> "
+                  << (c.to.empty() ? "(none)" : c.to) << "\n";
+      }
+    }
+    return 0;
+  }
+  auto scratch = scratch_log(**dir, "log", *o->log);
+  if (!scratch) return report(scratch.error());
+  ProgressBar bar("audit " + std::to_string(a.year));
+  opts.progress = [&bar](int64_t done, int64_t total) { bar.update(done, total); };
+  auto r = audit_year(*o->log, **scratch, (*dir)->sub("store"), o->config, opts);
+  bar.finish();
+  if (!r) return report(r.error());
+  if (a.as_json) {
+    nlohmann::json out{{"year", r->year}, {"identical", r->clean()}, {"recorded", r->recorded},
+                       {"recomputed", r->recomputed}, {"recorded_digest", r->recorded_digest},
+                       {"recomputed_digest", r->recomputed_digest}, {"chain_problems", nlohmann::json::array()},
+                       {"differences", nlohmann::json::array()}};
+    for (const ChainProblem& p : r->chain) {
+      out["chain_problems"].push_back({{"partition", p.partition}, {"at", p.where}, {"decision", p.decision}, {"problem", p.problem}});
+    }
+    for (const FieldDiff& d : r->diffs) {
+      out["differences"].push_back({{"decision", d.decision}, {"field", d.field}, {"recorded", d.recorded}, {"recomputed", d.recomputed}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return r->clean() ? 0 : 1;
+  }
+  std::cout << "audit " << r->year << ": " << r->recorded << " decisions recorded, " << r->recomputed << " recomputed\n"
+            << "digest recorded   " << r->recorded_digest << "\n"
+            << "digest recomputed " << r->recomputed_digest << "\n";
+  if (r->chain.empty()) {
+    std::cout << "hash chains: intact\n";
+  } else {
+    std::cout << "hash chains: " << r->chain.size() << " problem(s)\n";
+    for (const ChainProblem& p : r->chain) std::cout << "  " << p.where << "  " << p.decision << ": " << p.problem << "\n";
+  }
+  if (r->diffs.empty()) {
+    std::cout << "decisions: identical\n";
+  } else {
+    std::cout << "decisions: " << r->diffs.size() << " difference(s)\ndecision\tfield\trecorded\trecomputed\n";
+    int64_t shown = 0;
+    for (const FieldDiff& d : r->diffs) {
+      if (a.limit > 0 && shown++ == a.limit) {
+        std::cout << "… " << r->diffs.size() - static_cast<size_t>(a.limit) << " more (--limit 0 shows all, --json lists them)\n";
+        break;
+      }
+      std::cout << d.decision << "\t" << d.field << "\t" << d.recorded << "\t" << d.recomputed << "\n";
+    }
+  }
+  return r->clean() ? 0 : 1;
 }
 
 // ---- status ------------------------------------------------------------------------------
@@ -697,6 +833,15 @@ int main(int argc, char** argv) {
   auto* digest = app.add_subcommand("digest", "print the SHA-256 digest of the projections");
   auto* rebuild = app.add_subcommand("rebuild", "drop the projections and rebuild them from the log");
   auto* status = app.add_subcommand("status", "log sizes, consumer offsets and the outbox");
+  AuditArgs audit_args;
+  auto* audit = app.add_subcommand("audit", "recompute a year from the log, verify the decisions' hash chains and "
+                                            "diff recorded against recomputed (exit 1 on any difference)");
+  audit->add_option("--year", audit_args.year, "evaluation year")->required();
+  audit->add_option("--rules", audit_args.rules, "what-if: a proposed rule set (TOML) replacing the one in force "
+                                                 "that year; lists every outcome that would change, writes nothing");
+  audit->add_option("--work-dir", audit_args.work_dir, "where the scratch store and log go (default: the system temp directory)");
+  audit->add_option("--limit", audit_args.limit, "differences to print (0: all)")->capture_default_str();
+  audit->add_flag("--json", audit_args.as_json, "print JSON");
 
   auto* dead = app.add_subcommand("dead-letter", "read the dead-letter log");
   dead->require_subcommand(1);
@@ -723,6 +868,7 @@ int main(int argc, char** argv) {
   if (*schema) return cmd_schema(schema_dir);
   if (*rebuild) return cmd_rebuild(g);
   if (*status) return cmd_status(g);
+  if (*audit) return cmd_audit(g, audit_args);
   if (*d_list) return cmd_dead_letter(g, false, 0, limit);
   if (*d_show) return cmd_dead_letter(g, true, offset, 1);
   return 0;

@@ -21,6 +21,24 @@ Result<int64_t> backlog(Log& log, Store& store) {
 
 }  // namespace
 
+Result<std::pair<int64_t, int64_t>> fold_position(Log& log, const Store& store) {
+  int64_t done = 0;
+  int64_t total = 0;
+  auto add = [&](std::string_view consumer, std::string_view topic) -> Status {
+    for (int32_t p = 0; p < log.partition_count(topic); ++p) {
+      JY_TRY(int64_t end, log.end_offset(topic, p));
+      JY_TRY(int64_t at, store.offset(std::string(consumer) + "/" + std::string(topic) + "/" + std::to_string(p)));
+      done += std::min(at, end);
+      total += end;
+    }
+    return {};
+  };
+  JY_CHECK(add("stage1", topics::kEvents));
+  JY_CHECK(add("projector", topics::kEvents));
+  JY_CHECK(add("projector", topics::kDecisions));
+  return std::pair{done, total};
+}
+
 Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, const RunOptions& options,
                               const std::atomic<bool>& stop) {
   CommunityStage stage1(options.stage1_log != nullptr ? *options.stage1_log : log, store, config);
@@ -43,6 +61,10 @@ Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, cons
     JY_TRY(size_t projected, projection.step(options.batch_size));
     summary.relayed += relayed;
     summary.projected += projected;
+    if (options.progress) {
+      JY_TRY(auto at, fold_position(log, store));
+      options.progress(at.first, at.second);
+    }
     const bool idle = taken == 0 && folded == 0 && relayed == 0 && projected == 0;
     if (!idle) {
       waiting_logged = false;

@@ -24,7 +24,13 @@ struct RunOptions {
   // A step run before the stages each round (Kafka: intake from the inboxes); returns how much
   // it took in.
   std::function<Result<size_t>(size_t max)> intake;
+  // Called after every round with the records folded and the records to fold (stage 1's facts
+  // plus the projector's events and decisions; the total grows as decisions are taken).
+  std::function<void(int64_t done, int64_t total)> progress;
 };
+
+// Records folded and to fold, as `progress` gets them.
+Result<std::pair<int64_t, int64_t>> fold_position(Log& log, const Store& store);
 
 struct RunSummary {
   StageCounters stage1;

@@ -76,8 +76,10 @@ Result<size_t> CommunityStage::step(size_t max_facts) {
 // One atomic step over a partition: the states, timers and outbox it touches, written once.
 class CommunityStage::Batch {
  public:
-  Batch(Store& store, const Config& config, int32_t partition, int64_t seq, int32_t tick_time)
-      : store_(store), config_(config), partition_(partition), seq_(seq), tick_time_(tick_time) {}
+  Batch(Store& store, const Config& config, int32_t partition, int64_t seq, int32_t tick_time,
+        std::string chain_head)
+      : store_(store), config_(config), partition_(partition), seq_(seq), tick_time_(tick_time),
+        chain_head_(std::move(chain_head)) {}
 
   Status load_timers() {
     return store_.scan(cf::kTimers, timer_prefix(), [&](std::string_view k, std::string_view) {
@@ -88,6 +90,7 @@ class CommunityStage::Batch {
   }
 
   Status fold(const LogEntry& e) {
+    cause_offset_ = e.position.offset;
     const std::string origin = std::string(topics::kEvents) + "/" + std::to_string(partition_) + "/" +
                                std::to_string(e.position.offset);
     Result<Event> ev = decode_event_binary(e.record.value);
@@ -129,6 +132,7 @@ class CommunityStage::Batch {
     for (const auto& t : added_) b.Put(store_.cf(cf::kTimers), timer_key(t), "");
     store_.put_offset(b, kOutboxNext, seq_);
     store_.put_offset(b, tick_time_key(partition_), tick_time_ + kDayBias);
+    b.Put(store_.cf(cf::kChain), std::to_string(partition_), chain_head_);
     store_.put_offset(b, offset_key, next_offset);
     return store_.write(b);
   }
@@ -188,7 +192,12 @@ class CommunityStage::Batch {
   }
 
   void emit(const Step& step) {
-    for (const Decision& d : step.decisions) {
+    for (Decision d : step.decisions) {
+      d.cause_partition = partition_;
+      d.cause_offset = cause_offset_;
+      d.prev_hash = chain_head_;
+      d.hash = decision_hash(d);
+      chain_head_ = d.hash;
       outbox(topics::kDecisions, decision_record(d));
       ++delta_.decisions;
     }
@@ -206,6 +215,8 @@ class CommunityStage::Batch {
   int32_t partition_;
   int64_t seq_;
   int32_t tick_time_;
+  std::string chain_head_;   // hash of the partition's last decision
+  int64_t cause_offset_ = -1;  // offset of the fact being folded
   rocksdb::WriteBatch batch_;
   std::map<std::string, CommunityState> states_;
   std::set<Timer> timers_, added_, removed_;
@@ -220,7 +231,8 @@ Result<size_t> CommunityStage::step_partition(int32_t partition, size_t max_fact
   JY_TRY(int64_t seq, store_.offset(kOutboxNext));
   JY_TRY(int64_t biased_time, store_.offset(Batch::tick_time_key(partition)));
   const int32_t tick_time = biased_time == 0 ? INT32_MIN : static_cast<int32_t>(biased_time - Batch::kDayBias);
-  Batch batch(store_, config_, partition, seq, tick_time);
+  JY_TRY(std::optional<std::string> head, store_.get(cf::kChain, std::to_string(partition)));
+  Batch batch(store_, config_, partition, seq, tick_time, head.value_or(""));
   JY_CHECK(batch.load_timers());
   for (const LogEntry& e : entries) JY_CHECK(batch.fold(e));
   JY_CHECK(batch.commit(offset_key, entries.back().position.offset + 1));

@@ -65,11 +65,14 @@ template <class A> void serialize(A& ar, CaseStep& c) {
 namespace {
 
 constexpr char kFormat = 1;
+// Decisions: format 2 adds the hash chain (cause partition and offset, previous hash, hash);
+// format 1 reads with the chain fields empty.
+constexpr char kDecisionFormat = 2;
 
 template <class Writer>
 std::string encode(char kind, uint16_t tag, Writer&& write) {
   std::ostringstream os(std::ios::binary);
-  os.put('J').put(kind).put(kFormat);
+  os.put('J').put(kind).put(kind == 'D' ? kDecisionFormat : kFormat);
   {
     cereal::PortableBinaryOutputArchive ar(os);
     ar(tag);
@@ -82,7 +85,7 @@ Result<std::istringstream> open(std::string_view bytes, char kind) {
   if (bytes.size() < 3 || bytes[0] != 'J' || bytes[1] != kind) {
     return fail("bad_binary", std::string("not a stored ") + (kind == 'E' ? "event" : "decision"));
   }
-  if (bytes[2] != kFormat) {
+  if (bytes[2] != kFormat && !(kind == 'D' && bytes[2] == kDecisionFormat)) {
     return fail("bad_binary", "unknown storage format " + std::to_string(static_cast<int>(bytes[2])));
   }
   return std::istringstream(std::string(bytes.substr(3)), std::ios::binary);
@@ -143,6 +146,7 @@ std::string encode_decision_binary(const Decision& d) {
     ar(copy.id, copy.community, copy.year, copy.log_date, copy.cause_source, copy.cause_id, copy.rule_set_id,
        copy.rule_set_hash);
     std::visit([&](auto& b) { ar(b); }, copy.body);
+    ar(copy.cause_partition, copy.cause_offset, copy.prev_hash, copy.hash);
   });
 }
 
@@ -160,6 +164,7 @@ Result<Decision> decode_decision_binary(std::string_view bytes) {
       case 2: d.body = read_body<CaseStep>(ar); break;
       default: return fail("bad_binary", "unknown decision tag " + std::to_string(tag));
     }
+    if (bytes[2] == kDecisionFormat) ar(d.cause_partition, d.cause_offset, d.prev_hash, d.hash);
     return d;
   } catch (const cereal::Exception& e) {
     return fail("bad_binary", std::string("truncated or corrupt stored decision: ") + e.what());

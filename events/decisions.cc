@@ -1,5 +1,8 @@
 #include "events/decisions.h"
 
+#include "events/binary_codec.h"
+#include "events/sha256.h"
+
 #include <cstdio>
 
 namespace jiayuan {
@@ -11,6 +14,12 @@ std::string kind_of(const DecisionBody& body) {
     std::string operator()(const CaseStep& s) const { return "case." + s.step; }
   };
   return std::visit(Visitor{}, body);
+}
+
+std::string decision_hash(const Decision& decision) {
+  Decision unhashed = decision;
+  unhashed.hash.clear();
+  return sha256_hex(encode_decision_binary(unhashed));
 }
 
 uint64_t stable_hash64(std::string_view bytes) {

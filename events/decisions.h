@@ -129,10 +129,21 @@ struct Decision {
   std::string rule_set_id;    // the rule set that governed it
   std::string rule_set_hash;  // SHA-256 of that rule set's file
   DecisionBody body;
+  // The hash chain (one per partition of jiayuan.events, in the order stage 1 took the
+  // decisions): where the cause sits in the log, the previous decision's hash ("" for the
+  // first) and this decision's own hash over everything above (decision_hash).
+  int32_t cause_partition = -1;
+  int64_t cause_offset = -1;
+  std::string prev_hash;
+  std::string hash;
 };
 
 // "community.rated", "community.published", "case.<step>".
 std::string kind_of(const DecisionBody& body);
+
+// SHA-256 (hex) of the decision's stored form with `hash` left empty: any change to any field,
+// the chain links included, changes it.
+std::string decision_hash(const Decision& decision);
 
 // A stable, platform-independent 64-bit hash (FNV-1a) for deriving ids; not cryptographic.
 uint64_t stable_hash64(std::string_view bytes);

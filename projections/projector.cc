@@ -45,8 +45,6 @@ json explanation_json(const Explanation& x) {
   return out;
 }
 
-namespace {
-
 json summary_json(const YearSummary& s) {
   return json{{"company", s.company.value},
               {"manager", s.manager.value},
@@ -62,6 +60,8 @@ json summary_json(const YearSummary& s) {
               {"waste_inspections", s.waste_inspections},
               {"waste_compliant", s.waste_compliant}};
 }
+
+namespace {
 
 std::string date_or_empty(const json& j, const char* key) {
   return j.is_object() && j.contains(key) ? j.at(key).get<std::string>() : std::string();

@@ -47,6 +47,7 @@ class Projector {
 };
 
 nlohmann::json explanation_json(const Explanation& x);
+nlohmann::json summary_json(const YearSummary& s);
 nlohmann::json rating_json(const Decision& d, const CommunityRated& r, const District& district);
 
 // Keys: "<year>/<community or company>".

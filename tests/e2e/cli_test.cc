@@ -4,6 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -103,6 +106,46 @@ TEST_F(Cli, TheLogIsTheTruthRebuildAndFullReplayGiveTheSameDigest) {
   std::filesystem::remove_all(dir_ / "data/engine");
   ASSERT_EQ(jy({"run"}).exit_code, 0);
   EXPECT_EQ(digest(), original);
+}
+
+TEST_F(Cli, AuditOfAYearIsIdenticalAndExitsZeroAndAWhatIfListsChangesWithoutWriting) {
+  ASSERT_EQ(jy({"publish", demo()}).exit_code, 0);
+  ASSERT_EQ(jy({"run"}).exit_code, 0);
+  const std::string before = digest();
+  auto a = jy({"audit", "--year", "2023", "--work-dir", dir_ / "scratch"});
+  ASSERT_EQ(a.exit_code, 0) << a.out << a.err;
+  EXPECT_NE(a.out.find("hash chains: intact"), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find("decisions: identical"), std::string::npos) << a.out;
+  EXPECT_NE(a.err.find("audit 2023 ["), std::string::npos) << "no progress bar: " << a.err;
+  EXPECT_TRUE(std::filesystem::is_empty(dir_ / "scratch")) << "scratch directories left behind";
+
+  // A rule set that lowers every 达标 threshold to 0: nothing unvetoed fails any more.
+  std::ifstream in(std::string(JIAYUAN_TEST_CONFIG_DIR) + "/rules/songjiang-2022-134.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string toml = text.str();
+  for (const char* from : {"passing = 70", "passing = 65", "passing = 60"}) {
+    const size_t at = toml.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    toml.replace(at, std::string(from).size(), "passing = 0");
+  }
+  std::ofstream(dir_ / "lenient.toml") << toml;
+  auto w = jy({"audit", "--year", "2023", "--rules", dir_ / "lenient.toml", "--json"});
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  const auto changes = nlohmann::json::parse(w.out)["changes"];
+  bool failing_to_passing = false;
+  for (const auto& c : changes) {
+    if (c["what"] == "grade" && c["from"].get<std::string>().starts_with("failing") &&
+        c["to"].get<std::string>().starts_with("passing")) {
+      failing_to_passing = true;
+    }
+  }
+  EXPECT_TRUE(failing_to_passing) << w.out;
+  EXPECT_EQ(digest(), before);  // the engine's own store is untouched
+
+  auto bad = jy({"audit", "--year", "2023", "--rules", dir_ / "missing.toml"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("missing.toml: cannot open the proposed rule set"), std::string::npos) << bad.err;
 }
 
 TEST_F(Cli, CsvImportReportsEachRowAndImportingTwiceAddsNothing) {

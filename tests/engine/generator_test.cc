@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "config/sha256.h"
+#include "events/sha256.h"
 #include "engine/intake.h"
 #include "tests/support/memory_log.h"
 

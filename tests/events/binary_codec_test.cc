@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "events/json_codec.h"
 #include "tests/support/facts.h"
 
@@ -51,6 +53,72 @@ TEST(BinaryCodec, DecisionRoundTrips) {
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(encode_decision_binary(*back), encode_decision_binary(d));
   EXPECT_EQ(std::get<CommunityRated>(back->body).explanation.scores[0].mean, Centi{8125});
+}
+
+Decision a_published_decision() {
+  Decision d;
+  d.id = "community.published:C1:2023:0000000000000001";
+  d.community = CommunityId("C1");
+  d.year = 2023;
+  d.log_date = *Date::parse("2024-01-10");
+  d.cause_source = "bureau";
+  d.cause_id = "pub-1";
+  d.body = CommunityPublished{CommunityId("C1"), 2023, Grade::kFailing, *Date::parse("2024-01-10")};
+  return d;
+}
+
+TEST(BinaryCodec, DecisionKeepsItsChainLinks) {
+  Decision d = a_published_decision();
+  d.cause_partition = 3;
+  d.cause_offset = 1234567890123;
+  d.prev_hash = std::string(64, 'a');
+  d.hash = decision_hash(d);
+  auto back = decode_decision_binary(encode_decision_binary(d));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->cause_partition, 3);
+  EXPECT_EQ(back->cause_offset, 1234567890123);
+  EXPECT_EQ(back->prev_hash, d.prev_hash);
+  EXPECT_EQ(back->hash, d.hash);
+  EXPECT_EQ(decision_hash(*back), d.hash);
+}
+
+TEST(DecisionHash, ChangesWithEveryFieldButNotWithTheHashItCarries) {
+  const Decision d = a_published_decision();
+  const std::string h = decision_hash(d);
+  EXPECT_EQ(h.size(), 64u);
+  std::vector<std::function<void(Decision&)>> edits = {
+      [](Decision& x) { x.id += "x"; },
+      [](Decision& x) { x.log_date = *Date::parse("2024-01-11"); },
+      [](Decision& x) { x.cause_id = "pub-2"; },
+      [](Decision& x) { x.rule_set_hash = "h"; },
+      [](Decision& x) { std::get<CommunityPublished>(x.body).grade = Grade::kPassing; },
+      [](Decision& x) { x.cause_partition = 0; },
+      [](Decision& x) { x.cause_offset = 7; },
+      [](Decision& x) { x.prev_hash = "b"; },
+  };
+  for (size_t i = 0; i < edits.size(); ++i) {
+    Decision e = d;
+    edits[i](e);
+    EXPECT_NE(decision_hash(e), h) << "edit " << i;
+  }
+  Decision carried = d;
+  carried.hash = "anything";
+  EXPECT_EQ(decision_hash(carried), h);
+}
+
+TEST(BinaryCodec, ADecisionStoredBeforeTheChainReadsWithEmptyLinks) {
+  // Format 1 is format 2 without the four chain fields at the end: partition (4 bytes),
+  // offset (8) and two empty strings (an 8-byte length each).
+  std::string bytes = encode_decision_binary(a_published_decision());
+  ASSERT_EQ(bytes[2], 2);
+  bytes[2] = 1;
+  bytes.resize(bytes.size() - 28);
+  auto back = decode_decision_binary(bytes);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->id, a_published_decision().id);
+  EXPECT_EQ(back->cause_offset, -1);
+  EXPECT_TRUE(back->hash.empty());
+  EXPECT_EQ(std::get<CommunityPublished>(back->body).grade, Grade::kFailing);
 }
 
 TEST(DecisionId, IsDerivedFromTheCauseAndStable) {

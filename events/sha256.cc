@@ -1,4 +1,4 @@
-#include "config/sha256.h"
+#include "events/sha256.h"
 
 #include <openssl/evp.h>
 
