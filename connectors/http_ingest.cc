@@ -14,12 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-void problem(httplib::Response& res, int status, const std::string& title, const std::string& detail) {
-  res.status = status;
-  res.set_content(json{{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}}.dump(),
-                  "application/problem+json");
-}
-
 // Splits the body into items, each kept as its original bytes.
 Result<std::vector<std::string>> split_body(const std::string& body, const std::string& content_type) {
   std::vector<std::string> items;
@@ -71,68 +65,39 @@ struct Tally {
   }
 };
 
-}  // namespace
-
-Result<std::map<std::string, DepartmentId>> load_tokens(const std::string& path, const District& district) {
-  JY_TRY(std::string text, internal::read_file(path));
-  JY_TRY(toml::table doc, internal::parse_toml(text, path));
-  internal::TomlReader r(doc, path);
-  JY_TRY(internal::TomlReader t, r.table("tokens"));
-  std::map<std::string, DepartmentId> out;
-  for (const auto& [token, dept] : t.raw()) {
-    JY_TRY(std::string d, t.string(std::string(token.str()).c_str()));
-    if (!district.has_department(DepartmentId(d))) {
-      return fail(t.error("(a token)", "a department of district.toml", "\"" + d + "\"", &dept));
-    }
-    if (token.str().size() < 16) return fail(t.error("(a token)", "a token of at least 16 characters", "a shorter one", &dept));
-    out.emplace(std::string(token.str()), DepartmentId(d));
-  }
-  return out;
-}
-
-HttpIngest::HttpIngest(Intake& intake, std::map<std::string, DepartmentId> tokens, HttpLimits limits)
-    : intake_(intake), tokens_(std::move(tokens)), limits_(limits), server_(std::make_unique<httplib::Server>()) {}
-
-HttpIngest::~HttpIngest() { stop(); }
-
-const DepartmentId* HttpIngest::authenticate(std::string_view token) const {
-  // Compare digests (fixed length) with CRYPTO_memcmp against every token, so neither the
-  // length nor the position of a match shows in the time taken.
-  const std::string presented = sha256_hex(token);
-  const DepartmentId* found = nullptr;
-  for (const auto& [t, dept] : tokens_) {
-    const std::string known = sha256_hex(t);
-    if (CRYPTO_memcmp(known.data(), presented.data(), known.size()) == 0) found = &dept;
-  }
-  return found;
-}
-
-const DepartmentId* HttpIngest::authorize(const httplib::Request& req, httplib::Response& res) const {
-  const std::string auth = req.get_header_value("Authorization");
-  if (!auth.starts_with("Bearer ")) {
-    res.set_header("WWW-Authenticate", "Bearer");
-    problem(res, 401, "Unauthorized", "Authorization: expected \"Bearer <department token>\"");
+// The department of a department's token; nullptr after answering 401 or 403.
+const DepartmentId* department_of(const HttpServer& server, const httplib::Request& req, httplib::Response& res) {
+  const Principal* who = server.authenticate(req, res);
+  if (who == nullptr) return nullptr;
+  if (who->scope != Scope::kDepartment) {
+    problem(res, 403, who->describe() + " reads; facts are published with a department's token");
     return nullptr;
   }
-  const DepartmentId* dept = authenticate(std::string_view(auth).substr(7));
-  if (dept == nullptr) problem(res, 401, "Unauthorized", "the bearer token is not a department's token");
-  return dept;
+  return &who->department;
 }
 
-Status HttpIngest::start(const std::string& host, int port) {
-  server_->set_payload_max_length(limits_.max_body_bytes);
-  server_->Post("/v1/events", [this](const httplib::Request& req, httplib::Response& res) {
-    const DepartmentId* dept = authorize(req, res);
+}  // namespace
+
+void HttpIngest::count(const IntakeOutcome& o) {
+  if (metrics_ == nullptr || o.verdict == Verdict::kHeld) return;
+  if (o.verdict == Verdict::kAccepted) metrics_->intake_outcome("accepted");
+  if (o.verdict == Verdict::kDuplicate) metrics_->intake_outcome("duplicate");
+  if (o.verdict == Verdict::kRejected) metrics_->intake_outcome("rejected", o.reason.code);
+}
+
+void HttpIngest::install(HttpServer& server) {
+  HttpServer* srv = &server;
+  const HttpLimits limits = server.limits();
+
+  server.routes().Post("/v1/events", [this, srv, limits](const httplib::Request& req, httplib::Response& res) {
+    const DepartmentId* dept = department_of(*srv, req, res);
     if (dept == nullptr) return;
     auto items = split_body(req.body, req.get_header_value("Content-Type"));
     if (!items) {
-      return problem(res, items.error().code == "unsupported_media_type" ? 415 : 400,
-                     items.error().code == "unsupported_media_type" ? "Unsupported Media Type" : "Bad Request",
-                     items.error().message);
+      return problem(res, items.error().code == "unsupported_media_type" ? 415 : 400, items.error().message);
     }
-    if (items->size() > limits_.max_items) {
-      return problem(res, 413, "Payload Too Large",
-                     "batch: expected at most " + std::to_string(limits_.max_items) + " events, got " +
+    if (items->size() > limits.max_items) {
+      return problem(res, 413, "batch: expected at most " + std::to_string(limits.max_items) + " events, got " +
                          std::to_string(items->size()));
     }
     std::vector<IntakeInput> inputs;
@@ -144,13 +109,14 @@ Status HttpIngest::start(const std::string& host, int port) {
       std::lock_guard lock(intake_mu_);
       outcomes = intake_.submit(inputs);
     }
-    if (!outcomes) return problem(res, 503, "Service Unavailable", outcomes.error().message);
+    if (!outcomes) return problem(res, 503, outcomes.error().message);
     json results = json::array();
     Tally tally;
     for (size_t i = 0; i < outcomes->size(); ++i) {
       const IntakeOutcome& o = (*outcomes)[i];
       json r{{"index", i}};
       tally.add(o, r);
+      count(o);
       if (o.verdict == Verdict::kAccepted) {
         r["partition"] = o.position.partition;
         r["offset"] = o.position.offset;
@@ -164,24 +130,23 @@ Status HttpIngest::start(const std::string& host, int port) {
                          {"rejected", tally.rejected}, {"results", results}}.dump(),
                     "application/json");
   });
-  server_->Post("/v1/imports", [this](const httplib::Request& req, httplib::Response& res) {
-    const DepartmentId* dept = authorize(req, res);
+  server.routes().Post("/v1/imports", [this, srv, limits](const httplib::Request& req, httplib::Response& res) {
+    const DepartmentId* dept = department_of(*srv, req, res);
     if (dept == nullptr) return;
     const std::string type_name = req.get_param_value("type");
     const FactTypeInfo* type = find_fact_type(type_name);
     if (type == nullptr) type = find_fact_type("jiayuan." + type_name);
     if (type == nullptr) {
-      return problem(res, 400, "Bad Request", "type: expected a fact type such as inspection, got \"" + type_name + "\"");
+      return problem(res, 400, "type: expected a fact type such as inspection, got \"" + type_name + "\"");
     }
     auto table = parse_csv(req.body);
-    if (!table) return problem(res, 400, "Bad Request", table.error().message);
-    if (table->rows.size() > limits_.max_items) {
-      return problem(res, 413, "Payload Too Large",
-                     "rows: expected at most " + std::to_string(limits_.max_items) + ", got " +
+    if (!table) return problem(res, 400, table.error().message);
+    if (table->rows.size() > limits.max_items) {
+      return problem(res, 413, "rows: expected at most " + std::to_string(limits.max_items) + ", got " +
                          std::to_string(table->rows.size()));
     }
     auto rows = csv_rows(*table, *type, *dept, "upload");
-    if (!rows) return problem(res, 400, "Bad Request", rows.error().message);
+    if (!rows) return problem(res, 400, rows.error().message);
     std::vector<IntakeInput> inputs;
     std::vector<size_t> at;
     json results = json::array();
@@ -191,11 +156,12 @@ Status HttpIngest::start(const std::string& host, int port) {
       results.push_back({{"row", r.line}});
       if (r.rejection) {
         ++tally.rejected;
+        if (metrics_ != nullptr) metrics_->intake_outcome("rejected", r.rejection->code);
         results[i]["status"] = "rejected";
         results[i]["reason"] = r.rejection->message;
         std::lock_guard lock(intake_mu_);
         if (auto s = intake_.dead_letter(r.input, "csv", *r.rejection); !s) {
-          return problem(res, 503, "Service Unavailable", s.error().message);
+          return problem(res, 503, s.error().message);
         }
         continue;
       }
@@ -207,32 +173,16 @@ Status HttpIngest::start(const std::string& host, int port) {
       std::lock_guard lock(intake_mu_);
       outcomes = intake_.submit(inputs);
     }
-    if (!outcomes) return problem(res, 503, "Service Unavailable", outcomes.error().message);
+    if (!outcomes) return problem(res, 503, outcomes.error().message);
     for (size_t k = 0; k < outcomes->size(); ++k) {
       const IntakeOutcome& o = (*outcomes)[k];
       tally.add(o, results[at[k]]);
+      count(o);
     }
     res.set_content(json{{"accepted", tally.accepted}, {"duplicates", tally.duplicates},
                          {"rejected", tally.rejected}, {"rows", results}}.dump(),
                     "application/json");
   });
-  server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;  // a handler already explained it
-    if (res.status == 413) {
-      problem(res, 413, "Payload Too Large", "body: larger than the configured limit");
-    } else if (res.status == 404) {
-      problem(res, 404, "Not Found", "no such resource; facts go to POST /v1/events");
-    }
-  });
-  port_ = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
-  if (port_ <= 0) return fail("io", host + ":" + std::to_string(port) + ": cannot listen (in use, or not an address of this machine)");
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  return {};
-}
-
-void HttpIngest::stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
 }
 
 }  // namespace jiayuan

@@ -1,5 +1,6 @@
 // jiayuan: the command line. Each subcommand is a thin edge over the modules.
 #include <CLI/CLI.hpp>
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -19,7 +20,10 @@
 #include "events/sha256.h"
 #include "connectors/csv_import.h"
 #include "connectors/embedded_log.h"
+#include "connectors/dashboard.h"
 #include "connectors/http_ingest.h"
+#include "connectors/metrics.h"
+#include "connectors/query_api.h"
 #include "connectors/kafka_intake.h"
 #include "connectors/kafka_log.h"
 #include "engine/audit.h"
@@ -30,6 +34,9 @@
 #include "events/schema.h"
 #include "projections/queries.h"
 
+#ifndef JIAYUAN_VERSION
+#define JIAYUAN_VERSION "dev"
+#endif
 #ifndef JIAYUAN_DEFAULT_CONFIG_DIR
 #define JIAYUAN_DEFAULT_CONFIG_DIR "config"
 #endif
@@ -120,6 +127,7 @@ struct HttpOptions {
   std::string tokens;
   int64_t max_body = 8 * 1024 * 1024;
   int64_t max_items = 10000;
+  double rate_limit = 0;
 };
 
 // This instance's name on the cluster: the host and its data directory, stable across restarts.
@@ -139,10 +147,6 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
   std::unique_ptr<KafkaGroupLog> group;
   std::unique_ptr<KafkaIntake> kafka_intake;
   if (o->kafka) {
-    if (!http_opts.address.empty()) {
-      return report(Error{"bad_argument", "--http with Kafka: departments publish to their inbox topics "
-                                          "(jiayuan.inbox.<department>); run HTTP intake on the embedded log"});
-    }
     Store& store = *o->store;
     if (instance.empty()) instance = instance_name(o->config.engine.data_dir);
     auto opened_group = KafkaGroupLog::open(
@@ -159,7 +163,11 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
     spdlog::info("engine: on Kafka at {} as instance {}", o->config.engine.kafka.bootstrap, instance);
   }
   std::unique_ptr<Intake> intake;
-  std::unique_ptr<HttpIngest> http;
+  std::unique_ptr<HttpServer> http;
+  std::unique_ptr<HttpIngest> ingest;
+  std::unique_ptr<QueryApi> queries;
+  std::unique_ptr<Metrics> metrics;
+  std::atomic<bool> caught_up{false};
   if (!http_opts.address.empty()) {
     const size_t colon = http_opts.address.rfind(':');
     int port = -1;
@@ -170,17 +178,66 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
     if (port < 0 || port > 65535) {
       return report(Error{"bad_argument", "--http: expected HOST:PORT, got \"" + http_opts.address + "\""});
     }
-    if (http_opts.tokens.empty()) return report(Error{"bad_argument", "--http needs --tokens FILE (token -> department)"});
+    if (http_opts.tokens.empty()) return report(Error{"bad_argument", "--http needs --tokens FILE (see config/tokens.example.toml)"});
     auto tokens = load_tokens(http_opts.tokens, o->config.district);
     if (!tokens) return report(tokens.error());
-    auto opened = Intake::open(*o->log, o->config);
-    if (!opened) return report(opened.error());
-    intake = std::move(*opened);
-    http = std::make_unique<HttpIngest>(*intake, std::move(*tokens),
-                                        HttpLimits{static_cast<size_t>(http_opts.max_body), static_cast<size_t>(http_opts.max_items)});
+    std::string rule_sets;
+    for (const RuleSet& rs : o->config.rules.sets()) rule_sets += (rule_sets.empty() ? "" : ",") + rs.id;
+    metrics = std::make_unique<Metrics>(JIAYUAN_VERSION, rule_sets);
+    http = std::make_unique<HttpServer>(std::move(*tokens),
+                                        HttpLimits{static_cast<size_t>(http_opts.max_body), static_cast<size_t>(http_opts.max_items),
+                                                   http_opts.rate_limit});
+    if (o->kafka) {
+      http->routes().Post("/v1/events", [](const httplib::Request&, httplib::Response& res) {
+        problem(res, 404, "on Kafka, a department publishes to its inbox topic jiayuan.inbox.<department>, not over HTTP");
+      });
+    } else {
+      auto opened = Intake::open(*o->log, o->config);
+      if (!opened) return report(opened.error());
+      intake = std::move(*opened);
+      ingest = std::make_unique<HttpIngest>(*intake, metrics.get());
+      ingest->install(*http);
+    }
+    queries = std::make_unique<QueryApi>(*o->store, o->config,
+                                         QueryApiOptions{.dead_letters = o->kafka ? nullptr : o->log.get(),
+                                                         .today = [] { return *today(); },
+                                                         .ready = [&caught_up] { return caught_up.load(); },
+                                                         .metrics = metrics.get()});
+    queries->install(*http);
+    install_dashboard(*http);
     if (auto s = http->start(http_opts.address.substr(0, colon), port); !s) return report(s.error());
     std::cout << "listening on http://" << http_opts.address.substr(0, colon) << ":" << http->port() << "\n" << std::flush;
-    spdlog::info("http: POST /v1/events on port {}", http->port());
+    spdlog::info("http: /v1 API, /dashboard/, /metrics on port {}", http->port());
+    opts.caught_up = &caught_up;
+    Log& log = *o->log;
+    Store& store = *o->store;
+    auto last_lag = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    KafkaIntakeCounters seen;
+    opts.observe = [&, last_lag](const StageCounters& round, double seconds) mutable {
+      metrics->folded(round.facts);
+      metrics->step_seconds(seconds);
+      for (const auto& [kind, n] : round.decisions_by_kind) {
+        if (n > 0) metrics->decision(kind, n);
+      }
+      for (const auto& [code, n] : round.rejected_by_code) {
+        if (n > 0) metrics->stage_rejected(code, n);
+      }
+      if (kafka_intake) {  // its reasons are in the dead-letter log's headers
+        const KafkaIntakeCounters& c = kafka_intake->counters();
+        metrics->intake_outcome("accepted", "", c.accepted - seen.accepted);
+        metrics->intake_outcome("duplicate", "", c.duplicates - seen.duplicates);
+        metrics->intake_outcome("rejected", "inbox", c.rejected - seen.rejected);
+        seen = c;
+      }
+      // The embedded log knows its ends in memory; Kafka is asked at most once a second.
+      if (o->kafka && std::chrono::steady_clock::now() - last_lag < std::chrono::seconds(1)) return;
+      last_lag = std::chrono::steady_clock::now();
+      for (int32_t p = 0; p < log.partition_count(topics::kEvents); ++p) {
+        auto end = log.end_offset(topics::kEvents, p);
+        auto at = store.offset("stage1/" + std::string(topics::kEvents) + "/" + std::to_string(p));
+        if (end && at) metrics->lag(std::string(topics::kEvents), p, std::max<int64_t>(0, *end - *at));
+      }
+    };
   }
   opts.batch_size = static_cast<size_t>(batch_size > 0 ? batch_size : o->config.engine.batch_size);
   std::signal(SIGINT, on_signal);
@@ -759,6 +816,7 @@ int main(int argc, char** argv) {
   run->add_option("--tokens", http_opts.tokens, "TOML file of department tokens: [tokens] \"<token>\" = \"<department>\"");
   run->add_option("--max-body", http_opts.max_body, "largest request body in bytes")->capture_default_str();
   run->add_option("--max-items", http_opts.max_items, "most events in one request")->capture_default_str();
+  run->add_option("--rate-limit", http_opts.rate_limit, "requests per second per token, beyond which 429 (0: no limit)")->capture_default_str();
   std::string instance;
   run->add_option("--instance", instance, "this engine's name on the Kafka cluster (default: host and data directory)");
 

@@ -52,6 +52,8 @@ Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, cons
   auto last_report = Clock::now();
   bool waiting_logged = false;
   while (!stop.load()) {
+    const auto round_start = Clock::now();
+    const StageCounters before = stage1.counters();
     size_t taken = 0;
     if (options.intake) {
       JY_TRY(taken, options.intake(options.batch_size));
@@ -66,6 +68,15 @@ Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, cons
       options.progress(at.first, at.second);
     }
     const bool idle = taken == 0 && folded == 0 && relayed == 0 && projected == 0;
+    if (!idle && options.observe) {
+      StageCounters round = stage1.counters();
+      round.facts -= before.facts;
+      round.decisions -= before.decisions;
+      round.rejected -= before.rejected;
+      for (auto& [k, n] : round.decisions_by_kind) n -= before.decisions_by_kind.contains(k) ? before.decisions_by_kind.at(k) : 0;
+      for (auto& [k, n] : round.rejected_by_code) n -= before.rejected_by_code.contains(k) ? before.rejected_by_code.at(k) : 0;
+      options.observe(round, std::chrono::duration<double>(Clock::now() - round_start).count());
+    }
     if (!idle) {
       waiting_logged = false;
       spdlog::debug("engine: step folded {} relayed {} projected {}", folded, relayed, projected);
@@ -76,6 +87,7 @@ Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, cons
                    behind, stage1.counters().decisions, stage1.counters().rejected);
     }
     if (!idle) continue;
+    if (options.caught_up != nullptr) options.caught_up->store(true);
     if (options.until_idle) break;
     if (!waiting_logged) {
       spdlog::info("engine: caught up; waiting for new facts");

@@ -27,6 +27,10 @@ struct RunOptions {
   // Called after every round with the records folded and the records to fold (stage 1's facts
   // plus the projector's events and decisions; the total grows as decisions are taken).
   std::function<void(int64_t done, int64_t total)> progress;
+  // Called after every round that did work: what stage 1 did in it and how long it took.
+  std::function<void(const StageCounters& round, double seconds)> observe;
+  // Set once the stages have caught up with the log (readiness).
+  std::atomic<bool>* caught_up = nullptr;
 };
 
 // Records folded and to fold, as `progress` gets them.

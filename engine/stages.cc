@@ -63,6 +63,14 @@ std::string encode_outbox_item(std::string_view topic, const Record& record) {
   return v;
 }
 
+void StageCounters::add(const StageCounters& d) {
+  facts += d.facts;
+  decisions += d.decisions;
+  rejected += d.rejected;
+  for (const auto& [k, n] : d.decisions_by_kind) decisions_by_kind[k] += n;
+  for (const auto& [k, n] : d.rejected_by_code) rejected_by_code[k] += n;
+}
+
 Result<size_t> CommunityStage::step(size_t max_facts) {
   size_t total = 0;
   const int32_t parts = log_.partition_count(topics::kEvents);
@@ -200,11 +208,13 @@ class CommunityStage::Batch {
       chain_head_ = d.hash;
       outbox(topics::kDecisions, decision_record(d));
       ++delta_.decisions;
+      ++delta_.decisions_by_kind[kind_of(d.body)];
     }
   }
   void dead_letter(const Record& r) {
     outbox(topics::kDeadLetter, r);
     ++delta_.rejected;
+    ++delta_.rejected_by_code[std::string(r.header(headers::kErrorCode))];
   }
   void outbox(std::string_view topic, const Record& r) {
     batch_.Put(store_.cf(cf::kOutbox), encode_be64(static_cast<uint64_t>(seq_++)), encode_outbox_item(topic, r));
@@ -236,9 +246,7 @@ Result<size_t> CommunityStage::step_partition(int32_t partition, size_t max_fact
   JY_CHECK(batch.load_timers());
   for (const LogEntry& e : entries) JY_CHECK(batch.fold(e));
   JY_CHECK(batch.commit(offset_key, entries.back().position.offset + 1));
-  counters_.facts += batch.delta().facts;
-  counters_.decisions += batch.delta().decisions;
-  counters_.rejected += batch.delta().rejected;
+  counters_.add(batch.delta());
   return entries.size();
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 
 #include "config/config.h"
@@ -21,6 +22,10 @@ struct StageCounters {
   size_t facts = 0;
   size_t decisions = 0;
   size_t rejected = 0;
+  std::map<std::string, size_t> decisions_by_kind;  // "community.rated", "case.opened", ...
+  std::map<std::string, size_t> rejected_by_code;
+
+  void add(const StageCounters& d);
 };
 
 // Stage 1. Deadlines fire when log time passes them, never by the process clock: a community's

@@ -96,9 +96,10 @@ TEST_F(HttpIngestTest, NoOrWrongTokenIs401) {
   auto none = post(reg("H6"), "application/json", "");
   ASSERT_TRUE(none);
   EXPECT_EQ(none->status, 401);
-  EXPECT_EQ(json::parse(none->body)["detail"], "Authorization: expected \"Bearer <department token>\"");
+  EXPECT_EQ(json::parse(none->body)["detail"], "Authorization: expected \"Bearer <token>\" (tokens are issued in the tokens file)");
   auto wrong = post(reg("H6"), "application/json", "not-a-token-at-all");
   EXPECT_EQ(wrong->status, 401);
+  EXPECT_EQ(json::parse(wrong->body)["detail"], "the bearer token is not one of the tokens file");
 }
 
 TEST_F(HttpIngestTest, CsvUploadAnswersEveryRowAndASecondUploadAddsNothing) {

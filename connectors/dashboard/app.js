@@ -1,0 +1,276 @@
+// The supervisors' dashboard: plain JavaScript over the /v1 query API, no libraries.
+'use strict';
+
+const GRADE_ZH = { exemplary: '示范', standard: '规范', passing: '达标', failing: '不达标', unrated: '未评定' };
+const GRADES = ['exemplary', 'standard', 'passing', 'failing'];
+const COLORS = { exemplary: '#2a9d8f', standard: '#457b9d', passing: '#e9c46a', failing: '#e63946', unrated: '#9aa5b1' };
+const CATEGORY_ZH = { commodity: '商品住宅', mixed: '混合型', relocation: '动迁安置', affordable: '保障性住房', scattered_public: '售后公房（零星）' };
+const STATUS_ZH = { interview_due: '待约谈', rectifying: '整改中', rectified: '已整改', escalated: '移交处罚', sanctioned: '已处罚' };
+const STEP_ZH = {
+  opened: '评定为不达标并公开，启动约谈程序', interview_held: '约谈物业服务企业', rectification_submitted: '提交整改报告',
+  rectified: '复查合格，整改完成', escalated: '逾期未改，移交市场监管、城管、公安', sanction_recorded: '部门处罚记录', sanctioned: '处罚完成',
+};
+const WHAT_ZH = { interview: '约谈', rectification: '整改' };
+const DEDUCTION_ZH = {
+  hotline_substantiated: '12345热线属实投诉', hotline_late: '热线逾期办结', petition_substantiated: '属实信访',
+  credit_point: '信用记分', finding: '部门检查发现问题', spot_check_failed: '抽查不合格',
+};
+const SCORE_ZH = {
+  basic_management: '物业基础管理', cleaning: '保洁服务', security_patrol: '安全巡查', order: '秩序维护',
+  greening: '绿化养护', equipment: '设备管理', satisfaction: '居民满意度',
+};
+
+const state = { token: sessionStorage.getItem('jiayuan.token'), me: null, year: null };
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+function gradeBadge(g) {
+  return el('span', { class: 'grade g-' + g, 'data-grade': g }, GRADE_ZH[g] || g);
+}
+
+async function api(path) {
+  const res = await fetch(path, { headers: { Authorization: 'Bearer ' + state.token } });
+  const body = await res.json();
+  if (!res.ok) {
+    const err = new Error(body.detail || res.statusText);
+    err.status = res.status;
+    throw err;
+  }
+  return body;
+}
+
+function show(...nodes) {
+  const view = document.getElementById('view');
+  view.replaceChildren(...nodes);
+  view.hidden = false;
+  for (const a of document.querySelectorAll('nav a')) {
+    a.classList.toggle('active', location.hash.startsWith(a.getAttribute('href')));
+  }
+}
+
+function fail(e) {
+  if (e.status === 401) return logout('令牌无效或已失效：' + e.message);
+  show(el('div', { class: 'card error', id: 'error', role: 'alert' }, '无法显示：', e.message));
+}
+
+// ---- 全区概览 ----------------------------------------------------------------------------
+function mixChart(lines, targets) {
+  // One bar per street: the share of each grade among rated communities, with the 达标 target.
+  const width = 720, row = 28, left = 120, barW = width - left - 60;
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('width', width);
+  svg.setAttribute('height', lines.length * row + 30);
+  svg.setAttribute('id', 'mix-chart');
+  const add = (tag, attrs, text) => {
+    const n = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+    if (text !== undefined) n.textContent = text;
+    svg.append(n);
+  };
+  lines.forEach((l, i) => {
+    const y = i * row + 4;
+    add('text', { x: 0, y: y + 16 }, l.street_name || l.street || '全区');
+    let x = left;
+    for (const g of GRADES) {
+      const n = l.grade_mix[g] || 0;
+      const w = l.rated ? (barW * n) / l.rated : 0;
+      if (w > 0) add('rect', { x, y, width: w, height: row - 8, fill: COLORS[g] }, undefined);
+      x += w;
+    }
+    add('text', { x: left + barW + 6, y: y + 16 }, l.share_passing_or_better + '%');
+  });
+  if (targets) {
+    const tx = left + (barW * (100 - Number(targets.passing_or_better))) / 100;
+    add('line', { x1: tx, x2: tx, y1: 0, y2: lines.length * row, stroke: '#111', 'stroke-dasharray': '4 3' });
+    add('text', { x: Math.max(left, tx - 60), y: lines.length * row + 18 }, '达标率目标 ' + targets.passing_or_better + '%');
+  }
+  return svg;
+}
+
+function legend() {
+  return el('p', {}, GRADES.map((g) => [gradeBadge(g), ' ']), el('span', { class: 'muted' }, '（条形自左向右：示范、规范、达标、不达标；虚线左侧为不达标允许上限）'));
+}
+
+async function overview() {
+  const t = await api('/v1/targets' + (state.year ? '?year=' + state.year : ''));
+  state.year = t.year;
+  const lines = [t.district, ...t.streets];
+  const met = (ok) => el('span', { class: ok ? 'met' : 'missed' }, ok ? '达成' : '未达成');
+  const rows = lines.map((l) =>
+    el('tr', {}, el('td', {}, l.street_name || '全区'), el('td', {}, l.rated),
+      GRADES.map((g) => el('td', {}, l.grade_mix[g] || 0)),
+      el('td', {}, l.share_passing_or_better + '% ', met(l.met_passing_or_better)),
+      el('td', {}, l.share_standard + '% ', met(l.met_standard)),
+      el('td', {}, l.share_exemplary + '% ', met(l.met_exemplary))));
+  const tg = t.targets;
+  show(
+    el('div', { class: 'card', id: 'overview' },
+      el('h2', {}, t.year + ' 年度评定结果'),
+      tg ? el('p', {}, '年度目标：达标率 ≥ ', tg.passing_or_better, '%，规范 ≥ ', tg.standard, '%，示范 ≥ ', tg.exemplary, '%') : el('p', {}, '本年度未设目标'),
+      legend(),
+      mixChart(t.streets.length ? t.streets : [t.district], tg)),
+    el('div', { class: 'card' },
+      el('h3', {}, '各街镇目标完成情况'),
+      el('table', { id: 'targets' },
+        el('tr', {}, ['街镇', '已评定', '示范', '规范', '达标', '不达标', '达标率', '规范占比', '示范占比'].map((h) => el('th', {}, h))),
+        rows)));
+}
+
+// ---- 小区名录 ----------------------------------------------------------------------------
+async function communities(params) {
+  const q = new URLSearchParams(params);
+  q.set('limit', '500');
+  if (state.year && !q.has('year')) q.set('year', state.year);
+  const list = await api('/v1/communities?' + q.toString());
+  const select = (name, options) =>
+    el('label', {}, name.label + ' ',
+      el('select', { name: name.key, onchange: (ev) => { const p = new URLSearchParams(params); if (ev.target.value) p.set(name.key, ev.target.value); else p.delete(name.key); location.hash = '#/communities?' + p.toString(); } },
+        el('option', { value: '' }, '全部'),
+        Object.entries(options).map(([k, v]) => { const o = el('option', { value: k }, v); if (params.get(name.key) === k) o.selected = true; return o; })));
+  const streets = {};
+  for (const c of list.items) streets[c.street] = c.street_name;
+  const rows = list.items.map((c) =>
+    el('tr', { class: 'link', 'data-community': c.community, 'data-street': c.street, onclick: () => { location.hash = '#/community/' + c.community; } },
+      el('td', {}, c.community), el('td', {}, c.name), el('td', {}, c.street_name), el('td', {}, CATEGORY_ZH[c.category] || c.category),
+      el('td', {}, c.tier || '—'), el('td', {}, c.final_score || '—'), el('td', {}, gradeBadge(c.grade))));
+  show(el('div', { class: 'card' },
+    el('h2', {}, '小区名录（', list.year, ' 年度，共 ', list.total, ' 个）'),
+    el('div', { class: 'filters' },
+      state.me.scope === 'street' ? null : select({ key: 'street', label: '街镇' }, streets),
+      select({ key: 'grade', label: '评定等级' }, GRADE_ZH),
+      select({ key: 'tier', label: '收费档次' }, { T1: 'T1', T2: 'T2', T3: 'T3' }),
+      select({ key: 'category', label: '小区类型' }, CATEGORY_ZH)),
+    el('table', { id: 'communities' },
+      el('tr', {}, ['编号', '小区名称', '街镇', '类型', '档次', '综合得分', '等级'].map((h) => el('th', {}, h))), rows)));
+}
+
+// ---- 小区详情 ----------------------------------------------------------------------------
+function explanation(r) {
+  const x = r.explanation;
+  const parts = [el('p', {}, '收费档次 ', x.tier, '；等级线：示范 ≥ ', x.thresholds.exemplary, '，规范 ≥ ', x.thresholds.standard, '，达标 ≥ ', x.thresholds.passing)];
+  if (x.service_score) {
+    parts.push(el('p', {}, '服务得分 ', el('b', {}, x.service_score), '（各项加权平均，权重合计 ', x.weight_divisor, '）'));
+    parts.push(el('table', { class: 'scores' }, el('tr', {}, ['项目', '权重', '次数', '平均分'].map((h) => el('th', {}, h))),
+      x.scores.map((s) => el('tr', {}, el('td', {}, SCORE_ZH[s.name] || s.name), el('td', {}, s.weight), el('td', {}, s.count), el('td', {}, s.mean)))));
+  } else {
+    parts.push(el('p', {}, '本年度无检查记录，无服务得分'));
+  }
+  parts.push(x.deductions.length
+    ? el('table', { class: 'deductions' }, el('tr', {}, ['扣分项', '件数', '每件', '上限', '扣分'].map((h) => el('th', {}, h))),
+      x.deductions.map((d) => el('tr', {}, el('td', {}, DEDUCTION_ZH[d.kind] || d.kind, d.detail ? '（' + d.detail + '）' : ''), el('td', {}, d.count), el('td', {}, d.per_item), el('td', {}, d.cap), el('td', {}, d.amount))))
+    : el('p', {}, '扣分：无'));
+  parts.push(el('p', {}, '扣分合计 ', x.deductions_total, '；综合得分 ', el('b', { class: 'final-score' }, x.final_score || '—')));
+  parts.push(el('p', {}, '一票否决：', x.vetoes.length ? x.vetoes.join('；') : '无'));
+  parts.push(el('p', { class: 'muted' }, '规则集 ', x.rule_set.id, '（', x.rule_set.hash.slice(0, 12), '…）'));
+  return el('div', { class: 'explanation' }, parts);
+}
+
+function timeline(view) {
+  const items = [];
+  for (const r of view.ratings) {
+    if (r.decided_on) items.push([r.decided_on, r.year + ' 年度评定为 ' + (GRADE_ZH[r.grade] || r.grade)]);
+    if (r.published_on) items.push([r.published_on, r.year + ' 年度评定结果公开']);
+  }
+  for (const c of view.cases) {
+    for (const s of c.steps) {
+      items.push([s.on, (STEP_ZH[s.step] || s.step) + (s.department ? '（' + s.department + '）' : '') + (s.due ? '，期限 ' + s.due : '')]);
+    }
+  }
+  items.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return el('ul', { class: 'timeline', id: 'timeline' }, items.map(([d, t]) => el('li', {}, el('time', {}, d), t)));
+}
+
+async function community(id) {
+  const v = await api('/v1/communities/' + encodeURIComponent(id));
+  const ratings = [...v.ratings].filter((r) => r.grade).sort((a, b) => b.year - a.year);
+  const latest = ratings[0];
+  show(el('div', { class: 'card', id: 'community', 'data-community': v.community },
+      el('h2', {}, v.name || v.community, ' ', el('span', { class: 'muted' }, v.community)),
+      el('p', {}, v.street_name, '，', v.households, ' 户，收费 ', v.fee, ' 元/㎡·月，', v.enclosure === 'closed' ? '封闭式' : '开放式', '，', CATEGORY_ZH[v.category] || v.category),
+      el('p', {}, '物业服务企业 ', v.company || '—', '，项目经理 ', v.manager || '—'),
+      latest ? el('h3', { id: 'grade' }, latest.year, ' 年度评定：', gradeBadge(latest.grade)) : el('p', {}, '尚未评定')),
+    latest ? el('div', { class: 'card' }, el('h3', {}, '评定依据'), explanation(latest)) : '',
+    el('div', { class: 'card' }, el('h3', {}, '处置过程'), timeline(v)));
+}
+
+// ---- 物业服务企业 ------------------------------------------------------------------------
+async function companies() {
+  const [list, awards] = await Promise.all([
+    api('/v1/companies?limit=1000' + (state.year ? '&year=' + state.year : '')),
+    api('/v1/awards' + (state.year ? '?year=' + state.year : '')),
+  ]);
+  const row = (c) => el('tr', {}, el('td', {}, c.rank || '—'), el('td', {}, c.company), el('td', {}, c.projects),
+    GRADES.map((g) => el('td', {}, c.grade_mix[g] || 0)), el('td', {}, c.credit_points), el('td', {}, c.composite), el('td', {}, c.eligible ? '是' : '否'));
+  const head = el('tr', {}, ['排名', '企业', '项目数', '示范', '规范', '达标', '不达标', '信用记分', '综合得分', '参评'].map((h) => el('th', {}, h)));
+  show(
+    el('div', { class: 'card' }, el('h2', {}, list.year, ' 年度十佳物业服务企业'), el('table', { id: 'top-ten' }, head.cloneNode(true), awards.top_ten.map(row))),
+    el('div', { class: 'card' }, el('h3', {}, '优秀小区（', awards.excellent_communities.length, '）与优秀项目经理（', awards.excellent_managers.length, '）'),
+      el('p', {}, awards.excellent_communities.map((c) => c.community).join('、') || '无'),
+      el('p', {}, awards.excellent_managers.map((m) => m.manager + '（' + m.mean_final_score + '）').join('、') || '无')),
+    el('div', { class: 'card' }, el('h3', {}, '企业排名'), el('table', { id: 'companies' }, head, list.items.map(row))));
+}
+
+// ---- 逾期事项 ----------------------------------------------------------------------------
+async function cases() {
+  const list = await api('/v1/cases?limit=1000');
+  const rows = list.items.map((c) =>
+    el('tr', { class: 'link', onclick: () => { location.hash = '#/community/' + c.community; } },
+      el('td', {}, c.community), el('td', {}, c.year), el('td', {}, STATUS_ZH[c.status] || c.status),
+      el('td', {}, c.open.map((o) => (WHAT_ZH[o.what] || o.what.replace('sanction:', '处罚：')) + ' 期限 ' + o.due).join('；')),
+      el('td', {}, c.days_overdue)));
+  show(el('div', { class: 'card' }, el('h2', {}, '逾期未办结事项（截至 ', list.as_of, '，共 ', list.total, ' 件）'),
+    el('table', { id: 'cases' }, el('tr', {}, ['小区', '年度', '状态', '待办事项', '逾期天数'].map((h) => el('th', {}, h))), rows)));
+}
+
+// ---- routing and login -------------------------------------------------------------------
+async function route() {
+  if (!state.token) return;
+  const [path, query] = location.hash.slice(1).split('?');
+  const params = new URLSearchParams(query || '');
+  try {
+    if (!state.me) state.me = await api('/v1/me');
+    document.getElementById('who').textContent = state.me.description_zh;
+    document.getElementById('nav').hidden = false;
+    document.getElementById('login').hidden = true;
+    if (path.startsWith('/community/')) return await community(decodeURIComponent(path.slice('/community/'.length)));
+    if (path === '/communities') return await communities(params);
+    if (path === '/companies') return await companies();
+    if (path === '/cases') return await cases();
+    return await overview();
+  } catch (e) {
+    fail(e);
+  }
+}
+
+function logout(message) {
+  sessionStorage.removeItem('jiayuan.token');
+  state.token = null;
+  state.me = null;
+  document.getElementById('nav').hidden = true;
+  document.getElementById('view').hidden = true;
+  document.getElementById('login').hidden = false;
+  document.getElementById('login-error').textContent = message || '';
+}
+
+document.getElementById('login-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  state.token = document.getElementById('token').value.trim();
+  sessionStorage.setItem('jiayuan.token', state.token);
+  if (!location.hash || location.hash === '#/') location.hash = '#/overview';
+  route();
+});
+document.getElementById('logout').addEventListener('click', () => logout());
+window.addEventListener('hashchange', route);
+route();

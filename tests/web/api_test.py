@@ -1,0 +1,187 @@
+"""The /v1 query API against the real binary: every endpoint's real responses validate against
+connectors/openapi.json (OpenAPI 3.1, JSON Schema 2020-12), problem details, scopes, pagination,
+rate limiting, metrics and health."""
+import json
+import os
+import re
+import sys
+import unittest
+
+import jsonschema
+
+sys.path.insert(0, os.path.dirname(__file__))
+from engine_fixture import TOKENS, Engine  # noqa: E402
+
+SOURCE = os.environ["JIAYUAN_SOURCE_DIR"]
+ENGINE = None
+
+
+def setUpModule():
+    global ENGINE
+    ENGINE = Engine()
+
+
+def tearDownModule():
+    ENGINE.close()
+
+
+class OpenApi:
+    def __init__(self, doc):
+        self.doc = doc
+        self.resolver = jsonschema.RefResolver.from_schema(doc)
+        self.checked = set()
+
+    def check(self, template, status, content_type, body):
+        """Validates a body against the document's schema for (path template, status)."""
+        op = self.doc["paths"][template]["get"]
+        response = op["responses"].get(str(status))
+        if response is None:
+            raise AssertionError(f"{template}: status {status} is not in the document")
+        media = content_type.split(";")[0]
+        schema = response["content"][media]["schema"]
+        jsonschema.Draft202012Validator(schema, resolver=self.resolver,
+                                        format_checker=jsonschema.FormatChecker()).validate(body)
+        self.checked.add((template, status))
+
+
+class ApiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(SOURCE, "connectors", "openapi.json")) as f:
+            cls.doc = json.load(f)
+        cls.api = OpenApi(cls.doc)
+
+    def call(self, template, path, token="district", expect=200):
+        status, headers, body = ENGINE.get(path, TOKENS[token] if token else None)
+        self.assertEqual(status, expect, f"{path}: {body[:300]!r}")
+        parsed = json.loads(body)
+        self.api.check(template, status, headers["Content-Type"], parsed)
+        return parsed
+
+    def test_01_the_served_document_is_the_repository_one_and_is_openapi_3_1(self):
+        status, headers, body = ENGINE.get("/v1/openapi.json")
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body), self.doc)
+        self.assertEqual(self.doc["openapi"], "3.1.0")
+        jsonschema.Draft202012Validator.check_schema({"$defs": self.doc["components"]["schemas"]})
+
+    def test_02_every_endpoint_answers_as_the_document_says(self):
+        c = self.call("/v1/communities", "/v1/communities?year=2023&limit=500")
+        self.assertEqual(c["total"], 100)
+        self.assertTrue(any(i["grade"] == "failing" for i in c["items"]))
+        one = c["items"][0]["community"]
+        v = self.call("/v1/communities/{id}", f"/v1/communities/{one}")
+        self.assertEqual(v["community"], one)
+        self.assertTrue(v["ratings"][0]["explanation"]["thresholds"])
+        self.call("/v1/companies", "/v1/companies?year=2023")
+        cases = self.call("/v1/cases", "/v1/cases?as_of=2024-06-30&status=all")
+        self.assertGreater(cases["total"], 0)
+        self.call("/v1/awards", "/v1/awards?year=2023")
+        t = self.call("/v1/targets", "/v1/targets?year=2023")
+        self.assertEqual(len(t["streets"]), 3)
+        self.call("/v1/renovation", "/v1/renovation?year=2023")
+        self.call("/v1/compliance", "/v1/compliance?year=2023")
+        d = self.call("/v1/dead-letters", "/v1/dead-letters", token="auditor")
+        self.assertGreaterEqual(len(d["items"]), 1)
+        self.call("/healthz", "/healthz", token=None)
+        self.call("/readyz", "/readyz", token=None)
+        # Errors are problem details, with the bad parameter named.
+        p = self.call("/v1/communities", "/v1/communities?year=abc", expect=400)
+        self.assertEqual(p["parameter"], "year")
+        p = self.call("/v1/communities", "/v1/communities?colour=red", expect=400)
+        self.assertEqual(p["parameter"], "colour")
+        p = self.call("/v1/cases", "/v1/cases?as_of=2024-13-01", expect=400)
+        self.assertEqual(p["parameter"], "as_of")
+        self.call("/v1/communities/{id}", "/v1/communities/NOPE", expect=404)
+        self.call("/v1/awards", "/v1/awards?year=2024", expect=404)
+        self.call("/v1/communities", "/v1/communities", token=None, expect=401)
+        status, headers, _ = ENGINE.get("/v1/communities", "not-a-token-of-the-file")
+        self.assertEqual(status, 401)
+        self.assertIn("Bearer", headers["WWW-Authenticate"])
+        status, headers, body = ENGINE.get("/v1/nothing-here", TOKENS["district"])
+        self.assertEqual(status, 404)
+        self.assertEqual(headers["Content-Type"], "application/problem+json")
+        # Every documented GET path was exercised with a real response.
+        for path in self.doc["paths"]:
+            self.assertIn(path, {t for t, _ in self.api.checked}, f"{path} was not checked")
+
+    def test_03_a_street_supervisor_sees_its_own_street_only(self):
+        mine = self.call("/v1/communities", "/v1/communities?year=2023&limit=500", token="sijing")
+        self.assertGreater(mine["total"], 0)
+        self.assertLess(mine["total"], 100)
+        self.assertEqual({i["street"] for i in mine["items"]}, {"sijing"})
+        everyone = self.call("/v1/communities", "/v1/communities?year=2023&limit=500")["items"]
+        other = next(i["community"] for i in everyone if i["street"] != "sijing")
+        own = mine["items"][0]["community"]
+        self.call("/v1/communities/{id}", f"/v1/communities/{own}", token="sijing")
+        p = self.call("/v1/communities/{id}", f"/v1/communities/{other}", token="sijing", expect=403)
+        self.assertIn("reads street sijing only", p["detail"])
+        self.assertIn(other, p["detail"])
+        p = self.call("/v1/communities", "/v1/communities?street=yueyang", token="sijing", expect=403)
+        self.assertEqual(p["parameter"], "street")
+        t = self.call("/v1/targets", "/v1/targets?year=2023", token="sijing")
+        self.assertEqual([s["street"] for s in t["streets"]], ["sijing"])
+        cases = self.call("/v1/cases", "/v1/cases?status=all", token="sijing")
+        self.assertTrue(all(c["street"] == "sijing" for c in cases["items"]))
+        self.call("/v1/dead-letters", "/v1/dead-letters", token="sijing", expect=403)
+
+    def test_04_department_tokens_publish_and_do_not_read(self):
+        p = self.call("/v1/communities", "/v1/communities", token="bureau", expect=403)
+        self.assertIn("publishes facts", p["detail"])
+        status, _, body = ENGINE.get("/v1/events", TOKENS["district"], method="POST", body=b"{}",
+                                     headers={"Content-Type": "application/json"})
+        self.assertEqual(status, 403, body)
+        self.assertIn("department", json.loads(body)["detail"])
+
+    def test_05_cursor_pagination_visits_every_item_once_in_order(self):
+        seen = []
+        cursor = None
+        while True:
+            path = "/v1/communities?year=2023&limit=7&sort=-final_score"
+            if cursor:
+                path += "&cursor=" + cursor
+            page = self.call("/v1/communities", path)
+            seen += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        self.assertEqual(len(seen), 100)
+        self.assertEqual(len({i["community"] for i in seen}), 100)
+        scores = [float(i["final_score"]) for i in seen if i["final_score"] is not None]
+        self.assertEqual(scores, sorted(scores, reverse=True))
+        p = self.call("/v1/communities", "/v1/communities?cursor=zz", expect=400)
+        self.assertEqual(p["parameter"], "cursor")
+
+    def test_06_too_many_requests_is_429_with_retry_after(self):
+        statuses = []
+        for _ in range(120):
+            status, headers, body = ENGINE.get("/v1/me", TOKENS["rate"])
+            statuses.append(status)
+            if status == 429:
+                self.assertGreaterEqual(int(headers["Retry-After"]), 1)
+                self.assertEqual(json.loads(body)["status"], 429)
+                break
+        self.assertIn(429, statuses)
+
+    def test_07_metrics_follow_prometheus_conventions(self):
+        status, headers, body = ENGINE.get("/metrics")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["Content-Type"].startswith("text/plain"))
+        text = body.decode()
+        types = dict(re.findall(r"^# TYPE (\S+) (\S+)$", text, re.M))
+        for name, kind in types.items():
+            self.assertTrue(name.startswith("jiayuan_"), name)
+            if kind == "counter":
+                self.assertTrue(name.endswith("_total"), name)
+        self.assertEqual(types["jiayuan_step_duration_seconds"], "histogram")
+        self.assertEqual(types["jiayuan_http_request_duration_seconds"], "histogram")
+        folded = float(re.search(r"^jiayuan_facts_folded_total (\S+)$", text, re.M).group(1))
+        self.assertGreater(folded, 2000)
+        self.assertRegex(text, r'jiayuan_decisions_total\{kind="community.rated"\} [1-9]')
+        self.assertRegex(text, r'jiayuan_lag_records\{partition="0",topic="jiayuan.events"\} 0')
+        self.assertRegex(text, r'jiayuan_build_info\{rule_sets="songjiang-2022-134",version="[^"]+"\} 1')
+        self.assertRegex(text, r'jiayuan_http_request_duration_seconds_count\{code="200",method="GET",route="/v1/communities"\}')
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
