@@ -29,7 +29,7 @@ function el(tag, attrs, ...children) {
     else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
     else e.setAttribute(k, v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined) continue;
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -92,7 +92,7 @@ function mixChart(lines, targets) {
     add('text', { x: left + barW + 6, y: y + 16 }, l.share_passing_or_better + '%');
   });
   if (targets) {
-    const tx = left + (barW * (100 - Number(targets.passing_or_better))) / 100;
+    const tx = left + (barW * Number(targets.passing_or_better)) / 100;
     add('line', { x1: tx, x2: tx, y1: 0, y2: lines.length * row, stroke: '#111', 'stroke-dasharray': '4 3' });
     add('text', { x: Math.max(left, tx - 60), y: lines.length * row + 18 }, '达标率目标 ' + targets.passing_or_better + '%');
   }
@@ -100,7 +100,7 @@ function mixChart(lines, targets) {
 }
 
 function legend() {
-  return el('p', {}, GRADES.map((g) => [gradeBadge(g), ' ']), el('span', { class: 'muted' }, '（条形自左向右：示范、规范、达标、不达标；虚线左侧为不达标允许上限）'));
+  return el('p', {}, GRADES.map((g) => [gradeBadge(g), ' ']), el('span', { class: 'muted' }, '（条形自左向右：示范、规范、达标、不达标；示范至达标部分达到虚线即完成达标率目标）'));
 }
 
 async function overview() {

@@ -1,0 +1,123 @@
+"""The dashboard in a real browser: Debian's chromium, headless, driven through chromedriver
+(python3-selenium). A street supervisor logs in, sees only its street, opens a community and
+finds the grade and explanation the API gives. Screenshots go to $JIAYUAN_ARTIFACTS/dashboard."""
+import os
+import sys
+import unittest
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.dirname(__file__))
+from engine_fixture import TOKENS, Engine  # noqa: E402
+
+ARTIFACTS = os.path.join(os.environ.get("JIAYUAN_ARTIFACTS", "artifacts"), "dashboard")
+GRADE_ZH = {"exemplary": "示范", "standard": "规范", "passing": "达标", "failing": "不达标", "unrated": "未评定"}
+
+
+class DashboardTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        cls.engine = Engine(rate_limit=0)
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--window-size=1280,1000", "--lang=zh-CN"):
+            options.add_argument(arg)
+        cls.browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        cls.wait = WebDriverWait(cls.browser, 20)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.quit()
+        cls.engine.close()
+
+    def shot(self, name):
+        path = os.path.join(ARTIFACTS, name + ".png")
+        self.browser.save_screenshot(path)
+        self.assertGreater(os.path.getsize(path), 10000, f"{path} looks empty")
+
+    def login(self, token):
+        b = self.browser
+        b.get(self.engine.base + "/dashboard/")
+        self.wait.until(EC.visibility_of_element_located((By.ID, "token"))).send_keys(token)
+        b.find_element(By.ID, "login-button").click()
+
+    def test_a_street_supervisor_sees_its_street_and_a_communitys_grade_and_why(self):
+        b = self.browser
+        self.login(TOKENS["sijing"])
+        # Overview: the street's grade mix against the year's targets.
+        self.wait.until(EC.visibility_of_element_located((By.ID, "mix-chart")))
+        self.assertEqual(b.find_element(By.ID, "who").text, "泗泾镇 街镇监管")
+        rows = b.find_elements(By.CSS_SELECTOR, "#targets tr")
+        self.assertEqual([r.find_elements(By.TAG_NAME, "td")[0].text for r in rows[1:]], ["全区", "泗泾镇"])
+        self.assertIn("年度目标", b.find_element(By.ID, "overview").text)
+        self.shot("1-overview-sijing")
+
+        # The community list holds the street's communities only.
+        b.find_element(By.LINK_TEXT, "小区名录").click()
+        self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#communities tr.link")))
+        listed = b.find_elements(By.CSS_SELECTOR, "#communities tr.link")
+        streets = {r.get_attribute("data-street") for r in listed}
+        self.assertEqual(streets, {"sijing"})
+        _, _, api = self.engine.json("/v1/communities?year=2023&limit=500&street=sijing")
+        self.assertEqual(len(listed), api["total"])
+        self.shot("2-communities-sijing")
+
+        # Filter by grade: only 不达标 communities remain.
+        failing = [c for c in api["items"] if c["grade"] == "failing"]
+        b.get(self.engine.base + "/dashboard/#/communities?grade=failing")
+        self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#communities tr.link")) == len(failing))
+        for badge in b.find_elements(By.CSS_SELECTOR, "#communities .grade"):
+            self.assertEqual(badge.get_attribute("data-grade"), "failing")
+
+        # Open a rated community: grade and explanation as the API has them.
+        rated = next(c for c in (failing or api["items"]) if c["final_score"])
+        b.get(self.engine.base + "/dashboard/#/communities")
+        self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#communities tr.link")) == api["total"])
+        b.find_element(By.CSS_SELECTOR, f'#communities tr[data-community="{rated["community"]}"]').click()
+        grade = self.wait.until(EC.visibility_of_element_located((By.ID, "grade")))
+        self.assertIn(GRADE_ZH[rated["grade"]], grade.text)
+        self.assertEqual(b.find_element(By.CSS_SELECTOR, ".final-score").text, rated["final_score"])
+        text = b.find_element(By.CSS_SELECTOR, ".explanation").text
+        self.assertIn("等级线", text)
+        self.assertIn("服务得分", text)
+        self.assertIn("规则集 songjiang-2022-134", text)
+        if rated["grade"] == "failing":
+            self.assertIn("约谈", b.find_element(By.ID, "timeline").text)
+        self.shot("3-community-" + rated["community"])
+
+        # Another street's community, asked for by address, is refused with the reason.
+        _, _, everyone = self.engine.json("/v1/communities?year=2023&limit=500")
+        other = next(c["community"] for c in everyone["items"] if c["street"] != "sijing")
+        b.get(self.engine.base + "/dashboard/#/community/" + other)
+        error = self.wait.until(EC.visibility_of_element_located((By.ID, "error")))
+        self.assertIn("reads street sijing only", error.text)
+        self.shot("4-other-street-refused")
+
+    def test_the_district_supervisor_sees_company_standings_and_overdue_cases(self):
+        b = self.browser
+        b.get(self.engine.base + "/dashboard/")
+        b.execute_script("sessionStorage.clear()")
+        self.login(TOKENS["district"])
+        self.wait.until(EC.visibility_of_element_located((By.ID, "mix-chart")))
+        rows = b.find_elements(By.CSS_SELECTOR, "#targets tr")
+        self.assertEqual(len(rows), 1 + 1 + 3)  # header, district, three streets
+        b.find_element(By.LINK_TEXT, "物业服务企业").click()
+        top = self.wait.until(EC.visibility_of_element_located((By.ID, "top-ten")))
+        _, _, awards = self.engine.json("/v1/awards?year=2023")
+        self.assertEqual(len(top.find_elements(By.TAG_NAME, "tr")) - 1, len(awards["top_ten"]))
+        self.shot("5-companies")
+        b.find_element(By.LINK_TEXT, "逾期事项").click()
+        cases = self.wait.until(EC.visibility_of_element_located((By.ID, "cases")))
+        _, _, api = self.engine.json("/v1/cases?limit=1000")
+        self.assertEqual(len(cases.find_elements(By.TAG_NAME, "tr")) - 1, api["total"])
+        self.shot("6-overdue-cases")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
