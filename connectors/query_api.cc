@@ -8,6 +8,7 @@
 #include <set>
 
 #include "connectors/openapi_document.h"
+#include "engine/district_stage.h"
 #include "projections/queries.h"
 
 namespace jiayuan {
@@ -226,14 +227,20 @@ void QueryApi::install(HttpServer& server) {
     }
     return asked;
   };
-  auto streets_of = [this]() {
+  auto streets_of = [](const ProjectionView& view) {
     std::map<std::string, std::string> out;
-    must(store_.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
+    must(view.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
       const json c = json::parse(v);
       if (c.contains("street")) out[std::string(k)] = c["street"];
       return true;
     }));
     return out;
+  };
+
+  // The projections now, or as of ?as_of= (what the log held on that date).
+  auto view_of = [this](const Params& p) {
+    const auto as_of = p.date("as_of");
+    return as_of ? ProjectionView(store_, *as_of) : ProjectionView(store_);
   };
 
   // ---- health, metrics, the document ------------------------------------------------------
@@ -271,19 +278,20 @@ void QueryApi::install(HttpServer& server) {
 
   // ---- communities -------------------------------------------------------------------------
   s.Get("/v1/communities", route("/v1/communities", false, [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"year", "street", "tier", "category", "grade", "sort", "limit", "cursor"});
+    Params p(req, {"year", "street", "tier", "category", "grade", "as_of", "sort", "limit", "cursor"});
     const int32_t year = year_of(p);
+    const ProjectionView view = view_of(p);
     const auto street = street_filter(who, p);
     const auto tier = p.one_of("tier", {"T1", "T2", "T3"});
     const auto category = p.one_of("category", {"commodity", "mixed", "relocation", "affordable", "scattered_public"});
     const auto grade = p.one_of("grade", {"exemplary", "standard", "passing", "failing", "unrated"});
     std::map<std::string, json> ratings;
-    must(store_.scan(cf::kProjGrade, std::to_string(year) + "/", [&](std::string_view k, std::string_view v) {
+    must(view.scan(cf::kProjGrade, std::to_string(year) + "/", [&](std::string_view k, std::string_view v) {
       ratings[std::string(k.substr(k.find('/') + 1))] = json::parse(v);
       return true;
     }));
     json items = json::array();
-    must(store_.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
+    must(view.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
       const json c = json::parse(v);
       if (!c.contains("street")) return true;
       json item{{"community", c["community"]}, {"name", c["name"]}, {"street", c["street"]},
@@ -308,13 +316,16 @@ void QueryApi::install(HttpServer& server) {
     }));
     json out = page(std::move(items), p, "community", {"community", "-community", "name", "final_score", "-final_score", "grade", "street"}, "community");
     out["year"] = year;
+    if (view.as_of()) out["as_of"] = view.as_of()->to_string();
     reply(res, out);
   }));
-  s.Get(R"(/v1/communities/([^/]+))", route("/v1/communities/{id}", false, [this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {});
+  s.Get(R"(/v1/communities/([^/]+))", route("/v1/communities/{id}", false, [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+    Params p(req, {"as_of"});
     const std::string id = req.matches[1];
-    auto view = must(community_view(store_, CommunityId(id)));
-    if (!view) throw HttpError{404, "community " + id + ": not registered"};
+    auto view = must(community_view(view_of(p), CommunityId(id)));
+    if (!view) {
+      throw HttpError{404, "community " + id + ": not registered" + (p.text("as_of") ? " as of " + *p.text("as_of") : std::string())};
+    }
     if (who->scope == Scope::kStreet && view->value("street", "") != who->street) {
       throw HttpError{403, "community " + id + " is in street " + view->value("street", std::string("?")) + "; " +
                                who->describe() + " reads street " + who->street + " only"};
@@ -324,10 +335,10 @@ void QueryApi::install(HttpServer& server) {
 
   // ---- companies, awards, targets ------------------------------------------------------------
   s.Get("/v1/companies", route("/v1/companies", false, [=, this](const Principal*, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"year", "eligible", "sort", "limit", "cursor"});
+    Params p(req, {"year", "eligible", "as_of", "sort", "limit", "cursor"});
     const int32_t year = year_of(p);
     const auto eligible = p.one_of("eligible", {"true", "false"});
-    json all = must(company_standings(store_, year))["companies"];
+    json all = must(company_standings_at(view_of(p), config_, year))["companies"];
     json items = json::array();
     for (json& c : all) {
       if (eligible && c["eligible"].get<bool>() != (*eligible == "true")) continue;
@@ -338,17 +349,17 @@ void QueryApi::install(HttpServer& server) {
     out["year"] = year;
     reply(res, out);
   }));
-  auto district_of = [this](int32_t year) {
-    json d = must(district_view(store_, year));
+  auto district_of = [this](const ProjectionView& view, int32_t year) {
+    json d = must(district_view_at(view, config_, year));
     if (d.is_null() || d["district"].value("rated", 0) == 0) {
       throw HttpError{404, "year " + std::to_string(year) + ": nothing rated yet", {{"parameter", "year"}}};
     }
     return d;
   };
   s.Get("/v1/awards", route("/v1/awards", false, [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"year"});
+    Params p(req, {"year", "as_of"});
     const int32_t year = year_of(p);
-    json d = district_of(year);
+    json d = district_of(view_of(p), year);
     json out{{"year", year}, {"rating_date", d["rating_date"]}, {"award_quota", d["award_quota"]},
              {"top_ten", d["top_ten"]}, {"excellent_communities", json::array()}, {"excellent_managers", d["excellent_managers"]},
              {"rule_set", d["rule_set"]}};
@@ -359,10 +370,10 @@ void QueryApi::install(HttpServer& server) {
     reply(res, out);
   }));
   s.Get("/v1/targets", route("/v1/targets", false, [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"year", "street"});
+    Params p(req, {"year", "street", "as_of"});
     const int32_t year = year_of(p);
     const auto street = street_filter(who, p);
-    json d = district_of(year);
+    json d = district_of(view_of(p), year);
     json out{{"year", year}, {"targets", d.value("targets", json())}, {"district", d["district"]}, {"streets", json::array()}};
     for (const json& line : d["streets"]) {
       if (street && line["street"] != *street) continue;
@@ -378,8 +389,9 @@ void QueryApi::install(HttpServer& server) {
     const bool all = p.one_of("status", {"open", "all"}).value_or("open") == "all";
     const auto street = street_filter(who, p);
     const auto year = p.integer("year", 1900, 2999);
-    const auto streets = streets_of();
-    json cases = must(failing_cases(store_, as_of, all))["cases"];
+    const ProjectionView view = view_of(p);
+    const auto streets = streets_of(view);
+    json cases = must(failing_cases(view, as_of, all))["cases"];
     json items = json::array();
     for (json& c : cases) {
       const auto it = streets.find(c["community"].get<std::string>());
@@ -400,11 +412,12 @@ void QueryApi::install(HttpServer& server) {
   // ---- renovation, compliance --------------------------------------------------------------
   auto rules_of = [this](int32_t year) -> const RuleSet& { return *config_.rules.for_year(year); };
   s.Get("/v1/renovation", route("/v1/renovation", false, [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"year", "street", "limit", "cursor", "sort"});
+    Params p(req, {"year", "street", "as_of", "limit", "cursor", "sort"});
     const int32_t year = year_of(p);
     const auto street = street_filter(who, p);
-    const auto streets = streets_of();
-    json r = must(renovation_priority(store_, year, rules_of(year)));
+    const ProjectionView view = view_of(p);
+    const auto streets = streets_of(view);
+    json r = must(renovation_priority(view, year, rules_of(year)));
     json items = json::array();
     for (json& c : r["communities"]) {
       const auto it = streets.find(c["community"].get<std::string>());
@@ -418,10 +431,10 @@ void QueryApi::install(HttpServer& server) {
     reply(res, out);
   }));
   s.Get("/v1/compliance", route("/v1/compliance", false, [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"year", "street"});
+    Params p(req, {"year", "street", "as_of"});
     const int32_t year = year_of(p);
     const auto street = street_filter(who, p);
-    json c = must(governance_compliance(store_, year, rules_of(year)));
+    json c = must(governance_compliance(view_of(p), year, rules_of(year)));
     json streets = json::array();
     for (const json& line : c["streets"]) {
       if (street && line["street"] != *street) continue;

@@ -5,6 +5,7 @@
 #include "engine/district_stage.h"
 
 #include "projections/projector.h"
+#include "projections/queries.h"
 #include "workflows/district.h"
 
 namespace jiayuan {
@@ -94,24 +95,20 @@ json target_json(const TargetLine& t, const District& district) {
 
 }  // namespace
 
-namespace {
-
-Status materialize(Store& store_, const Config& config_, int32_t year) {
-  rocksdb::WriteBatch b;
-  b.Delete(store_.cf(cf::kOffsets), std::string(kDirtyPrefix) + std::to_string(year));
+Result<std::optional<DistrictYearView>> compute_district_year(const ProjectionView& view, const Config& config_, int32_t year) {
   const RuleSet* rules = config_.rules.for_year(year);
-  if (rules == nullptr) return store_.write(b);
+  if (rules == nullptr) return std::optional<DistrictYearView>();
   const Date rating_date = rules->window(year)->to;
 
   DistrictInput in;
   in.year = year;
   const std::string prefix = std::to_string(year) + "/";
-  JY_CHECK(store_.scan(cf::kProjGrade, prefix, [&](std::string_view, std::string_view v) {
+  JY_CHECK(view.scan(cf::kProjGrade, prefix, [&](std::string_view, std::string_view v) {
     const json r = json::parse(v);
     if (r.contains("grade")) in.ratings.push_back(rated_from_json(r));
     return true;
   }));
-  JY_CHECK(store_.scan(cf::kProjCompany, prefix, [&](std::string_view k, std::string_view v) {
+  JY_CHECK(view.scan(cf::kProjCompany, prefix, [&](std::string_view k, std::string_view v) {
     const json c = json::parse(v);
     in.companies[std::string(k.substr(prefix.size()))] =
         CompanyFacts{count(c, "media_positive"), count(c, "media_negative"), count(c, "social_records"),
@@ -119,23 +116,15 @@ Status materialize(Store& store_, const Config& config_, int32_t year) {
     return true;
   }));
   const std::string rating_day = rating_date.to_string();
-  JY_CHECK(store_.scan(cf::kProjCommunity, "", [&](std::string_view, std::string_view v) {
+  JY_CHECK(view.scan(cf::kProjCommunity, "", [&](std::string_view, std::string_view v) {
     const json c = json::parse(v);
     if (c.contains("registered_on") && c["registered_on"].get<std::string>() <= rating_day) ++in.registered_communities;
     return true;
   }));
   const DistrictYear d = compute_district(in, *rules);
 
-  std::vector<std::string> stale;
-  JY_CHECK(store_.scan(cf::kProjStanding, prefix, [&](std::string_view k, std::string_view) {
-    stale.emplace_back(k);
-    return true;
-  }));
-  for (const std::string& k : stale) b.Delete(store_.cf(cf::kProjStanding), k);
-  for (const CompanyStanding& s : d.standings) {
-    b.Put(store_.cf(cf::kProjStanding), year_key(year, s.company.value), standing_json(s).dump());
-  }
-
+  DistrictYearView out;
+  for (const CompanyStanding& s : d.standings) out.standings.emplace_back(s.company.value, standing_json(s));
   json top = json::array();
   for (const CompanyStanding& s : d.standings) {
     if (s.rank > 0 && s.rank <= static_cast<int32_t>(d.top_ten.size())) top.push_back(standing_json(s));
@@ -155,27 +144,62 @@ Status materialize(Store& store_, const Config& config_, int32_t year) {
   }
   json streets = json::array();
   for (const TargetLine& t : d.streets) streets.push_back(target_json(t, config_.district));
-  json view{{"year", year},
-            {"rating_date", rating_day},
-            {"registered_communities", in.registered_communities},
-            {"award_quota", d.award_quota},
-            {"top_ten", top},
-            {"excellent_communities", excellent},
-            {"excellent_managers", managers},
-            {"district", target_json(d.district, config_.district)},
-            {"streets", streets},
-            {"rule_set", {{"id", rules->id}, {"hash", rules->hash}}}};
+  out.view = json{{"year", year},
+                  {"rating_date", rating_day},
+                  {"registered_communities", in.registered_communities},
+                  {"award_quota", d.award_quota},
+                  {"top_ten", top},
+                  {"excellent_communities", excellent},
+                  {"excellent_managers", managers},
+                  {"district", target_json(d.district, config_.district)},
+                  {"streets", streets},
+                  {"rule_set", {{"id", rules->id}, {"hash", rules->hash}}}};
   if (d.has_targets) {
-    view["targets"] = {{"passing_or_better", d.targets.passing_or_better.to_string()},
-                       {"exemplary", d.targets.exemplary.to_string()},
-                       {"standard", d.targets.standard.to_string()},
-                       {"standard_includes_exemplary", rules->standard_target_includes_exemplary}};
+    out.view["targets"] = {{"passing_or_better", d.targets.passing_or_better.to_string()},
+                           {"exemplary", d.targets.exemplary.to_string()},
+                           {"standard", d.targets.standard.to_string()},
+                           {"standard_includes_exemplary", rules->standard_target_includes_exemplary}};
   }
-  b.Put(store_.cf(cf::kProjDistrict), std::to_string(year), view.dump());
+  return std::optional<DistrictYearView>(std::move(out));
+}
+
+namespace {
+
+Status materialize(Store& store_, const Config& config_, int32_t year) {
+  rocksdb::WriteBatch b;
+  b.Delete(store_.cf(cf::kOffsets), std::string(kDirtyPrefix) + std::to_string(year));
+  JY_TRY(std::optional<DistrictYearView> d, compute_district_year(ProjectionView(store_), config_, year));
+  if (!d) return store_.write(b);
+  std::vector<std::string> stale;
+  JY_CHECK(store_.scan(cf::kProjStanding, std::to_string(year) + "/", [&](std::string_view k, std::string_view) {
+    stale.emplace_back(k);
+    return true;
+  }));
+  for (const std::string& k : stale) b.Delete(store_.cf(cf::kProjStanding), k);
+  for (const auto& [company, standing] : d->standings) {
+    b.Put(store_.cf(cf::kProjStanding), year_key(year, company), standing.dump());
+  }
+  b.Put(store_.cf(cf::kProjDistrict), std::to_string(year), d->view.dump());
   return store_.write(b);
 }
 
 }  // namespace
+
+Result<json> district_view_at(const ProjectionView& view, const Config& config, int32_t year) {
+  if (!view.as_of()) return district_view(view, year);
+  JY_TRY(std::optional<DistrictYearView> d, compute_district_year(view, config, year));
+  return d ? d->view : json();
+}
+
+Result<json> company_standings_at(const ProjectionView& view, const Config& config, int32_t year) {
+  if (!view.as_of()) return company_standings(view, year);
+  JY_TRY(std::optional<DistrictYearView> d, compute_district_year(view, config, year));
+  json list = json::array();
+  if (d) {
+    for (auto& [company, standing] : d->standings) list.push_back(standing);
+  }
+  return order_standings(std::move(list), year);
+}
 
 Status materialize_dirty(Store& store_, const Config& config_) {
   std::vector<int32_t> years;

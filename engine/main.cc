@@ -28,6 +28,7 @@
 #include "connectors/kafka_log.h"
 #include "engine/audit.h"
 #include "engine/cli_format.h"
+#include "engine/district_stage.h"
 #include "engine/generator.h"
 #include "engine/intake.h"
 #include "engine/runner.h"
@@ -445,23 +446,40 @@ int cmd_import(const Globals& g, const std::string& file, const std::string& typ
 }
 
 // ---- query -------------------------------------------------------------------------------
-int cmd_query_community(const Globals& g, const std::string& id, bool as_json) {
+// The projections now, or as of --as-of D (what the log held on that date).
+Result<std::optional<Date>> as_of_date(const std::string& text) {
+  if (text.empty()) return std::optional<Date>();
+  auto d = Date::parse(text);
+  if (!d) return fail("bad_argument", "--as-of: expected a date YYYY-MM-DD, got \"" + text + "\"");
+  return std::optional<Date>(*d);
+}
+
+ProjectionView view_of(const Store& store, const std::optional<Date>& as_of) {
+  return as_of ? ProjectionView(store, *as_of) : ProjectionView(store);
+}
+
+int cmd_query_community(const Globals& g, const std::string& id, const std::string& as_of_text, bool as_json) {
   auto o = open_all(g);
   if (!o) return report(o.error());
-  auto v = community_view(*o->store, CommunityId(id));
+  auto as_of = as_of_date(as_of_text);
+  if (!as_of) return report(as_of.error());
+  auto v = community_view(view_of(*o->store, *as_of), CommunityId(id));
   if (!v) return report(v.error());
   if (!*v) {
-    return report(Error{"not_found", "community " + id + " is not known to the projections (is it registered, "
-                                                        "and has `jiayuan run` folded the log?)"});
+    return report(Error{"not_found", "community " + id + " is not known to the projections" +
+                                         (*as_of ? " as of " + (*as_of)->to_string() : std::string()) +
+                                         " (is it registered, and has `jiayuan run` folded the log?)"});
   }
   std::cout << (as_json ? (**v).dump(2) + "\n" : format_community(**v));
   return 0;
 }
 
-int cmd_query_summary(const Globals& g, int year, bool as_json) {
+int cmd_query_summary(const Globals& g, int year, const std::string& as_of_text, bool as_json) {
   auto o = open_all(g);
   if (!o) return report(o.error());
-  auto s = street_summary(*o->store, year);
+  auto as_of = as_of_date(as_of_text);
+  if (!as_of) return report(as_of.error());
+  auto s = street_summary(view_of(*o->store, *as_of), year);
   if (!s) return report(s.error());
   std::cout << (as_json ? s->dump(2) + "\n" : format_summary(*s, o->config.rules.for_year(year)));
   return 0;
@@ -471,20 +489,19 @@ int cmd_query_json(const Globals& g, const std::string& what, int year, const st
                    bool as_json) {
   auto o = open_all(g);
   if (!o) return report(o.error());
+  auto as_of = as_of_date(as_of_text);
+  if (!as_of) return report(as_of.error());
+  const ProjectionView view = view_of(*o->store, *as_of);
   const RuleSet* rules = o->config.rules.for_year(year);
-  if (rules == nullptr && (what == "renovation" || what == "compliance")) {
+  if (rules == nullptr && what != "cases") {
     return report(Error{"bad_argument", "--year " + std::to_string(year) + ": no rule set defines that year"});
   }
   Result<nlohmann::json> r = nlohmann::json();
-  if (what == "awards") r = district_view(*o->store, year);
-  if (what == "companies") r = company_standings(*o->store, year);
-  if (what == "renovation") r = renovation_priority(*o->store, year, *rules);
-  if (what == "compliance") r = governance_compliance(*o->store, year, *rules);
-  if (what == "cases") {
-    const auto as_of = as_of_text.empty() ? today() : Date::parse(as_of_text);
-    if (!as_of) return report(Error{"bad_argument", "--as-of: expected a date YYYY-MM-DD, got \"" + as_of_text + "\""});
-    r = failing_cases(*o->store, *as_of, all);
-  }
+  if (what == "awards") r = district_view_at(view, o->config, year);
+  if (what == "companies") r = company_standings_at(view, o->config, year);
+  if (what == "renovation") r = renovation_priority(view, year, *rules);
+  if (what == "compliance") r = governance_compliance(view, year, *rules);
+  if (what == "cases") r = failing_cases(view, as_of->value_or(*today()), all);
   if (!r) return report(r.error());
   if (r->is_null()) {
     return report(Error{"not_found", "nothing rated for " + std::to_string(year) + " yet (has `jiayuan run` folded the log?)"});
@@ -835,6 +852,9 @@ int main(int argc, char** argv) {
 
   auto* query = app.add_subcommand("query", "answer supervisors' questions from the projections");
   query->require_subcommand(1);
+  std::string as_of;
+  query->add_option("--as-of", as_of, "answer as of a past date: what the log held then (cases: also the date "
+                                      "days overdue count to; default today)");
   std::string community;
   bool as_json = false;
   auto* q_comm = query->add_subcommand("community", "a community's particulars, grade and why");
@@ -846,7 +866,6 @@ int main(int argc, char** argv) {
   q_sum->add_flag("--json", as_json, "print JSON");
 
   std::map<std::string, CLI::App*> views;
-  std::string as_of;
   bool all_cases = false;
   for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
            {"awards", "the year's top ten, excellent communities and managers, targets per street"},
@@ -859,7 +878,7 @@ int main(int argc, char** argv) {
     views[name] = q;
   }
   auto* q_cases = query->add_subcommand("cases", "failing cases: open interviews, rectifications, sanctions, days overdue");
-  q_cases->add_option("--as-of", as_of, "the date days overdue count to (default: today)");
+  q_cases->add_option("--as-of", as_of, "as of this date: the cases then, days overdue counted to it (default: today)");
   q_cases->add_flag("--all", all_cases, "closed cases too");
   q_cases->add_flag("--json", as_json, "print JSON");
   views["cases"] = q_cases;
@@ -915,8 +934,8 @@ int main(int argc, char** argv) {
   if (*t_create) return cmd_topics_create(g, with_acls);
   if (*publish) return cmd_publish(g, files, source);
   if (*import) return cmd_import(g, import_file, import_type, import_source, import_report);
-  if (*q_comm) return cmd_query_community(g, community, as_json);
-  if (*q_sum) return cmd_query_summary(g, year, as_json);
+  if (*q_comm) return cmd_query_community(g, community, as_of, as_json);
+  if (*q_sum) return cmd_query_summary(g, year, as_of, as_json);
   for (const auto& [name, q] : views) {
     if (*q) return cmd_query_json(g, name, year, as_of, all_cases, as_json);
   }

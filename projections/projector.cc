@@ -2,6 +2,8 @@
 
 #include <rocksdb/utilities/write_batch_with_index.h>
 
+#include "projections/view.h"
+
 namespace jiayuan {
 
 using nlohmann::json;
@@ -98,6 +100,34 @@ void Projector::write(rocksdb::WriteBatchWithIndex& b, std::string_view family, 
   b.Put(store_.cf(family), key, value.dump());
 }
 
+Status Projector::update(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key, Date on,
+                         const std::function<void(json&)>& change) {
+  JY_TRY(json now, read(b, family, key));
+  change(now);
+  write(b, family, key, now);
+  // The versions: one at `on` (from the last one before it) and every later one, changed too.
+  std::vector<std::pair<Date, json>> versions;
+  JY_CHECK(store_.scan(b, cf::kProjAsOf, as_of_prefix(family, key), [&](std::string_view k, std::string_view v) {
+    versions.emplace_back(as_of_date(k), json::parse(v));
+    return true;
+  }));
+  json base;
+  bool at_on = false;
+  for (auto& [d, v] : versions) {
+    if (d < on) base = v;
+    if (d == on) at_on = true;
+    if (d >= on) {
+      change(v);
+      b.Put(store_.cf(cf::kProjAsOf), as_of_key(family, key, d), v.dump());
+    }
+  }
+  if (!at_on) {
+    change(base);
+    b.Put(store_.cf(cf::kProjAsOf), as_of_key(family, key, on), base.dump());
+  }
+  return {};
+}
+
 void Projector::mark_dirty(rocksdb::WriteBatchWithIndex& b, int32_t year) {
   b.Put(store_.cf(cf::kOffsets), std::string(kDirtyPrefix) + std::to_string(year), "");
 }
@@ -105,41 +135,42 @@ void Projector::mark_dirty(rocksdb::WriteBatchWithIndex& b, int32_t year) {
 Status Projector::apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
   const std::string id = ev.envelope.subject;
   const std::string on = ev.envelope.occurred.to_string();
-  JY_TRY(json c, read(b, cf::kProjCommunity, id));
-  if (c.is_null()) c = json{{"community", id}};
-  auto registration = [&](const CommunityRegistered& f) {
-    if (date_or_empty(c, "registered_on").empty() || on < c["registered_on"].get<std::string>()) {
-      c["registered_on"] = on;
+  auto change = [&](json& c) {
+    if (c.is_null()) c = json{{"community", id}};
+    auto registration = [&](const CommunityRegistered& f) {
+      if (date_or_empty(c, "registered_on").empty() || on < c["registered_on"].get<std::string>()) {
+        c["registered_on"] = on;
+      }
+      if (on < date_or_empty(c, "since")) return;  // an older registration does not replace a newer one
+      c["name"] = f.name;
+      c["street"] = f.street.value;
+      c["street_name"] = config_.district.street_name(f.street);
+      c["households"] = f.households;
+      c["enclosure"] = std::string(to_string(f.enclosure));
+      c["category"] = std::string(to_string(f.category));
+      c["since"] = on;
+      if (on >= date_or_empty(c, "fee_since")) {
+        c["fee"] = f.fee.to_string();
+        c["fee_since"] = on;
+      }
+    };
+    if (const auto* f = std::get_if<CommunityRegistered>(&ev.fact)) registration(*f);
+    if (const auto* f = std::get_if<CommunityChanged>(&ev.fact)) registration(*f);
+    if (const auto* f = std::get_if<FeeAdjusted>(&ev.fact)) {
+      if (on >= date_or_empty(c, "fee_since")) {
+        c["fee"] = f->fee.to_string();
+        c["fee_since"] = on;
+      }
     }
-    if (on < date_or_empty(c, "since")) return;  // an older registration does not replace a newer one
-    c["name"] = f.name;
-    c["street"] = f.street.value;
-    c["street_name"] = config_.district.street_name(f.street);
-    c["households"] = f.households;
-    c["enclosure"] = std::string(to_string(f.enclosure));
-    c["category"] = std::string(to_string(f.category));
-    c["since"] = on;
-    if (on >= date_or_empty(c, "fee_since")) {
-      c["fee"] = f.fee.to_string();
-      c["fee_since"] = on;
+    if (const auto* f = std::get_if<ContractAssigned>(&ev.fact)) {
+      if (on >= date_or_empty(c, "contract_since")) {
+        c["company"] = f->company.value;
+        c["manager"] = f->manager.value;
+        c["contract_since"] = on;
+      }
     }
   };
-  if (const auto* f = std::get_if<CommunityRegistered>(&ev.fact)) registration(*f);
-  if (const auto* f = std::get_if<CommunityChanged>(&ev.fact)) registration(*f);
-  if (const auto* f = std::get_if<FeeAdjusted>(&ev.fact)) {
-    if (on >= date_or_empty(c, "fee_since")) {
-      c["fee"] = f->fee.to_string();
-      c["fee_since"] = on;
-    }
-  }
-  if (const auto* f = std::get_if<ContractAssigned>(&ev.fact)) {
-    if (on >= date_or_empty(c, "contract_since")) {
-      c["company"] = f->company.value;
-      c["manager"] = f->manager.value;
-      c["contract_since"] = on;
-    }
-  }
-  write(b, cf::kProjCommunity, id, c);
+  JY_CHECK(update(b, cf::kProjCommunity, id, ev.envelope.occurred, change));
   // The count of registered communities feeds every year's award quota.
   for (const RuleSet& rs : config_.rules.sets()) {
     for (const YearWindow& w : rs.years) mark_dirty(b, w.year);
@@ -167,11 +198,10 @@ Status Projector::apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Even
   } else {
     return {};
   }
-  const std::string key = year_key(*year, company);
-  JY_TRY(json c, read(b, cf::kProjCompany, key));
-  if (c.is_null()) c = json{{"media_positive", 0}, {"media_negative", 0}, {"social_records", 0}, {"credit_points", 0}};
-  c[field] = c[field].get<int>() + amount;
-  write(b, cf::kProjCompany, key, c);
+  JY_CHECK(update(b, cf::kProjCompany, year_key(*year, company), ev.envelope.occurred, [&](json& c) {
+    if (c.is_null()) c = json{{"media_positive", 0}, {"media_negative", 0}, {"social_records", 0}, {"credit_points", 0}};
+    c[field] = c[field].get<int>() + amount;
+  }));
   mark_dirty(b, *year);
   return {};
 }
@@ -182,15 +212,13 @@ Status Projector::apply_governance(rocksdb::WriteBatchWithIndex& b, const Event&
   if (const auto* f = std::get_if<WasteSortingInspection>(&ev.fact)) {
     const auto year = config_.rules.year_of(ev.envelope.occurred);
     if (!year) return {};
-    const std::string key = year_key(*year, id);
-    JY_TRY(json w, read(b, cf::kProjWaste, key));
-    if (w.is_null()) w = json{{"inspections", 0}, {"compliant", 0}};
-    w["inspections"] = w["inspections"].get<int>() + 1;
-    if (f->compliant) w["compliant"] = w["compliant"].get<int>() + 1;
-    write(b, cf::kProjWaste, key, w);
-    return {};
+    return update(b, cf::kProjWaste, year_key(*year, id), ev.envelope.occurred, [&](json& w) {
+      if (w.is_null()) w = json{{"inspections", 0}, {"compliant", 0}};
+      w["inspections"] = w["inspections"].get<int>() + 1;
+      if (f->compliant) w["compliant"] = w["compliant"].get<int>() + 1;
+    });
   }
-  JY_TRY(json g, read(b, cf::kProjGovernance, id));
+  return update(b, cf::kProjGovernance, id, ev.envelope.occurred, [&](json& g) {
   if (g.is_null()) g = json{{"community", id}, {"items", json::object()}};
   if (const auto* f = std::get_if<CommitteeElected>(&ev.fact)) {
     if (on >= date_or_empty(g.value("committee", json()), "on")) {
@@ -208,8 +236,7 @@ Status Projector::apply_governance(rocksdb::WriteBatchWithIndex& b, const Event&
     std::sort(v.begin(), v.end());
     dates = v;
   }
-  write(b, cf::kProjGovernance, id, g);
-  return {};
+  });
 }
 
 Status Projector::apply_event(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
@@ -222,8 +249,7 @@ Status Projector::apply_event(rocksdb::WriteBatchWithIndex& b, const Event& ev) 
 }
 
 Status Projector::apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CaseStep& s) {
-  const std::string key = year_key(s.year, s.community.value);
-  JY_TRY(json c, read(b, cf::kProjCase, key));
+  return update(b, cf::kProjCase, year_key(s.year, s.community.value), d.log_date, [&](json& c) {
   if (c.is_null()) c = json{{"community", s.community.value}, {"year", s.year}, {"steps", json::array()}};
   const std::string on = s.on.to_string();
   json entry{{"step", s.step}, {"on", on}, {"decision", d.id}};
@@ -261,8 +287,7 @@ Status Projector::apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decisio
     c["status"] = "sanctioned";
     c["closed_on"] = on;
   }
-  write(b, cf::kProjCase, key, c);
-  return {};
+  });
 }
 
 Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const Decision& d) {
@@ -270,18 +295,18 @@ Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const De
   if (seen) return false;
   b.Put(store_.cf(cf::kApplied), d.id, "");
   if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
-    const std::string key = grade_key(r->year, r->community);
-    JY_TRY(json old, read(b, cf::kProjGrade, key));
-    json rating = rating_json(d, *r, config_.district);
-    if (old.is_object() && old.contains("published_on")) rating["published_on"] = old["published_on"];
-    write(b, cf::kProjGrade, key, rating);
+    const json rating = rating_json(d, *r, config_.district);
+    JY_CHECK(update(b, cf::kProjGrade, grade_key(r->year, r->community), d.log_date, [&](json& old) {
+      json next = rating;
+      if (old.is_object() && old.contains("published_on")) next["published_on"] = old["published_on"];
+      old = std::move(next);
+    }));
     mark_dirty(b, r->year);
   } else if (const auto* p = std::get_if<CommunityPublished>(&d.body)) {
-    const std::string key = grade_key(p->year, p->community);
-    JY_TRY(json g, read(b, cf::kProjGrade, key));
-    if (g.is_null()) g = json{{"community", p->community.value}, {"year", p->year}};
-    g["published_on"] = p->published_on.to_string();
-    write(b, cf::kProjGrade, key, g);
+    JY_CHECK(update(b, cf::kProjGrade, grade_key(p->year, p->community), d.log_date, [&](json& g) {
+      if (g.is_null()) g = json{{"community", p->community.value}, {"year", p->year}};
+      g["published_on"] = p->published_on.to_string();
+    }));
   } else if (const auto* s = std::get_if<CaseStep>(&d.body)) {
     JY_CHECK(apply_case_step(b, d, *s));
   }

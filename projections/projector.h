@@ -9,6 +9,7 @@
 // the batch's own writes (WriteBatchWithIndex), so a batch of any size gives the same result.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -36,6 +37,9 @@ class Projector {
   Result<nlohmann::json> read(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key);
   void write(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key,
              const nlohmann::json& value);
+  // Changes a value now and in every version from `on` (proj.asof, see view.h).
+  Status update(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key, Date on,
+                const std::function<void(nlohmann::json&)>& change);
   void mark_dirty(rocksdb::WriteBatchWithIndex& b, int32_t year);
   Status apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& event);
   Status apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Event& event);

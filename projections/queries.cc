@@ -10,7 +10,7 @@ namespace jiayuan {
 
 using nlohmann::json;
 
-Result<std::optional<json>> community_view(const Store& store, const CommunityId& id) {
+Result<std::optional<json>> community_view(const ProjectionView& store, const CommunityId& id) {
   JY_TRY(std::optional<std::string> info, store.get(cf::kProjCommunity, id.value));
   json ratings = json::array();
   // Grades are keyed year/community; scan the years present.
@@ -69,7 +69,7 @@ json tally_json(const std::string& id, const Tally& t) {
 
 }  // namespace
 
-Result<json> street_summary(const Store& store, int32_t year) {
+Result<json> street_summary(const ProjectionView& store, int32_t year) {
   std::map<std::string, Tally> streets;
   Tally district{"全区", {}};
   Result<void> parsed;
@@ -94,17 +94,21 @@ namespace jiayuan {
 
 using nlohmann::json;
 
-Result<json> district_view(const Store& store, int32_t year) {
+Result<json> district_view(const ProjectionView& store, int32_t year) {
   JY_TRY(std::optional<std::string> v, store.get(cf::kProjDistrict, std::to_string(year)));
   return v ? json::parse(*v) : json();
 }
 
-Result<json> company_standings(const Store& store, int32_t year) {
+Result<json> company_standings(const ProjectionView& store, int32_t year) {
   json list = json::array();
   JY_CHECK(store.scan(cf::kProjStanding, std::to_string(year) + "/", [&](std::string_view, std::string_view v) {
     list.push_back(json::parse(v));
     return true;
   }));
+  return order_standings(std::move(list), year);
+}
+
+json order_standings(json list, int32_t year) {
   std::stable_sort(list.begin(), list.end(), [](const json& a, const json& b) {
     const int ra = a["rank"], rb = b["rank"];
     if ((ra > 0) != (rb > 0)) return ra > 0;
@@ -114,7 +118,7 @@ Result<json> company_standings(const Store& store, int32_t year) {
   return json{{"year", year}, {"companies", list}};
 }
 
-Result<json> failing_cases(const Store& store, Date as_of, bool all) {
+Result<json> failing_cases(const ProjectionView& store, Date as_of, bool all) {
   json out = json::array();
   auto overdue = [&](const std::string& due) {
     const auto d = Date::parse(due);
@@ -144,7 +148,7 @@ Result<json> failing_cases(const Store& store, Date as_of, bool all) {
   return json{{"as_of", as_of.to_string()}, {"cases", out}};
 }
 
-Result<json> renovation_priority(const Store& store, int32_t year, const RuleSet& rules) {
+Result<json> renovation_priority(const ProjectionView& store, int32_t year, const RuleSet& rules) {
   const std::string from = std::to_string(year - rules.governance.renovation_years + 1) + "-01-01";
   const std::string to = std::to_string(year) + "-12-31";
   json list = json::array();
@@ -170,7 +174,7 @@ Result<json> renovation_priority(const Store& store, int32_t year, const RuleSet
   return json{{"year", year}, {"window", {{"from", from}, {"to", to}}}, {"communities", list}};
 }
 
-Result<json> governance_compliance(const Store& store, int32_t year, const RuleSet& rules) {
+Result<json> governance_compliance(const ProjectionView& store, int32_t year, const RuleSet& rules) {
   const YearWindow* w = rules.window(year);
   const std::string rating_day = w != nullptr ? w->to.to_string() : std::to_string(year) + "-12-31";
   struct Tally {

@@ -1,7 +1,10 @@
 // Queries over the projections: what supervisors ask, as JSON.
 //
-//   Result<std::optional<json>> c = community_view(store, CommunityId("C0001"));
-//   Result<json> s = street_summary(store, 2023);
+//   Result<std::optional<json>> c = community_view(ProjectionView(store), CommunityId("C0001"));
+//   Result<json> s = street_summary(ProjectionView(store, *Date::parse("2023-06-30")), 2023);  // as of
+//
+// Every question takes a view: the projections now, or as of a past date (view.h). Stages 2
+// and 3 (awards, targets, standings) as of a date are computed by engine/district_stage.h.
 #pragma once
 
 #include <optional>
@@ -13,35 +16,38 @@
 #include "events/ids.h"
 #include "events/result.h"
 #include "projections/store.h"
+#include "projections/view.h"
 
 namespace jiayuan {
 
 // The community's particulars and its rating for every year it has one; nullopt when the
 // community is unknown.
-Result<std::optional<nlohmann::json>> community_view(const Store& store, const CommunityId& id);
+Result<std::optional<nlohmann::json>> community_view(const ProjectionView& store, const CommunityId& id);
 
 // Per street: counts of each grade among the year's ratings, rated total and shares (%).
 // {"year":2023,"streets":[{"street":"yueyang","street_name":"岳阳街道","exemplary":3,...}],
 //  "district":{...}}
-Result<nlohmann::json> street_summary(const Store& store, int32_t year);
+Result<nlohmann::json> street_summary(const ProjectionView& store, int32_t year);
 
 // Stages 2 and 3 of a year: awards, top ten, targets per street and district-wide; null when
 // nothing has been rated for the year.
-Result<nlohmann::json> district_view(const Store& store, int32_t year);
+Result<nlohmann::json> district_view(const ProjectionView& store, int32_t year);
 
 // Company standings of a year: eligible companies by rank, then the rest by id.
-Result<nlohmann::json> company_standings(const Store& store, int32_t year);
+Result<nlohmann::json> company_standings(const ProjectionView& store, int32_t year);
+// The same order over standings computed elsewhere (as of a date).
+nlohmann::json order_standings(nlohmann::json list, int32_t year);
 
 // Failing cases with days overdue as of a date: every open interview, rectification and
 // sanction obligation (or every case, with all = true).
-Result<nlohmann::json> failing_cases(const Store& store, Date as_of, bool all);
+Result<nlohmann::json> failing_cases(const ProjectionView& store, Date as_of, bool all);
 
 // Renovation priority (旧住房修缮) for a year: communities that completed any of the four items
 // within the configured calendar years ending with it; more items first, then id.
-Result<nlohmann::json> renovation_priority(const Store& store, int32_t year, const RuleSet& rules);
+Result<nlohmann::json> renovation_priority(const ProjectionView& store, int32_t year, const RuleSet& rules);
 
 // Party building (eligible committees with a branch, as of the rating date) and waste-sorting
 // compliance (share of compliant inspections in the year), district-wide and per street.
-Result<nlohmann::json> governance_compliance(const Store& store, int32_t year, const RuleSet& rules);
+Result<nlohmann::json> governance_compliance(const ProjectionView& store, int32_t year, const RuleSet& rules);
 
 }  // namespace jiayuan

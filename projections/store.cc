@@ -17,7 +17,7 @@ const std::vector<std::string_view>& engine_families() {
   static const std::vector<std::string_view> kAll = {
       cf::kStage1,   cf::kTimers,      cf::kChain,  cf::kOffsets,        cf::kOutbox,     cf::kApplied,
       cf::kProjCommunity, cf::kProjGrade, cf::kProjCase,    cf::kProjCompany, cf::kProjGovernance,
-      cf::kProjWaste, cf::kProjDistrict, cf::kProjStanding};
+      cf::kProjWaste, cf::kProjDistrict, cf::kProjStanding, cf::kProjAsOf};
   return kAll;
 }
 
@@ -124,6 +124,18 @@ Result<std::optional<std::string>> Store::get(std::string_view family, std::stri
 Status Store::scan(std::string_view family, std::string_view prefix,
                    const std::function<bool(std::string_view, std::string_view)>& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    if (!it->key().starts_with(prefix)) break;
+    if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+  }
+  if (!it->status().ok()) return fail(db_error("cannot scan", it->status().ToString()));
+  return {};
+}
+
+Status Store::scan(rocksdb::WriteBatchWithIndex& batch, std::string_view family, std::string_view prefix,
+                   const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      batch.NewIteratorWithBase(cf(family), db_->NewIterator(rocksdb::ReadOptions(), cf(family))));
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     if (!it->key().starts_with(prefix)) break;
     if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;

@@ -44,6 +44,9 @@ inline constexpr std::string_view kProjGovernance = "proj.governance";  // id ->
 inline constexpr std::string_view kProjWaste = "proj.waste";            // year/id -> JSON counts
 inline constexpr std::string_view kProjDistrict = "proj.district";      // year -> JSON awards, targets
 inline constexpr std::string_view kProjStanding = "proj.standing";      // year/company -> JSON standing
+// Every proj.* value above that events and decisions write, as of each log date it changed:
+// family '\0' key '\0' date (u32 big-endian, days + 2^31) -> the value as of that date.
+inline constexpr std::string_view kProjAsOf = "proj.asof";
 }  // namespace cf
 
 class Store {
@@ -63,6 +66,9 @@ class Store {
   Status write(rocksdb::WriteBatchWithIndex& batch);
   // Calls fn(key, value) for each entry with the prefix, in key order, until fn returns false.
   Status scan(std::string_view family, std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  // The same through a batch being built: its writes over the store's.
+  Status scan(rocksdb::WriteBatchWithIndex& batch, std::string_view family, std::string_view prefix,
               const std::function<bool(std::string_view, std::string_view)>& fn) const;
   // SHA-256 over every "proj.*" family, in family-name then key order (length-prefixed).
   Result<std::string> projection_digest() const;

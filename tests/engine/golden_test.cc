@@ -153,12 +153,12 @@ class Golden : public ::testing::Test {
   }
 
   nlohmann::json rating(const std::string& id) {
-    auto v = community_view(*store_, CommunityId(id));
+    auto v = community_view(ProjectionView(*store_), CommunityId(id));
     EXPECT_TRUE(v && *v) << id;
     return (**v)["ratings"][0];
   }
   nlohmann::json failing_case(const std::string& id) {
-    auto v = community_view(*store_, CommunityId(id));
+    auto v = community_view(ProjectionView(*store_), CommunityId(id));
     EXPECT_TRUE(v && *v) << id;
     return (**v)["cases"][0];
   }
@@ -222,7 +222,7 @@ TEST_F(Golden, FailingCasesRectifyOrEscalateToSanctions) {
 
   // As of 2024-06-30: F07 owes chengguan and police since 04-01 (90 days), J06 all three since
   // 03-31 (91 days); Y07 and Y09 are closed.
-  auto open = failing_cases(*store_, *Date::parse("2024-06-30"), false);
+  auto open = failing_cases(ProjectionView(*store_), *Date::parse("2024-06-30"), false);
   ASSERT_TRUE(open);
   std::map<std::string, std::vector<int>> overdue;
   for (const auto& c : (*open)["cases"]) {
@@ -241,7 +241,7 @@ TEST_F(Golden, TopTenHasOnlyTheFiveEligibleCompaniesRankedByCompositeThenMeanSco
   //  CO12: results 3/4 → 30; hotline 0/3 on time → 0; social 2/2 → 5 → 30+20+0+10+5+5 = 70.00, mean (89.4+90)/2 = 89.70
   //  CO08: results (1+0+2)/6 → 20; + 50 → 70.00, mean (80+79.99+99)/3 = 86.33
   //  CO10: results (0+2)/4 → 20; + 50 → 70.00, mean (60+86)/2 = 73.00
-  auto v = district_view(*store_, 2023);
+  auto v = district_view(ProjectionView(*store_), 2023);
   ASSERT_TRUE(v);
   const auto& top = (*v)["top_ten"];
   ASSERT_EQ(top.size(), 5u);
@@ -258,7 +258,7 @@ TEST_F(Golden, TopTenHasOnlyTheFiveEligibleCompaniesRankedByCompositeThenMeanSco
 
 TEST_F(Golden, ExcellentCommunitiesAndManagersAreCappedAtTenPercent) {
   // floor(10% × 30 registered) = 3.
-  auto v = district_view(*store_, 2023);
+  auto v = district_view(ProjectionView(*store_), 2023);
   ASSERT_TRUE(v);
   EXPECT_EQ((*v)["award_quota"], 3);
   // 示范 by final score: J10 99, Y01 95, F02 93, (Y02 91.5, J03 90, Y08 90, F09 86).
@@ -278,7 +278,7 @@ TEST_F(Golden, TargetAttainmentPerStreetAndDistrict) {
   // fangsong: 2 / 3 / 4 / 1: 9/10 = 90.00% met (exactly), 20.00% met, 30.00% missed
   // jiuting: 2 / 5 / 2 / 1: 90.00% met, 20.00% met, 50.00% met
   // district: 7 / 10 / 8 / 4 of 29: 86.21% missed, 24.14% met, 34.48% missed
-  auto v = district_view(*store_, 2023);
+  auto v = district_view(ProjectionView(*store_), 2023);
   ASSERT_TRUE(v);
   const auto& d = (*v)["district"];
   EXPECT_EQ(d["rated"], 29);

@@ -65,7 +65,7 @@ TEST_F(ProjectorTest, SummaryCountsGradesPerStreetAndSharesOfRatedOnly) {
   apply({rated("C1", "yueyang", Grade::kExemplary, "a"), rated("C2", "yueyang", Grade::kStandard, "b"),
          rated("C3", "yueyang", Grade::kFailing, "c"), rated("C4", "yueyang", Grade::kUnrated, "d"),
          rated("C5", "jiuting", Grade::kPassing, "e")});
-  auto s = street_summary(*store_, 2023);
+  auto s = street_summary(ProjectionView(*store_), 2023);
   ASSERT_TRUE(s);
   const auto& streets = (*s)["streets"];
   ASSERT_EQ(streets.size(), 2u);
@@ -85,7 +85,7 @@ TEST_F(ProjectorTest, LaterRegistrationByDateWinsWhateverTheLogOrder) {
   ASSERT_TRUE(projector_->apply_event(b, testing::registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2023-05-01")));
   ASSERT_TRUE(projector_->apply_event(b, testing::registered("C1", "yueyang", 1.0, Enclosure::kClosed, "2022-01-01")));
   ASSERT_TRUE(store_->write(b));
-  auto v = community_view(*store_, CommunityId("C1"));
+  auto v = community_view(ProjectionView(*store_), CommunityId("C1"));
   ASSERT_TRUE(v && *v);
   EXPECT_EQ((**v)["fee"], "3.00");
   EXPECT_EQ((**v)["since"], "2023-05-01");
@@ -102,8 +102,57 @@ TEST_F(ProjectorTest, DigestCoversProjectionsOnlyAndChangesWithThem) {
   EXPECT_NE(*store_->projection_digest(), empty);
 }
 
+TEST_F(ProjectorTest, AsOfADateAFactArrivingLateStillCountsFromItsOwnDate) {
+  // The fee adjustment (August) arrives before the registration (May) it amends.
+  auto event = [](Fact f, const char* id, const char* on) {
+    Event ev{Envelope{}, std::move(f)};
+    ev.envelope.id = id;
+    ev.envelope.source = "street.yueyang";
+    ev.envelope.subject = "C1";
+    ev.envelope.occurred = *Date::parse(on);
+    return ev;
+  };
+  CommunityRegistered reg;
+  reg.community = CommunityId("C1");
+  reg.name = "一号小区";
+  reg.street = StreetId("yueyang");
+  reg.households = 100;
+  reg.fee = *Centi::parse("1.50");
+  FeeAdjusted fee;
+  fee.community = CommunityId("C1");
+  fee.fee = *Centi::parse("2.60");
+  rocksdb::WriteBatchWithIndex b;
+  ASSERT_TRUE(projector_->apply_event(b, event(fee, "f", "2023-08-01")));
+  ASSERT_TRUE(projector_->apply_event(b, event(reg, "r", "2023-05-01")));
+  ASSERT_TRUE(store_->write(b));
+  auto at = [&](const char* day) { return *community_view(ProjectionView(*store_, *Date::parse(day)), CommunityId("C1")); };
+  EXPECT_FALSE(at("2023-04-30"));
+  EXPECT_EQ((*at("2023-05-01"))["fee"], "1.50");
+  EXPECT_EQ((*at("2023-07-31"))["name"], "一号小区");
+  EXPECT_EQ((*at("2023-08-01"))["fee"], "2.60");
+  EXPECT_EQ((*at("2023-08-01"))["name"], "一号小区");
+  const auto now = *community_view(ProjectionView(*store_), CommunityId("C1"));
+  EXPECT_EQ((*now)["fee"], "2.60");
+  EXPECT_EQ(*now, *at("2030-01-01"));
+}
+
+TEST_F(ProjectorTest, AsOfADateARatingIsTheOneDecidedByThen) {
+  Decision first = rated("C1", "yueyang", Grade::kPassing, "r1");
+  Decision second = rated("C1", "yueyang", Grade::kStandard, "r2");
+  second.log_date = *Date::parse("2024-02-01");
+  apply({first, second});
+  auto grade_at = [&](const char* day) -> std::string {
+    auto v = *community_view(ProjectionView(*store_, *Date::parse(day)), CommunityId("C1"));
+    return v && !(*v)["ratings"].empty() ? (*v)["ratings"][0]["grade"].get<std::string>() : "none";
+  };
+  EXPECT_EQ(grade_at("2024-01-09"), "none");
+  EXPECT_EQ(grade_at("2024-01-10"), "passing");
+  EXPECT_EQ(grade_at("2024-01-31"), "passing");
+  EXPECT_EQ(grade_at("2024-02-01"), "standard");
+}
+
 TEST_F(ProjectorTest, UnknownCommunityHasNoView) {
-  auto v = community_view(*store_, CommunityId("NOPE"));
+  auto v = community_view(ProjectionView(*store_), CommunityId("NOPE"));
   ASSERT_TRUE(v);
   EXPECT_FALSE(*v);
 }

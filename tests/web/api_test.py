@@ -83,6 +83,12 @@ class ApiTest(unittest.TestCase):
         self.call("/v1/compliance", "/v1/compliance?year=2023")
         d = self.call("/v1/dead-letters", "/v1/dead-letters", token="auditor")
         self.assertGreaterEqual(len(d["items"]), 1)
+        me = self.call("/v1/me", "/v1/me", token="sijing")
+        self.assertEqual((me["scope"], me["street"]), ("street", "sijing"))
+        status, headers, body = ENGINE.get("/metrics")
+        self.api.check("/metrics", status, headers["Content-Type"], body.decode())
+        status, headers, body = ENGINE.get("/v1/openapi.json")
+        self.api.check("/v1/openapi.json", status, headers["Content-Type"], json.loads(body))
         self.call("/healthz", "/healthz", token=None)
         self.call("/readyz", "/readyz", token=None)
         # Errors are problem details, with the bad parameter named.
@@ -152,7 +158,28 @@ class ApiTest(unittest.TestCase):
         p = self.call("/v1/communities", "/v1/communities?cursor=zz", expect=400)
         self.assertEqual(p["parameter"], "cursor")
 
-    def test_06_too_many_requests_is_429_with_retry_after(self):
+    def test_06_every_question_answers_as_of_a_past_date(self):
+        before = self.call("/v1/communities", "/v1/communities?year=2023&limit=500&as_of=2023-06-30")
+        self.assertEqual(before["as_of"], "2023-06-30")
+        self.assertEqual({i["grade"] for i in before["items"]}, {"unrated"})  # nothing rated by then
+        after = self.call("/v1/communities", "/v1/communities?year=2023&limit=500&as_of=2024-06-30")
+        now = self.call("/v1/communities", "/v1/communities?year=2023&limit=500")
+        self.assertEqual(after["items"], now["items"])
+        one = next(i for i in now["items"] if i["grade"] == "failing")["community"]
+        then = self.call("/v1/communities/{id}", f"/v1/communities/{one}?as_of=2023-06-30")
+        self.assertEqual([r for r in then["ratings"] if "grade" in r], [])
+        self.assertEqual(then["cases"], [])
+        self.call("/v1/awards", "/v1/awards?year=2023&as_of=2023-06-30", expect=404)
+        awards_then = self.call("/v1/awards", "/v1/awards?year=2023&as_of=2024-06-30")
+        self.assertEqual(awards_then, self.call("/v1/awards", "/v1/awards?year=2023"))
+        self.call("/v1/companies", "/v1/companies?year=2023&as_of=2024-06-30")
+        self.call("/v1/targets", "/v1/targets?year=2023&as_of=2024-06-30")
+        self.call("/v1/renovation", "/v1/renovation?year=2023&as_of=2023-01-01")
+        self.call("/v1/compliance", "/v1/compliance?year=2023&as_of=2023-01-01")
+        p = self.call("/v1/communities/{id}", f"/v1/communities/{one}?as_of=yesterday", expect=400)
+        self.assertEqual(p["parameter"], "as_of")
+
+    def test_07_too_many_requests_is_429_with_retry_after(self):
         statuses = []
         for _ in range(120):
             status, headers, body = ENGINE.get("/v1/me", TOKENS["rate"])
@@ -163,7 +190,7 @@ class ApiTest(unittest.TestCase):
                 break
         self.assertIn(429, statuses)
 
-    def test_07_metrics_follow_prometheus_conventions(self):
+    def test_08_metrics_follow_prometheus_conventions(self):
         status, headers, body = ENGINE.get("/metrics")
         self.assertEqual(status, 200)
         self.assertTrue(headers["Content-Type"].startswith("text/plain"))
