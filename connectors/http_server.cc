@@ -14,15 +14,20 @@ using nlohmann::json;
 
 std::string Principal::describe() const {
   switch (scope) {
-    case Scope::kDistrict: return "the district supervisor's token";
-    case Scope::kStreet: return "street " + street + "'s supervisor token";
-    case Scope::kDepartment: return "department " + department.value + "'s token";
-    case Scope::kAuditor: return "an auditor's token";
+    case Scope::kDistrict:
+      return "the district supervisor's token";
+    case Scope::kStreet:
+      return "street " + street + "'s supervisor token";
+    case Scope::kDepartment:
+      return "department " + department.value + "'s token";
+    case Scope::kAuditor:
+      return "an auditor's token";
   }
   return "a token";
 }
 
-Result<std::map<std::string, Principal>> load_tokens(const std::string& path, const District& district) {
+Result<std::map<std::string, Principal>> load_tokens(const std::string& path,
+                                                     const District& district) {
   JY_TRY(std::string text, internal::read_file(path));
   JY_TRY(toml::table doc, internal::parse_toml(text, path));
   internal::TomlReader r(doc, path);
@@ -30,13 +35,16 @@ Result<std::map<std::string, Principal>> load_tokens(const std::string& path, co
   std::map<std::string, Principal> out;
   for (const auto& [token, value] : t.raw()) {
     const std::string key(token.str());
-    if (key.size() < 16) return fail(t.error("(a token)", "a token of at least 16 characters", "a shorter one", &value));
+    if (key.size() < 16)
+      return fail(
+          t.error("(a token)", "a token of at least 16 characters", "a shorter one", &value));
     Principal p;
     if (const auto* dept = value.as_string()) {
       p.scope = Scope::kDepartment;
       p.department = DepartmentId(dept->get());
       if (!district.has_department(p.department)) {
-        return fail(t.error("(a token)", "a department of district.toml", "\"" + dept->get() + "\"", &value));
+        return fail(t.error("(a token)", "a department of district.toml", "\"" + dept->get() + "\"",
+                            &value));
       }
     } else if (const auto* table = value.as_table()) {
       internal::TomlReader s(*table, path, t.key_path("(a token)"));
@@ -59,10 +67,12 @@ Result<std::map<std::string, Principal>> load_tokens(const std::string& path, co
           return fail(s.error("department", "a department of district.toml", "\"" + d + "\""));
         }
       } else {
-        return fail(s.error("scope", "district, street, department or auditor", "\"" + scope + "\""));
+        return fail(
+            s.error("scope", "district, street, department or auditor", "\"" + scope + "\""));
       }
     } else {
-      return fail(t.error("(a token)", "a department name or a table { scope = ... }", "another kind of value", &value));
+      return fail(t.error("(a token)", "a department name or a table { scope = ... }",
+                          "another kind of value", &value));
     }
     out.emplace(key, std::move(p));
   }
@@ -73,17 +83,28 @@ namespace {
 
 const char* title_of(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
   }
 }
 
@@ -102,11 +123,13 @@ HttpServer::HttpServer(std::map<std::string, Principal> tokens, HttpLimits limit
 
 HttpServer::~HttpServer() { stop(); }
 
-const Principal* HttpServer::authenticate(const httplib::Request& req, httplib::Response& res) const {
+const Principal* HttpServer::authenticate(const httplib::Request& req,
+                                          httplib::Response& res) const {
   const std::string auth = req.get_header_value("Authorization");
   if (!auth.starts_with("Bearer ")) {
     res.set_header("WWW-Authenticate", "Bearer");
-    problem(res, 401, "Authorization: expected \"Bearer <token>\" (tokens are issued in the tokens file)");
+    problem(res, 401,
+            "Authorization: expected \"Bearer <token>\" (tokens are issued in the tokens file)");
     return nullptr;
   }
   // Compare digests (fixed length) with CRYPTO_memcmp against every token, so neither the
@@ -142,8 +165,9 @@ bool HttpServer::admit(const std::string& token, httplib::Response& res) const {
   }
   const int wait = static_cast<int>(std::ceil((1 - b.tokens) / rate));
   res.set_header("Retry-After", std::to_string(std::max(1, wait)));
-  problem(res, 429, "more than " + std::to_string(static_cast<int64_t>(rate)) +
-                        " requests per second with this token; retry after the Retry-After header's seconds");
+  problem(res, 429,
+          "more than " + std::to_string(static_cast<int64_t>(rate)) +
+              " requests per second with this token; retry after the Retry-After header's seconds");
   return false;
 }
 
@@ -154,25 +178,30 @@ Status HttpServer::start(const std::string& host, int port) {
     if (res.status == 413) {
       problem(res, 413, "body: larger than the configured limit");
     } else if (res.status == 404) {
-      problem(res, 404, "no such resource: " + req.path + " (the API is described at /v1/openapi.json)");
+      problem(res, 404,
+              "no such resource: " + req.path + " (the API is described at /v1/openapi.json)");
     } else if (res.status == 405) {
       problem(res, 405, req.method + " is not allowed on " + req.path);
     } else if (res.status >= 400) {
       problem(res, res.status, req.method + " " + req.path);
     }
   });
-  server_->set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unexpected error";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    problem(res, 500, what);
-  });
-  port_ = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
-  if (port_ <= 0) return fail("io", host + ":" + std::to_string(port) + ": cannot listen (in use, or not an address of this machine)");
+  server_->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unexpected error";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        problem(res, 500, what);
+      });
+  port_ =
+      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  if (port_ <= 0)
+    return fail("io", host + ":" + std::to_string(port) +
+                          ": cannot listen (in use, or not an address of this machine)");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return {};
 }

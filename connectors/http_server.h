@@ -12,12 +12,11 @@
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "config/config.h"
 #include "events/ids.h"
@@ -53,7 +52,8 @@ struct Principal {
 //   "<token>" = { scope = "district" }                      # or "auditor"
 //   "<token>" = { scope = "street", street = "<street id>" }
 // Tokens are at least 16 characters; every error names file, key and what was expected.
-Result<std::map<std::string, Principal>> load_tokens(const std::string& path, const District& district);
+Result<std::map<std::string, Principal>> load_tokens(const std::string& path,
+                                                     const District& district);
 
 struct HttpLimits {
   size_t max_body_bytes = 8 * 1024 * 1024;

@@ -18,17 +18,24 @@ prometheus::Histogram::BucketBoundaries latency_buckets() {
 
 Metrics::Metrics(const std::string& version, const std::string& rule_sets)
     : registry_(std::make_shared<prometheus::Registry>()) {
-  facts_ = &prometheus::BuildCounter().Name("jiayuan_facts_total").Help("Facts offered to intake, by outcome").Register(*registry_);
-  rejected_ = &prometheus::BuildCounter()
-                   .Name("jiayuan_facts_rejected_total")
-                   .Help("Rejected facts by stage and reason code (each also in the dead-letter log)")
-                   .Register(*registry_);
+  facts_ = &prometheus::BuildCounter()
+                .Name("jiayuan_facts_total")
+                .Help("Facts offered to intake, by outcome")
+                .Register(*registry_);
+  rejected_ =
+      &prometheus::BuildCounter()
+           .Name("jiayuan_facts_rejected_total")
+           .Help("Rejected facts by stage and reason code (each also in the dead-letter log)")
+           .Register(*registry_);
   folded_ = &prometheus::BuildCounter()
                  .Name("jiayuan_facts_folded_total")
                  .Help("Facts stage 1 folded into community workflows")
                  .Register(*registry_)
                  .Add({});
-  decisions_ = &prometheus::BuildCounter().Name("jiayuan_decisions_total").Help("Decisions taken, by kind").Register(*registry_);
+  decisions_ = &prometheus::BuildCounter()
+                    .Name("jiayuan_decisions_total")
+                    .Help("Decisions taken, by kind")
+                    .Register(*registry_);
   lag_ = &prometheus::BuildGauge()
               .Name("jiayuan_lag_records")
               .Help("Records of a partition not yet folded by its consumer")
@@ -55,7 +62,8 @@ Metrics::~Metrics() = default;
 void Metrics::intake_outcome(const std::string& outcome, const std::string& code, size_t n) {
   facts_->Add({{"outcome", outcome}}).Increment(static_cast<double>(n));
   if (outcome == "rejected") {
-    rejected_->Add({{"stage", "intake"}, {"code", code.empty() ? "unknown" : code}}).Increment(static_cast<double>(n));
+    rejected_->Add({{"stage", "intake"}, {"code", code.empty() ? "unknown" : code}})
+        .Increment(static_cast<double>(n));
   }
 }
 
@@ -65,16 +73,23 @@ void Metrics::stage_rejected(const std::string& code, size_t n) {
 
 void Metrics::folded(size_t facts) { folded_->Increment(static_cast<double>(facts)); }
 
-void Metrics::decision(const std::string& kind, size_t n) { decisions_->Add({{"kind", kind}}).Increment(static_cast<double>(n)); }
+void Metrics::decision(const std::string& kind, size_t n) {
+  decisions_->Add({{"kind", kind}}).Increment(static_cast<double>(n));
+}
 
 void Metrics::lag(const std::string& topic, int32_t partition, int64_t records) {
-  lag_->Add({{"topic", topic}, {"partition", std::to_string(partition)}}).Set(static_cast<double>(records));
+  lag_->Add({{"topic", topic}, {"partition", std::to_string(partition)}})
+      .Set(static_cast<double>(records));
 }
 
 void Metrics::step_seconds(double seconds) { step_->Observe(seconds); }
 
-void Metrics::request(const std::string& route, const std::string& method, int status, double seconds) {
-  requests_->Add({{"route", route}, {"method", method}, {"code", std::to_string(status)}}, latency_buckets()).Observe(seconds);
+void Metrics::request(const std::string& route, const std::string& method, int status,
+                      double seconds) {
+  requests_
+      ->Add({{"route", route}, {"method", method}, {"code", std::to_string(status)}},
+            latency_buckets())
+      .Observe(seconds);
 }
 
 std::string Metrics::render() const {

@@ -1,12 +1,12 @@
 // Metrics in the Prometheus text format, through prometheus-cpp (Debian's prometheus-cpp-dev).
 // One `jiayuan_` prefix, base units (seconds, records), `_total` counters:
 //
-//   jiayuan_facts_total{outcome}                 facts offered to intake: accepted|duplicate|rejected
-//   jiayuan_facts_rejected_total{stage,code}     rejected facts by reason code (intake, stage1)
-//   jiayuan_facts_folded_total                   facts stage 1 folded
-//   jiayuan_decisions_total{kind}                decisions taken, by kind (community.rated, case.opened, ...)
-//   jiayuan_lag_records{topic,partition}         records not yet folded, per partition
-//   jiayuan_step_duration_seconds                one round of the stages (histogram)
+//   jiayuan_facts_total{outcome}                 facts offered to intake:
+//   accepted|duplicate|rejected jiayuan_facts_rejected_total{stage,code}     rejected facts by
+//   reason code (intake, stage1) jiayuan_facts_folded_total                   facts stage 1 folded
+//   jiayuan_decisions_total{kind}                decisions taken, by kind (community.rated,
+//   case.opened, ...) jiayuan_lag_records{topic,partition}         records not yet folded, per
+//   partition jiayuan_step_duration_seconds                one round of the stages (histogram)
 //   jiayuan_http_request_duration_seconds{route,method,code}   (histogram)
 //   jiayuan_build_info{version,rule_sets}        1
 //

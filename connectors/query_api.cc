@@ -3,8 +3,8 @@
 #include <httplib.h>
 
 #include <algorithm>
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <set>
 
 #include "connectors/openapi_document.h"
@@ -24,8 +24,10 @@ struct HttpError {
   json extra = json::object();
 };
 
-[[noreturn]] void bad_parameter(const std::string& name, const std::string& expected, const std::string& got) {
-  throw HttpError{400, name + ": expected " + expected + ", got \"" + got + "\"", {{"parameter", name}}};
+[[noreturn]] void bad_parameter(const std::string& name, const std::string& expected,
+                                const std::string& got) {
+  throw HttpError{
+      400, name + ": expected " + expected + ", got \"" + got + "\"", {{"parameter", name}}};
 }
 
 template <class T>
@@ -42,10 +44,13 @@ class Params {
  public:
   Params(const httplib::Request& req, std::initializer_list<const char*> known) : req_(req) {
     for (const auto& [name, value] : req.params) {
-      if (std::find_if(known.begin(), known.end(), [&](const char* k) { return name == k; }) == known.end()) {
+      if (std::find_if(known.begin(), known.end(), [&](const char* k) { return name == k; }) ==
+          known.end()) {
         std::string list;
         for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-        throw HttpError{400, name + ": not a parameter of " + req.path + " (known: " + (list.empty() ? "none" : list) + ")",
+        throw HttpError{400,
+                        name + ": not a parameter of " + req.path +
+                            " (known: " + (list.empty() ? "none" : list) + ")",
                         {{"parameter", name}}};
       }
     }
@@ -71,7 +76,8 @@ class Params {
     if (!d) bad_parameter(name, "a date YYYY-MM-DD", *t);
     return d;
   }
-  std::optional<std::string> one_of(const char* name, std::initializer_list<const char*> allowed) const {
+  std::optional<std::string> one_of(const char* name,
+                                    std::initializer_list<const char*> allowed) const {
     auto t = text(name);
     if (!t) return std::nullopt;
     for (const char* a : allowed) {
@@ -109,8 +115,8 @@ std::optional<std::string> unhex(std::string_view s) {
 }
 
 // Sorts `items` by `field` (then `id_field`), and returns the page after `cursor`.
-json page(json items, const Params& p, const std::string& default_sort, std::initializer_list<const char*> sorts,
-          const std::string& id_field) {
+json page(json items, const Params& p, const std::string& default_sort,
+          std::initializer_list<const char*> sorts, const std::string& id_field) {
   const std::string sort = p.one_of("sort", sorts).value_or(default_sort);
   const bool desc = sort.starts_with('-');
   const std::string field = desc ? sort.substr(1) : sort;
@@ -146,7 +152,9 @@ json page(json items, const Params& p, const std::string& default_sort, std::ini
     if (!at.is_array() || at.size() != 3 || at[2] != sort || !at[1].is_string()) {
       bad_parameter("cursor", "a next_cursor of this resource and sort", *c);
     }
-    while (from < v.size() && !less(at[0], at[1].get<std::string>(), key(v[from]), v[from][id_field].get<std::string>())) ++from;
+    while (from < v.size() && !less(at[0], at[1].get<std::string>(), key(v[from]),
+                                    v[from][id_field].get<std::string>()))
+      ++from;
   }
   json out{{"items", json::array()}, {"total", v.size()}, {"sort", sort}, {"next_cursor", nullptr}};
   const size_t to = std::min(v.size(), from + static_cast<size_t>(limit));
@@ -170,7 +178,8 @@ void QueryApi::install(HttpServer& server) {
   HttpServer* srv = &server;
 
   // Wraps a handler: authentication (unless public), scope, metrics, problems.
-  using Handler = std::function<void(const Principal*, const httplib::Request&, httplib::Response&)>;
+  using Handler =
+      std::function<void(const Principal*, const httplib::Request&, httplib::Response&)>;
   auto route = [this, srv](const std::string& name, bool is_public, Handler h) {
     return [this, srv, name, is_public, h](const httplib::Request& req, httplib::Response& res) {
       const auto start = std::chrono::steady_clock::now();
@@ -180,7 +189,9 @@ void QueryApi::install(HttpServer& server) {
         who = srv->authenticate(req, res);
         go = who != nullptr;
         if (go && !who->reads()) {
-          problem(res, 403, who->describe() + " publishes facts; reading needs a supervisor's or an auditor's token");
+          problem(res, 403,
+                  who->describe() +
+                      " publishes facts; reading needs a supervisor's or an auditor's token");
           go = false;
         }
       }
@@ -194,8 +205,9 @@ void QueryApi::install(HttpServer& server) {
         }
       }
       if (options_.metrics != nullptr) {
-        options_.metrics->request(name, req.method, res.status,
-                                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        options_.metrics->request(
+            name, req.method, res.status,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       }
     };
   };
@@ -203,25 +215,32 @@ void QueryApi::install(HttpServer& server) {
   // ---- the year asked about, and the street a principal may see ---------------------------
   auto year_of = [this](const Params& p) -> int32_t {
     if (auto y = p.integer("year", 1900, 2999)) {
-      if (config_.rules.for_year(*y) == nullptr) bad_parameter("year", "an evaluation year of the rule sets", std::to_string(*y));
+      if (config_.rules.for_year(*y) == nullptr)
+        bad_parameter("year", "an evaluation year of the rule sets", std::to_string(*y));
       return *y;
     }
     int32_t latest = 0;  // the latest year anything was rated in
     must(store_.scan(cf::kProjDistrict, "", [&](std::string_view k, std::string_view v) {
-      if (json::parse(v)["district"].value("rated", 0) > 0) latest = std::max(latest, std::stoi(std::string(k)));
+      if (json::parse(v)["district"].value("rated", 0) > 0)
+        latest = std::max(latest, std::stoi(std::string(k)));
       return true;
     }));
-    if (latest == 0) throw HttpError{404, "year: nothing has been rated yet; give ?year=", {{"parameter", "year"}}};
+    if (latest == 0)
+      throw HttpError{
+          404, "year: nothing has been rated yet; give ?year=", {{"parameter", "year"}}};
     return latest;
   };
   // The street the answer is limited to: the principal's own, or ?street= when it may choose.
   auto street_filter = [this](const Principal* who, const Params& p) -> std::optional<std::string> {
     auto asked = p.text("street");
-    if (asked && !config_.district.has_street(StreetId(*asked))) bad_parameter("street", "a street of the district", *asked);
+    if (asked && !config_.district.has_street(StreetId(*asked)))
+      bad_parameter("street", "a street of the district", *asked);
     if (who->scope == Scope::kStreet) {
       if (asked && *asked != who->street) {
-        throw HttpError{403, "street " + *asked + ": " + who->describe() + " reads street " + who->street + " only",
-                        {{"parameter", "street"}}};
+        throw HttpError{
+            403,
+            "street " + *asked + ": " + who->describe() + " reads street " + who->street + " only",
+            {{"parameter", "street"}}};
       }
       return who->street;
     }
@@ -244,232 +263,315 @@ void QueryApi::install(HttpServer& server) {
   };
 
   // ---- health, metrics, the document ------------------------------------------------------
-  s.Get("/healthz", route("/healthz", true, [](const Principal*, const httplib::Request&, httplib::Response& res) {
-    reply(res, {{"status", "ok"}});
-  }));
-  s.Get("/readyz", route("/readyz", true, [this](const Principal*, const httplib::Request&, httplib::Response& res) {
-    if (options_.ready && !options_.ready()) throw HttpError{503, "the engine has not caught up with the log yet"};
-    reply(res, {{"status", "ready"}});
-  }));
-  s.Get("/metrics", route("/metrics", true, [this](const Principal*, const httplib::Request&, httplib::Response& res) {
-    if (options_.metrics == nullptr) throw HttpError{404, "metrics are not collected by this process"};
-    res.set_content(options_.metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
-  }));
-  s.Get("/v1/openapi.json", route("/v1/openapi.json", true, [](const Principal*, const httplib::Request&, httplib::Response& res) {
-    res.set_content(std::string(kOpenApiDocument), "application/json");
-  }));
+  s.Get("/healthz", route("/healthz", true,
+                          [](const Principal*, const httplib::Request&, httplib::Response& res) {
+                            reply(res, {{"status", "ok"}});
+                          }));
+  s.Get("/readyz", route("/readyz", true,
+                         [this](const Principal*, const httplib::Request&, httplib::Response& res) {
+                           if (options_.ready && !options_.ready())
+                             throw HttpError{503, "the engine has not caught up with the log yet"};
+                           reply(res, {{"status", "ready"}});
+                         }));
+  s.Get("/metrics",
+        route("/metrics", true,
+              [this](const Principal*, const httplib::Request&, httplib::Response& res) {
+                if (options_.metrics == nullptr)
+                  throw HttpError{404, "metrics are not collected by this process"};
+                res.set_content(options_.metrics->render(),
+                                "text/plain; version=0.0.4; charset=utf-8");
+              }));
+  s.Get("/v1/openapi.json",
+        route("/v1/openapi.json", true,
+              [](const Principal*, const httplib::Request&, httplib::Response& res) {
+                res.set_content(std::string(kOpenApiDocument), "application/json");
+              }));
 
-  s.Get("/v1/me", route("/v1/me", false, [this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {});
-    static const char* kScopes[] = {"district", "street", "department", "auditor"};
-    json out{{"scope", kScopes[static_cast<int>(who->scope)]}, {"description", who->describe()}};
-    switch (who->scope) {
-      case Scope::kDistrict: out["description_zh"] = "区级监管"; break;
-      case Scope::kAuditor: out["description_zh"] = "审计"; break;
-      case Scope::kStreet:
-        out["street"] = who->street;
-        out["street_name"] = config_.district.street_name(StreetId(who->street));
-        out["description_zh"] = out["street_name"].get<std::string>() + " 街镇监管";
-        break;
-      case Scope::kDepartment: break;
-    }
-    reply(res, out);
-  }));
+  s.Get("/v1/me",
+        route("/v1/me", false,
+              [this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+                Params p(req, {});
+                static const char* kScopes[] = {"district", "street", "department", "auditor"};
+                json out{{"scope", kScopes[static_cast<int>(who->scope)]},
+                         {"description", who->describe()}};
+                switch (who->scope) {
+                  case Scope::kDistrict:
+                    out["description_zh"] = "区级监管";
+                    break;
+                  case Scope::kAuditor:
+                    out["description_zh"] = "审计";
+                    break;
+                  case Scope::kStreet:
+                    out["street"] = who->street;
+                    out["street_name"] = config_.district.street_name(StreetId(who->street));
+                    out["description_zh"] = out["street_name"].get<std::string>() + " 街镇监管";
+                    break;
+                  case Scope::kDepartment:
+                    break;
+                }
+                reply(res, out);
+              }));
 
   // ---- communities -------------------------------------------------------------------------
-  s.Get("/v1/communities", route("/v1/communities", false, [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"year", "street", "tier", "category", "grade", "as_of", "sort", "limit", "cursor"});
-    const int32_t year = year_of(p);
-    const ProjectionView view = view_of(p);
-    const auto street = street_filter(who, p);
-    const auto tier = p.one_of("tier", {"T1", "T2", "T3"});
-    const auto category = p.one_of("category", {"commodity", "mixed", "relocation", "affordable", "scattered_public"});
-    const auto grade = p.one_of("grade", {"exemplary", "standard", "passing", "failing", "unrated"});
-    std::map<std::string, json> ratings;
-    must(view.scan(cf::kProjGrade, std::to_string(year) + "/", [&](std::string_view k, std::string_view v) {
-      ratings[std::string(k.substr(k.find('/') + 1))] = json::parse(v);
-      return true;
-    }));
-    json items = json::array();
-    must(view.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
-      const json c = json::parse(v);
-      if (!c.contains("street")) return true;
-      json item{{"community", c["community"]}, {"name", c["name"]}, {"street", c["street"]},
-                {"street_name", c["street_name"]}, {"category", c["category"]}, {"enclosure", c["enclosure"]},
-                {"households", c["households"]}, {"fee", c["fee"]}, {"company", c.value("company", "")},
-                {"year", year}, {"grade", "unrated"}, {"grade_zh", "未评定"}, {"tier", nullptr},
-                {"final_score", nullptr}, {"published_on", nullptr}};
-      if (auto it = ratings.find(std::string(k)); it != ratings.end() && it->second.contains("grade")) {
-        const json& r = it->second;
-        item["grade"] = r["grade"];
-        item["grade_zh"] = r["grade_zh"];
-        item["tier"] = r["explanation"]["tier"];
-        if (r["explanation"].contains("final_score")) item["final_score"] = r["explanation"]["final_score"];
-        if (r.contains("published_on")) item["published_on"] = r["published_on"];
-      }
-      if (street && item["street"] != *street) return true;
-      if (tier && item["tier"] != *tier) return true;
-      if (category && item["category"] != *category) return true;
-      if (grade && item["grade"] != *grade) return true;
-      items.push_back(std::move(item));
-      return true;
-    }));
-    json out = page(std::move(items), p, "community", {"community", "-community", "name", "final_score", "-final_score", "grade", "street"}, "community");
-    out["year"] = year;
-    if (view.as_of()) out["as_of"] = view.as_of()->to_string();
-    reply(res, out);
-  }));
-  s.Get(R"(/v1/communities/([^/]+))", route("/v1/communities/{id}", false, [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"as_of"});
-    const std::string id = req.matches[1];
-    auto view = must(community_view(view_of(p), CommunityId(id)));
-    if (!view) {
-      throw HttpError{404, "community " + id + ": not registered" + (p.text("as_of") ? " as of " + *p.text("as_of") : std::string())};
-    }
-    if (who->scope == Scope::kStreet && view->value("street", "") != who->street) {
-      throw HttpError{403, "community " + id + " is in street " + view->value("street", std::string("?")) + "; " +
-                               who->describe() + " reads street " + who->street + " only"};
-    }
-    reply(res, *view);
-  }));
+  s.Get("/v1/communities",
+        route("/v1/communities", false,
+              [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+                Params p(req, {"year", "street", "tier", "category", "grade", "as_of", "sort",
+                               "limit", "cursor"});
+                const int32_t year = year_of(p);
+                const ProjectionView view = view_of(p);
+                const auto street = street_filter(who, p);
+                const auto tier = p.one_of("tier", {"T1", "T2", "T3"});
+                const auto category = p.one_of("category", {"commodity", "mixed", "relocation",
+                                                            "affordable", "scattered_public"});
+                const auto grade =
+                    p.one_of("grade", {"exemplary", "standard", "passing", "failing", "unrated"});
+                std::map<std::string, json> ratings;
+                must(view.scan(cf::kProjGrade, std::to_string(year) + "/",
+                               [&](std::string_view k, std::string_view v) {
+                                 ratings[std::string(k.substr(k.find('/') + 1))] = json::parse(v);
+                                 return true;
+                               }));
+                json items = json::array();
+                must(view.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
+                  const json c = json::parse(v);
+                  if (!c.contains("street")) return true;
+                  json item{{"community", c["community"]},
+                            {"name", c["name"]},
+                            {"street", c["street"]},
+                            {"street_name", c["street_name"]},
+                            {"category", c["category"]},
+                            {"enclosure", c["enclosure"]},
+                            {"households", c["households"]},
+                            {"fee", c["fee"]},
+                            {"company", c.value("company", "")},
+                            {"year", year},
+                            {"grade", "unrated"},
+                            {"grade_zh", "未评定"},
+                            {"tier", nullptr},
+                            {"final_score", nullptr},
+                            {"published_on", nullptr}};
+                  if (auto it = ratings.find(std::string(k));
+                      it != ratings.end() && it->second.contains("grade")) {
+                    const json& r = it->second;
+                    item["grade"] = r["grade"];
+                    item["grade_zh"] = r["grade_zh"];
+                    item["tier"] = r["explanation"]["tier"];
+                    if (r["explanation"].contains("final_score"))
+                      item["final_score"] = r["explanation"]["final_score"];
+                    if (r.contains("published_on")) item["published_on"] = r["published_on"];
+                  }
+                  if (street && item["street"] != *street) return true;
+                  if (tier && item["tier"] != *tier) return true;
+                  if (category && item["category"] != *category) return true;
+                  if (grade && item["grade"] != *grade) return true;
+                  items.push_back(std::move(item));
+                  return true;
+                }));
+                json out = page(std::move(items), p, "community",
+                                {"community", "-community", "name", "final_score", "-final_score",
+                                 "grade", "street"},
+                                "community");
+                out["year"] = year;
+                if (view.as_of()) out["as_of"] = view.as_of()->to_string();
+                reply(res, out);
+              }));
+  s.Get(R"(/v1/communities/([^/]+))",
+        route("/v1/communities/{id}", false,
+              [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+                Params p(req, {"as_of"});
+                const std::string id = req.matches[1];
+                auto view = must(community_view(view_of(p), CommunityId(id)));
+                if (!view) {
+                  throw HttpError{
+                      404, "community " + id + ": not registered" +
+                               (p.text("as_of") ? " as of " + *p.text("as_of") : std::string())};
+                }
+                if (who->scope == Scope::kStreet && view->value("street", "") != who->street) {
+                  throw HttpError{403, "community " + id + " is in street " +
+                                           view->value("street", std::string("?")) + "; " +
+                                           who->describe() + " reads street " + who->street +
+                                           " only"};
+                }
+                reply(res, *view);
+              }));
 
   // ---- companies, awards, targets ------------------------------------------------------------
-  s.Get("/v1/companies", route("/v1/companies", false, [=, this](const Principal*, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"year", "eligible", "as_of", "sort", "limit", "cursor"});
-    const int32_t year = year_of(p);
-    const auto eligible = p.one_of("eligible", {"true", "false"});
-    json all = must(company_standings_at(view_of(p), config_, year))["companies"];
-    json items = json::array();
-    for (json& c : all) {
-      if (eligible && c["eligible"].get<bool>() != (*eligible == "true")) continue;
-      if (c["rank"].get<int>() == 0) c["rank"] = nullptr;
-      items.push_back(std::move(c));
-    }
-    json out = page(std::move(items), p, "rank", {"rank", "company", "composite", "-composite", "projects", "-projects"}, "company");
-    out["year"] = year;
-    reply(res, out);
-  }));
+  s.Get("/v1/companies",
+        route("/v1/companies", false,
+              [=, this](const Principal*, const httplib::Request& req, httplib::Response& res) {
+                Params p(req, {"year", "eligible", "as_of", "sort", "limit", "cursor"});
+                const int32_t year = year_of(p);
+                const auto eligible = p.one_of("eligible", {"true", "false"});
+                json all = must(company_standings_at(view_of(p), config_, year))["companies"];
+                json items = json::array();
+                for (json& c : all) {
+                  if (eligible && c["eligible"].get<bool>() != (*eligible == "true")) continue;
+                  if (c["rank"].get<int>() == 0) c["rank"] = nullptr;
+                  items.push_back(std::move(c));
+                }
+                json out =
+                    page(std::move(items), p, "rank",
+                         {"rank", "company", "composite", "-composite", "projects", "-projects"},
+                         "company");
+                out["year"] = year;
+                reply(res, out);
+              }));
   auto district_of = [this](const ProjectionView& view, int32_t year) {
     json d = must(district_view_at(view, config_, year));
     if (d.is_null() || d["district"].value("rated", 0) == 0) {
-      throw HttpError{404, "year " + std::to_string(year) + ": nothing rated yet", {{"parameter", "year"}}};
+      throw HttpError{
+          404, "year " + std::to_string(year) + ": nothing rated yet", {{"parameter", "year"}}};
     }
     return d;
   };
-  s.Get("/v1/awards", route("/v1/awards", false, [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"year", "as_of"});
-    const int32_t year = year_of(p);
-    json d = district_of(view_of(p), year);
-    json out{{"year", year}, {"rating_date", d["rating_date"]}, {"award_quota", d["award_quota"]},
-             {"top_ten", d["top_ten"]}, {"excellent_communities", json::array()}, {"excellent_managers", d["excellent_managers"]},
-             {"rule_set", d["rule_set"]}};
-    for (const json& c : d["excellent_communities"]) {
-      if (who->scope == Scope::kStreet && c["street"] != who->street) continue;
-      out["excellent_communities"].push_back(c);
-    }
-    reply(res, out);
-  }));
-  s.Get("/v1/targets", route("/v1/targets", false, [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"year", "street", "as_of"});
-    const int32_t year = year_of(p);
-    const auto street = street_filter(who, p);
-    json d = district_of(view_of(p), year);
-    json out{{"year", year}, {"targets", d.value("targets", json())}, {"district", d["district"]}, {"streets", json::array()}};
-    for (const json& line : d["streets"]) {
-      if (street && line["street"] != *street) continue;
-      out["streets"].push_back(line);
-    }
-    reply(res, out);
-  }));
+  s.Get("/v1/awards",
+        route("/v1/awards", false,
+              [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+                Params p(req, {"year", "as_of"});
+                const int32_t year = year_of(p);
+                json d = district_of(view_of(p), year);
+                json out{{"year", year},
+                         {"rating_date", d["rating_date"]},
+                         {"award_quota", d["award_quota"]},
+                         {"top_ten", d["top_ten"]},
+                         {"excellent_communities", json::array()},
+                         {"excellent_managers", d["excellent_managers"]},
+                         {"rule_set", d["rule_set"]}};
+                for (const json& c : d["excellent_communities"]) {
+                  if (who->scope == Scope::kStreet && c["street"] != who->street) continue;
+                  out["excellent_communities"].push_back(c);
+                }
+                reply(res, out);
+              }));
+  s.Get("/v1/targets",
+        route("/v1/targets", false,
+              [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+                Params p(req, {"year", "street", "as_of"});
+                const int32_t year = year_of(p);
+                const auto street = street_filter(who, p);
+                json d = district_of(view_of(p), year);
+                json out{{"year", year},
+                         {"targets", d.value("targets", json())},
+                         {"district", d["district"]},
+                         {"streets", json::array()}};
+                for (const json& line : d["streets"]) {
+                  if (street && line["street"] != *street) continue;
+                  out["streets"].push_back(line);
+                }
+                reply(res, out);
+              }));
 
   // ---- cases -------------------------------------------------------------------------------
-  s.Get("/v1/cases", route("/v1/cases", false, [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"as_of", "status", "street", "year", "sort", "limit", "cursor"});
-    const Date as_of = p.date("as_of").value_or(options_.today ? options_.today() : Date::from_days(0));
-    const bool all = p.one_of("status", {"open", "all"}).value_or("open") == "all";
-    const auto street = street_filter(who, p);
-    const auto year = p.integer("year", 1900, 2999);
-    const ProjectionView view = view_of(p);
-    const auto streets = streets_of(view);
-    json cases = must(failing_cases(view, as_of, all))["cases"];
-    json items = json::array();
-    for (json& c : cases) {
-      const auto it = streets.find(c["community"].get<std::string>());
-      c["street"] = it == streets.end() ? "" : it->second;
-      c["id"] = c["community"].get<std::string>() + "/" + std::to_string(c["year"].get<int>());
-      int days = 0;
-      for (const json& o : c["open"]) days = std::max(days, o["days_overdue"].get<int>());
-      c["days_overdue"] = days;
-      if (street && c["street"] != *street) continue;
-      if (year && c["year"].get<int>() != *year) continue;
-      items.push_back(std::move(c));
-    }
-    json out = page(std::move(items), p, "-days_overdue", {"-days_overdue", "days_overdue", "id", "community"}, "id");
-    out["as_of"] = as_of.to_string();
-    reply(res, out);
-  }));
+  s.Get("/v1/cases",
+        route("/v1/cases", false,
+              [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+                Params p(req, {"as_of", "status", "street", "year", "sort", "limit", "cursor"});
+                const Date as_of = p.date("as_of").value_or(options_.today ? options_.today()
+                                                                           : Date::from_days(0));
+                const bool all = p.one_of("status", {"open", "all"}).value_or("open") == "all";
+                const auto street = street_filter(who, p);
+                const auto year = p.integer("year", 1900, 2999);
+                const ProjectionView view = view_of(p);
+                const auto streets = streets_of(view);
+                json cases = must(failing_cases(view, as_of, all))["cases"];
+                json items = json::array();
+                for (json& c : cases) {
+                  const auto it = streets.find(c["community"].get<std::string>());
+                  c["street"] = it == streets.end() ? "" : it->second;
+                  c["id"] = c["community"].get<std::string>() + "/" +
+                            std::to_string(c["year"].get<int>());
+                  int days = 0;
+                  for (const json& o : c["open"])
+                    days = std::max(days, o["days_overdue"].get<int>());
+                  c["days_overdue"] = days;
+                  if (street && c["street"] != *street) continue;
+                  if (year && c["year"].get<int>() != *year) continue;
+                  items.push_back(std::move(c));
+                }
+                json out = page(std::move(items), p, "-days_overdue",
+                                {"-days_overdue", "days_overdue", "id", "community"}, "id");
+                out["as_of"] = as_of.to_string();
+                reply(res, out);
+              }));
 
   // ---- renovation, compliance --------------------------------------------------------------
   auto rules_of = [this](int32_t year) -> const RuleSet& { return *config_.rules.for_year(year); };
-  s.Get("/v1/renovation", route("/v1/renovation", false, [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"year", "street", "as_of", "limit", "cursor", "sort"});
-    const int32_t year = year_of(p);
-    const auto street = street_filter(who, p);
-    const ProjectionView view = view_of(p);
-    const auto streets = streets_of(view);
-    json r = must(renovation_priority(view, year, rules_of(year)));
-    json items = json::array();
-    for (json& c : r["communities"]) {
-      const auto it = streets.find(c["community"].get<std::string>());
-      c["street"] = it == streets.end() ? "" : it->second;
-      if (street && c["street"] != *street) continue;
-      items.push_back(std::move(c));
-    }
-    json out = page(std::move(items), p, "-count", {"-count", "community"}, "community");
-    out["year"] = year;
-    out["window"] = r["window"];
-    reply(res, out);
-  }));
-  s.Get("/v1/compliance", route("/v1/compliance", false, [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"year", "street", "as_of"});
-    const int32_t year = year_of(p);
-    const auto street = street_filter(who, p);
-    json c = must(governance_compliance(view_of(p), year, rules_of(year)));
-    json streets = json::array();
-    for (const json& line : c["streets"]) {
-      if (street && line["street"] != *street) continue;
-      streets.push_back(line);
-    }
-    c["streets"] = streets;
-    reply(res, c);
-  }));
+  s.Get(
+      "/v1/renovation",
+      route("/v1/renovation", false,
+            [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+              Params p(req, {"year", "street", "as_of", "limit", "cursor", "sort"});
+              const int32_t year = year_of(p);
+              const auto street = street_filter(who, p);
+              const ProjectionView view = view_of(p);
+              const auto streets = streets_of(view);
+              json r = must(renovation_priority(view, year, rules_of(year)));
+              json items = json::array();
+              for (json& c : r["communities"]) {
+                const auto it = streets.find(c["community"].get<std::string>());
+                c["street"] = it == streets.end() ? "" : it->second;
+                if (street && c["street"] != *street) continue;
+                items.push_back(std::move(c));
+              }
+              json out = page(std::move(items), p, "-count", {"-count", "community"}, "community");
+              out["year"] = year;
+              out["window"] = r["window"];
+              reply(res, out);
+            }));
+  s.Get("/v1/compliance",
+        route("/v1/compliance", false,
+              [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+                Params p(req, {"year", "street", "as_of"});
+                const int32_t year = year_of(p);
+                const auto street = street_filter(who, p);
+                json c = must(governance_compliance(view_of(p), year, rules_of(year)));
+                json streets = json::array();
+                for (const json& line : c["streets"]) {
+                  if (street && line["street"] != *street) continue;
+                  streets.push_back(line);
+                }
+                c["streets"] = streets;
+                reply(res, c);
+              }));
 
   // ---- dead letters ------------------------------------------------------------------------
-  s.Get("/v1/dead-letters", route("/v1/dead-letters", false, [this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
-    Params p(req, {"limit", "cursor"});
-    if (who->scope == Scope::kStreet) throw HttpError{403, who->describe() + " does not read the dead-letter log (district and auditor tokens do)"};
-    if (options_.dead_letters == nullptr) throw HttpError{404, "this process does not read the dead-letter log"};
-    const int32_t limit = p.integer("limit", 1, 1000).value_or(50);
-    int64_t from = 0;
-    if (auto c = p.text("cursor")) {
-      const auto [ptr, ec] = std::from_chars(c->data(), c->data() + c->size(), from);
-      if (ec != std::errc() || ptr != c->data() + c->size() || from < 0) bad_parameter("cursor", "a next_cursor of /v1/dead-letters", *c);
-    }
-    auto entries = must(options_.dead_letters->read(topics::kDeadLetter, 0, from, static_cast<size_t>(limit) + 1));
-    json items = json::array();
-    for (size_t i = 0; i < entries.size() && i < static_cast<size_t>(limit); ++i) {
-      const Record& r = entries[i].record;
-      items.push_back({{"offset", entries[i].position.offset},
-                       {"stage", std::string(r.header("jiayuan.errors.stage"))},
-                       {"code", std::string(r.header("jiayuan.errors.code"))},
-                       {"reason", std::string(r.header("jiayuan.errors.reason"))},
-                       {"origin", std::string(r.header("jiayuan.errors.origin"))},
-                       {"bytes", r.value}});
-    }
-    json out{{"items", items}, {"next_cursor", nullptr}};
-    if (entries.size() > static_cast<size_t>(limit)) out["next_cursor"] = std::to_string(entries[static_cast<size_t>(limit)].position.offset);
-    reply(res, out);
-  }));
+  s.Get("/v1/dead-letters",
+        route("/v1/dead-letters", false,
+              [this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+                Params p(req, {"limit", "cursor"});
+                if (who->scope == Scope::kStreet)
+                  throw HttpError{
+                      403,
+                      who->describe() +
+                          " does not read the dead-letter log (district and auditor tokens do)"};
+                if (options_.dead_letters == nullptr)
+                  throw HttpError{404, "this process does not read the dead-letter log"};
+                const int32_t limit = p.integer("limit", 1, 1000).value_or(50);
+                int64_t from = 0;
+                if (auto c = p.text("cursor")) {
+                  const auto [ptr, ec] = std::from_chars(c->data(), c->data() + c->size(), from);
+                  if (ec != std::errc() || ptr != c->data() + c->size() || from < 0)
+                    bad_parameter("cursor", "a next_cursor of /v1/dead-letters", *c);
+                }
+                auto entries = must(options_.dead_letters->read(topics::kDeadLetter, 0, from,
+                                                                static_cast<size_t>(limit) + 1));
+                json items = json::array();
+                for (size_t i = 0; i < entries.size() && i < static_cast<size_t>(limit); ++i) {
+                  const Record& r = entries[i].record;
+                  items.push_back({{"offset", entries[i].position.offset},
+                                   {"stage", std::string(r.header("jiayuan.errors.stage"))},
+                                   {"code", std::string(r.header("jiayuan.errors.code"))},
+                                   {"reason", std::string(r.header("jiayuan.errors.reason"))},
+                                   {"origin", std::string(r.header("jiayuan.errors.origin"))},
+                                   {"bytes", r.value}});
+                }
+                json out{{"items", items}, {"next_cursor", nullptr}};
+                if (entries.size() > static_cast<size_t>(limit))
+                  out["next_cursor"] =
+                      std::to_string(entries[static_cast<size_t>(limit)].position.offset);
+                reply(res, out);
+              }));
 }
 
 }  // namespace jiayuan

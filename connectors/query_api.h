@@ -1,7 +1,7 @@
 // The /v1 query API: what supervisors ask, as JSON over HTTP, from the projections.
 //
-//   QueryApi api(store, config, {.dead_letters = &log, .today = today, .ready = ready, .metrics = &m});
-//   api.install(server);
+//   QueryApi api(store, config, {.dead_letters = &log, .today = today, .ready = ready, .metrics =
+//   &m}); api.install(server);
 //
 // Resources (GET; described in connectors/openapi.json, served at /v1/openapi.json):
 //   /v1/communities            filter street, tier, category, grade; year; sort; cursor pagination
@@ -27,10 +27,10 @@
 namespace jiayuan {
 
 struct QueryApiOptions {
-  Log* dead_letters = nullptr;                  // where /v1/dead-letters reads; null: 404
-  std::function<Date()> today;                  // default as-of date of /v1/cases
-  std::function<bool()> ready;                  // /readyz: caught up with the log at least once
-  Metrics* metrics = nullptr;                   // /metrics; null: 404
+  Log* dead_letters = nullptr;  // where /v1/dead-letters reads; null: 404
+  std::function<Date()> today;  // default as-of date of /v1/cases
+  std::function<bool()> ready;  // /readyz: caught up with the log at least once
+  Metrics* metrics = nullptr;   // /metrics; null: 404
 };
 
 class QueryApi {

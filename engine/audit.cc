@@ -19,12 +19,16 @@ namespace {
 class OverlayLog final : public Log {
  public:
   OverlayLog(Log& source, Log& scratch) : source_(source), scratch_(scratch) {}
-  int32_t partition_count(std::string_view topic) const override { return source_.partition_count(topic); }
-  Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override {
+  int32_t partition_count(std::string_view topic) const override {
+    return source_.partition_count(topic);
+  }
+  Result<std::vector<Position>> append(std::string_view topic,
+                                       std::span<const Record> records) override {
     if (topic == topics::kEvents) return fail("read_only", "audit never appends to jiayuan.events");
     return scratch_.append(topic, records);
   }
-  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from, size_t max) override {
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                     size_t max) override {
     return of(topic).read(topic, partition, from, max);
   }
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
@@ -38,7 +42,8 @@ class OverlayLog final : public Log {
 };
 
 // Every record of every partition of a topic, in partition then offset order.
-Status read_all(Log& log, std::string_view topic, const std::function<Status(const LogEntry&)>& fn) {
+Status read_all(Log& log, std::string_view topic,
+                const std::function<Status(const LogEntry&)>& fn) {
   for (int32_t p = 0; p < log.partition_count(topic); ++p) {
     for (int64_t at = 0;;) {
       JY_TRY(std::vector<LogEntry> got, log.read(topic, p, at, 4096));
@@ -56,10 +61,11 @@ std::string where(const LogEntry& e) {
 }
 
 // Folds the log through every stage into a fresh store at `dir`; returns it.
-Result<std::unique_ptr<Store>> recompute(Log& log, Log& scratch, const std::string& dir, const Config& config,
-                                         const AuditOptions& options) {
+Result<std::unique_ptr<Store>> recompute(Log& log, Log& scratch, const std::string& dir,
+                                         const Config& config, const AuditOptions& options) {
   JY_TRY(std::unique_ptr<Store> store, Store::open(dir));
-  JY_TRY(std::optional<std::string> used, store->get(cf::kOffsets, "stage1/" + std::string(topics::kEvents) + "/0"));
+  JY_TRY(std::optional<std::string> used,
+         store->get(cf::kOffsets, "stage1/" + std::string(topics::kEvents) + "/0"));
   if (used) return fail("bad_argument", dir + ": the scratch store must start empty");
   OverlayLog overlay(log, scratch);
   RunOptions run;
@@ -116,10 +122,12 @@ Result<Outcomes> outcomes(const Store& store, int32_t year) {
   if (district) {
     const json d = json::parse(*district);
     for (const json& c : d["excellent_communities"]) {
-      out[{"excellent_community", c["community"].get<std::string>()}] = c["final_score"].get<std::string>();
+      out[{"excellent_community", c["community"].get<std::string>()}] =
+          c["final_score"].get<std::string>();
     }
     for (const json& m : d["excellent_managers"]) {
-      out[{"excellent_manager", m["manager"].get<std::string>()}] = m["mean_final_score"].get<std::string>();
+      out[{"excellent_manager", m["manager"].get<std::string>()}] =
+          m["mean_final_score"].get<std::string>();
     }
     for (const json& t : d["top_ten"]) {
       out[{"top_ten", t["company"].get<std::string>()}] = "rank " + t["rank"].dump();
@@ -143,15 +151,24 @@ Result<Outcomes> outcomes(const Store& store, int32_t year) {
 json decision_json(const Decision& d) {
   json body;
   if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
-    body = {{"community", r->community.value}, {"name", r->name}, {"year", r->year},
-            {"grade", std::string(to_string(r->grade))}, {"explanation", explanation_json(r->explanation)},
-            {"proposal_flagged", r->proposal_flagged}, {"summary", summary_json(r->summary)}};
+    body = {{"community", r->community.value},
+            {"name", r->name},
+            {"year", r->year},
+            {"grade", std::string(to_string(r->grade))},
+            {"explanation", explanation_json(r->explanation)},
+            {"proposal_flagged", r->proposal_flagged},
+            {"summary", summary_json(r->summary)}};
     if (r->has_proposal) body["proposal"] = std::string(to_string(r->proposal));
   } else if (const auto* p = std::get_if<CommunityPublished>(&d.body)) {
-    body = {{"community", p->community.value}, {"year", p->year}, {"grade", std::string(to_string(p->grade))},
+    body = {{"community", p->community.value},
+            {"year", p->year},
+            {"grade", std::string(to_string(p->grade))},
             {"published_on", p->published_on.to_string()}};
   } else if (const auto* s = std::get_if<CaseStep>(&d.body)) {
-    body = {{"community", s->community.value}, {"year", s->year}, {"step", s->step}, {"on", s->on.to_string()}};
+    body = {{"community", s->community.value},
+            {"year", s->year},
+            {"step", s->step},
+            {"on", s->on.to_string()}};
     if (s->has_due) body["due"] = s->due.to_string();
     if (!s->reason.empty()) body["reason"] = s->reason;
     if (!s->department.empty()) body["department"] = s->department;
@@ -161,8 +178,11 @@ json decision_json(const Decision& d) {
               {"community", d.community.value},
               {"year", d.year},
               {"log_date", d.log_date.to_string()},
-              {"cause", {{"source", d.cause_source}, {"id", d.cause_id}, {"partition", d.cause_partition},
-                         {"offset", d.cause_offset}}},
+              {"cause",
+               {{"source", d.cause_source},
+                {"id", d.cause_id},
+                {"partition", d.cause_partition},
+                {"offset", d.cause_offset}}},
               {"rule_set", {{"id", d.rule_set_id}, {"hash", d.rule_set_hash}}},
               {"prev_hash", d.prev_hash},
               {"hash", d.hash},
@@ -196,20 +216,23 @@ Result<ChainCheck> verify_chains(Log& log, const ProgressFn& progress) {
       return {};
     }
     if (d->hash.empty()) {
-      check.problems.push_back({d->cause_partition, where(e), d->id, "carries no hash (written before the chain)"});
+      check.problems.push_back(
+          {d->cause_partition, where(e), d->id, "carries no hash (written before the chain)"});
       return {};
     }
     if (decision_hash(*d) != d->hash) {
       check.problems.push_back({d->cause_partition, where(e), d->id,
-                                "content does not match its hash " + d->hash.substr(0, 16) + "…: altered after it was recorded"});
+                                "content does not match its hash " + d->hash.substr(0, 16) +
+                                    "…: altered after it was recorded"});
       // It still holds its place in the chain (its successor names the hash it carries), and
       // its fields go to the diff.
     }
     auto [known, fresh] = check.by_id.try_emplace(d->id, *d);
     if (!fresh && known->second.hash != d->hash) {
       check.problems.push_back({d->cause_partition, where(e), d->id,
-                                "recorded twice with different content (hashes " + known->second.hash.substr(0, 16) +
-                                    "… and " + d->hash.substr(0, 16) + "…)"});
+                                "recorded twice with different content (hashes " +
+                                    known->second.hash.substr(0, 16) + "… and " +
+                                    d->hash.substr(0, 16) + "…)"});
       return {};
     }
     Chain& c = chains[d->cause_partition];
@@ -223,9 +246,10 @@ Result<ChainCheck> verify_chains(Log& log, const ProgressFn& progress) {
   for (const auto& [partition, c] : chains) {
     for (const auto& [prev, link] : c.order) {
       if (!prev.empty() && !c.by_hash.contains(prev)) {
-        check.problems.push_back({partition, link.at, link.id,
-                                  "follows decision hash " + prev.substr(0, 16) +
-                                      "…, which is not in the log: a decision before it was removed"});
+        check.problems.push_back(
+            {partition, link.at, link.id,
+             "follows decision hash " + prev.substr(0, 16) +
+                 "…, which is not in the log: a decision before it was removed"});
       }
     }
     for (const auto& [prev, links] : c.by_prev) {
@@ -242,10 +266,11 @@ Result<ChainCheck> verify_chains(Log& log, const ProgressFn& progress) {
   return check;
 }
 
-Result<AuditReport> audit_year(Log& log, Log& scratch, const std::string& store_dir, const Config& config,
-                               const AuditOptions& options) {
+Result<AuditReport> audit_year(Log& log, Log& scratch, const std::string& store_dir,
+                               const Config& config, const AuditOptions& options) {
   if (config.rules.for_year(options.year) == nullptr) {
-    return fail("bad_argument", "--year " + std::to_string(options.year) + ": no rule set defines that evaluation year");
+    return fail("bad_argument", "--year " + std::to_string(options.year) +
+                                    ": no rule set defines that evaluation year");
   }
   AuditReport report;
   report.year = options.year;
@@ -277,11 +302,13 @@ Result<AuditReport> audit_year(Log& log, Log& scratch, const std::string& store_
     auto a = mine.find(id);
     auto b = theirs.find(id);
     if (a == mine.end()) {
-      report.diffs.push_back({id, "(decision)", "absent", "taken on " + b->second.log_date.to_string()});
+      report.diffs.push_back(
+          {id, "(decision)", "absent", "taken on " + b->second.log_date.to_string()});
       continue;
     }
     if (b == theirs.end()) {
-      report.diffs.push_back({id, "(decision)", "recorded on " + a->second.log_date.to_string(), "absent"});
+      report.diffs.push_back(
+          {id, "(decision)", "recorded on " + a->second.log_date.to_string(), "absent"});
       continue;
     }
     if (encode_decision_binary(a->second) == encode_decision_binary(b->second)) continue;
@@ -301,28 +328,33 @@ Result<AuditReport> audit_year(Log& log, Log& scratch, const std::string& store_
   return report;
 }
 
-Result<WhatIf> what_if(Log& log, Log& scratch_now, const std::string& dir_now, Log& scratch_proposed,
-                       const std::string& dir_proposed, const Config& config, const RuleSet& proposed,
-                       const AuditOptions& options) {
+Result<WhatIf> what_if(Log& log, Log& scratch_now, const std::string& dir_now,
+                       Log& scratch_proposed, const std::string& dir_proposed, const Config& config,
+                       const RuleSet& proposed, const AuditOptions& options) {
   const RuleSet* current = config.rules.for_year(options.year);
   if (current == nullptr) {
-    return fail("bad_argument", "--year " + std::to_string(options.year) + ": no rule set defines that evaluation year");
+    return fail("bad_argument", "--year " + std::to_string(options.year) +
+                                    ": no rule set defines that evaluation year");
   }
   if (proposed.from != current->from || proposed.to != current->to) {
-    return fail("bad_argument", proposed.path + ": a proposed rule set replaces " + current->id + " and must cover its period " +
-                                    current->from.to_string() + " to " + current->to.to_string() + "; it covers " +
+    return fail("bad_argument", proposed.path + ": a proposed rule set replaces " + current->id +
+                                    " and must cover its period " + current->from.to_string() +
+                                    " to " + current->to.to_string() + "; it covers " +
                                     proposed.from.to_string() + " to " + proposed.to.to_string());
   }
   if (proposed.window(options.year) == nullptr) {
-    return fail("bad_argument", proposed.path + ": defines no evaluation year " + std::to_string(options.year));
+    return fail("bad_argument",
+                proposed.path + ": defines no evaluation year " + std::to_string(options.year));
   }
   Config changed = config;
   std::vector<RuleSet> sets;
-  for (const RuleSet& rs : config.rules.sets()) sets.push_back(rs.id == current->id && rs.from == current->from ? proposed : rs);
+  for (const RuleSet& rs : config.rules.sets())
+    sets.push_back(rs.id == current->id && rs.from == current->from ? proposed : rs);
   changed.rules = RuleCatalog(std::move(sets));
 
   JY_TRY(std::unique_ptr<Store> before, recompute(log, scratch_now, dir_now, config, options));
-  JY_TRY(std::unique_ptr<Store> after, recompute(log, scratch_proposed, dir_proposed, changed, options));
+  JY_TRY(std::unique_ptr<Store> after,
+         recompute(log, scratch_proposed, dir_proposed, changed, options));
   JY_TRY(Outcomes a, outcomes(*before, options.year));
   JY_TRY(Outcomes b, outcomes(*after, options.year));
   WhatIf w;

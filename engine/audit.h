@@ -14,10 +14,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "config/config.h"
 #include "engine/log.h"
@@ -29,10 +28,10 @@ namespace jiayuan {
 using ProgressFn = std::function<void(int64_t done, int64_t total)>;
 
 struct ChainProblem {
-  int32_t partition = 0;          // the chain (a partition of jiayuan.events)
-  std::string where;              // "jiayuan.decisions/<partition>/<offset>"
-  std::string decision;           // its id
-  std::string problem;            // a sentence
+  int32_t partition = 0;  // the chain (a partition of jiayuan.events)
+  std::string where;      // "jiayuan.decisions/<partition>/<offset>"
+  std::string decision;   // its id
+  std::string problem;    // a sentence
 };
 
 struct ChainCheck {
@@ -59,7 +58,8 @@ struct AuditReport {
   int32_t year = 0;
   size_t recorded = 0;    // decisions of the year in the log
   size_t recomputed = 0;  // decisions of the year the stages take again
-  std::string recorded_digest;    // SHA-256 over the year's decisions (id, hash of content), in id order
+  std::string
+      recorded_digest;  // SHA-256 over the year's decisions (id, hash of content), in id order
   std::string recomputed_digest;
   std::vector<ChainProblem> chain;
   std::vector<FieldDiff> diffs;
@@ -75,8 +75,8 @@ struct AuditOptions {
 // Recomputes every decision from jiayuan.events into `scratch` (empty) and `store_dir` (absent
 // or empty) with `config`'s rules, verifies the chains and compares the year's decisions field
 // by field.
-Result<AuditReport> audit_year(Log& log, Log& scratch, const std::string& store_dir, const Config& config,
-                               const AuditOptions& options);
+Result<AuditReport> audit_year(Log& log, Log& scratch, const std::string& store_dir,
+                               const Config& config, const AuditOptions& options);
 
 // One outcome that a proposed rule set changes.
 struct Change {
@@ -94,9 +94,9 @@ struct WhatIf {
 // The year's outcomes (grades, cases, awards, targets) under `config`'s rules and under
 // `proposed` (a rule set replacing the one that governs the year, over the same period),
 // each recomputed from the log into its own scratch log and store; what differs.
-Result<WhatIf> what_if(Log& log, Log& scratch_now, const std::string& dir_now, Log& scratch_proposed,
-                       const std::string& dir_proposed, const Config& config, const RuleSet& proposed,
-                       const AuditOptions& options);
+Result<WhatIf> what_if(Log& log, Log& scratch_now, const std::string& dir_now,
+                       Log& scratch_proposed, const std::string& dir_proposed, const Config& config,
+                       const RuleSet& proposed, const AuditOptions& options);
 
 // The decision as JSON (every field, the chain included): what audit diffs compare.
 nlohmann::json decision_json(const Decision& d);

@@ -9,11 +9,14 @@ constexpr int64_t kDayBias = int64_t{1} << 31;
 std::string encode_date(Date on) {
   const auto v = static_cast<uint32_t>(on.days() + kDayBias);
   std::string out(4, '\0');
-  for (int i = 0; i < 4; ++i) out[static_cast<size_t>(i)] = static_cast<char>((v >> (24 - 8 * i)) & 0xff);
+  for (int i = 0; i < 4; ++i)
+    out[static_cast<size_t>(i)] = static_cast<char>((v >> (24 - 8 * i)) & 0xff);
   return out;
 }
 
-bool versioned(std::string_view family) { return family != cf::kProjDistrict && family != cf::kProjStanding; }
+bool versioned(std::string_view family) {
+  return family != cf::kProjDistrict && family != cf::kProjStanding;
+}
 
 }  // namespace
 
@@ -35,22 +38,27 @@ Date as_of_date(std::string_view k) {
   return Date::from_days(static_cast<int32_t>(static_cast<int64_t>(v) - kDayBias));
 }
 
-Result<std::optional<std::string>> ProjectionView::get(std::string_view family, std::string_view key) const {
+Result<std::optional<std::string>> ProjectionView::get(std::string_view family,
+                                                       std::string_view key) const {
   if (!as_of_) return store_.get(family, key);
-  if (!versioned(family)) return fail("internal", std::string(family) + " has no versions: compute it as of the date");
+  if (!versioned(family))
+    return fail("internal", std::string(family) + " has no versions: compute it as of the date");
   std::optional<std::string> found;
-  JY_CHECK(store_.scan(cf::kProjAsOf, as_of_prefix(family, key), [&](std::string_view k, std::string_view v) {
-    if (as_of_date(k) > *as_of_) return false;
-    found = std::string(v);
-    return true;
-  }));
+  JY_CHECK(store_.scan(cf::kProjAsOf, as_of_prefix(family, key),
+                       [&](std::string_view k, std::string_view v) {
+                         if (as_of_date(k) > *as_of_) return false;
+                         found = std::string(v);
+                         return true;
+                       }));
   return found;
 }
 
-Status ProjectionView::scan(std::string_view family, std::string_view prefix,
-                            const std::function<bool(std::string_view, std::string_view)>& fn) const {
+Status ProjectionView::scan(
+    std::string_view family, std::string_view prefix,
+    const std::function<bool(std::string_view, std::string_view)>& fn) const {
   if (!as_of_) return store_.scan(family, prefix, fn);
-  if (!versioned(family)) return fail("internal", std::string(family) + " has no versions: compute it as of the date");
+  if (!versioned(family))
+    return fail("internal", std::string(family) + " has no versions: compute it as of the date");
   std::string outer(family);
   outer.push_back('\0');
   const size_t skip = outer.size();

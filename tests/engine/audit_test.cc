@@ -23,8 +23,9 @@ namespace {
 
 using nlohmann::json;
 
-const std::map<std::string, int32_t> kPartitions = {
-    {std::string(topics::kEvents), 2}, {std::string(topics::kDecisions), 2}, {std::string(topics::kDeadLetter), 1}};
+const std::map<std::string, int32_t> kPartitions = {{std::string(topics::kEvents), 2},
+                                                    {std::string(topics::kDecisions), 2},
+                                                    {std::string(topics::kDeadLetter), 1}};
 
 class AuditTest : public ::testing::Test {
  protected:
@@ -42,7 +43,9 @@ class AuditTest : public ::testing::Test {
     g.year = 2023;
     g.seed = 77;
     std::vector<IntakeInput> in;
-    ASSERT_TRUE(generate_district(g, config_, [&](const std::string& l) { in.push_back({l, "gen", std::nullopt}); }));
+    ASSERT_TRUE(generate_district(g, config_, [&](const std::string& l) {
+      in.push_back({l, "gen", std::nullopt});
+    }));
     auto intake = Intake::open(*log_, config_);
     ASSERT_TRUE(intake);
     ASSERT_TRUE((*intake)->submit(in));
@@ -69,13 +72,15 @@ class AuditTest : public ::testing::Test {
     const std::string n = std::to_string(++scratches_);
     auto scratch = EmbeddedLog::open(dir_ / ("scratch-log-" + n), kPartitions);
     EXPECT_TRUE(scratch);
-    auto r = audit_year(log, **scratch, dir_ / ("scratch-store-" + n), config_, AuditOptions{.year = 2023, .batch_size = 1000, .progress = {}});
+    auto r = audit_year(log, **scratch, dir_ / ("scratch-store-" + n), config_,
+                        AuditOptions{.year = 2023, .batch_size = 1000, .progress = {}});
     EXPECT_TRUE(r) << r.error().message;
     return *r;
   }
 
   // A copy of the recorded log with each decision record passed through `edit` (nullopt drops it).
-  std::unique_ptr<EmbeddedLog> copy_with(const std::function<std::optional<Record>(const Decision&, const Record&)>& edit) {
+  std::unique_ptr<EmbeddedLog> copy_with(
+      const std::function<std::optional<Record>(const Decision&, const Record&)>& edit) {
     auto copy = EmbeddedLog::open(dir_ / ("copy-" + std::to_string(++scratches_)), kPartitions);
     EXPECT_TRUE(copy);
     for (std::string_view topic : {topics::kEvents, topics::kDecisions}) {
@@ -167,7 +172,8 @@ TEST_F(AuditTest, AnAlteredDecisionIsFoundAndNamed) {
   EXPECT_FALSE(rep.clean());
   ASSERT_EQ(rep.chain.size(), 1u);
   EXPECT_EQ(rep.chain[0].decision, victim);
-  EXPECT_NE(rep.chain[0].problem.find("does not match its hash"), std::string::npos) << rep.chain[0].problem;
+  EXPECT_NE(rep.chain[0].problem.find("does not match its hash"), std::string::npos)
+      << rep.chain[0].problem;
   ASSERT_EQ(rep.diffs.size(), 1u);
   EXPECT_EQ(rep.diffs[0].decision, victim);
   EXPECT_EQ(rep.diffs[0].field, "body.grade");
@@ -243,7 +249,8 @@ TEST_F(AuditTest, AWhatIfWithARaisedPassingThresholdListsExactlyTheCommunitiesBe
   std::string toml = text.str();
   std::map<std::string, Centi> raised;
   for (const auto& [tier, th] : now.tiers) {
-    const std::string from = "passing = " + th.passing.to_string().substr(0, th.passing.to_string().find('.'));
+    const std::string from =
+        "passing = " + th.passing.to_string().substr(0, th.passing.to_string().find('.'));
     const size_t at = toml.find(from, toml.find("[tiers." + tier + "]"));
     ASSERT_NE(at, std::string::npos) << from;
     const Centi higher = th.passing + *Centi::parse("5");
@@ -269,7 +276,8 @@ TEST_F(AuditTest, AWhatIfWithARaisedPassingThresholdListsExactlyTheCommunitiesBe
     return true;
   }));
   store->reset();
-  ASSERT_FALSE(expected.empty()) << "the generated year has no score in the band: choose another seed";
+  ASSERT_FALSE(expected.empty())
+      << "the generated year has no score in the band: choose another seed";
 
   std::vector<int64_t> ends_before;
   for (std::string_view t : {topics::kEvents, topics::kDecisions}) {
@@ -278,7 +286,8 @@ TEST_F(AuditTest, AWhatIfWithARaisedPassingThresholdListsExactlyTheCommunitiesBe
   auto a = EmbeddedLog::open(dir_ / "wi-a", kPartitions);
   auto b = EmbeddedLog::open(dir_ / "wi-b", kPartitions);
   ASSERT_TRUE(a && b);
-  auto w = what_if(*log_, **a, dir_ / "wi-a-store", **b, dir_ / "wi-b-store", config_, *proposed, AuditOptions{.year = 2023, .batch_size = 1000, .progress = {}});
+  auto w = what_if(*log_, **a, dir_ / "wi-a-store", **b, dir_ / "wi-b-store", config_, *proposed,
+                   AuditOptions{.year = 2023, .batch_size = 1000, .progress = {}});
   ASSERT_TRUE(w) << w.error().message;
   std::set<std::string> graded;
   for (const Change& c : w->changes) {
@@ -301,16 +310,19 @@ TEST_F(AuditTest, AWhatIfMustCoverThePeriodOfTheRuleSetItReplaces) {
   shorter.path = "short.toml";
   auto a = EmbeddedLog::open(dir_ / "wi-a", kPartitions);
   auto b = EmbeddedLog::open(dir_ / "wi-b", kPartitions);
-  auto w = what_if(*log_, **a, dir_ / "wi-a-store", **b, dir_ / "wi-b-store", config_, shorter, AuditOptions{.year = 2023, .batch_size = 1000, .progress = {}});
+  auto w = what_if(*log_, **a, dir_ / "wi-a-store", **b, dir_ / "wi-b-store", config_, shorter,
+                   AuditOptions{.year = 2023, .batch_size = 1000, .progress = {}});
   ASSERT_FALSE(w);
   EXPECT_EQ(w.error().message,
-            "short.toml: a proposed rule set replaces songjiang-2022-134 and must cover its period 2022-12-01 to "
+            "short.toml: a proposed rule set replaces songjiang-2022-134 and must cover its period "
+            "2022-12-01 to "
             "2024-12-31; it covers 2022-12-01 to 2023-12-31");
 }
 
 TEST_F(AuditTest, AYearNoRuleSetDefinesIsRefused) {
   auto scratch = EmbeddedLog::open(dir_ / "s", kPartitions);
-  auto r = audit_year(*log_, **scratch, dir_ / "s-store", config_, AuditOptions{.year = 2031, .batch_size = 1000, .progress = {}});
+  auto r = audit_year(*log_, **scratch, dir_ / "s-store", config_,
+                      AuditOptions{.year = 2031, .batch_size = 1000, .progress = {}});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "--year 2031: no rule set defines that evaluation year");
 }
