@@ -326,48 +326,8 @@ void QueryApi::install(HttpServer& server) {
                                                             "affordable", "scattered_public"});
                 const auto grade =
                     p.one_of("grade", {"exemplary", "standard", "passing", "failing", "unrated"});
-                std::map<std::string, json> ratings;
-                must(view.scan(cf::kProjGrade, std::to_string(year) + "/",
-                               [&](std::string_view k, std::string_view v) {
-                                 ratings[std::string(k.substr(k.find('/') + 1))] = json::parse(v);
-                                 return true;
-                               }));
-                json items = json::array();
-                must(view.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
-                  const json c = json::parse(v);
-                  if (!c.contains("street")) return true;
-                  json item{{"community", c["community"]},
-                            {"name", c["name"]},
-                            {"street", c["street"]},
-                            {"street_name", c["street_name"]},
-                            {"category", c["category"]},
-                            {"enclosure", c["enclosure"]},
-                            {"households", c["households"]},
-                            {"fee", c["fee"]},
-                            {"company", c.value("company", "")},
-                            {"year", year},
-                            {"grade", "unrated"},
-                            {"grade_zh", "未评定"},
-                            {"tier", nullptr},
-                            {"final_score", nullptr},
-                            {"published_on", nullptr}};
-                  if (auto it = ratings.find(std::string(k));
-                      it != ratings.end() && it->second.contains("grade")) {
-                    const json& r = it->second;
-                    item["grade"] = r["grade"];
-                    item["grade_zh"] = r["grade_zh"];
-                    item["tier"] = r["explanation"]["tier"];
-                    if (r["explanation"].contains("final_score"))
-                      item["final_score"] = r["explanation"]["final_score"];
-                    if (r.contains("published_on")) item["published_on"] = r["published_on"];
-                  }
-                  if (street && item["street"] != *street) return true;
-                  if (tier && item["tier"] != *tier) return true;
-                  if (category && item["category"] != *category) return true;
-                  if (grade && item["grade"] != *grade) return true;
-                  items.push_back(std::move(item));
-                  return true;
-                }));
+                json items = must(community_list(
+                    view, year, CommunityFilter{street, tier, category, grade}));
                 json out = page(std::move(items), p, "community",
                                 {"community", "-community", "name", "final_score", "-final_score",
                                  "grade", "street"},

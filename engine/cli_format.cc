@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
 namespace jiayuan {
 
@@ -197,9 +199,89 @@ std::string format_cases(const json& v) {
 
 }  // namespace
 
+namespace {
+
+// Columns on a terminal: East Asian characters take two cells.
+size_t display_width(const std::string& s) {
+  size_t w = 0;
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    w += len >= 3 ? 2 : 1;
+    i += len;
+  }
+  return w;
+}
+
+std::string table(const std::vector<std::string>& head, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(head.size());
+  for (size_t i = 0; i < head.size(); ++i) width[i] = display_width(head[i]);
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], display_width(r[i]));
+  }
+  std::ostringstream os;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < cells.size(); ++i) {
+      os << cells[i];
+      if (i + 1 < cells.size()) os << std::string(width[i] - display_width(cells[i]) + 2, ' ');
+    }
+    os << "\n";
+  };
+  line(head);
+  for (const auto& r : rows) line(r);
+  return os.str();
+}
+
+std::string text(const json& j) {
+  if (j.is_null()) return "-";
+  return j.is_string() ? j.get<std::string>() : j.dump();
+}
+
+}  // namespace
+
 std::string format_view(const std::string& what, const json& v) {
   if (what == "awards") return format_awards(v);
   if (what == "cases") return format_cases(v);
+  std::vector<std::vector<std::string>> rows;
+  if (what == "communities") {
+    for (const json& c : v.at("items")) {
+      rows.push_back({text(c["community"]), text(c["name"]), text(c["street_name"]), text(c["category"]), text(c["tier"]),
+                      text(c["final_score"]), text(c["grade_zh"])});
+    }
+    return table({"id", "name", "street", "category", "tier", "score", "grade"}, rows) +
+           std::to_string(rows.size()) + " communities\n";
+  }
+  if (what == "companies") {
+    for (const json& c : v.at("companies")) {
+      const json& m = c["grade_mix"];
+      rows.push_back({c["rank"].get<int>() > 0 ? std::to_string(c["rank"].get<int>()) : "-", text(c["company"]),
+                      text(c["projects"]), text(m["exemplary"]) + "/" + text(m["standard"]) + "/" + text(m["passing"]) +
+                      "/" + text(m["failing"]), text(c["credit_points"]), text(c["composite"]),
+                      c["eligible"].get<bool>() ? "yes" : "no"});
+    }
+    return table({"rank", "company", "projects", "示范/规范/达标/不达标", "credit", "composite", "eligible"}, rows);
+  }
+  if (what == "renovation") {
+    for (const json& c : v.at("communities")) {
+      std::string items;
+      for (const json& i : c["items"]) items += (items.empty() ? "" : ", ") + i.get<std::string>();
+      rows.push_back({text(c["community"]), text(c["count"]), items});
+    }
+    return "renovation priority " + text(v["year"]) + " (completions " + text(v["window"]["from"]) + " to " +
+           text(v["window"]["to"]) + ")\n" + table({"community", "items", "which"}, rows);
+  }
+  if (what == "compliance") {
+    auto row = [&](const std::string& who, const json& l) {
+      rows.push_back({who, text(l["eligible_committees"]), text(l["with_party_branch"]), text(l["party_branch_share"]) + "%",
+                      l["party_branch_met"].get<bool>() ? "met" : "missed", text(l["waste_inspections"]),
+                      text(l["waste_share"]) + "%", l["waste_met"].get<bool>() ? "met" : "missed"});
+    };
+    row("district", v["district"]);
+    for (const json& s : v["streets"]) row(text(s["street"]), s);
+    return "party building target " + text(v["targets"]["party_branch"]) + "%, waste sorting target " +
+           text(v["targets"]["waste_sorting"]) + "%\n" +
+           table({"", "committees", "with branch", "share", "", "waste insp.", "compliant", ""}, rows);
+  }
   return v.dump(2) + "\n";
 }
 

@@ -486,7 +486,7 @@ int cmd_query_summary(const Globals& g, int year, const std::string& as_of_text,
 }
 
 int cmd_query_json(const Globals& g, const std::string& what, int year, const std::string& as_of_text, bool all,
-                   bool as_json) {
+                   bool as_json, const CommunityFilter& filter = {}) {
   auto o = open_all(g);
   if (!o) return report(o.error());
   auto as_of = as_of_date(as_of_text);
@@ -502,6 +502,11 @@ int cmd_query_json(const Globals& g, const std::string& what, int year, const st
   if (what == "renovation") r = renovation_priority(view, year, *rules);
   if (what == "compliance") r = governance_compliance(view, year, *rules);
   if (what == "cases") r = failing_cases(view, as_of->value_or(*today()), all);
+  if (what == "communities") {
+    auto items = community_list(view, year, filter);
+    if (!items) return report(items.error());
+    r = nlohmann::json{{"year", year}, {"items", *items}};
+  }
   if (!r) return report(r.error());
   if (r->is_null()) {
     return report(Error{"not_found", "nothing rated for " + std::to_string(year) + " yet (has `jiayuan run` folded the log?)"});
@@ -877,6 +882,16 @@ int main(int argc, char** argv) {
     q->add_flag("--json", as_json, "print JSON");
     views[name] = q;
   }
+  CommunityFilter filter;
+  auto* q_list = query->add_subcommand("communities", "communities with their grade: filter by street, tier, category, grade");
+  q_list->add_option("--year", year, "evaluation year")->required();
+  q_list->add_option("--street", filter.street, "a street id, e.g. yueyang");
+  q_list->add_option("--tier", filter.tier, "T1, T2 or T3")->check(CLI::IsMember({"T1", "T2", "T3"}));
+  q_list->add_option("--category", filter.category, "commodity, mixed, relocation, affordable, scattered_public")
+      ->check(CLI::IsMember({"commodity", "mixed", "relocation", "affordable", "scattered_public"}));
+  q_list->add_option("--grade", filter.grade, "exemplary, standard, passing, failing or unrated")
+      ->check(CLI::IsMember({"exemplary", "standard", "passing", "failing", "unrated"}));
+  q_list->add_flag("--json", as_json, "print JSON");
   auto* q_cases = query->add_subcommand("cases", "failing cases: open interviews, rectifications, sanctions, days overdue");
   q_cases->add_option("--as-of", as_of, "as of this date: the cases then, days overdue counted to it (default: today)");
   q_cases->add_flag("--all", all_cases, "closed cases too");
@@ -938,6 +953,15 @@ int main(int argc, char** argv) {
   if (*q_sum) return cmd_query_summary(g, year, as_of, as_json);
   for (const auto& [name, q] : views) {
     if (*q) return cmd_query_json(g, name, year, as_of, all_cases, as_json);
+  }
+  if (*q_list) {
+    if (filter.street && !filter.street->empty()) {
+      auto cfg = load(g);
+      if (cfg && !cfg->district.has_street(StreetId(*filter.street))) {
+        return report(Error{"bad_argument", "--street: expected a street of district.toml, got \"" + *filter.street + "\""});
+      }
+    }
+    return cmd_query_json(g, "communities", year, as_of, false, as_json, filter);
   }
   if (*tick) return cmd_tick(g, tick_date);
   if (*gen) return cmd_gen(g, gen_opts, gen_out);

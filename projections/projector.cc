@@ -219,23 +219,23 @@ Status Projector::apply_governance(rocksdb::WriteBatchWithIndex& b, const Event&
     });
   }
   return update(b, cf::kProjGovernance, id, ev.envelope.occurred, [&](json& g) {
-  if (g.is_null()) g = json{{"community", id}, {"items", json::object()}};
-  if (const auto* f = std::get_if<CommitteeElected>(&ev.fact)) {
-    if (on >= date_or_empty(g.value("committee", json()), "on")) {
-      g["committee"] = {{"members", f->members}, {"party_members", f->party_members}, {"on", on}};
+    if (g.is_null()) g = json{{"community", id}, {"items", json::object()}};
+    if (const auto* f = std::get_if<CommitteeElected>(&ev.fact)) {
+      if (on >= date_or_empty(g.value("committee", json()), "on")) {
+        g["committee"] = {{"members", f->members}, {"party_members", f->party_members}, {"on", on}};
+      }
+    } else if (std::holds_alternative<PartyBranchEstablished>(ev.fact)) {
+      if (date_or_empty(g, "party_branch_on").empty() || on < g["party_branch_on"].get<std::string>()) {
+        g["party_branch_on"] = on;
+      }
+    } else if (const auto* f = std::get_if<GovernanceCompleted>(&ev.fact)) {
+      json& dates = g["items"][std::string(kRenovationItemNames[static_cast<size_t>(f->item)])];
+      if (dates.is_null()) dates = json::array();
+      std::vector<std::string> v = dates.get<std::vector<std::string>>();
+      if (std::find(v.begin(), v.end(), on) == v.end()) v.push_back(on);
+      std::sort(v.begin(), v.end());
+      dates = v;
     }
-  } else if (std::holds_alternative<PartyBranchEstablished>(ev.fact)) {
-    if (date_or_empty(g, "party_branch_on").empty() || on < g["party_branch_on"].get<std::string>()) {
-      g["party_branch_on"] = on;
-    }
-  } else if (const auto* f = std::get_if<GovernanceCompleted>(&ev.fact)) {
-    json& dates = g["items"][std::string(kRenovationItemNames[static_cast<size_t>(f->item)])];
-    if (dates.is_null()) dates = json::array();
-    std::vector<std::string> v = dates.get<std::vector<std::string>>();
-    if (std::find(v.begin(), v.end(), on) == v.end()) v.push_back(on);
-    std::sort(v.begin(), v.end());
-    dates = v;
-  }
   });
 }
 
@@ -250,43 +250,43 @@ Status Projector::apply_event(rocksdb::WriteBatchWithIndex& b, const Event& ev) 
 
 Status Projector::apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CaseStep& s) {
   return update(b, cf::kProjCase, year_key(s.year, s.community.value), d.log_date, [&](json& c) {
-  if (c.is_null()) c = json{{"community", s.community.value}, {"year", s.year}, {"steps", json::array()}};
-  const std::string on = s.on.to_string();
-  json entry{{"step", s.step}, {"on", on}, {"decision", d.id}};
-  if (s.has_due) entry["due"] = s.due.to_string();
-  if (!s.reason.empty()) entry["reason"] = s.reason;
-  if (!s.department.empty()) entry["department"] = s.department;
-  c["steps"].push_back(entry);
-  if (s.step == "opened") {
-    c["status"] = "interview_due";
-    c["published_on"] = on;
-    c["interview_due"] = s.due.to_string();
-  } else if (s.step == "interview_held") {
-    c["status"] = "rectifying";
-    c["interview_on"] = on;
-    c["deadline"] = s.due.to_string();
-  } else if (s.step == "rectification_submitted") {
-    c["rectification_submitted_on"] = on;
-  } else if (s.step == "rectified") {
-    c["status"] = "rectified";
-    c["closed_on"] = on;
-  } else if (s.step == "escalated") {
-    c["status"] = "escalated";
-    c["escalated_on"] = on;
-    c["reason"] = s.reason;
-    json obligations = json::array();
-    for (std::string_view dept : {"market", "chengguan", "police"}) {
-      obligations.push_back({{"department", std::string(dept)}, {"due", s.due.to_string()}});
+    if (c.is_null()) c = json{{"community", s.community.value}, {"year", s.year}, {"steps", json::array()}};
+    const std::string on = s.on.to_string();
+    json entry{{"step", s.step}, {"on", on}, {"decision", d.id}};
+    if (s.has_due) entry["due"] = s.due.to_string();
+    if (!s.reason.empty()) entry["reason"] = s.reason;
+    if (!s.department.empty()) entry["department"] = s.department;
+    c["steps"].push_back(entry);
+    if (s.step == "opened") {
+      c["status"] = "interview_due";
+      c["published_on"] = on;
+      c["interview_due"] = s.due.to_string();
+    } else if (s.step == "interview_held") {
+      c["status"] = "rectifying";
+      c["interview_on"] = on;
+      c["deadline"] = s.due.to_string();
+    } else if (s.step == "rectification_submitted") {
+      c["rectification_submitted_on"] = on;
+    } else if (s.step == "rectified") {
+      c["status"] = "rectified";
+      c["closed_on"] = on;
+    } else if (s.step == "escalated") {
+      c["status"] = "escalated";
+      c["escalated_on"] = on;
+      c["reason"] = s.reason;
+      json obligations = json::array();
+      for (std::string_view dept : {"market", "chengguan", "police"}) {
+        obligations.push_back({{"department", std::string(dept)}, {"due", s.due.to_string()}});
+      }
+      c["obligations"] = obligations;
+    } else if (s.step == "sanction_recorded") {
+      for (json& o : c["obligations"]) {
+        if (o["department"] == s.department) o["fulfilled_on"] = on;
+      }
+    } else if (s.step == "sanctioned") {
+      c["status"] = "sanctioned";
+      c["closed_on"] = on;
     }
-    c["obligations"] = obligations;
-  } else if (s.step == "sanction_recorded") {
-    for (json& o : c["obligations"]) {
-      if (o["department"] == s.department) o["fulfilled_on"] = on;
-    }
-  } else if (s.step == "sanctioned") {
-    c["status"] = "sanctioned";
-    c["closed_on"] = on;
-  }
   });
 }
 

@@ -36,6 +36,39 @@ Result<std::optional<json>> community_view(const ProjectionView& store, const Co
   return std::optional<json>(std::move(out));
 }
 
+Result<json> community_list(const ProjectionView& store, int32_t year, const CommunityFilter& filter) {
+  std::map<std::string, json> ratings;
+  JY_CHECK(store.scan(cf::kProjGrade, std::to_string(year) + "/", [&](std::string_view k, std::string_view v) {
+    ratings[std::string(k.substr(k.find('/') + 1))] = json::parse(v);
+    return true;
+  }));
+  json items = json::array();
+  JY_CHECK(store.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
+    const json c = json::parse(v);
+    if (!c.contains("street")) return true;  // named by a contract, never registered
+    json item{{"community", c["community"]}, {"name", c["name"]},           {"street", c["street"]},
+              {"street_name", c["street_name"]}, {"category", c["category"]},   {"enclosure", c["enclosure"]},
+              {"households", c["households"]}, {"fee", c["fee"]},             {"company", c.value("company", "")},
+              {"year", year},                  {"grade", "unrated"},          {"grade_zh", "未评定"},
+              {"tier", nullptr},               {"final_score", nullptr},      {"published_on", nullptr}};
+    if (auto it = ratings.find(std::string(k)); it != ratings.end() && it->second.contains("grade")) {
+      const json& r = it->second;
+      item["grade"] = r["grade"];
+      item["grade_zh"] = r["grade_zh"];
+      item["tier"] = r["explanation"]["tier"];
+      if (r["explanation"].contains("final_score")) item["final_score"] = r["explanation"]["final_score"];
+      if (r.contains("published_on")) item["published_on"] = r["published_on"];
+    }
+    if (filter.street && item["street"] != *filter.street) return true;
+    if (filter.tier && item["tier"] != *filter.tier) return true;
+    if (filter.category && item["category"] != *filter.category) return true;
+    if (filter.grade && item["grade"] != *filter.grade) return true;
+    items.push_back(std::move(item));
+    return true;
+  }));
+  return items;
+}
+
 namespace {
 
 struct Tally {

@@ -24,6 +24,14 @@ namespace jiayuan {
 // community is unknown.
 Result<std::optional<nlohmann::json>> community_view(const ProjectionView& store, const CommunityId& id);
 
+struct CommunityFilter {
+  std::optional<std::string> street, tier, category, grade;  // grade: "unrated" for none
+};
+
+// Every registered community with its grade for the year (tier, final score, publication;
+// "unrated" when none), in id order, those the filter lets through.
+Result<nlohmann::json> community_list(const ProjectionView& store, int32_t year, const CommunityFilter& filter = {});
+
 // Per street: counts of each grade among the year's ratings, rated total and shares (%).
 // {"year":2023,"streets":[{"street":"yueyang","street_name":"岳阳街道","exemplary":3,...}],
 //  "district":{...}}
