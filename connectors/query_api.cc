@@ -43,7 +43,8 @@ void must(Status s) {
 class Params {
  public:
   Params(const httplib::Request& req, std::initializer_list<const char*> known) : req_(req) {
-    for (const auto& [name, value] : req.params) {
+    for (const auto& param : req.params) {
+      const std::string& name = param.first;
       if (std::find_if(known.begin(), known.end(), [&](const char* k) { return name == k; }) ==
           known.end()) {
         std::string list;
@@ -315,7 +316,7 @@ void QueryApi::install(HttpServer& server) {
   // ---- communities -------------------------------------------------------------------------
   s.Get("/v1/communities",
         route("/v1/communities", false,
-              [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+              [=](const Principal* who, const httplib::Request& req, httplib::Response& res) {
                 Params p(req, {"year", "street", "tier", "category", "grade", "as_of", "sort",
                                "limit", "cursor"});
                 const int32_t year = year_of(p);
@@ -338,7 +339,7 @@ void QueryApi::install(HttpServer& server) {
               }));
   s.Get(R"(/v1/communities/([^/]+))",
         route("/v1/communities/{id}", false,
-              [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+              [=](const Principal* who, const httplib::Request& req, httplib::Response& res) {
                 Params p(req, {"as_of"});
                 const std::string id = req.matches[1];
                 auto view = must(community_view(view_of(p), CommunityId(id)));
@@ -387,7 +388,7 @@ void QueryApi::install(HttpServer& server) {
   };
   s.Get("/v1/awards",
         route("/v1/awards", false,
-              [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+              [=](const Principal* who, const httplib::Request& req, httplib::Response& res) {
                 Params p(req, {"year", "as_of"});
                 const int32_t year = year_of(p);
                 json d = district_of(view_of(p), year);
@@ -406,7 +407,7 @@ void QueryApi::install(HttpServer& server) {
               }));
   s.Get("/v1/targets",
         route("/v1/targets", false,
-              [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+              [=](const Principal* who, const httplib::Request& req, httplib::Response& res) {
                 Params p(req, {"year", "street", "as_of"});
                 const int32_t year = year_of(p);
                 const auto street = street_filter(who, p);
@@ -460,7 +461,7 @@ void QueryApi::install(HttpServer& server) {
   s.Get(
       "/v1/renovation",
       route("/v1/renovation", false,
-            [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+            [=](const Principal* who, const httplib::Request& req, httplib::Response& res) {
               Params p(req, {"year", "street", "as_of", "limit", "cursor", "sort"});
               const int32_t year = year_of(p);
               const auto street = street_filter(who, p);
@@ -481,7 +482,7 @@ void QueryApi::install(HttpServer& server) {
             }));
   s.Get("/v1/compliance",
         route("/v1/compliance", false,
-              [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+              [=](const Principal* who, const httplib::Request& req, httplib::Response& res) {
                 Params p(req, {"year", "street", "as_of"});
                 const int32_t year = year_of(p);
                 const auto street = street_filter(who, p);

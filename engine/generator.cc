@@ -149,9 +149,16 @@ class SyntheticDistrict {
   void evaluation_facts(const std::string& id, const CommunityId& cid, int64_t quality) {
     const bool poor = quality < 70;
     const int hotline = static_cast<int>(rng_.between(0, 2 * o_.hotline_per_community));
+    // The expected number of substantiated and late complaints stays that of a year of 8 (what
+    // the deduction caps are sized for), however many there are: at city volumes most complaints
+    // are settled without a finding against the company. At 8 or fewer the draws are as before.
+    const int64_t n = o_.hotline_per_community;
+    auto rare = [&](int percent_at_8) {
+      return n <= 8 ? rng_.chance(percent_at_8) : rng_.between(1, 100 * n) <= 8 * percent_at_8;
+    };
     for (int i = 0; i < hotline; ++i) {
       const Date d = in_year(0, 0);
-      HotlineComplaint h{cid, rng_.chance(poor ? 40 : 15), !rng_.chance(poor ? 30 : 8)};
+      HotlineComplaint h{cid, rare(poor ? 40 : 15), !rare(poor ? 30 : 8)};
       add(d, id, {envelope("hotline-" + id + "-" + std::to_string(i + 1), "hotline", d), h});
     }
     if (rng_.chance(poor ? 50 : 15)) {

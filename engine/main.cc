@@ -909,6 +909,9 @@ int main(int argc, char** argv) {
   gen->add_option("--streets", gen_opts.streets, "number of streets/towns")->capture_default_str();
   gen->add_option("--year", gen_opts.year, "evaluation year")->capture_default_str();
   gen->add_option("--seed", gen_opts.seed, "random seed")->capture_default_str();
+  gen->add_option("--complaints", gen_opts.hotline_per_community,
+                  "mean hotline complaints per community and year (a real district: about 500)")
+      ->capture_default_str();
   gen->add_option("-o,--output", gen_out, "output file (default: standard output)");
 
   std::string schema_dir = "events/schema";
