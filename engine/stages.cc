@@ -285,14 +285,19 @@ Result<size_t> Relay::step(size_t max_records) {
 
 Result<size_t> ProjectionStage::step(size_t max_records) {
   size_t total = 0;
+  bool behind = false;
   for (std::string_view topic : {topics::kEvents, topics::kDecisions}) {
     const int32_t parts = log_.partition_count(topic);
     for (int32_t p = 0; p < parts; ++p) {
       JY_TRY(size_t n, step_topic(topic, p, max_records));
       total += n;
+      behind = behind || n == max_records;
     }
   }
-  JY_CHECK(materialize_dirty(store_, config_));
+  // Stages 2 and 3 recompute a whole year from the projections: once the reads have reached the
+  // end of every partition, not after every batch of a long replay (they leave nothing behind
+  // but their last result, so when they run changes no outcome).
+  if (!behind) JY_CHECK(materialize_dirty(store_, config_));
   return total;
 }
 
@@ -304,6 +309,8 @@ Result<size_t> ProjectionStage::step_topic(std::string_view topic, int32_t parti
   rocksdb::WriteBatchWithIndex batch;
   for (const LogEntry& e : entries) {
     if (topic == topics::kEvents) {
+      const std::string_view type = e.record.header("ce_type");
+      if (!type.empty() && !Projector::reads(type)) continue;  // e.g. a hotline complaint
       auto ev = decode_event_binary(e.record.value);
       if (ev) JY_CHECK(projector_.apply_event(batch, *ev));  // undecodable: stage 1 dead-letters it
     } else {

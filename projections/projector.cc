@@ -239,6 +239,19 @@ Status Projector::apply_governance(rocksdb::WriteBatchWithIndex& b, const Event&
   });
 }
 
+bool Projector::reads(std::string_view type) {
+  const FactTypeInfo* t = find_fact_type(type);
+  if (t == nullptr) return true;
+  switch (t->kind) {
+    case FactKind::kRegistry:
+    case FactKind::kGovernance: return true;
+    case FactKind::kEvaluation:
+      return type == type_name(Fact(MediaReport{})) || type == type_name(Fact(SocialResponsibility{})) ||
+             type == type_name(Fact(CreditPoints{}));
+    default: return false;
+  }
+}
+
 Status Projector::apply_event(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
   switch (type_info(ev.fact).kind) {
     case FactKind::kRegistry: return apply_registry(b, ev);

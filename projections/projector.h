@@ -30,6 +30,11 @@ class Projector {
   Projector(Store& store, const Config& config) : store_(store), config_(config) {}
 
   Status apply_event(rocksdb::WriteBatchWithIndex& batch, const Event& event);
+  // Whether apply_event can change anything for a fact of this CloudEvents type (registry,
+  // governance and company facts); true for a type it does not know. At city volumes most
+  // facts are hotline complaints, which only stage 1 folds: the projection stage skips them
+  // by their ce_type header without decoding them.
+  static bool reads(std::string_view type);
   // Applies a decision once per id: false (and nothing written) when already applied.
   Result<bool> apply_decision(rocksdb::WriteBatchWithIndex& batch, const Decision& decision);
 

@@ -151,6 +151,19 @@ TEST_F(ProjectorTest, AsOfADateARatingIsTheOneDecidedByThen) {
   EXPECT_EQ(grade_at("2024-02-01"), "standard");
 }
 
+TEST(ProjectorReads, OnlyTheFactsItProjectsAndAnythingItDoesNotKnow) {
+  EXPECT_FALSE(Projector::reads("jiayuan.hotline.complaint"));
+  EXPECT_FALSE(Projector::reads("jiayuan.inspection"));
+  EXPECT_FALSE(Projector::reads("jiayuan.review.closed"));
+  EXPECT_FALSE(Projector::reads("jiayuan.tick"));
+  for (const char* t : {"jiayuan.community.registered", "jiayuan.community.changed", "jiayuan.fee.adjusted",
+                        "jiayuan.contract.assigned", "jiayuan.media.report", "jiayuan.social.responsibility",
+                        "jiayuan.credit.points", "jiayuan.committee.elected", "jiayuan.party.branch.established",
+                        "jiayuan.governance.completed", "jiayuan.waste.sorting.inspection", "jiayuan.some.future.type"}) {
+    EXPECT_TRUE(Projector::reads(t)) << t;
+  }
+}
+
 TEST_F(ProjectorTest, UnknownCommunityHasNoView) {
   auto v = community_view(ProjectionView(*store_), CommunityId("NOPE"));
   ASSERT_TRUE(v);
