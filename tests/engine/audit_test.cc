@@ -109,6 +109,20 @@ class AuditTest : public ::testing::Test {
     return std::move(*copy);
   }
 
+  // A copy of the recorded log in which the rating `victim` says 不达标; with `rehash`, its
+  // hash is recomputed to match.
+  std::unique_ptr<EmbeddedLog> with_failing_grade(const std::string& victim, bool rehash) {
+    return copy_with([&](const Decision& d, const Record& r) -> std::optional<Record> {
+      if (d.id != victim) return r;
+      Decision worse = d;
+      std::get<CommunityRated>(worse.body).grade = Grade::kFailing;
+      if (rehash) worse.hash = decision_hash(worse);
+      Record out = r;
+      out.value = encode_decision_binary(worse);
+      return out;
+    });
+  }
+
   // The id of a recorded 2023 rating that is neither first nor last in its chain.
   std::string a_middle_rating() {
     for (int32_t p = 0; p < 2; ++p) {
@@ -160,14 +174,7 @@ TEST_F(AuditTest, EveryDecisionLinksToThePreviousOneOfItsPartition) {
 TEST_F(AuditTest, AnAlteredDecisionIsFoundAndNamed) {
   const std::string victim = a_middle_rating();
   ASSERT_FALSE(victim.empty());
-  auto tampered = copy_with([&](const Decision& d, const Record& r) -> std::optional<Record> {
-    if (d.id != victim) return r;
-    Decision worse = d;
-    std::get<CommunityRated>(worse.body).grade = Grade::kFailing;  // hash left as it was
-    Record out = r;
-    out.value = encode_decision_binary(worse);
-    return out;
-  });
+  auto tampered = with_failing_grade(victim, false);  // hash left as it was
   const AuditReport rep = audit(*tampered);
   EXPECT_FALSE(rep.clean());
   ASSERT_EQ(rep.chain.size(), 1u);
@@ -185,15 +192,7 @@ TEST_F(AuditTest, AnAlteredDecisionIsFoundAndNamed) {
 TEST_F(AuditTest, AnAlteredDecisionWithItsHashRecomputedBreaksTheNextLink) {
   const std::string victim = a_middle_rating();
   ASSERT_FALSE(victim.empty());
-  auto tampered = copy_with([&](const Decision& d, const Record& r) -> std::optional<Record> {
-    if (d.id != victim) return r;
-    Decision worse = d;
-    std::get<CommunityRated>(worse.body).grade = Grade::kFailing;
-    worse.hash = decision_hash(worse);  // a careful forger
-    Record out = r;
-    out.value = encode_decision_binary(worse);
-    return out;
-  });
+  auto tampered = with_failing_grade(victim, true);  // a careful forger
   const AuditReport rep = audit(*tampered);
   EXPECT_FALSE(rep.clean());
   ASSERT_EQ(rep.chain.size(), 1u);
