@@ -111,15 +111,30 @@ Result<std::vector<Position>> EmbeddedLog::append(std::string_view topic,
   return positions;
 }
 
-Result<std::vector<LogEntry>> EmbeddedLog::read(std::string_view topic, int32_t partition,
-                                                int64_t from, size_t max) {
+Result<std::vector<LogEntry>> EmbeddedLog::read(std::string_view topic, int32_t partition, int64_t from,
+                                                size_t max) {
+  return read(topic, partition, from, max, nullptr);
+}
+
+Result<std::vector<LogEntry>> EmbeddedLog::read(std::string_view topic, int32_t partition, int64_t from,
+                                                size_t max, TypeFilter wanted) {
   std::vector<LogEntry> out;
   const std::string prefix = partition_prefix(topic, partition);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(record_key(topic, partition, from)); it->Valid() && out.size() < max; it->Next()) {
     if (!it->key().starts_with(prefix)) break;
     const int64_t offset = static_cast<int64_t>(get_be(it->key().ToStringView(), prefix.size(), 8));
-    JY_TRY(Record r, decode_record(it->value().ToStringView()));
+    const std::string_view bytes = it->value().ToStringView();
+    if (wanted != nullptr) {
+      JY_TRY(std::string_view type, stored_record_header(bytes, "ce_type"));
+      if (!type.empty() && !wanted(type)) {
+        Record stub;
+        stub.headers = {{"ce_type", std::string(type)}};
+        out.push_back(LogEntry{{partition, offset}, std::move(stub)});
+        continue;
+      }
+    }
+    JY_TRY(Record r, decode_record(bytes));
     out.push_back(LogEntry{{partition, offset}, std::move(r)});
   }
   if (!it->status().ok()) return fail(db_error(path_, it->status(), "cannot read"));

@@ -35,6 +35,9 @@ class EmbeddedLog final : public Log {
                                        std::span<const Record> records) override;
   Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
                                      size_t max) override;
+  // Refused records are recognised from their stored bytes and never decoded.
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from, size_t max,
+                                     TypeFilter wanted) override;
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override;
 
   // Thread-safe: appends are serialised; reads may run beside them.

@@ -63,6 +63,7 @@ class KafkaLog final : public Log {
   // Produces the records (each to the partition of its key, as the embedded log does) and waits
   // until the broker has acknowledged every one (acks=all); logs while it waits for the broker.
   Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override;
+  using Log::read;
   Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
                                      size_t max) override;
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override;
@@ -105,6 +106,7 @@ class KafkaGroupLog final : public Log {
   }
   // jiayuan.events: the partitions this instance owns (others read as empty); partition 0's
   // read first serves the group (rebalances happen between steps). Other topics: the log's.
+  using Log::read;
   Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
                                      size_t max) override;
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {

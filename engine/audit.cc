@@ -31,6 +31,10 @@ class OverlayLog final : public Log {
                                      size_t max) override {
     return of(topic).read(topic, partition, from, max);
   }
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from, size_t max,
+                                     TypeFilter wanted) override {
+    return of(topic).read(topic, partition, from, max, wanted);
+  }
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
     return of(topic).end_offset(topic, partition);
   }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <memory>
+#include <queue>
 #include <set>
 #include <vector>
 
@@ -70,19 +72,112 @@ class SyntheticDistrict {
   SyntheticDistrict(const GeneratorOptions& o, const YearWindow& w, std::vector<std::string> streets)
       : o_(o), w_(w), streets_(std::move(streets)), rng_(o.seed) {}
 
-  std::vector<Pending> build() {
+  // Emits every fact in log order. Facts pile up in memory until `spill_after` of them, then go
+  // sorted to an anonymous temporary file (a run); the runs are merged at the end on the same key
+  // (date, community, sequence), so the output is the same whatever the spill size.
+  Status build(const std::function<void(const std::string&)>& emit) {
     companies_ = o_.companies > 0 ? o_.companies : std::max(12, o_.communities / 4);
-    for (int32_t c = 1; c <= o_.communities; ++c) community(c);
+    const size_t spill_after = o_.spill_after > 0 ? o_.spill_after : 250000;
+    for (int32_t c = 1; c <= o_.communities; ++c) {
+      community(c);
+      if (out_.size() >= spill_after) {
+        if (auto s = spill(); !s) return s;
+      }
+    }
     for (int64_t k : contracted_) company_facts(k);
+    sort_pending();
+    if (runs_.empty()) {
+      for (const Pending& p : out_) emit(encode_event_json(p.event));
+      return {};
+    }
+    if (auto s = spill(); !s) return s;
+    return merge(emit);
+  }
+
+ private:
+  struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  using Run = std::unique_ptr<std::FILE, FileCloser>;
+
+  // One line of a run: "<date> <key> <seq> <json>"; a date and a key have no spaces, JSON has no
+  // raw newline.
+  struct RunHead {
+    Date date;
+    std::string community;
+    int seq = 0;
+    std::string json;
+    size_t run = 0;
+  };
+  static bool later(const RunHead& a, const RunHead& b) {
+    if (a.date != b.date) return b.date < a.date;
+    if (a.community != b.community) return b.community < a.community;
+    return b.seq < a.seq;
+  }
+
+  void sort_pending() {
     std::stable_sort(out_.begin(), out_.end(), [](const Pending& a, const Pending& b) {
       if (a.date != b.date) return a.date < b.date;
       if (a.community != b.community) return a.community < b.community;
       return a.seq < b.seq;
     });
-    return std::move(out_);
   }
 
- private:
+  Status spill() {
+    sort_pending();
+    Run f(std::tmpfile());
+    if (!f) return fail("io", "generator: cannot create a temporary file to spill facts to");
+    for (const Pending& p : out_) {
+      const std::string line = p.date.to_string() + ' ' + p.community + ' ' + std::to_string(p.seq) + ' ' +
+                               encode_event_json(p.event) + '\n';
+      if (std::fwrite(line.data(), 1, line.size(), f.get()) != line.size()) {
+        return fail("io", "generator: writing spilled facts to a temporary file failed");
+      }
+    }
+    if (std::fflush(f.get()) != 0 || std::fseek(f.get(), 0, SEEK_SET) != 0) {
+      return fail("io", "generator: rewinding a temporary file failed");
+    }
+    runs_.push_back(std::move(f));
+    out_.clear();
+    return {};
+  }
+
+  // Reads the next line of run `r` into `head`; false at its end.
+  bool next_line(size_t r, RunHead& head) {
+    std::string line;
+    for (int ch = 0; (ch = std::fgetc(runs_[r].get())) != EOF && ch != '\n';) line.push_back(static_cast<char>(ch));
+    if (line.empty()) return false;
+    const size_t a = line.find(' ');
+    const size_t b = line.find(' ', a + 1);
+    const size_t c = line.find(' ', b + 1);
+    auto date = Date::parse(std::string_view(line).substr(0, a));
+    head.date = date ? *date : Date{};
+    head.community = line.substr(a + 1, b - a - 1);
+    head.seq = std::stoi(line.substr(b + 1, c - b - 1));
+    head.json = line.substr(c + 1);
+    head.run = r;
+    return true;
+  }
+
+  Status merge(const std::function<void(const std::string&)>& emit) {
+    std::priority_queue<RunHead, std::vector<RunHead>, decltype(&later)> heads(&later);
+    for (size_t r = 0; r < runs_.size(); ++r) {
+      RunHead h;
+      if (next_line(r, h)) heads.push(std::move(h));
+    }
+    while (!heads.empty()) {
+      RunHead h = heads.top();
+      heads.pop();
+      emit(h.json);
+      const size_t r = h.run;
+      if (next_line(r, h)) heads.push(std::move(h));
+    }
+    for (const Run& f : runs_) {
+      if (std::ferror(f.get()) != 0) return fail("io", "generator: reading spilled facts back failed");
+    }
+    return {};
+  }
+
   void add(Date d, const std::string& key, Event e) {
     e.envelope.subject = subject_of(e.fact);
     out_.push_back({d, key, seq_++, std::move(e)});
@@ -268,6 +363,7 @@ class SyntheticDistrict {
   std::set<int64_t> contracted_;  // companies some contract names: only they are known
   int seq_ = 0;
   std::vector<Pending> out_;
+  std::vector<Run> runs_;
 };
 
 }  // namespace
@@ -290,8 +386,7 @@ Status generate_district(const GeneratorOptions& o, const Config& config,
   for (size_t i = streets.size(); i > 1; --i) std::swap(streets[i - 1], streets[shuffle.next() % i]);
   streets.resize(static_cast<size_t>(o.streets));
   SyntheticDistrict seeded(o, *rs->window(o.year), streets);
-  for (const Pending& p : seeded.build()) emit(encode_event_json(p.event));
-  return {};
+  return seeded.build(emit);
 }
 
 }  // namespace jiayuan

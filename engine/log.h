@@ -56,6 +56,9 @@ struct LogEntry {
   Record record;
 };
 
+// Which record types a reader wants, by their ce_type header.
+using TypeFilter = bool (*)(std::string_view ce_type);
+
 class Log {
  public:
   virtual ~Log() = default;
@@ -72,13 +75,22 @@ class Log {
   virtual Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition,
                                              int64_t from, size_t max) = 0;
 
+  // The same records, but one whose ce_type `wanted` refuses comes back as a stub: its position,
+  // key and the ce_type header, no value (a reader that skips most records need not decode them).
+  // A record without ce_type comes back whole. The default reads whole records and stubs them.
+  virtual Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                             size_t max, TypeFilter wanted);
+
   // The offset the next appended record of the partition will get.
   virtual Result<int64_t> end_offset(std::string_view topic, int32_t partition) = 0;
 };
 
-// A record's storage form (embedded log, outboxes): cereal portable binary.
+// A record's storage form (embedded log, outboxes): cereal's portable binary layout, read and
+// written without copies.
 std::string encode_record(const Record& r);
 Result<Record> decode_record(std::string_view bytes);
+// One header's value straight from the storage form ("" when the record has none).
+Result<std::string_view> stored_record_header(std::string_view bytes, std::string_view key);
 
 // The partition a key maps to: a stable hash, the same on every machine.
 int32_t partition_for(std::string_view key, int32_t partitions);

@@ -304,7 +304,10 @@ Result<size_t> ProjectionStage::step(size_t max_records) {
 Result<size_t> ProjectionStage::step_topic(std::string_view topic, int32_t partition, size_t max_records) {
   const std::string offset_key = offset_name("projector", topic, partition);
   JY_TRY(int64_t from, store_.offset(offset_key));
-  JY_TRY(std::vector<LogEntry> entries, log_.read(topic, partition, from, max_records));
+  // Events the projector does not read (e.g. hotline complaints) come back as undecoded stubs.
+  JY_TRY(std::vector<LogEntry> entries, topic == topics::kEvents
+                                            ? log_.read(topic, partition, from, max_records, &Projector::reads)
+                                            : log_.read(topic, partition, from, max_records));
   if (entries.empty()) return size_t{0};
   rocksdb::WriteBatchWithIndex batch;
   for (const LogEntry& e : entries) {

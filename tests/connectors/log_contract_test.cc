@@ -132,6 +132,29 @@ TYPED_TEST(LogContract, ReadsFromAnyOffsetUpToTheEnd) {
   EXPECT_TRUE(none->empty());
 }
 
+bool only_inspections(std::string_view type) { return type == "jiayuan.inspection"; }
+
+TYPED_TEST(LogContract, AFilteredReadStubsTheRecordsItRefuses) {
+  Log& log = *this->log_;
+  std::vector<Record> batch = {
+      {"SJ7", "complaint", {{"ce_type", "jiayuan.hotline_complaint"}, {"ce_id", "h1"}}},
+      {"SJ7", "inspection", {{"ce_id", "i1"}, {"ce_type", "jiayuan.inspection"}}},
+      {"SJ7", "untyped", {{"ce_id", "u1"}}},
+  };
+  auto pos = log.append(topics::kEvents, batch);
+  ASSERT_TRUE(pos) << pos.error().message;
+  auto got = log.read(topics::kEvents, (*pos)[0].partition, (*pos)[0].offset, 10, &only_inspections);
+  ASSERT_TRUE(got) << got.error().message;
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_EQ((*got)[0].position.offset, (*pos)[0].offset);
+  EXPECT_EQ((*got)[0].record.value, "");
+  EXPECT_EQ((*got)[0].record.header("ce_type"), "jiayuan.hotline_complaint");
+  EXPECT_EQ((*got)[0].record.header("ce_id"), "");
+  EXPECT_EQ((*got)[1].record, batch[1]);  // wanted: whole
+  EXPECT_EQ((*got)[2].record, batch[2]);  // no ce_type: whole
+  EXPECT_EQ((*got)[2].position.offset, (*pos)[2].offset);
+}
+
 TYPED_TEST(LogContract, ARecordOutlivesTheWriter) {
   auto pos = this->log_->append(topics::kEvents, std::vector<Record>{rec("SJ7", "kept")});
   ASSERT_TRUE(pos) << pos.error().message;

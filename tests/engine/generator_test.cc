@@ -25,6 +25,24 @@ TEST(Generator, IsDeterministicForASeed) {
   EXPECT_NE(generate(*c, 1), generate(*c, 2));
 }
 
+TEST(Generator, SpillingToTemporaryFilesGivesTheSameYear) {
+  auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
+  ASSERT_TRUE(c);
+  auto with_spill = [&](size_t spill_after) {
+    std::vector<std::string> lines;
+    GeneratorOptions o;
+    o.communities = 60;
+    o.hotline_per_community = 30;
+    o.spill_after = spill_after;
+    EXPECT_TRUE(generate_district(o, *c, [&](const std::string& l) { lines.push_back(l); }));
+    return lines;
+  };
+  const auto in_memory = with_spill(1u << 30);
+  ASSERT_GT(in_memory.size(), 2000u);
+  EXPECT_EQ(with_spill(97), in_memory);  // ~20 runs of a few communities each, merged
+  EXPECT_EQ(with_spill(1), in_memory);   // one run per community
+}
+
 TEST(Generator, EveryGeneratedFactPassesIntake) {
   auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
   ASSERT_TRUE(c);

@@ -27,6 +27,7 @@ class MemoryLog final : public Log {
     }
     return out;
   }
+  using Log::read;
   Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
                                      size_t max) override {
     std::vector<LogEntry> out;
