@@ -16,6 +16,7 @@
 #include "engine/intake.h"
 #include "events/binary_codec.h"
 #include "events/json_codec.h"
+#include "events/view_stream.h"
 #include "workflows/community.h"
 
 namespace jiayuan {
@@ -38,7 +39,7 @@ std::string encode_state(const CommunityState& s) {
 }
 
 Result<CommunityState> decode_state(std::string_view bytes) {
-  std::istringstream is(std::string(bytes), std::ios::binary);
+  ViewStream is(bytes);
   CommunityState s;
   try {
     cereal::PortableBinaryInputArchive ar(is);

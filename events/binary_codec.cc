@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "events/fields.h"
+#include "events/view_stream.h"
 
 namespace jiayuan {
 
@@ -81,14 +82,15 @@ std::string encode(char kind, uint16_t tag, Writer&& write) {
   return std::move(os).str();
 }
 
-Result<std::istringstream> open(std::string_view bytes, char kind) {
+// Checks the stored form's prefix; the archive then reads from bytes[3].
+Status check_prefix(std::string_view bytes, char kind) {
   if (bytes.size() < 3 || bytes[0] != 'J' || bytes[1] != kind) {
     return fail("bad_binary", std::string("not a stored ") + (kind == 'E' ? "event" : "decision"));
   }
   if (bytes[2] != kFormat && !(kind == 'D' && bytes[2] == kDecisionFormat)) {
     return fail("bad_binary", "unknown storage format " + std::to_string(static_cast<int>(bytes[2])));
   }
-  return std::istringstream(std::string(bytes.substr(3)), std::ios::binary);
+  return {};
 }
 
 template <size_t I = 0>
@@ -125,7 +127,8 @@ std::string encode_event_binary(const Event& event, int32_t version) {
 }
 
 Result<Event> decode_event_binary(std::string_view bytes) {
-  JY_TRY(std::istringstream is, open(bytes, 'E'));
+  JY_CHECK(check_prefix(bytes, 'E'));
+  ViewStream is(bytes.substr(3));
   try {
     cereal::PortableBinaryInputArchive ar(is);
     uint16_t tag = 0;
@@ -151,7 +154,8 @@ std::string encode_decision_binary(const Decision& d) {
 }
 
 Result<Decision> decode_decision_binary(std::string_view bytes) {
-  JY_TRY(std::istringstream is, open(bytes, 'D'));
+  JY_CHECK(check_prefix(bytes, 'D'));
+  ViewStream is(bytes.substr(3));
   try {
     cereal::PortableBinaryInputArchive ar(is);
     uint16_t tag = 0;
