@@ -33,6 +33,7 @@
 #include "engine/runner.h"
 #include "projections/store.h"
 #include "tests/support/kafka.h"
+#include "tests/support/process.h"
 
 namespace jiayuan {
 namespace {
@@ -75,7 +76,11 @@ int run(int argc, char** argv) {
   bool smoke = false;
   int64_t batch_size = 0;
   int64_t read_wait_ms = 0;
+  std::string peer_libs;
   CLI::App app{"jiayuan end-to-end benchmark through a real Kafka broker"};
+  app.add_option("--peer", peer_libs,
+                 "run the Kafka Streams peer on the same facts afterwards, with the jars in this directory "
+                 "(tests/bench/peer/fetch prints it)");
   app.add_option("--batch-size", batch_size, "facts per engine step (0: engine.toml's)");
   app.add_option("--read-wait-ms", read_wait_ms, "the engine's longest wait for a partition's next record (0: engine.toml's)");
   app.add_option("--communities", g.communities)->capture_default_str();
@@ -335,7 +340,28 @@ int run(int argc, char** argv) {
   std::printf("%-40s %12.0f facts/s offered\n", "phase 2: paced", rate);
   std::printf("%-40s %12.1f ms p50, %.1f ms p99 (%zu facts)\n", "phase 2: append to queryable, paced",
               percentile(lat2, 50), percentile(lat2, 99), lat2.size());
-  nlohmann::json out{{"facts", facts.size()},          {"throughput", throughput},
+  // The peer: Kafka Streams on the same inbox topics (the same facts), after the engine is done.
+  double peer_rate = 0;
+  if (!peer_libs.empty()) {
+    const std::string state = dir + "/peer-state";
+    std::filesystem::create_directories(state);
+    const testing::ProcessResult peer = testing::run(
+        "/usr/bin/java",
+        {"-cp", peer_libs + "/*", std::string(JIAYUAN_SOURCE_DIR) + "/tests/bench/peer/StreamsPeer.java",
+         settings->bootstrap, settings->topic_prefix, std::to_string(facts.size()), state},
+        dir);
+    const size_t at = peer.out.rfind("json ");
+    if (peer.exit_code != 0 || at == std::string::npos) {
+      std::cerr << "the Kafka Streams peer failed (exit " << peer.exit_code << "): " << peer.err << peer.out << "\n";
+      return 1;
+    }
+    const auto r = nlohmann::json::parse(peer.out.substr(at + 5));
+    peer_rate = r["facts_per_s"].get<double>();
+    std::printf("%-40s %12.0f facts/s (first to last fact folded; %.1f s with start-up and close)\n",
+                "peer: Kafka Streams fold", peer_rate, r["with_startup_and_close_s"].get<double>());
+    std::printf("%-40s %12.2f\n", "ours / peer (phase 1 vs peer)", throughput / peer_rate);
+  }
+  nlohmann::json out{{"facts", facts.size()}, {"peer", peer_rate},          {"throughput", throughput},
                      {"p50_saturated_ms", percentile(lat1, 50)}, {"p99_saturated_ms", percentile(lat1, 99)},
                      {"paced_rate", rate},              {"p50_paced_ms", percentile(lat2, 50)},
                      {"p99_paced_ms", percentile(lat2, 99)}};
