@@ -7,13 +7,6 @@
 namespace jiayuan {
 namespace {
 
-std::string dedupe_key(std::string_view source, std::string_view id) {
-  std::string k(source);
-  k.push_back('\0');
-  k.append(id);
-  return k;
-}
-
 std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 Status check_source(Event& ev, const IntakeInput& in, const District& district) {
@@ -182,8 +175,7 @@ Status Intake::catch_up() {
       for (const LogEntry& e : batch) {
         next = e.position.offset + 1;
         const Record& r = e.record;
-        index_.content_by_key[dedupe_key(r.header("ce_source"), r.header("ce_id"))] =
-            std::string(r.header(headers::kContentHash));
+        index_.seen.insert(r.header("ce_source"), r.header("ce_id"), r.header(headers::kContentHash));
         const std::string_view type = r.header("ce_type");
         if (type == "jiayuan.community.registered" || type == "jiayuan.community.changed" ||
             type == "jiayuan.contract.assigned") {
@@ -208,20 +200,19 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
       continue;
     }
     if (ev) {
-      const std::string key = dedupe_key(ev->envelope.source, ev->envelope.id);
       const std::string hash = content_hash(*ev);
-      auto it = index_.content_by_key.find(key);
-      if (it != index_.content_by_key.end() && it->second == hash) {
+      const SeenFacts::Match seen = index_.seen.find(ev->envelope.source, ev->envelope.id, hash);
+      if (seen == SeenFacts::kSame) {
         outcomes[i].verdict = Verdict::kDuplicate;
         continue;
       }
-      if (it != index_.content_by_key.end()) {
+      if (seen == SeenFacts::kDifferent) {
         ev = fail(field_error("conflicting_resend", "id",
                               "a new id, or the same content as the fact already accepted under (" +
                                   ev->envelope.source + ", " + ev->envelope.id + ")",
                               "different content"));
       } else {
-        index_.content_by_key.emplace(key, hash);
+        index_.seen.insert(ev->envelope.source, ev->envelope.id, hash);
         remember(index_, ev->fact);
         outcomes[i].verdict = Verdict::kAccepted;
         accepted.push_back(event_record(*ev));

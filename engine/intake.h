@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "engine/seen_facts.h"
 #include "engine/log.h"
 #include "events/facts.h"
 
@@ -43,7 +44,7 @@ struct IntakeOutcome {
 
 // What intake remembers of the accepted log: a projection of jiayuan.events.
 struct IntakeIndex {
-  std::unordered_map<std::string, std::string> content_by_key;  // source '\0' id -> content hash
+  SeenFacts seen;  // every accepted fact: (source, id) -> content
   std::unordered_map<std::string, std::string> street_by_community;
   std::unordered_map<std::string, int> companies;  // named by a contract
 };

@@ -47,6 +47,11 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
+  // Families written rarely keep old WAL files alive; past this size RocksDB flushes them, so
+  // what a restart after a crash replays stays bounded however large the state grows.
+  options.max_total_wal_size = 64ull << 20;
+  // One memtable budget for all the families (each would take up to 2 × 64 MB by default).
+  options.db_write_buffer_size = 64ull << 20;
 
   std::vector<std::string> names;
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(options, path, &names);
@@ -73,8 +78,13 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
 
 Store::~Store() {
   if (!db_) return;
+  // The WAL already holds every write; flushing the memtables now spares the next start
+  // replaying it (0.65 s on a 768k-fact store, growing with the store, before this).
+  std::vector<rocksdb::ColumnFamilyHandle*> all;
+  for (auto& [name, h] : handles_) all.push_back(h);
+  db_->Flush(rocksdb::FlushOptions(), all).PermitUncheckedError();
   for (auto& [name, h] : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-  db_->Close().PermitUncheckedError();  // the WAL already holds every write
+  db_->Close().PermitUncheckedError();
 }
 
 rocksdb::ColumnFamilyHandle* Store::cf(std::string_view name) const {

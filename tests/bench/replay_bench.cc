@@ -244,10 +244,14 @@ int run(int argc, char** argv) {
     reset_peak_rss();
     auto t = Clock::now();
     auto log = EmbeddedLog::open(log_dir);
+    const double log_open = seconds_since(t);
     auto store = Store::open(store_dir);
+    const double store_open = seconds_since(t) - log_open;
     auto s = run_engine(**log, **store, *config, opts, stop);
     if (!s) return 1;
     rows.push_back({"restart to ready", seconds_since(t), "s", "open log and store, nothing left to fold"});
+    rows.push_back({"restart: open the log", log_open, "s", ""});
+    rows.push_back({"restart: open the store", store_open, "s", ""});
     rows.push_back({"peak RSS: restart", peak_rss_mib(), "MB", "VmHWM of this phase"});
     reset_peak_rss();
     t = Clock::now();

@@ -1,0 +1,70 @@
+#include "engine/seen_facts.h"
+
+#include <string>
+
+#include "events/sha256.h"
+
+namespace jiayuan {
+namespace {
+
+uint32_t hex32(std::string_view hex, size_t at) {
+  uint32_t v = 0;
+  for (size_t i = at; i < at + 8 && i < hex.size(); ++i) {
+    const char c = hex[i];
+    const uint32_t d = c >= '0' && c <= '9' ? static_cast<uint32_t>(c - '0')
+                       : c >= 'a' && c <= 'f' ? static_cast<uint32_t>(c - 'a' + 10)
+                                              : 0u;
+    v = (v << 4) | d;
+  }
+  return v;
+}
+
+}  // namespace
+
+SeenFacts::Slot SeenFacts::digest(std::string_view source, std::string_view id, std::string_view content_hash) {
+  std::string key(source);
+  key.push_back('\0');
+  key.append(id);
+  const std::string h = sha256_hex(key);
+  Slot s;
+  s.id[0] = hex32(h, 0) | 1u;  // never all zero
+  s.id[1] = hex32(h, 8);
+  s.id[2] = hex32(h, 16);
+  s.content = hex32(content_hash, 0);
+  return s;
+}
+
+size_t SeenFacts::probe(const Slot& key) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = (static_cast<size_t>(key.id[1]) << 32 | key.id[2]) & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.id[0] == 0 || (s.id[0] == key.id[0] && s.id[1] == key.id[1] && s.id[2] == key.id[2])) return i;
+  }
+}
+
+SeenFacts::Match SeenFacts::find(std::string_view source, std::string_view id, std::string_view content_hash) const {
+  if (slots_.empty()) return kNew;
+  const Slot key = digest(source, id, content_hash);
+  const Slot& s = slots_[probe(key)];
+  if (s.id[0] == 0) return kNew;
+  return s.content == key.content ? kSame : kDifferent;
+}
+
+void SeenFacts::insert(std::string_view source, std::string_view id, std::string_view content_hash) {
+  if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // load ≤ 3/4
+  const Slot key = digest(source, id, content_hash);
+  Slot& s = slots_[probe(key)];
+  if (s.id[0] == 0) ++size_;
+  s = key;
+}
+
+void SeenFacts::grow() {
+  std::vector<Slot> old;
+  old.swap(slots_);
+  slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+  for (const Slot& s : old) {
+    if (s.id[0] != 0) slots_[probe(s)] = s;
+  }
+}
+
+}  // namespace jiayuan
