@@ -9,6 +9,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -100,11 +101,12 @@ class CommunityStage::Batch {
 
   Status fold(const LogEntry& e) {
     cause_offset_ = e.position.offset;
-    const std::string origin = std::string(topics::kEvents) + "/" + std::to_string(partition_) + "/" +
-                               std::to_string(e.position.offset);
+    auto origin = [&] {
+      return std::string(topics::kEvents) + "/" + std::to_string(partition_) + "/" + std::to_string(e.position.offset);
+    };
     Result<Event> ev = decode_event_binary(e.record.value);
     if (!ev) {
-      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", ev.error(), origin));
+      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", ev.error(), origin()));
       return {};
     }
     ++delta_.facts;
@@ -119,11 +121,15 @@ class CommunityStage::Batch {
     if ((kind == FactKind::kEvaluation || kind == FactKind::kProcess) && scheduled && *scheduled <= on) {
       emit(advance(*state, *community, on, config_.rules));
     }
-    CommunityState before = *state;
+    // apply() leaves the state as it was when it rejects; a process fact (the case lifecycle) is
+    // the one kind that goes far enough to be worth a copy to fall back on. Evaluation facts, the
+    // bulk, are judged before anything changes (workflows/community.cc), so they are not copied.
+    std::optional<CommunityState> before;
+    if (kind == FactKind::kProcess) before = *state;
     Step step = apply(*state, *ev, config_.rules);
     if (step.rejection) {
-      *state = std::move(before);
-      dead_letter(dead_letter_record(community->value, encode_event_json(*ev), "stage1", *step.rejection, origin));
+      if (before) *state = std::move(*before);
+      dead_letter(dead_letter_record(community->value, encode_event_json(*ev), "stage1", *step.rejection, origin()));
     } else {
       emit(step);
       // A deadline the partition's ticks have already passed fires at once.

@@ -13,20 +13,21 @@ using nlohmann::json;
 Result<std::optional<json>> community_view(const ProjectionView& store, const CommunityId& id) {
   JY_TRY(std::optional<std::string> info, store.get(cf::kProjCommunity, id.value));
   json ratings = json::array();
-  // Grades are keyed year/community; scan the years present.
-  JY_CHECK(store.scan(cf::kProjGrade, "", [&](std::string_view key, std::string_view value) {
-    const size_t slash = key.find('/');
-    if (slash != std::string_view::npos && key.substr(slash + 1) == id.value) {
-      ratings.push_back(json::parse(value));
-    }
-    return true;
-  }));
   json cases = json::array();
-  JY_CHECK(store.scan(cf::kProjCase, "", [&](std::string_view key, std::string_view value) {
-    const size_t slash = key.find('/');
-    if (slash != std::string_view::npos && key.substr(slash + 1) == id.value) cases.push_back(json::parse(value));
-    return true;
-  }));
+  // Grades and cases are keyed year/community: a seek finds each year with ratings (a case
+  // belongs to a rated year), then two point reads per year; never a scan of the district.
+  for (std::string from;;) {
+    JY_TRY(std::optional<std::string> first, store.first_key_from(cf::kProjGrade, from));
+    if (!first) break;
+    const size_t slash = first->find('/');
+    if (slash == std::string::npos) break;
+    const std::string year = first->substr(0, slash);
+    JY_TRY(std::optional<std::string> rating, store.get(cf::kProjGrade, year + "/" + id.value));
+    if (rating) ratings.push_back(json::parse(*rating));
+    JY_TRY(std::optional<std::string> c, store.get(cf::kProjCase, year + "/" + id.value));
+    if (c) cases.push_back(json::parse(*c));
+    from = year + "0";  // '0' sorts right after '/': the next year
+  }
   if (!info && ratings.empty()) return std::optional<json>();
   json out = info ? json::parse(*info) : json{{"community", id.value}};
   out["ratings"] = std::move(ratings);
@@ -37,22 +38,27 @@ Result<std::optional<json>> community_view(const ProjectionView& store, const Co
 }
 
 Result<json> community_list(const ProjectionView& store, int32_t year, const CommunityFilter& filter) {
-  std::map<std::string, json> ratings;
-  JY_CHECK(store.scan(cf::kProjGrade, std::to_string(year) + "/", [&](std::string_view k, std::string_view v) {
-    ratings[std::string(k.substr(k.find('/') + 1))] = json::parse(v);
-    return true;
-  }));
   json items = json::array();
+  const std::string year_prefix = std::to_string(year) + "/";
+  Status failed;
   JY_CHECK(store.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
     const json c = json::parse(v);
     if (!c.contains("street")) return true;  // named by a contract, never registered
+    if (filter.street && c["street"] != *filter.street) return true;
+    if (filter.category && c["category"] != *filter.category) return true;
+    // The rating only of the communities the particulars let through: a point read each.
+    auto rating = store.get(cf::kProjGrade, year_prefix + std::string(k));
+    if (!rating) {
+      failed = fail(rating.error());
+      return false;
+    }
     json item{{"community", c["community"]}, {"name", c["name"]},           {"street", c["street"]},
               {"street_name", c["street_name"]}, {"category", c["category"]},   {"enclosure", c["enclosure"]},
               {"households", c["households"]}, {"fee", c["fee"]},             {"company", c.value("company", "")},
               {"year", year},                  {"grade", "unrated"},          {"grade_zh", "未评定"},
               {"tier", nullptr},               {"final_score", nullptr},      {"published_on", nullptr}};
-    if (auto it = ratings.find(std::string(k)); it != ratings.end() && it->second.contains("grade")) {
-      const json& r = it->second;
+    const json r = *rating ? json::parse(**rating) : json::object();
+    if (r.contains("grade")) {
       item["grade"] = r["grade"];
       item["grade_zh"] = r["grade_zh"];
       item["tier"] = r["explanation"]["tier"];
@@ -66,6 +72,7 @@ Result<json> community_list(const ProjectionView& store, int32_t year, const Com
     items.push_back(std::move(item));
     return true;
   }));
+  JY_CHECK(failed);
   return items;
 }
 

@@ -131,6 +131,14 @@ Result<std::optional<std::string>> Store::get(std::string_view family, std::stri
   return std::optional<std::string>(std::move(value));
 }
 
+Result<std::optional<std::string>> Store::first_key_from(std::string_view family, std::string_view from) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
+  it->Seek(from);
+  if (!it->status().ok()) return fail(db_error("cannot seek", it->status().ToString()));
+  if (!it->Valid()) return std::optional<std::string>();
+  return std::optional<std::string>(it->key().ToString());
+}
+
 Status Store::scan(std::string_view family, std::string_view prefix,
                    const std::function<bool(std::string_view, std::string_view)>& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));

@@ -53,6 +53,20 @@ Result<std::optional<std::string>> ProjectionView::get(std::string_view family,
   return found;
 }
 
+Result<std::optional<std::string>> ProjectionView::first_key_from(std::string_view family,
+                                                                 std::string_view from) const {
+  if (!as_of_) return store_.first_key_from(family, from);
+  std::string outer(family);
+  outer.push_back('\0');
+  const size_t skip = outer.size();
+  outer.append(from);
+  JY_TRY(std::optional<std::string> k, store_.first_key_from(cf::kProjAsOf, outer));
+  if (!k || !k->starts_with(std::string_view(outer).substr(0, skip)) || k->size() < skip + 5) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(k->substr(skip, k->size() - skip - 5));
+}
+
 Status ProjectionView::scan(
     std::string_view family, std::string_view prefix,
     const std::function<bool(std::string_view, std::string_view)>& fn) const {

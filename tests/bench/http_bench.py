@@ -63,12 +63,14 @@ def duration_ms(text):
 
 def parse_wrk(out):
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    pct = {p: duration_ms(v) for p, v in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M)}
+    pct = {p: duration_ms(v) for p, v in re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", out, re.M)}
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
+    timeouts = re.search(r"timeout (\d+)", errors.group(1)) if errors else None
     total = int(re.search(r"(\d+) requests in", out).group(1))
     return {"rps": rps, "p50_ms": pct.get("50"), "p99_ms": pct.get("99"), "requests": total,
-            "non_2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(1) if errors else ""}
+            "non_2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(1) if errors else "",
+            "timeouts": int(timeouts.group(1)) if timeouts else 0}
 
 
 class Engine:
@@ -135,6 +137,7 @@ class Engine:
 
 def wrk(args, url, token, script=None, script_args=()):
     cmd = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s", "--latency",
+           "--timeout", "30s",
            "-H", "Authorization: Bearer " + token]
     cmd += ["-s", script, url, "--", *script_args] if script else [url]
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -203,10 +206,13 @@ def main():
     finally:
         engine.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    print(f"{'figure':28} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'facts/s':>10}")
+    def ms(v):
+        return f"{v:8.2f}" if v is not None else f"{'-':>8}"
+    print(f"{'figure':28} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'facts/s':>10} {'requests':>9}")
     for r in rows:
         fps = f"{r['facts_per_s']:10.0f}" if "facts_per_s" in r else " " * 10
-        print(f"{r['what']:28} {r['rps']:10.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {fps}")
+        note = f" ({r['timeouts']} timed out after 30 s)" if r["timeouts"] else ""
+        print(f"{r['what']:28} {r['rps']:10.1f} {ms(r['p50_ms'])} {ms(r['p99_ms'])} {fps} {r['requests']:9}{note}")
     print(f"wrk: {args.threads} threads, {args.connections} connections, {args.duration} s each; "
           f"{args.communities} communities, {args.complaints} complaints each")
     print("json " + json.dumps(rows))
