@@ -1,8 +1,21 @@
 #include "engine/intake.h"
 
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/string.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
 #include "events/sha256.h"
 #include "events/binary_codec.h"
 #include "events/json_codec.h"
+#include "events/view_stream.h"
 
 namespace jiayuan {
 namespace {
@@ -153,10 +166,141 @@ Record dead_letter_record(std::string key, std::string bytes, std::string_view s
   return r;
 }
 
-Result<std::unique_ptr<Intake>> Intake::open(Log& log, const Config& config) {
-  std::unique_ptr<Intake> intake(new Intake(log, config));
-  JY_CHECK(intake->rebuild_index());
+Result<std::unique_ptr<Intake>> Intake::open(Log& log, const Config& config, std::string snapshot) {
+  std::unique_ptr<Intake> intake(new Intake(log, config, std::move(snapshot)));
+  if (intake->snapshot_.empty()) {
+    JY_CHECK(intake->rebuild_index());
+    return intake;
+  }
+  JY_TRY(bool loaded, intake->load_snapshot());
+  if (loaded) {
+    JY_CHECK(intake->catch_up());
+  } else {
+    JY_CHECK(intake->rebuild_index());
+  }
+  JY_CHECK(intake->save_snapshot());
   return intake;
+}
+
+// The snapshot file: "JYIX", format 1, a byte that is 1 on a little-endian machine; then, in
+// cereal's portable binary, the next offset and the identity of the fact before it for each
+// partition, the streets and companies known, the count of facts; then the fact table's bytes.
+namespace {
+constexpr std::string_view kSnapshotMagic = "JYIX";
+constexpr uint8_t kSnapshotFormat = 1;
+
+struct SnapshotHead {
+  std::map<int32_t, int64_t> next;
+  std::map<int32_t, std::string> identity;  // of the fact at next - 1
+  std::map<std::string, std::string> streets;
+  std::map<std::string, int> companies;
+  uint64_t facts = 0;
+  template <class A>
+  void serialize(A& ar) {
+    ar(next, identity, streets, companies, facts);
+  }
+};
+
+uint8_t little_endian() {
+  const uint16_t one = 1;
+  uint8_t first = 0;
+  std::memcpy(&first, &one, 1);
+  return first;
+}
+}  // namespace
+
+Result<std::string> Intake::identity_at(int32_t partition, int64_t offset) const {
+  JY_TRY(std::vector<LogEntry> got, log_.read(topics::kEvents, partition, offset, 1));
+  if (got.empty() || got.front().position.offset != offset) return std::string();
+  const Record& r = got.front().record;
+  return std::string(r.header("ce_source")) + '\0' + std::string(r.header("ce_id")) + '\0' +
+         std::string(r.header(headers::kContentHash));
+}
+
+Status Intake::save_snapshot() {
+  if (snapshot_.empty()) return {};
+  JY_CHECK(catch_up());
+  SnapshotHead head;
+  head.next = seen_;
+  for (const auto& [p, next] : seen_) {
+    if (next == 0) continue;
+    JY_TRY(std::string id, identity_at(p, next - 1));
+    head.identity[p] = std::move(id);
+  }
+  head.streets = {index_.street_by_community.begin(), index_.street_by_community.end()};
+  head.companies = {index_.companies.begin(), index_.companies.end()};
+  head.facts = index_.seen.size();
+  std::ostringstream os(std::ios::binary);
+  {
+    cereal::PortableBinaryOutputArchive ar(os);
+    ar(head);
+  }
+  const std::string blob = std::move(os).str();
+  const std::string tmp = snapshot_ + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) return fail("io", tmp + ": cannot write intake's snapshot: " + std::strerror(errno));
+  const std::string_view table = index_.seen.raw();
+  std::string prefix(kSnapshotMagic);
+  prefix.push_back(static_cast<char>(kSnapshotFormat));
+  prefix.push_back(static_cast<char>(little_endian()));
+  const uint64_t blob_size = blob.size();
+  bool ok = std::fwrite(prefix.data(), 1, prefix.size(), f) == prefix.size() &&
+            std::fwrite(&blob_size, sizeof blob_size, 1, f) == 1 &&
+            std::fwrite(blob.data(), 1, blob.size(), f) == blob.size() &&
+            std::fwrite(table.data(), 1, table.size(), f) == table.size();
+  ok = std::fflush(f) == 0 && ok;
+  ok = ::fsync(fileno(f)) == 0 && ok;
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), snapshot_.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return fail("io", snapshot_ + ": cannot write intake's snapshot: " + std::strerror(errno));
+  }
+  return {};
+}
+
+Result<bool> Intake::load_snapshot() {
+  std::ifstream in(snapshot_, std::ios::binary);
+  if (!in) return false;  // none yet
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto ignore = [&](const std::string& why) {
+    spdlog::warn("intake: ignoring the snapshot {} ({}); learning the whole log instead", snapshot_, why);
+    return false;
+  };
+  const size_t fixed = kSnapshotMagic.size() + 2 + sizeof(uint64_t);
+  if (bytes.size() < fixed || !bytes.starts_with(kSnapshotMagic)) return ignore("not an intake snapshot");
+  if (static_cast<uint8_t>(bytes[4]) != kSnapshotFormat) return ignore("unknown format");
+  if (static_cast<uint8_t>(bytes[5]) != little_endian()) return ignore("written on a machine of the other byte order");
+  uint64_t blob_size = 0;
+  std::memcpy(&blob_size, bytes.data() + 6, sizeof blob_size);
+  if (blob_size > bytes.size() - fixed) return ignore("truncated");
+  SnapshotHead head;
+  try {
+    ViewStream s(std::string_view(bytes).substr(fixed, blob_size));
+    cereal::PortableBinaryInputArchive ar(s);
+    ar(head);
+  } catch (const cereal::Exception& e) {
+    return ignore(std::string("corrupt: ") + e.what());
+  }
+  for (const auto& [p, next] : head.next) {
+    if (p < 0 || p >= log_.partition_count(topics::kEvents)) return ignore("a partition the log does not have");
+    JY_TRY(int64_t end, log_.end_offset(topics::kEvents, p));
+    if (next > end) return ignore("it covers more of partition " + std::to_string(p) + " than the log holds");
+    if (next == 0) continue;
+    JY_TRY(std::string id, identity_at(p, next - 1));
+    const auto recorded = head.identity.find(p);
+    if (recorded == head.identity.end() || recorded->second != id) {
+      return ignore("partition " + std::to_string(p) + " holds another fact where it recorded one: another log");
+    }
+  }
+  IntakeIndex index;
+  if (!index.seen.restore(std::string_view(bytes).substr(fixed + blob_size), head.facts)) {
+    return ignore("its table of facts is damaged");
+  }
+  index.street_by_community = {head.streets.begin(), head.streets.end()};
+  index.companies = {head.companies.begin(), head.companies.end()};
+  index_ = std::move(index);
+  seen_ = std::move(head.next);
+  return true;
 }
 
 Status Intake::rebuild_index() {

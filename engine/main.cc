@@ -122,6 +122,12 @@ Result<Opened> open_all(const Globals& g, bool with_store = true) {
   return o;
 }
 
+// Where intake keeps what it remembers between starts (embedded log only: on Kafka each
+// instance learns from the cluster).
+std::string intake_snapshot(const Opened& o) {
+  return o.kafka ? std::string() : (std::filesystem::path(o.config.engine.data_dir) / "intake.snapshot").string();
+}
+
 // ---- run ---------------------------------------------------------------------------------
 struct HttpOptions {
   std::string address;  // host:port; empty: no HTTP
@@ -193,7 +199,7 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
         problem(res, 404, "on Kafka, a department publishes to its inbox topic jiayuan.inbox.<department>, not over HTTP");
       });
     } else {
-      auto opened = Intake::open(*o->log, o->config);
+      auto opened = Intake::open(*o->log, o->config, intake_snapshot(*o));
       if (!opened) return report(opened.error());
       intake = std::move(*opened);
       ingest = std::make_unique<HttpIngest>(*intake, metrics.get());
@@ -245,6 +251,9 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
   std::signal(SIGTERM, on_signal);
   auto s = run_engine(*o->log, *o->store, o->config, opts, g_stop);
   if (http) http->stop();
+  if (intake) {
+    if (auto saved = intake->save_snapshot(); !saved) spdlog::warn("{}", saved.error().message);
+  }
   if (!s) return report(s.error());
   if (kafka_intake) {
     const KafkaIntakeCounters& c = kafka_intake->counters();
@@ -333,7 +342,7 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files, const s
   auto o = open_all(g, false);
   if (!o) return report(o.error());
   if (o->kafka) return publish_to_inbox(*o, files, source);
-  auto intake = Intake::open(*o->log, o->config);
+  auto intake = Intake::open(*o->log, o->config, intake_snapshot(*o));
   if (!intake) return report(intake.error());
   size_t accepted = 0, duplicates = 0, rejected = 0;
   Status s = read_ndjson(files, [&](std::vector<std::pair<std::string, std::string>>& lines) -> Status {
@@ -358,6 +367,7 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files, const s
     return {};
   });
   if (!s) return report(s.error());
+  if (auto saved = (*intake)->save_snapshot(); !saved) spdlog::warn("{}", saved.error().message);
   std::cout << "published: " << accepted << " accepted, " << duplicates << " already in the log, "
             << rejected << " rejected" << (rejected ? " (see `jiayuan dead-letter list`)" : "") << "\n";
   return rejected == 0 ? 0 : 1;
@@ -390,7 +400,7 @@ int cmd_import(const Globals& g, const std::string& file, const std::string& typ
   if (!table) return report(Error{table.error().code, file + ": " + table.error().message});
   auto rows = csv_rows(*table, *type, DepartmentId(source), file);
   if (!rows) return report(Error{rows.error().code, file + ": " + rows.error().message});
-  auto intake = Intake::open(*o->log, o->config);
+  auto intake = Intake::open(*o->log, o->config, intake_snapshot(*o));
   if (!intake) return report(intake.error());
 
   std::ofstream report_file;
@@ -439,6 +449,7 @@ int cmd_import(const Globals& g, const std::string& file, const std::string& typ
   }
   if (tty && total > 1000) std::cerr << "\n";
   for (const auto& [row, line] : report_lines) report_file << line << "\n";
+  if (auto saved = (*intake)->save_snapshot(); !saved) spdlog::warn("{}", saved.error().message);
   std::cout << "imported " << file << ": " << total << " rows, " << accepted << " accepted, " << duplicates
             << " already in the log, " << rejected << " rejected"
             << (rejected ? " (see `jiayuan dead-letter list`)" : "") << "\n";

@@ -1,5 +1,6 @@
 #include "engine/seen_facts.h"
 
+#include <cstring>
 #include <string>
 
 #include "events/sha256.h"
@@ -56,6 +57,23 @@ void SeenFacts::insert(std::string_view source, std::string_view id, std::string
   Slot& s = slots_[probe(key)];
   if (s.id[0] == 0) ++size_;
   s = key;
+}
+
+std::string_view SeenFacts::raw() const {
+  return {reinterpret_cast<const char*>(slots_.data()), slots_.size() * sizeof(Slot)};
+}
+
+bool SeenFacts::restore(std::string_view raw, size_t size) {
+  const size_t n = raw.size() / sizeof(Slot);
+  if (raw.size() % sizeof(Slot) != 0 || (n & (n - 1)) != 0 || size * 4 > n * 3) return false;
+  std::vector<Slot> slots(n);
+  std::memcpy(slots.data(), raw.data(), raw.size());
+  size_t used = 0;
+  for (const Slot& s : slots) used += s.id[0] != 0 ? 1 : 0;
+  if (used != size) return false;
+  slots_ = std::move(slots);
+  size_ = size;
+  return true;
 }
 
 void SeenFacts::grow() {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +26,11 @@ class SeenFacts {
   void insert(std::string_view source, std::string_view id, std::string_view content_hash);
   size_t size() const { return size_; }
   size_t bytes() const { return slots_.capacity() * sizeof(Slot); }
+
+  // The table as bytes (this machine's byte order), to keep in a file; restore() takes them back
+  // and says false when they cannot be a table (wrong length, not a power of two, wrong count).
+  std::string_view raw() const;
+  bool restore(std::string_view raw, size_t size);
 
  private:
   struct Slot {

@@ -44,7 +44,8 @@ TEST(StoredRecord, IsCerealsPortableBinaryBothWays) {
   auto big = decode_record(cereal_bytes(r, cereal::PortableBinaryOutputArchive::Options::BigEndian()));
   ASSERT_TRUE(big) << big.error().message;
   EXPECT_EQ(*big, r);
-  auto type = stored_record_header(encode_record(r), "ce_type");
+  const std::string stored = encode_record(r);  // the header's value is a view into these bytes
+  auto type = stored_record_header(stored, "ce_type");
   ASSERT_TRUE(type);
   EXPECT_EQ(*type, "jiayuan.inspection");
   EXPECT_EQ(*stored_record_header(encode_record(r), "ce_id"), "");

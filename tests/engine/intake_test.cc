@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "events/json_codec.h"
 #include "tests/support/facts.h"
 #include "tests/support/memory_log.h"
+#include "tests/support/temp_dir.h"
 
 namespace jiayuan {
 namespace {
@@ -118,6 +121,104 @@ TEST_F(IntakeTest, ProvenSourceOverridesWhatTheEnvelopeClaims) {
   auto out = intake_->submit(in);
   ASSERT_EQ((*out)[0].verdict, Verdict::kRejected);
   EXPECT_EQ((*out)[0].reason.code, "source_mismatch");
+}
+
+// Counts the events a reader takes from the log underneath.
+class CountingLog final : public Log {
+ public:
+  explicit CountingLog(Log& log) : log_(log) {}
+  int32_t partition_count(std::string_view topic) const override { return log_.partition_count(topic); }
+  Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override {
+    return log_.append(topic, records);
+  }
+  using Log::read;
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from, size_t max) override {
+    auto got = log_.read(topic, partition, from, max);
+    if (got && topic == topics::kEvents) events_read += got->size();
+    return got;
+  }
+  Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
+    return log_.end_offset(topic, partition);
+  }
+  size_t events_read = 0;
+
+ private:
+  Log& log_;
+};
+
+class IntakeSnapshotTest : public IntakeTest {
+ protected:
+  std::vector<IntakeOutcome> submit_to(Intake& intake, const std::vector<std::string>& lines) {
+    std::vector<IntakeInput> in;
+    for (const auto& l : lines) in.push_back({l, "f", std::nullopt});
+    auto out = intake.submit(in);
+    EXPECT_TRUE(out) << out.error().message;
+    return out ? *out : std::vector<IntakeOutcome>{};
+  }
+  static std::vector<std::string> inspections(const std::string& community, int from, int count) {
+    std::vector<std::string> out;
+    for (int i = from; i < from + count; ++i) {
+      out.push_back(json(testing::inspection(community, 80, "2023-03-01", "i" + std::to_string(i))));
+    }
+    return out;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(IntakeSnapshotTest, AStartReadsOnlyWhatCameAfterTheSnapshot) {
+  const std::string snapshot = dir_ / "intake.snapshot";
+  {
+    auto a = Intake::open(log_, config_, snapshot);
+    ASSERT_TRUE(a) << a.error().message;
+    submit_to(**a, {json(testing::registered("C1", "yueyang", 2.0))});
+    submit_to(**a, inspections("C1", 0, 20));
+    ASSERT_TRUE((*a)->save_snapshot());
+  }
+  ASSERT_TRUE(intake_->catch_up());
+  submit(inspections("C1", 20, 5));  // another writer, after the snapshot
+  CountingLog counting(log_);
+  auto c = Intake::open(counting, config_, snapshot);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_LE(counting.events_read, 5u + 1u + 1u);  // the tail, the fact at the recorded position (twice: load, save)
+  EXPECT_GT(*log_.end_offset(topics::kEvents, 0), 25);
+  auto again = submit_to(**c, {inspections("C1", 3, 1)[0], inspections("C1", 22, 1)[0], inspections("C1", 40, 1)[0]});
+  EXPECT_EQ(again[0].verdict, Verdict::kDuplicate);  // known from the snapshot
+  EXPECT_EQ(again[1].verdict, Verdict::kDuplicate);  // learned from the tail
+  EXPECT_EQ(again[2].verdict, Verdict::kAccepted);   // C1's registration known: a new fact
+}
+
+TEST_F(IntakeSnapshotTest, ASnapshotOfAnotherLogIsIgnored) {
+  const std::string snapshot = dir_ / "intake.snapshot";
+  testing::MemoryLog other;
+  {
+    auto a = Intake::open(other, config_, snapshot);
+    ASSERT_TRUE(a);
+    submit_to(**a, {json(testing::registered("C9", "yueyang", 2.0))});
+    submit_to(**a, inspections("C9", 0, 3));
+    ASSERT_TRUE((*a)->save_snapshot());
+  }
+  // This log has as many facts, other ones.
+  submit({json(testing::registered("C1", "yueyang", 2.0))});
+  submit(inspections("C1", 0, 3));
+  auto c = Intake::open(log_, config_, snapshot);
+  ASSERT_TRUE(c) << c.error().message;
+  auto out = submit_to(**c, {inspections("C1", 1, 1)[0], json(testing::registered("C9", "yueyang", 2.0))});
+  EXPECT_EQ(out[0].verdict, Verdict::kDuplicate);  // learned from this log
+  EXPECT_EQ(out[1].verdict, Verdict::kAccepted);   // the other log's fact is not here
+}
+
+TEST_F(IntakeSnapshotTest, ADamagedSnapshotIsIgnoredAndWrittenAgain) {
+  submit({json(testing::registered("C1", "yueyang", 2.0))});
+  submit(inspections("C1", 0, 4));
+  const std::string snapshot = dir_ / "intake.snapshot";
+  for (const std::string& damage : {std::string("JYIX"), std::string("not a snapshot at all"),
+                                    std::string("JYIX\x01\x01\xff\xff\xff\xff\xff\xff\xff\x7f")}) {
+    std::ofstream(snapshot, std::ios::binary | std::ios::trunc) << damage;
+    auto c = Intake::open(log_, config_, snapshot);
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(submit_to(**c, {inspections("C1", 2, 1)[0]})[0].verdict, Verdict::kDuplicate);
+    EXPECT_GT(std::filesystem::file_size(snapshot), damage.size());  // written again, whole
+  }
 }
 
 }  // namespace
