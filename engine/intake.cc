@@ -247,7 +247,7 @@ Status Intake::save_snapshot() {
   bool ok = std::fwrite(prefix.data(), 1, prefix.size(), f) == prefix.size() &&
             std::fwrite(&blob_size, sizeof blob_size, 1, f) == 1 &&
             std::fwrite(blob.data(), 1, blob.size(), f) == blob.size() &&
-            std::fwrite(table.data(), 1, table.size(), f) == table.size();
+            (table.empty() || std::fwrite(table.data(), 1, table.size(), f) == table.size());
   ok = std::fflush(f) == 0 && ok;
   ok = ::fsync(fileno(f)) == 0 && ok;
   ok = std::fclose(f) == 0 && ok;

@@ -67,7 +67,7 @@ bool SeenFacts::restore(std::string_view raw, size_t size) {
   const size_t n = raw.size() / sizeof(Slot);
   if (raw.size() % sizeof(Slot) != 0 || (n & (n - 1)) != 0 || size * 4 > n * 3) return false;
   std::vector<Slot> slots(n);
-  std::memcpy(slots.data(), raw.data(), raw.size());
+  if (n > 0) std::memcpy(slots.data(), raw.data(), raw.size());
   size_t used = 0;
   for (const Slot& s : slots) used += s.id[0] != 0 ? 1 : 0;
   if (used != size) return false;
