@@ -130,6 +130,9 @@ Result<EngineSettings> parse_engine_settings(const std::string& text, const std:
   JY_TRY(s.data_dir, r.string("data_dir"));
   JY_TRY(s.batch_size, r.integer("batch_size", 1, 1'000'000));
   JY_TRY(s.log_level, r.string("log_level"));
+  if (r.raw().contains("disk_reserve_mb")) {
+    JY_TRY(s.disk_reserve_mb, r.integer("disk_reserve_mb", 0, 1 << 20));
+  }
   if (doc.contains("kafka")) {
     JY_TRY(TomlReader k, root.table("kafka"));
     KafkaSettings& ks = s.kafka;

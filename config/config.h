@@ -64,6 +64,9 @@ struct EngineSettings {
   std::string data_dir = "data";
   int64_t batch_size = 1000;
   std::string log_level = "info";
+  // Writes are refused (a clear disk_full error, never a RocksDB abort) while the data
+  // directory's filesystem has less than this free; 0 turns the guard off.
+  int64_t disk_reserve_mb = 64;
   KafkaSettings kafka;
 };
 

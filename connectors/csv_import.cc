@@ -3,6 +3,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "events/json_limits.h"
 #include "events/sha256.h"
 #include "events/schema.h"
 
@@ -73,7 +74,8 @@ json cell_json(const FieldInfo& f, const std::string& cell) {
       [[fallthrough]];  // 2.5 for an integer field: the decoder says "expected an integer"
     case FieldKind::kNumber:
     case FieldKind::kScores:
-      if (auto d = parse_number<double>(v, [](const std::string& t, size_t* u) { return std::stod(t, u); })) return *d;
+      // Exactly, from the text: "80.0000000000000000000000000001" is not 80 (at most two decimals).
+      if (auto c = Centi::parse(v)) return c->to_double();
       return v;
     case FieldKind::kBoolean:
       if (v == "true" || v == "是" || v == "1" || v == "yes" || v == "TRUE") return true;
@@ -83,16 +85,7 @@ json cell_json(const FieldInfo& f, const std::string& cell) {
   }
 }
 
-// Well-formed UTF-8, by the same rules the JSON encoder applies (RFC 3629: no overlongs,
-// no surrogates).
-bool valid_utf8(std::string_view s) {
-  try {
-    (void)json(std::string(s)).dump();
-    return true;
-  } catch (const json::type_error&) {
-    return false;
-  }
-}
+bool valid_utf8(std::string_view s) { return is_utf8(s); }
 
 }  // namespace
 

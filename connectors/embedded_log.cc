@@ -1,5 +1,7 @@
 #include "connectors/embedded_log.h"
 
+#include <filesystem>
+
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -36,12 +38,18 @@ Error db_error(const std::string& path, const rocksdb::Status& s, std::string_vi
 }  // namespace
 
 Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const std::string& path,
-                                                       std::map<std::string, int32_t> partitions) {
+                                                       std::map<std::string, int32_t> partitions, DiskOptions disk) {
+  JY_CHECK(check_free_space(path, disk));
   rocksdb::Options options;
   options.create_if_missing = true;
   options.IncreaseParallelism(2);
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
+  rocksdb::Status s = disk.read_only ? rocksdb::DB::OpenForReadOnly(options, path, &raw)
+                                     : rocksdb::DB::Open(options, path, &raw);
+  if (!s.ok() && disk.read_only && !std::filesystem::exists(path + "/CURRENT")) {
+    // Nothing published here yet: an empty log (every read finds nothing).
+    return std::unique_ptr<EmbeddedLog>(new EmbeddedLog(nullptr, path, std::move(partitions), disk));
+  }
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
       return fail("locked", path + ": the embedded log is in use by another jiayuan process; stop it "
@@ -50,12 +58,12 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const std::string& path,
     return fail(db_error(path, s, "cannot open the embedded log"));
   }
   return std::unique_ptr<EmbeddedLog>(
-      new EmbeddedLog(std::unique_ptr<rocksdb::DB>(raw), path, std::move(partitions)));
+      new EmbeddedLog(std::unique_ptr<rocksdb::DB>(raw), path, std::move(partitions), disk));
 }
 
 EmbeddedLog::EmbeddedLog(std::unique_ptr<rocksdb::DB> db, std::string path,
-                         std::map<std::string, int32_t> partitions)
-    : db_(std::move(db)), path_(std::move(path)), partitions_(std::move(partitions)) {}
+                         std::map<std::string, int32_t> partitions, DiskOptions disk)
+    : db_(std::move(db)), path_(std::move(path)), partitions_(std::move(partitions)), disk_(disk) {}
 
 EmbeddedLog::~EmbeddedLog() {
   // Close only flushes; the WAL already holds every append.
@@ -70,6 +78,7 @@ int32_t EmbeddedLog::partition_count(std::string_view topic) const {
 Result<int64_t> EmbeddedLog::load_end(const std::string& topic, int32_t partition) {
   auto key = std::make_pair(topic, partition);
   if (auto it = ends_.find(key); it != ends_.end()) return it->second;
+  if (!db_) return int64_t{0};
   const std::string prefix = partition_prefix(topic, partition);
   std::string upper = prefix;
   put_be(upper, ~uint64_t{0}, 8);
@@ -103,9 +112,15 @@ Result<std::vector<Position>> EmbeddedLog::append(std::string_view topic,
     batch.Put(record_key(topic, p, offset), encode_record(r));
     positions.push_back({p, offset});
   }
+  if (disk_.read_only) return fail("read_only", path_ + ": the log was opened for reading only (a bug: this command writes)");
+  JY_CHECK(check_free_space(path_, disk_));
   rocksdb::WriteOptions wo;
   wo.sync = true;
   rocksdb::Status s = db_->Write(wo, &batch);
+  if (s.IsNoSpace() || s.ToString().find("No space") != std::string::npos) {
+    JY_TRY(uint64_t free, free_bytes(path_));
+    return fail(disk_full_error(path_, free, disk_));
+  }
   if (!s.ok()) return fail(db_error(path_, s, "cannot append"));
   for (const auto& [p, end] : next) ends_[{t, p}] = end;
   return positions;
@@ -119,6 +134,7 @@ Result<std::vector<LogEntry>> EmbeddedLog::read(std::string_view topic, int32_t 
 Result<std::vector<LogEntry>> EmbeddedLog::read(std::string_view topic, int32_t partition, int64_t from,
                                                 size_t max, TypeFilter wanted) {
   std::vector<LogEntry> out;
+  if (!db_) return out;
   const std::string prefix = partition_prefix(topic, partition);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(record_key(topic, partition, from)); it->Valid() && out.size() < max; it->Next()) {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "engine/log.h"
+#include "projections/disk_space.h"
 
 namespace rocksdb {
 class DB;
@@ -25,9 +26,11 @@ class EmbeddedLog final : public Log {
  public:
   // Opens (creating when absent) the log at `path`. `partitions` gives each topic's partition
   // count; topics not named have 1. Fails with a message naming the path, e.g. when another
-  // process holds it.
+  // process holds it, or (disk_full) when the disk has less than `disk.reserve_bytes` free; a
+  // read-only open (`disk.read_only`) takes no lock and needs no space, and refuses appends.
   static Result<std::unique_ptr<EmbeddedLog>> open(const std::string& path,
-                                                   std::map<std::string, int32_t> partitions = {});
+                                                   std::map<std::string, int32_t> partitions = {},
+                                                   DiskOptions disk = {});
   ~EmbeddedLog() override;
 
   int32_t partition_count(std::string_view topic) const override;
@@ -43,12 +46,13 @@ class EmbeddedLog final : public Log {
   // Thread-safe: appends are serialised; reads may run beside them.
  private:
   EmbeddedLog(std::unique_ptr<rocksdb::DB> db, std::string path,
-              std::map<std::string, int32_t> partitions);
+              std::map<std::string, int32_t> partitions, DiskOptions disk);
   Result<int64_t> load_end(const std::string& topic, int32_t partition);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::string path_;
   std::map<std::string, int32_t> partitions_;
+  DiskOptions disk_;
   std::mutex mu_;
   std::map<std::pair<std::string, int32_t>, int64_t> ends_;  // cached end offsets
 };

@@ -1,10 +1,10 @@
 #include "connectors/http_ingest.h"
 
-#include <httplib.h>
 #include <openssl/crypto.h>
 
 #include <nlohmann/json.hpp>
 
+#include "events/json_limits.h"
 #include "events/sha256.h"
 #include "config/toml_reader.h"
 #include "connectors/csv_import.h"
@@ -14,10 +14,22 @@ namespace {
 
 using nlohmann::json;
 
+// The media type of a Content-Type, lower-cased (media types are case-insensitive, RFC 9110
+// §8.3.1): "Application/JSON; charset=utf-8" -> "application/json".
+std::string media_type(const std::string& content_type) {
+  std::string type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.erase(0, 1);
+  for (char& c : type) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return type;
+}
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 // Splits the body into items, each kept as its original bytes.
 Result<std::vector<std::string>> split_body(const std::string& body, const std::string& content_type) {
   std::vector<std::string> items;
-  const std::string type = content_type.substr(0, content_type.find(';'));
+  const std::string type = media_type(content_type);
   if (type == "application/x-ndjson") {
     size_t start = 0;
     while (start <= body.size()) {
@@ -28,16 +40,25 @@ Result<std::vector<std::string>> split_body(const std::string& body, const std::
       if (line.find_first_not_of(" \t") != std::string::npos) items.push_back(std::move(line));
       start = end + 1;
     }
+    if (items.empty()) return fail("bad_json", "body: expected at least one line of NDJSON, got an empty body");
     return items;
   }
   if (type != "application/json" && type != "application/cloudevents+json" &&
       type != "application/cloudevents-batch+json") {
     return fail("unsupported_media_type",
                 "Content-Type: expected application/json, application/cloudevents+json, "
-                "application/cloudevents-batch+json or application/x-ndjson, got \"" + content_type + "\"");
+                "application/cloudevents-batch+json or application/x-ndjson, got \"" + printable(content_type, 80) + "\"");
   }
   const size_t first = body.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && body[first] == '[') {
+  if (first == std::string::npos) {
+    return fail("bad_json", "body: expected an event or a JSON array of events, got an empty body");
+  }
+  if (body[first] == '[') {
+    // A batch: bounded as a whole (one level deeper than one event) before it is parsed.
+    JsonLimits limits;
+    limits.max_bytes = body.size();
+    limits.max_depth = JsonLimits{}.max_depth + 1;
+    JY_CHECK(check_json(body, limits, "body"));
     json arr = json::parse(body, nullptr, false);
     if (arr.is_discarded()) return fail("bad_json", "body: expected a JSON array of events, got invalid JSON");
     for (const json& item : arr) items.push_back(item.dump());
@@ -66,7 +87,7 @@ struct Tally {
 };
 
 // The department of a department's token; nullptr after answering 401 or 403.
-const DepartmentId* department_of(const HttpServer& server, const httplib::Request& req, httplib::Response& res) {
+const DepartmentId* department_of(const HttpServer& server, const HttpRequest& req, HttpResponse& res) {
   const Principal* who = server.authenticate(req, res);
   if (who == nullptr) return nullptr;
   if (who->scope != Scope::kDepartment) {
@@ -89,12 +110,13 @@ void HttpIngest::install(HttpServer& server) {
   HttpServer* srv = &server;
   const HttpLimits limits = server.limits();
 
-  server.routes().Post("/v1/events", [this, srv, limits](const httplib::Request& req, httplib::Response& res) {
+  server.route("POST", "/v1/events", [this, srv, limits](const HttpRequest& req, HttpResponse& res) {
     const DepartmentId* dept = department_of(*srv, req, res);
     if (dept == nullptr) return;
-    auto items = split_body(req.body, req.get_header_value("Content-Type"));
+    auto items = split_body(req.body, req.header("Content-Type"));
     if (!items) {
-      return problem(res, items.error().code == "unsupported_media_type" ? 415 : 400, items.error().message);
+      return problem(res, items.error().code == "unsupported_media_type" ? 415 : items.error().code == "too_large" ? 413 : 400,
+                     items.error().message);
     }
     if (items->size() > limits.max_items) {
       return problem(res, 413, "batch: expected at most " + std::to_string(limits.max_items) + " events, got " +
@@ -126,18 +148,19 @@ void HttpIngest::install(HttpServer& server) {
       results.push_back(std::move(r));
     }
     res.status = 200;
-    res.set_content(json{{"accepted", tally.accepted}, {"duplicates", tally.duplicates},
-                         {"rejected", tally.rejected}, {"results", results}}.dump(),
+    res.set_content(dump(json{{"accepted", tally.accepted}, {"duplicates", tally.duplicates},
+                              {"rejected", tally.rejected}, {"results", results}}),
                     "application/json");
   });
-  server.routes().Post("/v1/imports", [this, srv, limits](const httplib::Request& req, httplib::Response& res) {
+  server.route("POST", "/v1/imports", [this, srv, limits](const HttpRequest& req, HttpResponse& res) {
     const DepartmentId* dept = department_of(*srv, req, res);
     if (dept == nullptr) return;
-    const std::string type_name = req.get_param_value("type");
+    const std::string type_name = req.param("type");
     const FactTypeInfo* type = find_fact_type(type_name);
     if (type == nullptr) type = find_fact_type("jiayuan." + type_name);
     if (type == nullptr) {
-      return problem(res, 400, "type: expected a fact type such as inspection, got \"" + type_name + "\"");
+      return problem(res, 400, "type: expected a fact type such as inspection, got \"" + printable(type_name, 60) + "\"",
+                     {{"parameter", "type"}});
     }
     auto table = parse_csv(req.body);
     if (!table) return problem(res, 400, table.error().message);
@@ -179,8 +202,8 @@ void HttpIngest::install(HttpServer& server) {
       tally.add(o, results[at[k]]);
       count(o);
     }
-    res.set_content(json{{"accepted", tally.accepted}, {"duplicates", tally.duplicates},
-                         {"rejected", tally.rejected}, {"rows", results}}.dump(),
+    res.set_content(dump(json{{"accepted", tally.accepted}, {"duplicates", tally.duplicates},
+                              {"rejected", tally.rejected}, {"rows", results}}),
                     "application/json");
   });
 }

@@ -1,9 +1,11 @@
 #include "connectors/http_server.h"
 
-#include <httplib.h>
 #include <openssl/crypto.h>
 
 #include <cmath>
+
+#include "connectors/internal/http_wire.h"
+#include "events/json_limits.h"
 
 #include "config/toml_reader.h"
 #include "events/sha256.h"
@@ -83,57 +85,180 @@ namespace {
 
 const char* title_of(int status) {
   switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 413:
-      return "Content Too Large";
-    case 415:
-      return "Unsupported Media Type";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Error";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Error";
   }
+}
+
+const char* reason_of(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    default: return title_of(status);
+  }
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const auto lo = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lo(a[i]) != lo(b[i])) return false;
+  }
+  return true;
+}
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> out;
+  size_t at = 1;  // after the leading '/'
+  while (at <= path.size()) {
+    size_t slash = path.find('/', at);
+    if (slash == std::string_view::npos) slash = path.size();
+    out.emplace_back(path.substr(at, slash - at));
+    at = slash + 1;
+  }
+  return out;
 }
 
 }  // namespace
 
-void problem(httplib::Response& res, int status, const std::string& detail, const json& extra) {
+std::string HttpRequest::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (iequals(k, name)) return v;
+  }
+  return {};
+}
+
+std::string HttpRequest::param(std::string_view name) const {
+  auto it = params.find(std::string(name));
+  return it == params.end() ? std::string() : it->second;
+}
+
+void HttpResponse::set_header(std::string name, std::string value) {
+  for (auto& [k, v] : headers) {
+    if (iequals(k, name)) {
+      v = std::move(value);
+      return;
+    }
+  }
+  headers.emplace_back(std::move(name), std::move(value));
+}
+
+void HttpResponse::set_redirect(const std::string& location, int code) {
+  status = code;
+  set_header("Location", location);
+}
+
+void problem(HttpResponse& res, int status, const std::string& detail, const json& extra) {
   res.status = status;
-  const char* title = title_of(status);
-  json body{{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
+  json body{{"type", "about:blank"}, {"title", title_of(status)}, {"status", status}, {"detail", printable(detail, 2000)}};
   for (const auto& [k, v] : extra.items()) body[k] = v;
-  res.set_content(body.dump(), "application/problem+json");
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/problem+json");
 }
 
-HttpServer::HttpServer(std::map<std::string, Principal> tokens, HttpLimits limits)
-    : tokens_(std::move(tokens)), limits_(limits), server_(std::make_unique<httplib::Server>()) {
-  // Small answers on kept-alive connections: without TCP_NODELAY each waits on the client's
-  // delayed ACK (~40 ms a request, measured by tests/bench/http_bench.py).
-  server_->set_tcp_nodelay(true);
+std::string serialize_response(const HttpResponse& res, bool keep_alive, bool head) {
+  std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + reason_of(res.status) + "\r\n";
+  for (const auto& [k, v] : res.headers) {
+    if (iequals(k, "content-length") || iequals(k, "connection") || iequals(k, "content-type")) continue;
+    out += k + ": " + v + "\r\n";
+  }
+  if (!res.content_type.empty()) out += "Content-Type: " + res.content_type + "\r\n";
+  out += "Content-Length: " + std::to_string(res.body.size()) + "\r\n";
+  out += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+  if (!head) out += res.body;
+  return out;
 }
 
-HttpServer::~HttpServer() { stop(); }
+void HttpServer::route(const std::string& method, const std::string& pattern, HttpHandler handler) {
+  Route r{method, split_path(pattern), std::move(handler)};
+  for (std::string& s : r.segments) {
+    if (s.size() >= 2 && s.front() == '{' && s.back() == '}') s = "{}";
+  }
+  routes_.push_back(std::move(r));
+}
 
-const Principal* HttpServer::authenticate(const httplib::Request& req,
-                                          httplib::Response& res) const {
-  const std::string auth = req.get_header_value("Authorization");
-  if (!auth.starts_with("Bearer ")) {
+void HttpServer::dispatch(HttpRequest& req, HttpResponse& res) const {
+  const std::vector<std::string> segments = split_path(req.path);
+  const bool head = req.method == "HEAD";
+  bool other_method = false;
+  for (const Route& r : routes_) {
+    if (r.segments.size() != segments.size()) continue;
+    std::vector<std::string> matches{req.path};
+    bool match = true;
+    for (size_t i = 0; i < segments.size() && match; ++i) {
+      if (r.segments[i] == "{}") {
+        match = !segments[i].empty();
+        matches.push_back(segments[i]);
+      } else {
+        match = r.segments[i] == segments[i];
+      }
+    }
+    if (!match) continue;
+    if (r.method != req.method && !(head && r.method == "GET")) {
+      other_method = true;
+      continue;
+    }
+    req.matches = std::move(matches);
+    // No exception leaves a handler: a bug answers 500 and the server goes on.
+    try {
+      r.handler(req, res);
+    } catch (const std::exception& e) {
+      res = HttpResponse{};
+      problem(res, 500, std::string("internal error (a bug; please report it): ") + e.what());
+    } catch (...) {
+      res = HttpResponse{};
+      problem(res, 500, "internal error (a bug; please report it)");
+    }
+    return;
+  }
+  if (other_method) return problem(res, 405, req.method + " is not allowed on " + req.path);
+  problem(res, 404, "no such resource: " + req.path + " (the API is described at /v1/openapi.json)");
+}
+
+std::string HttpServer::answer(std::string_view raw) const {
+  internal::RequestParser parser(limits_);
+  std::string buffer(raw);
+  HttpResponse res;
+  switch (parser.feed(buffer)) {
+    case internal::RequestParser::kNeedMore:
+      problem(res, 400, "the request ended before it was complete");
+      return serialize_response(res, false, false);
+    case internal::RequestParser::kError:
+      problem(res, parser.error_status(), parser.error_detail());
+      return serialize_response(res, false, false);
+    case internal::RequestParser::kComplete: break;
+  }
+  internal::WireRequest wire = parser.take();
+  const bool keep_alive = wire.keep_alive;
+  HttpRequest req;
+  if (internal::decode_request(std::move(wire), limits_, req, res)) dispatch(req, res);
+  return serialize_response(res, keep_alive, req.method == "HEAD");
+}
+
+const Principal* HttpServer::authenticate(const HttpRequest& req, HttpResponse& res) const {
+  const std::string auth = req.header("Authorization");
+  // The scheme is case-insensitive (RFC 9110 §11.1): "Bearer", "bearer", "BEARER".
+  if (auth.size() < 7 || !iequals(std::string_view(auth).substr(0, 7), "bearer ")) {
     res.set_header("WWW-Authenticate", "Bearer");
-    problem(res, 401,
-            "Authorization: expected \"Bearer <token>\" (tokens are issued in the tokens file)");
+    problem(res, 401, "Authorization: expected \"Bearer <token>\" (tokens are issued in the tokens file)");
     return nullptr;
   }
   // Compare digests (fixed length) with CRYPTO_memcmp against every token, so neither the
@@ -152,7 +277,7 @@ const Principal* HttpServer::authenticate(const httplib::Request& req,
   return admit(presented, res) ? found : nullptr;
 }
 
-bool HttpServer::admit(const std::string& token, httplib::Response& res) const {
+bool HttpServer::admit(const std::string& token, HttpResponse& res) const {
   const double rate = limits_.requests_per_second;
   if (rate <= 0) return true;
   const auto now = std::chrono::steady_clock::now();
@@ -173,46 +298,6 @@ bool HttpServer::admit(const std::string& token, httplib::Response& res) const {
           "more than " + std::to_string(static_cast<int64_t>(rate)) +
               " requests per second with this token; retry after the Retry-After header's seconds");
   return false;
-}
-
-Status HttpServer::start(const std::string& host, int port) {
-  server_->set_payload_max_length(limits_.max_body_bytes);
-  server_->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;  // a handler already explained it
-    if (res.status == 413) {
-      problem(res, 413, "body: larger than the configured limit");
-    } else if (res.status == 404) {
-      problem(res, 404,
-              "no such resource: " + req.path + " (the API is described at /v1/openapi.json)");
-    } else if (res.status == 405) {
-      problem(res, 405, req.method + " is not allowed on " + req.path);
-    } else if (res.status >= 400) {
-      problem(res, res.status, req.method + " " + req.path);
-    }
-  });
-  server_->set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unexpected error";
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        problem(res, 500, what);
-      });
-  port_ =
-      port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
-  if (port_ <= 0)
-    return fail("io", host + ":" + std::to_string(port) +
-                          ": cannot listen (in use, or not an address of this machine)");
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  return {};
-}
-
-void HttpServer::stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
 }
 
 }  // namespace jiayuan

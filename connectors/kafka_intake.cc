@@ -8,18 +8,14 @@
 #include <optional>
 #include <thread>
 
+#include "events/json_limits.h"
+
 namespace jiayuan {
 namespace {
 
 using nlohmann::json;
 
-std::string snippet(std::string_view s) {
-  std::string out(s.substr(0, 60));
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  return "\"" + out + (s.size() > 60 ? "...\"" : "\"");
-}
+std::string snippet(std::string_view s) { return "\"" + printable(s, 60) + "\""; }
 
 // Eager rebalancing for the inboxes (one partition each: nothing to gain from cooperative
 // moves), logged so an operator sees which instance reads which inbox.
@@ -39,7 +35,28 @@ void intake_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
 
 Result<IntakeInput> inbox_input(const Record& message, std::string_view department, std::string origin) {
   IntakeInput in{message.value, std::move(origin), DepartmentId(std::string(department))};
+  // Headers are bytes a department chose: bounded and UTF-8 before anything reads them.
+  constexpr size_t kMaxHeaders = 64, kMaxHeaderBytes = 4096;
+  if (message.headers.size() > kMaxHeaders) {
+    return fail(field_error("too_many_headers", "headers", "at most " + std::to_string(kMaxHeaders) + " headers",
+                            std::to_string(message.headers.size())));
+  }
+  for (const Header& h : message.headers) {
+    if (!is_utf8(h.key) || h.key.size() > 256) {
+      return fail(field_error("bad_header", "header " + printable(h.key, 40), "a UTF-8 name of at most 256 bytes",
+                              "\"" + printable(h.key, 40) + "\""));
+    }
+    if (!h.key.starts_with("ce_") && h.key != "content-type") continue;  // others are the sender's own
+    if (h.value.size() > kMaxHeaderBytes || !is_utf8(h.value)) {
+      return fail(field_error("bad_header", "header " + h.key,
+                              "UTF-8 text of at most " + std::to_string(kMaxHeaderBytes) + " bytes",
+                              "\"" + printable(h.value, 60) + "\" (" + std::to_string(h.value.size()) + " bytes)"));
+    }
+  }
   if (message.header("ce_type").empty()) return in;  // structured mode: the value is the envelope
+  JsonLimits limits;
+  limits.max_depth = JsonLimits{}.max_depth - 1;  // the data sits one level inside the envelope
+  JY_CHECK(check_json(message.value, limits, "data"));
   json data = json::parse(message.value, nullptr, false);
   if (data.is_discarded()) {
     return fail(field_error("bad_json", "data",
@@ -55,8 +72,8 @@ Result<IntakeInput> inbox_input(const Record& message, std::string_view departme
   }
   if (!env.contains("source")) env["source"] = std::string(department);
   if (std::string_view v = message.header("ce_schemaversion"); !v.empty()) {
-    json n = json::parse(v, nullptr, false);
-    env["schemaversion"] = n.is_number_integer() ? n : json(std::string(v));
+    const bool digits = v.size() <= 9 && v.find_first_not_of("0123456789") == std::string_view::npos;
+    env["schemaversion"] = digits ? json(std::stoi(std::string(v))) : json(std::string(v));
   }
   env["data"] = std::move(data);
   in.bytes = env.dump();
@@ -192,7 +209,12 @@ Result<size_t> KafkaIntake::step(size_t max) {
       refused_inputs.push_back(IntakeInput{entry.record.value, origin, std::nullopt});
       continue;
     }
-    Result<IntakeInput> in = inbox_input(entry.record, department, origin);
+    Result<IntakeInput> in = fail("internal_error", "not read");
+    try {
+      in = inbox_input(entry.record, department, origin);
+    } catch (const std::exception& e) {
+      in = fail("internal_error", std::string("intake could not read this message (a bug; please report it): ") + e.what());
+    }
     if (!in) {
       taken.back().refused = in.error();
       refused_inputs.push_back(IntakeInput{entry.record.value, origin, DepartmentId(department)});

@@ -1,6 +1,5 @@
 #include "connectors/query_api.h"
 
-#include <httplib.h>
 
 #include <algorithm>
 #include <charconv>
@@ -8,6 +7,7 @@
 #include <set>
 
 #include "connectors/openapi_document.h"
+#include "events/json_limits.h"
 #include "engine/district_stage.h"
 #include "projections/queries.h"
 
@@ -27,7 +27,7 @@ struct HttpError {
 [[noreturn]] void bad_parameter(const std::string& name, const std::string& expected,
                                 const std::string& got) {
   throw HttpError{
-      400, name + ": expected " + expected + ", got \"" + got + "\"", {{"parameter", name}}};
+      400, name + ": expected " + expected + ", got \"" + printable(got, 80) + "\"", {{"parameter", name}}};
 }
 
 template <class T>
@@ -42,7 +42,7 @@ void must(Status s) {
 // The request's parameters, checked against the ones the resource knows.
 class Params {
  public:
-  Params(const httplib::Request& req, std::initializer_list<const char*> known) : req_(req) {
+  Params(const HttpRequest& req, std::initializer_list<const char*> known) : req_(req) {
     for (const auto& param : req.params) {
       const std::string& name = param.first;
       if (std::find_if(known.begin(), known.end(), [&](const char* k) { return name == k; }) ==
@@ -58,7 +58,7 @@ class Params {
   }
   std::optional<std::string> text(const char* name) const {
     if (!req_.has_param(name)) return std::nullopt;
-    return req_.get_param_value(name);
+    return req_.param(name);
   }
   std::optional<int32_t> integer(const char* name, int32_t lo, int32_t hi) const {
     auto t = text(name);
@@ -90,7 +90,7 @@ class Params {
   }
 
  private:
-  const httplib::Request& req_;
+  const HttpRequest& req_;
 };
 
 std::string hex(std::string_view s) {
@@ -149,7 +149,7 @@ json page(json items, const Params& p, const std::string& default_sort,
   size_t from = 0;
   if (auto c = p.text("cursor")) {
     auto raw = unhex(*c);
-    json at = raw ? json::parse(*raw, nullptr, false) : json();
+    json at = raw && check_json(*raw, JsonLimits{}) ? json::parse(*raw, nullptr, false) : json();
     if (!at.is_array() || at.size() != 3 || at[2] != sort || !at[1].is_string()) {
       bad_parameter("cursor", "a next_cursor of this resource and sort", *c);
     }
@@ -166,7 +166,7 @@ json page(json items, const Params& p, const std::string& default_sort,
   return out;
 }
 
-void reply(httplib::Response& res, const json& body) {
+void reply(HttpResponse& res, const json& body) {
   res.status = 200;
   // Dead letters keep the bytes as received, which need not be UTF-8.
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
@@ -175,14 +175,13 @@ void reply(httplib::Response& res, const json& body) {
 }  // namespace
 
 void QueryApi::install(HttpServer& server) {
-  httplib::Server& s = server.routes();
   HttpServer* srv = &server;
 
   // Wraps a handler: authentication (unless public), scope, metrics, problems.
   using Handler =
-      std::function<void(const Principal*, const httplib::Request&, httplib::Response&)>;
+      std::function<void(const Principal*, const HttpRequest&, HttpResponse&)>;
   auto route = [this, srv](const std::string& name, bool is_public, Handler h) {
-    return [this, srv, name, is_public, h](const httplib::Request& req, httplib::Response& res) {
+    return [this, srv, name, is_public, h](const HttpRequest& req, HttpResponse& res) {
       const auto start = std::chrono::steady_clock::now();
       const Principal* who = nullptr;
       bool go = true;
@@ -264,33 +263,33 @@ void QueryApi::install(HttpServer& server) {
   };
 
   // ---- health, metrics, the document ------------------------------------------------------
-  s.Get("/healthz", route("/healthz", true,
-                          [](const Principal*, const httplib::Request&, httplib::Response& res) {
+  server.route("GET", "/healthz", route("/healthz", true,
+                          [](const Principal*, const HttpRequest&, HttpResponse& res) {
                             reply(res, {{"status", "ok"}});
                           }));
-  s.Get("/readyz", route("/readyz", true,
-                         [this](const Principal*, const httplib::Request&, httplib::Response& res) {
+  server.route("GET", "/readyz", route("/readyz", true,
+                         [this](const Principal*, const HttpRequest&, HttpResponse& res) {
                            if (options_.ready && !options_.ready())
                              throw HttpError{503, "the engine has not caught up with the log yet"};
                            reply(res, {{"status", "ready"}});
                          }));
-  s.Get("/metrics",
+  server.route("GET", "/metrics",
         route("/metrics", true,
-              [this](const Principal*, const httplib::Request&, httplib::Response& res) {
+              [this](const Principal*, const HttpRequest&, HttpResponse& res) {
                 if (options_.metrics == nullptr)
                   throw HttpError{404, "metrics are not collected by this process"};
                 res.set_content(options_.metrics->render(),
                                 "text/plain; version=0.0.4; charset=utf-8");
               }));
-  s.Get("/v1/openapi.json",
+  server.route("GET", "/v1/openapi.json",
         route("/v1/openapi.json", true,
-              [](const Principal*, const httplib::Request&, httplib::Response& res) {
+              [](const Principal*, const HttpRequest&, HttpResponse& res) {
                 res.set_content(std::string(kOpenApiDocument), "application/json");
               }));
 
-  s.Get("/v1/me",
+  server.route("GET", "/v1/me",
         route("/v1/me", false,
-              [this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+              [this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {});
                 static const char* kScopes[] = {"district", "street", "department", "auditor"};
                 json out{{"scope", kScopes[static_cast<int>(who->scope)]},
@@ -314,9 +313,9 @@ void QueryApi::install(HttpServer& server) {
               }));
 
   // ---- communities -------------------------------------------------------------------------
-  s.Get("/v1/communities",
+  server.route("GET", "/v1/communities",
         route("/v1/communities", false,
-              [=](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+              [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "street", "tier", "category", "grade", "as_of", "sort",
                                "limit", "cursor"});
                 const int32_t year = year_of(p);
@@ -337,9 +336,9 @@ void QueryApi::install(HttpServer& server) {
                 if (view.as_of()) out["as_of"] = view.as_of()->to_string();
                 reply(res, out);
               }));
-  s.Get(R"(/v1/communities/([^/]+))",
+  server.route("GET", "/v1/communities/{id}",
         route("/v1/communities/{id}", false,
-              [=](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+              [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"as_of"});
                 const std::string id = req.matches[1];
                 auto view = must(community_view(view_of(p), CommunityId(id)));
@@ -358,9 +357,9 @@ void QueryApi::install(HttpServer& server) {
               }));
 
   // ---- companies, awards, targets ------------------------------------------------------------
-  s.Get("/v1/companies",
+  server.route("GET", "/v1/companies",
         route("/v1/companies", false,
-              [=, this](const Principal*, const httplib::Request& req, httplib::Response& res) {
+              [=, this](const Principal*, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "eligible", "as_of", "sort", "limit", "cursor"});
                 const int32_t year = year_of(p);
                 const auto eligible = p.one_of("eligible", {"true", "false"});
@@ -386,9 +385,9 @@ void QueryApi::install(HttpServer& server) {
     }
     return d;
   };
-  s.Get("/v1/awards",
+  server.route("GET", "/v1/awards",
         route("/v1/awards", false,
-              [=](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+              [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "as_of"});
                 const int32_t year = year_of(p);
                 json d = district_of(view_of(p), year);
@@ -405,9 +404,9 @@ void QueryApi::install(HttpServer& server) {
                 }
                 reply(res, out);
               }));
-  s.Get("/v1/targets",
+  server.route("GET", "/v1/targets",
         route("/v1/targets", false,
-              [=](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+              [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "street", "as_of"});
                 const int32_t year = year_of(p);
                 const auto street = street_filter(who, p);
@@ -424,9 +423,9 @@ void QueryApi::install(HttpServer& server) {
               }));
 
   // ---- cases -------------------------------------------------------------------------------
-  s.Get("/v1/cases",
+  server.route("GET", "/v1/cases",
         route("/v1/cases", false,
-              [=, this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+              [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"as_of", "status", "street", "year", "sort", "limit", "cursor"});
                 const Date as_of = p.date("as_of").value_or(options_.today ? options_.today()
                                                                            : Date::from_days(0));
@@ -458,10 +457,10 @@ void QueryApi::install(HttpServer& server) {
 
   // ---- renovation, compliance --------------------------------------------------------------
   auto rules_of = [this](int32_t year) -> const RuleSet& { return *config_.rules.for_year(year); };
-  s.Get(
+  server.route("GET", 
       "/v1/renovation",
       route("/v1/renovation", false,
-            [=](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+            [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
               Params p(req, {"year", "street", "as_of", "limit", "cursor", "sort"});
               const int32_t year = year_of(p);
               const auto street = street_filter(who, p);
@@ -480,9 +479,9 @@ void QueryApi::install(HttpServer& server) {
               out["window"] = r["window"];
               reply(res, out);
             }));
-  s.Get("/v1/compliance",
+  server.route("GET", "/v1/compliance",
         route("/v1/compliance", false,
-              [=](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+              [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "street", "as_of"});
                 const int32_t year = year_of(p);
                 const auto street = street_filter(who, p);
@@ -497,9 +496,9 @@ void QueryApi::install(HttpServer& server) {
               }));
 
   // ---- dead letters ------------------------------------------------------------------------
-  s.Get("/v1/dead-letters",
+  server.route("GET", "/v1/dead-letters",
         route("/v1/dead-letters", false,
-              [this](const Principal* who, const httplib::Request& req, httplib::Response& res) {
+              [this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"limit", "cursor"});
                 if (who->scope == Scope::kStreet)
                   throw HttpError{

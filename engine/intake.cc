@@ -166,6 +166,18 @@ Record dead_letter_record(std::string key, std::string bytes, std::string_view s
   return r;
 }
 
+Result<Event> Intake::judge(const IntakeInput& in) const {
+  // A bug that throws while judging one fact costs that fact (dead-lettered with the reason),
+  // never the engine: no exception leaves intake.
+  try {
+    return validate_input(in, config_, index_);
+  } catch (const std::exception& e) {
+    return fail("internal_error", std::string("intake could not judge this fact (a bug; please report it): ") + e.what());
+  } catch (...) {
+    return fail("internal_error", "intake could not judge this fact (a bug; please report it)");
+  }
+}
+
 Result<std::unique_ptr<Intake>> Intake::open(Log& log, const Config& config, std::string snapshot) {
   std::unique_ptr<Intake> intake(new Intake(log, config, std::move(snapshot)));
   if (intake->snapshot_.empty()) {
@@ -338,7 +350,7 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
   std::vector<size_t> accepted_at, rejected_at;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const IntakeInput& in = inputs[i];
-    Result<Event> ev = validate_input(in, config_, index_);
+    Result<Event> ev = judge(in);
     if (hold && hold(i, ev ? nullptr : &ev.error())) {
       outcomes[i].verdict = Verdict::kHeld;
       continue;

@@ -105,6 +105,8 @@ class Intake {
   Intake(Log& log, const Config& config, std::string snapshot)
       : log_(log), config_(config), snapshot_(std::move(snapshot)) {}
   Status rebuild_index();
+  // validate_input, with any exception turned into an internal_error rejection.
+  Result<Event> judge(const IntakeInput& input) const;
   // True when the snapshot was there and matched the log (then the index holds it).
   Result<bool> load_snapshot();
   // The fact at a position (source '\0' id '\0' content hash), or "" when there is none there.

@@ -1,6 +1,5 @@
 // jiayuan: the command line. Each subcommand is a thin edge over the modules.
 #include <CLI/CLI.hpp>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -49,11 +48,10 @@ std::atomic<bool> g_stop{false};
 
 void on_signal(int) { g_stop.store(true); }
 
-// Today's date from the process clock: only at this edge, never in the workflows.
+// Today's date in Shanghai from the process clock: only at this edge, never in the workflows.
 std::optional<Date> today() {
-  const auto now = std::chrono::system_clock::now();
-  const auto days = std::chrono::duration_cast<std::chrono::days>(now.time_since_epoch()).count();
-  return Date::from_days(static_cast<int32_t>(days));
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return shanghai_date_of(std::chrono::duration_cast<std::chrono::seconds>(now).count());
 }
 
 struct Globals {
@@ -96,15 +94,29 @@ Result<Config> load(const Globals& g) {
   }
   if (!g.data_dir.empty()) config->engine.data_dir = g.data_dir;
   if (!g.kafka.empty()) config->engine.kafka.bootstrap = g.kafka;
+  if (const char* v = std::getenv("JIAYUAN_DISK_RESERVE_MB"); v != nullptr && *v != '\0') {
+    char* end = nullptr;
+    const long long mb = std::strtoll(v, &end, 10);
+    if (*end != '\0' || mb < 0) {
+      return fail("bad_argument", std::string("JIAYUAN_DISK_RESERVE_MB: expected megabytes (0 or more), got \"") + v + "\"");
+    }
+    config->engine.disk_reserve_mb = mb;
+  }
   apply_kafka_environment(config->engine.kafka);
   const std::string level = g.log_level.empty() ? config->engine.log_level : g.log_level;
   spdlog::set_level(spdlog::level::from_str(level));
   return config;
 }
 
-Result<Opened> open_all(const Globals& g, bool with_store = true) {
+// What a command does with the data directory: reads only (no lock, no space needed: it
+// runs beside the engine and on a full disk) or writes.
+enum class Access { kRead, kWrite };
+
+Result<Opened> open_all(const Globals& g, bool with_store = true, Access access = Access::kWrite) {
   Opened o;
   JY_TRY(o.config, load(g));
+  const DiskOptions disk{.read_only = access == Access::kRead,
+                         .reserve_bytes = static_cast<uint64_t>(o.config.engine.disk_reserve_mb) << 20};
   const std::filesystem::path dir = o.config.engine.data_dir;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -114,10 +126,10 @@ Result<Opened> open_all(const Globals& g, bool with_store = true) {
     JY_TRY(o.log, KafkaLog::open({.settings = o.config.engine.kafka, .client_id = "jiayuan-engine",
                                     .transactional_id = "", .require_topics = true}));
   } else {
-    JY_TRY(o.log, EmbeddedLog::open((dir / "log").string()));
+    JY_TRY(o.log, EmbeddedLog::open((dir / "log").string(), {}, disk));
   }
   if (with_store) {
-    JY_TRY(o.store, Store::open((dir / "engine").string()));
+    JY_TRY(o.store, Store::open((dir / "engine").string(), disk));
   }
   return o;
 }
@@ -195,7 +207,7 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
                                         HttpLimits{static_cast<size_t>(http_opts.max_body), static_cast<size_t>(http_opts.max_items),
                                                    http_opts.rate_limit});
     if (o->kafka) {
-      http->routes().Post("/v1/events", [](const httplib::Request&, httplib::Response& res) {
+      http->route("POST", "/v1/events", [](const HttpRequest&, HttpResponse& res) {
         problem(res, 404, "on Kafka, a department publishes to its inbox topic jiayuan.inbox.<department>, not over HTTP");
       });
     } else {
@@ -470,7 +482,7 @@ ProjectionView view_of(const Store& store, const std::optional<Date>& as_of) {
 }
 
 int cmd_query_community(const Globals& g, const std::string& id, const std::string& as_of_text, bool as_json) {
-  auto o = open_all(g);
+  auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
   auto as_of = as_of_date(as_of_text);
   if (!as_of) return report(as_of.error());
@@ -486,7 +498,7 @@ int cmd_query_community(const Globals& g, const std::string& id, const std::stri
 }
 
 int cmd_query_summary(const Globals& g, int year, const std::string& as_of_text, bool as_json) {
-  auto o = open_all(g);
+  auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
   auto as_of = as_of_date(as_of_text);
   if (!as_of) return report(as_of.error());
@@ -498,7 +510,7 @@ int cmd_query_summary(const Globals& g, int year, const std::string& as_of_text,
 
 int cmd_query_json(const Globals& g, const std::string& what, int year, const std::string& as_of_text, bool all,
                    bool as_json, const CommunityFilter& filter = {}) {
-  auto o = open_all(g);
+  auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
   auto as_of = as_of_date(as_of_text);
   if (!as_of) return report(as_of.error());
@@ -590,7 +602,7 @@ int cmd_gen(const Globals& g, const GeneratorOptions& opts, const std::string& o
 
 // ---- digest, rebuild ----------------------------------------------------------------------
 int cmd_digest(const Globals& g) {
-  auto o = open_all(g);
+  auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
   auto d = o->store->projection_digest();
   if (!d) return report(d.error());
@@ -672,7 +684,7 @@ struct AuditArgs {
 };
 
 int cmd_audit(const Globals& g, const AuditArgs& a) {
-  auto o = open_all(g, false);
+  auto o = open_all(g, false, Access::kRead);
   if (!o) return report(o.error());
   auto dir = ScratchDir::make(a.work_dir, "audit");
   if (!dir) return report(dir.error());
@@ -761,7 +773,7 @@ int cmd_audit(const Globals& g, const AuditArgs& a) {
 
 // ---- status ------------------------------------------------------------------------------
 int cmd_status(const Globals& g) {
-  auto o = open_all(g);
+  auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
   for (std::string_view topic : {topics::kEvents, topics::kDecisions, topics::kDeadLetter}) {
     for (int32_t p = 0; p < o->log->partition_count(topic); ++p) {
@@ -794,7 +806,7 @@ int cmd_status(const Globals& g) {
 
 // ---- dead-letter -------------------------------------------------------------------------
 int cmd_dead_letter(const Globals& g, bool show, int64_t offset, int64_t limit) {
-  auto o = open_all(g, false);
+  auto o = open_all(g, false, Access::kRead);
   if (!o) return report(o.error());
   const int64_t from = show ? offset : 0;
   auto entries = o->log->read(topics::kDeadLetter, 0, from, show ? 1 : static_cast<size_t>(limit));

@@ -99,7 +99,21 @@ class CommunityStage::Batch {
     });
   }
 
+  // One fact; a bug that throws while folding it dead-letters that fact with internal_error and
+  // the engine goes on (no exception reaches the engine loop).
   Status fold(const LogEntry& e) {
+    try {
+      return fold_one(e);
+    } catch (const std::exception& ex) {
+      const Error why{"internal_error", std::string("stage 1 could not fold this fact (a bug; please report it): ") + ex.what()};
+      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", why,
+                                     std::string(topics::kEvents) + "/" + std::to_string(partition_) + "/" +
+                                         std::to_string(e.position.offset)));
+      return {};
+    }
+  }
+
+  Status fold_one(const LogEntry& e) {
     cause_offset_ = e.position.offset;
     auto origin = [&] {
       return std::string(topics::kEvents) + "/" + std::to_string(partition_) + "/" + std::to_string(e.position.offset);

@@ -72,9 +72,16 @@ unsigned Date::day() const { return civil_from_days(days_).d; }
 
 std::string Date::to_string() const {
   const Civil c = civil_from_days(days_);
-  char buf[16];
+  char buf[40];  // room for any int and unsigned: -O3's -Wformat-truncation checks the worst case
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", c.y, c.m, c.d);
   return buf;
+}
+
+Date shanghai_date_of(int64_t unix_seconds) {
+  constexpr int64_t kOffset = 8 * 3600, kDay = 86400;
+  const int64_t local = unix_seconds + kOffset;
+  const int64_t days = local >= 0 ? local / kDay : -((-local + kDay - 1) / kDay);
+  return Date::from_days(static_cast<int32_t>(days));
 }
 
 }  // namespace jiayuan

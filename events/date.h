@@ -38,6 +38,11 @@ class Date {
   int32_t days_ = 0;
 };
 
+// The Asia/Shanghai calendar date of an instant given as seconds since the Unix epoch: UTC+8
+// all year (China has kept no daylight saving since 1991). DOMAIN.md: every date derived from a
+// clock is a Shanghai date. Pure: the caller reads the clock.
+Date shanghai_date_of(int64_t unix_seconds);
+
 // Number of days from a to b (b - a).
 inline int32_t days_between(Date a, Date b) { return b.days() - a.days(); }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "events/fields.h"
+#include "events/json_limits.h"
 
 namespace jiayuan {
 namespace {
@@ -10,8 +11,7 @@ namespace {
 using json = nlohmann::json;
 
 std::string describe(const json& v) {
-  std::string s = v.dump();
-  if (s.size() > 60) s = s.substr(0, 57) + "...";
+  std::string s = printable(v.dump(-1, ' ', false, json::error_handler_t::replace), 57);
   switch (v.type()) {
     case json::value_t::string: return "the string " + s;
     case json::value_t::null: return "null";
@@ -33,7 +33,10 @@ std::string join(std::string_view path, std::string_view key) {
 // that unexpected fields can be reported.
 class ObjectReader {
  public:
-  ObjectReader(const json& obj, std::string path) : obj_(obj), path_(std::move(path)) {}
+  // `inexact`: paths of numbers with more than two decimals (json_limits), which the double
+  // read here cannot tell apart from their rounding.
+  ObjectReader(const json& obj, std::string path, const std::vector<std::pair<std::string, std::string>>* inexact)
+      : obj_(obj), path_(std::move(path)), inexact_(inexact) {}
 
   Result<const json*> required(const char* key) {
     seen_.push_back(key);
@@ -56,6 +59,12 @@ class ObjectReader {
     if (s.empty()) return fail(field_error("missing_field", join(path_, key), "a non-empty string", "\"\""));
     return s;
   }
+  // An id (a community's, a fact's, a source's): at most kMaxIdBytes, no control characters.
+  Result<std::string> identifier(const char* key, bool optional = false) {
+    JY_TRY(std::string s, optional ? optional_string(key) : string(key));
+    JY_CHECK(check_identifier(s, join(path_, key)));
+    return s;
+  }
   Result<std::string> optional_string(const char* key) {
     const json* v = optional(key);
     if (v == nullptr) return std::string();
@@ -68,12 +77,22 @@ class ObjectReader {
   }
   Result<Centi> number(const char* key, Centi lo, Centi hi) {
     JY_TRY(const json* v, required(key));
-    return centi_value(*v, join(path_, key), lo, hi);
+    const std::string path = join(path_, key);
+    if (inexact_ != nullptr) {
+      for (const auto& [at, text] : *inexact_) {
+        if (at == path) {
+          return fail(field_error("bad_number", path, "a number " + lo.to_string() + ".." + hi.to_string() +
+                                                          " with at most two decimals",
+                                  text));
+        }
+      }
+    }
+    return centi_value(*v, path, lo, hi);
   }
   Result<Date> date(const char* key) {
     JY_TRY(std::string s, string(key));
     auto d = Date::parse(s);
-    if (!d) return fail(field_error("bad_date", join(path_, key), "a date YYYY-MM-DD", "\"" + s + "\""));
+    if (!d) return fail(field_error("bad_date", join(path_, key), "a date YYYY-MM-DD", "\"" + printable(s) + "\""));
     return *d;
   }
   template <class E>
@@ -84,7 +103,7 @@ class ObjectReader {
     }
     std::string expected = "one of";
     for (size_t i = 0; i < names.size(); ++i) expected.append(i ? ", " : " ").append(names[i]);
-    return fail(field_error("bad_enum", join(path_, key), expected, "\"" + s + "\""));
+    return fail(field_error("bad_enum", join(path_, key), expected, "\"" + printable(s) + "\""));
   }
   Result<bool> boolean(const char* key) {
     JY_TRY(const json* v, required(key));
@@ -99,14 +118,38 @@ class ObjectReader {
   Result<ObjectReader> object(const char* key) {
     JY_TRY(const json* v, required(key));
     if (!v->is_object()) return fail(field_error("wrong_type", join(path_, key), "an object", describe(*v)));
-    return ObjectReader(*v, join(path_, key));
+    return ObjectReader(*v, join(path_, key), inexact_);
   }
+  std::string path(const char* key) const { return join(path_, key); }
   Status no_other_fields() const {
     for (auto it = obj_.begin(); it != obj_.end(); ++it) {
       bool known = false;
       for (const char* k : seen_) known = known || it.key() == k;
       if (!known) {
         return fail(field_error("unexpected_field", join(path_, it.key()), "no such field", describe(it.value())));
+      }
+    }
+    return {};
+  }
+
+  static Status check_identifier(const std::string& s, const std::string& path) {
+    constexpr size_t kMaxIdBytes = 200;
+    if (s.size() > kMaxIdBytes) {
+      return fail(field_error("too_long", path, "an id of at most " + std::to_string(kMaxIdBytes) + " bytes",
+                              std::to_string(s.size()) + " bytes"));
+    }
+    for (unsigned char c : s) {
+      if (c < 0x20 || c == 0x7F) {
+        return fail(field_error("bad_id", path, "an id without control characters", "\"" + printable(s, 60) + "\""));
+      }
+    }
+    return {};
+  }
+  // Free text (a name, a reason): no control characters but tab and line breaks.
+  static Status check_text(const std::string& s, const std::string& path) {
+    for (unsigned char c : s) {
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+        return fail(field_error("bad_text", path, "text without control characters", "\"" + printable(s, 60) + "\""));
       }
     }
     return {};
@@ -131,6 +174,7 @@ class ObjectReader {
  private:
   const json& obj_;
   std::string path_;
+  const std::vector<std::pair<std::string, std::string>>* inexact_;
   std::vector<const char*> seen_;
 };
 
@@ -149,12 +193,12 @@ class Decoder {
  private:
   template <class Tag>
   Status read(const char* name, Id<Tag>& id, internal::Spec spec) {
-    JY_TRY(id.value, spec.optional ? r_.optional_string(name) : r_.string(name));
+    JY_TRY(id.value, r_.identifier(name, spec.optional));
     return {};
   }
   Status read(const char* name, std::string& s, internal::Spec spec) {
     JY_TRY(s, spec.optional ? r_.optional_string(name) : r_.string(name));
-    return {};
+    return ObjectReader::check_text(s, r_.path(name));
   }
   Status read(const char* name, int32_t& n, internal::Spec spec) {
     JY_TRY(int64_t v, r_.integer(name, spec.lo, spec.hi));
@@ -275,6 +319,8 @@ json data_json(const Fact& fact) {
 }  // namespace
 
 Result<Event> decode_event_json(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> inexact;
+  JY_CHECK(check_json(text, JsonLimits{}, "(event)", &inexact));
   json doc;
   try {
     doc = json::parse(text);
@@ -284,25 +330,26 @@ Result<Event> decode_event_json(std::string_view text) {
   if (!doc.is_object()) {
     return fail(field_error("wrong_type", "(event)", "a JSON object", describe(doc)));
   }
-  ObjectReader r(doc, "");
+  ObjectReader r(doc, "", &inexact);
   Event ev;
   Envelope& env = ev.envelope;
   JY_TRY(env.specversion, r.string("specversion"));
   if (env.specversion != "1.0") {
-    return fail(field_error("bad_enum", "specversion", "\"1.0\"", "\"" + env.specversion + "\""));
+    return fail(field_error("bad_enum", "specversion", "\"1.0\"", "\"" + printable(env.specversion) + "\""));
   }
-  JY_TRY(env.id, r.string("id"));
-  JY_TRY(env.source, r.string("source"));
-  JY_TRY(env.type, r.string("type"));
-  JY_TRY(env.time, r.optional_string("time"));
-  JY_TRY(env.subject, r.optional_string("subject"));
+  JY_TRY(env.id, r.identifier("id"));
+  JY_TRY(env.source, r.identifier("source"));
+  JY_TRY(env.type, r.identifier("type"));
+  JY_TRY(env.time, r.identifier("time", true));
+  JY_TRY(env.subject, r.identifier("subject", true));
   JY_TRY(env.dataschema, r.optional_string("dataschema"));
+  JY_CHECK(ObjectReader::check_text(env.dataschema, "dataschema"));
   JY_TRY(env.occurred, r.date("occurred"));
   const FactTypeInfo* type = find_fact_type(env.type);
   if (type == nullptr) {
     std::string known;
     for (const auto& t : fact_types()) known.append(known.empty() ? "" : ", ").append(t.name);
-    return fail(field_error("unknown_type", "type", "one of " + known, "\"" + env.type + "\""));
+    return fail(field_error("unknown_type", "type", "one of " + known, "\"" + printable(env.type) + "\""));
   }
   env.schema_version = type->schema_version;
   if (const json* v = r.optional("schemaversion")) {
@@ -312,13 +359,17 @@ Result<Event> decode_event_json(std::string_view text) {
   JY_TRY(ObjectReader data, r.object("data"));
   JY_TRY(ev.fact, decode_data(*type, env.schema_version, data));
   env.schema_version = type->schema_version;  // read as the current version (upcast)
+  if (!inexact.empty()) {  // read by no field as a number (every field was read, none failed)
+    return fail(field_error("bad_number", inexact.front().first, "a number with at most two decimals",
+                            inexact.front().second));
+  }
   JY_CHECK(check_fact(ev.fact));
   const std::string subject = subject_of(ev.fact);
   if (env.subject.empty()) {
     env.subject = subject;
   } else if (env.subject != subject) {
     return fail(field_error("subject_mismatch", "subject", "the id the data names (\"" + subject + "\")",
-                            "\"" + env.subject + "\""));
+                            "\"" + printable(env.subject) + "\""));
   }
   return ev;
 }

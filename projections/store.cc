@@ -35,14 +35,20 @@ uint64_t decode_be64(std::string_view b) {
   return v;
 }
 
-Store::Store(std::string path) : path_(std::move(path)) {}
+Store::Store(std::string path, DiskOptions disk) : disk_(disk), path_(std::move(path)) {}
+
+Status Store::writable() const {
+  if (disk_.read_only) return fail("read_only", path_ + ": opened for reading only (a bug: this command writes)");
+  return check_free_space(path_, disk_);
+}
 
 Error Store::db_error(std::string_view doing, const std::string& status) const {
   return Error{"io", path_ + ": " + std::string(doing) + ": " + status};
 }
 
-Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
-  std::unique_ptr<Store> store(new Store(path));
+Result<std::unique_ptr<Store>> Store::open(const std::string& path, DiskOptions disk) {
+  std::unique_ptr<Store> store(new Store(path, disk));
+  JY_CHECK(check_free_space(path, disk));
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
@@ -55,15 +61,19 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
 
   std::vector<std::string> names;
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(options, path, &names);
+  if (!s.ok() && disk.read_only) return store;  // nothing folded yet: every read is empty
   if (!s.ok()) names = {rocksdb::kDefaultColumnFamilyName};
-  for (std::string_view f : engine_families()) {
-    if (std::find(names.begin(), names.end(), f) == names.end()) names.emplace_back(f);
+  if (!disk.read_only) {  // a read-only open sees the families there are; the others read as empty
+    for (std::string_view f : engine_families()) {
+      if (std::find(names.begin(), names.end(), f) == names.end()) names.emplace_back(f);
+    }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions(options));
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  s = rocksdb::DB::Open(options, path, descriptors, &handles, &raw);
+  s = disk.read_only ? rocksdb::DB::OpenForReadOnly(options, path, descriptors, &handles, &raw)
+                     : rocksdb::DB::Open(options, path, descriptors, &handles, &raw);
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
       return fail("locked", path + ": the engine's store is in use by another jiayuan process; stop "
@@ -78,6 +88,12 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
 
 Store::~Store() {
   if (!db_) return;
+  if (disk_.read_only || !check_free_space(path_, disk_)) {
+    // Nothing to flush, or no room to: the WAL holds every acknowledged write.
+    for (auto& [name, h] : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    db_->Close().PermitUncheckedError();
+    return;
+  }
   // The WAL already holds every write; flushing the memtables now spares the next start
   // replaying it (0.65 s on a 768k-fact store, growing with the store, before this).
   std::vector<rocksdb::ColumnFamilyHandle*> all;
@@ -99,9 +115,14 @@ std::vector<std::string> Store::families() const {
 }
 
 Status Store::write(rocksdb::WriteBatch& batch) {
+  JY_CHECK(writable());
   rocksdb::WriteOptions wo;
   wo.sync = true;
   rocksdb::Status s = db_->Write(wo, &batch);
+  if (s.IsNoSpace() || s.ToString().find("No space") != std::string::npos) {
+    JY_TRY(uint64_t free, free_bytes(path_));
+    return fail(disk_full_error(path_, free, disk_));
+  }
   if (!s.ok()) return fail(db_error("cannot write", s.ToString()));
   return {};
 }
@@ -109,6 +130,7 @@ Status Store::write(rocksdb::WriteBatch& batch) {
 Result<std::optional<std::string>> Store::get(rocksdb::WriteBatchWithIndex& batch, std::string_view family,
                                               std::string_view key) const {
   std::string value;
+  if (cf(family) == nullptr) return std::optional<std::string>();
   rocksdb::Status s = batch.GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), cf(family), key, &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return fail(db_error("cannot read", s.ToString()));
@@ -125,6 +147,7 @@ Status Store::delete_key(std::string_view family, std::string_view key) {
 
 Result<std::optional<std::string>> Store::get(std::string_view family, std::string_view key) const {
   std::string value;
+  if (cf(family) == nullptr) return std::optional<std::string>();  // a family this read-only open lacks
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(family), key, &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return fail(db_error("cannot read", s.ToString()));
@@ -132,6 +155,7 @@ Result<std::optional<std::string>> Store::get(std::string_view family, std::stri
 }
 
 Result<std::optional<std::string>> Store::first_key_from(std::string_view family, std::string_view from) const {
+  if (cf(family) == nullptr) return std::optional<std::string>();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
   it->Seek(from);
   if (!it->status().ok()) return fail(db_error("cannot seek", it->status().ToString()));
@@ -141,6 +165,7 @@ Result<std::optional<std::string>> Store::first_key_from(std::string_view family
 
 Status Store::scan(std::string_view family, std::string_view prefix,
                    const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  if (cf(family) == nullptr) return {};
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     if (!it->key().starts_with(prefix)) break;
@@ -152,6 +177,7 @@ Status Store::scan(std::string_view family, std::string_view prefix,
 
 Status Store::scan(rocksdb::WriteBatchWithIndex& batch, std::string_view family, std::string_view prefix,
                    const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  if (cf(family) == nullptr) return {};
   std::unique_ptr<rocksdb::Iterator> it(
       batch.NewIteratorWithBase(cf(family), db_->NewIterator(rocksdb::ReadOptions(), cf(family))));
   for (it->Seek(prefix); it->Valid(); it->Next()) {
@@ -177,6 +203,7 @@ Result<std::string> Store::projection_digest() const {
 }
 
 Status Store::drop_projections(const std::vector<std::string_view>& bookkeeping) {
+  JY_CHECK(writable());
   std::vector<std::string> drop;
   for (const auto& [name, h] : handles_) {
     const bool listed = std::find(bookkeeping.begin(), bookkeeping.end(), name) != bookkeeping.end();

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "events/result.h"
+#include "projections/disk_space.h"
 
 namespace rocksdb {
 class DB;
@@ -51,8 +52,10 @@ inline constexpr std::string_view kProjAsOf = "proj.asof";
 
 class Store {
  public:
-  // Opens (creating when absent) the store at `path`.
-  static Result<std::unique_ptr<Store>> open(const std::string& path);
+  // Opens (creating when absent) the store at `path`. Read-only (`disk.read_only`): beside a
+  // running engine, on a full disk; every write then fails. Otherwise refuses (disk_full) while
+  // the disk has less than `disk.reserve_bytes` free.
+  static Result<std::unique_ptr<Store>> open(const std::string& path, DiskOptions disk = {});
   ~Store();
 
   rocksdb::ColumnFamilyHandle* cf(std::string_view name) const;
@@ -84,9 +87,12 @@ class Store {
   void put_offset(rocksdb::WriteBatch& batch, std::string_view name, int64_t next) const;
 
  private:
-  explicit Store(std::string path);
+  Store(std::string path, DiskOptions disk);
   Error db_error(std::string_view doing, const std::string& status) const;
+  // Before a write: read-only stores and a full disk refuse it.
+  Status writable() const;
 
+  DiskOptions disk_;
   std::string path_;
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> handles_;
