@@ -68,6 +68,13 @@ Result<std::vector<std::string>> split_body(const std::string& body, const std::
   return items;
 }
 
+// The log could not be written (a full disk, say): the client may send the request again as
+// it is (whatever of it was written is recognised as a duplicate).
+void unavailable(HttpResponse& res, const Error& e) {
+  res.set_header("Retry-After", e.code == "disk_full" ? "60" : "5");
+  problem(res, 503, e.message + " (send the request again later: anything of it already taken is answered as a duplicate)", {{"code", e.code}});
+}
+
 // Counts an intake outcome and writes its status (and, when rejected, its reason) into `r`.
 struct Tally {
   size_t accepted = 0, duplicates = 0, rejected = 0;
@@ -131,7 +138,7 @@ void HttpIngest::install(HttpServer& server) {
       std::lock_guard lock(intake_mu_);
       outcomes = intake_.submit(inputs);
     }
-    if (!outcomes) return problem(res, 503, outcomes.error().message);
+    if (!outcomes) return unavailable(res, outcomes.error());
     json results = json::array();
     Tally tally;
     for (size_t i = 0; i < outcomes->size(); ++i) {
@@ -184,7 +191,7 @@ void HttpIngest::install(HttpServer& server) {
         results[i]["reason"] = r.rejection->message;
         std::lock_guard lock(intake_mu_);
         if (auto s = intake_.dead_letter(r.input, "csv", *r.rejection); !s) {
-          return problem(res, 503, s.error().message);
+          return unavailable(res, s.error());
         }
         continue;
       }
@@ -196,7 +203,7 @@ void HttpIngest::install(HttpServer& server) {
       std::lock_guard lock(intake_mu_);
       outcomes = intake_.submit(inputs);
     }
-    if (!outcomes) return problem(res, 503, outcomes.error().message);
+    if (!outcomes) return unavailable(res, outcomes.error());
     for (size_t k = 0; k < outcomes->size(); ++k) {
       const IntakeOutcome& o = (*outcomes)[k];
       tally.add(o, results[at[k]]);

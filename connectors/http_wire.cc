@@ -81,21 +81,15 @@ RequestParser::State RequestParser::feed(std::string& buffer) {
   }
   if (stage_ == Stage::kHead) {
     const auto [end, terminator] = head_end(buffer);
-    if (end == std::string::npos) {
-      const size_t line_end = buffer.find('\n');
-      if (line_end == std::string::npos && buffer.size() > limits_.max_target_bytes + 32) {
-        return fail(414, "the request line is longer than " + std::to_string(limits_.max_target_bytes + 32) + " bytes");
-      }
-      if (buffer.size() > limits_.max_header_bytes) {
-        return fail(431, "the request line and headers are longer than " + std::to_string(limits_.max_header_bytes) +
-                             " bytes");
-      }
-      return kNeedMore;
+    const size_t line_end = std::min(buffer.find('\n'), buffer.size());
+    if (line_end > limits_.max_target_bytes + 32) {
+      return fail(414, "the request line is longer than " + std::to_string(limits_.max_target_bytes + 32) + " bytes");
     }
-    if (end > limits_.max_header_bytes) {
+    if (std::min(end, buffer.size()) > limits_.max_header_bytes) {
       return fail(431, "the request line and headers are longer than " + std::to_string(limits_.max_header_bytes) +
                            " bytes");
     }
+    if (end == std::string::npos) return kNeedMore;
     const std::string head = buffer.substr(0, end);
     buffer.erase(0, end + terminator);
     if (State s = parse_head(head); s == kError) return s;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "events/sha256.h"
 #include "events/binary_codec.h"
@@ -81,11 +82,37 @@ const CompanyId* named_company(const Fact& fact) {
   return nullptr;
 }
 
+// How to take back what remember() did in one submit whose append failed.
+struct IndexUndo {
+  std::vector<std::pair<std::string, std::optional<std::string>>> streets;  // community, street before
+  std::vector<std::string> companies;                                       // added
+  void apply(IntakeIndex& index) {
+    for (auto it = streets.rbegin(); it != streets.rend(); ++it) {
+      if (it->second) {
+        index.street_by_community[it->first] = *it->second;
+      } else {
+        index.street_by_community.erase(it->first);
+      }
+    }
+    for (const std::string& c : companies) index.companies.erase(c);
+  }
+};
+
 // What the index keeps of an accepted fact: a community's street, a company's existence.
-void remember(IntakeIndex& index, const Fact& fact) {
-  if (const auto* f = std::get_if<CommunityRegistered>(&fact)) index.street_by_community[f->community.value] = f->street.value;
-  if (const auto* f = std::get_if<CommunityChanged>(&fact)) index.street_by_community[f->community.value] = f->street.value;
-  if (const auto* f = std::get_if<ContractAssigned>(&fact)) index.companies[f->company.value] = 1;
+void remember(IntakeIndex& index, const Fact& fact, IndexUndo* undo = nullptr) {
+  auto street = [&](const CommunityId& c, const StreetId& s) {
+    if (undo != nullptr) {
+      auto it = index.street_by_community.find(c.value);
+      undo->streets.emplace_back(c.value, it == index.street_by_community.end() ? std::nullopt
+                                                                                 : std::optional(it->second));
+    }
+    index.street_by_community[c.value] = s.value;
+  };
+  if (const auto* f = std::get_if<CommunityRegistered>(&fact)) street(f->community, f->street);
+  if (const auto* f = std::get_if<CommunityChanged>(&fact)) street(f->community, f->street);
+  if (const auto* f = std::get_if<ContractAssigned>(&fact)) {
+    if (index.companies.emplace(f->company.value, 1).second && undo != nullptr) undo->companies.push_back(f->company.value);
+  }
 }
 
 }  // namespace
@@ -348,6 +375,12 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
   std::vector<IntakeOutcome> outcomes(inputs.size());
   std::vector<Record> accepted, rejected;
   std::vector<size_t> accepted_at, rejected_at;
+  // What this call accepts is remembered only once it is in the log; until then it is kept
+  // here (and registrations undone if the append fails), so a failed append (a full disk)
+  // leaves intake as it was, with nothing to learn again from the log.
+  std::unordered_map<std::string, std::string> batch;  // source '\0' id -> content hash
+  std::vector<std::tuple<std::string, std::string, std::string>> to_insert;
+  IndexUndo undo;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const IntakeInput& in = inputs[i];
     Result<Event> ev = judge(in);
@@ -357,7 +390,9 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
     }
     if (ev) {
       const std::string hash = content_hash(*ev);
-      const SeenFacts::Match seen = index_.seen.find(ev->envelope.source, ev->envelope.id, hash);
+      const std::string identity = ev->envelope.source + '\0' + ev->envelope.id;
+      SeenFacts::Match seen = index_.seen.find(ev->envelope.source, ev->envelope.id, hash);
+      if (auto b = batch.find(identity); b != batch.end()) seen = b->second == hash ? SeenFacts::kSame : SeenFacts::kDifferent;
       if (seen == SeenFacts::kSame) {
         outcomes[i].verdict = Verdict::kDuplicate;
         continue;
@@ -368,8 +403,9 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
                                   ev->envelope.source + ", " + ev->envelope.id + ")",
                               "different content"));
       } else {
-        index_.seen.insert(ev->envelope.source, ev->envelope.id, hash);
-        remember(index_, ev->fact);
+        batch.emplace(identity, hash);
+        to_insert.emplace_back(ev->envelope.source, ev->envelope.id, hash);
+        remember(index_, ev->fact, &undo);
         outcomes[i].verdict = Verdict::kAccepted;
         accepted.push_back(event_record(*ev));
         accepted_at.push_back(i);
@@ -383,10 +419,10 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
   }
   auto positions = log_.append(topics::kEvents, accepted);
   if (!positions) {
-    // The index already counts what was not written: rebuild it from the log.
-    ignore_error(rebuild_index());
+    undo.apply(index_);
     return fail(positions.error());
   }
+  for (const auto& [source, id, hash] : to_insert) index_.seen.insert(source, id, hash);
   for (size_t k = 0; k < accepted_at.size(); ++k) outcomes[accepted_at[k]].position = (*positions)[k];
   JY_TRY(std::vector<Position> dead, log_.append(topics::kDeadLetter, rejected));
   for (size_t k = 0; k < rejected_at.size(); ++k) outcomes[rejected_at[k]].position = dead[k];

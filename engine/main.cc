@@ -22,6 +22,7 @@
 #include "connectors/dashboard.h"
 #include "connectors/http_ingest.h"
 #include "connectors/metrics.h"
+#include "connectors/ndjson.h"
 #include "connectors/query_api.h"
 #include "connectors/kafka_intake.h"
 #include "connectors/kafka_log.h"
@@ -31,6 +32,7 @@
 #include "engine/generator.h"
 #include "engine/intake.h"
 #include "engine/runner.h"
+#include "events/json_limits.h"
 #include "events/schema.h"
 #include "projections/queries.h"
 
@@ -295,8 +297,8 @@ int cmd_topics_create(const Globals& g, bool acls) {
 // ---- publish -----------------------------------------------------------------------------
 // The non-blank lines of NDJSON files ("-": standard input), in batches of up to 1000:
 // `batch(lines)` gets each line with its origin ("file:line"); an error stops the reading.
-Status read_ndjson(const std::vector<std::string>& files,
-                   const std::function<Status(std::vector<std::pair<std::string, std::string>>&)>& batch) {
+using NdjsonBatch = std::function<Status(std::vector<NdjsonLine>&)>;
+Status read_ndjson(const std::vector<std::string>& files, const NdjsonBatch& batch) {
   for (const std::string& file : files) {
     std::ifstream file_in;
     std::istream* in = &std::cin;
@@ -305,23 +307,26 @@ Status read_ndjson(const std::vector<std::string>& files,
       if (!file_in) return fail("io", file + ": cannot open for reading");
       in = &file_in;
     }
-    std::vector<std::pair<std::string, std::string>> lines;
-    std::string line;
-    int64_t n = 0;
-    while (std::getline(*in, line)) {
-      ++n;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.find_first_not_of(" \t") == std::string::npos) continue;
-      lines.emplace_back(std::move(line), (file == "-" ? "stdin" : file) + ":" + std::to_string(n));
+    NdjsonReader reader(*in, file == "-" ? "stdin" : file);
+    std::vector<NdjsonLine> lines;
+    for (NdjsonLine line; reader.next(line);) {
+      lines.push_back(std::move(line));
       if (lines.size() >= 1000) {
         JY_CHECK(batch(lines));
         lines.clear();
-        if (n % 100000 == 0) spdlog::info("publish: {} lines of {}", n, file);
+        if (reader.lines_read() % 100000 < 1000) spdlog::info("publish: {} lines of {}", reader.lines_read(), file);
       }
     }
     JY_CHECK(batch(lines));
   }
   return {};
+}
+
+// The reason a line too long to be a fact is refused.
+Error line_too_long(const NdjsonLine& line) {
+  return field_error("too_large", line.origin, "a line of at most 1 MiB (one event)",
+                     std::to_string(line.size) + " bytes (its first " + std::to_string(NdjsonReader::kKeptBytes) +
+                         " kept in the dead-letter log)");
 }
 
 // Over Kafka, `publish` is a department's tool: it writes the lines to the department's inbox
@@ -332,13 +337,19 @@ int publish_to_inbox(Opened& o, const std::vector<std::string>& files, const std
                                         "district.toml; expected one, got \"" + source + "\""});
   }
   size_t sent = 0;
-  Status s = read_ndjson(files, [&](std::vector<std::pair<std::string, std::string>>& lines) -> Status {
+  Status s = read_ndjson(files, [&](std::vector<NdjsonLine>& lines) -> Status {
     std::vector<Record> batch;
-    for (auto& [line, origin] : lines) {
-      const auto doc = nlohmann::json::parse(line, nullptr, false);
+    for (NdjsonLine& line : lines) {
+      if (line.too_long) {
+        std::cerr << line.origin << ": not sent: " << line_too_long(line).message << "\n";
+        continue;
+      }
       std::string key;
-      if (doc.is_object() && doc.contains("subject") && doc["subject"].is_string()) key = doc["subject"];
-      batch.push_back(Record{key, std::move(line), {{"content-type", "application/cloudevents+json"}}});
+      if (check_json(line.text, JsonLimits{})) {
+        const auto doc = nlohmann::json::parse(line.text, nullptr, false);
+        if (doc.is_object() && doc.contains("subject") && doc["subject"].is_string()) key = doc["subject"];
+      }
+      batch.push_back(Record{key, std::move(line.text), {{"content-type", "application/cloudevents+json"}}});
     }
     JY_TRY(std::vector<Position> ignored, o.log->append(inbox_topic(source), batch));
     sent += batch.size();
@@ -357,11 +368,18 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files, const s
   auto intake = Intake::open(*o->log, o->config, intake_snapshot(*o));
   if (!intake) return report(intake.error());
   size_t accepted = 0, duplicates = 0, rejected = 0;
-  Status s = read_ndjson(files, [&](std::vector<std::pair<std::string, std::string>>& lines) -> Status {
+  Status s = read_ndjson(files, [&](std::vector<NdjsonLine>& lines) -> Status {
     std::vector<IntakeInput> batch;
-    for (auto& [line, origin] : lines) {
-      IntakeInput input{std::move(line), std::move(origin), std::nullopt};
+    for (NdjsonLine& line : lines) {
+      IntakeInput input{std::move(line.text), std::move(line.origin), std::nullopt};
       if (!source.empty()) input.proven_source = DepartmentId(source);
+      if (line.too_long) {
+        const Error why = line_too_long(line);
+        JY_CHECK((*intake)->dead_letter(input, "intake", why));
+        std::cerr << input.origin << ": rejected: " << why.message << "\n";
+        ++rejected;
+        continue;
+      }
       batch.push_back(std::move(input));
     }
     JY_TRY(std::vector<IntakeOutcome> outcomes, (*intake)->submit(batch));

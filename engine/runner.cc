@@ -50,17 +50,34 @@ Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, cons
   spdlog::info("engine: {} facts to fold in {}", behind, store.path());
   using Clock = std::chrono::steady_clock;
   auto last_report = Clock::now();
+  size_t reported_facts = 0;  // progress is logged when there is progress, not every 2 s of idling
+  auto last_disk_warning = Clock::now() - std::chrono::hours(1);
   bool waiting_logged = false;
   while (!stop.load()) {
     const auto round_start = Clock::now();
     const StageCounters before = stage1.counters();
-    size_t taken = 0;
-    if (options.intake) {
-      JY_TRY(taken, options.intake(options.batch_size));
+    size_t taken = 0, folded = 0, relayed = 0, projected = 0;
+    Status round = [&]() -> Status {
+      if (options.intake) {
+        JY_TRY(taken, options.intake(options.batch_size));
+      }
+      JY_TRY(folded, stage1.step(options.batch_size));
+      JY_TRY(relayed, relay.step(options.batch_size));
+      JY_TRY(projected, projection.step(options.batch_size));
+      return {};
+    }();
+    if (!round) {
+      // A full disk is waited out when following: every step is atomic, so the one that failed
+      // is simply taken again once space returns. Anything else stops the run.
+      if (round.error().code != "disk_full" || options.until_idle) return fail(round.error());
+      if (Clock::now() - last_disk_warning > std::chrono::seconds(30)) {
+        spdlog::error("engine: {}; waiting for space, retrying every {} ms", round.error().message,
+                      options.idle_poll_ms);
+        last_disk_warning = Clock::now();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(options.idle_poll_ms));
+      continue;
     }
-    JY_TRY(size_t folded, stage1.step(options.batch_size));
-    JY_TRY(size_t relayed, relay.step(options.batch_size));
-    JY_TRY(size_t projected, projection.step(options.batch_size));
     summary.relayed += relayed;
     summary.projected += projected;
     if (options.progress) {
@@ -81,8 +98,9 @@ Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, cons
       waiting_logged = false;
       spdlog::debug("engine: step folded {} relayed {} projected {}", folded, relayed, projected);
     }
-    if (Clock::now() - last_report > std::chrono::seconds(2)) {
+    if (Clock::now() - last_report > std::chrono::seconds(2) && stage1.counters().facts != reported_facts) {
       last_report = Clock::now();
+      reported_facts = stage1.counters().facts;
       spdlog::info("engine: folded {} facts of {}, {} decisions, {} rejected", stage1.counters().facts,
                    behind, stage1.counters().decisions, stage1.counters().rejected);
     }
