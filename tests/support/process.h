@@ -57,6 +57,12 @@ inline ProcessResult wait_for(pid_t pid, const std::string& out_path, const std:
   return r;
 }
 
+// True once the child has exited (it is a zombie until wait_for reaps it), without reaping it.
+inline bool exited(pid_t pid) {
+  siginfo_t info{};
+  return waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+}
+
 inline ProcessResult run(const std::string& binary, const std::vector<std::string>& args, const std::string& scratch) {
   const std::string out = scratch + "/stdout", err = scratch + "/stderr";
   return wait_for(spawn(binary, args, out, err), out, err);
