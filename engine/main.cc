@@ -324,7 +324,7 @@ Status read_ndjson(const std::vector<std::string>& files, const NdjsonBatch& bat
 
 // The reason a line too long to be a fact is refused.
 Error line_too_long(const NdjsonLine& line) {
-  return field_error("too_large", line.origin, "a line of at most 1 MiB (one event)",
+  return field_error("too_large", "line", "at most 1 MiB (one event)",
                      std::to_string(line.size) + " bytes (its first " + std::to_string(NdjsonReader::kKeptBytes) +
                          " kept in the dead-letter log)");
 }
@@ -371,10 +371,11 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files, const s
   Status s = read_ndjson(files, [&](std::vector<NdjsonLine>& lines) -> Status {
     std::vector<IntakeInput> batch;
     for (NdjsonLine& line : lines) {
+      const std::optional<Error> too_long = line.too_long ? std::optional(line_too_long(line)) : std::nullopt;
       IntakeInput input{std::move(line.text), std::move(line.origin), std::nullopt};
       if (!source.empty()) input.proven_source = DepartmentId(source);
-      if (line.too_long) {
-        const Error why = line_too_long(line);
+      if (too_long) {
+        const Error& why = *too_long;
         JY_CHECK((*intake)->dead_letter(input, "intake", why));
         std::cerr << input.origin << ": rejected: " << why.message << "\n";
         ++rejected;

@@ -59,14 +59,16 @@ class Path {
     if (!levels_.empty()) levels_.pop_back();
   }
   Level* top() { return levels_.empty() ? nullptr : &levels_.back(); }
-  std::string str(std::string_view what) const {
+  // "data.scores.cleaning", "[3].data"; `keys_only` leaves out array indexes (for nesting,
+  // where a path of a thousand "[0]" says less than the key above them).
+  std::string str(std::string_view what, bool keys_only = false) const {
     std::string out;
     for (const Level& l : levels_) {
       if (l.object) {
         if (l.key.empty()) continue;
         if (!out.empty()) out += '.';
         out += printable(l.key, 40);
-      } else {
+      } else if (!keys_only) {
         out += "[" + std::to_string(l.index) + "]";
       }
     }
@@ -173,7 +175,7 @@ Status check_json(std::string_view text, const JsonLimits& limits, std::string_v
       path.push(c == '{');
       if (path.depth() > static_cast<size_t>(limits.max_depth)) {
         path.pop();
-        return fail(field_error("too_deep", path.str(what),
+        return fail(field_error("too_deep", path.str(what, true),
                                 "at most " + std::to_string(limits.max_depth) + " levels of nested arrays and objects",
                                 "more at byte " + std::to_string(i)));
       }

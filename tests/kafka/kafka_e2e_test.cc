@@ -96,6 +96,62 @@ TEST_F(KafkaE2E, PoisonMessagesGoToTheDeadLetterLogAndTheEngineGoesOn) {
   EXPECT_NE(dead.out.find("allowed to publish jiayuan.spot.check (bureau), got \"hotline\""), std::string::npos) << dead.out;
 }
 
+// The poison messages of docs/reliability.md, each sent by a department to its own inbox with
+// its own credentials: headers that are not UTF-8, nesting bombs in both content modes. Each
+// is dead-lettered with its reason, the good facts after them are applied, and a restart does
+// not meet them again.
+TEST_F(KafkaE2E, PoisonHeadersAndNestingBombsNeverStopTheEngineNorARestart) {
+  KafkaSettings as_bureau = settings_;
+  as_bureau.username = "bureau";
+  as_bureau.password = "bureau" + testing::env_or("JIAYUAN_KAFKA_DEPARTMENT_PASSWORD_SUFFIX", "-secret");
+  auto producer = KafkaLog::open({.settings = as_bureau, .client_id = "test-bureau", .transactional_id = "",
+                                  .require_topics = false});
+  ASSERT_TRUE(producer) << producer.error().message;
+  auto headers = [](const std::string& id, const std::string& occurred) {
+    return std::vector<Header>{{"ce_specversion", "1.0"}, {"ce_id", id},           {"ce_type", "jiayuan.spot.check"},
+                               {"ce_occurred", occurred},  {"ce_subject", "SJ09004"}};
+  };
+  const std::string bomb = std::string(100000, '[') + std::string(100000, ']');
+  const std::string spot = R"({"community":"SJ09004","passed":true})";
+  const std::vector<Record> poison = {
+      {"SJ09004", spot, headers(std::string("\xff\xfe\x00" "bad", 6), "2023-07-01")},
+      {"SJ09004", spot, headers("p-occurred", "2024-07-01\xff")},
+      {"SJ09004", bomb, headers("p-bomb", "2023-07-01")},
+      {"SJ09004", R"({"specversion":"1.0","id":"p-structured","data":)" + bomb + "}", {}},
+      {"SJ09004", spot, headers("good-1", "2023-07-01")},
+  };
+  std::vector<std::string> reg = {"-k", "SJ09004"};
+  for (const auto& h : registration_headers("reg-4", "SJ09004")) reg.push_back(h);
+  ASSERT_EQ(kcat("street.xiaokunshan", inbox("street.xiaokunshan"), reg, write_file("reg.json", registration_data("SJ09004")))
+                .exit_code,
+            0);
+  ASSERT_TRUE(producer.value()->append(inbox_topic("bureau"), poison));
+  producer->reset();
+
+  const std::string data = dir_ / "engine";
+  const ProcessResult run = jy(data, {"run"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.signal, 0);
+  // The good facts are in jiayuan.events; each poison message is a dead letter with its reason.
+  std::set<std::string> accepted;
+  for (const LogEntry& e : all_records(physical(topics::kEvents))) accepted.insert(std::string(e.record.header("ce_id")));
+  EXPECT_EQ(accepted, (std::set<std::string>{"reg-4", "good-1"}));
+  const ProcessResult dead = jy(data, {"dead-letter", "list"});
+  ASSERT_EQ(dead.exit_code, 0) << dead.err;
+  EXPECT_EQ(records_in(physical(topics::kDeadLetter)), 4u) << dead.out;
+  EXPECT_NE(dead.out.find(R"(header ce_id: expected UTF-8 text of at most 4096 bytes, got "\xff\xfe\u0000bad")"),
+            std::string::npos)
+      << dead.out;
+  EXPECT_NE(dead.out.find("header ce_occurred: expected UTF-8 text"), std::string::npos) << dead.out;
+  EXPECT_NE(dead.out.find("data: expected at most 15 levels of nested arrays and objects"), std::string::npos) << dead.out;
+  EXPECT_NE(dead.out.find("data: expected at most 16 levels of nested arrays and objects"), std::string::npos) << dead.out;
+  // A restart meets none of them again: the inbox offsets moved past them in the same transaction.
+  const ProcessResult again = jy(data, {"run"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(records_in(physical(topics::kDeadLetter)), 4u);
+  EXPECT_EQ(jy(data, {"query", "community", "SJ09004"}).exit_code, 0);
+}
+
 TEST_F(KafkaE2E, KilledFiftyTimesTheEngineLosesNothingAndAppliesEachDecisionOnce) {
   const auto facts = generated_facts(200, 11);
   const auto chunks = split(facts, 50);
