@@ -22,6 +22,13 @@ std::string describe(const json& v) {
   }
 }
 
+// "\"text\"" (appended, not `"\"" + s`: GCC 12 at -O3 warns falsely on that form, PR 105651).
+std::string in_quotes(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  return out.append("\"").append(s).append("\"");
+}
+
 std::string join(std::string_view path, std::string_view key) {
   std::string p(path);
   if (!p.empty()) p += '.';
@@ -140,7 +147,7 @@ class ObjectReader {
     }
     for (unsigned char c : s) {
       if (c < 0x20 || c == 0x7F) {
-        return fail(field_error("bad_id", path, "an id without control characters", "\"" + printable(s, 60) + "\""));
+        return fail(field_error("bad_id", path, "an id without control characters", in_quotes(printable(s, 60))));
       }
     }
     return {};
@@ -149,7 +156,7 @@ class ObjectReader {
   static Status check_text(const std::string& s, const std::string& path) {
     for (unsigned char c : s) {
       if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
-        return fail(field_error("bad_text", path, "text without control characters", "\"" + printable(s, 60) + "\""));
+        return fail(field_error("bad_text", path, "text without control characters", in_quotes(printable(s, 60))));
       }
     }
     return {};

@@ -69,7 +69,7 @@ class Path {
         if (!out.empty()) out += '.';
         out += printable(l.key, 40);
       } else if (!keys_only) {
-        out += "[" + std::to_string(l.index) + "]";
+        out.append("[").append(std::to_string(l.index)).append("]");
       }
     }
     return out.empty() ? std::string(what) : out;

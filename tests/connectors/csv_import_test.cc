@@ -80,5 +80,20 @@ TEST(CsvRows, ARowThatIsNotUtf8IsRejectedAlone) {
   EXPECT_FALSE((*rows)[1].rejection);
 }
 
+TEST(CsvRows, AScoreCellWithMoreThanTwoDecimalsIsRefusedNotRounded) {
+  auto t = parse_csv("community,occurred,satisfaction,respondents\nC1,2023-05-01,80.0000000000000000000000000001,5\n"
+                     "C1,2023-05-02,80.25,5\n");
+  auto rows = csv_rows(*t, *find_fact_type("jiayuan.survey"), DepartmentId("bureau"), "s.csv");
+  ASSERT_TRUE(rows);
+  auto bad = decode_event_json((*rows)[0].input.bytes);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message,
+            "data.satisfaction: expected a number 0.00..100.00 with at most two decimals, got the string "
+            "\"80.0000000000000000000000000001\"");
+  auto good = decode_event_json((*rows)[1].input.bytes);
+  ASSERT_TRUE(good) << good.error().message;
+  EXPECT_EQ(std::get<SatisfactionSurvey>(good->fact).satisfaction, Centi{8025});
+}
+
 }  // namespace
 }  // namespace jiayuan

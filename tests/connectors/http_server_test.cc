@@ -196,6 +196,19 @@ TEST_F(HttpServerTest, SixtyFourSlowClientsCostOnlyTheirOwnConnections) {
   server_.stop();
 }
 
+TEST_F(HttpServerTest, ABodyThatNeverComesIsAnswered408AtItsDeadline) {
+  HttpLimits l = limits();
+  l.body_timeout = std::chrono::milliseconds(300);
+  HttpServer server({}, l);
+  server.route("POST", "/v1/echo", [](const HttpRequest& req, HttpResponse& res) { res.set_content(req.body, "text/plain"); });
+  ASSERT_TRUE(server.start("127.0.0.1", 0));
+  const int fd = connect_to(server.port());
+  const std::string a = send_and_read(fd, "POST /v1/echo HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
+  ::close(fd);
+  EXPECT_EQ(status_of(a), 408) << a;
+  server.stop();
+}
+
 TEST_F(HttpServerTest, KeptAliveConnectionsAnswerRequestAfterRequest) {
   ASSERT_TRUE(server_.start("127.0.0.1", 0));
   const int fd = connect_to(server_.port());

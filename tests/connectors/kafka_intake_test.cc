@@ -51,5 +51,32 @@ TEST(InboxInput, StructuredModePassesTheValueThroughUntouched) {
   EXPECT_EQ(in->bytes, value);
 }
 
+TEST(InboxInput, HeadersThatAreNotUtf8OrTooManyAreRefusedNamingTheHeader) {
+  auto id = inbox_input(binary(R"({"community":"SJ00001","passed":true})", {{"ce_id", std::string("\xff\xfe\x00" "bad", 6)}}),
+                        "bureau", "o");
+  ASSERT_FALSE(id);
+  EXPECT_EQ(id.error().code, "bad_header");
+  EXPECT_NE(id.error().message.find(R"(header ce_id: expected UTF-8 text of at most 4096 bytes, got "\xff\xfe\u0000bad")"),
+            std::string::npos)
+      << id.error().message;
+  auto occurred = inbox_input(binary("{}", {{"ce_occurred", "2024-07-01\xff"}}), "bureau", "o");
+  ASSERT_FALSE(occurred);
+  EXPECT_EQ(occurred.error().code, "bad_header");
+  std::vector<Header> many;
+  for (int i = 0; i < 70; ++i) many.push_back({"x-" + std::to_string(i), "1"});
+  auto crowded = inbox_input(binary("{}", many), "bureau", "o");
+  ASSERT_FALSE(crowded);
+  EXPECT_EQ(crowded.error().code, "too_many_headers");
+  // A header of the sender's own (not ce_*) may hold any bytes: it is never read.
+  EXPECT_TRUE(inbox_input(binary(R"({"community":"SJ00001","passed":true})", {{"x-trace", "\xff"}}), "bureau", "o"));
+}
+
+TEST(InboxInput, ANestingBombInBinaryModeDataIsRefusedBeforeParsing) {
+  auto in = inbox_input(binary(std::string(100000, '[') + std::string(100000, ']')), "bureau", "o");
+  ASSERT_FALSE(in);
+  EXPECT_EQ(in.error().code, "too_deep");
+  EXPECT_NE(in.error().message.find("data: expected at most 15 levels"), std::string::npos) << in.error().message;
+}
+
 }  // namespace
 }  // namespace jiayuan

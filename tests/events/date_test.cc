@@ -29,5 +29,13 @@ TEST(Date, AddsDaysAcrossMonthsAndYears) {
   EXPECT_EQ(days_between(*Date::parse("2022-12-01"), *Date::parse("2023-12-31")), 395);
 }
 
+TEST(Date, TodayIsTheShanghaiDateOfTheInstant) {
+  // 2024-01-14T23:59:59Z is 07:59:59 on the 15th in Shanghai; 16:00Z is midnight there.
+  EXPECT_EQ(shanghai_date_of(1705276799).to_string(), "2024-01-15");
+  EXPECT_EQ(shanghai_date_of(1705247999).to_string(), "2024-01-14");  // 15:59:59Z
+  EXPECT_EQ(shanghai_date_of(1705248000).to_string(), "2024-01-15");  // 16:00:00Z
+  EXPECT_EQ(shanghai_date_of(-28801).to_string(), "1969-12-31");     // before the epoch, floored
+}
+
 }  // namespace
 }  // namespace jiayuan
