@@ -169,9 +169,6 @@ Result<EngineSettings> parse_engine_settings(const std::string& text, const std:
     if (t.contains("replication")) {
       JY_TRY(ks.replication, k.integer("replication", 1, 100));
     }
-    if (t.contains("hold_unknown_ms")) {
-      JY_TRY(ks.hold_unknown_ms, k.integer("hold_unknown_ms", 0, 86'400'000));
-    }
     if (t.contains("read_wait_ms")) {
       JY_TRY(ks.read_wait_ms, k.integer("read_wait_ms", 1, 600000));
     }

@@ -57,7 +57,6 @@ struct KafkaSettings {
   int64_t partitions = 6;                 // of jiayuan.events and jiayuan.decisions (`topics create`)
   int64_t replication = 1;
   int64_t read_wait_ms = 2000;            // longest wait for a partition's next record
-  int64_t hold_unknown_ms = 30000;        // how long intake holds a fact naming an unregistered community
 };
 
 struct EngineSettings {

@@ -78,10 +78,15 @@ void unavailable(HttpResponse& res, const Error& e) {
 // Counts an intake outcome and writes its status (and, when rejected, its reason) into `r`.
 struct Tally {
   size_t accepted = 0, duplicates = 0, rejected = 0;
+  size_t waiting = 0;
   void add(const IntakeOutcome& o, json& r) {
     if (o.verdict == Verdict::kAccepted) {
       ++accepted;
       r["status"] = "accepted";
+      if (!o.waiting_for.empty()) {
+        ++waiting;
+        r["waiting"] = "waiting for the registration of " + o.waiting_for;
+      }
     } else if (o.verdict == Verdict::kDuplicate) {
       ++duplicates;
       r["status"] = "duplicate";
@@ -107,7 +112,7 @@ const DepartmentId* department_of(const HttpServer& server, const HttpRequest& r
 }  // namespace
 
 void HttpIngest::count(const IntakeOutcome& o) {
-  if (metrics_ == nullptr || o.verdict == Verdict::kHeld) return;
+  if (metrics_ == nullptr) return;
   if (o.verdict == Verdict::kAccepted) metrics_->intake_outcome("accepted");
   if (o.verdict == Verdict::kDuplicate) metrics_->intake_outcome("duplicate");
   if (o.verdict == Verdict::kRejected) metrics_->intake_outcome("rejected", o.reason.code);
@@ -155,7 +160,7 @@ void HttpIngest::install(HttpServer& server) {
       results.push_back(std::move(r));
     }
     res.status = 200;
-    res.set_content(dump(json{{"accepted", tally.accepted}, {"duplicates", tally.duplicates},
+    res.set_content(dump(json{{"accepted", tally.accepted}, {"waiting", tally.waiting}, {"duplicates", tally.duplicates},
                               {"rejected", tally.rejected}, {"results", results}}),
                     "application/json");
   });
@@ -209,7 +214,7 @@ void HttpIngest::install(HttpServer& server) {
       tally.add(o, results[at[k]]);
       count(o);
     }
-    res.set_content(dump(json{{"accepted", tally.accepted}, {"duplicates", tally.duplicates},
+    res.set_content(dump(json{{"accepted", tally.accepted}, {"waiting", tally.waiting}, {"duplicates", tally.duplicates},
                               {"rejected", tally.rejected}, {"rows", results}}),
                     "application/json");
   });

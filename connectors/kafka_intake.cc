@@ -230,89 +230,40 @@ Result<size_t> KafkaIntake::step(size_t max) {
     input_of.push_back(taken.size() - 1);
   }
 
-  // A fact naming a community (or company) intake has not seen registered is held back, with
-  // everything after it in its inbox partition, while another inbox may still bring the
-  // registration; after kafka.hold_unknown_ms it is judged (and dead-lettered) as it stands.
-  const auto now = std::chrono::steady_clock::now();
-  const auto hold_for = std::chrono::milliseconds(log_->settings().hold_unknown_ms);
-  std::map<TopicPartition, int64_t> held_at;  // the first held offset of each partition
-  Intake::HoldBack hold = [&](size_t k, const Error* reason) {
-    const Taken& t = taken[input_of[k]];
-    if (held_at.contains(t.tp)) return true;
-    if (reason == nullptr || (reason->code != "unknown_community" && reason->code != "unknown_company")) return false;
-    const auto first = held_since_.try_emplace(inputs[k].origin, now).first->second;
-    if (now - first >= hold_for) return false;
-    held_at[t.tp] = t.offset;
-    return true;
-  };
-
+  // A fact naming a community (or company) not yet registered is not held back: intake
+  // accepts it and it waits in stage 1 for the registration, whichever inbox brings it.
   auto attempt = [&]() -> Status {
-    held_at.clear();
     JY_CHECK(intake_->catch_up());
     JY_CHECK(log_->begin());
-    JY_TRY(std::vector<IntakeOutcome> outcomes, intake_->submit(inputs, hold));
+    JY_TRY(std::vector<IntakeOutcome> outcomes, intake_->submit(inputs));
     std::map<TopicPartition, int64_t> next_offsets;
     size_t refused_seen = 0, dead = 0;
     for (const Taken& t : taken) {
-      const auto held = held_at.find(t.tp);
-      const bool before_hold = held == held_at.end() || t.offset < held->second;
       if (t.refused) {
         const IntakeInput& in = refused_inputs[refused_seen++];
-        if (!before_hold) continue;  // comes again with the held ones
         JY_CHECK(intake_->dead_letter(in, "kafka", *t.refused));
         spdlog::warn("intake: {}: rejected: {}", in.origin, t.refused->message);
         ++dead;
       }
-      if (before_hold) next_offsets[t.tp] = t.offset + 1;
+      next_offsets[t.tp] = t.offset + 1;
     }
     JY_CHECK(log_->commit(consumer_, next_offsets));
-    size_t held = 0;
     for (size_t k = 0; k < outcomes.size(); ++k) {
       switch (outcomes[k].verdict) {
         case Verdict::kAccepted: ++counters_.accepted; break;
         case Verdict::kDuplicate: ++counters_.duplicates; break;
-        case Verdict::kHeld: ++held; continue;
         case Verdict::kRejected:
           ++counters_.rejected;
           spdlog::warn("intake: {}: rejected: {}", inputs[k].origin, outcomes[k].reason.message);
           break;
       }
-      held_since_.erase(inputs[k].origin);
     }
     counters_.rejected += dead;
-    counters_.messages += messages.size() - held;
+    counters_.messages += messages.size();
     return {};
   };
   Status done = attempt();
-  if (done) {
-    // Offer the held partitions again from their first held message.
-    if (!held_at.empty()) {
-      rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(held_at.size()));
-      for (const auto& [tp, offset] : held_at) {
-        rd_kafka_topic_partition_list_add(list, tp.first.c_str(), tp.second)->offset = offset;
-        at_end_.erase(tp);
-      }
-      rd_kafka_error_t* e = rd_kafka_seek_partitions(consumer_, list, 30000);
-      rd_kafka_topic_partition_list_destroy(list);
-      if (e != nullptr) {
-        const std::string why = rd_kafka_error_string(e);
-        rd_kafka_error_destroy(e);
-        return fail("kafka", "intake: offering held inbox messages again: " + why);
-      }
-      spdlog::debug("intake: holding back {} inbox partition(s) for a registration yet to come", held_at.size());
-    }
-    size_t held_messages = 0;
-    for (const Taken& t : taken) {
-      const auto h = held_at.find(t.tp);
-      held_messages += h != held_at.end() && t.offset >= h->second ? 1 : 0;
-    }
-    if (held_messages == messages.size()) {
-      // Only held messages: not idle yet, but nothing to do until another inbox moves on.
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      return size_t{1};
-    }
-    return messages.size() - held_messages;
-  }
+  if (done) return messages.size();
   // Nothing of this step is visible: abort, take the same messages again next step.
   spdlog::warn("intake: transaction of {} inbox message(s) aborted: {}", messages.size(), done.error().message);
   ++counters_.aborted;

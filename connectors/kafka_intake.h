@@ -61,8 +61,6 @@ class KafkaIntake {
   rd_kafka_t* consumer_ = nullptr;
   KafkaIntakeCounters counters_;
   std::set<std::pair<std::string, int32_t>> at_end_;  // inbox partitions read to their end
-  // Facts held back for a registration yet to come, by origin: since when.
-  std::map<std::string, std::chrono::steady_clock::time_point> held_since_;
 };
 
 }  // namespace jiayuan

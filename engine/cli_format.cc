@@ -65,8 +65,10 @@ void format_rating(std::ostringstream& os, const json& r) {
        << sum.at("manager").get<std::string>() << "\n";
   }
   if (r.contains("published_on")) os << "  published " << r.at("published_on").get<std::string>() << "\n";
-  os << "  decision " << r.at("decision").get<std::string>() << " taken " << r.at("decided_on").get<std::string>()
-     << "\n";
+  os << "  decided at the review of " << r.at("decided_on").get<std::string>() << "\n";
+  if (x.contains("after_review")) {
+    for (const json& a : x.at("after_review")) os << "  after the review (changes nothing): " << a.get<std::string>() << "\n";
+  }
 }
 
 void format_case(std::ostringstream& os, const json& c) {

@@ -7,6 +7,7 @@
 #include <cereal/types/map.hpp>
 #include <cereal/types/string.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -90,7 +91,15 @@ const CompanyId* named_company(const Fact& fact) {
 struct IndexUndo {
   std::vector<std::pair<std::string, std::optional<std::string>>> streets;  // community, street before
   std::vector<std::string> companies;                                       // added
+  std::vector<std::pair<std::string, std::optional<std::string>>> retracted;
   void apply(IntakeIndex& index) {
+    for (auto it = retracted.rbegin(); it != retracted.rend(); ++it) {
+      if (it->second) {
+        index.retracted[it->first] = *it->second;
+      } else {
+        index.retracted.erase(it->first);
+      }
+    }
     for (auto it = streets.rbegin(); it != streets.rend(); ++it) {
       if (it->second) {
         index.street_by_community[it->first] = *it->second;
@@ -119,6 +128,15 @@ void remember(IntakeIndex& index, const Fact& fact, IndexUndo* undo = nullptr) {
   }
 }
 
+std::string identity(std::string_view source, std::string_view id) {
+  std::string k(source);
+  k.push_back('\0');
+  return k.append(id);
+}
+
+// "<occurred> <id>": orders two retractions of one fact (same source) by (occurred, source, id).
+std::string retraction_key(const Event& ev) { return ev.envelope.occurred.to_string() + " " + ev.envelope.id; }
+
 }  // namespace
 
 std::string content_hash(const Event& ev) {
@@ -129,9 +147,10 @@ std::string content_hash(const Event& ev) {
   return h.hex_digest();
 }
 
-Result<Event> validate_input(const IntakeInput& in, const Config& config, const IntakeIndex& index) {
+Result<Judged> validate_input(const IntakeInput& in, const Config& config, const IntakeIndex& index) {
   JY_TRY(Event ev, decode_event_json(in.bytes));
   JY_CHECK(check_source(ev, in, config.district));
+  Judged out;
   const StreetId* street = nullptr;
   StreetId known_street;
   const CommunityRegistered* reg = std::get_if<CommunityRegistered>(&ev.fact);
@@ -148,26 +167,45 @@ Result<Event> validate_input(const IntakeInput& in, const Config& config, const 
   } else if (const CommunityId* community = community_of(ev.fact)) {
     auto it = index.street_by_community.find(community->value);
     if (it == index.street_by_community.end()) {
-      return fail(field_error("unknown_community", "data.community", "a registered community",
-                              in_quotes(community->value)));
+      // Not rejected: it waits for the registration, which another department may still send.
+      out.waiting_for = "community " + community->value;
+    } else {
+      known_street = StreetId(it->second);
+      street = &known_street;
     }
-    known_street = StreetId(it->second);
-    street = &known_street;
   }
   if (const CompanyId* company = named_company(ev.fact); company && !index.companies.contains(company->value)) {
-    return fail(field_error("unknown_company", "data.company", "a company named by a contract (jiayuan.contract.assigned)",
-                            in_quotes(company->value)));
+    if (out.waiting_for.empty()) out.waiting_for = "company " + company->value;
   }
-  JY_CHECK(config.authority.check(type_name(ev.fact), DepartmentId(ev.envelope.source), street));
+  Status allowed = config.authority.check(type_name(ev.fact), DepartmentId(ev.envelope.source), street);
+  // A street office's fact about a community not registered yet: whether it is the office's own
+  // street is judged when the registration comes (stage 1 places the waiting fact).
+  const bool street_unknown = street == nullptr && !out.waiting_for.empty() &&
+                              ev.envelope.source.starts_with("street.");
+  if (!allowed && !street_unknown) return fail(allowed.error());
   if (const auto* f = std::get_if<DepartmentFinding>(&ev.fact)) {
     JY_CHECK(config.authority.check_finding(kFindingKindNames[static_cast<size_t>(f->kind)],
                                             DepartmentId(ev.envelope.source)));
   }
   JY_CHECK(check_dates(ev, config));
-  return ev;
+  out.event = std::move(ev);
+  return out;
 }
 
-Record event_record(const Event& ev) {
+std::string rfc3339_ms(int64_t ms) {
+  const int64_t seconds = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+  const int64_t rest = ms - seconds * 1000;
+  const int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
+  const int64_t in_day = seconds - days * 86400;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%sT%02lld:%02lld:%02lld.%03lldZ",
+                Date::from_days(static_cast<int32_t>(days)).to_string().c_str(), static_cast<long long>(in_day / 3600),
+                static_cast<long long>(in_day / 60 % 60), static_cast<long long>(in_day % 60),
+                static_cast<long long>(rest));
+  return buf;
+}
+
+Record event_record(const Event& ev, std::string_view accepted_at) {
   const Envelope& e = ev.envelope;
   Record r;
   r.key = e.subject;
@@ -182,6 +220,7 @@ Record event_record(const Event& ev) {
                {"content-type", "application/vnd.jiayuan.event+cereal"},
                {std::string(headers::kContentHash), content_hash(ev)}};
   if (!e.time.empty()) r.headers.push_back({"ce_time", e.time});
+  if (!accepted_at.empty()) r.headers.push_back({std::string(headers::kAcceptedAt), std::string(accepted_at)});
   return r;
 }
 
@@ -197,7 +236,7 @@ Record dead_letter_record(std::string key, std::string bytes, std::string_view s
   return r;
 }
 
-Result<Event> Intake::judge(const IntakeInput& in) const {
+Result<Judged> Intake::judge(const IntakeInput& in) const {
   // A bug that throws while judging one fact costs that fact (dead-lettered with the reason),
   // never the engine: no exception leaves intake.
   try {
@@ -230,7 +269,7 @@ Result<std::unique_ptr<Intake>> Intake::open(Log& log, const Config& config, std
 // partition, the streets and companies known, the count of facts; then the fact table's bytes.
 namespace {
 constexpr std::string_view kSnapshotMagic = "JYIX";
-constexpr uint8_t kSnapshotFormat = 1;
+constexpr uint8_t kSnapshotFormat = 2;  // 2: positions in the fact table, retractions
 
 struct SnapshotHead {
   std::map<int32_t, int64_t> next;
@@ -238,9 +277,10 @@ struct SnapshotHead {
   std::map<std::string, std::string> streets;
   std::map<std::string, int> companies;
   uint64_t facts = 0;
+  std::map<std::string, std::string> retracted;
   template <class A>
   void serialize(A& ar) {
-    ar(next, identity, streets, companies, facts);
+    ar(next, identity, streets, companies, facts, retracted);
   }
 };
 
@@ -272,6 +312,7 @@ Status Intake::save_snapshot() {
   }
   head.streets = {index_.street_by_community.begin(), index_.street_by_community.end()};
   head.companies = {index_.companies.begin(), index_.companies.end()};
+  head.retracted = {index_.retracted.begin(), index_.retracted.end()};
   head.facts = index_.seen.size();
   std::ostringstream os(std::ios::binary);
   {
@@ -341,6 +382,7 @@ Result<bool> Intake::load_snapshot() {
   }
   index.street_by_community = {head.streets.begin(), head.streets.end()};
   index.companies = {head.companies.begin(), head.companies.end()};
+  index.retracted = {head.retracted.begin(), head.retracted.end()};
   index_ = std::move(index);
   seen_ = std::move(head.next);
   return true;
@@ -362,12 +404,19 @@ Status Intake::catch_up() {
       for (const LogEntry& e : batch) {
         next = e.position.offset + 1;
         const Record& r = e.record;
-        index_.seen.insert(r.header("ce_source"), r.header("ce_id"), r.header(headers::kContentHash));
+        index_.seen.insert(r.header("ce_source"), r.header("ce_id"), r.header(headers::kContentHash), e.position);
         const std::string_view type = r.header("ce_type");
         if (type == "jiayuan.community.registered" || type == "jiayuan.community.changed" ||
             type == "jiayuan.contract.assigned") {
           JY_TRY(Event ev, decode_event_binary(r.value));
           remember(index_, ev.fact);
+        } else if (type == "jiayuan.fact.retracted") {
+          JY_TRY(Event ev, decode_event_binary(r.value));
+          const std::string key = identity(ev.envelope.source, std::get<FactRetracted>(ev.fact).id);
+          auto standing = index_.retracted.find(key);
+          if (standing == index_.retracted.end() || retraction_key(ev) < standing->second) {
+            index_.retracted[key] = retraction_key(ev);
+          }
         }
       }
     }
@@ -375,28 +424,79 @@ Status Intake::catch_up() {
   return {};
 }
 
-Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> inputs, const HoldBack& hold) {
+std::string Intake::accepted_at() {
+  const int64_t now = now_ms_ ? now_ms_()
+                              : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
+  last_stamp_ms_ = std::max(last_stamp_ms_, now);  // transaction time never goes backwards
+  return rfc3339_ms(last_stamp_ms_);
+}
+
+Result<Event> Intake::retraction_target(const Event& retraction, const std::unordered_map<std::string, Event>& batch) const {
+  const auto& r = std::get<FactRetracted>(retraction.fact);
+  const std::string& source = retraction.envelope.source;
+  const std::string key = identity(source, r.id);
+  if (auto it = batch.find(key); it != batch.end()) return it->second;
+  const auto at = index_.seen.position(source, r.id);
+  if (!at) {
+    return fail(field_error("unknown_fact", "data.id", "the id of a fact " + source + " published",
+                            in_quotes(r.id)));
+  }
+  JY_TRY(std::vector<LogEntry> got, log_.read(topics::kEvents, at->partition, at->offset, 1));
+  if (got.empty() || got.front().position.offset != at->offset) {
+    return fail("io", "jiayuan.events/" + std::to_string(at->partition) + "/" + std::to_string(at->offset) +
+                          ": the fact " + source + "/" + r.id + " is not where intake recorded it");
+  }
+  return decode_event_binary(got.front().record.value);
+}
+
+Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> inputs) {
   std::vector<IntakeOutcome> outcomes(inputs.size());
   std::vector<Record> accepted, rejected;
-  std::vector<size_t> accepted_at, rejected_at;
+  std::vector<size_t> accepted_at_index, rejected_at;
   // What this call accepts is remembered only once it is in the log; until then it is kept
   // here (and registrations undone if the append fails), so a failed append (a full disk)
   // leaves intake as it was, with nothing to learn again from the log.
   std::unordered_map<std::string, std::string> batch;  // source '\0' id -> content hash
+  std::unordered_map<std::string, Event> batch_events;  // what a retraction in this call may name
   std::vector<std::tuple<std::string, std::string, std::string>> to_insert;
   IndexUndo undo;
+  const std::string stamp = accepted_at();
   for (size_t i = 0; i < inputs.size(); ++i) {
     const IntakeInput& in = inputs[i];
-    Result<Event> ev = judge(in);
-    if (hold && hold(i, ev ? nullptr : &ev.error())) {
-      outcomes[i].verdict = Verdict::kHeld;
-      continue;
+    Result<Judged> judged = judge(in);
+    Result<Event> ev = judged ? Result<Event>(std::move(judged->event)) : fail(judged.error());
+    std::optional<Event> target;
+    if (ev && std::holds_alternative<FactRetracted>(ev->fact)) {
+      auto t = retraction_target(*ev, batch_events);
+      const std::string& rid = std::get<FactRetracted>(ev->fact).id;
+      const std::string key = identity(ev->envelope.source, rid);
+      if (!t) {
+        ev = fail(t.error());
+      } else if (type_info(t->fact).kind == FactKind::kRegistry) {
+        ev = fail(field_error("not_retractable", "data.id",
+                              "a fact that is not a registry fact (correct a registration with "
+                              "jiayuan.community.changed, a contract with a new contract)",
+                              in_quotes(rid) + " (" + std::string(type_name(t->fact)) + ")"));
+      } else if (std::holds_alternative<FactRetracted>(t->fact)) {
+        ev = fail(field_error("not_retractable", "data.id",
+                              "a fact that is not a retraction (publish the fact again under a new id instead)",
+                              in_quotes(rid)));
+      } else if (auto standing = index_.retracted.find(key);
+                 standing != index_.retracted.end() && standing->second < retraction_key(*ev)) {
+        ev = fail(field_error("already_retracted", "data.id", "a fact not yet retracted",
+                              in_quotes(rid) + " (retracted by " + standing->second.substr(11) + ")"));
+      } else {
+        target = std::move(*t);
+        ev->envelope.subject = target->envelope.subject;  // stage 1 meets it where the fact is
+      }
     }
     if (ev) {
       const std::string hash = content_hash(*ev);
-      const std::string identity = ev->envelope.source + '\0' + ev->envelope.id;
+      const std::string id_key = identity(ev->envelope.source, ev->envelope.id);
       SeenFacts::Match seen = index_.seen.find(ev->envelope.source, ev->envelope.id, hash);
-      if (auto b = batch.find(identity); b != batch.end()) seen = b->second == hash ? SeenFacts::kSame : SeenFacts::kDifferent;
+      if (auto b = batch.find(id_key); b != batch.end()) seen = b->second == hash ? SeenFacts::kSame : SeenFacts::kDifferent;
       if (seen == SeenFacts::kSame) {
         outcomes[i].verdict = Verdict::kDuplicate;
         continue;
@@ -407,12 +507,24 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
                                   ev->envelope.source + ", " + ev->envelope.id + ")",
                               "different content"));
       } else {
-        batch.emplace(identity, hash);
+        batch.emplace(id_key, hash);
         to_insert.emplace_back(ev->envelope.source, ev->envelope.id, hash);
         remember(index_, ev->fact, &undo);
+        Record record = event_record(*ev, stamp);
+        if (target) {
+          record.key = target->envelope.subject;
+          record.headers.push_back({std::string(headers::kRetracts), encode_event_binary(*target)});
+          const std::string key = identity(ev->envelope.source, std::get<FactRetracted>(ev->fact).id);
+          auto standing = index_.retracted.find(key);
+          undo.retracted.emplace_back(key, standing == index_.retracted.end() ? std::nullopt
+                                                                              : std::optional(standing->second));
+          index_.retracted[key] = retraction_key(*ev);
+        }
         outcomes[i].verdict = Verdict::kAccepted;
-        accepted.push_back(event_record(*ev));
-        accepted_at.push_back(i);
+        outcomes[i].waiting_for = judged ? judged->waiting_for : std::string();
+        batch_events.emplace(id_key, *ev);
+        accepted.push_back(std::move(record));
+        accepted_at_index.push_back(i);
         continue;
       }
     }
@@ -426,8 +538,11 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
     undo.apply(index_);
     return fail(positions.error());
   }
-  for (const auto& [source, id, hash] : to_insert) index_.seen.insert(source, id, hash);
-  for (size_t k = 0; k < accepted_at.size(); ++k) outcomes[accepted_at[k]].position = (*positions)[k];
+  for (size_t k = 0; k < to_insert.size(); ++k) {
+    const auto& [source, id, hash] = to_insert[k];
+    index_.seen.insert(source, id, hash, (*positions)[k]);
+  }
+  for (size_t k = 0; k < accepted_at_index.size(); ++k) outcomes[accepted_at_index[k]].position = (*positions)[k];
   JY_TRY(std::vector<Position> dead, log_.append(topics::kDeadLetter, rejected));
   for (size_t k = 0; k < rejected_at.size(); ++k) outcomes[rejected_at[k]].position = dead[k];
   return outcomes;

@@ -33,37 +33,56 @@ struct IntakeInput {
   std::optional<DepartmentId> proven_source;
 };
 
-// kHeld: neither in the log nor dead-lettered; the caller offers it again later (see HoldBack).
-enum class Verdict { kAccepted, kDuplicate, kRejected, kHeld };
+enum class Verdict { kAccepted, kDuplicate, kRejected };
 
 struct IntakeOutcome {
   Verdict verdict = Verdict::kRejected;
   Position position;  // in jiayuan.events (accepted) or jiayuan.dead-letter (rejected)
   Error reason;       // when rejected
+  // Accepted, but naming a community (or company) the log does not know yet: "community
+  // SJ00002". It waits, recorded, and counts once a registration dated on or before it comes
+  // (DOMAIN.md "Facts that arrive before what they name").
+  std::string waiting_for;
 };
 
 // What intake remembers of the accepted log: a projection of jiayuan.events.
 struct IntakeIndex {
-  SeenFacts seen;  // every accepted fact: (source, id) -> content
+  SeenFacts seen;  // every accepted fact: (source, id) -> content, position
   std::unordered_map<std::string, std::string> street_by_community;
-  std::unordered_map<std::string, int> companies;  // named by a contract
+  std::unordered_map<std::string, int> companies;  // registered, or named by a contract
+  // Retracted facts, by identity (source '\0' id): the retraction that stands, as
+  // "<occurred> <id>" (of two, the earlier by (occurred, source, id) stands).
+  std::unordered_map<std::string, std::string> retracted;
 };
 
-// Pure validation of one input against config and the index; the event on success.
-Result<Event> validate_input(const IntakeInput& input, const Config& config, const IntakeIndex& index);
+// An input judged valid: the event, and what it waits for ("" when it counts at once).
+struct Judged {
+  Event event;
+  std::string waiting_for;
+};
+
+// Pure validation of one input against config and the index.
+Result<Judged> validate_input(const IntakeInput& input, const Config& config, const IntakeIndex& index);
 // The identity of a fact's content: type, date and canonical data.
 std::string content_hash(const Event& event);
 
 // Header names on records of jiayuan.events (CloudEvents Kafka binding) and dead letters.
 namespace headers {
 inline constexpr std::string_view kContentHash = "jiayuan_content_hash";
+// The instant intake accepted the fact (RFC 3339, UTC, milliseconds): transaction time.
+inline constexpr std::string_view kAcceptedAt = "jiayuan_accepted_at";
+// On a retraction: the stored (binary) form of the fact it retracts.
+inline constexpr std::string_view kRetracts = "jiayuan_retracts";
 inline constexpr std::string_view kErrorStage = "jiayuan.errors.stage";
 inline constexpr std::string_view kErrorCode = "jiayuan.errors.code";
 inline constexpr std::string_view kErrorReason = "jiayuan.errors.reason";
 inline constexpr std::string_view kErrorOrigin = "jiayuan.errors.origin";
 }  // namespace headers
 
-Record event_record(const Event& event);
+// The record of an accepted event in jiayuan.events; `accepted_at` (RFC 3339) when known.
+Record event_record(const Event& event, std::string_view accepted_at = "");
+// "2024-01-15T10:00:00.123Z"
+std::string rfc3339_ms(int64_t unix_ms);
 Record dead_letter_record(std::string key, std::string bytes, std::string_view stage,
                           const Error& reason, std::string origin);
 
@@ -80,15 +99,15 @@ class Intake {
   // Learns its own appends first, so the file covers everything accepted so far.
   Status save_snapshot();
 
-  // Asked about each input, in order, before its verdict: true holds it back. `reason` is why it
-  // is invalid, or null when it is valid. (Kafka intake holds a fact naming a community not yet
-  // registered, since another department's inbox may still bring the registration.)
-  using HoldBack = std::function<bool(size_t index, const Error* reason)>;
+  // Submits inputs in order. Accepted facts are appended to jiayuan.events in one batch, each
+  // stamped with the instant intake accepted it (the clock below), and rejected ones to
+  // jiayuan.dead-letter; a rejection never stops the rest. Errors only when the log cannot be
+  // written (then nothing of this call is accepted).
+  Result<std::vector<IntakeOutcome>> submit(std::span<const IntakeInput> inputs);
 
-  // Submits inputs in order. Accepted facts are appended to jiayuan.events in one batch and
-  // rejected ones to jiayuan.dead-letter; a rejection never stops the rest. Errors only when
-  // the log cannot be written (then nothing of this call is accepted).
-  Result<std::vector<IntakeOutcome>> submit(std::span<const IntakeInput> inputs, const HoldBack& hold = {});
+  // The clock at this edge: milliseconds since the Unix epoch (default: the system clock).
+  // Accepted-at stamps never go backwards, whatever the clock does.
+  void set_clock(std::function<int64_t()> now_ms) { now_ms_ = std::move(now_ms); }
 
   // Learns what others appended to jiayuan.events since it last looked (another intake
   // instance's facts): registrations, contracts, and what is already in the log.
@@ -106,7 +125,10 @@ class Intake {
       : log_(log), config_(config), snapshot_(std::move(snapshot)) {}
   Status rebuild_index();
   // validate_input, with any exception turned into an internal_error rejection.
-  Result<Event> judge(const IntakeInput& input) const;
+  Result<Judged> judge(const IntakeInput& input) const;
+  // A retraction's target: from this call's accepted facts, else from the log.
+  Result<Event> retraction_target(const Event& retraction, const std::unordered_map<std::string, Event>& batch) const;
+  std::string accepted_at();
   // True when the snapshot was there and matched the log (then the index holds it).
   Result<bool> load_snapshot();
   // The fact at a position (source '\0' id '\0' content hash), or "" when there is none there.
@@ -117,6 +139,8 @@ class Intake {
   IntakeIndex index_;
   std::map<int32_t, int64_t> seen_;  // per partition of jiayuan.events: the next offset to learn from
   std::string snapshot_;
+  std::function<int64_t()> now_ms_;
+  int64_t last_stamp_ms_ = 0;
 };
 
 }  // namespace jiayuan

@@ -388,7 +388,6 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files, const s
       switch (outcomes[i].verdict) {
         case Verdict::kAccepted: ++accepted; break;
         case Verdict::kDuplicate: ++duplicates; break;
-        case Verdict::kHeld:  // publish holds nothing back
         case Verdict::kRejected:
           ++rejected;
           std::cerr << batch[i].origin << ": rejected: " << outcomes[i].reason.message << "\n";

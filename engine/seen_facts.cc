@@ -51,12 +51,23 @@ SeenFacts::Match SeenFacts::find(std::string_view source, std::string_view id, s
   return s.content == key.content ? kSame : kDifferent;
 }
 
-void SeenFacts::insert(std::string_view source, std::string_view id, std::string_view content_hash) {
+void SeenFacts::insert(std::string_view source, std::string_view id, std::string_view content_hash, Position at) {
   if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // load ≤ 3/4
-  const Slot key = digest(source, id, content_hash);
+  Slot key = digest(source, id, content_hash);
+  if (at.offset >= 0 && at.partition >= 0) {
+    key.at = static_cast<uint64_t>(at.partition) << 44 | static_cast<uint64_t>(at.offset + 1);
+  }
   Slot& s = slots_[probe(key)];
   if (s.id[0] == 0) ++size_;
+  if (key.at == 0) key.at = s.at;  // a re-insert without a position keeps the one known
   s = key;
+}
+
+std::optional<Position> SeenFacts::position(std::string_view source, std::string_view id) const {
+  if (slots_.empty()) return std::nullopt;
+  const Slot& s = slots_[probe(digest(source, id, ""))];
+  if (s.id[0] == 0 || s.at == 0) return std::nullopt;
+  return Position{static_cast<int32_t>(s.at >> 44), static_cast<int64_t>(s.at & ((uint64_t{1} << 44) - 1)) - 1};
 }
 
 std::string_view SeenFacts::raw() const {

@@ -6,12 +6,15 @@
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/array.hpp>
 #include <cereal/types/map.hpp>
+#include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <map>
 #include <optional>
 #include <set>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/district_stage.h"
 #include "engine/intake.h"
@@ -83,21 +86,35 @@ Result<size_t> CommunityStage::step(size_t max_facts) {
   return total;
 }
 
-// One atomic step over a partition: the states, timers and outbox it touches, written once.
+std::string encode_partition_time(const PartitionTime& t) {
+  std::ostringstream os(std::ios::binary);
+  {
+    cereal::PortableBinaryOutputArchive ar(os);
+    PartitionTime copy = t;
+    ar(copy);
+  }
+  return std::move(os).str();
+}
+
+Result<PartitionTime> decode_partition_time(std::string_view bytes) {
+  ViewStream is(bytes);
+  PartitionTime t;
+  try {
+    cereal::PortableBinaryInputArchive ar(is);
+    ar(t);
+  } catch (const cereal::Exception& e) {
+    return fail("bad_binary", std::string("corrupt partition time: ") + e.what());
+  }
+  return t;
+}
+
+// One atomic step over a partition: the states, partition time, waiting facts and outbox it
+// touches, written once.
 class CommunityStage::Batch {
  public:
-  Batch(Store& store, const Config& config, int32_t partition, int64_t seq, int32_t tick_time,
-        std::string chain_head)
-      : store_(store), config_(config), partition_(partition), seq_(seq), tick_time_(tick_time),
-        chain_head_(std::move(chain_head)) {}
-
-  Status load_timers() {
-    return store_.scan(cf::kTimers, timer_prefix(), [&](std::string_view k, std::string_view) {
-      const std::string_view rest = k.substr(4);
-      timers_.insert({static_cast<int32_t>(decode_be64(rest.substr(0, 8))), std::string(rest.substr(8))});
-      return true;
-    });
-  }
+  Batch(Store& store, const Config& config, int32_t partition, int64_t seq, std::string chain_head, PartitionTime time)
+      : store_(store), config_(config), partition_(partition), seq_(seq), chain_head_(std::move(chain_head)),
+        time_(std::move(time)) {}
 
   // One fact; a bug that throws while folding it dead-letters that fact with internal_error and
   // the engine goes on (no exception reaches the engine loop).
@@ -106,77 +123,148 @@ class CommunityStage::Batch {
       return fold_one(e);
     } catch (const std::exception& ex) {
       const Error why{"internal_error", std::string("stage 1 could not fold this fact (a bug; please report it): ") + ex.what()};
-      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", why,
-                                     std::string(topics::kEvents) + "/" + std::to_string(partition_) + "/" +
-                                         std::to_string(e.position.offset)));
+      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", why, origin(e.position.offset)));
       return {};
     }
-  }
-
-  Status fold_one(const LogEntry& e) {
-    cause_offset_ = e.position.offset;
-    auto origin = [&] {
-      return std::string(topics::kEvents) + "/" + std::to_string(partition_) + "/" + std::to_string(e.position.offset);
-    };
-    Result<Event> ev = decode_event_binary(e.record.value);
-    if (!ev) {
-      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", ev.error(), origin()));
-      return {};
-    }
-    ++delta_.facts;
-    const Date on = ev->envelope.occurred;
-    if (std::holds_alternative<Tick>(ev->fact)) return fire_until(on);
-    const CommunityId* community = community_of(ev->fact);
-    if (community == nullptr) return {};  // company facts: nothing of a community
-    JY_TRY(CommunityState * state, load(community->value));
-    const auto scheduled = state->next_deadline();
-    // The community's own evaluation and process facts move its time: deadlines before them fire.
-    const FactKind kind = type_info(ev->fact).kind;
-    if ((kind == FactKind::kEvaluation || kind == FactKind::kProcess) && scheduled && *scheduled <= on) {
-      emit(advance(*state, *community, on, config_.rules));
-    }
-    // apply() leaves the state as it was when it rejects; a process fact (the case lifecycle) is
-    // the one kind that goes far enough to be worth a copy to fall back on. Evaluation facts, the
-    // bulk, are judged before anything changes (workflows/community.cc), so they are not copied.
-    std::optional<CommunityState> before;
-    if (kind == FactKind::kProcess) before = *state;
-    Step step = apply(*state, *ev, config_.rules);
-    if (step.rejection) {
-      if (before) *state = std::move(*before);
-      dead_letter(dead_letter_record(community->value, encode_event_json(*ev), "stage1", *step.rejection, origin()));
-    } else {
-      emit(step);
-      // A deadline the partition's ticks have already passed fires at once.
-      const auto next = state->next_deadline();
-      if (next && next->days() <= tick_time_) emit(advance(*state, *community, Date::from_days(tick_time_), config_.rules));
-    }
-    reschedule(community->value, scheduled, state->next_deadline());
-    return {};
   }
 
   Status commit(const std::string& offset_key, int64_t next_offset) {
     rocksdb::WriteBatch& b = batch_;
     for (const auto& [id, s] : states_) b.Put(store_.cf(cf::kStage1), id, encode_state(s));
-    for (const auto& t : removed_) b.Delete(store_.cf(cf::kTimers), timer_key(t));
-    for (const auto& t : added_) b.Put(store_.cf(cf::kTimers), timer_key(t), "");
+    for (const auto& [k, v] : waiting_) {
+      if (v) {
+        b.Put(store_.cf(cf::kWaiting), k, *v);
+      } else {
+        b.Delete(store_.cf(cf::kWaiting), k);
+      }
+    }
+    if (time_changed_) b.Put(store_.cf(cf::kPartition), std::to_string(partition_), encode_partition_time(time_));
     store_.put_offset(b, kOutboxNext, seq_);
-    store_.put_offset(b, tick_time_key(partition_), tick_time_ + kDayBias);
     b.Put(store_.cf(cf::kChain), std::to_string(partition_), chain_head_);
     store_.put_offset(b, offset_key, next_offset);
     return store_.write(b);
   }
 
   const StageCounters& delta() const { return delta_; }
-  static std::string tick_time_key(int32_t p) { return "stage1/logtime/" + std::to_string(p); }
-  // Log time is stored biased so dates before 1970 stay positive.
-  static constexpr int64_t kDayBias = int64_t{1} << 31;
 
  private:
-  using Timer = std::pair<int32_t, std::string>;  // (date days, community)
+  std::string origin(int64_t offset) const {
+    return std::string(topics::kEvents) + "/" + std::to_string(partition_) + "/" + std::to_string(offset);
+  }
+  FoldContext context() const { return FoldContext{config_.rules, config_.authority, time_}; }
 
-  std::string timer_prefix() const { return encode_be64(static_cast<uint64_t>(partition_)).substr(4); }
-  std::string timer_key(const Timer& t) const {
-    return timer_prefix() + encode_be64(static_cast<uint64_t>(t.first)) + t.second;
+  Status fold_one(const LogEntry& e) {
+    cause_offset_ = e.position.offset;
+    Result<Event> ev = decode_event_binary(e.record.value);
+    if (!ev) {
+      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", ev.error(), origin(e.position.offset)));
+      return {};
+    }
+    ++delta_.facts;
+    accepted_at_ = std::string(e.record.header(headers::kAcceptedAt));
+    const Date on = ev->envelope.occurred;
+    if (std::holds_alternative<Tick>(ev->fact)) {
+      // Log time moves on the whole partition: every case is computed again.
+      auto it = std::lower_bound(time_.ticks.begin(), time_.ticks.end(), on.days());
+      if (it != time_.ticks.end() && *it == on.days()) return {};
+      time_.ticks.insert(it, on.days());
+      time_changed_ = true;
+      const std::vector<std::string> communities = time_.with_cases;
+      for (const std::string& c : communities) {
+        JY_TRY(CommunityState * state, load(c));
+        settle(c, *state, recompute(*state, CommunityId(c), context(), std::nullopt, ev->envelope.source, ev->envelope.id, on));
+      }
+      return {};
+    }
+    if (const auto* p = std::get_if<RatingsPublished>(&ev->fact); p != nullptr && p->community.empty()) {
+      // A district-wide publication: every community of the year whose review closed by then.
+      insert_keyed_publication(DistrictPublication{on, ev->envelope.source, ev->envelope.id, p->year});
+      const std::vector<std::string> communities = time_.reviewed[p->year];
+      for (const std::string& c : communities) {
+        JY_TRY(CommunityState * state, load(c));
+        settle(c, *state, recompute(*state, CommunityId(c), context(), p->year, ev->envelope.source, ev->envelope.id, on));
+      }
+      return {};
+    }
+    std::optional<Event> target;
+    if (std::holds_alternative<FactRetracted>(ev->fact)) {
+      auto t = decode_event_binary(e.record.header(headers::kRetracts));
+      if (!t) {
+        dead_letter(dead_letter_record(e.record.key, encode_event_json(*ev), "stage1", t.error(), origin(e.position.offset)));
+        return {};
+      }
+      target = std::move(*t);
+    }
+    const CommunityId* community = community_of(target ? target->fact : ev->fact);
+    if (community == nullptr) return {};  // company facts: nothing of a community
+    const std::string id = community->value;
+    JY_TRY(CommunityState * state, load(id));
+    // apply() leaves the state consistent whatever it rejects; nothing to fall back on.
+    Step step = apply(*state, *ev, context(), target ? &*target : nullptr);
+    settle(id, *state, std::move(step));
+    return {};
+  }
+
+  void insert_keyed_publication(DistrictPublication d) {
+    auto& v = time_.publications;
+    auto key = [](const DistrictPublication& x) { return std::tie(x.on, x.source, x.id); };
+    auto it = std::lower_bound(v.begin(), v.end(), d, [&](const auto& a, const auto& b) { return key(a) < key(b); });
+    if (it != v.end() && key(*it) == key(d)) return;
+    v.insert(it, std::move(d));
+    time_changed_ = true;
+  }
+
+  // After a community's fold: its decisions and rejections out, the partition's indexes and
+  // the waiting facts it keeps brought up to date.
+  void settle(const std::string& id, const CommunityState& state, Step step) {
+    emit(step);
+    for (const Rejection& r : step.rejected) {
+      dead_letter(dead_letter_record(id, encode_event_json(r.event), "stage1", r.reason, origin(cause_offset_)));
+    }
+    auto index = [&](std::vector<std::string>& v, bool in) {
+      auto it = std::lower_bound(v.begin(), v.end(), id);
+      const bool there = it != v.end() && *it == id;
+      if (in && !there) v.insert(it, id);
+      if (!in && there) v.erase(it);
+      time_changed_ = time_changed_ || in != there;
+    };
+    for (const auto& [year, y] : state.years) {
+      if (has_review(state, year) || time_.reviewed.contains(year)) index(time_.reviewed[year], has_review(state, year));
+    }
+    index(time_.with_cases, has_case(state));
+    // The waiting facts, as the dead-letter view lists them.
+    std::set<std::string> now;
+    for (const WaitingFact& w : state.waiting) {
+      const std::string key = id + '\0' + w.source + '\0' + w.id;
+      now.insert(key);
+      if (waiting_known(id).contains(key)) continue;
+      nlohmann::json v{{"community", id},
+                       {"source", w.source},
+                       {"id", w.id},
+                       {"occurred", w.on.to_string()},
+                       {"status", w.reported ? "rejected" : "waiting"},
+                       {"reason", w.reported ? "dated before the community's registration"
+                                             : "waiting for the registration of community " + id},
+                       {"accepted_at", accepted_at_},
+                       {"position", origin(cause_offset_)}};
+      waiting_[key] = v.dump();
+    }
+    for (const std::string& key : waiting_known(id)) {
+      if (!now.contains(key)) waiting_[key] = std::nullopt;
+    }
+    waiting_seen_[id] = std::move(now);
+  }
+
+  // The waiting keys the store (and this batch) hold for a community.
+  const std::set<std::string>& waiting_known(const std::string& id) {
+    auto it = waiting_seen_.find(id);
+    if (it != waiting_seen_.end()) return it->second;
+    std::set<std::string> keys;
+    ignore_error(store_.scan(cf::kWaiting, id + '\0', [&](std::string_view k, std::string_view) {
+      keys.insert(std::string(k));
+      return true;
+    }));
+    return waiting_seen_.emplace(id, std::move(keys)).first->second;
   }
 
   Result<CommunityState*> load(const std::string& id) {
@@ -190,34 +278,6 @@ class CommunityStage::Batch {
       it = states_.emplace(id, std::move(s)).first;
     }
     return &it->second;
-  }
-
-  // A tick: every deadline of the partition up to `to` fires, in date order.
-  Status fire_until(Date to) {
-    while (!timers_.empty() && timers_.begin()->first <= to.days()) {
-      const Timer t = *timers_.begin();
-      JY_TRY(CommunityState * state, load(t.second));
-      const auto before = state->next_deadline();
-      emit(advance(*state, CommunityId(t.second), to, config_.rules));
-      reschedule(t.second, before, state->next_deadline());
-      if (timers_.contains(t)) reschedule(t.second, Date::from_days(t.first), std::nullopt);
-    }
-    tick_time_ = std::max(tick_time_, to.days());
-    return {};
-  }
-
-  void reschedule(const std::string& community, std::optional<Date> before, std::optional<Date> after) {
-    if (before == after) return;
-    if (before) {
-      const Timer t{before->days(), community};
-      timers_.erase(t);
-      if (!added_.erase(t)) removed_.insert(t);
-    }
-    if (after) {
-      const Timer t{after->days(), community};
-      timers_.insert(t);
-      if (!removed_.erase(t)) added_.insert(t);
-    }
   }
 
   void emit(const Step& step) {
@@ -245,12 +305,15 @@ class CommunityStage::Batch {
   const Config& config_;
   int32_t partition_;
   int64_t seq_;
-  int32_t tick_time_;
-  std::string chain_head_;   // hash of the partition's last decision
+  std::string chain_head_;     // hash of the partition's last decision
+  PartitionTime time_;
+  bool time_changed_ = false;
   int64_t cause_offset_ = -1;  // offset of the fact being folded
+  std::string accepted_at_;    // when intake accepted it
   rocksdb::WriteBatch batch_;
   std::map<std::string, CommunityState> states_;
-  std::set<Timer> timers_, added_, removed_;
+  std::map<std::string, std::optional<std::string>> waiting_;  // puts (and deletes: nullopt)
+  std::map<std::string, std::set<std::string>> waiting_seen_;
   StageCounters delta_;
 };
 
@@ -260,11 +323,13 @@ Result<size_t> CommunityStage::step_partition(int32_t partition, size_t max_fact
   JY_TRY(std::vector<LogEntry> entries, log_.read(topics::kEvents, partition, from, max_facts));
   if (entries.empty()) return size_t{0};
   JY_TRY(int64_t seq, store_.offset(kOutboxNext));
-  JY_TRY(int64_t biased_time, store_.offset(Batch::tick_time_key(partition)));
-  const int32_t tick_time = biased_time == 0 ? INT32_MIN : static_cast<int32_t>(biased_time - Batch::kDayBias);
   JY_TRY(std::optional<std::string> head, store_.get(cf::kChain, std::to_string(partition)));
-  Batch batch(store_, config_, partition, seq, tick_time, head.value_or(""));
-  JY_CHECK(batch.load_timers());
+  JY_TRY(std::optional<std::string> time_bytes, store_.get(cf::kPartition, std::to_string(partition)));
+  PartitionTime time;
+  if (time_bytes) {
+    JY_TRY(time, decode_partition_time(*time_bytes));
+  }
+  Batch batch(store_, config_, partition, seq, head.value_or(""), std::move(time));
   for (const LogEntry& e : entries) JY_CHECK(batch.fold(e));
   JY_CHECK(batch.commit(offset_key, entries.back().position.offset + 1));
   counters_.add(batch.delta());

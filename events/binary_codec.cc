@@ -59,16 +59,23 @@ template <class A> void serialize(A& ar, CommunityRated& r) {
      r.summary);
 }
 template <class A> void serialize(A& ar, CommunityPublished& p) { ar(p.community, p.year, p.grade, p.published_on); }
-template <class A> void serialize(A& ar, CaseStep& c) {
-  ar(c.community, c.year, c.step, c.on, c.has_due, c.due, c.reason, c.department);
-}
+// CaseStep and CaseEntry serialise through their members (decisions.h): stage 1 keeps them.
+template <class A> void serialize(A& ar, CaseRevised& c) { ar(c.community, c.year, c.entries); }
+
+// Format 3's tail: what decisions gained after format 2, written after the chain so that
+// formats 1 and 2 read as before (these fields empty).
+template <class A> void tail(A& ar, CommunityRated& r) { ar(r.rated_on, r.withdrawn, r.explanation.after_review); }
+template <class A> void tail(A& ar, CommunityPublished& p) { ar(p.withdrawn); }
+template <class A> void tail(A&, CaseStep&) {}
+template <class A> void tail(A&, CaseRevised&) {}
 
 namespace {
 
 constexpr char kFormat = 1;
 // Decisions: format 2 adds the hash chain (cause partition and offset, previous hash, hash);
-// format 1 reads with the chain fields empty.
-constexpr char kDecisionFormat = 2;
+// format 3 the revision (`revises`), the rating's date and withdrawals, proposals after the
+// review, and case.revised. Formats 1 and 2 read with those empty.
+constexpr char kDecisionFormat = 3;
 
 template <class Writer>
 std::string encode(char kind, uint16_t tag, Writer&& write) {
@@ -87,7 +94,7 @@ Status check_prefix(std::string_view bytes, char kind) {
   if (bytes.size() < 3 || bytes[0] != 'J' || bytes[1] != kind) {
     return fail("bad_binary", std::string("not a stored ") + (kind == 'E' ? "event" : "decision"));
   }
-  if (bytes[2] != kFormat && !(kind == 'D' && bytes[2] == kDecisionFormat)) {
+  if (bytes[2] != kFormat && !(kind == 'D' && bytes[2] >= 2 && bytes[2] <= kDecisionFormat)) {
     return fail("bad_binary", "unknown storage format " + std::to_string(static_cast<int>(bytes[2])));
   }
   return {};
@@ -150,6 +157,8 @@ std::string encode_decision_binary(const Decision& d) {
        copy.rule_set_hash);
     std::visit([&](auto& b) { ar(b); }, copy.body);
     ar(copy.cause_partition, copy.cause_offset, copy.prev_hash, copy.hash);
+    ar(copy.revises);
+    std::visit([&](auto& b) { tail(ar, b); }, copy.body);
   });
 }
 
@@ -166,9 +175,17 @@ Result<Decision> decode_decision_binary(std::string_view bytes) {
       case 0: d.body = read_body<CommunityRated>(ar); break;
       case 1: d.body = read_body<CommunityPublished>(ar); break;
       case 2: d.body = read_body<CaseStep>(ar); break;
+      case 3:
+        if (bytes[2] < 3) return fail("bad_binary", "decision tag 3 (case.revised) in a format " + std::to_string(bytes[2]) + " decision");
+        d.body = read_body<CaseRevised>(ar);
+        break;
       default: return fail("bad_binary", "unknown decision tag " + std::to_string(tag));
     }
-    if (bytes[2] == kDecisionFormat) ar(d.cause_partition, d.cause_offset, d.prev_hash, d.hash);
+    if (bytes[2] >= 2) ar(d.cause_partition, d.cause_offset, d.prev_hash, d.hash);
+    if (bytes[2] >= 3) {
+      ar(d.revises);
+      std::visit([&](auto& b) { tail(ar, b); }, d.body);
+    }
     return d;
   } catch (const cereal::Exception& e) {
     return fail("bad_binary", std::string("truncated or corrupt stored decision: ") + e.what());

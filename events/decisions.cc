@@ -12,6 +12,7 @@ std::string kind_of(const DecisionBody& body) {
     std::string operator()(const CommunityRated&) const { return "community.rated"; }
     std::string operator()(const CommunityPublished&) const { return "community.published"; }
     std::string operator()(const CaseStep& s) const { return "case." + s.step; }
+    std::string operator()(const CaseRevised&) const { return "case.revised"; }
   };
   return std::visit(Visitor{}, body);
 }

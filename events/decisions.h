@@ -62,6 +62,9 @@ struct Explanation {
   std::vector<std::string> vetoes;  // in the order applied, each a sentence
   std::string rule_set_id;
   std::string rule_set_hash;
+  // Proposals and opinions dated after the review (DOMAIN.md: recorded, changing nothing), each
+  // "<source>/<id> (<kind> of <date>)".
+  std::vector<std::string> after_review;
 };
 
 // What later stages need of a rated year: who served it on the rating date and the counts
@@ -93,6 +96,8 @@ struct CommunityRated {
   Grade proposal = Grade::kUnrated;  // the street's latest proposal
   bool proposal_flagged = false;     // more than one grade away from the grade
   YearSummary summary;
+  Date rated_on;           // R: the date of the year's first review closed
+  bool withdrawn = false;  // the review was retracted: the year is no longer rated
 };
 
 // 公开: the first publication covering the community for the year (P).
@@ -101,6 +106,7 @@ struct CommunityPublished {
   int32_t year = 0;
   Grade grade = Grade::kUnrated;
   Date published_on;
+  bool withdrawn = false;  // the publication was retracted: the year is not published
 };
 
 // One step of a failing (不达标) case: opened, interview_held, rectification_submitted,
@@ -115,9 +121,34 @@ struct CaseStep {
                        // obligations (escalated)
   std::string reason;      // escalated: missed_interview | missed_deadline | failed_reinspection
   std::string department;  // sanction_recorded: market | chengguan | police
+
+  template <class A>
+  void serialize(A& ar) { ar(community, year, step, on, has_due, due, reason, department); }
 };
 
-using DecisionBody = std::variant<CommunityRated, CommunityPublished, CaseStep>;
+// One step of a case with the date from which it is known (as of that date it shows) and the
+// fact that caused it ("jiayuan.timer" and "<step>@<date>" for a deadline).
+struct CaseEntry {
+  CaseStep step;
+  Date known;
+  std::string cause_source, cause_id;
+  bool operator==(const CaseEntry& o) const {
+    return step.step == o.step.step && step.on == o.step.on && known == o.known && cause_source == o.cause_source &&
+           cause_id == o.cause_id;
+  }
+  template <class A>
+  void serialize(A& ar) { ar(step, known, cause_source, cause_id); }
+};
+
+// A case changed other than by a step added at its end (a late fact, a retraction, a grade
+// revised): the whole case as it now stands; empty entries: there is no case any more.
+struct CaseRevised {
+  CommunityId community;
+  int32_t year = 0;
+  std::vector<CaseEntry> entries;
+};
+
+using DecisionBody = std::variant<CommunityRated, CommunityPublished, CaseStep, CaseRevised>;
 
 struct Decision {
   std::string id;  // derived from the cause: replay gives the same id
@@ -129,6 +160,9 @@ struct Decision {
   std::string rule_set_id;    // the rule set that governed it
   std::string rule_set_hash;  // SHA-256 of that rule set's file
   DecisionBody body;
+  // A revision (DOMAIN.md "Revisions"): the id of the decision whose outcome this one
+  // replaces; empty for a first decision. Its cause (above) is the fact that changed it.
+  std::string revises;
   // The hash chain (one per partition of jiayuan.events, in the order stage 1 took the
   // decisions): where the cause sits in the log, the previous decision's hash ("" for the
   // first) and this decision's own hash over everything above (decision_hash).
@@ -138,7 +172,7 @@ struct Decision {
   std::string hash;
 };
 
-// "community.rated", "community.published", "case.<step>".
+// "community.rated", "community.published", "case.<step>", "case.revised".
 std::string kind_of(const DecisionBody& body);
 
 // SHA-256 (hex) of the decision's stored form with `hash` left empty: any change to any field,

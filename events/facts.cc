@@ -6,7 +6,7 @@ namespace jiayuan {
 namespace {
 
 // Index = variant index of Fact. Tags never change and are never reused: 1.. registry,
-// 10.. evaluation, 40.. process, 60.. governance, 90.. engine.
+// 10.. evaluation, 40.. process, 60.. governance, 80.. corrections, 90.. engine.
 constexpr std::array<FactTypeInfo, std::variant_size_v<Fact>> kFactTypes = {{
     {1, "jiayuan.community.registered", 1, FactKind::kRegistry},
     {2, "jiayuan.community.changed", 1, FactKind::kRegistry},
@@ -35,6 +35,7 @@ constexpr std::array<FactTypeInfo, std::variant_size_v<Fact>> kFactTypes = {{
     {62, "jiayuan.governance.completed", 1, FactKind::kGovernance},
     {63, "jiayuan.waste.sorting.inspection", 1, FactKind::kGovernance},
     {90, "jiayuan.tick", 1, FactKind::kEngine},
+    {80, "jiayuan.fact.retracted", 1, FactKind::kCorrection},
 }};
 
 template <class T>

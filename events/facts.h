@@ -281,6 +281,18 @@ struct WasteSortingInspection {
   bool compliant = true;
 };
 
+// ---- corrections ---------------------------------------------------------------------------
+
+// A department retracts one of its own facts (DOMAIN.md "Retractions and corrections"): the
+// fact counts as never having happened, for every outcome as of any date. Only the source that
+// published a fact may retract it (`id` is looked up under the retraction's own source). Intake
+// stores the retracted fact with it (header jiayuan.retracts), keyed by the retracted fact's
+// subject, so stage 1 meets it on the partition of the fact it retracts.
+struct FactRetracted {
+  std::string id;
+  std::string reason;
+};
+
 // ---- engine facts -------------------------------------------------------------------------
 
 // Log time passes `occurred` on this partition: deadlines up to it fire. Written by the engine.
@@ -292,7 +304,7 @@ using Fact = std::variant<CommunityRegistered, CommunityChanged, FeeAdjusted, Co
                           SocialResponsibility, StreetProposal, DepartmentOpinion, ReviewClosed,
                           RatingsPublished, InterviewHeld, RectificationSubmitted, Reinspection,
                           SanctionApplied, CommitteeElected, PartyBranchEstablished,
-                          GovernanceCompleted, WasteSortingInspection, Tick>;
+                          GovernanceCompleted, WasteSortingInspection, Tick, FactRetracted>;
 
 // CloudEvents 1.0 attributes plus ours. (source, id) identifies a fact.
 struct Envelope {
@@ -312,7 +324,7 @@ struct Event {
   Fact fact;
 };
 
-enum class FactKind : uint8_t { kRegistry, kEvaluation, kProcess, kGovernance, kEngine };
+enum class FactKind : uint8_t { kRegistry, kEvaluation, kProcess, kGovernance, kEngine, kCorrection };
 
 struct FactTypeInfo {
   uint16_t tag;           // stable binary tag, never reused

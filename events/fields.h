@@ -146,6 +146,10 @@ template <class V> void fields(V& v, WasteSortingInspection& f) {
   v("compliant", f.compliant);
 }
 template <class V> void fields(V&, Tick&) {}
+template <class V> void fields(V& v, FactRetracted& f) {
+  v("id", f.id);
+  v("reason", f.reason);
+}
 
 // Names of each enum's values, in value order.
 inline std::span<const std::string_view> enum_names(Enclosure) { return kEnclosureNames; }

@@ -374,7 +374,7 @@ Result<Event> decode_event_json(std::string_view text) {
   const std::string subject = subject_of(ev.fact);
   if (env.subject.empty()) {
     env.subject = subject;
-  } else if (env.subject != subject) {
+  } else if (!subject.empty() && env.subject != subject) {  // a retraction names no subject of its own
     return fail(field_error("subject_mismatch", "subject", "the id the data names (\"" + subject + "\")",
                             "\"" + printable(env.subject) + "\""));
   }

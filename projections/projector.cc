@@ -72,8 +72,9 @@ std::string date_or_empty(const json& j, const char* key) {
 }  // namespace
 
 json rating_json(const Decision& d, const CommunityRated& r, const District& district) {
-  json out{{"decision", d.id},
-           {"decided_on", d.log_date.to_string()},
+  // Nothing here depends on the order facts arrived in (no decision id, no decision date):
+  // the same set of facts gives the same rating bytes.
+  json out{{"decided_on", r.rated_on.to_string()},
            {"rule_set", {{"id", d.rule_set_id}, {"hash", d.rule_set_hash}}},
            {"community", r.community.value},
            {"name", r.name},
@@ -86,6 +87,7 @@ json rating_json(const Decision& d, const CommunityRated& r, const District& dis
            {"summary", summary_json(r.summary)},
            {"explanation", explanation_json(r.explanation)}};
   if (r.has_proposal) out["proposal"] = std::string(to_string(r.proposal));
+  if (!r.explanation.after_review.empty()) out["explanation"]["after_review"] = r.explanation.after_review;
   return out;
 }
 
@@ -261,11 +263,13 @@ Status Projector::apply_event(rocksdb::WriteBatchWithIndex& b, const Event& ev) 
   }
 }
 
-Status Projector::apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CaseStep& s) {
-  return update(b, cf::kProjCase, year_key(s.year, s.community.value), d.log_date, [&](json& c) {
+namespace {
+
+// A case's JSON with one more step folded in.
+void fold_case_step(json& c, const CaseStep& s) {
     if (c.is_null()) c = json{{"community", s.community.value}, {"year", s.year}, {"steps", json::array()}};
     const std::string on = s.on.to_string();
-    json entry{{"step", s.step}, {"on", on}, {"decision", d.id}};
+    json entry{{"step", s.step}, {"on", on}};
     if (s.has_due) entry["due"] = s.due.to_string();
     if (!s.reason.empty()) entry["reason"] = s.reason;
     if (!s.department.empty()) entry["department"] = s.department;
@@ -300,7 +304,69 @@ Status Projector::apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decisio
       c["status"] = "sanctioned";
       c["closed_on"] = on;
     }
-  });
+}
+
+}  // namespace
+
+Status Projector::apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CaseStep& s) {
+  return update(b, cf::kProjCase, year_key(s.year, s.community.value), d.log_date,
+                [&](json& c) { fold_case_step(c, s); });
+}
+
+Status Projector::drop_versions(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key) {
+  std::vector<std::string> stale;
+  JY_CHECK(store_.scan(b, cf::kProjAsOf, as_of_prefix(family, key), [&](std::string_view k, std::string_view) {
+    stale.emplace_back(k);
+    return true;
+  }));
+  for (const std::string& k : stale) b.Delete(store_.cf(cf::kProjAsOf), k);
+  return {};
+}
+
+Status Projector::apply_case_revised(rocksdb::WriteBatchWithIndex& b, const CaseRevised& r) {
+  const std::string key = year_key(r.year, r.community.value);
+  JY_CHECK(drop_versions(b, cf::kProjCase, key));
+  if (r.entries.empty()) {
+    b.Delete(store_.cf(cf::kProjCase), key);
+    return {};
+  }
+  // The case as of each date a step became known: every step known by then, folded in order.
+  json c;
+  for (size_t i = 0; i < r.entries.size(); ++i) {
+    fold_case_step(c, r.entries[i].step);
+    const bool last_of_its_date = i + 1 == r.entries.size() || r.entries[i + 1].known != r.entries[i].known;
+    if (last_of_its_date) b.Put(store_.cf(cf::kProjAsOf), as_of_key(cf::kProjCase, key, r.entries[i].known), c.dump());
+  }
+  write(b, cf::kProjCase, key, c);
+  return {};
+}
+
+// The rating of a community-year as of each date from its two parts: the rating (from R, its
+// review) and the publication (from P). Written whole each time either changes, so the stored
+// versions depend only on what the two are, never on the order the decisions came in.
+Status Projector::rewrite_grade(rocksdb::WriteBatchWithIndex& b, const std::string& key, const json& now) {
+  JY_CHECK(drop_versions(b, cf::kProjGrade, key));
+  const bool rated = now.contains("grade");
+  const bool published = now.contains("published_on");
+  if (!rated && !published) {
+    b.Delete(store_.cf(cf::kProjGrade), key);
+    return {};
+  }
+  write(b, cf::kProjGrade, key, now);
+  const std::string r = rated ? now["decided_on"].get<std::string>() : std::string();
+  const std::string p = published ? now["published_on"].get<std::string>() : std::string();
+  auto put = [&](const std::string& on, const json& value) {
+    b.Put(store_.cf(cf::kProjAsOf), as_of_key(cf::kProjGrade, key, *Date::parse(on)), value.dump());
+  };
+  if (rated && published && p < r) {
+    put(p, json{{"community", now["community"]}, {"year", now["year"]}, {"published_on", p}});
+  } else if (rated && published && r < p) {
+    json unpublished = now;
+    unpublished.erase("published_on");
+    put(r, unpublished);
+  }
+  put(rated && (!published || p < r) ? r : p, now);
+  return {};
 }
 
 Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const Decision& d) {
@@ -308,20 +374,27 @@ Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const De
   if (seen) return false;
   b.Put(store_.cf(cf::kApplied), d.id, "");
   if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
-    const json rating = rating_json(d, *r, config_.district);
-    JY_CHECK(update(b, cf::kProjGrade, grade_key(r->year, r->community), d.log_date, [&](json& old) {
-      json next = rating;
-      if (old.is_object() && old.contains("published_on")) next["published_on"] = old["published_on"];
-      old = std::move(next);
-    }));
+    const std::string key = grade_key(r->year, r->community);
+    JY_TRY(json now, read(b, cf::kProjGrade, key));
+    json next = r->withdrawn ? json{{"community", r->community.value}, {"year", r->year}} : rating_json(d, *r, config_.district);
+    if (now.is_object() && now.contains("published_on")) next["published_on"] = now["published_on"];
+    JY_CHECK(rewrite_grade(b, key, next));
     mark_dirty(b, r->year);
   } else if (const auto* p = std::get_if<CommunityPublished>(&d.body)) {
-    JY_CHECK(update(b, cf::kProjGrade, grade_key(p->year, p->community), d.log_date, [&](json& g) {
-      if (g.is_null()) g = json{{"community", p->community.value}, {"year", p->year}};
-      g["published_on"] = p->published_on.to_string();
-    }));
+    const std::string key = grade_key(p->year, p->community);
+    JY_TRY(json now, read(b, cf::kProjGrade, key));
+    if (now.is_null()) now = json{{"community", p->community.value}, {"year", p->year}};
+    if (p->withdrawn) {
+      now.erase("published_on");
+    } else {
+      now["published_on"] = p->published_on.to_string();
+    }
+    JY_CHECK(rewrite_grade(b, key, now));
+    mark_dirty(b, p->year);
   } else if (const auto* s = std::get_if<CaseStep>(&d.body)) {
     JY_CHECK(apply_case_step(b, d, *s));
+  } else if (const auto* c = std::get_if<CaseRevised>(&d.body)) {
+    JY_CHECK(apply_case_revised(b, *c));
   }
   return true;
 }

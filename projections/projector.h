@@ -50,6 +50,11 @@ class Projector {
   Status apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Event& event);
   Status apply_governance(rocksdb::WriteBatchWithIndex& b, const Event& event);
   Status apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CaseStep& s);
+  Status apply_case_revised(rocksdb::WriteBatchWithIndex& b, const CaseRevised& r);
+  // Every proj.asof version of a key, removed.
+  Status drop_versions(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key);
+  // proj.grade's value and every version of it, written again from the value now.
+  Status rewrite_grade(rocksdb::WriteBatchWithIndex& b, const std::string& key, const nlohmann::json& now);
 
   Store& store_;
   const Config& config_;

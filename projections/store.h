@@ -34,6 +34,8 @@ namespace cf {
 inline constexpr std::string_view kStage1 = "stage1.community";  // community id -> state
 inline constexpr std::string_view kTimers = "stage1.timers";     // partition, date, community -> ""
 inline constexpr std::string_view kChain = "stage1.chain";        // partition -> last decision hash
+inline constexpr std::string_view kPartition = "stage1.partition";  // partition -> its ticks, district publications
+inline constexpr std::string_view kWaiting = "stage1.waiting";      // community '\0' source '\0' id -> JSON
 inline constexpr std::string_view kOffsets = "offsets";           // consumer/topic/partition -> next
 inline constexpr std::string_view kOutbox = "outbox";             // seq (u64 BE) -> record + topic
 inline constexpr std::string_view kApplied = "projector.applied"; // decision id -> ""

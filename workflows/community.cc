@@ -2,139 +2,144 @@
 
 #include <algorithm>
 
+#include "events/binary_codec.h"
+
 namespace jiayuan {
 namespace {
 
 constexpr std::string_view kTimerSource = "jiayuan.timer";
 
-Step reject(Error e) {
-  Step s;
-  s.rejection = std::move(e);
-  return s;
+std::string ref(std::string_view source, std::string_view id) { return std::string(source) + "/" + std::string(id); }
+std::string ref(const Event& ev) { return ref(ev.envelope.source, ev.envelope.id); }
+
+// Sorted vectors stand for sets: what is inserted or erased is found by binary search, so the
+// contents never depend on arrival order.
+template <class T>
+void insert_sorted(std::vector<T>& v, T item) {
+  auto it = std::lower_bound(v.begin(), v.end(), item);
+  if (it == v.end() || *it != item) v.insert(it, std::move(item));
+}
+template <class T>
+void erase_sorted(std::vector<T>& v, const T& item) {
+  auto it = std::lower_bound(v.begin(), v.end(), item);
+  if (it != v.end() && *it == item) v.erase(it);
 }
 
-std::string ref(const Event& ev) { return ev.envelope.source + "/" + ev.envelope.id; }
-
-Decision decision(const RuleSet& rules, const CommunityId& community, int32_t year, Date on,
-                  std::string_view cause_source, std::string_view cause_id, DecisionBody body) {
-  Decision d;
-  d.rule_set_id = rules.id;
-  d.rule_set_hash = rules.hash;
-  d.id = derive_decision_id(kind_of(body), community, year, cause_source, cause_id);
-  d.community = community;
-  d.year = year;
-  d.log_date = on;
-  d.cause_source = std::string(cause_source);
-  d.cause_id = std::string(cause_id);
-  d.body = std::move(body);
-  return d;
-}
-
-// Case steps become decisions: caused by the fact, or (for deadlines) by the timer and date.
-void emit_steps(Step& out, std::vector<CaseStep>& steps, const RuleSet& rules, const CommunityId& c, int32_t year,
-                std::string_view cause_source, std::string_view cause_id) {
-  for (CaseStep& s : steps) {
-    s.community = c;
-    s.year = year;
-    const std::string id = cause_source == kTimerSource
-                               ? s.step + "@" + s.on.to_string()
-                               : std::string(cause_id) + "#" + s.step;
-    const Date on = s.on;
-    out.decisions.push_back(decision(rules, c, year, on, cause_source, id, std::move(s)));
-  }
-  steps.clear();
-}
+auto key_of(const RegistryEntry& e) { return std::tie(e.from, e.rank, e.source, e.id); }
+auto key_of(const Contract& c) { return std::tie(c.from, c.source, c.id); }
+auto key_of(const ProcessFact& p) { return std::tie(p.on, p.source, p.id); }
+auto key_of(const WaitingFact& w) { return std::tie(w.on, w.source, w.id); }
 
 template <class T>
-void insert_dated(std::vector<T>& v, T item) {
-  auto it = std::upper_bound(v.begin(), v.end(), item.from, [](Date d, const T& e) { return d < e.from; });
-  v.insert(it, std::move(item));
+void insert_keyed(std::vector<T>& v, T item) {
+  auto it = std::lower_bound(v.begin(), v.end(), item, [](const T& a, const T& b) { return key_of(a) < key_of(b); });
+  if (it != v.end() && key_of(*it) == key_of(item)) {
+    *it = std::move(item);  // the same fact again: the log holds it once, so nothing changes
+  } else {
+    v.insert(it, std::move(item));
+  }
+}
+template <class T>
+bool erase_by_identity(std::vector<T>& v, std::string_view source, std::string_view id) {
+  auto it = std::find_if(v.begin(), v.end(), [&](const T& e) { return e.source == source && e.id == id; });
+  if (it == v.end()) return false;
+  v.erase(it);
+  return true;
 }
 
 Particulars particulars_of(const CommunityRegistered& f) {
   return Particulars{f.name, f.street, f.households, f.fee, f.enclosure, f.category};
 }
 
-// ---- which year a fact counts for ------------------------------------------------------
-
-Result<int32_t> evaluation_year(const CommunityState& s, const Event& ev, const RuleCatalog& rules) {
-  const Date d = ev.envelope.occurred;
-  if (s.registry.empty() || d < s.registry.front().from) {
-    return fail(field_error("unknown_community", "data.community",
-                            "a community registered on or before " + d.to_string(), "\"" + ev.envelope.subject + "\""));
-  }
-  const auto year = rules.year_of(d);
-  if (!year) {
-    return fail(field_error("no_rule_set", "occurred", "a date inside an evaluation year of a rule set", d.to_string()));
-  }
-  return *year;
-}
-
-Result<const RuleSet*> process_year(const CommunityState& s, const Event& ev, int32_t year, const RuleCatalog& rules) {
-  const RuleSet* rs = rules.for_year(year);
-  if (rs == nullptr) {
-    return fail(field_error("no_rule_set", "data.year", "an evaluation year some rule set defines", std::to_string(year)));
-  }
-  if (s.registry.empty()) {
-    return fail(field_error("unknown_community", "data.community", "a registered community",
-                            "\"" + ev.envelope.subject + "\""));
-  }
-  return rs;
-}
-
-// ---- evaluation facts -------------------------------------------------------------------
+// ---- evaluation facts: what each adds to (or, retracted, takes from) its year -----------
 
 struct RecordVisitor {
   YearRecord& y;
-  const Event& ev;
+  const std::string& r;  // "source/id"
+  int sign;              // +1 folds the fact in, -1 takes it out (a retraction)
+  void set(std::vector<std::string>& v) const { sign > 0 ? insert_sorted(v, r) : erase_sorted(v, r); }
   void operator()(const Inspection& f) const {
-    y.inspections += 1;
-    for (size_t i = 0; i < kDimensionCount; ++i) y.score_sums[i] += f.scores[i].hundredths;
+    y.inspections += sign;
+    for (size_t i = 0; i < kDimensionCount; ++i) y.score_sums[i] += sign * f.scores[i].hundredths;
   }
   void operator()(const SatisfactionSurvey& f) const {
-    y.surveys += 1;
-    y.satisfaction_sum += f.satisfaction.hundredths;
+    y.surveys += sign;
+    y.satisfaction_sum += sign * f.satisfaction.hundredths;
   }
   void operator()(const SpotCheck& f) const {
-    y.spot_checks += 1;
-    if (!f.passed) y.spot_checks_failed.push_back(ref(ev));
+    y.spot_checks += sign;
+    if (!f.passed) set(y.spot_checks_failed);
   }
   void operator()(const HotlineComplaint& f) const {
-    y.hotline_complaints += 1;
-    if (f.on_time) y.hotline_on_time += 1;
-    if (f.substantiated) y.hotline_substantiated.push_back(ref(ev));
-    if (!f.on_time) y.hotline_late.push_back(ref(ev));
+    y.hotline_complaints += sign;
+    if (f.on_time) y.hotline_on_time += sign;
+    if (f.substantiated) set(y.hotline_substantiated);
+    if (!f.on_time) set(y.hotline_late);
   }
   void operator()(const Petition& f) const {
-    if (f.substantiated) y.petitions_substantiated.push_back(ref(ev));
+    if (f.substantiated) set(y.petitions_substantiated);
   }
   void operator()(const CreditPoints& f) const {
-    y.credit_points += f.points;
-    y.credit_facts.push_back(ref(ev));
+    y.credit_points += sign * f.points;
+    set(y.credit_facts);
   }
-  void operator()(const DepartmentFinding& f) const {
-    y.findings[static_cast<size_t>(f.severity)].push_back(ref(ev));
-  }
+  void operator()(const DepartmentFinding& f) const { set(y.findings[static_cast<size_t>(f.severity)]); }
   void operator()(const SafetyIncident& f) const {
     // Minor and serious incidents cost nothing in the score; a major one vetoes the year.
-    if (f.severity == Severity::kMajor) y.major_incidents.push_back(ref(ev));
+    if (f.severity == Severity::kMajor) set(y.major_incidents);
   }
   void operator()(const MediaReport& f) const {
     // A report naming a company counts for that company (stage 2); one naming only a
     // community counts for the company serving it on the rating date, through this record.
     if (!f.company.empty()) return;
-    (f.tone == Tone::kPositive ? y.media_positive : y.media_negative) += 1;
+    (f.tone == Tone::kPositive ? y.media_positive : y.media_negative) += sign;
   }
   void operator()(const WasteSortingInspection& f) const {
-    y.waste_inspections += 1;
-    if (f.compliant) y.waste_compliant += 1;
+    y.waste_inspections += sign;
+    if (f.compliant) y.waste_compliant += sign;
   }
   void operator()(const auto&) const {}
 };
 
-void record(YearRecord& y, const Event& ev) { std::visit(RecordVisitor{y, ev}, ev.fact); }
+std::optional<ProcessFact> process_fact(const Event& ev) {
+  ProcessFact p;
+  p.on = ev.envelope.occurred;
+  p.source = ev.envelope.source;
+  p.id = ev.envelope.id;
+  if (const auto* f = std::get_if<StreetProposal>(&ev.fact)) {
+    p.kind = ProcessKind::kProposal;
+    p.grade = f->grade;
+  } else if (const auto* f = std::get_if<DepartmentOpinion>(&ev.fact)) {
+    p.kind = ProcessKind::kOpinion;
+    p.stance = f->stance;
+  } else if (std::holds_alternative<ReviewClosed>(ev.fact)) {
+    p.kind = ProcessKind::kReview;
+  } else if (std::holds_alternative<RatingsPublished>(ev.fact)) {
+    p.kind = ProcessKind::kPublication;
+  } else if (const auto* f = std::get_if<InterviewHeld>(&ev.fact)) {
+    p.kind = ProcessKind::kInterview;
+    p.deadline = f->deadline;
+  } else if (std::holds_alternative<RectificationSubmitted>(ev.fact)) {
+    p.kind = ProcessKind::kRectification;
+  } else if (const auto* f = std::get_if<Reinspection>(&ev.fact)) {
+    p.kind = ProcessKind::kReinspection;
+    p.passed = f->passed;
+  } else if (std::holds_alternative<SanctionApplied>(ev.fact)) {
+    p.kind = ProcessKind::kSanction;
+  } else {
+    return std::nullopt;
+  }
+  return p;
+}
 
-// ---- rating and publication -------------------------------------------------------------
+const ProcessFact* first_of(const CommunityYear& y, ProcessKind kind) {
+  for (const ProcessFact& p : y.process) {
+    if (p.kind == kind) return &p;
+  }
+  return nullptr;
+}
+
+// ---- outcomes -------------------------------------------------------------------------------
 
 YearSummary summarise(const YearRecord& y, const Particulars& p, const Contract* contract) {
   YearSummary s;
@@ -156,93 +161,345 @@ YearSummary summarise(const YearRecord& y, const Particulars& p, const Contract*
   return s;
 }
 
-void maybe_open_case(CommunityYear& y, const RuleSet& rs, std::vector<CaseStep>& steps) {
-  if (y.rated && y.published && y.grade == Grade::kFailing && y.failing.status == CaseStatus::kNone) {
-    y.failing = open_case(y.published_on, rs, steps);
-  }
-}
+std::string_view process_name(ProcessKind k) { return k == ProcessKind::kProposal ? "proposal" : "opinion"; }
 
-Step on_review_closed(CommunityState& s, const Event& ev, const ReviewClosed& f, const RuleSet& rs) {
-  const Date rating_date = rs.window(f.year)->to;
+// The year's rating by DOMAIN.md "When the grade is decided": every evaluation fact of the
+// year; the proposals and opinions dated on or before R (the first review); nullopt when the
+// year has no review or the community was not registered by the rating date.
+std::optional<CommunityRated> rating(const CommunityState& s, const CommunityId& c, int32_t year, CommunityYear& y,
+                                     const RuleSet& rs) {
+  const ProcessFact* review = first_of(y, ProcessKind::kReview);
+  if (review == nullptr) return std::nullopt;
+  const Date rating_date = rs.window(year)->to;
   const auto p = s.particulars_on(rating_date);
-  if (!p) {
-    return reject(field_error("unknown_community", "data.community",
-                              "a community registered by the rating date " + rating_date.to_string(),
-                              "\"" + f.community.value + "\""));
-  }
-  CommunityYear& year = s.years[f.year];
-  Rating rating = grade_year(year.record, *p, rs);
-  year.rated = true;
-  year.grade = rating.grade;
-
-  CommunityRated body;
-  body.community = f.community;
-  body.name = p->name;
-  body.year = f.year;
-  body.grade = rating.grade;
-  body.explanation = std::move(rating.explanation);
-  body.has_proposal = year.record.has_proposal;
-  body.proposal = year.record.proposal.grade;
-  body.proposal_flagged = body.has_proposal && proposal_flagged(body.proposal, body.grade);
-  body.summary = summarise(year.record, *p, s.contract_on(rating_date));
-  Step step;
-  step.decisions.push_back(decision(rs, f.community, f.year, ev.envelope.occurred, ev.envelope.source, ev.envelope.id, body));
-  std::vector<CaseStep> steps;
-  maybe_open_case(year, rs, steps);
-  emit_steps(step, steps, rs, f.community, f.year, ev.envelope.source, ev.envelope.id);
-  return step;
-}
-
-Step on_published(CommunityState& s, const Event& ev, const RatingsPublished& f, const RuleSet& rs) {
-  CommunityYear& year = s.years[f.year];
-  Step step;
-  if (year.published) return step;  // P is the first publication
-  year.published = true;
-  year.published_on = ev.envelope.occurred;
-  step.decisions.push_back(decision(rs, f.community, f.year, ev.envelope.occurred, ev.envelope.source, ev.envelope.id,
-                                    CommunityPublished{f.community, f.year, year.grade, year.published_on}));
-  std::vector<CaseStep> steps;
-  maybe_open_case(year, rs, steps);
-  emit_steps(step, steps, rs, f.community, f.year, ev.envelope.source, ev.envelope.id);
-  return step;
-}
-
-// ---- process facts ----------------------------------------------------------------------
-
-Step on_process(CommunityState& s, const Event& ev, const RuleCatalog& rules) {
-  const int32_t year_number = *named_year(ev.fact);
-  auto rs = process_year(s, ev, year_number, rules);
-  if (!rs) return reject(rs.error());
-  const Date on = ev.envelope.occurred;
-  CommunityYear& year = s.years[year_number];
-  Step step;
-  std::vector<CaseStep> steps;
-  if (const auto* f = std::get_if<StreetProposal>(&ev.fact)) {
-    if (!year.record.has_proposal || !(on < year.record.proposal.on)) year.record.proposal = {on, f->grade};
-    year.record.has_proposal = true;
-  } else if (const auto* f = std::get_if<DepartmentOpinion>(&ev.fact)) {
-    auto it = year.record.opinions.find(ev.envelope.source);
-    if (it == year.record.opinions.end() || !(on < it->second.on)) {
-      year.record.opinions[ev.envelope.source] = {on, f->stance};
+  if (!p) return std::nullopt;
+  YearRecord& record = y.record;
+  record.has_proposal = false;
+  record.opinions.clear();
+  std::vector<std::string> after;
+  for (const ProcessFact& f : y.process) {  // in (on, source, id) order: the last one stands
+    if (f.kind != ProcessKind::kProposal && f.kind != ProcessKind::kOpinion) continue;
+    if (review->on < f.on) {
+      after.push_back(ref(f.source, f.id) + " (" + std::string(process_name(f.kind)) + " of " + f.on.to_string() + ")");
+    } else if (f.kind == ProcessKind::kProposal) {
+      record.has_proposal = true;
+      record.proposal = {f.on, f.grade};
+    } else {
+      record.opinions[f.source] = {f.on, f.stance};
     }
-  } else if (const auto* f = std::get_if<ReviewClosed>(&ev.fact)) {
-    return on_review_closed(s, ev, *f, **rs);
-  } else if (const auto* f = std::get_if<RatingsPublished>(&ev.fact)) {
-    return on_published(s, ev, *f, **rs);
-  } else if (const auto* f = std::get_if<InterviewHeld>(&ev.fact)) {
-    on_interview(year.failing, on, f->deadline, **rs, steps);
-  } else if (std::holds_alternative<RectificationSubmitted>(ev.fact)) {
-    on_rectification(year.failing, on, steps);
-  } else if (const auto* f = std::get_if<Reinspection>(&ev.fact)) {
-    on_reinspection(year.failing, on, f->passed, **rs, steps);
-  } else if (std::holds_alternative<SanctionApplied>(ev.fact)) {
-    on_sanction(year.failing, on, ev.envelope.source, steps);
   }
-  emit_steps(step, steps, **rs, *community_of(ev.fact), year_number, ev.envelope.source, ev.envelope.id);
-  return step;
+  Rating graded = grade_year(record, *p, rs);
+  CommunityRated body;
+  body.community = c;
+  body.name = p->name;
+  body.year = year;
+  body.grade = graded.grade;
+  body.explanation = std::move(graded.explanation);
+  body.explanation.after_review = std::move(after);
+  body.has_proposal = record.has_proposal;
+  body.proposal = record.proposal.grade;
+  body.proposal_flagged = body.has_proposal && proposal_flagged(body.proposal, body.grade);
+  body.summary = summarise(record, *p, s.contract_on(rating_date));
+  body.rated_on = review->on;
+  return body;
+}
+
+// P: the first publication covering the community for the year, its own or a district-wide
+// one dated on or after its review; with the fact that made it.
+struct Publication {
+  Date on;
+  std::string source, id;
+};
+std::optional<Publication> publication(const CommunityYear& y, int32_t year, const PartitionTime& time) {
+  std::optional<Publication> best;
+  auto consider = [&](Date on, const std::string& source, const std::string& id) {
+    if (!best || std::tie(on, source, id) < std::tie(best->on, best->source, best->id)) best = Publication{on, source, id};
+  };
+  for (const ProcessFact& f : y.process) {
+    if (f.kind == ProcessKind::kPublication) consider(f.on, f.source, f.id);
+  }
+  if (const ProcessFact* review = first_of(y, ProcessKind::kReview)) {
+    for (const DistrictPublication& d : time.publications) {
+      if (d.year == year && !(d.on < review->on)) consider(d.on, d.source, d.id);
+    }
+  }
+  return best;
+}
+
+std::vector<int32_t> horizon(const CommunityState& s, const PartitionTime& time) {
+  std::vector<int32_t> h = s.own_days;
+  h.insert(h.end(), time.ticks.begin(), time.ticks.end());
+  std::sort(h.begin(), h.end());
+  h.erase(std::unique(h.begin(), h.end()), h.end());
+  return h;
+}
+
+std::vector<CaseEntry> case_of(const CommunityState& s, const CommunityYear& y, const CommunityRated* rated,
+                               const std::optional<Publication>& p, const RuleSet& rs, const PartitionTime& time) {
+  if (rated == nullptr || rated->grade != Grade::kFailing || !p) return {};
+  std::vector<CaseFact> facts;
+  for (const ProcessFact& f : y.process) {
+    CaseFact c{f.on, f.source, f.id, CaseFact::kInterview, f.passed, f.deadline};
+    switch (f.kind) {
+      case ProcessKind::kInterview: c.kind = CaseFact::kInterview; break;
+      case ProcessKind::kRectification: c.kind = CaseFact::kRectification; break;
+      case ProcessKind::kReinspection: c.kind = CaseFact::kReinspection; break;
+      case ProcessKind::kSanction: c.kind = CaseFact::kSanction; break;
+      default: continue;
+    }
+    facts.push_back(std::move(c));
+  }
+  // The case is known once the year is both rated 不达标 and published: from the later of
+  // the review and P, caused by whichever of them is later.
+  const ProcessFact* review = first_of(y, ProcessKind::kReview);
+  if (review == nullptr) return {};
+  const bool review_later = std::tie(review->on, review->source, review->id) > std::tie(p->on, p->source, p->id);
+  const Date known = std::max(review->on, p->on);
+  const std::string& source = review_later ? review->source : p->source;
+  const std::string& id = review_later ? review->id : p->id;
+  const std::vector<int32_t> h = horizon(s, time);
+  return case_timeline(p->on, known, source, id, facts, h, rs).entries;
+}
+
+Decision decision(const RuleSet& rules, const CommunityId& community, int32_t year, Date on,
+                  std::string_view cause_source, std::string_view cause_id, DecisionBody body, std::string revises) {
+  Decision d;
+  d.rule_set_id = rules.id;
+  d.rule_set_hash = rules.hash;
+  d.id = derive_decision_id(kind_of(body), community, year, cause_source, cause_id);
+  d.community = community;
+  d.year = year;
+  d.log_date = on;
+  d.cause_source = std::string(cause_source);
+  d.cause_id = std::string(cause_id);
+  d.body = std::move(body);
+  d.revises = std::move(revises);
+  return d;
+}
+
+uint64_t body_hash(const CommunityRated& r) {
+  Decision d;
+  d.body = r;
+  return stable_hash64(encode_decision_binary(d));
+}
+
+// The cause of a fold, for the decisions it takes.
+struct Cause {
+  std::string source, id;
+  Date on;
+};
+
+// Computes year `number`'s outcomes again and takes a decision for each that changed: with
+// `full`, its rating, publication and case; without, its case alone (log time moved).
+void decide_year(CommunityState& s, const CommunityId& c, int32_t number, CommunityYear& y, const FoldContext& ctx,
+                 const Cause& cause, bool full, Step& out) {
+  const RuleSet* rs = ctx.rules.for_year(number);
+  if (rs == nullptr) return;
+  Decided& done = y.decided;
+  // A decision is dated by when it became true in valid time: not before what it decides.
+  auto dated = [&](Date at_least) { return std::max(cause.on, at_least); };
+  // Every id derives from its cause and from the decision it follows, so a step that returns
+  // after a revision took it away is a decision of its own.
+  auto take = [&](Date on, std::string_view source, std::string_view id, DecisionBody body, const std::string& after,
+                  std::string revises) {
+    const std::string cause_id = after.empty() ? std::string(id) : std::string(id) + "\x1f" + after;
+    Decision d = decision(*rs, c, number, on, source, id, std::move(body), std::move(revises));
+    d.id = derive_decision_id(kind_of(d.body), c, number, source, cause_id);
+    out.decisions.push_back(std::move(d));
+    return out.decisions.back().id;
+  };
+
+  std::optional<CommunityRated> rated;
+  std::optional<Publication> p;
+  if (full) {
+    rated = rating(s, c, number, y, *rs);
+    const uint64_t hash = rated ? body_hash(*rated) : 0;
+    if (rated && (done.rating_id.empty() || hash != done.rating_hash)) {
+      done.rating_id = take(dated(rated->rated_on), cause.source, cause.id, *rated, done.rating_id, done.rating_id);
+      done.rating_hash = hash;
+      done.grade = rated->grade;
+    } else if (!rated && !done.rating_id.empty()) {
+      CommunityRated withdrawn;
+      withdrawn.community = c;
+      withdrawn.year = number;
+      withdrawn.withdrawn = true;
+      take(cause.on, cause.source, cause.id, withdrawn, done.rating_id, done.rating_id);
+      done.rating_id.clear();
+      done.rating_hash = 0;
+      done.grade = Grade::kUnrated;
+    }
+    p = publication(y, number, ctx.time);
+    if (p && (done.publication_id.empty() || p->on != done.published_on)) {
+      done.publication_id = take(dated(p->on), cause.source, cause.id, CommunityPublished{c, number, done.grade, p->on, false},
+                                 done.publication_id, done.publication_id);
+      done.published_on = p->on;
+    } else if (!p && !done.publication_id.empty()) {
+      take(cause.on, cause.source, cause.id, CommunityPublished{c, number, done.grade, done.published_on, true},
+           done.publication_id, done.publication_id);
+      done.publication_id.clear();
+    }
+  } else if (!done.rating_id.empty() && done.grade == Grade::kFailing && !done.publication_id.empty()) {
+    rated = CommunityRated{};
+    rated->grade = done.grade;
+    p = publication(y, number, ctx.time);
+  }
+
+  // The failing case: steps added at its end are decisions of their own; any other change
+  // is one revision carrying the case as it now stands.
+  std::vector<CaseEntry> entries = case_of(s, y, rated ? &*rated : nullptr, p, *rs, ctx.time);
+  const std::vector<CaseEntry>& before = done.case_entries;
+  if (entries == before) return;
+  const bool extends = entries.size() >= before.size() && std::equal(before.begin(), before.end(), entries.begin());
+  for (CaseEntry& e : entries) {
+    e.step.community = c;
+    e.step.year = number;
+  }
+  if (extends) {
+    for (size_t i = before.size(); i < entries.size(); ++i) {
+      const CaseEntry& e = entries[i];
+      done.case_id = take(e.known, e.cause_source, e.cause_id, e.step, done.case_id, "");
+    }
+  } else {
+    const std::string id =
+        take(cause.on, cause.source, cause.id, CaseRevised{c, number, entries}, done.case_id, done.case_id);
+    done.case_id = entries.empty() ? std::string() : id;
+  }
+  done.case_entries = std::move(entries);
+}
+
+// ---- placing facts --------------------------------------------------------------------------
+
+// The year an evaluation or process fact counts for, or why it counts for none.
+Result<int32_t> year_of(const Event& ev, const RuleCatalog& rules) {
+  if (const auto named = named_year(ev.fact)) {
+    if (rules.for_year(*named) == nullptr) {
+      return fail(field_error("no_rule_set", "data.year", "an evaluation year some rule set defines",
+                              std::to_string(*named)));
+    }
+    return *named;
+  }
+  const auto year = rules.year_of(ev.envelope.occurred);
+  if (!year) {
+    return fail(field_error("no_rule_set", "occurred", "a date inside an evaluation year of a rule set",
+                            ev.envelope.occurred.to_string()));
+  }
+  return *year;
+}
+
+// Folds a placed evaluation, process or governance fact into its year (sign -1: takes it out).
+// Returns the year it touched, or nullopt.
+Result<std::optional<int32_t>> fold_fact(CommunityState& s, const Event& ev, const FoldContext& ctx, int sign) {
+  const FactKind kind = type_info(ev.fact).kind;
+  if (kind == FactKind::kGovernance) {
+    // Governance facts may carry any date; only waste-sorting inspections count for a year.
+    if (!std::holds_alternative<WasteSortingInspection>(ev.fact)) return std::optional<int32_t>();
+    const auto year = ctx.rules.year_of(ev.envelope.occurred);
+    if (!year) return std::optional<int32_t>();
+    const std::string r = ref(ev);
+    std::visit(RecordVisitor{s.years[*year].record, r, sign}, ev.fact);
+    return std::optional<int32_t>(*year);
+  }
+  if (kind != FactKind::kEvaluation && kind != FactKind::kProcess) return std::optional<int32_t>();
+  JY_TRY(int32_t year, year_of(ev, ctx.rules));
+  CommunityYear& y = s.years[year];
+  if (kind == FactKind::kEvaluation) {
+    const std::string r = ref(ev);
+    std::visit(RecordVisitor{y.record, r, sign}, ev.fact);
+  } else if (sign > 0) {
+    insert_keyed(y.process, *process_fact(ev));
+  } else {
+    erase_by_identity(y.process, ev.envelope.source, ev.envelope.id);
+  }
+  // The community's own evaluation and process facts move its log time (one day a fact, so a
+  // retraction takes back only its own).
+  const int32_t day = ev.envelope.occurred.days();
+  if (sign > 0) {
+    s.own_days.insert(std::upper_bound(s.own_days.begin(), s.own_days.end(), day), day);
+  } else if (auto it = std::lower_bound(s.own_days.begin(), s.own_days.end(), day);
+             it != s.own_days.end() && *it == day) {
+    s.own_days.erase(it);
+  }
+  return std::optional<int32_t>(year);
+}
+
+// A waiting fact, once its community's street is known: may its source publish it there?
+Status authorised(const Event& ev, const CommunityState& s, const Authority& authority) {
+  const auto p = s.particulars_on(ev.envelope.occurred);
+  const StreetId* street = p ? &p->street : nullptr;
+  return authority.check(type_name(ev.fact), DepartmentId(ev.envelope.source), street);
+}
+
+// Places the waiting facts a registration now covers; reports (once) those dated before it.
+void place_waiting(CommunityState& s, const FoldContext& ctx, std::vector<int32_t>& years, Step& out) {
+  const auto registered = s.registered_on();
+  if (!registered) return;
+  for (auto it = s.waiting.begin(); it != s.waiting.end();) {
+    auto ev = decode_event_binary(it->stored);
+    if (!ev) {  // stored by this same build: cannot happen, but never loses the fact silently
+      ++it;
+      continue;
+    }
+    if (it->on < *registered) {
+      if (!it->reported) {
+        out.rejected.push_back({*ev, field_error("not_registered_then", "occurred",
+                                                  "a date on or after the community's registration (" +
+                                                      registered->to_string() + ")",
+                                                  it->on.to_string())});
+        it->reported = true;
+      }
+      ++it;
+      continue;
+    }
+    Status allowed = authorised(*ev, s, ctx.authority);
+    Result<std::optional<int32_t>> touched = allowed ? fold_fact(s, *ev, ctx, +1) : fail(allowed.error());
+    if (!touched) {
+      out.rejected.push_back({*ev, touched.error()});
+    } else if (*touched) {
+      years.push_back(**touched);
+    }
+    it = s.waiting.erase(it);
+  }
+}
+
+void apply_registry(CommunityState& s, const Event& ev) {
+  const Date on = ev.envelope.occurred;
+  RegistryEntry e{on, 0, ev.envelope.source, ev.envelope.id, false, {}};
+  if (const auto* f = std::get_if<CommunityRegistered>(&ev.fact)) {
+    e.particulars = particulars_of(*f);
+  } else if (const auto* f = std::get_if<CommunityChanged>(&ev.fact)) {
+    e.rank = 1;
+    e.particulars = particulars_of(*f);
+  } else if (const auto* f = std::get_if<FeeAdjusted>(&ev.fact)) {
+    e.rank = 2;
+    e.fee_only = true;
+    e.particulars.fee = f->fee;
+  } else if (const auto* f = std::get_if<ContractAssigned>(&ev.fact)) {
+    insert_keyed(s.contracts, Contract{on, ev.envelope.source, ev.envelope.id, f->company, f->manager});
+    return;
+  } else {
+    return;
+  }
+  insert_keyed(s.registry, std::move(e));
+}
+
+// Every year fully (`full_year` nullopt), or `full_year` fully and every other year's case.
+Step decide(CommunityState& s, const CommunityId& c, const FoldContext& ctx, const Cause& cause,
+            std::optional<int32_t> full_year, bool all_full, Step out) {
+  for (auto& [number, year] : s.years) {
+    decide_year(s, c, number, year, ctx, cause, all_full || full_year == number, out);
+  }
+  return out;
 }
 
 }  // namespace
+
+std::optional<Date> CommunityState::registered_on() const {
+  std::optional<Date> first;
+  for (const RegistryEntry& e : registry) {
+    if (e.rank == 0 && (!first || e.from < *first)) first = e.from;
+  }
+  return first;
+}
 
 std::optional<Particulars> CommunityState::particulars_on(Date d) const {
   std::optional<Particulars> p;
@@ -250,7 +507,7 @@ std::optional<Particulars> CommunityState::particulars_on(Date d) const {
     if (d < e.from) break;
     if (e.fee_only) {
       if (p) p->fee = e.particulars.fee;
-    } else {
+    } else if (e.rank == 0 || p) {  // a change before the first registration changes nothing
       p = e.particulars;
     }
   }
@@ -266,68 +523,72 @@ const Contract* CommunityState::contract_on(Date d) const {
   return found;
 }
 
-std::optional<Date> CommunityState::next_deadline() const {
-  std::optional<Date> next;
-  for (const auto& [number, year] : years) {
-    const auto d = year.failing.next_deadline();
-    if (d && (!next || *d < *next)) next = d;
-  }
-  return next;
+bool has_review(const CommunityState& state, int32_t year) {
+  auto it = state.years.find(year);
+  return it != state.years.end() && first_of(it->second, ProcessKind::kReview) != nullptr;
 }
 
-Step apply(CommunityState& state, const Event& ev, const RuleCatalog& rules) {
-  const Date on = ev.envelope.occurred;
-  switch (type_info(ev.fact).kind) {
-    case FactKind::kRegistry: {
-      if (const auto* f = std::get_if<CommunityRegistered>(&ev.fact)) {
-        insert_dated(state.registry, RegistryEntry{on, false, particulars_of(*f)});
-      } else if (const auto* f = std::get_if<CommunityChanged>(&ev.fact)) {
-        insert_dated(state.registry, RegistryEntry{on, false, particulars_of(*f)});
-      } else if (const auto* f = std::get_if<FeeAdjusted>(&ev.fact)) {
-        if (state.registry.empty() || on < state.registry.front().from) {
-          return reject(field_error("unknown_community", "data.community",
-                                    "a community registered on or before " + on.to_string(),
-                                    "\"" + f->community.value + "\""));
-        }
-        Particulars p;
-        p.fee = f->fee;
-        insert_dated(state.registry, RegistryEntry{on, true, p});
-      } else if (const auto* f = std::get_if<ContractAssigned>(&ev.fact)) {
-        insert_dated(state.contracts, Contract{on, f->company, f->manager});
-      }
-      return {};
-    }
-    case FactKind::kEvaluation: {
-      auto year = evaluation_year(state, ev, rules);
-      if (!year) return reject(year.error());
-      record(state.years[*year].record, ev);
-      return {};
-    }
-    case FactKind::kGovernance: {
-      // Governance facts may carry any date; only waste-sorting inspections count for a year.
-      if (std::holds_alternative<WasteSortingInspection>(ev.fact)) {
-        if (const auto year = rules.year_of(on); year && !state.registry.empty()) {
-          record(state.years[*year].record, ev);
-        }
-      }
-      return {};
-    }
-    case FactKind::kProcess: return on_process(state, ev, rules);
-    case FactKind::kEngine: return {};
+bool has_case(const CommunityState& state) {
+  for (const auto& [number, y] : state.years) {
+    if (!y.decided.case_entries.empty()) return true;
   }
-  return {};
+  return false;
 }
 
-Step advance(CommunityState& state, const CommunityId& community, Date log_time, const RuleCatalog& rules) {
-  Step step;
-  for (auto& [number, year] : state.years) {
-    const RuleSet* rs = rules.for_year(number);
-    if (rs == nullptr || !year.failing.open()) continue;
-    std::vector<CaseStep> steps;
-    advance_case(year.failing, log_time, *rs, steps);
-    emit_steps(step, steps, *rs, community, number, kTimerSource, "");
+Step apply(CommunityState& s, const Event& ev, const FoldContext& ctx, const Event* retracted) {
+  const CommunityId* community = community_of(retracted != nullptr ? retracted->fact : ev.fact);
+  const Cause cause{ev.envelope.source, ev.envelope.id, ev.envelope.occurred};
+  Step out;
+  if (retracted != nullptr) {
+    // The retracted fact counts as never having happened (DOMAIN.md "Retractions").
+    if (!erase_by_identity(s.waiting, retracted->envelope.source, retracted->envelope.id) &&
+        type_info(retracted->fact).kind != FactKind::kRegistry) {
+      auto touched = fold_fact(s, *retracted, ctx, -1);
+      (void)touched;  // a fact that never counted takes nothing away
+    }
+    return decide(s, *community, ctx, cause, std::nullopt, true, std::move(out));
   }
-  return step;
+  const FactKind kind = type_info(ev.fact).kind;
+  if (kind == FactKind::kRegistry) {
+    const auto before = s.registered_on();
+    apply_registry(s, ev);
+    if (s.registered_on() != before) {
+      std::vector<int32_t> years;
+      place_waiting(s, ctx, years, out);
+    }
+    // Particulars and contracts on a rating date may have changed: every year again.
+    return decide(s, *community, ctx, cause, std::nullopt, true, std::move(out));
+  }
+  if (kind != FactKind::kEvaluation && kind != FactKind::kProcess && kind != FactKind::kGovernance) return out;
+  const auto registered = s.registered_on();
+  if (!registered || ev.envelope.occurred < *registered) {
+    // It waits for a registration dated on or before it (DOMAIN.md "Facts that arrive before
+    // what they name"); dated before the one there is, it is rejected, and still kept in case
+    // an earlier registration comes.
+    WaitingFact w{ev.envelope.occurred, ev.envelope.source, ev.envelope.id, encode_event_binary(ev), false};
+    if (registered) {
+      out.rejected.push_back({ev, field_error("not_registered_then", "occurred",
+                                              "a date on or after the community's registration (" +
+                                                  registered->to_string() + ")",
+                                              ev.envelope.occurred.to_string())});
+      w.reported = true;
+    }
+    insert_keyed(s.waiting, std::move(w));
+    return out;
+  }
+  auto touched = fold_fact(s, ev, ctx, +1);
+  if (!touched) {
+    out.rejected.push_back({ev, touched.error()});
+    return out;
+  }
+  if (kind == FactKind::kGovernance && !*touched) return out;
+  // Its year again; and own facts move the community's log time, which every case reads.
+  return decide(s, *community, ctx, cause, *touched, false, std::move(out));
+}
+
+Step recompute(CommunityState& s, const CommunityId& community, const FoldContext& ctx, std::optional<int32_t> year,
+               std::string_view cause_source, std::string_view cause_id, Date cause_date) {
+  return decide(s, community, ctx, Cause{std::string(cause_source), std::string(cause_id), cause_date}, year, false, {});
 }
 
 }  // namespace jiayuan

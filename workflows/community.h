@@ -1,17 +1,24 @@
-// The community-year workflow: a fold of facts over a community's state.
+// The community-year workflow: a community's outcomes as a function of the *set* of its facts
+// (DOMAIN.md "Late facts, retractions and the two time axes"), whatever order they came in.
 //
-//   CommunityState s;                                  // empty: nothing known yet
-//   Step step = apply(s, event, rules);                // mutates s; decisions or a rejection
-//   Step fired = advance(s, community, log_time, rules); // deadlines log time has passed
-//   s.next_deadline()                                  // when advance has work to do
+//   CommunityState s;                              // nothing known yet
+//   PartitionTime time;                            // the partition's ticks and district publications
+//   Step step = apply(s, event, {rules, authority, time});   // the fact folded; decisions to take
+//   Step again = recompute(s, community, {rules, authority, time});  // after a tick, say
 //
-// Pure: no I/O, no clock. Time is the fact's occurred date and the log time given.
+// Each fold keeps what the outcomes are computed from (registry entries, every evaluation
+// fact's contribution, every process fact, the community's own fact dates) and computes the
+// outcomes again: a first outcome is a decision; a changed one, a revision naming the decision
+// it revises. Ties on a date go by (occurred, source, id), never by arrival. A fact naming a
+// community not registered on or before its date waits, kept in the state, and is placed when
+// a registration dated on or before it arrives. Pure: no I/O, no clock.
 #pragma once
 
 #include <map>
 #include <optional>
 #include <vector>
 
+#include "config/config.h"
 #include "config/rules.h"
 #include "events/decisions.h"
 #include "events/facts.h"
@@ -21,61 +28,155 @@
 
 namespace jiayuan {
 
-// One registry fact, kept so particulars can be resolved as of any date.
+// One registry fact, kept so particulars can be resolved as of any date. Same date: a
+// registration before a change before a fee adjustment, then by (source, id).
 struct RegistryEntry {
   Date from;
+  uint8_t rank = 0;  // 0 registration, 1 change, 2 fee adjustment
+  std::string source, id;
   bool fee_only = false;  // a fee adjustment patches the fee alone
   Particulars particulars;
 
   template <class A>
-  void serialize(A& ar) { ar(from, fee_only, particulars); }
+  void serialize(A& ar) { ar(from, rank, source, id, fee_only, particulars); }
 };
 
 struct Contract {
   Date from;
+  std::string source, id;
   CompanyId company;
   ManagerId manager;
   template <class A>
-  void serialize(A& ar) { ar(from, company, manager); }
+  void serialize(A& ar) { ar(from, source, id, company, manager); }
+};
+
+enum class ProcessKind : uint8_t {
+  kProposal = 0, kOpinion = 1, kReview = 2, kPublication = 3,
+  kInterview = 4, kRectification = 5, kReinspection = 6, kSanction = 7,
+};
+
+// A process fact of a year, kept so the year's outcomes can be computed again from all of them.
+struct ProcessFact {
+  Date on;
+  std::string source, id;
+  ProcessKind kind = ProcessKind::kProposal;
+  Grade grade = Grade::kUnrated;  // proposal
+  Stance stance = Stance::kSupport;  // opinion
+  bool passed = false;               // re-inspection
+  std::optional<Date> deadline;      // interview
+
+  template <class A>
+  void serialize(A& ar) { ar(on, source, id, kind, grade, stance, passed, deadline); }
+};
+
+// What stage 1 last decided for a year, to tell a change (a revision) from nothing new.
+struct Decided {
+  std::string rating_id;     // "" when no rating decision stands
+  uint64_t rating_hash = 0;  // of the rating's body
+  Grade grade = Grade::kUnrated;
+  std::string publication_id;
+  Date published_on;
+  std::string case_id;              // the last case decision
+  std::vector<CaseEntry> case_entries;
+
+  template <class A>
+  void serialize(A& ar) { ar(rating_id, rating_hash, grade, publication_id, published_on, case_id, case_entries); }
 };
 
 struct CommunityYear {
-  YearRecord record;
-  bool rated = false;
-  Grade grade = Grade::kUnrated;
-  bool published = false;
-  Date published_on;  // P: the first publication
-  FailingCase failing;
+  YearRecord record;                  // the evaluation facts' contributions
+  std::vector<ProcessFact> process;   // by (on, source, id)
+  Decided decided;
 
   template <class A>
-  void serialize(A& ar) { ar(record, rated, grade, published, published_on, failing); }
+  void serialize(A& ar) { ar(record, process, decided); }
+};
+
+// A fact that cannot count yet: dated before the community's first registration, or naming a
+// community with none. Stored as it came (the binary form), placed when a registration dated
+// on or before it arrives.
+struct WaitingFact {
+  Date on;
+  std::string source, id;
+  std::string stored;     // encode_event_binary
+  bool reported = false;  // dead-lettered as dated before the registration
+
+  template <class A>
+  void serialize(A& ar) { ar(on, source, id, stored, reported); }
 };
 
 struct CommunityState {
-  std::vector<RegistryEntry> registry;  // by date; same date in log order
-  std::vector<Contract> contracts;      // by date; same date in log order
+  std::vector<RegistryEntry> registry;  // by (from, rank, source, id)
+  std::vector<Contract> contracts;      // by (from, source, id)
   std::map<int32_t, CommunityYear> years;
+  std::vector<int32_t> own_days;        // the day of each of its evaluation and process facts (sorted,
+                                        // repeated): its log time
+  std::vector<WaitingFact> waiting;     // by (on, source, id)
 
+  // The first registration's date; nullopt when none.
+  std::optional<Date> registered_on() const;
   // The particulars in effect on a date; nullopt before the first registration.
   std::optional<Particulars> particulars_on(Date d) const;
   // The contract in effect on a date (one starting that day counts); nullptr when none.
   const Contract* contract_on(Date d) const;
-  // The earliest date log time must reach for advance() to have work; nullopt when none.
-  std::optional<Date> next_deadline() const;
+  // True while a fact of it waits for its registration (none yet).
+  bool unregistered() const { return registered_on() == std::nullopt; }
 
   template <class A>
-  void serialize(A& ar) { ar(registry, contracts, years); }
+  void serialize(A& ar) { ar(registry, contracts, years, own_days, waiting); }
+};
+
+// What one partition of jiayuan.events knows beyond a single community: time moved by ticks,
+// district-wide publications, and which communities those touch.
+struct DistrictPublication {
+  Date on;
+  std::string source, id;
+  int32_t year = 0;
+  template <class A>
+  void serialize(A& ar) { ar(on, source, id, year); }
+};
+
+struct PartitionTime {
+  std::vector<int32_t> ticks;                        // sorted days
+  std::vector<DistrictPublication> publications;     // by (on, source, id)
+  std::map<int32_t, std::vector<std::string>> reviewed;  // year -> communities with a review (sorted)
+  std::vector<std::string> with_cases;               // communities with a case (sorted)
+
+  template <class A>
+  void serialize(A& ar) { ar(ticks, publications, reviewed, with_cases); }
+};
+
+struct FoldContext {
+  const RuleCatalog& rules;
+  const Authority& authority;
+  const PartitionTime& time;
+};
+
+// A fact stage 1 cannot apply: the event (as it came) and why.
+struct Rejection {
+  Event event;
+  Error reason;
 };
 
 struct Step {
   std::vector<Decision> decisions;
-  std::optional<Error> rejection;  // the fact could not be applied: why
+  std::vector<Rejection> rejected;  // this fact, or waiting facts found dated before the registration
 };
 
-// Applies one fact. On rejection the state is unchanged.
-Step apply(CommunityState& state, const Event& event, const RuleCatalog& rules);
+// Folds one fact of the community (a retraction carries the fact it retracts in `retracted`)
+// and takes the decisions its outcomes now call for.
+Step apply(CommunityState& state, const Event& event, const FoldContext& context,
+           const Event* retracted = nullptr);
 
-// Fires every deadline of the community that log time has passed.
-Step advance(CommunityState& state, const CommunityId& community, Date log_time, const RuleCatalog& rules);
+// Computes outcomes again and takes the decisions that calls for: `year`'s rating, publication
+// and case (a district-wide publication), or with no year every year's case (the partition's
+// log time moved: a tick). `cause` names what moved it.
+Step recompute(CommunityState& state, const CommunityId& community, const FoldContext& context,
+               std::optional<int32_t> year, std::string_view cause_source, std::string_view cause_id,
+               Date cause_date);
+
+// Whether a year of the state has a review (for PartitionTime::reviewed) or a standing case.
+bool has_review(const CommunityState& state, int32_t year);
+bool has_case(const CommunityState& state);
 
 }  // namespace jiayuan

@@ -1,5 +1,7 @@
 #include "workflows/failing_case.h"
 
+#include <algorithm>
+
 namespace jiayuan {
 
 std::string_view to_string(CaseStatus s) {
@@ -114,6 +116,65 @@ void advance_case(FailingCase& c, Date log_time, const RuleSet& rules, std::vect
   } else if (c.status == CaseStatus::kRectifying && c.deadline < log_time) {
     escalate(c, c.deadline.plus_days(1), "missed_deadline", rules, steps);
   }
+}
+
+namespace {
+
+constexpr std::string_view kTimerSource = "jiayuan.timer";
+
+// The first day of `horizon` on or after `d`, or nullopt.
+std::optional<Date> first_on_or_after(std::span<const int32_t> horizon, Date d) {
+  auto it = std::lower_bound(horizon.begin(), horizon.end(), d.days());
+  if (it == horizon.end()) return std::nullopt;
+  return Date::from_days(*it);
+}
+
+}  // namespace
+
+CaseTimeline case_timeline(Date published, Date known_from, std::string_view opened_source,
+                           std::string_view opened_id, std::span<const CaseFact> facts,
+                           std::span<const int32_t> horizon, const RuleSet& rules) {
+  CaseTimeline out;
+  std::vector<CaseStep> steps;
+  auto take = [&](Date known, std::string_view source, std::string_view id) {
+    for (CaseStep& s : steps) {
+      CaseEntry e;
+      e.known = std::max(known, known_from);
+      e.cause_source = std::string(source);
+      e.cause_id = source == kTimerSource ? s.step + "@" + s.on.to_string() : std::string(id) + "#" + s.step;
+      e.step = std::move(s);
+      out.entries.push_back(std::move(e));
+    }
+    steps.clear();
+  };
+  FailingCase c = open_case(published, rules, steps);
+  take(known_from, opened_source, opened_id);
+  size_t i = 0;
+  for (;;) {
+    const std::optional<Date> due = c.next_deadline();
+    const bool facts_left = i < facts.size();
+    if (due && (!facts_left || !(facts[i].on < *due))) {
+      // The deadline comes first: it fires once log time reaches it.
+      const std::optional<Date> passed = first_on_or_after(horizon, *due);
+      if (!passed) {
+        out.next_deadline = due;
+        break;
+      }
+      advance_case(c, *passed, rules, steps);
+      take(*passed, kTimerSource, "");
+      continue;
+    }
+    if (!facts_left) break;
+    const CaseFact& f = facts[i++];
+    switch (f.kind) {
+      case CaseFact::kInterview: on_interview(c, f.on, f.deadline, rules, steps); break;
+      case CaseFact::kRectification: on_rectification(c, f.on, steps); break;
+      case CaseFact::kReinspection: on_reinspection(c, f.on, f.passed, rules, steps); break;
+      case CaseFact::kSanction: on_sanction(c, f.on, f.source, steps); break;
+    }
+    take(f.on, f.source, f.id);
+  }
+  return out;
 }
 
 }  // namespace jiayuan

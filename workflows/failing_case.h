@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -73,5 +74,33 @@ void on_sanction(FailingCase& c, Date on, const std::string& department, std::ve
 // Fires the deadlines log time has passed: no interview by P+30 escalates on P+31, no
 // re-inspection by D escalates on D+1.
 void advance_case(FailingCase& c, Date log_time, const RuleSet& rules, std::vector<CaseStep>& steps);
+
+// ---- the case as a function of its facts ----------------------------------------------------
+
+// A process fact of the case's year that the lifecycle reads.
+struct CaseFact {
+  enum Kind : uint8_t { kInterview = 0, kRectification = 1, kReinspection = 2, kSanction = 3 };
+  Date on;
+  std::string source, id;  // ties on a date by (source, id), never by arrival
+  Kind kind = kInterview;
+  bool passed = false;            // re-inspection
+  std::optional<Date> deadline;   // interview
+};
+
+struct CaseTimeline {
+  std::vector<CaseEntry> entries;     // in order; empty: no case
+  std::optional<Date> next_deadline;  // a deadline log time has not yet passed
+};
+
+// The case of a failing, published year as a pure function of its inputs (DOMAIN.md
+// "Failing-case lifecycle"): opened at P (`published`), known from `known_from` (the later of
+// the review and P); then `facts` (sorted by (on, source, id)) in date order, a deadline
+// coming before a fact of its own date or later. A step caused by a fact is known from the
+// fact's date; a deadline's escalation from the first day of `horizon` (the community's log
+// time: the sorted days of its own facts and of the partition's ticks) on or after the
+// deadline, so the same set of facts gives the same timeline whatever order they came in.
+CaseTimeline case_timeline(Date published, Date known_from, std::string_view opened_source,
+                           std::string_view opened_id, std::span<const CaseFact> facts,
+                           std::span<const int32_t> horizon, const RuleSet& rules);
 
 }  // namespace jiayuan

@@ -57,7 +57,6 @@ const std::vector<Bad> kTable = {
   {"three decimals", ev("inspection", scores("\"cleaning\":80.125")), "bad_number", "data.scores.cleaning: expected a number 0.00..100.00 with at most two decimals, got 80.125"},
   {"missing dimension", ev("inspection", R"({"community":"C1","scores":{"basic_management":80}})"), "missing_field", "data.scores.cleaning: expected a value, got nothing"},
   {"extra dimension", ev("inspection", scores("\"cleaning\":80,\"parking\":70")), "unexpected_field", "data.scores.parking: expected no such field, got 70"},
-  {"unknown community", ev("survey", R"({"community":"C9","satisfaction":80,"respondents":10})"), "unknown_community", "data.community: expected a registered community, got \"C9\""},
   {"date after every rule set", ev("survey", R"({"community":"C1","satisfaction":80,"respondents":10})", "bureau", "2025-03-01"), "no_rule_set", "occurred: expected a date with a rule set in force, got 2025-03-01"},
   {"date before every rule set", ev("survey", R"({"community":"C1","satisfaction":80,"respondents":10})", "bureau", "2022-11-30"), "no_rule_set", "occurred: expected a date with a rule set in force, got 2022-11-30"},
   {"satisfaction as text", ev("survey", R"({"community":"C1","satisfaction":"good"})"), "wrong_type", "data.satisfaction: expected a number 0.00..100.00 with at most two decimals, got the string \"good\""},
@@ -66,7 +65,6 @@ const std::vector<Bad> kTable = {
   {"petition from the hotline", ev("petition", R"({"community":"C1","substantiated":true})", "hotline"), "not_authorised", "source: expected a department allowed to publish jiayuan.petition (petitions), got \"hotline\""},
   {"zero credit points", ev("credit.points", R"({"community":"C1","company":"CO1","points":0})"), "out_of_range", "data.points: expected an integer 1..100, got 0"},
   {"fractional credit points", ev("credit.points", R"({"community":"C1","company":"CO1","points":2.5})"), "wrong_type", "data.points: expected an integer 1..100, got 2.5"},
-  {"unknown company", ev("credit.points", R"({"community":"C1","company":"CO9","points":2})"), "unknown_company", "data.company: expected a company named by a contract (jiayuan.contract.assigned), got \"CO9\""},
   {"unknown finding kind", ev("finding", R"({"community":"C1","kind":"noise","severity":"minor"})", "chengguan"), "bad_enum", "data.kind: expected one of illegal_construction, "},
   {"unknown severity", ev("finding", R"({"community":"C1","kind":"rubbish_dumped","severity":"awful"})", "chengguan"), "bad_enum", "data.severity: expected one of minor, serious, major, got \"awful\""},
   {"finding from another department", ev("finding", R"({"community":"C1","kind":"illegal_construction","severity":"minor"})", "fire"), "not_authorised", "source: expected \"chengguan\" (the department that publishes illegal_construction findings), got \"fire\""},
@@ -84,6 +82,11 @@ const std::vector<Bad> kTable = {
   {"more party members than members", ev("committee.elected", R"({"community":"C1","members":5,"party_members":6})", "civil_affairs"), "out_of_range", "data.party_members: expected at most data.members (5), got 6"},
   {"a department writing ticks", ev("tick", "{}", "bureau"), "not_authorised", "source: expected a department allowed to publish jiayuan.tick (), got \"bureau\""},
   {"unexpected data field", ev("petition", R"({"community":"C1","substantiated":true,"colour":"red"})", "petitions"), "unexpected_field", "data.colour: expected no such field, got the string \"red\""},
+  {"retraction of an id never published", ev("fact.retracted", R"({"id":"nope","reason":"x"})", "bureau", "2024-04-02"), "unknown_fact", "data.id: expected the id of a fact bureau published, got \"nope\""},
+  {"retraction of another department's fact", ev("fact.retracted", R"({"id":"f1","reason":"x"})", "hotline", "2024-04-02"), "unknown_fact", "data.id: expected the id of a fact hotline published, got \"f1\""},
+  {"retraction of a registry fact", ev("fact.retracted", R"({"id":"r","reason":"x"})", "bureau", "2024-04-02"), "not_retractable", "data.id: expected a fact that is not a registry fact (correct a registration with jiayuan.community.changed, a contract with a new contract), got \"r\" (jiayuan.community.registered)"},
+  {"retraction of a retraction", ev("fact.retracted", R"({"id":"rt1","reason":"x"})", "bureau", "2024-04-02"), "not_retractable", "data.id: expected a fact that is not a retraction (publish the fact again under a new id instead), got \"rt1\""},
+  {"a fact already retracted", ev("fact.retracted", R"({"id":"f1","reason":"again"})", "bureau", "2024-05-01"), "already_retracted", "data.id: expected a fact not yet retracted, got \"f1\" (retracted by rt1)"},
   {"sanction from the bureau", ev("sanction.applied", R"({"community":"C1","year":2023,"measure":"m"})", "bureau", "2024-03-01"), "not_authorised", "source: expected a department allowed to publish jiayuan.sanction.applied (market, chengguan, police), got \"bureau\""},
 };
 // clang-format on
@@ -97,7 +100,9 @@ TEST(BadInput, EachIsRejectedWithItsExactReason) {
   ASSERT_TRUE(intake);
   std::vector<IntakeInput> setup = {
       {R"({"specversion":"1.0","id":"r","source":"bureau","type":"jiayuan.community.registered","occurred":"2022-01-01","data":{"community":"C1","name":"n","street":"yueyang","households":10,"fee":2,"enclosure":"closed","category":"mixed"}})", "setup", std::nullopt},
-      {R"({"specversion":"1.0","id":"k","source":"bureau","type":"jiayuan.contract.assigned","occurred":"2022-01-01","data":{"community":"C1","company":"CO1","manager":"PM1"}})", "setup", std::nullopt}};
+      {R"({"specversion":"1.0","id":"k","source":"bureau","type":"jiayuan.contract.assigned","occurred":"2022-01-01","data":{"community":"C1","company":"CO1","manager":"PM1"}})", "setup", std::nullopt},
+      {R"({"specversion":"1.0","id":"f1","source":"bureau","type":"jiayuan.spot.check","occurred":"2023-03-01","data":{"community":"C1","passed":false}})", "setup", std::nullopt},
+      {R"({"specversion":"1.0","id":"rt1","source":"bureau","type":"jiayuan.fact.retracted","occurred":"2024-04-01","data":{"id":"f1","reason":"录入错误"}})", "setup", std::nullopt}};
   auto ok = (*intake)->submit(setup);
   ASSERT_TRUE(ok);
   for (const auto& o : *ok) ASSERT_EQ(o.verdict, Verdict::kAccepted) << o.reason.message;
@@ -115,8 +120,33 @@ TEST(BadInput, EachIsRejectedWithItsExactReason) {
     }
   }
   // Nothing rejected reached the events log; every rejection reached the dead-letter log.
-  EXPECT_EQ(*log.end_offset(topics::kEvents, 0), 2);
+  EXPECT_EQ(*log.end_offset(topics::kEvents, 0), 4);
   EXPECT_EQ(*log.end_offset(topics::kDeadLetter, 0), static_cast<int64_t>(kTable.size()));
+}
+
+// DOMAIN.md "Facts that arrive before what they name": not bad input. They are accepted, say
+// what they wait for, and count once a registration dated on or before them arrives.
+TEST(BadInput, AFactNamingAnUnknownCommunityOrCompanyIsAcceptedAndSaysWhatItWaitsFor) {
+  auto config = load_config(JIAYUAN_TEST_CONFIG_DIR);
+  ASSERT_TRUE(config) << config.error().message;
+  testing::MemoryLog log;
+  auto intake = Intake::open(log, *config);
+  ASSERT_TRUE(intake);
+  std::vector<IntakeInput> in = {
+      {ev("survey", R"({"community":"C9","satisfaction":80,"respondents":10})"), "c", std::nullopt},
+      {ev("social.responsibility", R"({"company":"CO9","description":"助老"})"), "s", std::nullopt},
+      {ev("street.proposal", R"({"community":"C8","year":2023,"grade":"standard"})", "street.yueyang", "2024-01-03"), "p", std::nullopt}};
+  in[1].bytes = std::string(in[1].bytes).replace(in[1].bytes.find("x1"), 2, "x2");
+  in[2].bytes = std::string(in[2].bytes).replace(in[2].bytes.find("x1"), 2, "x3");
+  auto out = (*intake)->submit(in);
+  ASSERT_TRUE(out);
+  ASSERT_EQ((*out)[0].verdict, Verdict::kAccepted) << (*out)[0].reason.message;
+  EXPECT_EQ((*out)[0].waiting_for, "community C9");
+  ASSERT_EQ((*out)[1].verdict, Verdict::kAccepted) << (*out)[1].reason.message;
+  EXPECT_EQ((*out)[1].waiting_for, "company CO9");
+  // A street office's fact: whether the community is in its street is judged on registration.
+  ASSERT_EQ((*out)[2].verdict, Verdict::kAccepted) << (*out)[2].reason.message;
+  EXPECT_EQ((*out)[2].waiting_for, "community C8");
 }
 
 }  // namespace

@@ -93,8 +93,6 @@ TEST_F(IntakeTest, RejectsWithPreciseReasons) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {json(testing::inspection("C2", 80, "2023-03-01", "i2")), "unknown_community",
-       "data.community: expected a registered community, got \"C2\""},
       {json(testing::inspection("C1", 80, "2025-03-01", "i3")), "no_rule_set",
        "occurred: expected a date with a rule set in force, got 2025-03-01"},
       {json(atlantis), "unknown_street",
@@ -113,6 +111,12 @@ TEST_F(IntakeTest, RejectsWithPreciseReasons) {
     EXPECT_EQ(out[0].reason.code, c.code) << out[0].reason.message;
     EXPECT_EQ(out[0].reason.message, c.message);
   }
+}
+
+TEST_F(IntakeTest, AFactNamingACommunityNotYetRegisteredIsAcceptedAndWaits) {
+  auto out = submit({json(testing::inspection("C2", 80, "2023-03-01", "i2"))});
+  ASSERT_EQ(out[0].verdict, Verdict::kAccepted) << out[0].reason.message;
+  EXPECT_EQ(out[0].waiting_for, "community C2");
 }
 
 TEST_F(IntakeTest, ProvenSourceOverridesWhatTheEnvelopeClaims) {

@@ -163,15 +163,23 @@ TEST_F(StagesTest, RepublishedDecisionsAreAppliedOnce) {
 
 TEST_F(StagesTest, AFactTheWorkflowCannotApplyIsDeadLetteredAndTheRestGoesOn) {
   testing::MemoryLog log;
-  // Bypass intake: an inspection for a community nobody registered, straight into the log.
-  const std::vector<Record> bad = {event_record(testing::inspection("GHOST", 80, "2023-03-01", "g1"))};
+  // Bypass intake: an inspection where no rule set is in force, straight into the log; and one
+  // for a community nobody registered, which waits (listed, not dead-lettered).
+  const std::vector<Record> bad = {event_record(testing::inspection("SJ00001", 80, "2025-03-01", "g1")),
+                                   event_record(testing::inspection("GHOST", 80, "2023-03-01", "g2"))};
   ASSERT_TRUE(log.append(topics::kEvents, bad));
   run_all(log, demo_lines(5));
   auto dead = log.read(topics::kDeadLetter, 0, 0, 10);
   ASSERT_EQ(dead->size(), 1u);
   EXPECT_EQ((*dead)[0].record.header(headers::kErrorStage), "stage1");
-  EXPECT_EQ((*dead)[0].record.header(headers::kErrorCode), "unknown_community");
-  EXPECT_EQ((*dead)[0].record.header(headers::kErrorOrigin), "jiayuan.events/0/0");
+  EXPECT_EQ((*dead)[0].record.header(headers::kErrorCode), "no_rule_set");
+  size_t waiting = 0;
+  ASSERT_TRUE(last_store_->scan(cf::kWaiting, "GHOST", [&](std::string_view, std::string_view v) {
+    EXPECT_NE(std::string(v).find("waiting for the registration of community GHOST"), std::string::npos) << v;
+    ++waiting;
+    return true;
+  }));
+  EXPECT_EQ(waiting, 1u);
   EXPECT_EQ(rated_decisions(log), 5);
 }
 

@@ -106,13 +106,31 @@ TEST(DecisionHash, ChangesWithEveryFieldButNotWithTheHashItCarries) {
   EXPECT_EQ(decision_hash(carried), h);
 }
 
+TEST(BinaryCodec, ADecisionOfFormatTwoReadsWithNoRevisionAndNothingWithdrawn) {
+  // Format 2 is format 3 without its tail: `revises` (an empty string: an 8-byte length) and,
+  // for a publication, `withdrawn` (1 byte).
+  Decision d = a_published_decision();
+  d.cause_partition = 3;
+  d.cause_offset = 77;
+  std::string bytes = encode_decision_binary(d);
+  ASSERT_EQ(bytes[2], 3);
+  bytes[2] = 2;
+  bytes.resize(bytes.size() - 9);
+  auto back = decode_decision_binary(bytes);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->cause_offset, 77);
+  EXPECT_TRUE(back->revises.empty());
+  EXPECT_FALSE(std::get<CommunityPublished>(back->body).withdrawn);
+}
+
 TEST(BinaryCodec, ADecisionStoredBeforeTheChainReadsWithEmptyLinks) {
   // Format 1 is format 2 without the four chain fields at the end: partition (4 bytes),
-  // offset (8) and two empty strings (an 8-byte length each).
+  // offset (8) and two empty strings (an 8-byte length each); format 2 is format 3 without its
+  // 9-byte tail (above).
   std::string bytes = encode_decision_binary(a_published_decision());
-  ASSERT_EQ(bytes[2], 2);
+  ASSERT_EQ(bytes[2], 3);
   bytes[2] = 1;
-  bytes.resize(bytes.size() - 28);
+  bytes.resize(bytes.size() - 9 - 28);
   auto back = decode_decision_binary(bytes);
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(back->id, a_published_decision().id);

@@ -136,18 +136,25 @@ TEST_F(ProjectorTest, AsOfADateAFactArrivingLateStillCountsFromItsOwnDate) {
   EXPECT_EQ(*now, *at("2030-01-01"));
 }
 
-TEST_F(ProjectorTest, AsOfADateARatingIsTheOneDecidedByThen) {
+TEST_F(ProjectorTest, AsOfADateARatingStandsFromItsReviewAndARevisionReplacesItFromThere) {
   Decision first = rated("C1", "yueyang", Grade::kPassing, "r1");
-  Decision second = rated("C1", "yueyang", Grade::kStandard, "r2");
+  std::get<CommunityRated>(first.body).rated_on = *Date::parse("2024-01-10");
+  // A late fact (dated before the review) revises it: in valid time the revised grade is what
+  // was true from the review on, whenever the fact arrived.
+  Decision second = rated("C1", "yueyang", Grade::kStandard, "late-complaint");
+  std::get<CommunityRated>(second.body).rated_on = *Date::parse("2024-01-10");
   second.log_date = *Date::parse("2024-02-01");
-  apply({first, second});
+  second.revises = first.id;
   auto grade_at = [&](const char* day) -> std::string {
     auto v = *community_view(ProjectionView(*store_, *Date::parse(day)), CommunityId("C1"));
     return v && !(*v)["ratings"].empty() ? (*v)["ratings"][0]["grade"].get<std::string>() : "none";
   };
+  apply({first});
   EXPECT_EQ(grade_at("2024-01-09"), "none");
   EXPECT_EQ(grade_at("2024-01-10"), "passing");
-  EXPECT_EQ(grade_at("2024-01-31"), "passing");
+  apply({second});
+  EXPECT_EQ(grade_at("2024-01-09"), "none");
+  EXPECT_EQ(grade_at("2024-01-10"), "standard");
   EXPECT_EQ(grade_at("2024-02-01"), "standard");
 }
 

@@ -92,6 +92,7 @@ inline std::vector<Event> one_of_each() {
       e("gov", "street.yueyang", "2022-03-01", GovernanceCompleted{c, RenovationItem::kEbikeCharging}),
       e("waste", "greening", "2023-06-01", WasteSortingInspection{c, false}),
       e("tick", "jiayuan", "2024-06-30", Tick{}),
+      e("retract", "bureau", "2024-04-01", FactRetracted{"i1", "录入错误"}),
   };
   return all;
 }
