@@ -40,6 +40,11 @@ Metrics::Metrics(const std::string& version, const std::string& rule_sets)
               .Name("jiayuan_lag_records")
               .Help("Records of a partition not yet folded by its consumer")
               .Register(*registry_);
+  waiting_ = &prometheus::BuildGauge()
+                  .Name("jiayuan_facts_waiting")
+                  .Help("Facts accepted but waiting for the registration of the community they name")
+                  .Register(*registry_)
+                  .Add({});
   step_ = &prometheus::BuildHistogram()
                .Name("jiayuan_step_duration_seconds")
                .Help("Duration of one round of the stages (intake, fold, relay, project)")
@@ -83,6 +88,8 @@ void Metrics::lag(const std::string& topic, int32_t partition, int64_t records) 
 }
 
 void Metrics::step_seconds(double seconds) { step_->Observe(seconds); }
+
+void Metrics::waiting(size_t facts) { waiting_->Set(static_cast<double>(facts)); }
 
 void Metrics::request(const std::string& route, const std::string& method, int status,
                       double seconds) {

@@ -8,6 +8,7 @@
 //   case.opened, ...) jiayuan_lag_records{topic,partition}         records not yet folded, per
 //   partition jiayuan_step_duration_seconds                one round of the stages (histogram)
 //   jiayuan_http_request_duration_seconds{route,method,code}   (histogram)
+//   jiayuan_facts_waiting                        facts waiting for their community's registration
 //   jiayuan_build_info{version,rule_sets}        1
 //
 //   Metrics m("0.1.0", "songjiang-2022-134");
@@ -42,6 +43,7 @@ class Metrics {
   void decision(const std::string& kind, size_t n = 1);
   void lag(const std::string& topic, int32_t partition, int64_t records);
   void step_seconds(double seconds);
+  void waiting(size_t facts);  // jiayuan_facts_waiting
   void request(const std::string& route, const std::string& method, int status, double seconds);
 
   // The text exposition format (version 0.0.4).
@@ -55,6 +57,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* decisions_;
   prometheus::Family<prometheus::Gauge>* lag_;
   prometheus::Histogram* step_;
+  prometheus::Gauge* waiting_;
   prometheus::Family<prometheus::Histogram>* requests_;
   mutable std::mutex mu_;  // families' Add is thread-safe; this guards nothing else but render
 };

@@ -9,6 +9,7 @@
 #include "connectors/openapi_document.h"
 #include "events/json_limits.h"
 #include "engine/district_stage.h"
+#include "engine/intake.h"
 #include "projections/queries.h"
 
 namespace jiayuan {
@@ -174,6 +175,12 @@ void reply(HttpResponse& res, const json& body) {
 
 }  // namespace
 
+int64_t QueryApi::now_ms() const {
+  if (options_.now_ms) return options_.now_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 void QueryApi::install(HttpServer& server) {
   HttpServer* srv = &server;
 
@@ -278,6 +285,9 @@ void QueryApi::install(HttpServer& server) {
               [this](const Principal*, const HttpRequest&, HttpResponse& res) {
                 if (options_.metrics == nullptr)
                   throw HttpError{404, "metrics are not collected by this process"};
+                size_t waiting = 0;
+                for (const json& w : must(waiting_facts(store_, now_ms()))) waiting += w["status"] == "waiting" ? 1 : 0;
+                options_.metrics->waiting(waiting);
                 res.set_content(options_.metrics->render(),
                                 "text/plain; version=0.0.4; charset=utf-8");
               }));
@@ -526,7 +536,9 @@ void QueryApi::install(HttpServer& server) {
                                    {"origin", std::string(r.header("jiayuan.errors.origin"))},
                                    {"bytes", r.value}});
                 }
-                json out{{"items", items}, {"next_cursor", nullptr}};
+                // Facts accepted that wait for their community's registration (DOMAIN.md), with
+                // their age: not dead letters, but what a sender looks for here.
+                json out{{"items", items}, {"waiting", must(waiting_facts(store_, now_ms()))}, {"next_cursor", nullptr}};
                 if (entries.size() > static_cast<size_t>(limit))
                   out["next_cursor"] =
                       std::to_string(entries[static_cast<size_t>(limit)].position.offset);

@@ -31,6 +31,7 @@ struct QueryApiOptions {
   std::function<Date()> today;  // default as-of date of /v1/cases
   std::function<bool()> ready;  // /readyz: caught up with the log at least once
   Metrics* metrics = nullptr;   // /metrics; null: 404
+  std::function<int64_t()> now_ms;  // the clock at this edge (ages of waiting facts); null: the system's
 };
 
 class QueryApi {
@@ -40,6 +41,7 @@ class QueryApi {
   void install(HttpServer& server);
 
  private:
+  int64_t now_ms() const;
   const Store& store_;
   const Config& config_;
   QueryApiOptions options_;

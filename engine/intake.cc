@@ -424,6 +424,57 @@ Status Intake::catch_up() {
   return {};
 }
 
+std::optional<int64_t> parse_instant_ms(std::string_view t) {
+  // YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)
+  if (t.size() < 20 || t[10] != 'T' || t[13] != ':' || t[16] != ':') return std::nullopt;
+  const auto day = Date::parse(t.substr(0, 10));
+  if (!day) return std::nullopt;
+  auto num = [&](size_t at, size_t n) -> std::optional<int64_t> {
+    int64_t v = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (i >= t.size() || t[i] < '0' || t[i] > '9') return std::nullopt;
+      v = v * 10 + (t[i] - '0');
+    }
+    return v;
+  };
+  const auto hh = num(11, 2), mm = num(14, 2), ss = num(17, 2);
+  if (!hh || !mm || !ss || *hh > 23 || *mm > 59 || *ss > 60) return std::nullopt;
+  size_t at = 19;
+  int64_t ms = 0;
+  if (at < t.size() && t[at] == '.') {
+    size_t digits = 0;
+    for (++at; at < t.size() && t[at] >= '0' && t[at] <= '9'; ++at, ++digits) {
+      if (digits < 3) ms = ms * 10 + (t[at] - '0');
+    }
+    if (digits == 0) return std::nullopt;
+    for (; digits < 3; ++digits) ms *= 10;
+  }
+  int64_t offset_min = 0;
+  if (at < t.size() && (t[at] == 'Z' || t[at] == 'z') && at + 1 == t.size()) {
+  } else if (at + 6 == t.size() && (t[at] == '+' || t[at] == '-') && t[at + 3] == ':') {
+    const auto oh = num(at + 1, 2), om = num(at + 4, 2);
+    if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
+    offset_min = (t[at] == '+' ? 1 : -1) * (*oh * 60 + *om);
+  } else {
+    return std::nullopt;
+  }
+  const int64_t seconds = int64_t{day->days()} * 86400 + *hh * 3600 + *mm * 60 + *ss - offset_min * 60;
+  return seconds * 1000 + ms;
+}
+
+Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t now_ms) {
+  std::vector<nlohmann::json> out;
+  JY_CHECK(store.scan(cf::kWaiting, "", [&](std::string_view, std::string_view v) {
+    nlohmann::json w = nlohmann::json::parse(v, nullptr, false);
+    if (w.is_discarded()) return true;
+    const auto at = parse_instant_ms(w.value("accepted_at", ""));
+    w["age_seconds"] = at ? nlohmann::json(std::max<int64_t>(0, (now_ms - *at) / 1000)) : nlohmann::json();
+    out.push_back(std::move(w));
+    return true;
+  }));
+  return out;
+}
+
 std::string Intake::accepted_at() {
   const int64_t now = now_ms_ ? now_ms_()
                               : std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -24,6 +24,9 @@
 #include "engine/seen_facts.h"
 #include "engine/log.h"
 #include "events/facts.h"
+#include "projections/store.h"
+
+#include <nlohmann/json.hpp>
 
 namespace jiayuan {
 
@@ -83,6 +86,15 @@ inline constexpr std::string_view kErrorOrigin = "jiayuan.errors.origin";
 Record event_record(const Event& event, std::string_view accepted_at = "");
 // "2024-01-15T10:00:00.123Z"
 std::string rfc3339_ms(int64_t unix_ms);
+// The instant of an RFC 3339 text with a Z or ±hh:mm offset ("2024-01-15T18:00:00+08:00"),
+// in milliseconds since the Unix epoch; nullopt for anything else.
+std::optional<int64_t> parse_instant_ms(std::string_view text);
+
+// The facts waiting for their community's registration (stage 1 keeps them), each as the
+// dead-letter view lists it, with its age at `now_ms`: {community, source, id, occurred,
+// status ("waiting", or "rejected" once a registration dated after it came), reason,
+// accepted_at, age_seconds, position}.
+Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t now_ms);
 Record dead_letter_record(std::string key, std::string bytes, std::string_view stage,
                           const Error& reason, std::string origin);
 

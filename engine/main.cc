@@ -223,7 +223,8 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
                                          QueryApiOptions{.dead_letters = o->kafka ? nullptr : o->log.get(),
                                                          .today = [] { return *today(); },
                                                          .ready = [&caught_up] { return caught_up.load(); },
-                                                         .metrics = metrics.get()});
+                                                         .metrics = metrics.get(),
+                                                         .now_ms = nullptr});
     queries->install(*http);
     install_dashboard(*http);
     if (auto s = http->start(http_opts.address.substr(0, colon), port); !s) return report(s.error());
@@ -367,7 +368,7 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files, const s
   if (o->kafka) return publish_to_inbox(*o, files, source);
   auto intake = Intake::open(*o->log, o->config, intake_snapshot(*o));
   if (!intake) return report(intake.error());
-  size_t accepted = 0, duplicates = 0, rejected = 0;
+  size_t accepted = 0, duplicates = 0, rejected = 0, waiting = 0;
   Status s = read_ndjson(files, [&](std::vector<NdjsonLine>& lines) -> Status {
     std::vector<IntakeInput> batch;
     for (NdjsonLine& line : lines) {
@@ -386,7 +387,13 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files, const s
     JY_TRY(std::vector<IntakeOutcome> outcomes, (*intake)->submit(batch));
     for (size_t i = 0; i < outcomes.size(); ++i) {
       switch (outcomes[i].verdict) {
-        case Verdict::kAccepted: ++accepted; break;
+        case Verdict::kAccepted:
+          ++accepted;
+          if (!outcomes[i].waiting_for.empty()) {
+            ++waiting;
+            std::cerr << batch[i].origin << ": waiting for the registration of " << outcomes[i].waiting_for << "\n";
+          }
+          break;
         case Verdict::kDuplicate: ++duplicates; break;
         case Verdict::kRejected:
           ++rejected;
@@ -398,6 +405,10 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files, const s
   });
   if (!s) return report(s.error());
   if (auto saved = (*intake)->save_snapshot(); !saved) spdlog::warn("{}", saved.error().message);
+  if (waiting > 0) {
+    std::cout << waiting << " of the accepted facts wait for the registration of what they name (they count once it "
+                            "comes; `jiayuan dead-letter list` shows them)\n";
+  }
   std::cout << "published: " << accepted << " accepted, " << duplicates << " already in the log, "
             << rejected << " rejected" << (rejected ? " (see `jiayuan dead-letter list`)" : "") << "\n";
   return rejected == 0 ? 0 : 1;
@@ -448,11 +459,13 @@ int cmd_import(const Globals& g, const std::string& file, const std::string& typ
   std::map<int64_t, std::string> report_lines;  // by row, written in row order at the end
   const bool tty = isatty(2) != 0;
   const size_t total = rows->size();
-  auto note = [&](const CsvRow& r, Verdict v, const Error& reason) {
+  auto note = [&](const CsvRow& r, Verdict v, const Error& reason, const std::string& waiting_for = "") {
     const char* verdict = v == Verdict::kAccepted ? "accepted" : v == Verdict::kDuplicate ? "duplicate" : "rejected";
     (v == Verdict::kAccepted ? accepted : v == Verdict::kDuplicate ? duplicates : rejected) += 1;
     if (v == Verdict::kRejected) std::cerr << r.input.origin << ": rejected: " << reason.message << "\n";
-    if (report_file) report_lines[r.line] = std::to_string(r.line) + "," + verdict + "," + csv_cell(reason.message);
+    const std::string why = waiting_for.empty() ? reason.message : "waiting for the registration of " + waiting_for;
+    if (!waiting_for.empty()) std::cerr << r.input.origin << ": " << why << "\n";
+    if (report_file) report_lines[r.line] = std::to_string(r.line) + "," + verdict + "," + csv_cell(why);
   };
   for (size_t start = 0; start < rows->size(); start += 1000) {
     std::vector<IntakeInput> batch;
@@ -469,7 +482,9 @@ int cmd_import(const Globals& g, const std::string& file, const std::string& typ
     }
     auto outcomes = (*intake)->submit(batch);
     if (!outcomes) return report(outcomes.error());
-    for (size_t k = 0; k < outcomes->size(); ++k) note(*batch_rows[k], (*outcomes)[k].verdict, (*outcomes)[k].reason);
+    for (size_t k = 0; k < outcomes->size(); ++k) {
+      note(*batch_rows[k], (*outcomes)[k].verdict, (*outcomes)[k].reason, (*outcomes)[k].waiting_for);
+    }
     done = std::min(total, start + 1000);
     if (tty && total > 1000) {
       const int width = 30, filled = static_cast<int>(width * done / total);
@@ -823,8 +838,16 @@ int cmd_status(const Globals& g) {
 }
 
 // ---- dead-letter -------------------------------------------------------------------------
+// "3 days", "5 hours", "42 s": an age as a person reads it.
+std::string cli_age(int64_t seconds) {
+  if (seconds >= 2 * 86400) return std::to_string(seconds / 86400) + " days";
+  if (seconds >= 2 * 3600) return std::to_string(seconds / 3600) + " hours";
+  if (seconds >= 120) return std::to_string(seconds / 60) + " min";
+  return std::to_string(seconds) + " s";
+}
+
 int cmd_dead_letter(const Globals& g, bool show, int64_t offset, int64_t limit) {
-  auto o = open_all(g, false, Access::kRead);
+  auto o = open_all(g, !show, Access::kRead);
   if (!o) return report(o.error());
   const int64_t from = show ? offset : 0;
   auto entries = o->log->read(topics::kDeadLetter, 0, from, show ? 1 : static_cast<size_t>(limit));
@@ -845,6 +868,18 @@ int cmd_dead_letter(const Globals& g, bool show, int64_t offset, int64_t limit) 
               << r.header(headers::kErrorOrigin) << "\t" << r.header(headers::kErrorReason) << "\n";
   }
   if (entries->empty()) std::cout << "the dead-letter log is empty\n";
+  // Facts accepted that wait for the registration of the community they name, with their age.
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto waiting = waiting_facts(*o->store, now);
+  if (!waiting) return report(waiting.error());
+  for (const nlohmann::json& w : *waiting) {
+    const std::string age = w["age_seconds"].is_number() ? cli_age(w["age_seconds"].get<int64_t>()) : std::string("?");
+    std::cout << w["status"].get<std::string>() << "\tstage1\t" << w["source"].get<std::string>() << "/"
+              << w["id"].get<std::string>() << "\t" << w["reason"].get<std::string>() << " (accepted "
+              << w["accepted_at"].get<std::string>() << ", " << age << " ago)\n";
+  }
   return 0;
 }
 

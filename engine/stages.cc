@@ -401,7 +401,13 @@ Result<size_t> ProjectionStage::step_topic(std::string_view topic, int32_t parti
       const std::string_view type = e.record.header("ce_type");
       if (!type.empty() && !Projector::reads(type)) continue;  // e.g. a hotline complaint
       auto ev = decode_event_binary(e.record.value);
-      if (ev) JY_CHECK(projector_.apply_event(batch, *ev));  // undecodable: stage 1 dead-letters it
+      if (!ev) continue;  // undecodable: stage 1 dead-letters it
+      if (std::holds_alternative<FactRetracted>(ev->fact)) {
+        auto target = decode_event_binary(e.record.header(headers::kRetracts));
+        if (target) JY_CHECK(projector_.apply_retraction(batch, *target));
+      } else {
+        JY_CHECK(projector_.apply_event(batch, *ev));
+      }
     } else {
       JY_TRY(Decision d, decode_decision_binary(e.record.value));
       JY_TRY(bool fresh, projector_.apply_decision(batch, d));

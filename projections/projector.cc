@@ -180,7 +180,7 @@ Status Projector::apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& e
   return {};
 }
 
-Status Projector::apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
+Status Projector::apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Event& ev, int sign) {
   const auto year = config_.rules.year_of(ev.envelope.occurred);
   if (!year) return {};
   std::string company;
@@ -202,43 +202,88 @@ Status Projector::apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Even
   }
   JY_CHECK(update(b, cf::kProjCompany, year_key(*year, company), ev.envelope.occurred, [&](json& c) {
     if (c.is_null()) c = json{{"media_positive", 0}, {"media_negative", 0}, {"social_records", 0}, {"credit_points", 0}};
-    c[field] = c[field].get<int>() + amount;
+    c[field] = c[field].get<int>() + sign * amount;
   }));
   mark_dirty(b, *year);
   return {};
 }
 
-Status Projector::apply_governance(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
+namespace {
+
+// A community's governance facts, kept in its proj.governance value as "_facts" (sorted by
+// date, then "source/id") so that what is shown can be derived again when one is retracted:
+// the latest committee election, the first party branch, each item's completion dates.
+void derive_governance(json& g) {
+  g.erase("committee");
+  g.erase("party_branch_on");
+  g["items"] = json::object();
+  for (const json& f : g["_facts"]) {
+    const std::string kind = f["kind"];
+    if (kind == "committee") {
+      g["committee"] = {{"members", f["members"]}, {"party_members", f["party_members"]}, {"on", f["on"]}};
+    } else if (kind == "branch") {
+      if (!g.contains("party_branch_on")) g["party_branch_on"] = f["on"];
+    } else {
+      json& dates = g["items"][f["item"].get<std::string>()];
+      if (dates.is_null()) dates = json::array();
+      if (dates.empty() || dates.back() != f["on"]) dates.push_back(f["on"]);
+    }
+  }
+}
+
+json governance_entry(const Event& ev) {
+  json e{{"on", ev.envelope.occurred.to_string()}, {"ref", ev.envelope.source + "/" + ev.envelope.id}};
+  if (const auto* f = std::get_if<CommitteeElected>(&ev.fact)) {
+    e["kind"] = "committee";
+    e["members"] = f->members;
+    e["party_members"] = f->party_members;
+  } else if (std::holds_alternative<PartyBranchEstablished>(ev.fact)) {
+    e["kind"] = "branch";
+  } else if (const auto* f = std::get_if<GovernanceCompleted>(&ev.fact)) {
+    e["kind"] = "item";
+    e["item"] = std::string(kRenovationItemNames[static_cast<size_t>(f->item)]);
+  }
+  return e;
+}
+
+}  // namespace
+
+Status Projector::apply_governance(rocksdb::WriteBatchWithIndex& b, const Event& ev, int sign) {
   const std::string id = ev.envelope.subject;
-  const std::string on = ev.envelope.occurred.to_string();
   if (const auto* f = std::get_if<WasteSortingInspection>(&ev.fact)) {
     const auto year = config_.rules.year_of(ev.envelope.occurred);
     if (!year) return {};
     return update(b, cf::kProjWaste, year_key(*year, id), ev.envelope.occurred, [&](json& w) {
       if (w.is_null()) w = json{{"inspections", 0}, {"compliant", 0}};
-      w["inspections"] = w["inspections"].get<int>() + 1;
-      if (f->compliant) w["compliant"] = w["compliant"].get<int>() + 1;
+      w["inspections"] = w["inspections"].get<int>() + sign;
+      if (f->compliant) w["compliant"] = w["compliant"].get<int>() + sign;
     });
   }
+  const json entry = governance_entry(ev);
   return update(b, cf::kProjGovernance, id, ev.envelope.occurred, [&](json& g) {
-    if (g.is_null()) g = json{{"community", id}, {"items", json::object()}};
-    if (const auto* f = std::get_if<CommitteeElected>(&ev.fact)) {
-      if (on >= date_or_empty(g.value("committee", json()), "on")) {
-        g["committee"] = {{"members", f->members}, {"party_members", f->party_members}, {"on", on}};
-      }
-    } else if (std::holds_alternative<PartyBranchEstablished>(ev.fact)) {
-      if (date_or_empty(g, "party_branch_on").empty() || on < g["party_branch_on"].get<std::string>()) {
-        g["party_branch_on"] = on;
-      }
-    } else if (const auto* f = std::get_if<GovernanceCompleted>(&ev.fact)) {
-      json& dates = g["items"][std::string(kRenovationItemNames[static_cast<size_t>(f->item)])];
-      if (dates.is_null()) dates = json::array();
-      std::vector<std::string> v = dates.get<std::vector<std::string>>();
-      if (std::find(v.begin(), v.end(), on) == v.end()) v.push_back(on);
-      std::sort(v.begin(), v.end());
-      dates = v;
-    }
+    if (g.is_null()) g = json{{"community", id}, {"items", json::object()}, {"_facts", json::array()}};
+    json& facts = g["_facts"];
+    std::vector<json> v(facts.begin(), facts.end());
+    auto key = [](const json& e) { return std::make_pair(e["on"].get<std::string>(), e["ref"].get<std::string>()); };
+    v.erase(std::remove_if(v.begin(), v.end(), [&](const json& e) { return e["ref"] == entry["ref"]; }), v.end());
+    if (sign > 0) v.push_back(entry);
+    std::sort(v.begin(), v.end(), [&](const json& a, const json& c) { return key(a) < key(c); });
+    facts = v;
+    derive_governance(g);
   });
+}
+
+Status Projector::apply_retraction(rocksdb::WriteBatchWithIndex& b, const Event& target) {
+  // Once per retracted fact, however many retractions name it.
+  const std::string once = "retracted:" + target.envelope.source + "/" + target.envelope.id;
+  JY_TRY(std::optional<std::string> seen, store_.get(b, cf::kApplied, once));
+  if (seen) return {};
+  b.Put(store_.cf(cf::kApplied), once, "");
+  switch (type_info(target.fact).kind) {
+    case FactKind::kEvaluation: return apply_company_fact(b, target, -1);
+    case FactKind::kGovernance: return apply_governance(b, target, -1);
+    default: return {};  // registry facts cannot be retracted; stage 1 takes back the rest
+  }
 }
 
 bool Projector::reads(std::string_view type) {
@@ -246,7 +291,8 @@ bool Projector::reads(std::string_view type) {
   if (t == nullptr) return true;
   switch (t->kind) {
     case FactKind::kRegistry:
-    case FactKind::kGovernance: return true;
+    case FactKind::kGovernance:
+    case FactKind::kCorrection: return true;
     case FactKind::kEvaluation:
       return type == type_name(Fact(MediaReport{})) || type == type_name(Fact(SocialResponsibility{})) ||
              type == type_name(Fact(CreditPoints{}));
@@ -257,8 +303,8 @@ bool Projector::reads(std::string_view type) {
 Status Projector::apply_event(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
   switch (type_info(ev.fact).kind) {
     case FactKind::kRegistry: return apply_registry(b, ev);
-    case FactKind::kEvaluation: return apply_company_fact(b, ev);
-    case FactKind::kGovernance: return apply_governance(b, ev);
+    case FactKind::kEvaluation: return apply_company_fact(b, ev, +1);
+    case FactKind::kGovernance: return apply_governance(b, ev, +1);
     default: return {};
   }
 }

@@ -30,6 +30,9 @@ class Projector {
   Projector(Store& store, const Config& config) : store_(store), config_(config) {}
 
   Status apply_event(rocksdb::WriteBatchWithIndex& batch, const Event& event);
+  // A retraction: what the retracted fact (`target`) added to company facts or governance is
+  // taken out again, as of its date.
+  Status apply_retraction(rocksdb::WriteBatchWithIndex& batch, const Event& target);
   // Whether apply_event can change anything for a fact of this CloudEvents type (registry,
   // governance and company facts); true for a type it does not know. At city volumes most
   // facts are hotline complaints, which only stage 1 folds: the projection stage skips them
@@ -47,8 +50,9 @@ class Projector {
                 const std::function<void(nlohmann::json&)>& change);
   void mark_dirty(rocksdb::WriteBatchWithIndex& b, int32_t year);
   Status apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& event);
-  Status apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Event& event);
-  Status apply_governance(rocksdb::WriteBatchWithIndex& b, const Event& event);
+  // sign +1 folds the fact in, -1 takes it back out (a retraction).
+  Status apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Event& event, int sign);
+  Status apply_governance(rocksdb::WriteBatchWithIndex& b, const Event& event, int sign);
   Status apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CaseStep& s);
   Status apply_case_revised(rocksdb::WriteBatchWithIndex& b, const CaseRevised& r);
   // Every proj.asof version of a key, removed.

@@ -33,7 +33,10 @@ Result<std::optional<json>> community_view(const ProjectionView& store, const Co
   out["ratings"] = std::move(ratings);
   out["cases"] = std::move(cases);
   JY_TRY(std::optional<std::string> governance, store.get(cf::kProjGovernance, id.value));
-  if (governance) out["governance"] = json::parse(*governance);
+  if (governance) {
+    out["governance"] = json::parse(*governance);
+    out["governance"].erase("_facts");  // what the shown fields are derived from
+  }
   return std::optional<json>(std::move(out));
 }
 

@@ -540,7 +540,24 @@ Step apply(CommunityState& s, const Event& ev, const FoldContext& ctx, const Eve
   const Cause cause{ev.envelope.source, ev.envelope.id, ev.envelope.occurred};
   Step out;
   if (retracted != nullptr) {
-    // The retracted fact counts as never having happened (DOMAIN.md "Retractions").
+    // The retracted fact counts as never having happened (DOMAIN.md "Retractions"); a second
+    // retraction of it changes nothing, and the later of the two is rejected.
+    const std::string target = ref(*retracted);
+    const std::string key = ev.envelope.occurred.to_string() + " " + ev.envelope.id;
+    if (auto standing = s.retracted.find(target); standing != s.retracted.end()) {
+      Event later = ev;
+      std::string stands = standing->second;
+      if (key < standing->second) {
+        later.envelope.occurred = *Date::parse(standing->second.substr(0, 10));
+        later.envelope.id = standing->second.substr(11);
+        stands = key;
+        standing->second = key;
+      }
+      out.rejected.push_back({later, field_error("already_retracted", "data.id", "a fact not yet retracted",
+                                                 "\"" + retracted->envelope.id + "\" (retracted by " + stands.substr(11) + ")")});
+      return out;
+    }
+    s.retracted[target] = key;
     if (!erase_by_identity(s.waiting, retracted->envelope.source, retracted->envelope.id) &&
         type_info(retracted->fact).kind != FactKind::kRegistry) {
       auto touched = fold_fact(s, *retracted, ctx, -1);

@@ -112,6 +112,9 @@ struct CommunityState {
   std::vector<int32_t> own_days;        // the day of each of its evaluation and process facts (sorted,
                                         // repeated): its log time
   std::vector<WaitingFact> waiting;     // by (on, source, id)
+  // Retracted facts ("source/id") with the retraction that stands ("<occurred> <id>"): of two
+  // retractions of one fact the earlier by (occurred, source, id) stands.
+  std::map<std::string, std::string> retracted;
 
   // The first registration's date; nullopt when none.
   std::optional<Date> registered_on() const;
@@ -123,7 +126,7 @@ struct CommunityState {
   bool unregistered() const { return registered_on() == std::nullopt; }
 
   template <class A>
-  void serialize(A& ar) { ar(registry, contracts, years, own_days, waiting); }
+  void serialize(A& ar) { ar(registry, contracts, years, own_days, waiting, retracted); }
 };
 
 // What one partition of jiayuan.events knows beyond a single community: time moved by ticks,

@@ -66,7 +66,11 @@ World* world() {
     w->ingest->install(*w->server);
     w->queries = std::make_unique<QueryApi>(
         *w->store, w->config,
-        QueryApiOptions{.dead_letters = w->log.get(), .today = [] { return Date::from_civil(2024, 6, 30); }});
+        QueryApiOptions{.dead_letters = w->log.get(),
+                        .today = [] { return Date::from_civil(2024, 6, 30); },
+                        .ready = nullptr,
+                        .metrics = nullptr,
+                        .now_ms = [] { return int64_t{1719705600000}; }});
     w->queries->install(*w->server);
     install_dashboard(*w->server);
     return w;
