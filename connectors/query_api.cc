@@ -44,8 +44,12 @@ void must(Status s) {
 class Params {
  public:
   Params(const HttpRequest& req, std::initializer_list<const char*> known) : req_(req) {
+    const bool dated = std::find_if(known.begin(), known.end(), [](const char* k) {
+                         return std::string_view(k) == "as_of";
+                       }) != known.end();
     for (const auto& param : req.params) {
       const std::string& name = param.first;
+      if (dated && name == "as_known") continue;  // wherever as_of is, as_known is too
       if (std::find_if(known.begin(), known.end(), [&](const char* k) { return name == k; }) ==
           known.end()) {
         std::string list;
@@ -263,9 +267,16 @@ void QueryApi::install(HttpServer& server) {
     return out;
   };
 
-  // The projections now, or as of ?as_of= (what the log held on that date).
+  // The projections now, or as of ?as_of= (what the log held on that date), as known now or
+  // at ?as_known= (from the facts accepted by that instant).
   auto view_of = [this](const Params& p) {
     const auto as_of = p.date("as_of");
+    if (auto known = p.text("as_known")) {
+      const auto ms = parse_instant_ms(*known);
+      if (!ms) bad_parameter("as_known", "an instant such as 2024-01-15T18:00:00+08:00", *known);
+      if (!options_.as_known) throw HttpError{400, "as_known: this process cannot answer as known at an instant", {{"parameter", "as_known"}}};
+      return ProjectionView(must(options_.as_known(*ms)), as_of);
+    }
     return as_of ? ProjectionView(store_, *as_of) : ProjectionView(store_);
   };
 

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <set>
 
+#include "engine/intake.h"
 #include "engine/runner.h"
 #include "events/binary_codec.h"
 #include "events/sha256.h"
@@ -45,6 +46,47 @@ class OverlayLog final : public Log {
   Log& scratch_;
 };
 
+// The recorded log as it was known at an instant: jiayuan.events holds only the facts intake
+// had accepted by then (by their accepted-at stamp; one without a stamp counts as always
+// known), everything else as OverlayLog has it.
+class KnownLog final : public Log {
+ public:
+  KnownLog(Log& source, Log& scratch, int64_t known_ms) : overlay_(source, scratch), source_(source), known_ms_(known_ms) {}
+  int32_t partition_count(std::string_view topic) const override { return overlay_.partition_count(topic); }
+  Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override {
+    return overlay_.append(topic, records);
+  }
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from, size_t max) override {
+    return read(topic, partition, from, max, nullptr);
+  }
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from, size_t max,
+                                     TypeFilter wanted) override {
+    if (topic != topics::kEvents) return overlay_.read(topic, partition, from, max, wanted);
+    // Skips what was accepted later, reading on until there is something or the log ends (an
+    // empty answer means "caught up" to the stages).
+    std::vector<LogEntry> out;
+    while (out.empty()) {
+      JY_TRY(std::vector<LogEntry> got, wanted != nullptr ? source_.read(topic, partition, from, max, wanted)
+                                                          : source_.read(topic, partition, from, max));
+      if (got.empty()) break;
+      for (LogEntry& e : got) {
+        const auto at = parse_instant_ms(e.record.header(headers::kAcceptedAt));
+        if (!at || *at <= known_ms_) out.push_back(std::move(e));
+      }
+      from = got.back().position.offset + 1;
+    }
+    return out;
+  }
+  Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
+    return overlay_.end_offset(topic, partition);
+  }
+
+ private:
+  OverlayLog overlay_;
+  Log& source_;
+  int64_t known_ms_;
+};
+
 // Every record of every partition of a topic, in partition then offset order.
 Status read_all(Log& log, std::string_view topic,
                 const std::function<Status(const LogEntry&)>& fn) {
@@ -81,6 +123,22 @@ Result<std::unique_ptr<Store>> recompute(Log& log, Log& scratch, const std::stri
   (void)ignored;
   return store;
 }
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> as_known_at(Log& log, Log& scratch, const std::string& dir, const Config& config,
+                                           int64_t known_ms) {
+  JY_TRY(std::unique_ptr<Store> store, Store::open(dir));
+  KnownLog known(log, scratch, known_ms);
+  RunOptions run;
+  run.until_idle = true;
+  const std::atomic<bool> never{false};
+  JY_TRY(RunSummary ignored, run_engine(known, *store, config, run, never));
+  (void)ignored;
+  return store;
+}
+
+namespace {
 
 void flatten(const json& j, const std::string& path, std::map<std::string, std::string>& out) {
   if (j.is_object()) {

@@ -21,8 +21,17 @@
 #include "config/config.h"
 #include "engine/log.h"
 #include "events/decisions.h"
+#include "projections/store.h"
 
 namespace jiayuan {
+
+// The projections as known at an instant (transaction time, DOMAIN.md "as known at K"): the
+// stages run over only the facts intake had accepted by `known_ms` (their accepted-at stamp; a
+// fact without one, from before stamps, counts as always known) into a fresh store at `dir`,
+// writing decisions and dead letters to `scratch`. Answers read from it are those of an engine
+// fed only what had been delivered by then; as of a date too.
+Result<std::unique_ptr<Store>> as_known_at(Log& log, Log& scratch, const std::string& dir, const Config& config,
+                                           int64_t known_ms);
 
 // Where recomputation stands: records folded of records to fold (grows as decisions appear).
 using ProgressFn = std::function<void(int64_t done, int64_t total)>;

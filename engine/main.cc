@@ -12,6 +12,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <unistd.h>
 
@@ -60,15 +61,67 @@ struct Globals {
   std::string config_dir;
   std::string data_dir;
   std::string log_level;
-  std::string kafka;  // --kafka HOST:PORT
+  std::string kafka;     // --kafka HOST:PORT
+  std::string as_known;  // query --as-known INSTANT
 };
+
+// A directory of its own under `parent`, removed with everything in it when this goes.
+class ScratchDir {
+ public:
+  static Result<std::unique_ptr<ScratchDir>> make(const std::string& parent, const std::string& name) {
+    std::error_code ec;
+    const std::filesystem::path base = parent.empty() ? std::filesystem::temp_directory_path(ec) : std::filesystem::path(parent);
+    std::filesystem::create_directories(base, ec);
+    std::string pattern = (base / ("jiayuan-" + name + "-XXXXXX")).string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      return fail("io", pattern + ": cannot create a scratch directory (" + std::strerror(errno) + "); choose one with --work-dir");
+    }
+    return std::unique_ptr<ScratchDir>(new ScratchDir(pattern));
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string sub(const char* name) const { return (path_ / name).string(); }
+
+ private:
+  explicit ScratchDir(std::filesystem::path p) : path_(std::move(p)) {}
+  std::filesystem::path path_;
+};
+
+// A scratch embedded log with the same partitions as `like`.
+Result<std::unique_ptr<Log>> scratch_log(const ScratchDir& dir, const char* name, const Log& like) {
+  std::map<std::string, int32_t> parts;
+  for (std::string_view t : {topics::kEvents, topics::kDecisions, topics::kDeadLetter}) {
+    parts[std::string(t)] = like.partition_count(t);
+  }
+  JY_TRY(std::unique_ptr<EmbeddedLog> log, EmbeddedLog::open(dir.sub(name), parts));
+  return std::unique_ptr<Log>(std::move(log));
+}
 
 struct Opened {
   Config config;
   std::unique_ptr<Log> log;
   std::unique_ptr<Store> store;
   bool kafka = false;
+  // As known at an instant: the store recomputed from what had been accepted by then.
+  std::unique_ptr<ScratchDir> scratch_dir;
+  std::unique_ptr<Log> scratch;
 };
+
+// --as-known INSTANT: replaces the store with the projections as known at that instant (the
+// stages run over the facts accepted by then, in a scratch directory removed afterwards).
+Status use_as_known(Opened& o, const std::string& as_known) {
+  if (as_known.empty()) return {};
+  const auto ms = parse_instant_ms(as_known);
+  if (!ms) {
+    return fail("bad_argument", "--as-known: expected an instant such as 2024-01-15T18:00:00+08:00, got \"" + as_known + "\"");
+  }
+  JY_TRY(o.scratch_dir, ScratchDir::make("", "as-known"));
+  JY_TRY(o.scratch, scratch_log(*o.scratch_dir, "log", *o.log));
+  JY_TRY(o.store, as_known_at(*o.log, *o.scratch, o.scratch_dir->sub("engine"), o.config, *ms));
+  return {};
+}
 
 // Credentials and security settings from the environment override engine.toml (secrets need
 // not be written in a file).
@@ -143,6 +196,34 @@ std::string intake_snapshot(const Opened& o) {
 }
 
 // ---- run ---------------------------------------------------------------------------------
+// ?as_known= for the HTTP API: the store as known at an instant, recomputed in a scratch
+// directory on first asking and kept for the next questions (the last four instants asked).
+std::function<Result<std::shared_ptr<const Store>>(int64_t)> known_stores(Opened& o) {
+  struct Known {
+    std::unique_ptr<ScratchDir> dir;
+    std::unique_ptr<Log> scratch;
+    std::unique_ptr<Store> store;
+  };
+  struct Cache {
+    std::mutex mu;
+    std::vector<std::pair<int64_t, std::shared_ptr<Known>>> recent;
+  };
+  auto cache = std::make_shared<Cache>();
+  return [&o, cache](int64_t ms) -> Result<std::shared_ptr<const Store>> {
+    std::lock_guard lock(cache->mu);
+    for (const auto& [at, k] : cache->recent) {
+      if (at == ms) return std::shared_ptr<const Store>(k, k->store.get());
+    }
+    auto k = std::make_shared<Known>();
+    JY_TRY(k->dir, ScratchDir::make("", "as-known"));
+    JY_TRY(k->scratch, scratch_log(*k->dir, "log", *o.log));
+    JY_TRY(k->store, as_known_at(*o.log, *k->scratch, k->dir->sub("engine"), o.config, ms));
+    cache->recent.emplace_back(ms, k);
+    if (cache->recent.size() > 4) cache->recent.erase(cache->recent.begin());
+    return std::shared_ptr<const Store>(k, k->store.get());
+  };
+}
+
 struct HttpOptions {
   std::string address;  // host:port; empty: no HTTP
   std::string tokens;
@@ -224,7 +305,8 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
                                                          .today = [] { return *today(); },
                                                          .ready = [&caught_up] { return caught_up.load(); },
                                                          .metrics = metrics.get(),
-                                                         .now_ms = nullptr});
+                                                         .now_ms = nullptr,
+                                                         .as_known = o->kafka ? nullptr : known_stores(*o)});
     queries->install(*http);
     install_dashboard(*http);
     if (auto s = http->start(http_opts.address.substr(0, colon), port); !s) return report(s.error());
@@ -517,6 +599,7 @@ ProjectionView view_of(const Store& store, const std::optional<Date>& as_of) {
 int cmd_query_community(const Globals& g, const std::string& id, const std::string& as_of_text, bool as_json) {
   auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
+  if (auto known = use_as_known(*o, g.as_known); !known) return report(known.error());
   auto as_of = as_of_date(as_of_text);
   if (!as_of) return report(as_of.error());
   auto v = community_view(view_of(*o->store, *as_of), CommunityId(id));
@@ -533,6 +616,7 @@ int cmd_query_community(const Globals& g, const std::string& id, const std::stri
 int cmd_query_summary(const Globals& g, int year, const std::string& as_of_text, bool as_json) {
   auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
+  if (auto known = use_as_known(*o, g.as_known); !known) return report(known.error());
   auto as_of = as_of_date(as_of_text);
   if (!as_of) return report(as_of.error());
   auto s = street_summary(view_of(*o->store, *as_of), year);
@@ -545,6 +629,7 @@ int cmd_query_json(const Globals& g, const std::string& what, int year, const st
                    bool as_json, const CommunityFilter& filter = {}) {
   auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
+  if (auto known = use_as_known(*o, g.as_known); !known) return report(known.error());
   auto as_of = as_of_date(as_of_text);
   if (!as_of) return report(as_of.error());
   const ProjectionView view = view_of(*o->store, *as_of);
@@ -578,13 +663,16 @@ int cmd_tick(const Globals& g, const std::string& date_text) {
   const auto date = date_text.empty() ? today() : Date::parse(date_text);
   if (!date) return report(Error{"bad_argument", "--date: expected a date YYYY-MM-DD, got \"" + date_text + "\""});
   std::vector<Record> ticks;
+  const std::string stamp = rfc3339_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
   for (int32_t p = 0; p < o->log->partition_count(topics::kEvents); ++p) {
     Event ev{Envelope{}, Tick{}};
     ev.envelope.id = "tick-" + date->to_string() + "-" + std::to_string(p);
     ev.envelope.source = "jiayuan";
     ev.envelope.type = "jiayuan.tick";
     ev.envelope.occurred = *date;
-    Record r = event_record(ev);
+    Record r = event_record(ev, stamp);  // transaction time: when log time was moved
     r.partition = p;
     ticks.push_back(std::move(r));
   }
@@ -674,39 +762,6 @@ int cmd_rebuild(const Globals& g) {
 }
 
 // ---- audit -------------------------------------------------------------------------------
-// A directory of its own under `parent`, removed with everything in it when this goes.
-class ScratchDir {
- public:
-  static Result<std::unique_ptr<ScratchDir>> make(const std::string& parent, const std::string& name) {
-    std::error_code ec;
-    const std::filesystem::path base = parent.empty() ? std::filesystem::temp_directory_path(ec) : std::filesystem::path(parent);
-    std::filesystem::create_directories(base, ec);
-    std::string pattern = (base / ("jiayuan-" + name + "-XXXXXX")).string();
-    if (mkdtemp(pattern.data()) == nullptr) {
-      return fail("io", pattern + ": cannot create a scratch directory (" + std::strerror(errno) + "); choose one with --work-dir");
-    }
-    return std::unique_ptr<ScratchDir>(new ScratchDir(pattern));
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string sub(const char* name) const { return (path_ / name).string(); }
-
- private:
-  explicit ScratchDir(std::filesystem::path p) : path_(std::move(p)) {}
-  std::filesystem::path path_;
-};
-
-// A scratch embedded log with the same partitions as `like`.
-Result<std::unique_ptr<Log>> scratch_log(const ScratchDir& dir, const char* name, const Log& like) {
-  std::map<std::string, int32_t> parts;
-  for (std::string_view t : {topics::kEvents, topics::kDecisions, topics::kDeadLetter}) {
-    parts[std::string(t)] = like.partition_count(t);
-  }
-  JY_TRY(std::unique_ptr<EmbeddedLog> log, EmbeddedLog::open(dir.sub(name), parts));
-  return std::unique_ptr<Log>(std::move(log));
-}
 
 struct AuditArgs {
   int32_t year = 0;
@@ -936,6 +991,8 @@ int main(int argc, char** argv) {
   std::string as_of;
   query->add_option("--as-of", as_of, "answer as of a past date: what the log held then (cases: also the date "
                                       "days overdue count to; default today)");
+  query->add_option("--as-known", g.as_known, "answer as known at an instant (e.g. 2024-01-15T18:00:00+08:00): from "
+                                              "the facts accepted by then; with --as-of, both");
   std::string community;
   bool as_json = false;
   auto* q_comm = query->add_subcommand("community", "a community's particulars, grade and why");

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ class ProjectionView {
  public:
   explicit ProjectionView(const Store& store) : store_(store) {}
   ProjectionView(const Store& store, Date as_of) : store_(store), as_of_(as_of) {}
+  // A view that keeps its store alive (a store recomputed as known at an instant).
+  ProjectionView(std::shared_ptr<const Store> owner, std::optional<Date> as_of)
+      : owner_(std::move(owner)), store_(*owner_), as_of_(as_of) {}
 
   const std::optional<Date>& as_of() const { return as_of_; }
   const Store& store() const { return store_; }
@@ -40,6 +44,7 @@ class ProjectionView {
               const std::function<bool(std::string_view, std::string_view)>& fn) const;
 
  private:
+  std::shared_ptr<const Store> owner_;
   const Store& store_;
   std::optional<Date> as_of_;
 };
