@@ -506,6 +506,7 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
   std::vector<IntakeOutcome> outcomes(inputs.size());
   std::vector<Record> accepted, rejected;
   std::vector<size_t> accepted_at_index, rejected_at;
+  std::vector<size_t> first_record;  // accepted_at_index[k]'s first record in `accepted`
   // What this call accepts is remembered only once it is in the log; until then it is kept
   // here (and registrations undone if the append fails), so a failed append (a full disk)
   // leaves intake as it was, with nothing to learn again from the log.
@@ -574,7 +575,18 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
         outcomes[i].verdict = Verdict::kAccepted;
         outcomes[i].waiting_for = judged ? judged->waiting_for : std::string();
         batch_events.emplace(id_key, *ev);
-        accepted.push_back(std::move(record));
+        first_record.push_back(accepted.size());
+        const auto* pub = std::get_if<RatingsPublished>(&ev->fact);
+        if (pub != nullptr && pub->community.empty()) {
+          // District-wide: every partition of stage 1 meets it (its communities are all there).
+          for (int32_t p = 0; p < log_.partition_count(topics::kEvents); ++p) {
+            Record copy = record;
+            copy.partition = p;
+            accepted.push_back(std::move(copy));
+          }
+        } else {
+          accepted.push_back(std::move(record));
+        }
         accepted_at_index.push_back(i);
         continue;
       }
@@ -591,9 +603,11 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
   }
   for (size_t k = 0; k < to_insert.size(); ++k) {
     const auto& [source, id, hash] = to_insert[k];
-    index_.seen.insert(source, id, hash, (*positions)[k]);
+    index_.seen.insert(source, id, hash, (*positions)[first_record[k]]);
   }
-  for (size_t k = 0; k < accepted_at_index.size(); ++k) outcomes[accepted_at_index[k]].position = (*positions)[k];
+  for (size_t k = 0; k < accepted_at_index.size(); ++k) {
+    outcomes[accepted_at_index[k]].position = (*positions)[first_record[k]];
+  }
   JY_TRY(std::vector<Position> dead, log_.append(topics::kDeadLetter, rejected));
   for (size_t k = 0; k < rejected_at.size(); ++k) outcomes[rejected_at[k]].position = dead[k];
   return outcomes;

@@ -496,6 +496,49 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files, const s
   return rejected == 0 ? 0 : 1;
 }
 
+// ---- retract -----------------------------------------------------------------------------
+// A department retracts one of its own facts (DOMAIN.md "Retractions and corrections"): the
+// fact counts as never having happened. Over Kafka it goes to the department's inbox, after
+// the fact it names.
+int cmd_retract(const Globals& g, const std::string& source, const std::string& id, const std::string& reason,
+                const std::string& date_text) {
+  auto o = open_all(g, false);
+  if (!o) return report(o.error());
+  if (!o->config.district.has_department(DepartmentId(source))) {
+    return report(Error{"bad_argument", "--source: expected a department of district.toml, got \"" + source + "\""});
+  }
+  const auto date = date_text.empty() ? today() : Date::parse(date_text);
+  if (!date) return report(Error{"bad_argument", "--date: expected a date YYYY-MM-DD, got \"" + date_text + "\""});
+  const nlohmann::json ev{{"specversion", "1.0"},
+                          {"id", "retract-" + id},
+                          {"source", source},
+                          {"type", "jiayuan.fact.retracted"},
+                          {"occurred", date->to_string()},
+                          {"data", {{"id", id}, {"reason", reason}}}};
+  if (o->kafka) {
+    const std::vector<Record> one = {Record{"", ev.dump(), {{"content-type", "application/cloudevents+json"}}}};
+    auto sent = o->log->append(inbox_topic(source), one);
+    if (!sent) return report(sent.error());
+    std::cout << "retraction of " << source << "/" << id << " sent to " << o->config.engine.kafka.topic_prefix
+              << inbox_topic(source) << " (the engine's intake judges it)\n";
+    return 0;
+  }
+  auto intake = Intake::open(*o->log, o->config, intake_snapshot(*o));
+  if (!intake) return report(intake.error());
+  const std::vector<IntakeInput> in = {{ev.dump(), "retract", DepartmentId(source)}};
+  auto out = (*intake)->submit(in);
+  if (!out) return report(out.error());
+  if (auto saved = (*intake)->save_snapshot(); !saved) spdlog::warn("{}", saved.error().message);
+  const IntakeOutcome& r = out->front();
+  if (r.verdict == Verdict::kRejected) {
+    std::cerr << "jiayuan: retraction refused: " << r.reason.message << "\n";
+    return 1;
+  }
+  std::cout << (r.verdict == Verdict::kDuplicate ? "already retracted: " : "retracted: ") << source << "/" << id
+            << " (counts as never having happened; `jiayuan run` takes the revisions)\n";
+  return 0;
+}
+
 // ---- import ------------------------------------------------------------------------------
 int cmd_import(const Globals& g, const std::string& file, const std::string& type_name_arg, const std::string& source,
                const std::string& report_path) {
@@ -986,6 +1029,13 @@ int main(int argc, char** argv) {
   import->add_option("--source", import_source, "the importing department, e.g. bureau or street.yueyang")->required();
   import->add_option("--report", import_report, "write every row's outcome (row,verdict,reason) to this CSV");
 
+  std::string retract_source, retract_id, retract_reason, retract_date;
+  auto* retract = app.add_subcommand("retract", "retract one of a department's own facts: it counts as never having happened");
+  retract->add_option("--source", retract_source, "the department that published the fact")->required();
+  retract->add_option("--id", retract_id, "the fact's id")->required();
+  retract->add_option("--reason", retract_reason, "why, for the record")->required();
+  retract->add_option("--date", retract_date, "the retraction's date (default: today in Shanghai)");
+
   auto* query = app.add_subcommand("query", "answer supervisors' questions from the projections");
   query->require_subcommand(1);
   std::string as_of;
@@ -1085,6 +1135,7 @@ int main(int argc, char** argv) {
   if (*t_create) return cmd_topics_create(g, with_acls);
   if (*publish) return cmd_publish(g, files, source);
   if (*import) return cmd_import(g, import_file, import_type, import_source, import_report);
+  if (*retract) return cmd_retract(g, retract_source, retract_id, retract_reason, retract_date);
   if (*q_comm) return cmd_query_community(g, community, as_of, as_json);
   if (*q_sum) return cmd_query_summary(g, year, as_of, as_json);
   for (const auto& [name, q] : views) {

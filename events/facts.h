@@ -222,7 +222,8 @@ struct ReviewClosed {
   int32_t year = 0;
 };
 
-// 公开: the year's ratings published, covering this community.
+// 公开: the year's ratings published, covering this community; with no community,
+// district-wide: every community whose review for the year closed on or before its date.
 struct RatingsPublished {
   CommunityId community;
   int32_t year = 0;

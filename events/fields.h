@@ -107,7 +107,7 @@ template <class V> void fields(V& v, ReviewClosed& f) {
   v("year", f.year, kYear);
 }
 template <class V> void fields(V& v, RatingsPublished& f) {
-  v("community", f.community);
+  v("community", f.community, kOptional);  // none: district-wide (every community reviewed by then)
   v("year", f.year, kYear);
 }
 template <class V> void fields(V& v, InterviewHeld& f) {

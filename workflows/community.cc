@@ -7,8 +7,6 @@
 namespace jiayuan {
 namespace {
 
-constexpr std::string_view kTimerSource = "jiayuan.timer";
-
 std::string ref(std::string_view source, std::string_view id) { return std::string(source) + "/" + std::string(id); }
 std::string ref(const Event& ev) { return ref(ev.envelope.source, ev.envelope.id); }
 

@@ -2,8 +2,10 @@
 // rebuild, replay.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -16,8 +18,9 @@ namespace {
 
 class Cli : public ::testing::Test {
  protected:
-  testing::ProcessResult jy(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", dir_ / "data", "--log-level", "warn"});
+  testing::ProcessResult jy(std::vector<std::string> args) { return jy_in(dir_ / "data", std::move(args)); }
+  testing::ProcessResult jy_in(const std::string& data, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data, "--log-level", "warn"});
     return testing::run(JIAYUAN_BINARY, args, dir_.path().string());
   }
   std::string demo() {
@@ -172,6 +175,96 @@ TEST_F(Cli, CsvImportReportsEachRowAndImportingTwiceAddsNothing) {
   ASSERT_EQ(jy({"run"}).exit_code, 0);
   auto q = jy({"query", "community", "C3"});
   EXPECT_NE(q.out.find("翠湖, 二期"), std::string::npos) << q.out;
+}
+
+TEST_F(Cli, ARetractedFactCountsAsNeverHavingHappenedAndOnlyItsSenderMayRetractIt) {
+  const std::string file = demo();
+  // The first major safety incident of the demo, and the same facts without it.
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(file);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+  }
+  const auto hit = std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("jiayuan.safety.incident") != std::string::npos && l.find("\"major\"") != std::string::npos;
+  });
+  ASSERT_NE(hit, lines.end()) << "the demo has no major incident to retract";
+  const auto fact = nlohmann::json::parse(*hit);
+  const std::string id = fact["id"], source = fact["source"], community = fact["data"]["community"];
+  lines.erase(hit);
+  const std::string without = dir_ / "without.ndjson";
+  {
+    std::ofstream out(without);
+    for (const auto& l : lines) out << l << "\n";
+  }
+  ASSERT_EQ(jy_in(dir_ / "never", {"publish", without}).exit_code, 0);
+  ASSERT_EQ(jy_in(dir_ / "never", {"run"}).exit_code, 0);
+  const std::string never = jy_in(dir_ / "never", {"query", "community", community, "--json"}).out;
+
+  ASSERT_EQ(jy({"publish", file}).exit_code, 0);
+  ASSERT_EQ(jy({"run"}).exit_code, 0);
+  const std::string vetoed = jy({"query", "community", community, "--json"}).out;
+  EXPECT_NE(vetoed, never) << "the incident should change " << community << "'s rating";
+
+  auto other = jy({"retract", "--source", "bureau", "--id", id, "--reason", "not ours"});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("data.id: expected the id of a fact bureau published, got \"" + id + "\""),
+            std::string::npos)
+      << other.err;
+  auto r = jy({"retract", "--source", source, "--id", id, "--reason", "recorded against the wrong community",
+               "--date", "2024-07-02"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("retracted: " + source + "/" + id), std::string::npos) << r.out;
+  auto twice = jy({"retract", "--source", source, "--id", id, "--reason", "again", "--date", "2024-07-03"});
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_NE(twice.err.find("expected a fact not yet retracted"), std::string::npos) << twice.err;
+  ASSERT_EQ(jy({"run"}).exit_code, 0);
+  EXPECT_EQ(jy({"query", "community", community, "--json"}).out, never);
+}
+
+TEST_F(Cli, OneDistrictWidePublicationActsAsEachCommunitysOwnOfTheSameDay) {
+  const std::string file = demo();
+  // The demo publishes each community's rating on one day; the same facts with one
+  // district-wide publication (no community) of that day in their place.
+  std::vector<std::string> lines;
+  std::set<std::string> days, communities;
+  {
+    std::ifstream in(file);
+    for (std::string l; std::getline(in, l);) {
+      const auto ev = nlohmann::json::parse(l);
+      if (ev["type"] == "jiayuan.ratings.published") {
+        days.insert(ev["occurred"].get<std::string>());
+      } else {
+        lines.push_back(l);
+      }
+      if (ev["type"] == "jiayuan.community.registered") communities.insert(ev["data"]["community"].get<std::string>());
+    }
+  }
+  ASSERT_EQ(days.size(), 1u);
+  lines.push_back(nlohmann::json{{"specversion", "1.0"}, {"id", "publish-2023"}, {"source", "bureau"},
+                                 {"type", "jiayuan.ratings.published"}, {"occurred", *days.begin()},
+                                 {"data", {{"year", 2023}}}}
+                      .dump());
+  const std::string wide = dir_ / "wide.ndjson";
+  {
+    std::ofstream out(wide);
+    for (const auto& l : lines) out << l << "\n";
+  }
+  for (const auto& [data, f] : {std::pair{dir_ / "data", file}, std::pair{dir_ / "wide", wide}}) {
+    ASSERT_EQ(jy_in(data, {"publish", f}).exit_code, 0);
+    ASSERT_EQ(jy_in(data, {"tick", "--date", "2024-06-30"}).exit_code, 0);
+    ASSERT_EQ(jy_in(data, {"run"}).exit_code, 0);
+  }
+  auto both = [&](std::vector<std::string> q) {
+    auto own = jy_in(dir_ / "data", q), one = jy_in(dir_ / "wide", q);
+    EXPECT_EQ(own.exit_code, 0) << own.err;
+    EXPECT_EQ(own.out, one.out) << q[0] << " " << q[1];
+    return own.out;
+  };
+  EXPECT_NE(both({"query", "cases", "--as-of", "2024-06-30", "--all"}).find("interview"), std::string::npos);
+  both({"query", "summary", "--year", "2023"});
+  both({"query", "awards", "--year", "2023"});
+  for (const auto& c : communities) both({"query", "community", c, "--json"});
 }
 
 TEST_F(Cli, BadConfigIsReportedWithFileAndKey) {
