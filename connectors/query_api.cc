@@ -360,9 +360,11 @@ void QueryApi::install(HttpServer& server) {
   server.route("GET", "/v1/communities/{id}",
         route("/v1/communities/{id}", false,
               [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"as_of"});
+                Params p(req, {"as_of", "include"});
                 const std::string id = req.matches[1];
-                auto view = must(community_view(view_of(p), CommunityId(id)));
+                const bool with_revisions = p.one_of("include", {"revisions"}).has_value();
+                const ProjectionView at = view_of(p);
+                auto view = must(community_view(at, CommunityId(id)));
                 if (!view) {
                   throw HttpError{
                       404, "community " + id + ": not registered" +
@@ -374,7 +376,26 @@ void QueryApi::install(HttpServer& server) {
                                            who->describe() + " reads street " + who->street +
                                            " only"};
                 }
+                if (with_revisions) {
+                  RevisionFilter only;
+                  only.community = id;
+                  (*view)["revisions"] = must(revisions(at, only));
+                }
                 reply(res, *view);
+              }));
+  // Revisions: transaction time (what changed after it was first decided, in the order it was
+  // learnt), so no other resource includes them unless asked (?include=revisions).
+  server.route("GET", "/v1/revisions",
+        route("/v1/revisions", false,
+              [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
+                Params p(req, {"year", "street", "since", "as_of", "limit", "cursor"});
+                RevisionFilter filter;
+                filter.year = p.integer("year", 1900, 2999);
+                filter.street = street_filter(who, p);
+                filter.since = p.date("since");
+                json out = page(must(revisions(view_of(p), filter)), p, "log_date", {"log_date"}, "decision");
+                if (filter.year) out["year"] = *filter.year;
+                reply(res, out);
               }));
 
   // ---- companies, awards, targets ------------------------------------------------------------

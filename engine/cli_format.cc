@@ -102,6 +102,35 @@ std::string format_community(const json& v) {
     if (r.contains("explanation")) format_rating(os, r);
   }
   for (const json& c : v.at("cases")) format_case(os, c);
+  if (v.contains("revisions")) {
+    os << "\nrevisions (what changed after it was first decided, in the order it was learnt):\n";
+    os << (v.at("revisions").empty() ? std::string("  none\n") : format_revisions(v.at("revisions")));
+  }
+  return os.str();
+}
+
+namespace {
+
+std::string outcome_text(const json& o) {
+  if (!o.is_object()) return "none";
+  if (o.contains("status")) return o.at("status").get<std::string>().empty() ? "no case" : o.at("status").get<std::string>();
+  std::string t = o.contains("grade_zh") ? o.at("grade_zh").get<std::string>() : std::string("unrated");
+  if (o.contains("final_score") && o.at("final_score").is_string()) t += " " + o.at("final_score").get<std::string>();
+  t += o.contains("published_on") ? ", published " + o.at("published_on").get<std::string>() : ", unpublished";
+  return t;
+}
+
+}  // namespace
+
+std::string format_revisions(const json& list) {
+  std::ostringstream os;
+  for (const json& r : list) {
+    os << "  " << r.at("log_date").get<std::string>() << "  " << r.at("community").get<std::string>() << " "
+       << r.at("year").get<int>() << "  " << r.at("kind").get<std::string>() << ": " << outcome_text(r.at("before"))
+       << " → " << outcome_text(r.at("after")) << "  (by " << r.at("cause").at("source").get<std::string>() << "/"
+       << r.at("cause").at("id").get<std::string>() << ")"
+       << (r.at("after_publication").get<bool>() ? "  REVISED AFTER PUBLICATION" : "") << "\n";
+  }
   return os.str();
 }
 

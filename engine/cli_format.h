@@ -12,6 +12,8 @@
 namespace jiayuan {
 
 std::string format_community(const nlohmann::json& view);
+// Revisions (projections/queries.h `revisions`), one per line, oldest first.
+std::string format_revisions(const nlohmann::json& list);
 std::string format_summary(const nlohmann::json& summary, const RuleSet* rules);
 // awards, companies, cases, renovation, compliance
 std::string format_view(const std::string& what, const nlohmann::json& view);

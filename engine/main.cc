@@ -639,7 +639,8 @@ ProjectionView view_of(const Store& store, const std::optional<Date>& as_of) {
   return as_of ? ProjectionView(store, *as_of) : ProjectionView(store);
 }
 
-int cmd_query_community(const Globals& g, const std::string& id, const std::string& as_of_text, bool as_json) {
+int cmd_query_community(const Globals& g, const std::string& id, const std::string& as_of_text, bool as_json,
+                        bool with_revisions) {
   auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
   if (auto known = use_as_known(*o, g.as_known); !known) return report(known.error());
@@ -652,7 +653,38 @@ int cmd_query_community(const Globals& g, const std::string& id, const std::stri
                                          (*as_of ? " as of " + (*as_of)->to_string() : std::string()) +
                                          " (is it registered, and has `jiayuan run` folded the log?)"});
   }
+  if (with_revisions) {
+    RevisionFilter filter;
+    filter.community = id;
+    auto r = revisions(view_of(*o->store, *as_of), filter);
+    if (!r) return report(r.error());
+    (**v)["revisions"] = std::move(*r);
+  }
   std::cout << (as_json ? (**v).dump(2) + "\n" : format_community(**v));
+  return 0;
+}
+
+int cmd_query_revisions(const Globals& g, RevisionFilter filter, const std::string& since, const std::string& as_of_text,
+                        bool as_json) {
+  auto o = open_all(g, true, Access::kRead);
+  if (!o) return report(o.error());
+  if (auto known = use_as_known(*o, g.as_known); !known) return report(known.error());
+  auto as_of = as_of_date(as_of_text);
+  if (!as_of) return report(as_of.error());
+  if (!since.empty()) {
+    filter.since = Date::parse(since);
+    if (!filter.since) return report(Error{"bad_argument", "--since: expected a date YYYY-MM-DD, got \"" + since + "\""});
+  }
+  if (filter.street && !o->config.district.has_street(StreetId(*filter.street))) {
+    return report(Error{"bad_argument", "--street: expected a street or town of district.toml, got \"" + *filter.street + "\""});
+  }
+  auto r = revisions(view_of(*o->store, *as_of), filter);
+  if (!r) return report(r.error());
+  if (as_json) {
+    std::cout << nlohmann::json{{"revisions", *r}}.dump(2) << "\n";
+  } else {
+    std::cout << (r->empty() ? std::string("no revisions\n") : format_revisions(*r));
+  }
   return 0;
 }
 
@@ -1048,6 +1080,19 @@ int main(int argc, char** argv) {
   auto* q_comm = query->add_subcommand("community", "a community's particulars, grade and why");
   q_comm->add_option("id", community, "community id, e.g. SJ00001")->required();
   q_comm->add_flag("--json", as_json, "print JSON");
+  bool with_revisions = false;
+  q_comm->add_flag("--revisions", with_revisions,
+                   "also what changed after it was first decided (in the order it was learnt: unlike the rest, "
+                   "this depends on arrival order)");
+  RevisionFilter revision_filter;
+  std::string revisions_since;
+  int revision_year = 0;
+  auto* q_rev = query->add_subcommand("revisions", "outcomes changed after they were first decided: when, by which "
+                                                   "fact, from what to what, whether after publication");
+  q_rev->add_option("--year", revision_year, "evaluation year (default: every year)");
+  q_rev->add_option("--street", revision_filter.street, "a street id, e.g. yueyang");
+  q_rev->add_option("--since", revisions_since, "only those dated on or after this date");
+  q_rev->add_flag("--json", as_json, "print JSON");
   int year = 0;
   auto* q_sum = query->add_subcommand("summary", "the year's grade mix per street and district-wide");
   q_sum->add_option("--year", year, "evaluation year")->required();
@@ -1136,7 +1181,11 @@ int main(int argc, char** argv) {
   if (*publish) return cmd_publish(g, files, source);
   if (*import) return cmd_import(g, import_file, import_type, import_source, import_report);
   if (*retract) return cmd_retract(g, retract_source, retract_id, retract_reason, retract_date);
-  if (*q_comm) return cmd_query_community(g, community, as_of, as_json);
+  if (*q_comm) return cmd_query_community(g, community, as_of, as_json, with_revisions);
+  if (*q_rev) {
+    if (revision_year != 0) revision_filter.year = revision_year;
+    return cmd_query_revisions(g, revision_filter, revisions_since, as_of, as_json);
+  }
   if (*q_sum) return cmd_query_summary(g, year, as_of, as_json);
   for (const auto& [name, q] : views) {
     if (*q) return cmd_query_json(g, name, year, as_of, all_cases, as_json);

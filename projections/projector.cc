@@ -415,10 +415,53 @@ Status Projector::rewrite_grade(rocksdb::WriteBatchWithIndex& b, const std::stri
   return {};
 }
 
+namespace {
+
+// What a revision shows of a rating or a case, before and after.
+json outcome_of(const json& v, bool is_case) {
+  if (!v.is_object()) return nullptr;
+  if (is_case) return json{{"status", v.value("status", "")}};
+  json o = json::object();
+  for (const char* k : {"grade", "grade_zh", "published_on"}) {
+    if (v.contains(k)) o[k] = v[k];
+  }
+  if (v.contains("explanation")) o["final_score"] = v["explanation"].value("final_score", json());
+  return o;
+}
+
+}  // namespace
+
+Status Projector::record_revision(rocksdb::WriteBatchWithIndex& b, const Decision& d, const json& before) {
+  const bool is_case = std::holds_alternative<CaseRevised>(d.body);
+  const std::string key = year_key(d.year, d.community.value);
+  JY_TRY(json grade, read(b, cf::kProjGrade, key));
+  JY_TRY(json after, read(b, is_case ? cf::kProjCase : cf::kProjGrade, key));
+  const bool published_before = before.is_object() && (is_case || before.contains("published_on"));
+  json r{{"community", d.community.value},
+         {"year", d.year},
+         {"kind", kind_of(d.body)},
+         {"decision", d.id},
+         {"revises", d.revises},
+         {"log_date", d.log_date.to_string()},
+         {"cause", {{"source", d.cause_source}, {"id", d.cause_id}}},
+         {"before", outcome_of(before, is_case)},
+         {"after", outcome_of(after, is_case)},
+         {"after_publication", is_case ? grade.is_object() && grade.contains("published_on") : published_before}};
+  JY_TRY(json particulars, read(b, cf::kProjCommunity, d.community.value));
+  if (particulars.is_object() && particulars.contains("street")) r["street"] = particulars["street"];
+  write(b, cf::kProjRevision, key + "/" + d.id, r);
+  return {};
+}
+
 Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const Decision& d) {
   JY_TRY(std::optional<std::string> seen, store_.get(b, cf::kApplied, d.id));
   if (seen) return false;
   b.Put(store_.cf(cf::kApplied), d.id, "");
+  json before;
+  if (!d.revises.empty()) {
+    const bool is_case = std::holds_alternative<CaseRevised>(d.body);
+    JY_TRY(before, read(b, is_case ? cf::kProjCase : cf::kProjGrade, year_key(d.year, d.community.value)));
+  }
   if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
     const std::string key = grade_key(r->year, r->community);
     JY_TRY(json now, read(b, cf::kProjGrade, key));
@@ -442,6 +485,7 @@ Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const De
   } else if (const auto* c = std::get_if<CaseRevised>(&d.body)) {
     JY_CHECK(apply_case_revised(b, *c));
   }
+  if (!d.revises.empty()) JY_CHECK(record_revision(b, d, before));
   return true;
 }
 

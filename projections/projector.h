@@ -55,6 +55,9 @@ class Projector {
   Status apply_governance(rocksdb::WriteBatchWithIndex& b, const Event& event, int sign);
   Status apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CaseStep& s);
   Status apply_case_revised(rocksdb::WriteBatchWithIndex& b, const CaseRevised& r);
+  // A revision (a decision naming the one it revises): what it changed, from `before` to the
+  // value now, and whether the year's rating was already published when it was taken.
+  Status record_revision(rocksdb::WriteBatchWithIndex& b, const Decision& d, const nlohmann::json& before);
   // Every proj.asof version of a key, removed.
   Status drop_versions(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key);
   // proj.grade's value and every version of it, written again from the value now.

@@ -40,6 +40,30 @@ Result<std::optional<json>> community_view(const ProjectionView& store, const Co
   return std::optional<json>(std::move(out));
 }
 
+Result<json> revisions(const ProjectionView& store, const RevisionFilter& filter) {
+  std::vector<json> found;
+  const std::string prefix = filter.year ? std::to_string(*filter.year) + "/" : std::string();
+  // No versions: read from the store as it stands, the date filtered here.
+  JY_CHECK(ProjectionView(store.store()).scan(cf::kProjRevision, prefix, [&](std::string_view, std::string_view v) {
+    json r = json::parse(v, nullptr, false);
+    if (r.is_discarded()) return true;
+    const std::string on = r.value("log_date", "");
+    if (filter.community && r.value("community", "") != *filter.community) return true;
+    if (filter.street && r.value("street", "") != *filter.street) return true;
+    if (filter.since && on < filter.since->to_string()) return true;
+    if (store.as_of() && on > store.as_of()->to_string()) return true;
+    found.push_back(std::move(r));
+    return true;
+  }));
+  auto key = [](const json& r) {
+    return std::make_tuple(r.value("log_date", ""), r.value("community", ""), r.value("decision", ""));
+  };
+  std::stable_sort(found.begin(), found.end(), [&](const json& a, const json& b) { return key(a) < key(b); });
+  json out = json::array();
+  for (json& r : found) out.push_back(std::move(r));
+  return out;
+}
+
 Result<json> community_list(const ProjectionView& store, int32_t year, const CommunityFilter& filter) {
   json items = json::array();
   const std::string year_prefix = std::to_string(year) + "/";

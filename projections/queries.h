@@ -24,6 +24,18 @@ namespace jiayuan {
 // community is unknown.
 Result<std::optional<nlohmann::json>> community_view(const ProjectionView& store, const CommunityId& id);
 
+// Revisions (DOMAIN.md "Revisions"): every outcome changed after it was first decided, with the
+// fact that changed it, the decision it revises, before and after, and whether the year's rating
+// was already published then. Transaction time: they depend on the order facts arrived in, so
+// no default answer includes them. Sorted by (log date, community, decision); as of a date,
+// those whose log date is on or before it.
+struct RevisionFilter {
+  std::optional<int32_t> year;
+  std::optional<std::string> street, community;
+  std::optional<Date> since;  // log date on or after
+};
+Result<nlohmann::json> revisions(const ProjectionView& store, const RevisionFilter& filter);
+
 struct CommunityFilter {
   std::optional<std::string> street, tier, category, grade;  // grade: "unrated" for none
 };

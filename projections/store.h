@@ -47,6 +47,9 @@ inline constexpr std::string_view kProjGovernance = "proj.governance";  // id ->
 inline constexpr std::string_view kProjWaste = "proj.waste";            // year/id -> JSON counts
 inline constexpr std::string_view kProjDistrict = "proj.district";      // year -> JSON awards, targets
 inline constexpr std::string_view kProjStanding = "proj.standing";      // year/company -> JSON standing
+// Revisions (transaction time: what changed after it was first decided, in log order, no
+// versions): year/community/decision id -> JSON.
+inline constexpr std::string_view kProjRevision = "proj.revision";
 // Every proj.* value above that events and decisions write, as of each log date it changed:
 // family '\0' key '\0' date (u32 big-endian, days + 2^31) -> the value as of that date.
 inline constexpr std::string_view kProjAsOf = "proj.asof";

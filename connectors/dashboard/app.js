@@ -192,17 +192,33 @@ function timeline(view) {
   return el('ul', { class: 'timeline', id: 'timeline' }, items.map(([d, t]) => el('li', {}, el('time', {}, d), t)));
 }
 
+// What changed after it was first decided (a late fact, a retraction), newest first.
+const KIND_ZH = { 'community.rated': '评定', 'community.published': '公开', 'case.revised': '处置过程' };
+function outcomeText(o) {
+  if (!o) return '无';
+  if ('status' in o) return STATUS_ZH[o.status] || o.status || '无';
+  return (o.grade ? GRADE_ZH[o.grade] || o.grade : '未评定') + (o.final_score ? ' ' + o.final_score : '');
+}
+function revisions(list) {
+  return el('ul', { class: 'revisions', id: 'revisions' }, [...list].reverse().map((r) =>
+    el('li', {}, el('time', {}, r.log_date), r.year, ' 年度', KIND_ZH[r.kind] || r.kind, '：', outcomeText(r.before), ' → ', outcomeText(r.after),
+      '（', r.cause.source, '/', r.cause.id, '）', r.after_publication ? el('b', { class: 'revised-after-publication' }, ' 公开后更正') : '')));
+}
+
 async function community(id) {
-  const v = await api('/v1/communities/' + encodeURIComponent(id));
+  const v = await api('/v1/communities/' + encodeURIComponent(id) + '?include=revisions');
   const ratings = [...v.ratings].filter((r) => r.grade).sort((a, b) => b.year - a.year);
   const latest = ratings[0];
   show(el('div', { class: 'card', id: 'community', 'data-community': v.community },
       el('h2', {}, v.name || v.community, ' ', el('span', { class: 'muted' }, v.community)),
       el('p', {}, v.street_name, '，', v.households, ' 户，收费 ', v.fee, ' 元/㎡·月，', v.enclosure === 'closed' ? '封闭式' : '开放式', '，', CATEGORY_ZH[v.category] || v.category),
       el('p', {}, '物业服务企业 ', v.company || '—', '，项目经理 ', v.manager || '—'),
-      latest ? el('h3', { id: 'grade' }, latest.year, ' 年度评定：', gradeBadge(latest.grade)) : el('p', {}, '尚未评定')),
+      latest ? el('h3', { id: 'grade' }, latest.year, ' 年度评定：', gradeBadge(latest.grade),
+        v.revisions.some((r) => r.year === latest.year && r.kind === 'community.rated' && r.after_publication)
+          ? el('a', { class: 'revised-after-publication', href: '#revisions', id: 'revised-badge' }, ' 公开后更正') : '') : el('p', {}, '尚未评定')),
     latest ? el('div', { class: 'card' }, el('h3', {}, '评定依据'), explanation(latest)) : '',
-    el('div', { class: 'card' }, el('h3', {}, '处置过程'), timeline(v)));
+    el('div', { class: 'card' }, el('h3', {}, '处置过程'), timeline(v)),
+    v.revisions.length ? el('div', { class: 'card' }, el('h3', {}, '更正记录（首次决定后的变更，按得知先后）'), revisions(v.revisions)) : '');
 }
 
 // ---- 物业服务企业 ------------------------------------------------------------------------

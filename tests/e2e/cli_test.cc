@@ -220,6 +220,30 @@ TEST_F(Cli, ARetractedFactCountsAsNeverHavingHappenedAndOnlyItsSenderMayRetractI
   EXPECT_NE(twice.err.find("expected a fact not yet retracted"), std::string::npos) << twice.err;
   ASSERT_EQ(jy({"run"}).exit_code, 0);
   EXPECT_EQ(jy({"query", "community", community, "--json"}).out, never);
+
+  // The revision it caused is on record: the fact that caused it, before and after, and that
+  // the year's rating had been published by then; never in the log that did not have it.
+  auto rev = jy({"query", "revisions", "--year", "2023", "--json"});
+  ASSERT_EQ(rev.exit_code, 0) << rev.err;
+  bool rating_revised = false;
+  const auto listed = nlohmann::json::parse(rev.out);
+  ASSERT_FALSE(listed["revisions"].empty()) << rev.out;
+  for (const auto& r : listed["revisions"]) {
+    EXPECT_EQ(r["cause"]["id"], "retract-" + id) << r;
+    EXPECT_EQ(r["community"], community);
+    EXPECT_EQ(r["log_date"], "2024-07-02");
+    if (r["kind"] == "community.rated") {
+      rating_revised = true;
+      EXPECT_EQ(r["before"]["grade"], "failing") << r;
+      EXPECT_NE(r["after"]["grade"], "failing") << r;
+      EXPECT_EQ(r["after_publication"], true) << r;
+    }
+  }
+  EXPECT_TRUE(rating_revised) << rev.out;
+  auto with = jy({"query", "community", community, "--revisions"});
+  EXPECT_NE(with.out.find("REVISED AFTER PUBLICATION"), std::string::npos) << with.out;
+  auto none = jy_in(dir_ / "never", {"query", "revisions", "--json"});
+  EXPECT_EQ(nlohmann::json::parse(none.out)["revisions"], nlohmann::json::array()) << none.out;
 }
 
 TEST_F(Cli, OneDistrictWidePublicationActsAsEachCommunitysOwnOfTheSameDay) {

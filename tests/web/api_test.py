@@ -5,6 +5,7 @@ import json
 import os
 import re
 import sys
+import time
 import unittest
 
 import jsonschema
@@ -80,6 +81,7 @@ class ApiTest(unittest.TestCase):
         t = self.call("/v1/targets", "/v1/targets?year=2023")
         self.assertEqual(len(t["streets"]), 3)
         self.call("/v1/renovation", "/v1/renovation?year=2023")
+        self.call("/v1/revisions", "/v1/revisions?year=2023")
         self.call("/v1/compliance", "/v1/compliance?year=2023")
         d = self.call("/v1/dead-letters", "/v1/dead-letters", token="auditor")
         self.assertGreaterEqual(len(d["items"]), 1)
@@ -208,6 +210,48 @@ class ApiTest(unittest.TestCase):
         self.assertRegex(text, r'jiayuan_lag_records\{partition="0",topic="jiayuan.events"\} 0')
         self.assertRegex(text, r'jiayuan_build_info\{rule_sets="songjiang-2022-134",version="[^"]+"\} 1')
         self.assertRegex(text, r'jiayuan_http_request_duration_seconds_count\{code="200",method="GET",route="/v1/communities"\}')
+
+    def test_09_a_retraction_is_a_revision_listed_with_its_cause_and_never_in_the_default_answers(self):
+        # The bureau retracts one of its own inspections of a community, over HTTP.
+        c = self.call("/v1/communities", "/v1/communities?year=2023&limit=500")["items"]
+        rated = {i["community"] for i in c if i["grade"] != "unrated"}
+        with open(os.path.join(ENGINE.dir, "facts.ndjson")) as f:
+            facts = [json.loads(line) for line in f]
+        inspection = next(e for e in facts if e["source"] == "bureau" and e["type"] == "jiayuan.inspection"
+                          and e["data"]["community"] in rated)
+        target = inspection["data"]["community"]
+        before = self.call("/v1/communities/{id}", f"/v1/communities/{target}")
+        retraction = {"specversion": "1.0", "id": "retract-" + inspection["id"], "source": "bureau",
+                      "type": "jiayuan.fact.retracted", "occurred": "2024-07-02",
+                      "data": {"id": inspection["id"], "reason": "scored against the wrong community"}}
+        status, _, body = ENGINE.get("/v1/events", TOKENS["bureau"], method="POST",
+                                     body=json.dumps(retraction).encode(),
+                                     headers={"Content-Type": "application/cloudevents+json"})
+        self.assertEqual(status, 200, body[:300])
+        self.assertEqual(json.loads(body)["results"][0]["status"], "accepted", body[:300])
+        for _ in range(200):
+            r = self.call("/v1/revisions", "/v1/revisions?year=2023&since=2024-07-01")
+            if r["total"] > 0:
+                break
+            time.sleep(0.05)
+        self.assertGreater(r["total"], 0, "no revision after the retraction")
+        for item in r["items"]:
+            self.assertEqual(item["community"], target)
+            self.assertEqual(item["cause"], {"source": "bureau", "id": retraction["id"]})
+            self.assertEqual(item["log_date"], "2024-07-02")
+        rated = [i for i in r["items"] if i["kind"] == "community.rated"]
+        self.assertEqual(len(rated), 1, r["items"])
+        self.assertEqual(rated[0]["before"]["final_score"], before["ratings"][0]["explanation"]["final_score"])
+        self.assertTrue(rated[0]["after_publication"])
+        # Only when asked: the default answer is a function of the set of facts.
+        now = self.call("/v1/communities/{id}", f"/v1/communities/{target}")
+        self.assertNotIn("revisions", now)
+        asked = self.call("/v1/communities/{id}", f"/v1/communities/{target}?include=revisions")
+        self.assertEqual([x["decision"] for x in asked["revisions"]], [x["decision"] for x in r["items"]])
+        self.assertEqual(self.call("/v1/revisions", "/v1/revisions?since=2024-07-03")["total"], 0)
+        other = next(i for i in c if i["street"] != rated[0]["street"])
+        self.assertEqual(self.call("/v1/revisions", f"/v1/revisions?street={other['street']}")["total"], 0)
+        self.call("/v1/communities/{id}", f"/v1/communities/{target}?include=everything", expect=400)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """The dashboard in a real browser: Debian's chromium, headless, driven through chromedriver
 (python3-selenium). A street supervisor logs in, sees only its street, opens a community and
 finds the grade and explanation the API gives. Screenshots go to $JIAYUAN_ARTIFACTS/dashboard."""
+import json
 import os
 import sys
+import time
 import unittest
 
 from selenium import webdriver
@@ -117,6 +119,43 @@ class DashboardTest(unittest.TestCase):
         _, _, api = self.engine.json("/v1/cases?limit=1000")
         self.assertEqual(len(cases.find_elements(By.TAG_NAME, "tr")) - 1, api["total"])
         self.shot("6-overdue-cases")
+
+    def test_z_a_grade_revised_after_publication_shows_its_revision_on_the_community_page(self):
+        # The bureau retracts one of its inspections of a rated community (run last: it changes the data).
+        _, _, listed = self.engine.json("/v1/communities?year=2023&limit=500")
+        rated = {c["community"] for c in listed["items"] if c["grade"] != "unrated"}
+        with open(os.path.join(self.engine.dir, "facts.ndjson")) as f:
+            facts = [json.loads(line) for line in f]
+        inspection = next(e for e in facts if e["source"] == "bureau" and e["type"] == "jiayuan.inspection"
+                          and e["data"]["community"] in rated)
+        target = inspection["data"]["community"]
+        retraction = {"specversion": "1.0", "id": "retract-" + inspection["id"], "source": "bureau",
+                      "type": "jiayuan.fact.retracted", "occurred": "2024-07-02",
+                      "data": {"id": inspection["id"], "reason": "scored against the wrong community"}}
+        status, _, body = self.engine.get("/v1/events", TOKENS["bureau"], method="POST",
+                                          body=json.dumps(retraction).encode(),
+                                          headers={"Content-Type": "application/cloudevents+json"})
+        self.assertEqual(status, 200, body[:300])
+        for _ in range(200):
+            _, _, r = self.engine.json("/v1/revisions?since=2024-07-02")
+            if r["total"] > 0:
+                break
+            time.sleep(0.05)
+        self.assertGreater(r["total"], 0)
+        b = self.browser
+        b.get(self.engine.base + "/dashboard/")
+        b.execute_script("sessionStorage.clear()")
+        self.login(TOKENS["district"])
+        self.wait.until(EC.visibility_of_element_located((By.ID, "mix-chart")))
+        b.get(self.engine.base + "/dashboard/#/community/" + target)
+        badge = self.wait.until(EC.visibility_of_element_located((By.ID, "revised-badge")))
+        self.assertIn("公开后更正", badge.text)
+        shown = b.find_element(By.ID, "revisions")
+        b.execute_script("arguments[0].scrollIntoView()", shown)
+        self.assertIn(retraction["id"], shown.text)
+        self.assertIn("2024-07-02", shown.text)
+        self.assertIn("公开后更正", shown.text)
+        self.shot("7-revised-" + target)
 
 
 if __name__ == "__main__":
