@@ -1,5 +1,8 @@
 // End-to-end against a real Apache Kafka broker (KRaft, SASL users per department, ACLs):
 // the real `jiayuan` binary, departments publishing with kcat, crashes, two instances.
+#include <algorithm>
+#include <set>
+
 #include "tests/kafka/kafka_fixture.h"
 
 namespace jiayuan {
@@ -35,6 +38,86 @@ TEST_F(KafkaE2E, ADepartmentPublishesWithKcatAndTheProjectionAnswers) {
   EXPECT_EQ(view["name"], "测试家园");
   EXPECT_EQ(view["street"], "xiaokunshan");
   EXPECT_EQ(view["households"], 640);
+}
+
+// Over a real broker, each department's facts published through its own inbox, grouped by
+// department (the bureau's inspections before the street offices' registrations): the same
+// answers as the embedded log fed the file in date order. Then a department retracts a fact
+// through its inbox: the answers become those of a log that never had it, and the revision is
+// on record.
+TEST_F(KafkaE2E, DepartmentsInTheirOwnOrderGiveTheDateOrderAnswersAndARetractionRevisesThem) {
+  const auto facts = generated_facts(30, 7);
+  const auto incident = std::find_if(facts.begin(), facts.end(), [](const std::string& l) {
+    return l.find("jiayuan.safety.incident") != std::string::npos && l.find("\"major\"") != std::string::npos;
+  });
+  ASSERT_NE(incident, facts.end());
+  const auto fact = nlohmann::json::parse(*incident);
+  const std::string id = fact["id"], source = fact["source"], community = fact["data"]["community"];
+  std::set<std::string> communities;
+  std::string all, without;
+  for (const std::string& l : facts) {
+    const auto ev = nlohmann::json::parse(l);
+    if (ev["type"] == "jiayuan.community.registered") communities.insert(ev["data"]["community"].get<std::string>());
+    all += l + "\n";
+    if (&l != &*incident) without += l + "\n";
+  }
+  // The embedded log, in date order (the generator's), with and without the fact.
+  auto embedded = [&](const std::string& name, const std::string& text) {
+    const std::string data = dir_ / name;
+    for (std::vector<std::string> args : {std::vector<std::string>{"publish", write_file(name + ".ndjson", text)},
+                                          {"tick", "--date", "2024-06-30"}, {"run"}}) {
+      args.insert(args.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data, "--log-level", "warn"});
+      const ProcessResult r = testing::run(JIAYUAN_BINARY, args, dir_.path().string());
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+    }
+    return data;
+  };
+  const std::string ordered = embedded("ordered", all), never = embedded("never", without);
+  auto answers = [&](const std::string& data, bool kafka) {
+    std::string out;
+    std::vector<std::vector<std::string>> questions = {{"query", "summary", "--year", "2023", "--json"},
+                                                       {"query", "awards", "--year", "2023", "--json"},
+                                                       {"query", "companies", "--year", "2023", "--json"},
+                                                       {"query", "cases", "--as-of", "2024-06-30", "--all", "--json"}};
+    // Every tenth community and the one whose fact is retracted (each query is a process).
+    size_t n = 0;
+    for (const auto& c : communities) {
+      if (n++ % 10 == 0 || c == community) questions.push_back({"query", "community", c, "--json"});
+    }
+    for (auto q : questions) {
+      ProcessResult r;
+      if (kafka) {
+        r = jy(data, q);
+      } else {
+        q.insert(q.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data, "--log-level", "warn"});
+        r = testing::run(JIAYUAN_BINARY, q, dir_.path().string());
+      }
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+      out += r.out;
+    }
+    return out;
+  };
+
+  publish(facts);  // grouped by source, each through its own inbox
+  const std::string data = dir_ / "engine";
+  ASSERT_EQ(jy(data, {"tick", "--date", "2024-06-30"}).exit_code, 0);
+  ASSERT_EQ(jy(data, {"run"}).exit_code, 0);
+  const std::string grouped = answers(data, true);
+  EXPECT_EQ(grouped, answers(ordered, false)) << "delivery order changed an answer";
+
+  const ProcessResult r = jy(dir_ / "publisher", {"retract", "--source", source, "--id", id, "--reason",
+                                                   "recorded against the wrong community", "--date", "2024-07-02"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(jy(data, {"run"}).exit_code, 0);
+  EXPECT_EQ(answers(data, true), answers(never, false)) << "the retracted fact still counts";
+  const ProcessResult rev = jy(data, {"query", "revisions", "--json"});
+  ASSERT_EQ(rev.exit_code, 0) << rev.err;
+  const auto listed = nlohmann::json::parse(rev.out)["revisions"];
+  ASSERT_FALSE(listed.empty()) << rev.out;
+  for (const auto& x : listed) {
+    EXPECT_EQ(x["community"], community);
+    EXPECT_EQ(x["cause"]["id"], "retract-" + id);
+  }
 }
 
 TEST_F(KafkaE2E, TheBrokerLetsADepartmentWriteOnlyItsOwnInbox) {
