@@ -336,7 +336,7 @@ void QueryApi::install(HttpServer& server) {
   // ---- communities -------------------------------------------------------------------------
   server.route("GET", "/v1/communities",
         route("/v1/communities", false,
-              [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
+              [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "street", "tier", "category", "grade", "as_of", "sort",
                                "limit", "cursor"});
                 const int32_t year = year_of(p);
@@ -347,8 +347,10 @@ void QueryApi::install(HttpServer& server) {
                                                             "affordable", "scattered_public"});
                 const auto grade =
                     p.one_of("grade", {"exemplary", "standard", "passing", "failing", "unrated"});
-                json items = must(community_list(
-                    view, year, CommunityFilter{street, tier, category, grade}));
+                CommunityFilter filter{street, tier, category, grade, std::nullopt};
+                if (const RuleSet* rs = config_.rules.for_year(year); rs && rs->window(year))
+                  filter.rating_date = rs->window(year)->to;
+                json items = must(community_list(view, year, filter));
                 json out = page(std::move(items), p, "community",
                                 {"community", "-community", "name", "final_score", "-final_score",
                                  "grade", "street"},

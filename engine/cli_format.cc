@@ -14,6 +14,9 @@ using nlohmann::json;
 
 namespace {
 
+// A value that may be null (no denominator: nothing rated), for a table cell.
+std::string or_dash(const json& j) { return j.is_string() ? j.get<std::string>() : std::string("—"); }
+
 std::string pad(const std::string& s, size_t width) {
   return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }
@@ -149,9 +152,9 @@ std::string format_summary(const json& s, const RuleSet* rules) {
                   t.at("street").get<std::string>().c_str(), t.at("exemplary").get<int>(),
                   t.at("standard").get<int>(), t.at("passing").get<int>(), t.at("failing").get<int>(),
                   t.at("unrated").get<int>(), t.at("rated").get<int>(),
-                  t.at("share_passing_or_better").get<std::string>().c_str(),
-                  t.at("share_exemplary").get<std::string>().c_str(),
-                  t.at("share_standard").get<std::string>().c_str(), t.at("street_name").get<std::string>().c_str());
+                  or_dash(t.at("share_passing_or_better")).c_str(),
+                  or_dash(t.at("share_exemplary")).c_str(),
+                  or_dash(t.at("share_standard")).c_str(), t.at("street_name").get<std::string>().c_str());
     os << line;
   };
   for (const json& t : s.at("streets")) row(t);
@@ -177,8 +180,8 @@ std::string format_awards(const json& v) {
   if (v["top_ten"].empty()) os << "  none eligible (needs ≥ 1 示范 and no 不达标 project)\n";
   for (const json& c : v["top_ten"]) {
     std::snprintf(line, sizeof line, "  %2d. %-16s composite %6s  mean score %6s  projects %d\n", c["rank"].get<int>(),
-                  c["company"].get<std::string>().c_str(), c["composite"].get<std::string>().c_str(),
-                  c["mean_final_score"].get<std::string>().c_str(), c["rated_projects"].get<int>());
+                  c["company"].get<std::string>().c_str(), or_dash(c["composite"]).c_str(),
+                  or_dash(c["mean_final_score"]).c_str(), c["rated_projects"].get<int>());
     os << line;
   }
   os << "\n优秀示范住宅小区 excellent communities:\n";
@@ -201,9 +204,9 @@ std::string format_awards(const json& v) {
   auto target_row = [&](const std::string& name, const json& t) {
     auto mark = [](bool met) { return met ? "met" : "MISSED"; };
     std::snprintf(line, sizeof line, "  %-12s rated %4d  达标+ %6s%% %-6s  示范 %6s%% %-6s  规范 %6s%% %-6s\n",
-                  name.c_str(), t["rated"].get<int>(), t["share_passing_or_better"].get<std::string>().c_str(),
-                  mark(t["met_passing_or_better"]), t["share_exemplary"].get<std::string>().c_str(),
-                  mark(t["met_exemplary"]), t["share_standard"].get<std::string>().c_str(), mark(t["met_standard"]));
+                  name.c_str(), t["rated"].get<int>(), or_dash(t["share_passing_or_better"]).c_str(),
+                  mark(t["met_passing_or_better"]), or_dash(t["share_exemplary"]).c_str(),
+                  mark(t["met_exemplary"]), or_dash(t["share_standard"]).c_str(), mark(t["met_standard"]));
     os << line;
   };
   target_row("district", v["district"]);

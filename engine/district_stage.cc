@@ -69,8 +69,9 @@ json standing_json(const CompanyStanding& s) {
               {"media_negative", s.media_negative},
               {"social_records", s.social_records},
               {"factors_percent", factors},
-              {"composite", composite.to_string()},
-              {"mean_final_score", mean.to_string()},
+              // No rated project: no composite and no mean (null, not a 50.00 that reads like one).
+              {"composite", s.rated_projects == 0 ? json() : json(composite.to_string())},
+              {"mean_final_score", s.rated_projects == 0 ? json() : json(mean.to_string())},
               {"eligible", s.eligible},
               {"rank", s.rank}};
 }
@@ -80,9 +81,9 @@ json target_json(const TargetLine& t, const District& district) {
   for (size_t g = 0; g < 5; ++g) mix[std::string(to_string(static_cast<Grade>(g)))] = t.grade_mix[g];
   json out{{"rated", t.rated},
            {"grade_mix", mix},
-           {"share_passing_or_better", fraction_json(t.passing_or_better)},
-           {"share_exemplary", fraction_json(t.exemplary)},
-           {"share_standard", fraction_json(t.standard)},
+           {"share_passing_or_better", t.rated == 0 ? json() : fraction_json(t.passing_or_better)},
+           {"share_exemplary", t.rated == 0 ? json() : fraction_json(t.exemplary)},
+           {"share_standard", t.rated == 0 ? json() : fraction_json(t.standard)},
            {"met_passing_or_better", t.met_passing_or_better},
            {"met_exemplary", t.met_exemplary},
            {"met_standard", t.met_standard}};

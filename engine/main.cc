@@ -719,7 +719,9 @@ int cmd_query_json(const Globals& g, const std::string& what, int year, const st
   if (what == "compliance") r = governance_compliance(view, year, *rules);
   if (what == "cases") r = failing_cases(view, as_of->value_or(*today()), all);
   if (what == "communities") {
-    auto items = community_list(view, year, filter);
+    CommunityFilter on_rating_date = filter;
+    if (const YearWindow* w = rules->window(year)) on_rating_date.rating_date = w->to;
+    auto items = community_list(view, year, on_rating_date);
     if (!items) return report(items.error());
     r = nlohmann::json{{"year", year}, {"items", *items}};
   }

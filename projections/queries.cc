@@ -68,7 +68,11 @@ Result<json> community_list(const ProjectionView& store, int32_t year, const Com
   json items = json::array();
   const std::string year_prefix = std::to_string(year) + "/";
   Status failed;
-  JY_CHECK(store.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
+  // Particulars on the rating date (or the view's date, if earlier); the ratings from the view.
+  std::optional<Date> on = filter.rating_date;
+  if (store.as_of() && (!on || *store.as_of() < *on)) on = store.as_of();
+  const ProjectionView particulars = on ? ProjectionView(store.store(), *on) : store;
+  JY_CHECK(particulars.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
     const json c = json::parse(v);
     if (!c.contains("street")) return true;  // named by a contract, never registered
     if (filter.street && c["street"] != *filter.street) return true;
@@ -110,9 +114,10 @@ struct Tally {
   std::map<std::string, int64_t> by_grade;
 };
 
-// Percentage num/den rounded half up to 0.01, as text.
-std::string share(int64_t num, int64_t den) {
-  if (den == 0) return "0.00";
+// Percentage num/den rounded half up to 0.01, as text; null with no denominator (nothing
+// rated: no share, rather than a 0.00 that reads like one).
+json share(int64_t num, int64_t den) {
+  if (den == 0) return nullptr;
   return Centi{round_half_up(num * 10000, den)}.to_string();
 }
 

@@ -38,6 +38,9 @@ Result<nlohmann::json> revisions(const ProjectionView& store, const RevisionFilt
 
 struct CommunityFilter {
   std::optional<std::string> street, tier, category, grade;  // grade: "unrated" for none
+  // The year's rating date: particulars (street, fee, category, company) as they stood on it,
+  // and only the communities registered by then. Unset: as they stand in the view.
+  std::optional<Date> rating_date;
 };
 
 // Every registered community with its grade for the year (tier, final score, publication;

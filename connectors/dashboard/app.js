@@ -89,7 +89,7 @@ function mixChart(lines, targets) {
       if (w > 0) add('rect', { x, y, width: w, height: row - 8, fill: COLORS[g] }, undefined);
       x += w;
     }
-    add('text', { x: left + barW + 6, y: y + 16 }, l.share_passing_or_better + '%');
+    add('text', { x: left + barW + 6, y: y + 16 }, (l.share_passing_or_better ?? '—') + '%');
   });
   if (targets) {
     const tx = left + (barW * Number(targets.passing_or_better)) / 100;
@@ -111,9 +111,9 @@ async function overview() {
   const rows = lines.map((l) =>
     el('tr', {}, el('td', {}, l.street_name || '全区'), el('td', {}, l.rated),
       GRADES.map((g) => el('td', {}, l.grade_mix[g] || 0)),
-      el('td', {}, l.share_passing_or_better + '% ', met(l.met_passing_or_better)),
-      el('td', {}, l.share_standard + '% ', met(l.met_standard)),
-      el('td', {}, l.share_exemplary + '% ', met(l.met_exemplary))));
+      el('td', {}, (l.share_passing_or_better ?? '—') + '% ', met(l.met_passing_or_better)),
+      el('td', {}, (l.share_standard ?? '—') + '% ', met(l.met_standard)),
+      el('td', {}, (l.share_exemplary ?? '—') + '% ', met(l.met_exemplary))));
   const tg = t.targets;
   show(
     el('div', { class: 'card', id: 'overview' },
@@ -228,7 +228,7 @@ async function companies() {
     api('/v1/awards' + (state.year ? '?year=' + state.year : '')),
   ]);
   const row = (c) => el('tr', {}, el('td', {}, c.rank || '—'), el('td', {}, c.company), el('td', {}, c.projects),
-    GRADES.map((g) => el('td', {}, c.grade_mix[g] || 0)), el('td', {}, c.credit_points), el('td', {}, c.composite), el('td', {}, c.eligible ? '是' : '否'));
+    GRADES.map((g) => el('td', {}, c.grade_mix[g] || 0)), el('td', {}, c.credit_points), el('td', {}, c.composite ?? '—'), el('td', {}, c.eligible ? '是' : '否'));
   const head = el('tr', {}, ['排名', '企业', '项目数', '示范', '规范', '达标', '不达标', '信用记分', '综合得分', '参评'].map((h) => el('th', {}, h)));
   show(
     el('div', { class: 'card' }, el('h2', {}, list.year, ' 年度十佳物业服务企业'), el('table', { id: 'top-ten' }, head.cloneNode(true), awards.top_ten.map(row))),

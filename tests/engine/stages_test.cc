@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "engine/district_stage.h"
 #include "engine/generator.h"
 #include "engine/intake.h"
@@ -181,6 +183,93 @@ TEST_F(StagesTest, AFactTheWorkflowCannotApplyIsDeadLetteredAndTheRestGoesOn) {
   }));
   EXPECT_EQ(waiting, 1u);
   EXPECT_EQ(rated_decisions(log), 5);
+}
+
+TEST_F(StagesTest, TheYearsListShowsParticularsOnItsRatingDateAndOnlyCommunitiesRegisteredByThen) {
+  testing::MemoryLog log;
+  std::vector<std::string> lines = demo_lines(5);
+  const auto first = nlohmann::json::parse(lines.front());
+  ASSERT_EQ(first["type"], "jiayuan.community.registered");
+  const std::string moved = first["data"]["community"], was = first["data"]["street"];
+  const std::string to = was == "yueyang" ? "sijing" : "yueyang";
+  nlohmann::json change = first;
+  change["type"] = "jiayuan.community.changed";
+  change["id"] = "move-" + moved;
+  change["source"] = "bureau";
+  change["occurred"] = "2024-02-01";
+  change.erase("time");
+  change["data"]["street"] = to;
+  nlohmann::json late = first;
+  late["id"] = "reg-LATE1";
+  late["source"] = "bureau";
+  late["occurred"] = "2024-03-01";
+  late.erase("time");
+  late["subject"] = "LATE1";
+  late["data"]["community"] = "LATE1";
+  lines.push_back(change.dump());
+  lines.push_back(late.dump());
+  run_all(log, lines);
+
+  auto street_of = [](const nlohmann::json& items, const std::string& id) {
+    for (const auto& i : items) {
+      if (i["community"] == id) return i["street"].get<std::string>();
+    }
+    return std::string("(not listed)");
+  };
+  CommunityFilter on_rating_date;
+  on_rating_date.rating_date = *Date::parse("2023-12-31");
+  const auto year = *community_list(ProjectionView(*last_store_), 2023, on_rating_date);
+  EXPECT_EQ(street_of(year, moved), was);
+  EXPECT_EQ(street_of(year, "LATE1"), "(not listed)");
+  EXPECT_EQ(year.size(), 5u);
+  // The street filter goes by the street on the rating date, as the summary counts it.
+  CommunityFilter old_street = on_rating_date;
+  old_street.street = was;
+  EXPECT_EQ(street_of(*community_list(ProjectionView(*last_store_), 2023, old_street), moved), was);
+  // Without a rating date: the particulars as they stand now.
+  const auto now = *community_list(ProjectionView(*last_store_), 2023);
+  EXPECT_EQ(street_of(now, moved), to);
+  EXPECT_EQ(street_of(now, "LATE1"), was);
+}
+
+TEST_F(StagesTest, ACompanyWithNoRatedProjectHasNoCompositeNotAFiftyThatReadsLikeOne) {
+  testing::MemoryLog log;
+  std::vector<std::string> lines = demo_lines(5);
+  nlohmann::json reg = nlohmann::json::parse(lines.front());
+  ASSERT_EQ(reg["type"], "jiayuan.community.registered");
+  reg["id"] = "reg-QUIET1";
+  reg["subject"] = "QUIET1";
+  reg["data"]["community"] = "QUIET1";
+  reg["occurred"] = "2023-01-05";
+  reg.erase("time");
+  nlohmann::json contract{{"specversion", "1.0"}, {"id", "contract-QUIET1"}, {"source", reg["source"]},
+                          {"type", "jiayuan.contract.assigned"}, {"occurred", "2023-01-05"},
+                          {"data", {{"community", "QUIET1"}, {"company", "CO9999"}, {"manager", "PM9999-1"}}}};
+  lines.push_back(reg.dump());
+  lines.push_back(contract.dump());
+  nlohmann::json review = nlohmann::json::parse(*std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("jiayuan.review.closed") != std::string::npos;
+  }));
+  review["id"] = "review-QUIET1";
+  review["subject"] = "QUIET1";
+  review["data"]["community"] = "QUIET1";
+  lines.push_back(review.dump());
+  run_all(log, lines);
+  const auto standings = company_standings_at(ProjectionView(*last_store_), config_, 2023);
+  ASSERT_TRUE(standings) << standings.error().message;
+  bool found = false;
+  for (const auto& c : (*standings)["companies"]) {
+    if (c["company"] != "CO9999") {
+      EXPECT_TRUE(c["composite"].is_string()) << c;
+      continue;
+    }
+    found = true;
+    EXPECT_EQ(c["rated_projects"], 0) << c;
+    EXPECT_TRUE(c["composite"].is_null()) << c;
+    EXPECT_TRUE(c["mean_final_score"].is_null()) << c;
+    EXPECT_EQ(c["eligible"], false);
+  }
+  EXPECT_TRUE(found) << standings->dump();
 }
 
 TEST_F(StagesTest, RebuildingProjectionsGivesTheSameDigest) {

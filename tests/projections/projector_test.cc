@@ -80,6 +80,19 @@ TEST_F(ProjectorTest, SummaryCountsGradesPerStreetAndSharesOfRatedOnly) {
   EXPECT_EQ((*s)["district"]["share_passing_or_better"], "75.00");
 }
 
+TEST_F(ProjectorTest, AStreetWithNoRatedCommunityHasNoShareNotZero) {
+  apply({rated("C1", "yueyang", Grade::kUnrated, "a"), rated("C2", "jiuting", Grade::kPassing, "b")});
+  auto s = street_summary(ProjectionView(*store_), 2023);
+  ASSERT_TRUE(s);
+  const auto& yueyang = (*s)["streets"][1];
+  ASSERT_EQ(yueyang["street"], "yueyang");
+  EXPECT_EQ(yueyang["rated"], 0);
+  for (const char* share : {"share_passing_or_better", "share_exemplary", "share_standard"}) {
+    EXPECT_TRUE(yueyang[share].is_null()) << share << ": " << yueyang[share];
+  }
+  EXPECT_EQ((*s)["streets"][0]["share_passing_or_better"], "100.00");
+}
+
 TEST_F(ProjectorTest, LaterRegistrationByDateWinsWhateverTheLogOrder) {
   rocksdb::WriteBatchWithIndex b;
   ASSERT_TRUE(projector_->apply_event(b, testing::registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2023-05-01")));
