@@ -323,6 +323,42 @@ Result<ChainCheck> verify_chains(Log& log, const ProgressFn& progress) {
       }
     }
   }
+  // Revisions: each names a decision in the log, of the same community and year and the same
+  // outcome (a rating, a publication, a case), recorded before it on the same chain.
+  for (const auto& [partition, c] : chains) {
+    // Chain order: from its start along the links (jiayuan.decisions may interleave chains).
+    std::map<std::string, size_t> position;
+    std::string at_hash;
+    for (size_t n = 0;; ++n) {
+      const auto next = c.by_prev.find(at_hash);
+      if (next == c.by_prev.end() || next->second.empty()) break;
+      const Link& l = next->second.front();
+      if (!position.emplace(l.id, n).second) break;  // a loop: reported as forks above
+      at_hash = check.by_id.at(l.id).hash;
+    }
+    for (size_t i = 0; i < c.order.size(); ++i) {
+      const Link& link = c.order[i].second;
+      const Decision& d = check.by_id.at(link.id);
+      if (d.revises.empty()) continue;
+      auto outcome = [](const Decision& x) {
+        const std::string kind = kind_of(x.body);
+        return kind.starts_with("case.") ? std::string("case") : kind;
+      };
+      const auto revised = check.by_id.find(d.revises);
+      std::string problem;
+      if (revised == check.by_id.end()) {
+        problem = "revises " + d.revises + ", which is not in the log";
+      } else if (revised->second.community != d.community || revised->second.year != d.year ||
+                 outcome(revised->second) != outcome(d)) {
+        problem = "revises " + d.revises + ", which decides another outcome (" + outcome(revised->second) + " of " +
+                  revised->second.community.value + " " + std::to_string(revised->second.year) + ")";
+      } else if (const auto at = position.find(d.revises), self = position.find(d.id);
+                 at != position.end() && self != position.end() && at->second > self->second) {
+        problem = "revises " + d.revises + ", which the chain records after it";
+      }
+      if (!problem.empty()) check.problems.push_back({partition, link.at, link.id, problem});
+    }
+  }
   check.decisions = check.by_id.size();
   if (progress) progress(static_cast<int64_t>(check.records), total);
   return check;

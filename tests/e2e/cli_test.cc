@@ -242,6 +242,10 @@ TEST_F(Cli, ARetractedFactCountsAsNeverHavingHappenedAndOnlyItsSenderMayRetractI
   EXPECT_TRUE(rating_revised) << rev.out;
   auto with = jy({"query", "community", community, "--revisions"});
   EXPECT_NE(with.out.find("REVISED AFTER PUBLICATION"), std::string::npos) << with.out;
+  // The audit recomputes the revisions from the log and finds each names the decision it revises.
+  auto a = jy({"audit", "--year", "2023", "--work-dir", dir_ / "scratch"});
+  EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
+  EXPECT_NE(a.out.find("hash chains: intact"), std::string::npos) << a.out;
   auto none = jy_in(dir_ / "never", {"query", "revisions", "--json"});
   EXPECT_EQ(nlohmann::json::parse(none.out)["revisions"], nlohmann::json::array()) << none.out;
 }

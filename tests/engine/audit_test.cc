@@ -225,6 +225,44 @@ TEST_F(AuditTest, ADeletedDecisionIsFound) {
   EXPECT_EQ(rep.recorded + 1, rep.recomputed);
 }
 
+TEST_F(AuditTest, ARevisionMustReviseAnEarlierDecisionOfTheSameOutcome) {
+  const std::string victim = a_middle_rating();
+  ASSERT_FALSE(victim.empty());
+  // The first recorded decision of another community, to name as what the victim revises.
+  std::string other, first_rating;
+  for (int32_t p = 0; p < 2 && other.empty(); ++p) {
+    auto all = log_->read(topics::kDecisions, p, 0, 1 << 20);
+    for (const LogEntry& e : *all) {
+      auto d = decode_decision_binary(e.record.value);
+      if (d->id == victim) break;
+      if (std::holds_alternative<CommunityRated>(d->body)) {
+        other = d->id;
+        break;
+      }
+    }
+  }
+  ASSERT_FALSE(other.empty());
+  for (const auto& [revises, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"community.rated:NOPE:2023:0000000000000000", "which is not in the log"},
+           {other, "which decides another outcome"}}) {
+    auto forged = copy_with([&](const Decision& d, const Record& r) -> std::optional<Record> {
+      if (d.id != victim) return r;
+      Decision f = d;
+      f.revises = revises;
+      Record out = r;
+      out.value = encode_decision_binary(f);  // the hash left as it was: that is found too
+      return out;
+    });
+    const AuditReport rep = audit(*forged);
+    EXPECT_FALSE(rep.clean());
+    bool named = false;
+    for (const ChainProblem& p : rep.chain) {
+      if (p.decision == victim && p.problem.find(expected) != std::string::npos) named = true;
+    }
+    EXPECT_TRUE(named) << revises;
+  }
+}
+
 TEST_F(AuditTest, ARepublishedDecisionIsNotAProblem) {
   // The relay re-publishes after a crash: the same records again, later in the log.
   auto all = log_->read(topics::kDecisions, 0, 0, 5);
