@@ -205,6 +205,14 @@ function revisions(list) {
       '（', r.cause.source, '/', r.cause.id, '）', r.after_publication ? el('b', { class: 'revised-after-publication' }, ' 公开后更正') : '')));
 }
 
+// "As published" beside "now": the grade the year's first revision after publication replaced.
+function asPublished(v, latest) {
+  const first = v.revisions.find((r) => r.year === latest.year && r.kind === 'community.rated' && r.after_publication);
+  if (!first) return '';
+  return el('span', { class: 'revised-after-publication', id: 'revised-badge' }, ' 公开后更正（公开时：', outcomeText(first.before), '；现在：',
+    outcomeText({ grade: latest.grade, final_score: latest.explanation.final_score }), '）');
+}
+
 async function community(id) {
   const v = await api('/v1/communities/' + encodeURIComponent(id) + '?include=revisions');
   const ratings = [...v.ratings].filter((r) => r.grade).sort((a, b) => b.year - a.year);
@@ -213,9 +221,7 @@ async function community(id) {
       el('h2', {}, v.name || v.community, ' ', el('span', { class: 'muted' }, v.community)),
       el('p', {}, v.street_name, '，', v.households, ' 户，收费 ', v.fee, ' 元/㎡·月，', v.enclosure === 'closed' ? '封闭式' : '开放式', '，', CATEGORY_ZH[v.category] || v.category),
       el('p', {}, '物业服务企业 ', v.company || '—', '，项目经理 ', v.manager || '—'),
-      latest ? el('h3', { id: 'grade' }, latest.year, ' 年度评定：', gradeBadge(latest.grade),
-        v.revisions.some((r) => r.year === latest.year && r.kind === 'community.rated' && r.after_publication)
-          ? el('a', { class: 'revised-after-publication', href: '#revisions', id: 'revised-badge' }, ' 公开后更正') : '') : el('p', {}, '尚未评定')),
+      latest ? el('h3', { id: 'grade' }, latest.year, ' 年度评定：', gradeBadge(latest.grade), asPublished(v, latest)) : el('p', {}, '尚未评定')),
     latest ? el('div', { class: 'card' }, el('h3', {}, '评定依据'), explanation(latest)) : '',
     el('div', { class: 'card' }, el('h3', {}, '处置过程'), timeline(v)),
     v.revisions.length ? el('div', { class: 'card' }, el('h3', {}, '更正记录（首次决定后的变更，按得知先后）'), revisions(v.revisions)) : '');

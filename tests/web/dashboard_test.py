@@ -150,6 +150,8 @@ class DashboardTest(unittest.TestCase):
         b.get(self.engine.base + "/dashboard/#/community/" + target)
         badge = self.wait.until(EC.visibility_of_element_located((By.ID, "revised-badge")))
         self.assertIn("公开后更正", badge.text)
+        self.assertIn("公开时：", badge.text)  # as published, beside now
+        self.assertIn("现在：", badge.text)
         shown = b.find_element(By.ID, "revisions")
         b.execute_script("arguments[0].scrollIntoView()", shown)
         self.assertIn(retraction["id"], shown.text)
