@@ -32,26 +32,29 @@ std::string offset_name(std::string_view consumer, std::string_view topic, int32
   return std::string(consumer) + "/" + std::string(topic) + "/" + std::to_string(partition);
 }
 
-std::string encode_state(const CommunityState& s) {
+// Stage 1's own state in RocksDB, as cereal's portable binary (output takes the object as it is:
+// cereal casts away const for saving, so no copy).
+template <class T>
+std::string encode_cereal(const T& value) {
   std::ostringstream os(std::ios::binary);
   {
     cereal::PortableBinaryOutputArchive ar(os);
-    CommunityState copy = s;
-    ar(copy);
+    ar(value);
   }
   return std::move(os).str();
 }
 
-Result<CommunityState> decode_state(std::string_view bytes) {
+template <class T>
+Result<T> decode_cereal(std::string_view bytes, std::string_view what) {
   ViewStream is(bytes);
-  CommunityState s;
+  T value;
   try {
     cereal::PortableBinaryInputArchive ar(is);
-    ar(s);
+    ar(value);
   } catch (const cereal::Exception& e) {
-    return fail("bad_binary", std::string("corrupt community state: ") + e.what());
+    return fail("bad_binary", "corrupt " + std::string(what) + ": " + e.what());
   }
-  return s;
+  return value;
 }
 
 Record decision_record(const Decision& d) {
@@ -86,27 +89,6 @@ Result<size_t> CommunityStage::step(size_t max_facts) {
   return total;
 }
 
-std::string encode_partition_time(const PartitionTime& t) {
-  std::ostringstream os(std::ios::binary);
-  {
-    cereal::PortableBinaryOutputArchive ar(os);
-    PartitionTime copy = t;
-    ar(copy);
-  }
-  return std::move(os).str();
-}
-
-Result<PartitionTime> decode_partition_time(std::string_view bytes) {
-  ViewStream is(bytes);
-  PartitionTime t;
-  try {
-    cereal::PortableBinaryInputArchive ar(is);
-    ar(t);
-  } catch (const cereal::Exception& e) {
-    return fail("bad_binary", std::string("corrupt partition time: ") + e.what());
-  }
-  return t;
-}
 
 // One atomic step over a partition: the states, partition time, waiting facts and outbox it
 // touches, written once.
@@ -130,7 +112,7 @@ class CommunityStage::Batch {
 
   Status commit(const std::string& offset_key, int64_t next_offset) {
     rocksdb::WriteBatch& b = batch_;
-    for (const auto& [id, s] : states_) b.Put(store_.cf(cf::kStage1), id, encode_state(s));
+    for (const auto& [id, s] : states_) b.Put(store_.cf(cf::kStage1), id, encode_cereal(s));
     for (const auto& [k, v] : waiting_) {
       if (v) {
         b.Put(store_.cf(cf::kWaiting), k, *v);
@@ -138,7 +120,7 @@ class CommunityStage::Batch {
         b.Delete(store_.cf(cf::kWaiting), k);
       }
     }
-    if (time_changed_) b.Put(store_.cf(cf::kPartition), std::to_string(partition_), encode_partition_time(time_));
+    if (time_changed_) b.Put(store_.cf(cf::kPartition), std::to_string(partition_), encode_cereal(time_));
     store_.put_offset(b, kOutboxNext, seq_);
     b.Put(store_.cf(cf::kChain), std::to_string(partition_), chain_head_);
     store_.put_offset(b, offset_key, next_offset);
@@ -273,7 +255,7 @@ class CommunityStage::Batch {
       JY_TRY(std::optional<std::string> bytes, store_.get(cf::kStage1, id));
       CommunityState s;
       if (bytes) {
-        JY_TRY(s, decode_state(*bytes));
+        JY_TRY(s, decode_cereal<CommunityState>(*bytes, "community state"));
       }
       it = states_.emplace(id, std::move(s)).first;
     }
@@ -327,7 +309,7 @@ Result<size_t> CommunityStage::step_partition(int32_t partition, size_t max_fact
   JY_TRY(std::optional<std::string> time_bytes, store_.get(cf::kPartition, std::to_string(partition)));
   PartitionTime time;
   if (time_bytes) {
-    JY_TRY(time, decode_partition_time(*time_bytes));
+    JY_TRY(time, decode_cereal<PartitionTime>(*time_bytes, "partition time"));
   }
   Batch batch(store_, config_, partition, seq, head.value_or(""), std::move(time));
   for (const LogEntry& e : entries) JY_CHECK(batch.fold(e));
