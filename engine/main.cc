@@ -198,6 +198,8 @@ std::string intake_snapshot(const Opened& o) {
 // ---- run ---------------------------------------------------------------------------------
 // ?as_known= for the HTTP API: the store as known at an instant, recomputed in a scratch
 // directory on first asking and kept for the next questions (the last four instants asked).
+// On Kafka the recomputation reads jiayuan.events through a client of its own (the engine
+// loop's is not shared with the HTTP threads).
 std::function<Result<std::shared_ptr<const Store>>(int64_t)> known_stores(Opened& o) {
   struct Known {
     std::unique_ptr<ScratchDir> dir;
@@ -215,9 +217,15 @@ std::function<Result<std::shared_ptr<const Store>>(int64_t)> known_stores(Opened
       if (at == ms) return std::shared_ptr<const Store>(k, k->store.get());
     }
     auto k = std::make_shared<Known>();
+    std::unique_ptr<Log> own;
+    if (o.kafka) {
+      JY_TRY(own, KafkaLog::open({.settings = o.config.engine.kafka, .client_id = "jiayuan-as-known",
+                                  .transactional_id = "", .require_topics = true}));
+    }
+    Log& log = own ? *own : *o.log;
     JY_TRY(k->dir, ScratchDir::make("", "as-known"));
-    JY_TRY(k->scratch, scratch_log(*k->dir, "log", *o.log));
-    JY_TRY(k->store, as_known_at(*o.log, *k->scratch, k->dir->sub("engine"), o.config, ms));
+    JY_TRY(k->scratch, scratch_log(*k->dir, "log", log));
+    JY_TRY(k->store, as_known_at(log, *k->scratch, k->dir->sub("engine"), o.config, ms));
     cache->recent.emplace_back(ms, k);
     if (cache->recent.size() > 4) cache->recent.erase(cache->recent.begin());
     return std::shared_ptr<const Store>(k, k->store.get());
@@ -306,7 +314,7 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
                                                          .ready = [&caught_up] { return caught_up.load(); },
                                                          .metrics = metrics.get(),
                                                          .now_ms = nullptr,
-                                                         .as_known = o->kafka ? nullptr : known_stores(*o)});
+                                                         .as_known = known_stores(*o)});
     queries->install(*http);
     install_dashboard(*http);
     if (auto s = http->start(http_opts.address.substr(0, colon), port); !s) return report(s.error());

@@ -1,6 +1,13 @@
 // End-to-end against a real Apache Kafka broker (KRaft, SASL users per department, ACLs):
 // the real `jiayuan` binary, departments publishing with kcat, crashes, two instances.
+#include <httplib.h>
+
 #include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <random>
+#include <thread>
 #include <map>
 #include <set>
 
@@ -130,6 +137,102 @@ TEST_F(KafkaE2E, DepartmentsInTheirOwnOrderGiveTheDateOrderAnswersAndARetraction
     EXPECT_EQ(x["cause"]["id"], "retract-" + id) << x.dump();
   }
   EXPECT_GT(added, 0u) << "the retraction revised nothing";
+}
+
+// Transaction time over a real broker (DOMAIN.md "as known at K"): the facts in three
+// deliveries, each through the departments' inboxes and taken in by its own `run`. Every answer
+// as known at the end of delivery k, on the command line and over HTTP, is that of an embedded
+// engine fed only deliveries 1..k.
+TEST_F(KafkaE2E, AsKnownAtTheEndOfEachDeliveryIsWhatAnEngineFedOnlyThoseDeliveriesAnswers) {
+  auto facts = generated_facts(20, 11);
+  std::mt19937 rng(4);
+  std::shuffle(facts.begin(), facts.end(), rng);
+  const auto parts = split(facts, 3);
+  auto instant_now = [] {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm utc{};
+    gmtime_r(&secs, &utc);
+    char text[96];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                  utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms % 1000));
+    return std::string(text);
+  };
+  const std::vector<std::vector<std::string>> questions = {{"query", "summary", "--year", "2023", "--json"},
+                                                           {"query", "awards", "--year", "2023", "--json"},
+                                                           {"query", "companies", "--year", "2023", "--json"},
+                                                           {"query", "communities", "--year", "2023", "--json"},
+                                                           {"query", "community", "SJ00004", "--json"}};
+  const std::string data = dir_ / "engine";
+  std::vector<std::string> ends;
+  std::string fed_text;
+  std::vector<std::string> expected;
+  for (size_t k = 0; k < parts.size(); ++k) {
+    publish(parts[k]);
+    ASSERT_EQ(jy(data, {"run"}).exit_code, 0);
+    ends.push_back(instant_now());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // The embedded engine fed deliveries 1..k.
+    for (const auto& l : parts[k]) fed_text += l + "\n";
+    const std::string fed = dir_ / ("fed-" + std::to_string(k));
+    for (std::vector<std::string> args : {std::vector<std::string>{"publish", write_file("fed.ndjson", fed_text)}, {"run"}}) {
+      args.insert(args.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", fed, "--log-level", "warn"});
+      ASSERT_EQ(testing::run(JIAYUAN_BINARY, args, dir_.path().string()).exit_code, 0);
+    }
+    std::string answers;
+    for (auto q : questions) {
+      q.insert(q.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", fed, "--log-level", "warn"});
+      const ProcessResult r = testing::run(JIAYUAN_BINARY, q, dir_.path().string());
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+      answers += r.out;
+    }
+    expected.push_back(answers);
+  }
+  ASSERT_NE(expected[0], expected[2]) << "the deliveries should change the answers";
+  for (size_t k = 0; k < parts.size(); ++k) {
+    std::string answers;
+    for (auto q : questions) {
+      q.insert(q.begin() + 1, {"--as-known", ends[k]});
+      const ProcessResult r = jy(data, q);
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+      answers += r.out;
+    }
+    EXPECT_EQ(answers, expected[k]) << "as known at the end of delivery " << k + 1 << " (" << ends[k] << ")";
+  }
+
+  // Over HTTP, from an engine serving on Kafka: ?as_known= answers as the command line does.
+  std::ofstream(dir_ / "tokens.toml") << "[tokens]\n\"district-token-0123456789\" = { scope = \"district\" }\n";
+  const pid_t server = start(data, {"run", "--http", "127.0.0.1:0", "--tokens", dir_ / "tokens.toml"}, "serve");
+  int port = 0;
+  for (int i = 0; i < 400 && port == 0; ++i) {
+    const std::string out = testing::slurp(dir_ / "serve.out");
+    const size_t at = out.find("listening on http://127.0.0.1:");
+    if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
+      port = std::stoi(out.substr(at + 30));
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ASSERT_GT(port, 0) << slurp_err("serve");
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(120, 0);
+  const httplib::Headers auth = {{"Authorization", "Bearer district-token-0123456789"}};
+  std::set<std::string> seen;
+  for (size_t k = 0; k < parts.size(); ++k) {
+    const auto got = client.Get("/v1/communities/SJ00004?as_known=" + ends[k], auth);
+    ASSERT_TRUE(got) << httplib::to_string(got.error());
+    EXPECT_EQ(got->status, 200) << got->body;
+    const ProcessResult cli = jy(data, {"query", "--as-known", ends[k], "community", "SJ00004", "--json"});
+    ASSERT_EQ(cli.exit_code, 0) << cli.err;
+    const auto api = nlohmann::json::parse(got->body, nullptr, false);
+    const auto want = nlohmann::json::parse(cli.out);
+    EXPECT_EQ(api, want) << "delivery " << k + 1;  // one function answers both
+    seen.insert(api.dump());
+  }
+  EXPECT_GT(seen.size(), 1u) << "every instant gave the same answer: " << *seen.begin();
+  kill(server, SIGTERM);
+  const ProcessResult stopped = wait(server, "serve");
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
 }
 
 TEST_F(KafkaE2E, TheBrokerLetsADepartmentWriteOnlyItsOwnInbox) {

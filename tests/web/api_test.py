@@ -221,6 +221,8 @@ class ApiTest(unittest.TestCase):
                           and e["data"]["community"] in rated)
         target = inspection["data"]["community"]
         before = self.call("/v1/communities/{id}", f"/v1/communities/{target}")
+        asked_before_at = time.time()
+        time.sleep(1.1)  # instants in the query are to the second
         retraction = {"specversion": "1.0", "id": "retract-" + inspection["id"], "source": "bureau",
                       "type": "jiayuan.fact.retracted", "occurred": "2024-07-02",
                       "data": {"id": inspection["id"], "reason": "scored against the wrong community"}}
@@ -252,6 +254,16 @@ class ApiTest(unittest.TestCase):
         other = next(i for i in c if i["street"] != rated[0]["street"])
         self.assertEqual(self.call("/v1/revisions", f"/v1/revisions?street={other['street']}")["total"], 0)
         self.call("/v1/communities/{id}", f"/v1/communities/{target}?include=everything", expect=400)
+        # As known at an instant before the retraction was accepted, the answer is the one given
+        # before it; as known now, the one given now (transaction time beside valid time).
+        instant = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(asked_before_at))
+        then = self.call("/v1/communities/{id}", f"/v1/communities/{target}?as_known={instant}")
+        self.assertEqual(then, before)
+        self.assertNotEqual(then["ratings"], now["ratings"])
+        known_now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 2))
+        self.assertEqual(self.call("/v1/communities/{id}", f"/v1/communities/{target}?as_known={known_now}"), now)
+        p = self.call("/v1/communities/{id}", f"/v1/communities/{target}?as_known=noon", expect=400)
+        self.assertEqual(p["parameter"], "as_known")
 
 
 if __name__ == "__main__":
