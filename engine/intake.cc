@@ -122,7 +122,7 @@ void remember(IntakeIndex& index, const Fact& fact, IndexUndo* undo = nullptr) {
     index.street_by_community[c.value] = s.value;
   };
   if (const auto* f = std::get_if<CommunityRegistered>(&fact)) street(f->community, f->street);
-  if (const auto* f = std::get_if<CommunityChanged>(&fact)) street(f->community, f->street);
+  if (const auto* f = std::get_if<CommunityChanged>(&fact); f && f->changes(kChangedStreet)) street(f->community, f->street);
   if (const auto* f = std::get_if<ContractAssigned>(&fact)) {
     if (index.companies.emplace(f->company.value, 1).second && undo != nullptr) undo->companies.push_back(f->company.value);
   }
@@ -154,8 +154,8 @@ Result<Judged> validate_input(const IntakeInput& in, const Config& config, const
   const StreetId* street = nullptr;
   StreetId known_street;
   const CommunityRegistered* reg = std::get_if<CommunityRegistered>(&ev.fact);
-  if (reg == nullptr) {
-    if (const auto* changed = std::get_if<CommunityChanged>(&ev.fact)) reg = changed;
+  if (reg == nullptr) {  // a change that moves the community is judged by its new street
+    if (const auto* changed = std::get_if<CommunityChanged>(&ev.fact); changed && changed->changes(kChangedStreet)) reg = changed;
   }
   if (reg != nullptr) {
     if (!config.district.has_street(reg->street)) {

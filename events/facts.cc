@@ -9,7 +9,7 @@ namespace {
 // 10.. evaluation, 40.. process, 60.. governance, 80.. corrections, 90.. engine.
 constexpr std::array<FactTypeInfo, std::variant_size_v<Fact>> kFactTypes = {{
     {1, "jiayuan.community.registered", 1, FactKind::kRegistry},
-    {2, "jiayuan.community.changed", 1, FactKind::kRegistry},
+    {2, "jiayuan.community.changed", 2, FactKind::kRegistry},
     {3, "jiayuan.fee.adjusted", 1, FactKind::kRegistry},
     {4, "jiayuan.contract.assigned", 1, FactKind::kRegistry},
     {10, "jiayuan.inspection", 1, FactKind::kEvaluation},

@@ -115,8 +115,17 @@ struct CommunityRegistered {
   Category category = Category::kCommodity;
 };
 
-// The community's particulars changed (all of them restated), from the fact's date on.
-struct CommunityChanged : CommunityRegistered {};
+// Which particulars a community.changed carries (its `changed` bits).
+inline constexpr int32_t kChangedFee = 1, kChangedName = 2, kChangedStreet = 4, kChangedHouseholds = 8,
+                         kChangedEnclosure = 16, kChangedCategory = 32;
+
+// The community's particulars changed, from the fact's date on. Schema version 2 carries only
+// the fields that change (DOMAIN.md "Partial changes"), their bits in `changed`; version 1
+// restated all of them, and reads with `changed` 0: every field.
+struct CommunityChanged : CommunityRegistered {
+  int32_t changed = 0;
+  bool changes(int32_t field) const { return changed == 0 || (changed & field) != 0; }
+};
 
 // 物业服务费 adjusted from the fact's date on (may move the fee tier).
 struct FeeAdjusted {

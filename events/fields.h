@@ -18,6 +18,10 @@ struct Spec {
   int64_t hi = 0;
   bool optional = false;
   int32_t since = 1;  // the schema version that added the field; older versions lack it
+  // A patch field (from schema version 2 of its fact): absent when it does not change; `bit`
+  // marks it present in the fact's `changed` field.
+  int32_t patch_bit = 0;
+  bool in_json = true;  // false: stored only (derived from the JSON form, never written in it)
 };
 
 inline constexpr Spec kScore{0, 10000};       // Centi 0..100
@@ -36,7 +40,18 @@ template <class V> void fields(V& v, CommunityRegistered& f) {
   v("enclosure", f.enclosure);
   v("category", f.category);
 }
-template <class V> void fields(V& v, CommunityChanged& f) { fields(v, static_cast<CommunityRegistered&>(f)); }
+// The registration's fields in its order (schema version 1's stored form), each but the
+// community a patch field from version 2, then the bits of those present.
+template <class V> void fields(V& v, CommunityChanged& f) {
+  v("community", f.community);
+  v("name", f.name, Spec{0, 0, false, 1, kChangedName});
+  v("street", f.street, Spec{0, 0, false, 1, kChangedStreet});
+  v("households", f.households, Spec{kCount.lo, kCount.hi, false, 1, kChangedHouseholds});
+  v("fee", f.fee, Spec{kFee.lo, kFee.hi, false, 1, kChangedFee});
+  v("enclosure", f.enclosure, Spec{0, 0, false, 1, kChangedEnclosure});
+  v("category", f.category, Spec{0, 0, false, 1, kChangedCategory});
+  v("changed", f.changed, Spec{0, 63, false, 2, 0, false});
+}
 template <class V> void fields(V& v, FeeAdjusted& f) {
   v("community", f.community);
   v("fee", f.fee, kFee);

@@ -191,11 +191,16 @@ class Decoder {
   Decoder(ObjectReader& r, int32_t version) : r_(r), version_(version) {}
   template <class T>
   void operator()(const char* name, T& member, internal::Spec spec = {}) {
-    if (error_ || spec.since > version_) return;  // not in this version: the default stands
+    if (error_ || spec.since > version_ || !spec.in_json) return;  // not in this version: the default stands
+    if (spec.patch_bit != 0 && version_ >= 2) {
+      if (r_.optional(name) == nullptr) return;  // a patch: absent when it does not change
+      present_ |= spec.patch_bit;
+    }
     Status s = read(name, member, spec);
     if (!s) error_ = s.error();
   }
   const std::optional<Error>& error() const { return error_; }
+  int32_t present() const { return present_; }  // the patch fields present
 
  private:
   template <class Tag>
@@ -241,13 +246,16 @@ class Decoder {
   ObjectReader& r_;
   int32_t version_;
   std::optional<Error> error_;
+  int32_t present_ = 0;
 };
 
 // Writes each field of a fact into a JSON object.
 class Encoder {
  public:
+  explicit Encoder(int32_t patch = 0) : patch_(patch) {}
   template <class T>
   void operator()(const char* name, const T& member, internal::Spec spec = {}) {
+    if (!spec.in_json || (spec.patch_bit != 0 && patch_ != 0 && (patch_ & spec.patch_bit) == 0)) return;
     write(name, member, spec);
   }
   json& out() { return out_; }
@@ -278,6 +286,7 @@ class Encoder {
   }
 
   json out_ = json::object();
+  int32_t patch_;  // the patch fields to write; 0: all
 };
 
 template <size_t I = 0>
@@ -291,6 +300,13 @@ Result<Fact> decode_data(const FactTypeInfo& type, int32_t version, ObjectReader
     internal::fields(dec, f);
     if (dec.error()) return fail(*dec.error());
     JY_CHECK(d.no_other_fields());
+    if constexpr (std::is_same_v<decltype(f), CommunityChanged>) {
+      if (version >= 2 && dec.present() == 0) {
+        return fail(field_error("missing_field", "data", "at least one particular that changes (name, street, households, "
+                                "fee, enclosure or category) beside data.community", "only data.community"));
+      }
+      f.changed = dec.present();
+    }
     return Fact(std::move(f));
   }
 }
@@ -316,7 +332,9 @@ Status check_fact(const Fact& fact) {
 json data_json(const Fact& fact) {
   return std::visit(
       [](const auto& f) {
-        Encoder enc;
+        int32_t patch = 0;
+        if constexpr (std::is_same_v<std::decay_t<decltype(f)>, CommunityChanged>) patch = f.changed;
+        Encoder enc(patch);
         internal::fields(enc, const_cast<std::decay_t<decltype(f)>&>(f));
         return std::move(enc.out());
       },

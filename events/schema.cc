@@ -1,5 +1,6 @@
 #include "events/schema.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "events/fields.h"
@@ -14,12 +15,13 @@ class Describer {
   explicit Describer(int32_t version) : version_(version) {}
   template <class T>
   void operator()(const char* name, const T& member, internal::Spec spec = {}) {
-    if (spec.since > version_) return;
+    if (spec.since > version_ || !spec.in_json) return;
     FieldInfo f;
     f.name = name;
     f.lo = spec.lo;
     f.hi = spec.hi;
-    f.optional = spec.optional;
+    f.optional = spec.optional || (spec.patch_bit != 0 && version_ >= 2);
+    f.patch = spec.patch_bit != 0 && version_ >= 2;
     f.since = spec.since;
     kind(f, member);
     out.push_back(std::move(f));
@@ -97,6 +99,10 @@ std::string json_schema(const FactTypeInfo& type) {
   }
   const std::string name(type.name);
   ordered_json data{{"type", "object"}, {"properties", props}, {"required", required}, {"additionalProperties", false}};
+  const auto fields = describe_fields(type);
+  if (std::any_of(fields.begin(), fields.end(), [](const FieldInfo& f) { return f.patch; })) {
+    data["minProperties"] = 2;  // the subject and at least one field that changes
+  }
   ordered_json schema{
       {"$schema", "https://json-schema.org/draft/2020-12/schema"},
       {"$id", "urn:jiayuan:schema:" + name + ":v" + std::to_string(type.schema_version)},

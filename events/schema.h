@@ -22,6 +22,7 @@ struct FieldInfo {
   int64_t lo = 0;  // integers: the range; numbers: the range in hundredths
   int64_t hi = 0;
   bool optional = false;
+  bool patch = false;  // present only when it changes (community.changed from version 2)
   int32_t since = 1;
   std::vector<std::string> values;  // enums
 };

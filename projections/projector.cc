@@ -137,35 +137,52 @@ void Projector::mark_dirty(rocksdb::WriteBatchWithIndex& b, int32_t year) {
 Status Projector::apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
   const std::string id = ev.envelope.subject;
   const std::string on = ev.envelope.occurred.to_string();
+  // Each particular is the one of the latest fact that set it, by (date, registration before
+  // change before fee adjustment, source, id): its stamp, kept under "_since" (never shown), so
+  // that facts arriving in any order leave the same particulars.
+  const int rank = std::holds_alternative<CommunityRegistered>(ev.fact) ? 0
+                   : std::holds_alternative<CommunityChanged>(ev.fact)  ? 1
+                                                                        : 2;
+  const std::string stamp = on + "|" + std::to_string(rank) + "|" + ev.envelope.source + "|" + ev.envelope.id;
   auto change = [&](json& c) {
     if (c.is_null()) c = json{{"community", id}};
-    auto registration = [&](const CommunityRegistered& f) {
+    auto set = [&](const char* field, json value) {
+      json& since = c["_since"];
+      if (since.contains(field) && since[field].get<std::string>() > stamp) return false;
+      since[field] = stamp;
+      c[field] = std::move(value);
+      return true;
+    };
+    auto particulars = [&](const CommunityChanged& f, bool dated = true) {
+      if (f.changes(kChangedName)) set("name", f.name);
+      if (f.changes(kChangedStreet) && set("street", f.street.value)) {
+        c["street_name"] = config_.district.street_name(f.street);
+      }
+      if (f.changes(kChangedHouseholds)) set("households", f.households);
+      if (f.changes(kChangedEnclosure)) set("enclosure", std::string(to_string(f.enclosure)));
+      if (f.changes(kChangedCategory)) set("category", std::string(to_string(f.category)));
+      if (f.changes(kChangedFee) && set("fee", f.fee.to_string())) c["fee_since"] = c["_since"]["fee"].get<std::string>().substr(0, 10);
+      if (dated && on > date_or_empty(c, "since")) c["since"] = on;  // the particulars' date (not the fee's)
+    };
+    if (const auto* f = std::get_if<CommunityRegistered>(&ev.fact)) {
       if (date_or_empty(c, "registered_on").empty() || on < c["registered_on"].get<std::string>()) {
         c["registered_on"] = on;
       }
-      if (on < date_or_empty(c, "since")) return;  // an older registration does not replace a newer one
-      c["name"] = f.name;
-      c["street"] = f.street.value;
-      c["street_name"] = config_.district.street_name(f.street);
-      c["households"] = f.households;
-      c["enclosure"] = std::string(to_string(f.enclosure));
-      c["category"] = std::string(to_string(f.category));
-      c["since"] = on;
-      if (on >= date_or_empty(c, "fee_since")) {
-        c["fee"] = f.fee.to_string();
-        c["fee_since"] = on;
-      }
-    };
-    if (const auto* f = std::get_if<CommunityRegistered>(&ev.fact)) registration(*f);
-    if (const auto* f = std::get_if<CommunityChanged>(&ev.fact)) registration(*f);
+      CommunityChanged all;
+      static_cast<CommunityRegistered&>(all) = *f;
+      particulars(all);
+    }
+    if (const auto* f = std::get_if<CommunityChanged>(&ev.fact)) particulars(*f);
     if (const auto* f = std::get_if<FeeAdjusted>(&ev.fact)) {
-      if (on >= date_or_empty(c, "fee_since")) {
-        c["fee"] = f->fee.to_string();
-        c["fee_since"] = on;
-      }
+      CommunityChanged fee;
+      fee.fee = f->fee;
+      fee.changed = kChangedFee;
+      particulars(fee, false);
     }
     if (const auto* f = std::get_if<ContractAssigned>(&ev.fact)) {
-      if (on >= date_or_empty(c, "contract_since")) {
+      json& since = c["_since"];
+      if (!since.contains("contract") || since["contract"].get<std::string>() <= stamp) {
+        since["contract"] = stamp;
         c["company"] = f->company.value;
         c["manager"] = f->manager.value;
         c["contract_since"] = on;

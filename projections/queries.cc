@@ -30,6 +30,7 @@ Result<std::optional<json>> community_view(const ProjectionView& store, const Co
   }
   if (!info && ratings.empty()) return std::optional<json>();
   json out = info ? json::parse(*info) : json{{"community", id.value}};
+  out.erase("_since");  // what the shown particulars were set by
   out["ratings"] = std::move(ratings);
   out["cases"] = std::move(cases);
   JY_TRY(std::optional<std::string> governance, store.get(cf::kProjGovernance, id.value));

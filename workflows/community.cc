@@ -49,6 +49,16 @@ Particulars particulars_of(const CommunityRegistered& f) {
   return Particulars{f.name, f.street, f.households, f.fee, f.enclosure, f.category};
 }
 
+// The fields of `change` that `bits` (kChanged*) name, over `p`.
+void patch_particulars(Particulars& p, const Particulars& change, uint8_t bits) {
+  if (bits & kChangedFee) p.fee = change.fee;
+  if (bits & kChangedName) p.name = change.name;
+  if (bits & kChangedStreet) p.street = change.street;
+  if (bits & kChangedHouseholds) p.households = change.households;
+  if (bits & kChangedEnclosure) p.enclosure = change.enclosure;
+  if (bits & kChangedCategory) p.category = change.category;
+}
+
 // ---- evaluation facts: what each adds to (or, retracted, takes from) its year -----------
 
 struct RecordVisitor {
@@ -466,10 +476,11 @@ void apply_registry(CommunityState& s, const Event& ev) {
     e.particulars = particulars_of(*f);
   } else if (const auto* f = std::get_if<CommunityChanged>(&ev.fact)) {
     e.rank = 1;
+    e.patch = static_cast<uint8_t>(f->changed);
     e.particulars = particulars_of(*f);
   } else if (const auto* f = std::get_if<FeeAdjusted>(&ev.fact)) {
     e.rank = 2;
-    e.fee_only = true;
+    e.patch = kChangedFee;
     e.particulars.fee = f->fee;
   } else if (const auto* f = std::get_if<ContractAssigned>(&ev.fact)) {
     insert_keyed(s.contracts, Contract{on, ev.envelope.source, ev.envelope.id, f->company, f->manager});
@@ -503,10 +514,11 @@ std::optional<Particulars> CommunityState::particulars_on(Date d) const {
   std::optional<Particulars> p;
   for (const RegistryEntry& e : registry) {
     if (d < e.from) break;
-    if (e.fee_only) {
-      if (p) p->fee = e.particulars.fee;
-    } else if (e.rank == 0 || p) {  // a change before the first registration changes nothing
+    if (e.rank != 0 && !p) continue;  // a change before the first registration changes nothing
+    if (e.patch == 0) {
       p = e.particulars;
+    } else {
+      patch_particulars(*p, e.particulars, e.patch);
     }
   }
   return p;

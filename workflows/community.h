@@ -34,11 +34,13 @@ struct RegistryEntry {
   Date from;
   uint8_t rank = 0;  // 0 registration, 1 change, 2 fee adjustment
   std::string source, id;
-  bool fee_only = false;  // a fee adjustment patches the fee alone
+  // The particulars it patches (kChanged* bits of events/facts.h); 0: all of them. A fee
+  // adjustment patches the fee (kChangedFee, 1: stored as `true` before partial changes).
+  uint8_t patch = 0;
   Particulars particulars;
 
   template <class A>
-  void serialize(A& ar) { ar(from, rank, source, id, fee_only, particulars); }
+  void serialize(A& ar) { ar(from, rank, source, id, patch, particulars); }
 };
 
 struct Contract {

@@ -71,6 +71,49 @@ TEST(Upcasting, VersionOneHasNoRespondentsAndVersionTwoRequiresThem) {
   EXPECT_EQ(b.error().message, "data.respondents: expected a value, got nothing");
 }
 
+// DOMAIN.md "Partial changes": community.changed carries only the fields that change.
+const char* kPartialChange =
+    R"({"specversion":"1.0","id":"ch1","source":"street.yueyang","type":"jiayuan.community.changed",)"
+    R"("occurred":"2023-05-01","data":{"community":"C9","households":720,"fee":2.4}})";
+
+TEST(PartialChanges, ACommunityChangeCarriesOnlyTheFieldsThatChangeAndKeepsThemThroughBothForms) {
+  auto e = decode_event_json(kPartialChange);
+  ASSERT_TRUE(e) << e.error().message;
+  const auto& c = std::get<CommunityChanged>(e->fact);
+  EXPECT_EQ(c.changed, kChangedHouseholds | kChangedFee);
+  EXPECT_TRUE(c.changes(kChangedFee));
+  EXPECT_FALSE(c.changes(kChangedStreet));
+  EXPECT_EQ(c.households, 720);
+  const std::string data = encode_fact_data_json(e->fact);
+  EXPECT_EQ(data, R"({"community":"C9","fee":2.4,"households":720})");
+  auto back = decode_event_binary(encode_event_binary(*e));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(std::get<CommunityChanged>(back->fact).changed, c.changed);
+  EXPECT_EQ(encode_event_json(*back), encode_event_json(*e));
+}
+
+TEST(PartialChanges, AChangeOfNothingIsRejectedAndVersionOneStillRestatesEveryField) {
+  std::string nothing = kPartialChange;
+  nothing.replace(nothing.find(R"(,"households":720,"fee":2.4)"), 27, "");
+  auto a = decode_event_json(nothing);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().message,
+            "data: expected at least one particular that changes (name, street, households, fee, enclosure or category) "
+            "beside data.community, got only data.community");
+  std::string v1 = kPartialChange;
+  v1.replace(v1.find(R"("occurred")"), 0, R"("schemaversion":1,)");
+  auto b = decode_event_json(v1);
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().message, "data.name: expected a value, got nothing");
+  const std::string full = R"({"specversion":"1.0","id":"ch2","source":"street.yueyang","type":"jiayuan.community.changed",)"
+                           R"("occurred":"2023-05-01","schemaversion":1,"data":{"community":"C9","name":"n","street":"yueyang",)"
+                           R"("households":10,"fee":2.5,"enclosure":"closed","category":"mixed"}})";
+  auto c = decode_event_json(full);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(std::get<CommunityChanged>(c->fact).changed, 0);  // every field
+  EXPECT_TRUE(std::get<CommunityChanged>(c->fact).changes(kChangedStreet));
+}
+
 struct BadCase {
   const char* name;
   std::string json;

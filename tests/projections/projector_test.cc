@@ -4,6 +4,9 @@
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
+#include <set>
+
 #include "config/config.h"
 #include "projections/queries.h"
 #include "tests/support/facts.h"
@@ -103,6 +106,51 @@ TEST_F(ProjectorTest, LaterRegistrationByDateWinsWhateverTheLogOrder) {
   EXPECT_EQ((**v)["fee"], "3.00");
   EXPECT_EQ((**v)["since"], "2023-05-01");
   EXPECT_EQ((**v)["registered_on"], "2022-01-01");
+}
+
+// DOMAIN.md "Partial changes": each particular is that of the latest fact (by date) that
+// carries it, in every arrival order, as of every date.
+TEST_F(ProjectorTest, PartialChangesPatchTheirFieldsInEveryArrivalOrder) {
+  auto change = [](const char* id, const char* on, int32_t bits, auto patch) {
+    CommunityChanged c;
+    c.community = CommunityId("C1");
+    c.changed = bits;
+    patch(c);
+    Event ev{testing::env(id, "street.yueyang", on, "C1"), c};
+    return ev;
+  };
+  std::vector<Event> facts = {
+      testing::registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2022-01-01"),
+      change("a-households", "2023-03-01", kChangedHouseholds, [](CommunityChanged& c) { c.households = 900; }),
+      change("b-street", "2023-06-01", kChangedStreet, [](CommunityChanged& c) { c.street = StreetId("sijing"); }),
+      change("c-households", "2023-09-01", kChangedHouseholds, [](CommunityChanged& c) { c.households = 950; })};
+  std::sort(facts.begin(), facts.end(), [](const Event& a, const Event& b) { return a.envelope.id < b.envelope.id; });
+  std::set<std::string> views;
+  int orders = 0;
+  do {
+    testing::TempDir dir;
+    auto store = Store::open(dir / "store");
+    ASSERT_TRUE(store);
+    Projector projector(**store, config_);
+    rocksdb::WriteBatchWithIndex b;
+    for (const Event& e : facts) ASSERT_TRUE(projector.apply_event(b, e));
+    ASSERT_TRUE((*store)->write(b));
+    auto at = [&](const char* day) { return **community_view(ProjectionView(**store, *Date::parse(day)), CommunityId("C1")); };
+    const auto now = **community_view(ProjectionView(**store), CommunityId("C1"));
+    EXPECT_EQ(now["households"], 950);
+    EXPECT_EQ(now["street"], "sijing");
+    EXPECT_EQ(now["fee"], "3.00");  // never changed
+    EXPECT_FALSE(now.contains("_since"));
+    EXPECT_EQ(at("2023-05-31")["households"], 900);
+    EXPECT_EQ(at("2023-05-31")["street"], "yueyang");
+    EXPECT_EQ(at("2023-06-01")["street"], "sijing");
+    EXPECT_EQ(at("2023-06-01")["households"], 900);
+    views.insert(now.dump() + at("2023-05-31").dump() + at("2023-07-01").dump());
+    ++orders;
+  } while (std::next_permutation(facts.begin(), facts.end(),
+                                 [](const Event& a, const Event& b) { return a.envelope.id < b.envelope.id; }));
+  EXPECT_EQ(orders, 24);
+  EXPECT_EQ(views.size(), 1u) << "the arrival order changed the particulars";
 }
 
 TEST_F(ProjectorTest, DigestCoversProjectionsOnlyAndChangesWithThem) {

@@ -112,6 +112,48 @@ TEST_F(CommunityWorkflow, FeeAdjustmentMovesTheTier) {
   EXPECT_EQ(std::get<CommunityRated>(s.decisions[0].body).explanation.fee, Centi{250});
 }
 
+// DOMAIN.md "Partial changes": a change patches the fields it carries over the particulars of
+// its date, whatever the order the changes arrive in.
+TEST_F(CommunityWorkflow, APartialChangePatchesOnlyItsFieldsInAnyArrivalOrder) {
+  auto change = [](const std::string& id, const std::string& date, auto patch) {
+    CommunityChanged c;
+    c.community = CommunityId("C1");
+    patch(c);
+    return Event{env(id, "street.yueyang", date, "C1"), c};
+  };
+  const Event fee = change("ch-fee", "2023-03-01", [](CommunityChanged& c) {
+    c.fee = Centi{250};
+    c.changed = kChangedFee;
+  });
+  const Event enclosure = change("ch-enc", "2023-06-01", [](CommunityChanged& c) {
+    c.enclosure = Enclosure::kScattered;
+    c.changed = kChangedEnclosure;
+  });
+  const Event name = change("ch-name", "2023-02-01", [](CommunityChanged& c) {
+    c.name = "新名";
+    c.changed = kChangedName;
+  });
+  std::vector<Event> facts = {registered("C1", "yueyang", 2.0), fee, enclosure, name};
+  std::sort(facts.begin(), facts.end(), [](const Event& a, const Event& b) { return a.envelope.id < b.envelope.id; });
+  std::optional<Particulars> first;
+  do {
+    CommunityState s;
+    for (const Event& e : facts) apply(s, e, context());
+    const auto p = s.particulars_on(*Date::parse("2023-12-31"));
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->fee, Centi{250});
+    EXPECT_EQ(p->enclosure, Enclosure::kScattered);
+    EXPECT_EQ(p->name, "新名");
+    EXPECT_EQ(p->street, StreetId("yueyang"));  // not carried: unchanged
+    EXPECT_EQ(p->households, std::get<CommunityRegistered>(registered("C1", "yueyang", 2.0).fact).households);
+    const auto before = s.particulars_on(*Date::parse("2023-04-01"));
+    ASSERT_TRUE(before);
+    EXPECT_EQ(before->enclosure, Enclosure::kClosed);  // the enclosure changes in June
+    EXPECT_EQ(before->fee, Centi{250});
+  } while (std::next_permutation(facts.begin(), facts.end(),
+                                 [](const Event& a, const Event& b) { return a.envelope.id < b.envelope.id; }));
+}
+
 TEST_F(CommunityWorkflow, CompanyServingOnTheRatingDateAnswersForTheGrade) {
   fold(registered("C1", "yueyang", 3.0));
   auto contract = [&](const char* id, const char* date, const char* company) {
