@@ -179,10 +179,12 @@ std::string format_awards(const json& v) {
      << v["award_quota"].get<int>() << ")\n\n十佳物业服务企业 top ten companies:\n";
   if (v["top_ten"].empty()) os << "  none eligible (needs ≥ 1 示范 and no 不达标 project)\n";
   for (const json& c : v["top_ten"]) {
-    std::snprintf(line, sizeof line, "  %2d. %-16s composite %6s  mean score %6s  projects %d\n", c["rank"].get<int>(),
+    std::snprintf(line, sizeof line, "  %2d. %-16s composite %6s  mean score %6s  projects %d", c["rank"].get<int>(),
                   c["company"].get<std::string>().c_str(), or_dash(c["composite"]).c_str(),
                   or_dash(c["mean_final_score"]).c_str(), c["rated_projects"].get<int>());
     os << line;
+    if (c.contains("company_name") && c["company_name"].is_string()) os << "  " << c["company_name"].get<std::string>();
+    os << "\n";
   }
   os << "\n优秀示范住宅小区 excellent communities:\n";
   if (v["excellent_communities"].empty()) os << "  none\n";
@@ -289,11 +291,11 @@ std::string format_view(const std::string& what, const json& v) {
     for (const json& c : v.at("companies")) {
       const json& m = c["grade_mix"];
       rows.push_back({c["rank"].get<int>() > 0 ? std::to_string(c["rank"].get<int>()) : "-", text(c["company"]),
-                      text(c["projects"]), text(m["exemplary"]) + "/" + text(m["standard"]) + "/" + text(m["passing"]) +
+                      text(c.value("company_name", json())), text(c["projects"]), text(m["exemplary"]) + "/" + text(m["standard"]) + "/" + text(m["passing"]) +
                       "/" + text(m["failing"]), text(c["credit_points"]), text(c["composite"]),
                       c["eligible"].get<bool>() ? "yes" : "no"});
     }
-    return table({"rank", "company", "projects", "示范/规范/达标/不达标", "credit", "composite", "eligible"}, rows);
+    return table({"rank", "company", "name", "projects", "示范/规范/达标/不达标", "credit", "composite", "eligible"}, rows);
   }
   if (what == "renovation") {
     for (const json& c : v.at("communities")) {

@@ -189,7 +189,9 @@ Status materialize(Store& store_, const Config& config_, int32_t year) {
 Result<json> district_view_at(const ProjectionView& view, const Config& config, int32_t year) {
   if (!view.as_of()) return district_view(view, year);
   JY_TRY(std::optional<DistrictYearView> d, compute_district_year(view, config, year));
-  return d ? d->view : json();
+  if (!d) return json();
+  if (d->view.contains("top_ten")) JY_CHECK(name_companies(view, d->view["top_ten"]));
+  return d->view;
 }
 
 Result<json> company_standings_at(const ProjectionView& view, const Config& config, int32_t year) {
@@ -199,6 +201,7 @@ Result<json> company_standings_at(const ProjectionView& view, const Config& conf
   if (d) {
     for (auto& [company, standing] : d->standings) list.push_back(standing);
   }
+  JY_CHECK(name_companies(view, list));
   return order_standings(std::move(list), year);
 }
 

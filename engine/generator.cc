@@ -219,7 +219,7 @@ class SyntheticDistrict {
     contracted_.insert(company);
     const std::string manager = "PM" + company_id(company).substr(2) + "-" + std::to_string(rng_.between(1, 3));
     add(registered_on, id, {envelope("contract-" + id, office, registered_on),
-                            ContractAssigned{cid, CompanyId(company_id(company)), ManagerId(manager)}});
+                            ContractAssigned{cid, CompanyId(company_id(company)), ManagerId(manager), manager_name(manager)}});
 
     // Quality: most communities in the 70s and 80s, a few excellent, a few failing.
     const int64_t quality = rng_.between(62, 80) + rng_.between(0, 16);
@@ -343,8 +343,30 @@ class SyntheticDistrict {
     add(w, id, {envelope("waste-" + id, "greening", w), WasteSortingInspection{cid, rng_.chance(92)}});
   }
 
+  // A name for a manager id, the same every time (drawn from no random stream).
+  static std::string manager_name(const std::string& manager) {
+    static constexpr std::array<std::string_view, 12> kSurnames = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙"};
+    static constexpr std::array<std::string_view, 10> kGiven = {"伟", "芳", "敏", "静", "磊", "军", "洋", "勇", "艳", "杰"};
+    size_t h = 0;
+    for (unsigned char ch : manager) h = h * 131 + ch;
+    return std::string(kSurnames[h % kSurnames.size()]) + std::string(kGiven[(h / kSurnames.size()) % kGiven.size()]);
+  }
+
   void company_facts(int64_t k) {
     const std::string company = company_id(k);
+    {  // registered before its first contract (the earliest is 2,000 days before the window)
+      static constexpr std::array<std::string_view, 8> kHeads = {"松江", "佘山", "九亭", "泗泾", "洞泾", "新桥", "车墩", "叶榭"};
+      static constexpr std::array<std::string_view, 6> kMids = {"安居", "家和", "锦绣", "恒信", "悦华", "明珠"};
+      char serial[8];
+      std::snprintf(serial, sizeof serial, "%05lld", static_cast<long long>(k % 100000));
+      const std::string first17 = std::string("91310117MA1") + serial + "X";
+      const Date d = w_.from.plus_days(-2100);
+      add(d, company, {envelope("company-" + company, "bureau", d),
+                       CompanyRegistered{CompanyId(company),
+                                         std::string(kHeads[static_cast<size_t>(k) % kHeads.size()]) +
+                                             std::string(kMids[static_cast<size_t>(k / 8) % kMids.size()]) + "物业管理有限公司",
+                                         first17 + *credit_code_check_character(first17)}});
+    }
     if (rng_.chance(40)) {
       const Date d = in_year(0, 0);
       add(d, company, {envelope("social-" + company, "bureau", d), SocialResponsibility{CompanyId(company), "社区志愿服务"}});

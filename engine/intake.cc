@@ -123,9 +123,11 @@ void remember(IntakeIndex& index, const Fact& fact, IndexUndo* undo = nullptr) {
   };
   if (const auto* f = std::get_if<CommunityRegistered>(&fact)) street(f->community, f->street);
   if (const auto* f = std::get_if<CommunityChanged>(&fact); f && f->changes(kChangedStreet)) street(f->community, f->street);
-  if (const auto* f = std::get_if<ContractAssigned>(&fact)) {
-    if (index.companies.emplace(f->company.value, 1).second && undo != nullptr) undo->companies.push_back(f->company.value);
-  }
+  auto company = [&](const CompanyId& c) {
+    if (index.companies.emplace(c.value, 1).second && undo != nullptr) undo->companies.push_back(c.value);
+  };
+  if (const auto* f = std::get_if<ContractAssigned>(&fact)) company(f->company);
+  if (const auto* f = std::get_if<CompanyRegistered>(&fact)) company(f->company);
 }
 
 std::string identity(std::string_view source, std::string_view id) {

@@ -11,7 +11,8 @@ constexpr std::array<FactTypeInfo, std::variant_size_v<Fact>> kFactTypes = {{
     {1, "jiayuan.community.registered", 1, FactKind::kRegistry},
     {2, "jiayuan.community.changed", 2, FactKind::kRegistry},
     {3, "jiayuan.fee.adjusted", 1, FactKind::kRegistry},
-    {4, "jiayuan.contract.assigned", 1, FactKind::kRegistry},
+    {4, "jiayuan.contract.assigned", 2, FactKind::kRegistry},
+    {5, "jiayuan.company.registered", 1, FactKind::kRegistry},
     {10, "jiayuan.inspection", 1, FactKind::kEvaluation},
     {11, "jiayuan.survey", 2, FactKind::kEvaluation},
     {12, "jiayuan.spot.check", 1, FactKind::kEvaluation},
@@ -47,6 +48,19 @@ concept HasYear = requires(const T& t) { t.year; };
 
 std::span<const FactTypeInfo> fact_types() { return kFactTypes; }
 
+std::optional<char> credit_code_check_character(std::string_view first17) {
+  static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";  // 31 characters
+  static constexpr std::array<int, 17> kWeights = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+  if (first17.size() != kWeights.size()) return std::nullopt;
+  int sum = 0;
+  for (size_t i = 0; i < first17.size(); ++i) {
+    const size_t v = kAlphabet.find(first17[i]);
+    if (v == std::string_view::npos) return std::nullopt;
+    sum += static_cast<int>(v) * kWeights[i];
+  }
+  return kAlphabet[static_cast<size_t>((31 - sum % 31) % 31)];
+}
+
 const FactTypeInfo& type_info(const Fact& fact) { return kFactTypes[fact.index()]; }
 
 const FactTypeInfo* find_fact_type(std::string_view name) {
@@ -72,6 +86,7 @@ std::string subject_of(const Fact& fact) {
   if (const CommunityId* c = community_of(fact)) return c->value;
   if (const auto* m = std::get_if<MediaReport>(&fact)) return m->company.value;
   if (const auto* s = std::get_if<SocialResponsibility>(&fact)) return s->company.value;
+  if (const auto* r = std::get_if<CompanyRegistered>(&fact)) return r->company.value;
   return {};
 }
 

@@ -133,12 +133,27 @@ struct FeeAdjusted {
   Centi fee;
 };
 
-// A property service contract: the company and project manager serving from the date on.
+// A property service contract: the company and project manager serving from the date on; the
+// manager's name beside the id (schema version 2; optional).
 struct ContractAssigned {
   CommunityId community;
   CompanyId company;
   ManagerId manager;
+  std::string manager_name;
 };
+
+// A property service company registered (bureau): its name and 统一社会信用代码 (18 characters,
+// the last a check character per GB 32100-2015). A company is known once registered or named by
+// a contract.
+struct CompanyRegistered {
+  CompanyId company;
+  std::string name;
+  std::string credit_code;
+};
+
+// The check character GB 32100-2015 gives the first 17 characters of a unified social credit
+// code; nullopt when one of them is not of its alphabet (0-9, A-Z without I, O, S, V, Z).
+std::optional<char> credit_code_check_character(std::string_view first17);
 
 // ---- evaluation facts (count for the year whose window holds their date) --------------
 
@@ -308,7 +323,7 @@ struct FactRetracted {
 // Log time passes `occurred` on this partition: deadlines up to it fire. Written by the engine.
 struct Tick {};
 
-using Fact = std::variant<CommunityRegistered, CommunityChanged, FeeAdjusted, ContractAssigned,
+using Fact = std::variant<CommunityRegistered, CommunityChanged, FeeAdjusted, ContractAssigned, CompanyRegistered,
                           Inspection, SatisfactionSurvey, SpotCheck, HotlineComplaint, Petition,
                           CreditPoints, DepartmentFinding, SafetyIncident, MediaReport,
                           SocialResponsibility, StreetProposal, DepartmentOpinion, ReviewClosed,

@@ -60,6 +60,12 @@ template <class V> void fields(V& v, ContractAssigned& f) {
   v("community", f.community);
   v("company", f.company);
   v("manager", f.manager);
+  v("manager_name", f.manager_name, Spec{0, 0, true, 2});
+}
+template <class V> void fields(V& v, CompanyRegistered& f) {
+  v("company", f.company);
+  v("name", f.name);
+  v("credit_code", f.credit_code);
 }
 template <class V> void fields(V& v, Inspection& f) {
   v("community", f.community);

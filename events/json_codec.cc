@@ -319,6 +319,25 @@ Status check_fact(const Fact& fact) {
                               "neither"));
     }
   }
+  if (const auto* r = std::get_if<CompanyRegistered>(&fact)) {
+    const std::string& code = r->credit_code;
+    if (code.size() != 18) {
+      return fail(field_error("bad_credit_code", "data.credit_code",
+                              "a unified social credit code of 18 characters (GB 32100-2015)",
+                              "\"" + printable(code) + "\" (" + std::to_string(code.size()) + " characters)"));
+    }
+    const std::optional<char> check = credit_code_check_character(std::string_view(code).substr(0, 17));
+    if (!check) {
+      return fail(field_error("bad_credit_code", "data.credit_code",
+                              "digits and capital letters other than I, O, S, V and Z (GB 32100-2015)",
+                              "\"" + printable(code) + "\""));
+    }
+    if (code[17] != *check) {
+      return fail(field_error("bad_credit_code", "data.credit_code",
+                              std::string("the check character ") + *check + " (GB 32100-2015) at the end",
+                              "\"" + printable(code) + "\" (ends in " + code[17] + ")"));
+    }
+  }
   if (const auto* c = std::get_if<CommitteeElected>(&fact)) {
     if (c->party_members > c->members) {
       return fail(field_error("out_of_range", "data.party_members",

@@ -137,6 +137,14 @@ void Projector::mark_dirty(rocksdb::WriteBatchWithIndex& b, int32_t year) {
 Status Projector::apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
   const std::string id = ev.envelope.subject;
   const std::string on = ev.envelope.occurred.to_string();
+  if (const auto* f = std::get_if<CompanyRegistered>(&ev.fact)) {
+    // The company's name and credit code: those of its latest registration by (date, source, id).
+    const std::string stamp = on + "|" + ev.envelope.source + "|" + ev.envelope.id;
+    return update(b, cf::kProjCompany, company_registry_key(f->company.value), ev.envelope.occurred, [&](json& c) {
+      if (c.is_object() && c.value("_stamp", "") > stamp) return;
+      c = json{{"company", f->company.value}, {"name", f->name}, {"credit_code", f->credit_code}, {"_stamp", stamp}};
+    });
+  }
   // Each particular is the one of the latest fact that set it, by (date, registration before
   // change before fee adjustment, source, id): its stamp, kept under "_since" (never shown), so
   // that facts arriving in any order leave the same particulars.
@@ -185,6 +193,11 @@ Status Projector::apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& e
         since["contract"] = stamp;
         c["company"] = f->company.value;
         c["manager"] = f->manager.value;
+        if (f->manager_name.empty()) {
+          c.erase("manager_name");
+        } else {
+          c["manager_name"] = f->manager_name;
+        }
         c["contract_since"] = on;
       }
     }

@@ -74,6 +74,8 @@ nlohmann::json rating_json(const Decision& d, const CommunityRated& r, const Dis
 // Keys: "<year>/<community or company>".
 std::string year_key(int32_t year, std::string_view id);
 inline std::string grade_key(int32_t year, const CommunityId& community) { return year_key(year, community.value); }
+// proj.company key of a company's registration (name, credit code): beside the "<year>/" keys.
+inline std::string company_registry_key(std::string_view company) { return "registry/" + std::string(company); }
 // Offsets-family prefix of the dirty-year marks.
 inline constexpr std::string_view kDirtyPrefix = "district/dirty/";
 

@@ -169,7 +169,10 @@ using nlohmann::json;
 
 Result<json> district_view(const ProjectionView& store, int32_t year) {
   JY_TRY(std::optional<std::string> v, store.get(cf::kProjDistrict, std::to_string(year)));
-  return v ? json::parse(*v) : json();
+  if (!v) return json();
+  json view = json::parse(*v);
+  if (view.contains("top_ten")) JY_CHECK(name_companies(store, view["top_ten"]));
+  return view;
 }
 
 Result<json> company_standings(const ProjectionView& store, int32_t year) {
@@ -178,7 +181,17 @@ Result<json> company_standings(const ProjectionView& store, int32_t year) {
     list.push_back(json::parse(v));
     return true;
   }));
+  JY_CHECK(name_companies(store, list));
   return order_standings(std::move(list), year);
+}
+
+Status name_companies(const ProjectionView& view, json& items) {
+  for (json& item : items) {
+    if (!item.contains("company") || !item["company"].is_string()) continue;
+    JY_TRY(std::optional<std::string> r, view.get(cf::kProjCompany, company_registry_key(item["company"].get<std::string>())));
+    item["company_name"] = r ? json::parse(*r)["name"] : json();
+  }
+  return {};
 }
 
 json order_standings(json list, int32_t year) {

@@ -60,6 +60,9 @@ Result<nlohmann::json> district_view(const ProjectionView& store, int32_t year);
 Result<nlohmann::json> company_standings(const ProjectionView& store, int32_t year);
 // The same order over standings computed elsewhere (as of a date).
 nlohmann::json order_standings(nlohmann::json list, int32_t year);
+// The registered name of each item's "company" set as its "company_name" (null: not registered
+// by jiayuan.company.registered), as of the view's date.
+Status name_companies(const ProjectionView& view, nlohmann::json& items);
 
 // Failing cases with days overdue as of a date: every open interview, rectification and
 // sanction obligation (or every case, with all = true).

@@ -99,7 +99,7 @@ class Golden : public ::testing::Test {
       const CommunityId c(r.id);
       const std::string office = std::string("street.") + r.street;
       facts_.push_back(testing::registered(r.id, r.street, r.fee, r.enclosure, "2022-06-01"));
-      add(std::string("ct-") + r.id, office, "2022-06-01", ContractAssigned{c, CompanyId(r.company), ManagerId(r.manager)});
+      add(std::string("ct-") + r.id, office, "2022-06-01", ContractAssigned{c, CompanyId(r.company), ManagerId(r.manager), ""});
       const int inspections = std::string(r.id) == "Y10" ? 1 : 2;
       for (int i = 0; i < inspections; ++i) {
         facts_.push_back(testing::inspection(r.id, r.s, i == 0 ? "2023-03-01" : "2023-09-01",

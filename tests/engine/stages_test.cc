@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "engine/district_stage.h"
 #include "engine/generator.h"
@@ -41,6 +42,13 @@ class StagesTest : public ::testing::Test {
     o.seed = 7;
     EXPECT_TRUE(generate_district(o, config_, [&](const std::string& l) { lines.push_back(l); }));
     return lines;
+  }
+  // The first community registration of generated lines (companies are registered before it).
+  static std::string first_registration(const std::vector<std::string>& lines) {
+    for (const std::string& l : lines) {
+      if (l.find("\"jiayuan.community.registered\"") != std::string::npos) return l;
+    }
+    return "{}";
   }
   // Publishes lines to a fresh log, runs the engine to idle, returns the projection digest.
   std::string run_all(testing::MemoryLog& log, const std::vector<std::string>& lines, size_t batch = 1000) {
@@ -188,7 +196,7 @@ TEST_F(StagesTest, AFactTheWorkflowCannotApplyIsDeadLetteredAndTheRestGoesOn) {
 TEST_F(StagesTest, TheYearsListShowsParticularsOnItsRatingDateAndOnlyCommunitiesRegisteredByThen) {
   testing::MemoryLog log;
   std::vector<std::string> lines = demo_lines(5);
-  const auto first = nlohmann::json::parse(lines.front());
+  const auto first = nlohmann::json::parse(first_registration(lines));
   ASSERT_EQ(first["type"], "jiayuan.community.registered");
   const std::string moved = first["data"]["community"], was = first["data"]["street"];
   const std::string to = was == "yueyang" ? "sijing" : "yueyang";
@@ -235,7 +243,7 @@ TEST_F(StagesTest, TheYearsListShowsParticularsOnItsRatingDateAndOnlyCommunities
 TEST_F(StagesTest, ACompanyWithNoRatedProjectHasNoCompositeNotAFiftyThatReadsLikeOne) {
   testing::MemoryLog log;
   std::vector<std::string> lines = demo_lines(5);
-  nlohmann::json reg = nlohmann::json::parse(lines.front());
+  nlohmann::json reg = nlohmann::json::parse(first_registration(lines));
   ASSERT_EQ(reg["type"], "jiayuan.community.registered");
   reg["id"] = "reg-QUIET1";
   reg["subject"] = "QUIET1";
@@ -270,6 +278,62 @@ TEST_F(StagesTest, ACompanyWithNoRatedProjectHasNoCompositeNotAFiftyThatReadsLik
     EXPECT_EQ(c["eligible"], false);
   }
   EXPECT_TRUE(found) << standings->dump();
+}
+
+// DOMAIN.md "Registry details": names beside ids. Each company's standing carries the name of
+// its registration (the latest by date), the manager's name is on the community, and a company
+// no registration names has none (null), now and as of a date.
+TEST_F(StagesTest, StandingsAndTopTenNameTheRegisteredCompaniesAndCommunitiesTheirManagers) {
+  testing::MemoryLog log;
+  std::vector<std::string> lines = demo_lines(8);
+  std::map<std::string, std::string> names;  // company -> the registered name
+  std::string renamed;
+  for (const std::string& l : lines) {
+    const auto e = nlohmann::json::parse(l);
+    if (e["type"] == "jiayuan.company.registered") names[e["data"]["company"]] = e["data"]["name"];
+  }
+  ASSERT_GE(names.size(), 2u);
+  // One company renamed in 2023; another never registered (its registration left out).
+  renamed = names.begin()->first;
+  const std::string unnamed = std::next(names.begin())->first;
+  lines.push_back(nlohmann::json{{"specversion", "1.0"}, {"id", "rename-" + renamed}, {"source", "bureau"},
+                                 {"type", "jiayuan.company.registered"}, {"occurred", "2023-06-01"},
+                                 {"data", {{"company", renamed}, {"name", "新名称物业有限公司"}, {"credit_code", "91310117MA10000139"}}}}
+                      .dump());
+  std::erase_if(lines, [&](const std::string& l) { return l.find("\"company-" + unnamed + "\"") != std::string::npos; });
+  names[renamed] = "新名称物业有限公司";
+  names.erase(unnamed);
+  run_all(log, lines);
+  for (const auto& as_of : {std::optional<Date>(), std::optional<Date>(*Date::parse("2024-06-30"))}) {
+    const ProjectionView view = as_of ? ProjectionView(*last_store_, *as_of) : ProjectionView(*last_store_);
+    const auto standings = company_standings_at(view, config_, 2023);
+    ASSERT_TRUE(standings) << standings.error().message;
+    size_t named = 0;
+    for (const auto& c : (*standings)["companies"]) {
+      const std::string id = c["company"];
+      if (names.contains(id)) {
+        EXPECT_EQ(c["company_name"], names[id]) << c;
+        ++named;
+      } else {
+        EXPECT_TRUE(c["company_name"].is_null()) << c;
+      }
+    }
+    EXPECT_GT(named, 0u);
+    const auto awards = district_view_at(view, config_, 2023);
+    ASSERT_TRUE(awards);
+    for (const auto& c : (*awards)["top_ten"]) EXPECT_TRUE(c.contains("company_name")) << c;
+  }
+  const auto before = company_standings_at(ProjectionView(*last_store_, *Date::parse("2023-05-31")), config_, 2023);
+  ASSERT_TRUE(before);
+  for (const auto& c : (*before)["companies"]) {
+    if (c["company"] == renamed) {
+      EXPECT_NE(c["company_name"], "新名称物业有限公司") << "renamed before the renaming";
+    }
+  }
+  const std::string community = nlohmann::json::parse(first_registration(lines))["data"]["community"];
+  const auto view = community_view(ProjectionView(*last_store_), CommunityId(community));
+  ASSERT_TRUE(view && *view);
+  EXPECT_TRUE((**view)["manager_name"].is_string()) << (**view).dump();
 }
 
 TEST_F(StagesTest, RebuildingProjectionsGivesTheSameDigest) {

@@ -114,6 +114,33 @@ TEST(PartialChanges, AChangeOfNothingIsRejectedAndVersionOneStillRestatesEveryFi
   EXPECT_TRUE(std::get<CommunityChanged>(c->fact).changes(kChangedStreet));
 }
 
+// DOMAIN.md "Registry details": 统一社会信用代码, 18 characters, the last the check character of
+// GB 32100-2015 (weights 3^i mod 31 over the alphabet 0-9 A-Z without I O S V Z).
+std::string company(const std::string& code) {
+  return R"({"specversion":"1.0","id":"co1","source":"bureau","type":"jiayuan.company.registered",)"
+         R"("occurred":"2020-01-01","data":{"company":"CO1","name":"松江安居物业管理有限公司","credit_code":")" +
+         code + R"("}})";
+}
+
+TEST(CompanyRegistration, ACreditCodeWithItsCheckCharacterIsAcceptedAndAWrongOneNamesTheRightOne) {
+  for (const char* good : {"91110000802100433B", "911100001000079554", "91310117MA10000139"}) {
+    auto e = decode_event_json(company(good));
+    ASSERT_TRUE(e) << good << ": " << e.error().message;
+    EXPECT_EQ(std::get<CompanyRegistered>(e->fact).credit_code, good);
+    EXPECT_EQ(e->envelope.subject, "CO1");
+  }
+  auto wrong = decode_event_json(company("91110000802100433C"));
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().message,
+            "data.credit_code: expected the check character B (GB 32100-2015) at the end, got \"91110000802100433C\" (ends in C)");
+  auto short_code = decode_event_json(company("9111000080210043"));
+  ASSERT_FALSE(short_code);
+  EXPECT_NE(short_code.error().message.find("18 characters"), std::string::npos) << short_code.error().message;
+  auto letters = decode_event_json(company("9111000080210O433B"));  // O is not of the alphabet
+  ASSERT_FALSE(letters);
+  EXPECT_NE(letters.error().message.find("other than I, O, S, V and Z"), std::string::npos) << letters.error().message;
+}
+
 struct BadCase {
   const char* name;
   std::string json;

@@ -158,7 +158,7 @@ TEST_F(CommunityWorkflow, CompanyServingOnTheRatingDateAnswersForTheGrade) {
   fold(registered("C1", "yueyang", 3.0));
   auto contract = [&](const char* id, const char* date, const char* company) {
     fold(Event{env(id, "bureau", date, "C1"),
-               ContractAssigned{CommunityId("C1"), CompanyId(company), ManagerId(std::string("PM-") + company)}});
+               ContractAssigned{CommunityId("C1"), CompanyId(company), ManagerId(std::string("PM-") + company), ""}});
   };
   contract("k1", "2022-06-01", "OLD");
   contract("k2", "2023-12-31", "NEW");    // starts on the rating date: counts
