@@ -109,13 +109,30 @@ Result<std::optional<DistrictYearView>> compute_district_year(const ProjectionVi
     if (r.contains("grade")) in.ratings.push_back(rated_from_json(r));
     return true;
   }));
+  std::vector<std::pair<std::string, json>> company_facts;
   JY_CHECK(view.scan(cf::kProjCompany, prefix, [&](std::string_view k, std::string_view v) {
-    const json c = json::parse(v);
-    in.companies[std::string(k.substr(prefix.size()))] =
-        CompanyFacts{count(c, "media_positive"), count(c, "media_negative"), count(c, "social_records"),
-                     count(c, "credit_points")};
+    company_facts.emplace_back(std::string(k.substr(prefix.size())), json::parse(v));
     return true;
   }));
+  for (const auto& [company, c] : company_facts) {
+    // Only the facts dated on or after the company is known (its first registration or
+    // contract); one known by no fact of the view counts none.
+    JY_TRY(std::optional<std::string> registry, view.get(cf::kProjCompany, company_registry_key(company)));
+    const std::string known = registry ? json::parse(*registry).value("known_from", std::string()) : std::string();
+    CompanyFacts f;
+    if (!c.contains("by_date")) {  // a store projected before dates were kept
+      f = CompanyFacts{count(c, "media_positive"), count(c, "media_negative"), count(c, "social_records"), count(c, "credit_points")};
+    } else if (!known.empty()) {
+      for (const auto& [day, n] : c["by_date"].items()) {
+        if (day < known) continue;
+        f.media_positive += count(n, "media_positive");
+        f.media_negative += count(n, "media_negative");
+        f.social_records += count(n, "social_records");
+        f.credit_points += count(n, "credit_points");
+      }
+    }
+    in.companies[company] = f;
+  }
   const std::string rating_day = rating_date.to_string();
   JY_CHECK(view.scan(cf::kProjCommunity, "", [&](std::string_view, std::string_view v) {
     const json c = json::parse(v);

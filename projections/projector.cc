@@ -137,13 +137,30 @@ void Projector::mark_dirty(rocksdb::WriteBatchWithIndex& b, int32_t year) {
 Status Projector::apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
   const std::string id = ev.envelope.subject;
   const std::string on = ev.envelope.occurred.to_string();
+  // A company is known from its first registration or contract (DOMAIN.md "Facts that arrive
+  // before what they name"): the earliest date of either, as of each date.
+  auto known_from = [&](json& c, const CompanyId& company) {
+    if (c.is_null()) c = json{{"company", company.value}};
+    if (date_or_empty(c, "known_from").empty() || on < c["known_from"].get<std::string>()) c["known_from"] = on;
+  };
   if (const auto* f = std::get_if<CompanyRegistered>(&ev.fact)) {
     // The company's name and credit code: those of its latest registration by (date, source, id).
     const std::string stamp = on + "|" + ev.envelope.source + "|" + ev.envelope.id;
-    return update(b, cf::kProjCompany, company_registry_key(f->company.value), ev.envelope.occurred, [&](json& c) {
-      if (c.is_object() && c.value("_stamp", "") > stamp) return;
-      c = json{{"company", f->company.value}, {"name", f->name}, {"credit_code", f->credit_code}, {"_stamp", stamp}};
-    });
+    JY_CHECK(update(b, cf::kProjCompany, company_registry_key(f->company.value), ev.envelope.occurred, [&](json& c) {
+      known_from(c, f->company);
+      if (c.value("_stamp", "") > stamp) return;
+      c["name"] = f->name;
+      c["credit_code"] = f->credit_code;
+      c["_stamp"] = stamp;
+    }));
+    for (const RuleSet& rs : config_.rules.sets()) {  // when the company is known changes what counts
+      for (const YearWindow& w : rs.years) mark_dirty(b, w.year);
+    }
+    return {};
+  }
+  if (const auto* f = std::get_if<ContractAssigned>(&ev.fact)) {
+    JY_CHECK(update(b, cf::kProjCompany, company_registry_key(f->company.value), ev.envelope.occurred,
+                    [&](json& c) { known_from(c, f->company); }));
   }
   // Each particular is the one of the latest fact that set it, by (date, registration before
   // change before fee adjustment, source, id): its stamp, kept under "_since" (never shown), so
@@ -230,9 +247,20 @@ Status Projector::apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Even
   } else {
     return {};
   }
+  // Counted by date too: a company fact counts only from the date its company is known (the
+  // standings compare these with proj.company registry/<company> known_from when they are read).
+  const std::string on = ev.envelope.occurred.to_string();
   JY_CHECK(update(b, cf::kProjCompany, year_key(*year, company), ev.envelope.occurred, [&](json& c) {
     if (c.is_null()) c = json{{"media_positive", 0}, {"media_negative", 0}, {"social_records", 0}, {"credit_points", 0}};
     c[field] = c[field].get<int>() + sign * amount;
+    json& day = c["by_date"][on];
+    const int now = (day.is_object() ? day.value(field, 0) : 0) + sign * amount;
+    if (now == 0) {
+      day.erase(field);
+    } else {
+      day[field] = now;
+    }
+    if (day.empty()) c["by_date"].erase(on);
   }));
   mark_dirty(b, *year);
   return {};

@@ -336,6 +336,47 @@ TEST_F(StagesTest, StandingsAndTopTenNameTheRegisteredCompaniesAndCommunitiesThe
   EXPECT_TRUE((**view)["manager_name"].is_string()) << (**view).dump();
 }
 
+// DOMAIN.md "Facts that arrive before what they name", for companies: a company fact counts
+// from the date its company is known (its first registration or contract), whenever that
+// registration arrives; one dated before it does not count.
+TEST_F(StagesTest, ACompanyFactCountsOnlyFromTheDateItsCompanyIsKnownWhateverTheArrivalOrder) {
+  std::vector<std::string> lines = demo_lines(5);
+  nlohmann::json reg = nlohmann::json::parse(first_registration(lines));
+  reg["id"] = "reg-NEW1";
+  reg["subject"] = "NEW1";
+  reg["data"]["community"] = "NEW1";
+  reg["occurred"] = "2023-01-05";
+  reg.erase("time");
+  auto fact = [](const std::string& id, const std::string& type, const std::string& on, nlohmann::json data) {
+    return nlohmann::json{{"specversion", "1.0"}, {"id", id}, {"source", "bureau"}, {"type", type}, {"occurred", on}, {"data", data}}
+        .dump();
+  };
+  const std::string contract = fact("contract-NEW1", "jiayuan.contract.assigned", "2023-06-01",
+                                    {{"community", "NEW1"}, {"company", "CO8888"}, {"manager", "PM8888-1"}});
+  const std::string early = fact("media-early", "jiayuan.media.report", "2023-03-01", {{"company", "CO8888"}, {"tone", "negative"}});
+  const std::string late = fact("media-late", "jiayuan.media.report", "2023-07-01", {{"company", "CO8888"}, {"tone", "negative"}});
+  const std::string registered = fact("company-CO8888", "jiayuan.company.registered", "2023-02-01",
+                                      {{"company", "CO8888"}, {"name", "新桥物业"}, {"credit_code", "91310117MA10000139"}});
+  auto media_negative = [&](std::vector<std::string> extra) {
+    testing::MemoryLog log;
+    std::vector<std::string> all = lines;
+    all.push_back(reg.dump());
+    all.insert(all.end(), extra.begin(), extra.end());
+    run_all(log, all);
+    const auto standings = company_standings_at(ProjectionView(*last_store_), config_, 2023);
+    EXPECT_TRUE(standings);
+    for (const auto& c : (*standings)["companies"]) {
+      if (c["company"] == "CO8888") return c["media_negative"].get<int>();
+    }
+    ADD_FAILURE() << "CO8888 not in the standings";
+    return -1;
+  };
+  EXPECT_EQ(media_negative({early, late, contract}), 1) << "the report before the contract counted";
+  EXPECT_EQ(media_negative({contract, late, early}), 1);
+  EXPECT_EQ(media_negative({early, late, contract, registered}), 2) << "registered before both reports";
+  EXPECT_EQ(media_negative({registered, early, contract, late}), 2);
+}
+
 TEST_F(StagesTest, RebuildingProjectionsGivesTheSameDigest) {
   testing::MemoryLog log;
   const std::string before = run_all(log, demo_lines(10));
