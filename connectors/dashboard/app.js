@@ -220,7 +220,7 @@ async function community(id) {
   show(el('div', { class: 'card', id: 'community', 'data-community': v.community },
       el('h2', {}, v.name || v.community, ' ', el('span', { class: 'muted' }, v.community)),
       el('p', {}, v.street_name, '，', v.households, ' 户，收费 ', v.fee, ' 元/㎡·月，', v.enclosure === 'closed' ? '封闭式' : '开放式', '，', CATEGORY_ZH[v.category] || v.category),
-      el('p', {}, '物业服务企业 ', v.company || '—', '，项目经理 ', v.manager || '—'),
+      el('p', {}, '物业服务企业 ', v.company || '—', '，项目经理 ', v.manager_name ? v.manager_name + '（' + v.manager + '）' : v.manager || '—'),
       latest ? el('h3', { id: 'grade' }, latest.year, ' 年度评定：', gradeBadge(latest.grade), asPublished(v, latest)) : el('p', {}, '尚未评定')),
     latest ? el('div', { class: 'card' }, el('h3', {}, '评定依据'), explanation(latest)) : '',
     el('div', { class: 'card' }, el('h3', {}, '处置过程'), timeline(v)),
@@ -233,7 +233,8 @@ async function companies() {
     api('/v1/companies?limit=1000' + (state.year ? '&year=' + state.year : '')),
     api('/v1/awards' + (state.year ? '?year=' + state.year : '')),
   ]);
-  const row = (c) => el('tr', {}, el('td', {}, c.rank || '—'), el('td', {}, c.company), el('td', {}, c.projects),
+  const named = (c) => c.company_name ? [c.company_name, ' ', el('span', { class: 'muted' }, c.company)] : c.company;
+  const row = (c) => el('tr', {}, el('td', {}, c.rank || '—'), el('td', { class: 'company' }, named(c)), el('td', {}, c.projects),
     GRADES.map((g) => el('td', {}, c.grade_mix[g] || 0)), el('td', {}, c.credit_points), el('td', {}, c.composite ?? '—'), el('td', {}, c.eligible ? '是' : '否'));
   const head = el('tr', {}, ['排名', '企业', '项目数', '示范', '规范', '达标', '不达标', '信用记分', '综合得分', '参评'].map((h) => el('th', {}, h)));
   show(

@@ -113,6 +113,12 @@ class DashboardTest(unittest.TestCase):
         top = self.wait.until(EC.visibility_of_element_located((By.ID, "top-ten")))
         _, _, awards = self.engine.json("/v1/awards?year=2023")
         self.assertEqual(len(top.find_elements(By.TAG_NAME, "tr")) - 1, len(awards["top_ten"]))
+        if awards["top_ten"]:  # names beside ids (jiayuan.company.registered)
+            first = awards["top_ten"][0]
+            self.assertTrue(first["company_name"], first)
+            cell = top.find_elements(By.CSS_SELECTOR, "td.company")[0].text
+            self.assertIn(first["company_name"], cell)
+            self.assertIn(first["company"], cell)
         self.shot("5-companies")
         b.find_element(By.LINK_TEXT, "逾期事项").click()
         cases = self.wait.until(EC.visibility_of_element_located((By.ID, "cases")))
