@@ -195,7 +195,9 @@ std::string format_awards(const json& v) {
   os << "\n优秀项目经理 excellent project managers:\n";
   if (v["excellent_managers"].empty()) os << "  none\n";
   for (const json& m : v["excellent_managers"]) {
-    os << "  " << m["manager"].get<std::string>() << "  mean " << m["mean_final_score"].get<std::string>() << " over "
+    os << "  " << m["manager"].get<std::string>();
+    if (m.contains("manager_name") && m["manager_name"].is_string()) os << " " << m["manager_name"].get<std::string>();
+    os << "  mean " << m["mean_final_score"].get<std::string>() << " over "
        << m["rated_communities"].get<int>() << " rated\n";
   }
   if (v.contains("targets")) {

@@ -207,7 +207,7 @@ Result<json> district_view_at(const ProjectionView& view, const Config& config, 
   if (!view.as_of()) return district_view(view, year);
   JY_TRY(std::optional<DistrictYearView> d, compute_district_year(view, config, year));
   if (!d) return json();
-  if (d->view.contains("top_ten")) JY_CHECK(name_companies(view, d->view["top_ten"]));
+  JY_CHECK(name_awards(view, d->view));
   return d->view;
 }
 

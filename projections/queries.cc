@@ -171,8 +171,24 @@ Result<json> district_view(const ProjectionView& store, int32_t year) {
   JY_TRY(std::optional<std::string> v, store.get(cf::kProjDistrict, std::to_string(year)));
   if (!v) return json();
   json view = json::parse(*v);
-  if (view.contains("top_ten")) JY_CHECK(name_companies(store, view["top_ten"]));
+  JY_CHECK(name_awards(store, view));
   return view;
+}
+
+Status name_awards(const ProjectionView& view, json& awards) {
+  if (awards.contains("top_ten")) JY_CHECK(name_companies(view, awards["top_ten"]));
+  if (!awards.contains("excellent_managers") || awards["excellent_managers"].empty()) return {};
+  std::map<std::string, std::string> names;
+  JY_CHECK(view.scan(cf::kProjCommunity, "", [&](std::string_view, std::string_view v) {
+    const json c = json::parse(v);
+    if (c.contains("manager") && c.contains("manager_name")) names[c["manager"].get<std::string>()] = c["manager_name"];
+    return true;
+  }));
+  for (json& m : awards["excellent_managers"]) {
+    const auto it = names.find(m.value("manager", std::string()));
+    m["manager_name"] = it == names.end() ? json() : json(it->second);
+  }
+  return {};
 }
 
 Result<json> company_standings(const ProjectionView& store, int32_t year) {

@@ -241,7 +241,7 @@ async function companies() {
     el('div', { class: 'card' }, el('h2', {}, list.year, ' 年度十佳物业服务企业'), el('table', { id: 'top-ten' }, head.cloneNode(true), awards.top_ten.map(row))),
     el('div', { class: 'card' }, el('h3', {}, '优秀小区（', awards.excellent_communities.length, '）与优秀项目经理（', awards.excellent_managers.length, '）'),
       el('p', {}, awards.excellent_communities.map((c) => c.community).join('、') || '无'),
-      el('p', {}, awards.excellent_managers.map((m) => m.manager + '（' + m.mean_final_score + '）').join('、') || '无')),
+      el('p', {}, awards.excellent_managers.map((m) => (m.manager_name ? m.manager_name + ' ' : '') + m.manager + '（' + m.mean_final_score + '）').join('、') || '无')),
     el('div', { class: 'card' }, el('h3', {}, '企业排名'), el('table', { id: 'companies' }, head, list.items.map(row))));
 }
 

@@ -285,7 +285,7 @@ TEST_F(StagesTest, ACompanyWithNoRatedProjectHasNoCompositeNotAFiftyThatReadsLik
 // no registration names has none (null), now and as of a date.
 TEST_F(StagesTest, StandingsAndTopTenNameTheRegisteredCompaniesAndCommunitiesTheirManagers) {
   testing::MemoryLog log;
-  std::vector<std::string> lines = demo_lines(8);
+  std::vector<std::string> lines = demo_lines(40);
   std::map<std::string, std::string> names;  // company -> the registered name
   std::string renamed;
   for (const std::string& l : lines) {
@@ -304,6 +304,7 @@ TEST_F(StagesTest, StandingsAndTopTenNameTheRegisteredCompaniesAndCommunitiesThe
   names[renamed] = "新名称物业有限公司";
   names.erase(unnamed);
   run_all(log, lines);
+  size_t managers = 0;
   for (const auto& as_of : {std::optional<Date>(), std::optional<Date>(*Date::parse("2024-06-30"))}) {
     const ProjectionView view = as_of ? ProjectionView(*last_store_, *as_of) : ProjectionView(*last_store_);
     const auto standings = company_standings_at(view, config_, 2023);
@@ -322,7 +323,10 @@ TEST_F(StagesTest, StandingsAndTopTenNameTheRegisteredCompaniesAndCommunitiesThe
     const auto awards = district_view_at(view, config_, 2023);
     ASSERT_TRUE(awards);
     for (const auto& c : (*awards)["top_ten"]) EXPECT_TRUE(c.contains("company_name")) << c;
+    for (const auto& m : (*awards)["excellent_managers"]) EXPECT_TRUE(m["manager_name"].is_string()) << m;
+    managers += (*awards)["excellent_managers"].size();
   }
+  EXPECT_GT(managers, 0u) << "no excellent manager to name";
   const auto before = company_standings_at(ProjectionView(*last_store_, *Date::parse("2023-05-31")), config_, 2023);
   ASSERT_TRUE(before);
   for (const auto& c : (*before)["companies"]) {
