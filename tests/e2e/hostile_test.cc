@@ -81,15 +81,7 @@ class Hostile : public ::testing::Test {
                           {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data, "--log-level", "warn", "run",
                            "--http", "127.0.0.1:0", "--tokens", dir_ / "tokens.toml"},
                           dir_ / "out", dir_ / "err");
-    for (int i = 0; i < 400 && port_ == 0; ++i) {
-      const std::string out = testing::slurp(dir_ / "out");
-      const size_t at = out.find("listening on http://127.0.0.1:");
-      if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
-        port_ = std::stoi(out.substr(at + 30));
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-    }
+    port_ = testing::wait_for_port(dir_ / "out");
     ASSERT_GT(port_, 0) << testing::slurp(dir_ / "err");
   }
   void stop_server() {

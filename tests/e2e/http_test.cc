@@ -29,15 +29,7 @@ class HttpIngestTest : public ::testing::Test {
                            "--http", "127.0.0.1:0", "--tokens", dir_ / "tokens.toml", "--max-items", "5",
                            "--max-body", "20000"},
                           dir_ / "out", dir_ / "err");
-    for (int i = 0; i < 200 && port_ == 0; ++i) {
-      const std::string out = testing::slurp(dir_ / "out");
-      const size_t at = out.find("listening on http://127.0.0.1:");
-      if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
-        port_ = std::stoi(out.substr(at + 30));
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-    }
+    port_ = testing::wait_for_port(dir_ / "out");
     ASSERT_GT(port_, 0) << testing::slurp(dir_ / "err");
   }
   void TearDown() override {

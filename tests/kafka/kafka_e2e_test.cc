@@ -203,16 +203,7 @@ TEST_F(KafkaE2E, AsKnownAtTheEndOfEachDeliveryIsWhatAnEngineFedOnlyThoseDeliveri
   // Over HTTP, from an engine serving on Kafka: ?as_known= answers as the command line does.
   std::ofstream(dir_ / "tokens.toml") << "[tokens]\n\"district-token-0123456789\" = { scope = \"district\" }\n";
   const pid_t server = start(data, {"run", "--http", "127.0.0.1:0", "--tokens", dir_ / "tokens.toml"}, "serve");
-  int port = 0;
-  for (int i = 0; i < 400 && port == 0; ++i) {
-    const std::string out = testing::slurp(dir_ / "serve.out");
-    const size_t at = out.find("listening on http://127.0.0.1:");
-    if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
-      port = std::stoi(out.substr(at + 30));
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
+  const int port = testing::wait_for_port(dir_ / "serve.out");
   ASSERT_GT(port, 0) << slurp_err("serve");
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(120, 0);

@@ -6,9 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace jiayuan::testing {
@@ -61,6 +63,19 @@ inline ProcessResult wait_for(pid_t pid, const std::string& out_path, const std:
 inline bool exited(pid_t pid) {
   siginfo_t info{};
   return waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+}
+
+// The port a `jiayuan run --http 127.0.0.1:0` prints on its stdout ("listening on
+// http://127.0.0.1:PORT"), waiting up to 20 s for it; 0 if it never does.
+inline int wait_for_port(const std::string& out_path) {
+  const std::string banner = "listening on http://127.0.0.1:";
+  for (int i = 0; i < 400; ++i) {
+    const std::string out = slurp(out_path);
+    const size_t at = out.find(banner);
+    if (at != std::string::npos && out.find('\n', at) != std::string::npos) return std::stoi(out.substr(at + banner.size()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return 0;
 }
 
 inline ProcessResult run(const std::string& binary, const std::vector<std::string>& args, const std::string& scratch) {
