@@ -255,12 +255,12 @@ Status Projector::apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Even
     c[field] = c[field].get<int>() + sign * amount;
     json& day = c["by_date"][on];
     const int now = (day.is_object() ? day.value(field, 0) : 0) + sign * amount;
-    if (now == 0) {
-      day.erase(field);
-    } else {
+    if (now != 0) {
       day[field] = now;
+    } else if (day.is_object()) {
+      day.erase(field);
     }
-    if (day.empty()) c["by_date"].erase(on);
+    if (day.empty()) c["by_date"].erase(on);  // null or {}: nothing left on that date
   }));
   mark_dirty(b, *year);
   return {};
