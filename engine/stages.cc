@@ -9,6 +9,7 @@
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -62,6 +63,34 @@ Record decision_record(const Decision& d) {
                 {{"jiayuan.decision.id", d.id}, {"jiayuan.decision.kind", std::string(kind_of(d.body))}}};
 }
 
+// `text` as a JSON string (quotes, backslashes and control characters escaped as nlohmann's
+// dump escapes them; the rest is UTF-8 that intake already checked).
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
 }  // namespace
 
 std::string encode_outbox_item(std::string_view topic, const Record& record) {
@@ -112,7 +141,17 @@ class CommunityStage::Batch {
 
   Status commit(const std::string& offset_key, int64_t next_offset) {
     rocksdb::WriteBatch& b = batch_;
-    for (const auto& [id, s] : states_) b.Put(store_.cf(cf::kStage1), id, encode_cereal(s));
+    for (const std::string& key : waiting_left_) b.Delete(store_.cf(cf::kWaitingFacts), key);
+    for (auto& [id, s] : states_) {
+      // Each waiting fact's stored form goes to its own key, once; the state keeps its place
+      // (an empty `stored`, filled again before a registration can place it: hydrate).
+      for (WaitingFact& w : s.waiting) {
+        if (w.stored.empty()) continue;
+        b.Put(store_.cf(cf::kWaitingFacts), waiting_key(id, w.source, w.id), w.stored);
+        w.stored = {};
+      }
+      b.Put(store_.cf(cf::kStage1), id, encode_cereal(s));
+    }
     for (const auto& [k, v] : waiting_) {
       if (v) {
         b.Put(store_.cf(cf::kWaiting), k, *v);
@@ -181,6 +220,7 @@ class CommunityStage::Batch {
     if (community == nullptr) return {};  // company facts: nothing of a community
     const std::string id = community->value;
     JY_TRY(CommunityState * state, load(id));
+    if (type_info(ev->fact).kind == FactKind::kRegistry) JY_CHECK(hydrate(id, *state));
     // apply() leaves the state consistent whatever it rejects; nothing to fall back on.
     Step step = apply(*state, *ev, context(), target ? &*target : nullptr);
     settle(id, *state, std::move(step));
@@ -214,39 +254,89 @@ class CommunityStage::Batch {
       if (has_review(state, year) || time_.reviewed.contains(year)) index(time_.reviewed[year], has_review(state, year));
     }
     index(time_.with_cases, has_case(state));
-    // The waiting facts, as the dead-letter view lists them.
-    std::set<std::string> now;
-    for (const WaitingFact& w : state.waiting) {
-      const std::string key = id + '\0' + w.source + '\0' + w.id;
-      now.insert(key);
-      if (waiting_known(id).contains(key)) continue;
-      nlohmann::json v{{"community", id},
-                       {"source", w.source},
-                       {"id", w.id},
-                       {"occurred", w.on.to_string()},
-                       {"status", w.reported ? "rejected" : "waiting"},
-                       {"reason", w.reported ? "dated before the community's registration"
-                                             : "waiting for the registration of community " + id},
-                       {"accepted_at", accepted_at_},
-                       {"position", origin(cause_offset_)}};
-      waiting_[key] = v.dump();
+    // The waiting facts, as the dead-letter view lists them: only what this fold changed (a
+    // community may hold thousands waiting; reading them all again per fact was quadratic).
+    for (const WaitingChange& w : step.waiting) {
+      std::string key = waiting_key(id, w.source, w.id);
+      if (w.what == WaitingChange::What::kLeft) {
+        waiting_[key] = std::nullopt;
+        waiting_left_.insert(std::move(key));
+        continue;
+      }
+      const char* status = w.reported ? "rejected" : "waiting";
+      const std::string reason = w.reported ? "dated before the community's registration"
+                                            : "waiting for the registration of community " + id;
+      if (w.what == WaitingChange::What::kReported) {
+        if (nlohmann::json v = listed_waiting(key); v.is_object()) {  // keeps when it was accepted
+          v["status"] = status;
+          v["reason"] = reason;
+          waiting_[key] = v.dump();
+          continue;
+        }
+      }
+      // Written by hand (the same bytes nlohmann's dump gives, keys sorted): one per waiting
+      // fact, and a department's backlog can be most of a delivery.
+      std::string v = "{\"accepted_at\":";
+      append_json_string(v, accepted_at_);
+      v += ",\"community\":";
+      append_json_string(v, id);
+      v += ",\"id\":";
+      append_json_string(v, w.id);
+      v += ",\"occurred\":";
+      append_json_string(v, w.on.to_string());
+      v += ",\"position\":";
+      append_json_string(v, origin(cause_offset_));
+      v += ",\"reason\":";
+      append_json_string(v, reason);
+      v += ",\"source\":";
+      append_json_string(v, w.source);
+      v += ",\"status\":";
+      append_json_string(v, status);
+      v += '}';
+      waiting_[key] = std::move(v);
     }
-    for (const std::string& key : waiting_known(id)) {
-      if (!now.contains(key)) waiting_[key] = std::nullopt;
-    }
-    waiting_seen_[id] = std::move(now);
   }
 
-  // The waiting keys the store (and this batch) hold for a community.
-  const std::set<std::string>& waiting_known(const std::string& id) {
-    auto it = waiting_seen_.find(id);
-    if (it != waiting_seen_.end()) return it->second;
-    std::set<std::string> keys;
-    ignore_error(store_.scan(cf::kWaiting, id + '\0', [&](std::string_view k, std::string_view) {
-      keys.insert(std::string(k));
+  // A waiting fact as listed (this batch first, then the store); null when not listed.
+  nlohmann::json listed_waiting(const std::string& key) {
+    std::optional<std::string> bytes;
+    if (auto it = waiting_.find(key); it != waiting_.end()) {
+      bytes = it->second;
+    } else if (auto got = store_.get(cf::kWaiting, key); got) {
+      bytes = *got;
+    }
+    if (!bytes) return nullptr;
+    nlohmann::json v = nlohmann::json::parse(*bytes, nullptr, false);
+    return v.is_discarded() ? nlohmann::json() : v;
+  }
+
+  static std::string waiting_key(std::string_view community, std::string_view source, std::string_view id) {
+    std::string k(community);
+    k += '\0';
+    k += source;
+    k += '\0';
+    k += id;
+    return k;
+  }
+
+  // The stored form of each of the community's waiting facts, read back from its own keys
+  // (commit moved it there), so that a registration can place them.
+  Status hydrate(const std::string& id, CommunityState& state) {
+    if (std::none_of(state.waiting.begin(), state.waiting.end(), [](const WaitingFact& w) { return w.stored.empty(); })) {
+      return {};
+    }
+    std::map<std::string, std::string, std::less<>> stored;
+    JY_CHECK(store_.scan(cf::kWaitingFacts, id + '\0', [&](std::string_view k, std::string_view v) {
+      stored.emplace(std::string(k), std::string(v));
       return true;
     }));
-    return waiting_seen_.emplace(id, std::move(keys)).first->second;
+    for (WaitingFact& w : state.waiting) {
+      if (!w.stored.empty()) continue;
+      // Missing (cannot happen: written in the batch that emptied it), the fact stays waiting
+      // and listed rather than lost.
+      if (auto it = stored.find(waiting_key(id, w.source, w.id)); it != stored.end()) w.stored = std::move(it->second);
+    }
+    return {};
   }
 
   Result<CommunityState*> load(const std::string& id) {
@@ -295,7 +385,7 @@ class CommunityStage::Batch {
   rocksdb::WriteBatch batch_;
   std::map<std::string, CommunityState> states_;
   std::map<std::string, std::optional<std::string>> waiting_;  // puts (and deletes: nullopt)
-  std::map<std::string, std::set<std::string>> waiting_seen_;
+  std::set<std::string> waiting_left_;  // keys of waiting facts placed or retracted
   StageCounters delta_;
 };
 

@@ -16,7 +16,7 @@ constexpr std::string_view kProjectionPrefix = "proj.";
 
 const std::vector<std::string_view>& engine_families() {
   static const std::vector<std::string_view> kAll = {
-      cf::kStage1,   cf::kTimers,      cf::kChain,  cf::kPartition, cf::kWaiting, cf::kOffsets,        cf::kOutbox,     cf::kApplied,
+      cf::kStage1,   cf::kTimers,      cf::kChain,  cf::kPartition, cf::kWaiting, cf::kWaitingFacts, cf::kOffsets,        cf::kOutbox,     cf::kApplied,
       cf::kProjCommunity, cf::kProjGrade, cf::kProjCase,    cf::kProjCompany, cf::kProjGovernance,
       cf::kProjWaste, cf::kProjDistrict, cf::kProjStanding, cf::kProjRevision, cf::kProjAsOf};
   return kAll;

@@ -36,6 +36,9 @@ inline constexpr std::string_view kTimers = "stage1.timers";     // partition, d
 inline constexpr std::string_view kChain = "stage1.chain";        // partition -> last decision hash
 inline constexpr std::string_view kPartition = "stage1.partition";  // partition -> its ticks, district publications
 inline constexpr std::string_view kWaiting = "stage1.waiting";      // community '\0' source '\0' id -> JSON
+// The stored form of each waiting fact (same keys as kWaiting), kept beside its community's state
+// rather than in it: the state is written every batch that touches it, a backlog only once.
+inline constexpr std::string_view kWaitingFacts = "stage1.waiting_facts";
 inline constexpr std::string_view kOffsets = "offsets";           // consumer/topic/partition -> next
 inline constexpr std::string_view kOutbox = "outbox";             // seq (u64 BE) -> record + topic
 inline constexpr std::string_view kApplied = "projector.applied"; // decision id -> ""

@@ -441,21 +441,23 @@ Status authorised(const Event& ev, const CommunityState& s, const Authority& aut
 void place_waiting(CommunityState& s, const FoldContext& ctx, std::vector<int32_t>& years, Step& out) {
   const auto registered = s.registered_on();
   if (!registered) return;
-  for (auto it = s.waiting.begin(); it != s.waiting.end();) {
-    auto ev = decode_event_binary(it->stored);
+  std::vector<WaitingFact> still;  // rebuilt, not erased one by one: a community may hold thousands
+  for (WaitingFact& w : s.waiting) {
+    auto ev = decode_event_binary(w.stored);
     if (!ev) {  // stored by this same build: cannot happen, but never loses the fact silently
-      ++it;
+      still.push_back(std::move(w));
       continue;
     }
-    if (it->on < *registered) {
-      if (!it->reported) {
+    if (w.on < *registered) {
+      if (!w.reported) {
         out.rejected.push_back({*ev, field_error("not_registered_then", "occurred",
                                                   "a date on or after the community's registration (" +
                                                       registered->to_string() + ")",
-                                                  it->on.to_string())});
-        it->reported = true;
+                                                  w.on.to_string())});
+        w.reported = true;
+        out.waiting.push_back({WaitingChange::What::kReported, w.source, w.id, w.on, true});
       }
-      ++it;
+      still.push_back(std::move(w));
       continue;
     }
     Status allowed = authorised(*ev, s, ctx.authority);
@@ -465,8 +467,9 @@ void place_waiting(CommunityState& s, const FoldContext& ctx, std::vector<int32_
     } else if (*touched) {
       years.push_back(**touched);
     }
-    it = s.waiting.erase(it);
+    out.waiting.push_back({WaitingChange::What::kLeft, std::move(w.source), std::move(w.id), w.on, w.reported});
   }
+  s.waiting = std::move(still);
 }
 
 void apply_registry(CommunityState& s, const Event& ev) {
@@ -568,8 +571,10 @@ Step apply(CommunityState& s, const Event& ev, const FoldContext& ctx, const Eve
       return out;
     }
     s.retracted[target] = key;
-    if (!erase_by_identity(s.waiting, retracted->envelope.source, retracted->envelope.id) &&
-        type_info(retracted->fact).kind != FactKind::kRegistry) {
+    if (erase_by_identity(s.waiting, retracted->envelope.source, retracted->envelope.id)) {
+      out.waiting.push_back({WaitingChange::What::kLeft, retracted->envelope.source, retracted->envelope.id,
+                             retracted->envelope.occurred, false});
+    } else if (type_info(retracted->fact).kind != FactKind::kRegistry) {
       auto touched = fold_fact(s, *retracted, ctx, -1);
       (void)touched;  // a fact that never counted takes nothing away
     }
@@ -600,6 +605,7 @@ Step apply(CommunityState& s, const Event& ev, const FoldContext& ctx, const Eve
                                               ev.envelope.occurred.to_string())});
       w.reported = true;
     }
+    out.waiting.push_back({WaitingChange::What::kWaits, w.source, w.id, w.on, w.reported});
     insert_keyed(s.waiting, std::move(w));
     return out;
   }

@@ -14,8 +14,10 @@
 // a registration dated on or before it arrives. Pure: no I/O, no clock.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "config/config.h"
@@ -163,9 +165,22 @@ struct Rejection {
   Error reason;
 };
 
+// A change to the community's waiting facts, so that the listing of them follows the fold
+// without reading the whole set again: a fact began to wait (reported: dated before the
+// registration there is), was found dated before a registration that came (reported), or left
+// (placed by a registration, or retracted).
+struct WaitingChange {
+  enum class What : uint8_t { kWaits, kReported, kLeft };
+  What what = What::kWaits;
+  std::string source, id;
+  Date on;
+  bool reported = false;  // kWaits: rejected already, still kept in case an earlier registration comes
+};
+
 struct Step {
   std::vector<Decision> decisions;
   std::vector<Rejection> rejected;  // this fact, or waiting facts found dated before the registration
+  std::vector<WaitingChange> waiting;
 };
 
 // Folds one fact of the community (a retraction carries the fact it retracts in `retracted`)

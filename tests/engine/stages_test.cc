@@ -381,6 +381,84 @@ TEST_F(StagesTest, ACompanyFactCountsOnlyFromTheDateItsCompanyIsKnownWhateverThe
   EXPECT_EQ(media_negative({registered, early, contract, late}), 2);
 }
 
+TEST_F(StagesTest, FactsWaitingAcrossBatchesCountOnceRegisteredAndTheListingFollowsThem) {
+  // Every registry fact last, one fact a batch: each community's facts wait over many batches
+  // (their stored forms leave the state at each commit) before a registration places them.
+  const std::vector<std::string> lines = demo_lines(8);
+  std::vector<std::string> late = lines;
+  std::stable_partition(late.begin(), late.end(), [](const std::string& l) {
+    return l.find("\"jiayuan.community.registered\"") == std::string::npos &&
+           l.find("\"jiayuan.contract.assigned\"") == std::string::npos;
+  });
+  // And a community registered in the year, with an inspection dated three days before its
+  // registration: listed as rejected once the registration says so, with the instant it was
+  // accepted; and one after, which counts.
+  nlohmann::json reg = nlohmann::json::parse(first_registration(lines));
+  nlohmann::json early;
+  for (const std::string& l : lines) {
+    if (l.find("\"jiayuan.inspection\"") != std::string::npos && l.find(reg["source"].get<std::string>()) != std::string::npos) {
+      early = nlohmann::json::parse(l);
+      break;
+    }
+  }
+  ASSERT_TRUE(early.is_object()) << "no inspection by " << reg["source"];
+  for (nlohmann::json* f : {&reg, &early}) {
+    (*f)["subject"] = "NEW1";
+    (*f)["data"]["community"] = "NEW1";
+    f->erase("time");
+  }
+  reg["id"] = "reg-NEW1";
+  reg["occurred"] = "2023-03-10";
+  early["id"] = "too-early";
+  early["occurred"] = "2023-03-07";
+  nlohmann::json after = early;
+  after["id"] = "after-registration";
+  after["occurred"] = "2023-04-01";
+  late.push_back(reg.dump());
+  late.insert(late.begin(), after.dump());
+  late.insert(late.begin(), early.dump());
+  // What supervisors see: the district's answers and every community's page.
+  auto answers = [&]() {
+    const ProjectionView v(*last_store_);
+    std::string out;
+    auto add = [&](const Result<nlohmann::json>& j) { out += (j ? j->dump() : "error: " + j.error().message) + "\n"; };
+    add(street_summary(v, 2023));
+    add(district_view_at(v, config_, 2023));
+    add(company_standings_at(v, config_, 2023));
+    add(community_list(v, 2023));
+    for (const char* c : {"SJ00001", "SJ00002", "SJ00003", "SJ00004", "SJ00005", "SJ00006", "SJ00007", "SJ00008", "NEW1"}) {
+      auto page = community_view(v, CommunityId(c));
+      out += page ? page->value_or(nlohmann::json()).dump() : "error";
+      out += "\n";
+    }
+    return out;
+  };
+  testing::MemoryLog b;
+  run_all(b, late, 1);
+  const std::string registered_last = answers();
+  std::map<std::string, nlohmann::json> listed;
+  ASSERT_TRUE(last_store_->scan(cf::kWaiting, "", [&](std::string_view k, std::string_view v) {
+    listed[std::string(k)] = nlohmann::json::parse(v);
+    return true;
+  }));
+  size_t stored = 0;
+  ASSERT_TRUE(last_store_->scan(cf::kWaitingFacts, "", [&](std::string_view, std::string_view) { return ++stored, true; }));
+  ASSERT_EQ(listed.size(), 1u) << "every other waiting fact was placed and left the listing";
+  const nlohmann::json& w = listed.begin()->second;
+  EXPECT_EQ(w["id"], "too-early");
+  EXPECT_EQ(w["status"], "rejected");
+  EXPECT_EQ(w["reason"], "dated before the community's registration");
+  EXPECT_FALSE(w["accepted_at"].get<std::string>().empty());
+  EXPECT_EQ(stored, 1u) << "the rejected fact is kept (an earlier registration may come); nothing else";
+  // The early inspection counts for nothing, so the outcomes are the date order's.
+  testing::MemoryLog c;
+  std::vector<std::string> with_early = lines;
+  for (const nlohmann::json* f : {&reg, &early, &after}) with_early.push_back(f->dump());
+  run_all(c, with_early, 1000);
+  EXPECT_EQ(registered_last, answers());
+  EXPECT_NE(registered_last.find("\"NEW1\""), std::string::npos);
+}
+
 TEST_F(StagesTest, RebuildingProjectionsGivesTheSameDigest) {
   testing::MemoryLog log;
   const std::string before = run_all(log, demo_lines(10));

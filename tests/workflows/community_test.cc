@@ -213,6 +213,37 @@ TEST_F(CommunityWorkflow, AFactDatedBeforeTheRegistrationThatArrivesIsRejectedTh
   EXPECT_EQ(state_.years.at(2023).record.inspections, 1);
 }
 
+TEST_F(CommunityWorkflow, EachStepReportsHowTheWaitingFactsChangedSoTheirListingFollows) {
+  using What = WaitingChange::What;
+  auto only = [](const Step& s) {
+    EXPECT_EQ(s.waiting.size(), 1u);
+    return s.waiting.empty() ? WaitingChange{} : s.waiting[0];
+  };
+  const WaitingChange waits = only(fold(inspection("C1", 80, "2022-12-05", "early")));
+  EXPECT_EQ(waits.what, What::kWaits);
+  EXPECT_EQ(waits.id, "early");
+  EXPECT_FALSE(waits.reported);
+  const Event second = inspection("C1", 90, "2023-03-01", "second");
+  EXPECT_EQ(only(fold(second)).what, What::kWaits);
+  // A registration between them: one is placed (leaves), the other found dated before it.
+  Step reg = fold(registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2023-01-10"));
+  ASSERT_EQ(reg.waiting.size(), 2u);
+  EXPECT_EQ(reg.waiting[0].what, What::kReported);
+  EXPECT_EQ(reg.waiting[0].id, "early");
+  EXPECT_EQ(reg.waiting[1].what, What::kLeft);
+  EXPECT_EQ(reg.waiting[1].id, "second");
+  // Arriving dated before the registration there is: it waits, reported at once.
+  const WaitingChange late = only(fold(inspection("C1", 70, "2022-11-01", "later-early")));
+  EXPECT_EQ(late.what, What::kWaits);
+  EXPECT_TRUE(late.reported);
+  // Retracted while waiting: it leaves. A fact that counts leaves nothing to report.
+  const Event retraction{env("r1", "bureau", "2023-02-01", ""), FactRetracted{"later-early", "录入错误"}};
+  const Event retracted = inspection("C1", 70, "2022-11-01", "later-early");
+  EXPECT_EQ(only(fold(retraction, &retracted)).what, What::kLeft);
+  EXPECT_TRUE(fold(inspection("C1", 85, "2023-04-01", "counts")).waiting.empty());
+  EXPECT_EQ(state_.waiting.size(), 1u);
+}
+
 TEST_F(CommunityWorkflow, InspectionWhereNoRuleSetIsInForceIsRejected) {
   fold(registered("C1", "yueyang", 3.0));
   Step s = fold(inspection("C1", 85, "2025-03-01", "i1"));
