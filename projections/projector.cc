@@ -456,20 +456,21 @@ Status Projector::rewrite_grade(rocksdb::WriteBatchWithIndex& b, const std::stri
     b.Delete(store_.cf(cf::kProjGrade), key);
     return {};
   }
-  write(b, cf::kProjGrade, key, now);
+  const std::string bytes = now.dump();  // a rating with its explanation: dumped once
+  b.Put(store_.cf(cf::kProjGrade), key, bytes);
   const std::string r = rated ? now["decided_on"].get<std::string>() : std::string();
   const std::string p = published ? now["published_on"].get<std::string>() : std::string();
-  auto put = [&](const std::string& on, const json& value) {
-    b.Put(store_.cf(cf::kProjAsOf), as_of_key(cf::kProjGrade, key, *Date::parse(on)), value.dump());
+  auto put = [&](const std::string& on, const std::string& value) {
+    b.Put(store_.cf(cf::kProjAsOf), as_of_key(cf::kProjGrade, key, *Date::parse(on)), value);
   };
   if (rated && published && p < r) {
-    put(p, json{{"community", now["community"]}, {"year", now["year"]}, {"published_on", p}});
+    put(p, json{{"community", now["community"]}, {"year", now["year"]}, {"published_on", p}}.dump());
   } else if (rated && published && r < p) {
     json unpublished = now;
     unpublished.erase("published_on");
-    put(r, unpublished);
+    put(r, unpublished.dump());
   }
-  put(rated && (!published || p < r) ? r : p, now);
+  put(rated && (!published || p < r) ? r : p, bytes);
   return {};
 }
 
@@ -489,11 +490,18 @@ json outcome_of(const json& v, bool is_case) {
 
 }  // namespace
 
-Status Projector::record_revision(rocksdb::WriteBatchWithIndex& b, const Decision& d, const json& before) {
+Status Projector::record_revision(rocksdb::WriteBatchWithIndex& b, const Decision& d, const json& before,
+                                  const json* rating_after) {
   const bool is_case = std::holds_alternative<CaseRevised>(d.body);
   const std::string key = year_key(d.year, d.community.value);
-  JY_TRY(json grade, read(b, cf::kProjGrade, key));
-  JY_TRY(json after, read(b, is_case ? cf::kProjCase : cf::kProjGrade, key));
+  json grade, after;
+  if (rating_after != nullptr) {  // a rating's revision: what was just written, not read back
+    grade = *rating_after;
+    after = *rating_after;
+  } else {
+    JY_TRY(grade, read(b, cf::kProjGrade, key));
+    JY_TRY(after, read(b, is_case ? cf::kProjCase : cf::kProjGrade, key));
+  }
   const bool published_before = before.is_object() && (is_case || before.contains("published_on"));
   json r{{"community", d.community.value},
          {"year", d.year},
@@ -515,35 +523,54 @@ Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const De
   JY_TRY(std::optional<std::string> seen, store_.get(b, cf::kApplied, d.id));
   if (seen) return false;
   b.Put(store_.cf(cf::kApplied), d.id, "");
+  const bool revision = !d.revises.empty();
+  const std::string key = year_key(d.year, d.community.value);
   json before;
-  if (!d.revises.empty()) {
-    const bool is_case = std::holds_alternative<CaseRevised>(d.body);
-    JY_TRY(before, read(b, is_case ? cf::kProjCase : cf::kProjGrade, year_key(d.year, d.community.value)));
-  }
-  if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
-    const std::string key = grade_key(r->year, r->community);
-    JY_TRY(json now, read(b, cf::kProjGrade, key));
-    json next = r->withdrawn ? json{{"community", r->community.value}, {"year", r->year}} : rating_json(d, *r, config_.district);
-    if (now.is_object() && now.contains("published_on")) next["published_on"] = now["published_on"];
-    JY_CHECK(rewrite_grade(b, key, next));
-    mark_dirty(b, r->year);
-  } else if (const auto* p = std::get_if<CommunityPublished>(&d.body)) {
-    const std::string key = grade_key(p->year, p->community);
-    JY_TRY(json now, read(b, cf::kProjGrade, key));
-    if (now.is_null()) now = json{{"community", p->community.value}, {"year", p->year}};
-    if (p->withdrawn) {
-      now.erase("published_on");
-    } else {
-      now["published_on"] = p->published_on.to_string();
+  // A rating or publication: the grade read once, its value before and after kept for the
+  // revision (a rating's explanation lists every fact behind it: large, so parsed once).
+  auto regrade = [&](const std::string& grade_key, const std::function<json(const json&)>& next) -> Status {
+    JY_TRY(json now, read(b, cf::kProjGrade, grade_key));
+    json after = next(now);
+    JY_CHECK(rewrite_grade(b, grade_key, after));
+    if (!revision) return {};
+    if (grade_key != key) {
+      JY_TRY(before, read(b, cf::kProjGrade, key));
+      return record_revision(b, d, before);
     }
-    JY_CHECK(rewrite_grade(b, key, now));
+    return record_revision(b, d, now, &after);
+  };
+  if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
+    JY_CHECK(regrade(grade_key(r->year, r->community), [&](const json& now) {
+      json next = r->withdrawn ? json{{"community", r->community.value}, {"year", r->year}} : rating_json(d, *r, config_.district);
+      if (now.is_object() && now.contains("published_on")) next["published_on"] = now["published_on"];
+      return next;
+    }));
+    mark_dirty(b, r->year);
+    return true;
+  }
+  if (const auto* p = std::get_if<CommunityPublished>(&d.body)) {
+    JY_CHECK(regrade(grade_key(p->year, p->community), [&](const json& was) {
+      json now = was.is_null() ? json{{"community", p->community.value}, {"year", p->year}} : was;
+      if (p->withdrawn) {
+        now.erase("published_on");
+      } else {
+        now["published_on"] = p->published_on.to_string();
+      }
+      return now;
+    }));
     mark_dirty(b, p->year);
-  } else if (const auto* s = std::get_if<CaseStep>(&d.body)) {
+    return true;
+  }
+  if (revision) {
+    const bool is_case = std::holds_alternative<CaseRevised>(d.body);
+    JY_TRY(before, read(b, is_case ? cf::kProjCase : cf::kProjGrade, key));
+  }
+  if (const auto* s = std::get_if<CaseStep>(&d.body)) {
     JY_CHECK(apply_case_step(b, d, *s));
   } else if (const auto* c = std::get_if<CaseRevised>(&d.body)) {
     JY_CHECK(apply_case_revised(b, *c));
   }
-  if (!d.revises.empty()) JY_CHECK(record_revision(b, d, before));
+  if (revision) JY_CHECK(record_revision(b, d, before));
   return true;
 }
 

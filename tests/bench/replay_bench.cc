@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -91,8 +92,10 @@ int run(int argc, char** argv) {
   std::string order = "date";
   app.add_option("--order", order,
                  "date: the generator's order; by-source: each department's facts together, one after "
-                 "another (facts before their registrations, late facts: waiting and revisions)")
-      ->check(CLI::IsMember({"date", "by-source"}))
+                 "another (facts before their registrations, late facts: waiting and revisions); late: date "
+                 "order but every 50th fact held back to the end and every 1000th retracted there (revisions "
+                 "and retractions in a log that is otherwise in order)")
+      ->check(CLI::IsMember({"date", "by-source", "late"}))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (smoke) {
@@ -114,7 +117,7 @@ int run(int argc, char** argv) {
   // so memory stays bounded at any size), through intake into a fresh embedded log: validation,
   // authority, dedupe, append to jiayuan.events. Only the time inside intake is counted.
   const std::string log_dir = dir + "/log";
-  size_t generated = 0;
+  size_t generated = 0, rejected_at_intake = 0;
   {
     auto log = EmbeddedLog::open(log_dir);
     auto intake = Intake::open(**log, *config);
@@ -127,16 +130,40 @@ int run(int argc, char** argv) {
       auto out = (*intake)->submit(chunk);
       in_intake += seconds_since(t0);
       if (!out && failed.code.empty()) failed = out.error();
+      if (out) {
+        for (const auto& o : *out) rejected_at_intake += o.verdict == Verdict::kRejected;
+      }
       chunk.clear();
     };
     const auto t = Clock::now();
     std::map<std::string, std::vector<std::string>> by_source;  // --order by-source
+    std::vector<std::string> held;                               // --order late
+    size_t in_order = 0, retractions = 0;
     auto s = generate_district(g, *config, [&](const std::string& l) {
       ++generated;
       if (generated % 1000000 == 0) std::fprintf(stderr, "generated %zu facts\n", generated);
       if (order == "by-source") {
         by_source[nlohmann::json::parse(l)["source"].get<std::string>()].push_back(l);
         return;
+      }
+      if (order == "late" && l.find("\"jiayuan.community.registered\"") == std::string::npos &&
+          l.find("\"jiayuan.company.registered\"") == std::string::npos) {
+        ++in_order;
+        if (in_order % 1000 == 0) {
+          const nlohmann::json f = nlohmann::json::parse(l);
+          held.push_back(nlohmann::json{{"specversion", "1.0"},
+                                        {"id", "retract-" + f["id"].get<std::string>()},
+                                        {"source", f["source"]},
+                                        {"type", "jiayuan.fact.retracted"},
+                                        {"occurred", f["occurred"]},
+                                        {"data", {{"id", f["id"]}, {"reason", "entered twice (benchmark)"}}}}
+                             .dump());
+          ++retractions;
+        }
+        if (in_order % 50 == 0) {
+          held.push_back(l);
+          return;
+        }
       }
       chunk.push_back({l, "bench", std::nullopt});
       if (chunk.size() == 10000) flush();
@@ -145,6 +172,9 @@ int run(int argc, char** argv) {
       std::cerr << s.error().message << "\n";
       return 1;
     }
+    by_source["~held back"] = std::move(held);  // after every source: the late facts, then retractions
+    std::stable_partition(by_source["~held back"].begin(), by_source["~held back"].end(),
+                          [](const std::string& l) { return l.find("\"jiayuan.fact.retracted\"") == std::string::npos; });
     for (auto& [source, lines] : by_source) {
       for (std::string& l : lines) {
         chunk.push_back({std::move(l), "bench", std::nullopt});
@@ -153,13 +183,16 @@ int run(int argc, char** argv) {
       lines = {};
     }
     flush();
+    generated += retractions;
     if (!failed.code.empty()) {
       std::cerr << failed.message << "\n";
       return 1;
     }
     rows.push_back({"generated facts", static_cast<double>(generated), "facts",
                     std::to_string(g.communities) + " communities, " + std::to_string(g.hotline_per_community) +
-                        " complaints each (mean)"});
+                        " complaints each (mean)" +
+                        (retractions > 0 ? ", " + std::to_string(retractions) + " of them retractions" : std::string()) +
+                        (rejected_at_intake > 0 ? ", " + std::to_string(rejected_at_intake) + " rejected at intake" : std::string())});
     rows.push_back({"generate + intake", seconds_since(t), "s", ""});
     rows.push_back({"intake", static_cast<double>(generated) / in_intake, "facts/s",
                     "decode, validate, authorise, dedupe, append"});
