@@ -151,7 +151,7 @@ Result<Event> decode_event_binary(std::string_view bytes) {
 }
 
 std::string encode_decision_binary(const Decision& d) {
-  return encode('D', static_cast<uint16_t>(d.body.index()), [&](auto& ar) {
+  return encode('D', static_cast<uint16_t>(tag_of(d.body)), [&](auto& ar) {
     Decision copy = d;
     ar(copy.id, copy.community, copy.year, copy.log_date, copy.cause_source, copy.cause_id, copy.rule_set_id,
        copy.rule_set_hash);
@@ -171,11 +171,11 @@ Result<Decision> decode_decision_binary(std::string_view bytes) {
     ar(tag);
     Decision d;
     ar(d.id, d.community, d.year, d.log_date, d.cause_source, d.cause_id, d.rule_set_id, d.rule_set_hash);
-    switch (tag) {
-      case 0: d.body = read_body<CommunityRated>(ar); break;
-      case 1: d.body = read_body<CommunityPublished>(ar); break;
-      case 2: d.body = read_body<CaseStep>(ar); break;
-      case 3:
+    switch (static_cast<DecisionTag>(tag)) {
+      case DecisionTag::kCommunityRated: d.body = read_body<CommunityRated>(ar); break;
+      case DecisionTag::kCommunityPublished: d.body = read_body<CommunityPublished>(ar); break;
+      case DecisionTag::kCaseStep: d.body = read_body<CaseStep>(ar); break;
+      case DecisionTag::kCaseRevised:
         if (bytes[2] < 3) return fail("bad_binary", "decision tag 3 (case.revised) in a format " + std::to_string(bytes[2]) + " decision");
         d.body = read_body<CaseRevised>(ar);
         break;

@@ -150,6 +150,22 @@ struct CaseRevised {
 
 using DecisionBody = std::variant<CommunityRated, CommunityPublished, CaseStep, CaseRevised>;
 
+// The stored type tag of each decision kind: fixed for ever, whatever the variant's order (a new
+// kind takes the next number; a number is never reused).
+enum class DecisionTag : uint16_t {
+  kCommunityRated = 0,
+  kCommunityPublished = 1,
+  kCaseStep = 2,
+  kCaseRevised = 3,  // from format 3
+};
+constexpr DecisionTag tag_of(const CommunityRated&) { return DecisionTag::kCommunityRated; }
+constexpr DecisionTag tag_of(const CommunityPublished&) { return DecisionTag::kCommunityPublished; }
+constexpr DecisionTag tag_of(const CaseStep&) { return DecisionTag::kCaseStep; }
+constexpr DecisionTag tag_of(const CaseRevised&) { return DecisionTag::kCaseRevised; }
+inline DecisionTag tag_of(const DecisionBody& body) {
+  return std::visit([](const auto& b) { return tag_of(b); }, body);
+}
+
 struct Decision {
   std::string id;  // derived from the cause: replay gives the same id
   CommunityId community;

@@ -1,0 +1,240 @@
+// Golden stored bytes of every decision kind in every storage format: what a build wrote must
+// decode for ever. The files in tests/events/golden/ are the bytes (hex) of the decisions built
+// below; format 3 is what this build writes (re-encoding gives the file, byte for byte), formats
+// 1 and 2 what the builds before the hash chain and before revisions wrote.
+//
+// A deliberate new format adds files; it never edits one. To write the files of a new format
+// (and only then): JIAYUAN_WRITE_GOLDEN=1 build/default/tests/events_test --gtest_filter='DecisionGolden.*'
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "events/binary_codec.h"
+
+namespace jiayuan {
+namespace {
+
+const std::filesystem::path kDir = std::filesystem::path(JIAYUAN_SOURCE_DIR) / "tests/events/golden";
+
+std::string hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+    if (i % 32 == 31) out += '\n';
+  }
+  if (out.empty() || out.back() != '\n') out += '\n';
+  return out;
+}
+
+std::string unhex(const std::string& text) {
+  std::string out;
+  int high = -1;
+  for (const char ch : text) {
+    int v = -1;
+    if (ch >= '0' && ch <= '9') v = ch - '0';
+    if (ch >= 'a' && ch <= 'f') v = ch - 'a' + 10;
+    if (v < 0) continue;
+    if (high < 0) {
+      high = v;
+    } else {
+      out += static_cast<char>(high * 16 + v);
+      high = -1;
+    }
+  }
+  return out;
+}
+
+// Every field set, none at its default, so that a field moved, dropped or resized shows.
+Decision base(std::string_view kind) {
+  Decision d;
+  d.id = std::string(kind) + ":SJ00042:2023:00000000deadbeef";
+  d.community = CommunityId("SJ00042");
+  d.year = 2023;
+  d.log_date = *Date::parse("2024-01-10");
+  d.cause_source = "bureau";
+  d.cause_id = "review-SJ00042";
+  d.rule_set_id = "songjiang-2022-134";
+  d.rule_set_hash = std::string(64, 'c');
+  d.revises = std::string(kind) + ":SJ00042:2023:0000000000000001";
+  d.cause_partition = 2;
+  d.cause_offset = 123456789012;
+  d.prev_hash = std::string(64, 'a');
+  return d;
+}
+
+Decision rated() {
+  Decision d = base("community.rated");
+  CommunityRated r;
+  r.community = d.community;
+  r.name = "松江新苑";
+  r.year = 2023;
+  r.grade = Grade::kStandard;
+  Explanation& x = r.explanation;
+  x.street = "yueyang";
+  x.tier = "T2";
+  x.tier_unnamed = true;
+  x.fee = Centi{215};
+  x.enclosure = Enclosure::kScattered;
+  x.category = Category::kRelocation;
+  x.inspections = 3;
+  x.surveys = 1;
+  x.weight_divisor = 100;
+  x.scores = {{"cleaning", 15, 2, Centi{8125}}, {"satisfaction", 10, 1, Centi{7700}}};
+  x.has_score = true;
+  x.service = Centi{8012};
+  x.deductions = {{"hotline_substantiated", "2 × 0.50", 2, Centi{50}, Centi{500}, Centi{100}, {"hotline/h1", "hotline/h2"}}};
+  x.deductions_total = Centi{100};
+  x.final_score = Centi{7912};
+  x.thresholds = {Centi{9000}, Centi{8000}, Centi{6000}};
+  x.vetoes = {"a major safety incident (fire/inc-1, 2023-08-31)"};
+  x.rule_set_id = d.rule_set_id;
+  x.rule_set_hash = d.rule_set_hash;
+  x.after_review = {"street.yueyang/p2 (proposal of 2024-01-12)"};
+  r.has_proposal = true;
+  r.proposal = Grade::kExemplary;
+  r.proposal_flagged = true;
+  r.summary = {CompanyId("CO0007"), ManagerId("PM0007-1"), 812, 4, 3, 9, 8, 1, 2, 1, 5, 6, 5};
+  r.rated_on = *Date::parse("2024-01-10");
+  r.withdrawn = true;
+  d.body = r;
+  d.hash = decision_hash(d);
+  return d;
+}
+
+Decision published() {
+  Decision d = base("community.published");
+  d.body = CommunityPublished{d.community, 2023, Grade::kFailing, *Date::parse("2024-01-20"), true};
+  d.hash = decision_hash(d);
+  return d;
+}
+
+Decision case_step() {
+  Decision d = base("case.escalated");
+  d.body = CaseStep{d.community, 2023, "escalated", *Date::parse("2024-02-20"), true, *Date::parse("2024-03-21"),
+                    "missed_interview", "chengguan"};
+  d.hash = decision_hash(d);
+  return d;
+}
+
+Decision case_revised() {
+  Decision d = base("case.revised");
+  const CaseStep opened{d.community, 2023, "opened", *Date::parse("2024-01-20"), true, *Date::parse("2024-02-19"), "", ""};
+  const CaseStep held{d.community, 2023, "interview_held", *Date::parse("2024-02-01"), true, *Date::parse("2024-03-02"), "", ""};
+  d.body = CaseRevised{d.community, 2023,
+                       {{opened, *Date::parse("2024-01-20"), "bureau", "pub-1"}, {held, *Date::parse("2024-02-25"), "bureau", "int-1"}}};
+  d.hash = decision_hash(d);
+  return d;
+}
+
+// The bytes of an older format, from this build's format 3: format 2 lacks format 3's tail (the
+// revision, an 8-byte length and its bytes, and the kind's own tail), format 1 also the chain.
+std::string older(const Decision& d, int format) {
+  std::string bytes = encode_decision_binary(d);
+  size_t tail = 8 + d.revises.size();
+  if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
+    tail += 4 + 1 + 8;  // rated_on (a date's int32), withdrawn, after_review's count
+    for (const std::string& s : r->explanation.after_review) tail += 8 + s.size();
+  } else if (std::holds_alternative<CommunityPublished>(d.body)) {
+    tail += 1;  // withdrawn
+  }
+  bytes.resize(bytes.size() - tail);
+  if (format == 1) bytes.resize(bytes.size() - (4 + 8 + 8 + d.prev_hash.size() + 8 + d.hash.size()));
+  bytes[2] = static_cast<char>(format);
+  return bytes;
+}
+
+struct Golden {
+  std::string file;
+  std::string bytes;  // what this build makes of it
+  Decision expected;  // what it must decode to
+};
+
+std::vector<Golden> goldens() {
+  std::vector<Golden> out;
+  const std::vector<std::pair<std::string, Decision>> kinds = {
+      {"community.rated", rated()}, {"community.published", published()}, {"case.escalated", case_step()}, {"case.revised", case_revised()}};
+  for (const auto& [kind, d] : kinds) {
+    out.push_back({kind + ".format3.hex", encode_decision_binary(d), d});
+    if (kind == "case.revised") continue;  // a kind of format 3
+    for (int format : {1, 2}) {
+      Decision e = d;  // as read: what the format did not carry is empty
+      e.revises.clear();
+      if (auto* r = std::get_if<CommunityRated>(&e.body)) {
+        r->rated_on = Date();
+        r->withdrawn = false;
+        r->explanation.after_review.clear();
+      } else if (auto* p = std::get_if<CommunityPublished>(&e.body)) {
+        p->withdrawn = false;
+      }
+      if (format == 1) {
+        e.cause_partition = -1;
+        e.cause_offset = -1;
+        e.prev_hash.clear();
+        e.hash.clear();
+      }
+      out.push_back({kind + ".format" + std::to_string(format) + ".hex", older(d, format), e});
+    }
+  }
+  return out;
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(DecisionGolden, EveryKindOfEveryFormatDecodesToWhatItStored) {
+  const bool write = std::getenv("JIAYUAN_WRITE_GOLDEN") != nullptr;
+  for (const Golden& g : goldens()) {
+    const std::filesystem::path file = kDir / g.file;
+    if (write && !std::filesystem::exists(file)) {
+      std::filesystem::create_directories(kDir);
+      std::ofstream(file, std::ios::binary) << hex(g.bytes);
+    }
+    ASSERT_TRUE(std::filesystem::exists(file)) << file << " is missing";
+    const std::string stored = unhex(read_file(file));
+    auto back = decode_decision_binary(stored);
+    ASSERT_TRUE(back) << g.file << ": " << back.error().message;
+    // Equal field for field: compared through this build's encoding of both.
+    EXPECT_EQ(hex(encode_decision_binary(*back)), hex(encode_decision_binary(g.expected))) << g.file;
+    EXPECT_EQ(kind_of(back->body), kind_of(g.expected.body)) << g.file;
+    if (g.file.find("format3") != std::string::npos) {
+      EXPECT_EQ(hex(stored), hex(g.bytes)) << g.file << ": this build no longer writes format 3 as it did";
+      EXPECT_EQ(decision_hash(*back), back->hash) << g.file << ": the hash chain no longer verifies";
+    }
+  }
+}
+
+TEST(DecisionGolden, TheStoredTagOfEachKindIsFixed) {
+  EXPECT_EQ(static_cast<uint16_t>(tag_of(rated().body)), 0);
+  EXPECT_EQ(static_cast<uint16_t>(tag_of(published().body)), 1);
+  EXPECT_EQ(static_cast<uint16_t>(tag_of(case_step().body)), 2);
+  EXPECT_EQ(static_cast<uint16_t>(tag_of(case_revised().body)), 3);
+  // Stored after 'J' 'D' <format> and cereal's portable-binary endianness byte, as a
+  // little-endian u16 on every machine.
+  const std::string bytes = encode_decision_binary(case_revised());
+  ASSERT_GE(bytes.size(), 6u);
+  const uint16_t stored = static_cast<uint16_t>(static_cast<unsigned char>(bytes[4]) |
+                                                (static_cast<unsigned char>(bytes[5]) << 8));
+  EXPECT_EQ(stored, 3);
+}
+
+TEST(DecisionGolden, AnUnknownTagIsRefusedWithItsNumber) {
+  std::string bytes = unhex(read_file(kDir / "case.revised.format3.hex"));
+  ASSERT_GE(bytes.size(), 6u);
+  bytes[4] = 9;
+  auto back = decode_decision_binary(bytes);
+  ASSERT_FALSE(back);
+  EXPECT_EQ(back.error().message, "unknown decision tag 9");
+}
+
+}  // namespace
+}  // namespace jiayuan
