@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace jiayuan {
 namespace {
 
@@ -13,6 +15,15 @@ TEST(Centi, ParsesDecimalsWithAtMostTwoPlaces) {
   EXPECT_FALSE(Centi::parse("86.555"));
   EXPECT_FALSE(Centi::parse("8x"));
   EXPECT_FALSE(Centi::parse("."));
+}
+
+TEST(Centi, RefusesLongNumbersWithoutOverflow) {
+  // Found by the CSV fuzzer: a fraction of 24 digits overflowed while it was read.
+  EXPECT_FALSE(Centi::parse("2.333333333333333333333338"));
+  EXPECT_FALSE(Centi::parse("1." + std::string(400, '9')));
+  EXPECT_FALSE(Centi::parse(std::string(400, '9')));
+  EXPECT_FALSE(Centi::parse("-" + std::string(40, '9') + ".5"));
+  EXPECT_EQ(Centi::parse("1000000000000.99")->hundredths, 100000000000099);
 }
 
 TEST(Centi, FromDoubleIsExactForTwoDecimals) {
