@@ -524,20 +524,13 @@ Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const De
   if (seen) return false;
   b.Put(store_.cf(cf::kApplied), d.id, "");
   const bool revision = !d.revises.empty();
-  const std::string key = year_key(d.year, d.community.value);
-  json before;
   // A rating or publication: the grade read once, its value before and after kept for the
   // revision (a rating's explanation lists every fact behind it: large, so parsed once).
-  auto regrade = [&](const std::string& grade_key, const std::function<json(const json&)>& next) -> Status {
-    JY_TRY(json now, read(b, cf::kProjGrade, grade_key));
+  auto regrade = [&](const std::string& key, const std::function<json(const json&)>& next) -> Status {
+    JY_TRY(json now, read(b, cf::kProjGrade, key));
     json after = next(now);
-    JY_CHECK(rewrite_grade(b, grade_key, after));
-    if (!revision) return {};
-    if (grade_key != key) {
-      JY_TRY(before, read(b, cf::kProjGrade, key));
-      return record_revision(b, d, before);
-    }
-    return record_revision(b, d, now, &after);
+    JY_CHECK(rewrite_grade(b, key, after));
+    return revision ? record_revision(b, d, now, &after) : Status{};
   };
   if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
     JY_CHECK(regrade(grade_key(r->year, r->community), [&](const json& now) {
@@ -561,9 +554,10 @@ Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const De
     mark_dirty(b, p->year);
     return true;
   }
+  json before;
   if (revision) {
     const bool is_case = std::holds_alternative<CaseRevised>(d.body);
-    JY_TRY(before, read(b, is_case ? cf::kProjCase : cf::kProjGrade, key));
+    JY_TRY(before, read(b, is_case ? cf::kProjCase : cf::kProjGrade, year_key(d.year, d.community.value)));
   }
   if (const auto* s = std::get_if<CaseStep>(&d.body)) {
     JY_CHECK(apply_case_step(b, d, *s));
