@@ -1,6 +1,12 @@
 #include "connectors/csv_import.h"
 
+#include <iconv.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "events/json_limits.h"
@@ -87,7 +93,83 @@ json cell_json(const FieldInfo& f, const std::string& cell) {
 
 bool valid_utf8(std::string_view s) { return is_utf8(s); }
 
+struct IconvClose {
+  void operator()(void* cd) const { iconv_close(static_cast<iconv_t>(cd)); }
+};
+
+// GB18030 bytes as UTF-8. A byte that does not start a GB18030 character is kept as it came (so
+// its row is rejected as not GB18030, and the rest are read).
+Result<std::string> gb18030_to_utf8(std::string_view in) {
+  iconv_t opened = iconv_open("UTF-8", "GB18030");
+  if (opened == reinterpret_cast<iconv_t>(-1)) {
+    return fail("unsupported", "GB18030 text: this system cannot convert it (glibc's gconv modules are missing); "
+                               "save the file as UTF-8 or install the libc6 gconv modules");
+  }
+  std::unique_ptr<void, IconvClose> cd(opened);
+  std::string out;
+  out.reserve(in.size() * 3 / 2 + 16);
+  char buf[4096];
+  char* from = const_cast<char*>(in.data());
+  size_t left = in.size();
+  while (left > 0) {
+    char* to = buf;
+    size_t room = sizeof buf;
+    const size_t r = iconv(static_cast<iconv_t>(cd.get()), &from, &left, &to, &room);
+    out.append(buf, static_cast<size_t>(to - buf));
+    if (r != static_cast<size_t>(-1)) continue;
+    if (errno == E2BIG) continue;
+    // EILSEQ (not a GB18030 character) or EINVAL (cut short at the end): keep one byte, go on.
+    out.push_back(*from);
+    ++from;
+    --left;
+    iconv(static_cast<iconv_t>(cd.get()), nullptr, nullptr, nullptr, nullptr);  // back to the initial state
+  }
+  return out;
+}
+
+// kAuto's choice: UTF-8 when at least as many lines are UTF-8 with a character beyond ASCII as are
+// not UTF-8 at all (a UTF-8 file with one damaged row stays UTF-8; GBK text is seldom valid UTF-8).
+bool looks_utf8(std::string_view bytes) {
+  if (bytes.starts_with("\xEF\xBB\xBF")) return true;
+  size_t utf8_lines = 0, other_lines = 0;
+  while (!bytes.empty()) {
+    const size_t nl = bytes.find('\n');
+    const std::string_view line = bytes.substr(0, nl);
+    bytes.remove_prefix(nl == std::string_view::npos ? bytes.size() : nl + 1);
+    const bool ascii = std::all_of(line.begin(), line.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (ascii) continue;
+    (valid_utf8(line) ? utf8_lines : other_lines) += 1;
+  }
+  return utf8_lines >= other_lines;
+}
+
 }  // namespace
+
+std::optional<CsvEncoding> parse_csv_encoding(std::string_view name) {
+  std::string n;
+  for (char c : name) n.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  if (n == "auto") return CsvEncoding::kAuto;
+  if (n == "utf-8" || n == "utf8") return CsvEncoding::kUtf8;
+  if (n == "gb18030" || n == "gbk" || n == "gb2312" || n == "cp936") return CsvEncoding::kGb18030;
+  return std::nullopt;
+}
+
+Result<CsvTable> read_csv(std::string_view bytes, CsvEncoding encoding) {
+  const bool detected = encoding == CsvEncoding::kAuto;
+  if (detected) encoding = looks_utf8(bytes) ? CsvEncoding::kUtf8 : CsvEncoding::kGb18030;
+  Result<CsvTable> table = fail("bad_csv", "not read");
+  if (encoding == CsvEncoding::kGb18030) {
+    JY_TRY(std::string text, gb18030_to_utf8(bytes));
+    table = parse_csv(text);
+  } else {
+    table = parse_csv(bytes);
+  }
+  if (table) {
+    table->encoding = encoding == CsvEncoding::kGb18030 ? "GB18030" : "UTF-8";
+    table->encoding_detected = detected;
+  }
+  return table;
+}
 
 Result<CsvTable> parse_csv(std::string_view text) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
@@ -165,7 +247,8 @@ Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& 
   std::vector<std::string> columns;  // field name per column
   for (size_t i = 0; i < table.header.size(); ++i) {
     if (!valid_utf8(table.header[i])) {
-      return fail(field_error("bad_csv", "column " + std::to_string(i + 1), "a UTF-8 name", "bytes that are not UTF-8"));
+      return fail(field_error("bad_csv", "column " + std::to_string(i + 1), "a name in " + table.encoding,
+                              "bytes that are not " + table.encoding));
     }
     std::string name = trim(table.header[i]);
     if (auto it = chinese_columns().find(name); it != chinese_columns().end()) name = it->second;
@@ -194,7 +277,9 @@ Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& 
     bool utf8 = true;
     for (const std::string& c : row.cells) utf8 = utf8 && valid_utf8(c);
     if (!utf8) {
-      r.rejection = field_error("bad_csv", "row " + std::to_string(row.line), "UTF-8 text", "bytes that are not UTF-8");
+      r.rejection = field_error("bad_csv", "row " + std::to_string(row.line), table.encoding + " text",
+                                "bytes that are not " + table.encoding +
+                                    (table.encoding_detected ? " (detected; name the encoding if it is another)" : ""));
       for (const std::string& c : row.cells) r.input.bytes.append(r.input.bytes.empty() ? "" : ",").append(c);
       out.push_back(std::move(r));
       continue;

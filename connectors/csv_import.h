@@ -1,5 +1,6 @@
 // CSV import: a department's batch of one fact type as a spreadsheet export.
 //
+//   auto table = read_csv(bytes, CsvEncoding::kAuto);   // UTF-8, or GB18030/GBK as Excel saves it
 //   auto table = parse_csv(text);                       // RFC 4180; UTF-8 with or without BOM
 //   auto rows = csv_rows(*table, *find_fact_type("jiayuan.inspection"), DepartmentId("bureau"), "x.csv");
 //   for (CsvRow& r : *rows) r.rejection ? report(r) : intake.submit(r.input) ...
@@ -22,6 +23,8 @@
 namespace jiayuan {
 
 struct CsvTable {
+  std::string encoding = "UTF-8";  // what the file was read as: "UTF-8" or "GB18030"
+  bool encoding_detected = false;  // true when read_csv chose it (no encoding was named)
   std::vector<std::string> header;
   struct Row {
     int64_t line = 0;  // the file line the row starts on (the header is line 1)
@@ -33,6 +36,20 @@ struct CsvTable {
 // Fails only when the file cannot be read as CSV at all (e.g. an unterminated quote), naming
 // the line.
 Result<CsvTable> parse_csv(std::string_view text);
+
+// The encodings a department's file may come in. GB18030 contains GBK and GB2312, so a file saved
+// by Excel on a Chinese Windows machine ("CSV (逗号分隔)", code page 936) reads as GB18030.
+enum class CsvEncoding { kAuto, kUtf8, kGb18030 };
+
+// "auto", "utf-8" / "utf8", "gb18030" / "gbk" / "gb2312" / "cp936" (any case), or nullopt.
+std::optional<CsvEncoding> parse_csv_encoding(std::string_view name);
+
+// A department's file as bytes: decoded to UTF-8, then parsed. kAuto reads it as UTF-8 when it has a
+// UTF-8 BOM or when at least as many of its lines are UTF-8 (with a character beyond ASCII) as are
+// not; otherwise as GB18030. Bytes that are not text of the chosen encoding are kept as they came,
+// so their row alone is rejected (csv_rows names the encoding). Fails as parse_csv does, or when
+// the system cannot convert GB18030 (glibc's gconv modules missing).
+Result<CsvTable> read_csv(std::string_view bytes, CsvEncoding encoding);
 
 struct CsvRow {
   int64_t line = 0;

@@ -24,6 +24,18 @@ std::string media_type(const std::string& content_type) {
   return type;
 }
 
+// The charset parameter of a Content-Type, or "" ("text/csv; charset=GBK" -> "GBK").
+std::string charset_of(const std::string& content_type) {
+  std::string lower;
+  for (char c : content_type) lower.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  const size_t at = lower.find("charset=");
+  if (at == std::string::npos) return {};
+  std::string v = content_type.substr(at + 8, content_type.find(';', at) - (at + 8));
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.pop_back();
+  return v;
+}
+
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // Splits the body into items, each kept as its original bytes.
@@ -174,7 +186,17 @@ void HttpIngest::install(HttpServer& server) {
       return problem(res, 400, "type: expected a fact type such as inspection, got \"" + printable(type_name, 60) + "\"",
                      {{"parameter", "type"}});
     }
-    auto table = parse_csv(req.body);
+    // ?encoding= first, then the Content-Type's charset, else detected.
+    const bool named = req.has_param("encoding");
+    const std::string encoding_name = named ? req.param("encoding") : charset_of(req.header("Content-Type"));
+    const auto encoding = encoding_name.empty() ? std::optional(CsvEncoding::kAuto) : parse_csv_encoding(encoding_name);
+    if (!encoding) {
+      return problem(res, 400,
+                     std::string(named ? "encoding" : "Content-Type charset") +
+                         ": expected auto, utf-8 or gb18030 (gbk), got \"" + printable(encoding_name, 40) + "\"",
+                     {{"parameter", named ? "encoding" : "Content-Type"}});
+    }
+    auto table = read_csv(req.body, *encoding);
     if (!table) return problem(res, 400, table.error().message);
     if (table->rows.size() > limits.max_items) {
       return problem(res, 413, "rows: expected at most " + std::to_string(limits.max_items) + ", got " +
@@ -214,7 +236,8 @@ void HttpIngest::install(HttpServer& server) {
       tally.add(o, results[at[k]]);
       count(o);
     }
-    res.set_content(dump(json{{"accepted", tally.accepted}, {"waiting", tally.waiting}, {"duplicates", tally.duplicates},
+    res.set_content(dump(json{{"encoding", table->encoding}, {"encoding_detected", table->encoding_detected},
+                              {"accepted", tally.accepted}, {"waiting", tally.waiting}, {"duplicates", tally.duplicates},
                               {"rejected", tally.rejected}, {"rows", results}}),
                     "application/json");
   });

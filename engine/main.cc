@@ -549,7 +549,11 @@ int cmd_retract(const Globals& g, const std::string& source, const std::string& 
 
 // ---- import ------------------------------------------------------------------------------
 int cmd_import(const Globals& g, const std::string& file, const std::string& type_name_arg, const std::string& source,
-               const std::string& report_path) {
+               const std::string& report_path, const std::string& encoding_name) {
+  const auto encoding = parse_csv_encoding(encoding_name);
+  if (!encoding) {
+    return report(Error{"bad_argument", "--encoding: expected auto, utf-8 or gb18030 (gbk), got \"" + encoding_name + "\""});
+  }
   const FactTypeInfo* type = find_fact_type(type_name_arg);
   if (type == nullptr) type = find_fact_type("jiayuan." + type_name_arg);
   if (type == nullptr) {
@@ -570,7 +574,7 @@ int cmd_import(const Globals& g, const std::string& file, const std::string& typ
   if (!in) return report(Error{"io", file + ": cannot open for reading"});
   std::ostringstream text;
   text << in.rdbuf();
-  auto table = parse_csv(text.str());
+  auto table = read_csv(text.str(), *encoding);
   if (!table) return report(Error{table.error().code, file + ": " + table.error().message});
   auto rows = csv_rows(*table, *type, DepartmentId(source), file);
   if (!rows) return report(Error{rows.error().code, file + ": " + rows.error().message});
@@ -628,7 +632,8 @@ int cmd_import(const Globals& g, const std::string& file, const std::string& typ
   if (tty && total > 1000) std::cerr << "\n";
   for (const auto& [row, line] : report_lines) report_file << line << "\n";
   if (auto saved = (*intake)->save_snapshot(); !saved) spdlog::warn("{}", saved.error().message);
-  std::cout << "imported " << file << ": " << total << " rows, " << accepted << " accepted, " << duplicates
+  std::cout << "imported " << file << " (" << table->encoding << (table->encoding_detected ? ", detected" : "")
+            << "): " << total << " rows, " << accepted << " accepted, " << duplicates
             << " already in the log, " << rejected << " rejected"
             << (rejected ? " (see `jiayuan dead-letter list`)" : "") << "\n";
   return rejected == 0 ? 0 : 1;
@@ -1064,9 +1069,12 @@ int main(int argc, char** argv) {
   publish->add_option("files", files, "NDJSON files; - reads standard input")->required();
   publish->add_option("--source", source, "the publishing department; each fact's source must match it");
 
-  std::string import_file, import_type, import_source, import_report;
+  std::string import_file, import_type, import_source, import_report, import_encoding = "auto";
   auto* import = app.add_subcommand("import", "import a CSV batch of one fact type (header in English or Chinese)");
-  import->add_option("file", import_file, "the CSV file (UTF-8, with or without BOM)")->required();
+  import->add_option("file", import_file, "the CSV file (UTF-8 with or without BOM, or GB18030/GBK as Excel saves it)")
+      ->required();
+  import->add_option("--encoding", import_encoding,
+                     "auto (the default: UTF-8 unless most lines are not), utf-8, or gb18030 (also gbk, gb2312, cp936)");
   import->add_option("--type", import_type, "the fact type, e.g. inspection or jiayuan.inspection")->required();
   import->add_option("--source", import_source, "the importing department, e.g. bureau or street.yueyang")->required();
   import->add_option("--report", import_report, "write every row's outcome (row,verdict,reason) to this CSV");
@@ -1189,7 +1197,7 @@ int main(int argc, char** argv) {
   if (*run) return cmd_run(g, follow, batch_size, http_opts, instance);
   if (*t_create) return cmd_topics_create(g, with_acls);
   if (*publish) return cmd_publish(g, files, source);
-  if (*import) return cmd_import(g, import_file, import_type, import_source, import_report);
+  if (*import) return cmd_import(g, import_file, import_type, import_source, import_report, import_encoding);
   if (*retract) return cmd_retract(g, retract_source, retract_id, retract_reason, retract_date);
   if (*q_comm) return cmd_query_community(g, community, as_of, as_json, with_revisions);
   if (*q_rev) {

@@ -3,9 +3,20 @@
 #include <gtest/gtest.h>
 
 #include "events/json_codec.h"
+#include "tests/support/gb18030_sample.h"
 
 namespace jiayuan {
 namespace {
+
+using testing::kGbHeader;
+using testing::kGbRow1;
+using testing::kGbRow2;
+
+CommunityRegistered registration(const CsvRow& r) {
+  auto ev = decode_event_json(r.input.bytes);
+  EXPECT_TRUE(ev) << ev.error().message;
+  return ev ? std::get<CommunityRegistered>(ev->fact) : CommunityRegistered{};
+}
 
 TEST(CsvParser, ReadsQuotesCrlfBomAndEmbeddedNewlines) {
   auto t = parse_csv("\xEF\xBB\xBF" "a,b\r\n1,\"x, \"\"y\"\"\"\r\n\r\n2,\"two\nlines\"\n3,z");
@@ -78,6 +89,74 @@ TEST(CsvRows, ARowThatIsNotUtf8IsRejectedAlone) {
   ASSERT_TRUE((*rows)[0].rejection);
   EXPECT_EQ((*rows)[0].rejection->message, "row 2: expected UTF-8 text, got bytes that are not UTF-8");
   EXPECT_FALSE((*rows)[1].rejection);
+}
+
+TEST(CsvEncoding, AFileSavedAsGbkIsDetectedAndReadAsGb18030) {
+  auto t = read_csv(kGbHeader + kGbRow1 + kGbRow2, CsvEncoding::kAuto);
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->encoding, "GB18030");
+  EXPECT_TRUE(t->encoding_detected);
+  EXPECT_EQ(t->header[0], "小区编号");
+  auto rows = csv_rows(*t, *find_fact_type("jiayuan.community.registered"), DepartmentId("bureau"), "gbk.csv");
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ(registration((*rows)[0]).name, "锦绣苑𠀀");
+  EXPECT_EQ(registration((*rows)[0]).category, Category::kCommodity);
+  EXPECT_EQ(registration((*rows)[1]).name, "翠湖苑");
+  EXPECT_EQ(registration((*rows)[1]).enclosure, Enclosure::kScattered);
+  // Named, the same; named wrongly, the header is not a header of the type, and says so.
+  auto named = read_csv(kGbHeader + kGbRow1, CsvEncoding::kGb18030);
+  ASSERT_TRUE(named);
+  EXPECT_FALSE(named->encoding_detected);
+  EXPECT_EQ(named->header, t->header);
+  auto wrong = read_csv(kGbHeader + kGbRow1, CsvEncoding::kUtf8);
+  ASSERT_TRUE(wrong);
+  auto refused = csv_rows(*wrong, *find_fact_type("jiayuan.community.registered"), DepartmentId("bureau"), "gbk.csv");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "column 1: expected a name in UTF-8, got bytes that are not UTF-8");
+}
+
+TEST(CsvEncoding, ABrokenByteInAGbFileRejectsItsRowAlone) {
+  std::string damaged = kGbRow1;
+  damaged[3] = '\xFF';  // no GB18030 character starts with 0xFF
+  auto t = read_csv(kGbHeader + damaged + kGbRow2, CsvEncoding::kGb18030);
+  ASSERT_TRUE(t) << t.error().message;
+  auto rows = csv_rows(*t, *find_fact_type("jiayuan.community.registered"), DepartmentId("bureau"), "gbk.csv");
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_TRUE((*rows)[0].rejection);
+  EXPECT_EQ((*rows)[0].rejection->message, "row 2: expected GB18030 text, got bytes that are not GB18030");
+  ASSERT_FALSE((*rows)[1].rejection);
+  EXPECT_EQ(registration((*rows)[1]).name, "翠湖苑");
+}
+
+TEST(CsvEncoding, AUtf8FileWithOneDamagedRowStaysUtf8) {
+  auto t = read_csv("小区编号,小区名称,街镇,户数,物业费,封闭类型,房屋类型,日期\n"
+                    "C1,锦绣苑,yueyang,500,2.8,封闭,商品房,2022-05-01\n"
+                    "C2,\xB4\xE4,yueyang,300,1.5,零星,动迁房,2022-05-01\n",
+                    CsvEncoding::kAuto);
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_EQ(t->encoding, "UTF-8");
+  auto rows = csv_rows(*t, *find_fact_type("jiayuan.community.registered"), DepartmentId("bureau"), "u.csv");
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(registration((*rows)[0]).name, "锦绣苑");
+  ASSERT_TRUE((*rows)[1].rejection);
+  EXPECT_EQ((*rows)[1].rejection->message,
+            "row 3: expected UTF-8 text, got bytes that are not UTF-8 (detected; name the encoding if it is another)");
+  // An ASCII file, and one with a UTF-8 BOM, are UTF-8 whatever follows.
+  EXPECT_EQ(read_csv("community,occurred\nC1,2023-05-01\n", CsvEncoding::kAuto)->encoding, "UTF-8");
+  EXPECT_EQ(read_csv("\xEF\xBB\xBF" "a\n\xB4\xE4\n\xB4\xE4\n", CsvEncoding::kAuto)->encoding, "UTF-8");
+}
+
+TEST(CsvEncoding, NamesAreTheUsualOnesInAnyCase) {
+  EXPECT_EQ(parse_csv_encoding("GBK"), CsvEncoding::kGb18030);
+  EXPECT_EQ(parse_csv_encoding("gb2312"), CsvEncoding::kGb18030);
+  EXPECT_EQ(parse_csv_encoding("CP936"), CsvEncoding::kGb18030);
+  EXPECT_EQ(parse_csv_encoding("GB18030"), CsvEncoding::kGb18030);
+  EXPECT_EQ(parse_csv_encoding("UTF-8"), CsvEncoding::kUtf8);
+  EXPECT_EQ(parse_csv_encoding("utf8"), CsvEncoding::kUtf8);
+  EXPECT_EQ(parse_csv_encoding("auto"), CsvEncoding::kAuto);
+  EXPECT_FALSE(parse_csv_encoding("latin1"));
+  EXPECT_FALSE(parse_csv_encoding(""));
 }
 
 TEST(CsvRows, AScoreCellWithMoreThanTwoDecimalsIsRefusedNotRounded) {

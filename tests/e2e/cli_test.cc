@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/gb18030_sample.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -175,6 +176,26 @@ TEST_F(Cli, CsvImportReportsEachRowAndImportingTwiceAddsNothing) {
   ASSERT_EQ(jy({"run"}).exit_code, 0);
   auto q = jy({"query", "community", "C3"});
   EXPECT_NE(q.out.find("翠湖, 二期"), std::string::npos) << q.out;
+}
+
+TEST_F(Cli, ACsvSavedByExcelAsGbkIsReadAsGb18030AndSaysSo) {
+  const std::string gbk = dir_ / "gbk.csv";
+  std::ofstream(gbk, std::ios::binary) << testing::kGbHeader << testing::kGbRow1 << testing::kGbRow2;
+  auto first = jy({"import", gbk, "--type", "community.registered", "--source", "bureau"});
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("(GB18030, detected): 2 rows, 2 accepted"), std::string::npos) << first.out;
+  // Named as UTF-8, its Chinese header is not UTF-8: the file is refused, saying which column.
+  auto named = jy({"import", gbk, "--type", "community.registered", "--source", "bureau", "--encoding", "utf-8"});
+  EXPECT_EQ(named.exit_code, 1);
+  EXPECT_NE(named.err.find("column 1: expected a name in UTF-8, got bytes that are not UTF-8"), std::string::npos)
+      << named.err;
+  auto unknown = jy({"import", gbk, "--type", "community.registered", "--source", "bureau", "--encoding", "latin1"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("--encoding: expected auto, utf-8 or gb18030 (gbk), got \"latin1\""), std::string::npos)
+      << unknown.err;
+  ASSERT_EQ(jy({"run"}).exit_code, 0);
+  auto q = jy({"query", "community", "C1"});
+  EXPECT_NE(q.out.find("锦绣苑𠀀"), std::string::npos) << q.out;
 }
 
 TEST_F(Cli, ARetractedFactCountsAsNeverHavingHappenedAndOnlyItsSenderMayRetractIt) {

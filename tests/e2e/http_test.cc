@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/gb18030_sample.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -112,6 +113,33 @@ TEST_F(HttpIngestTest, CsvUploadAnswersEveryRowAndASecondUploadAddsNothing) {
   EXPECT_EQ(json::parse(again->body)["duplicates"], 1);
   auto bad_type = c.Post("/v1/imports?type=nope", h, csv, "text/csv");
   EXPECT_EQ(bad_type->status, 400);
+}
+
+TEST_F(HttpIngestTest, ACsvUploadInGbkIsReadByItsCharsetOrDetected) {
+  httplib::Client c("127.0.0.1", port_);
+  httplib::Headers h{{"Authorization", "Bearer " + kBureauToken}};
+  const std::string gbk = testing::kGbHeader + testing::kGbRow1;
+  auto named = c.Post("/v1/imports?type=community.registered", h, gbk, "text/csv; charset=GBK");
+  ASSERT_TRUE(named);
+  ASSERT_EQ(named->status, 200) << named->body;
+  json body = json::parse(named->body);
+  EXPECT_EQ(body["encoding"], "GB18030");
+  EXPECT_EQ(body["encoding_detected"], false);
+  EXPECT_EQ(body["accepted"], 1) << named->body;
+  // Without a charset, detected; the row is the same fact, so it is already in.
+  auto detected = c.Post("/v1/imports?type=community.registered", h, gbk + testing::kGbRow2, "text/csv");
+  ASSERT_TRUE(detected);
+  body = json::parse(detected->body);
+  EXPECT_EQ(body["encoding_detected"], true);
+  EXPECT_EQ(body["duplicates"], 1) << detected->body;
+  EXPECT_EQ(body["accepted"], 1) << detected->body;
+  // ?encoding= wins over the charset; an encoding it does not know is a 400 naming the parameter.
+  auto forced = c.Post("/v1/imports?type=community.registered&encoding=utf-8", h, gbk, "text/csv; charset=GBK");
+  EXPECT_EQ(forced->status, 400);
+  EXPECT_EQ(json::parse(forced->body)["detail"], "column 1: expected a name in UTF-8, got bytes that are not UTF-8");
+  auto unknown = c.Post("/v1/imports?type=community.registered", h, gbk, "text/csv; charset=latin1");
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_EQ(json::parse(unknown->body)["parameter"], "Content-Type");
 }
 
 TEST_F(HttpIngestTest, LimitsAndContentTypeAreAnsweredWithReasons) {
