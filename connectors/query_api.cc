@@ -7,6 +7,7 @@
 #include <set>
 
 #include "connectors/openapi_document.h"
+#include "connectors/table_export.h"
 #include "events/json_limits.h"
 #include "engine/district_stage.h"
 #include "engine/intake.h"
@@ -121,8 +122,9 @@ std::optional<std::string> unhex(std::string_view s) {
 }
 
 // Sorts `items` by `field` (then `id_field`), and returns the page after `cursor`.
+// Exported (?format=csv), every item after the cursor: a download is the whole list.
 json page(json items, const Params& p, const std::string& default_sort,
-          std::initializer_list<const char*> sorts, const std::string& id_field) {
+          std::initializer_list<const char*> sorts, const std::string& id_field, bool all = false) {
   const std::string sort = p.one_of("sort", sorts).value_or(default_sort);
   const bool desc = sort.starts_with('-');
   const std::string field = desc ? sort.substr(1) : sort;
@@ -150,7 +152,7 @@ json page(json items, const Params& p, const std::string& default_sort,
   std::stable_sort(v.begin(), v.end(), [&](const json& a, const json& b) {
     return less(key(a), a[id_field].get<std::string>(), key(b), b[id_field].get<std::string>());
   });
-  const int32_t limit = p.integer("limit", 1, 1000).value_or(50);
+  const size_t limit = all ? items.size() : static_cast<size_t>(p.integer("limit", 1, 1000).value_or(50));
   size_t from = 0;
   if (auto c = p.text("cursor")) {
     auto raw = unhex(*c);
@@ -163,12 +165,59 @@ json page(json items, const Params& p, const std::string& default_sort,
       ++from;
   }
   json out{{"items", json::array()}, {"total", v.size()}, {"sort", sort}, {"next_cursor", nullptr}};
-  const size_t to = std::min(v.size(), from + static_cast<size_t>(limit));
+  const size_t to = std::min(v.size(), from + limit);
   for (size_t i = from; i < to; ++i) out["items"].push_back(v[i]);
   if (to < v.size() && to > 0) {
     out["next_cursor"] = hex(json::array({key(v[to - 1]), v[to - 1][id_field], sort}).dump());
   }
   return out;
+}
+
+// The columns of each list as a download, with the headers the bureau's own tables use.
+constexpr ExportColumn kCommunityColumns[] = {
+    {"community", "小区编号"}, {"name", "小区名称"},          {"street_name", "街镇"},        {"company", "物业服务企业编号"},
+    {"company_name", "物业服务企业"}, {"grade_zh", "等级"}, {"final_score", "得分"},       {"tier", "档次"},
+    {"category", "房屋类型", true}, {"households", "户数"},        {"fee", "物业费"},             {"published_on", "公布日期"},
+    {"year", "年度"}};
+constexpr ExportColumn kCaseColumns[] = {
+    {"id", "案件"},           {"community", "小区编号"},     {"community_name", "小区名称"}, {"street_name", "街镇"},
+    {"year", "年度"},         {"status", "状态", true},      {"reason", "原因", true},           {"published_on", "公布日期"},
+    {"interview_due", "约谈期限"}, {"escalated_on", "移送日期"}, {"days_overdue", "逾期天数"}, {"open", "未办事项"}};
+constexpr ExportColumn kCompanyColumns[] = {
+    {"rank", "排名"},                       {"company", "企业编号"},         {"company_name", "企业名称"},
+    {"composite", "综合得分"},              {"eligible", "是否参评"},        {"projects", "项目数"},
+    {"rated_projects", "参评项目数"},       {"mean_final_score", "项目平均得分"}, {"factors_percent/results", "评定结果"},
+    {"factors_percent/inspections", "检查"}, {"factors_percent/hotline", "热线"}, {"factors_percent/petitions", "信访"},
+    {"factors_percent/media", "媒体"},      {"factors_percent/social", "社会评价"}, {"credit_points", "信用记分"},
+    {"hotline_complaints", "热线工单"},     {"hotline_on_time", "按时办结"},  {"petitions_substantiated", "属实信访"},
+    {"media_negative", "负面报道"},         {"media_positive", "正面报道"}};
+constexpr ExportColumn kAwardColumns[] = {{"award", "奖项"},  {"place", "名次"},  {"id", "编号"},
+                                          {"name", "名称"},    {"score", "得分"},  {"street_name", "街镇"},
+                                          {"company_name", "物业服务企业"}};
+constexpr ExportColumn kTargetColumns[] = {
+    {"street_name", "街镇"},        {"rated", "参评小区"},           {"grade_mix/exemplary", "示范"},
+    {"grade_mix/standard", "规范"}, {"grade_mix/passing", "达标"},   {"grade_mix/failing", "不达标"},
+    {"grade_mix/unrated", "未评定"}, {"share_exemplary", "示范占比"}, {"met_exemplary", "示范达标"},
+    {"share_standard", "规范占比"}, {"met_standard", "规范达标"},    {"share_passing_or_better", "达标及以上占比"},
+    {"met_passing_or_better", "达标及以上达标"}};
+constexpr ExportColumn kRenovationColumns[] = {
+    {"community", "小区编号"}, {"community_name", "小区名称"}, {"street_name", "街镇"}, {"count", "事项数"}, {"items", "事项", true}};
+constexpr ExportColumn kComplianceColumns[] = {
+    {"street_name", "街镇"},             {"eligible_committees", "应建业委会"}, {"with_party_branch", "已建党组织"},
+    {"party_branch_share", "党组织覆盖率"}, {"party_branch_met", "党组织达标"}, {"waste_inspections", "垃圾分类检查"},
+    {"waste_compliant", "垃圾分类合格"},  {"waste_share", "垃圾分类合格率"},  {"waste_met", "垃圾分类达标"}};
+
+// ?format=csv (or Accept: text/csv): the list as a download.
+bool exporting(const Params& p, const HttpRequest& req) {
+  if (auto f = p.one_of("format", {"json", "csv"})) return *f == "csv";
+  const std::string accept = req.header("Accept");
+  return accept.find("text/csv") != std::string::npos && accept.find("application/json") == std::string::npos;
+}
+
+void reply_csv(HttpResponse& res, const json& rows, std::span<const ExportColumn> columns, const std::string& name) {
+  res.status = 200;
+  res.set_content(csv_table(rows, columns), "text/csv; charset=utf-8");
+  res.set_header("Content-Disposition", "attachment; filename=\"" + name + ".csv\"");
 }
 
 void reply(HttpResponse& res, const json& body) {
@@ -257,14 +306,28 @@ void QueryApi::install(HttpServer& server) {
     }
     return asked;
   };
+  // Each registered community's street, street name and name, by id.
+  struct Place {
+    std::string street;
+    json street_name, name;
+  };
   auto streets_of = [](const ProjectionView& view) {
-    std::map<std::string, std::string> out;
+    std::map<std::string, Place> out;
     must(view.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
       const json c = json::parse(v);
-      if (c.contains("street")) out[std::string(k)] = c["street"];
+      if (c.contains("street")) out[std::string(k)] = {c["street"], c.value("street_name", json()), c.value("name", json())};
       return true;
     }));
     return out;
+  };
+  auto place = [](const std::map<std::string, Place>& places, json& item) {
+    const auto it = places.find(item["community"].get<std::string>());
+    item["street"] = it == places.end() ? "" : it->second.street;
+    item["street_name"] = it == places.end() ? json() : it->second.street_name;
+    item["community_name"] = it == places.end() ? json() : it->second.name;
+  };
+  auto named_street = [this](json& line) {
+    line["street_name"] = config_.district.street_name(StreetId(line["street"].get<std::string>()));
   };
 
   // The projections now, or as of ?as_of= (what the log held on that date), as known now or
@@ -338,7 +401,8 @@ void QueryApi::install(HttpServer& server) {
         route("/v1/communities", false,
               [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "street", "tier", "category", "grade", "as_of", "sort",
-                               "limit", "cursor"});
+                               "limit", "cursor", "format"});
+                const bool csv = exporting(p, req);
                 const int32_t year = year_of(p);
                 const ProjectionView view = view_of(p);
                 const auto street = street_filter(who, p);
@@ -354,7 +418,8 @@ void QueryApi::install(HttpServer& server) {
                 json out = page(std::move(items), p, "community",
                                 {"community", "-community", "name", "final_score", "-final_score",
                                  "grade", "street"},
-                                "community");
+                                "community", csv);
+                if (csv) return reply_csv(res, out["items"], kCommunityColumns, "communities-" + std::to_string(year));
                 out["year"] = year;
                 if (view.as_of()) out["as_of"] = view.as_of()->to_string();
                 reply(res, out);
@@ -404,7 +469,8 @@ void QueryApi::install(HttpServer& server) {
   server.route("GET", "/v1/companies",
         route("/v1/companies", false,
               [=, this](const Principal*, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"year", "eligible", "as_of", "sort", "limit", "cursor"});
+                Params p(req, {"year", "eligible", "as_of", "sort", "limit", "cursor", "format"});
+                const bool csv = exporting(p, req);
                 const int32_t year = year_of(p);
                 const auto eligible = p.one_of("eligible", {"true", "false"});
                 json all = must(company_standings_at(view_of(p), config_, year))["companies"];
@@ -417,7 +483,8 @@ void QueryApi::install(HttpServer& server) {
                 json out =
                     page(std::move(items), p, "rank",
                          {"rank", "company", "composite", "-composite", "projects", "-projects"},
-                         "company");
+                         "company", csv);
+                if (csv) return reply_csv(res, out["items"], kCompanyColumns, "companies-" + std::to_string(year));
                 out["year"] = year;
                 reply(res, out);
               }));
@@ -432,9 +499,11 @@ void QueryApi::install(HttpServer& server) {
   server.route("GET", "/v1/awards",
         route("/v1/awards", false,
               [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"year", "as_of"});
+                Params p(req, {"year", "as_of", "format"});
+                const bool csv = exporting(p, req);
                 const int32_t year = year_of(p);
-                json d = district_of(view_of(p), year);
+                const ProjectionView view = view_of(p);
+                json d = district_of(view, year);
                 json out{{"year", year},
                          {"rating_date", d["rating_date"]},
                          {"award_quota", d["award_quota"]},
@@ -446,12 +515,35 @@ void QueryApi::install(HttpServer& server) {
                   if (who->scope == Scope::kStreet && c["street"] != who->street) continue;
                   out["excellent_communities"].push_back(c);
                 }
+                if (csv) {
+                  // One table: the top ten, then the excellent communities, then the managers.
+                  const auto places = streets_of(view);
+                  json rows = json::array();
+                  for (const json& c : out["top_ten"]) {
+                    rows.push_back({{"award", "十佳物业服务企业"}, {"place", c["rank"]}, {"id", c["company"]},
+                                    {"name", c["company_name"]}, {"score", c["composite"]}});
+                  }
+                  int place_no = 0;
+                  for (json c : out["excellent_communities"]) {
+                    place(places, c);
+                    rows.push_back({{"award", "优秀物业服务小区"}, {"place", ++place_no}, {"id", c["community"]},
+                                    {"name", c["community_name"]}, {"score", c["final_score"]},
+                                    {"street_name", c["street_name"]}, {"company_name", c["company_name"]}});
+                  }
+                  place_no = 0;
+                  for (const json& m : out["excellent_managers"]) {
+                    rows.push_back({{"award", "优秀项目经理"}, {"place", ++place_no}, {"id", m["manager"]},
+                                    {"name", m["manager_name"]}, {"score", m["mean_final_score"]}});
+                  }
+                  return reply_csv(res, rows, kAwardColumns, "awards-" + std::to_string(year));
+                }
                 reply(res, out);
               }));
   server.route("GET", "/v1/targets",
         route("/v1/targets", false,
               [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"year", "street", "as_of"});
+                Params p(req, {"year", "street", "as_of", "format"});
+                const bool csv = exporting(p, req);
                 const int32_t year = year_of(p);
                 const auto street = street_filter(who, p);
                 json d = district_of(view_of(p), year);
@@ -463,6 +555,14 @@ void QueryApi::install(HttpServer& server) {
                   if (street && line["street"] != *street) continue;
                   out["streets"].push_back(line);
                 }
+                if (csv) {
+                  json rows = out["streets"];
+                  if (!street) {
+                    rows.push_back(out["district"]);
+                    rows.back()["street_name"] = "全区";
+                  }
+                  return reply_csv(res, rows, kTargetColumns, "targets-" + std::to_string(year));
+                }
                 reply(res, out);
               }));
 
@@ -470,7 +570,8 @@ void QueryApi::install(HttpServer& server) {
   server.route("GET", "/v1/cases",
         route("/v1/cases", false,
               [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"as_of", "status", "street", "year", "sort", "limit", "cursor"});
+                Params p(req, {"as_of", "status", "street", "year", "sort", "limit", "cursor", "format"});
+                const bool csv = exporting(p, req);
                 const Date as_of = p.date("as_of").value_or(options_.today ? options_.today()
                                                                            : Date::from_days(0));
                 const bool all = p.one_of("status", {"open", "all"}).value_or("open") == "all";
@@ -481,8 +582,7 @@ void QueryApi::install(HttpServer& server) {
                 json cases = must(failing_cases(view, as_of, all))["cases"];
                 json items = json::array();
                 for (json& c : cases) {
-                  const auto it = streets.find(c["community"].get<std::string>());
-                  c["street"] = it == streets.end() ? "" : it->second;
+                  place(streets, c);
                   c["id"] = c["community"].get<std::string>() + "/" +
                             std::to_string(c["year"].get<int>());
                   int days = 0;
@@ -494,7 +594,18 @@ void QueryApi::install(HttpServer& server) {
                   items.push_back(std::move(c));
                 }
                 json out = page(std::move(items), p, "-days_overdue",
-                                {"-days_overdue", "days_overdue", "id", "community"}, "id");
+                                {"-days_overdue", "days_overdue", "id", "community"}, "id", csv);
+                if (csv) {
+                  for (json& c : out["items"]) {  // 市场监管处罚 2024-03-21 逾期 3 天
+                    json open = json::array();
+                    for (const json& o : c["open"]) {
+                      open.push_back(std::string(chinese_label(o.value("what", ""))) + " " + o.value("due", "") + " 逾期 " +
+                                     std::to_string(o.value("days_overdue", 0)) + " 天");
+                    }
+                    c["open"] = open;
+                  }
+                  return reply_csv(res, out["items"], kCaseColumns, "cases-" + as_of.to_string());
+                }
                 out["as_of"] = as_of.to_string();
                 reply(res, out);
               }));
@@ -505,7 +616,8 @@ void QueryApi::install(HttpServer& server) {
       "/v1/renovation",
       route("/v1/renovation", false,
             [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-              Params p(req, {"year", "street", "as_of", "limit", "cursor", "sort"});
+              Params p(req, {"year", "street", "as_of", "limit", "cursor", "sort", "format"});
+              const bool csv = exporting(p, req);
               const int32_t year = year_of(p);
               const auto street = street_filter(who, p);
               const ProjectionView view = view_of(p);
@@ -513,12 +625,12 @@ void QueryApi::install(HttpServer& server) {
               json r = must(renovation_priority(view, year, rules_of(year)));
               json items = json::array();
               for (json& c : r["communities"]) {
-                const auto it = streets.find(c["community"].get<std::string>());
-                c["street"] = it == streets.end() ? "" : it->second;
+                place(streets, c);
                 if (street && c["street"] != *street) continue;
                 items.push_back(std::move(c));
               }
-              json out = page(std::move(items), p, "-count", {"-count", "community"}, "community");
+              json out = page(std::move(items), p, "-count", {"-count", "community"}, "community", csv);
+              if (csv) return reply_csv(res, out["items"], kRenovationColumns, "renovation-" + std::to_string(year));
               out["year"] = year;
               out["window"] = r["window"];
               reply(res, out);
@@ -526,7 +638,8 @@ void QueryApi::install(HttpServer& server) {
   server.route("GET", "/v1/compliance",
         route("/v1/compliance", false,
               [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"year", "street", "as_of"});
+                Params p(req, {"year", "street", "as_of", "format"});
+                const bool csv = exporting(p, req);
                 const int32_t year = year_of(p);
                 const auto street = street_filter(who, p);
                 json c = must(governance_compliance(view_of(p), year, rules_of(year)));
@@ -534,8 +647,17 @@ void QueryApi::install(HttpServer& server) {
                 for (const json& line : c["streets"]) {
                   if (street && line["street"] != *street) continue;
                   streets.push_back(line);
+                  named_street(streets.back());
                 }
                 c["streets"] = streets;
+                if (csv) {
+                  json rows = streets;
+                  if (!street) {
+                    rows.push_back(c["district"]);
+                    rows.back()["street_name"] = "全区";
+                  }
+                  return reply_csv(res, rows, kComplianceColumns, "compliance-" + std::to_string(year));
+                }
                 reply(res, c);
               }));
 

@@ -105,6 +105,7 @@ Result<json> community_list(const ProjectionView& store, int32_t year, const Com
     return true;
   }));
   JY_CHECK(failed);
+  JY_CHECK(name_companies(particulars, items));
   return items;
 }
 
@@ -177,16 +178,26 @@ Result<json> district_view(const ProjectionView& store, int32_t year) {
 
 Status name_awards(const ProjectionView& view, json& awards) {
   if (awards.contains("top_ten")) JY_CHECK(name_companies(view, awards["top_ten"]));
-  if (!awards.contains("excellent_managers") || awards["excellent_managers"].empty()) return {};
-  std::map<std::string, std::string> names;
-  JY_CHECK(view.scan(cf::kProjCommunity, "", [&](std::string_view, std::string_view v) {
+  if (awards.contains("excellent_communities")) JY_CHECK(name_companies(view, awards["excellent_communities"]));
+  std::map<std::string, std::string> managers, communities;
+  JY_CHECK(view.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
     const json c = json::parse(v);
-    if (c.contains("manager") && c.contains("manager_name")) names[c["manager"].get<std::string>()] = c["manager_name"];
+    if (c.contains("manager") && c.contains("manager_name")) managers[c["manager"].get<std::string>()] = c["manager_name"];
+    if (c.contains("name") && c["name"].is_string()) communities[std::string(k)] = c["name"];
     return true;
   }));
-  for (json& m : awards["excellent_managers"]) {
-    const auto it = names.find(m.value("manager", std::string()));
-    m["manager_name"] = it == names.end() ? json() : json(it->second);
+  auto name = [](const std::map<std::string, std::string>& names, const json& id) {
+    const auto it = id.is_string() ? names.find(id.get<std::string>()) : names.end();
+    return it == names.end() ? json() : json(it->second);
+  };
+  if (awards.contains("excellent_communities")) {
+    for (json& c : awards["excellent_communities"]) {
+      c["community_name"] = name(communities, c.value("community", json()));
+      c["manager_name"] = name(managers, c.value("manager", json()));
+    }
+  }
+  if (awards.contains("excellent_managers")) {
+    for (json& m : awards["excellent_managers"]) m["manager_name"] = name(managers, m.value("manager", json()));
   }
   return {};
 }

@@ -63,8 +63,10 @@ nlohmann::json order_standings(nlohmann::json list, int32_t year);
 // The registered name of each item's "company" set as its "company_name" (null: not registered
 // by jiayuan.company.registered), as of the view's date.
 Status name_companies(const ProjectionView& view, nlohmann::json& items);
-// The awards' names beside ids: the top ten's companies (name_companies) and each excellent
-// manager's "manager_name" (from the contracts of the view's date; null if none names one).
+// The awards' names beside ids: the top ten's and the excellent communities' companies
+// (name_companies), each excellent community's "community_name" and "manager_name", and each
+// excellent manager's "manager_name" (from the registrations and contracts of the view's date;
+// null if none names one).
 Status name_awards(const ProjectionView& view, nlohmann::json& awards);
 
 // Failing cases with days overdue as of a date: every open interview, rectification and

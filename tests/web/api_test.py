@@ -1,6 +1,8 @@
 """The /v1 query API against the real binary: every endpoint's real responses validate against
 connectors/openapi.json (OpenAPI 3.1, JSON Schema 2020-12), problem details, scopes, pagination,
 rate limiting, metrics and health."""
+import csv
+import io
 import json
 import math
 import os
@@ -267,6 +269,121 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(self.call("/v1/communities/{id}", f"/v1/communities/{target}?as_known={known_now}"), now)
         p = self.call("/v1/communities/{id}", f"/v1/communities/{target}?as_known=noon", expect=400)
         self.assertEqual(p["parameter"], "as_known")
+
+    # The test's own reading of what each column holds: a JSON field (a/b descends), and how a
+    # code reads in Chinese where the column shows one.
+    LABELS = {"commodity": "商品房", "mixed": "混合型", "relocation": "动迁房", "affordable": "保障房",
+              "scattered_public": "零星公房", "interview_due": "待约谈", "rectifying": "整改中",
+              "rectified": "已整改", "escalated": "已移送", "sanctioned": "已处罚",
+              "missed_interview": "未按期约谈", "missed_deadline": "逾期未整改", "failed_reinspection": "复查不合格",
+              "fee_adjustment": "物业费调整", "maintenance_fund_renewal": "维修资金续筹",
+              "ebike_charging": "电动自行车充电", "elevator_consultation": "加梯征询"}
+
+    def download(self, path, token="auditor"):  # its own rate bucket beside the district's JSON calls
+        status, headers, body = ENGINE.get(path, TOKENS[token])
+        self.assertEqual(status, 200, f"{path}: {body[:300]!r}")
+        self.assertEqual(headers["Content-Type"], "text/csv; charset=utf-8")
+        self.assertIn("attachment; filename=", headers["Content-Disposition"])
+        self.assertTrue(body.startswith(b"\xef\xbb\xbf"), "no BOM: Excel would not read it as UTF-8")
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+        self.assertTrue(all(len(r) == len(rows[0]) for r in rows), path)
+        return rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
+
+    def cell(self, value, label=False):
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if isinstance(value, list):
+            return "；".join(self.cell(v, label) for v in value)
+        text = str(value)
+        return self.LABELS.get(text, text) if label else text
+
+    def pick(self, item, key):
+        for part in key.split("/"):
+            item = item.get(part) if isinstance(item, dict) else None
+        return item
+
+    def every_item(self, template, path):
+        items, cursor = [], None
+        while True:
+            page = self.call(template, path + ("&cursor=" + cursor if cursor else ""))
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return items
+
+    def test_10_every_list_downloads_as_csv_equal_to_its_json_cell_by_cell(self):
+        time.sleep(1.1)  # a fresh second of the token bucket (40 requests per second)
+        lists = [
+            ("/v1/communities", "/v1/communities?year=2023&limit=30", "community",
+             {"小区编号": "community", "小区名称": "name", "街镇": "street_name", "物业服务企业编号": "company",
+              "物业服务企业": "company_name", "等级": "grade_zh", "得分": "final_score", "档次": "tier",
+              "房屋类型": ("category", True), "户数": "households", "物业费": "fee", "公布日期": "published_on"}),
+            ("/v1/companies", "/v1/companies?year=2023&limit=7", "company",
+             {"企业编号": "company", "企业名称": "company_name", "综合得分": "composite", "是否参评": "eligible",
+              "热线": "factors_percent/hotline", "信用记分": "credit_points", "排名": "rank"}),
+            ("/v1/cases", "/v1/cases?status=all&as_of=2024-06-30&limit=5", "id",
+             {"案件": "id", "小区编号": "community", "小区名称": "community_name", "街镇": "street_name",
+              "状态": ("status", True), "原因": ("reason", True), "逾期天数": "days_overdue"}),
+            ("/v1/renovation", "/v1/renovation?year=2023&limit=20", "community",
+             {"小区编号": "community", "小区名称": "community_name", "事项数": "count", "事项": ("items", True)}),
+        ]
+        for template, path, key, columns in lists:
+            items = self.every_item(template, path)
+            self.assertGreater(len(items), 0, path)
+            header, rows = self.download(path.replace("limit=", "format=csv&limit="))
+            for name in columns:
+                self.assertIn(name, header, path)
+            # The whole list, whatever the page size, in the same order.
+            key_column = next(name for name, spec in columns.items() if spec == key)
+            self.assertEqual([r[key_column] for r in rows], [self.cell(i[key]) for i in items], path)
+            for item, row in zip(items, rows):
+                for name, spec in columns.items():
+                    field, label = spec if isinstance(spec, tuple) else (spec, False)
+                    self.assertEqual(row[name], self.cell(self.pick(item, field), label), f"{path} {item[key]} {name}")
+        # Names are beside the ids, and codes read in Chinese.
+        _, communities = self.download("/v1/communities?year=2023&format=csv")
+        self.assertTrue(all(r["物业服务企业"] for r in communities if r["物业服务企业编号"]))
+        self.assertTrue(all(r["房屋类型"] in self.LABELS.values() for r in communities))
+        # A street's supervisor downloads its street only; Accept: text/csv asks the same.
+        status, headers, body = ENGINE.get("/v1/communities?year=2023", TOKENS["sijing"], headers={"Accept": "text/csv"})
+        self.assertEqual(status, 200)
+        sijing = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+        self.assertEqual({r["街镇"] for r in sijing}, {"泗泾镇"})
+        self.assertEqual(len(sijing), len([r for r in communities if r["街镇"] == "泗泾镇"]))
+        # Awards: the top ten, the excellent communities and the managers, named.
+        awards = self.call("/v1/awards", "/v1/awards?year=2023")
+        _, rows = self.download("/v1/awards?year=2023&format=csv")
+        by_kind = {}
+        for r in rows:
+            by_kind.setdefault(r["奖项"], []).append(r)
+        self.assertEqual([r["编号"] for r in by_kind.get("十佳物业服务企业", [])], [c["company"] for c in awards["top_ten"]])
+        self.assertEqual([r["名称"] for r in by_kind.get("十佳物业服务企业", [])], [c["company_name"] for c in awards["top_ten"]])
+        self.assertEqual([(r["编号"], r["名称"]) for r in by_kind["优秀物业服务小区"]],
+                         [(c["community"], c["community_name"]) for c in awards["excellent_communities"]])
+        self.assertTrue(all(c["community_name"] and c["company_name"] for c in awards["excellent_communities"]))
+        self.assertEqual([(r["编号"], r["名称"]) for r in by_kind["优秀项目经理"]],
+                         [(m["manager"], m["manager_name"]) for m in awards["excellent_managers"]])
+        # Targets and compliance: a line per street, then the district's.
+        targets = self.call("/v1/targets", "/v1/targets?year=2023")
+        _, rows = self.download("/v1/targets?year=2023&format=csv")
+        lines = targets["streets"] + [dict(targets["district"], street_name="全区")]
+        self.assertEqual([r["街镇"] for r in rows], [x["street_name"] for x in lines])
+        for r, x in zip(rows, lines):
+            self.assertEqual(r["参评小区"], self.cell(x["rated"]))
+            self.assertEqual(r["示范"], self.cell(x["grade_mix"]["exemplary"]))
+            self.assertEqual(r["达标及以上达标"], self.cell(x["met_passing_or_better"]))
+        compliance = self.call("/v1/compliance", "/v1/compliance?year=2023")
+        _, rows = self.download("/v1/compliance?year=2023&format=csv")
+        lines = compliance["streets"] + [dict(compliance["district"], street_name="全区")]
+        self.assertEqual([(r["街镇"], r["垃圾分类合格率"]) for r in rows], [(x["street_name"], x["waste_share"]) for x in lines])
+        # As of a date, the download is the answer of that date.
+        past = self.every_item("/v1/communities", "/v1/communities?year=2023&as_of=2023-06-30&limit=500")
+        _, rows = self.download("/v1/communities?year=2023&as_of=2023-06-30&format=csv")
+        self.assertEqual([r["等级"] for r in rows], [i["grade_zh"] for i in past])
+        p = self.call("/v1/communities", "/v1/communities?format=xml", expect=400)
+        self.assertEqual(p["parameter"], "format")
 
 
 if __name__ == "__main__":
