@@ -122,7 +122,7 @@ std::optional<std::string> unhex(std::string_view s) {
 }
 
 // Sorts `items` by `field` (then `id_field`), and returns the page after `cursor`.
-// Exported (?format=csv), every item after the cursor: a download is the whole list.
+// Downloaded (?format=csv|xlsx), every item after the cursor: a download is the whole list.
 json page(json items, const Params& p, const std::string& default_sort,
           std::initializer_list<const char*> sorts, const std::string& id_field, bool all = false) {
   const std::string sort = p.one_of("sort", sorts).value_or(default_sort);
@@ -207,15 +207,30 @@ constexpr ExportColumn kComplianceColumns[] = {
     {"party_branch_share", "党组织覆盖率"}, {"party_branch_met", "党组织达标"}, {"waste_inspections", "垃圾分类检查"},
     {"waste_compliant", "垃圾分类合格"},  {"waste_share", "垃圾分类合格率"},  {"waste_met", "垃圾分类达标"}};
 
-// ?format=csv (or Accept: text/csv): the list as a download.
-bool exporting(const Params& p, const HttpRequest& req) {
-  if (auto f = p.one_of("format", {"json", "csv"})) return *f == "csv";
+constexpr const char* kXlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+// What a list answers as: JSON, or a download (?format=csv|xlsx, or an Accept naming only that).
+enum class Format { kJson, kCsv, kXlsx };
+Format format_of(const Params& p, const HttpRequest& req) {
+  if (auto f = p.one_of("format", {"json", "csv", "xlsx"})) {
+    return *f == "csv" ? Format::kCsv : *f == "xlsx" ? Format::kXlsx : Format::kJson;
+  }
   const std::string accept = req.header("Accept");
-  return accept.find("text/csv") != std::string::npos && accept.find("application/json") == std::string::npos;
+  if (accept.find("application/json") != std::string::npos) return Format::kJson;
+  if (accept.find("text/csv") != std::string::npos) return Format::kCsv;
+  if (accept.find(kXlsxType) != std::string::npos) return Format::kXlsx;
+  return Format::kJson;
 }
 
-void reply_csv(HttpResponse& res, const json& rows, std::span<const ExportColumn> columns, const std::string& name) {
+// The rows as a download named `name` (.csv or .xlsx), its sheet titled `sheet`.
+void reply_table(HttpResponse& res, Format format, const json& rows, std::span<const ExportColumn> columns,
+                 const std::string& name, const std::string& sheet) {
   res.status = 200;
+  if (format == Format::kXlsx) {
+    res.set_content(must(xlsx_table(rows, columns, sheet)), kXlsxType);
+    res.set_header("Content-Disposition", "attachment; filename=\"" + name + ".xlsx\"");
+    return;
+  }
   res.set_content(csv_table(rows, columns), "text/csv; charset=utf-8");
   res.set_header("Content-Disposition", "attachment; filename=\"" + name + ".csv\"");
 }
@@ -402,7 +417,8 @@ void QueryApi::install(HttpServer& server) {
               [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "street", "tier", "category", "grade", "as_of", "sort",
                                "limit", "cursor", "format"});
-                const bool csv = exporting(p, req);
+                const Format format = format_of(p, req);
+                const bool download = format != Format::kJson;
                 const int32_t year = year_of(p);
                 const ProjectionView view = view_of(p);
                 const auto street = street_filter(who, p);
@@ -418,8 +434,8 @@ void QueryApi::install(HttpServer& server) {
                 json out = page(std::move(items), p, "community",
                                 {"community", "-community", "name", "final_score", "-final_score",
                                  "grade", "street"},
-                                "community", csv);
-                if (csv) return reply_csv(res, out["items"], kCommunityColumns, "communities-" + std::to_string(year));
+                                "community", download);
+                if (download) return reply_table(res, format, out["items"], kCommunityColumns, "communities-" + std::to_string(year), "小区评定结果");
                 out["year"] = year;
                 if (view.as_of()) out["as_of"] = view.as_of()->to_string();
                 reply(res, out);
@@ -470,7 +486,8 @@ void QueryApi::install(HttpServer& server) {
         route("/v1/companies", false,
               [=, this](const Principal*, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "eligible", "as_of", "sort", "limit", "cursor", "format"});
-                const bool csv = exporting(p, req);
+                const Format format = format_of(p, req);
+                const bool download = format != Format::kJson;
                 const int32_t year = year_of(p);
                 const auto eligible = p.one_of("eligible", {"true", "false"});
                 json all = must(company_standings_at(view_of(p), config_, year))["companies"];
@@ -483,8 +500,8 @@ void QueryApi::install(HttpServer& server) {
                 json out =
                     page(std::move(items), p, "rank",
                          {"rank", "company", "composite", "-composite", "projects", "-projects"},
-                         "company", csv);
-                if (csv) return reply_csv(res, out["items"], kCompanyColumns, "companies-" + std::to_string(year));
+                         "company", download);
+                if (download) return reply_table(res, format, out["items"], kCompanyColumns, "companies-" + std::to_string(year), "物业服务企业排名");
                 out["year"] = year;
                 reply(res, out);
               }));
@@ -500,7 +517,8 @@ void QueryApi::install(HttpServer& server) {
         route("/v1/awards", false,
               [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "as_of", "format"});
-                const bool csv = exporting(p, req);
+                const Format format = format_of(p, req);
+                const bool download = format != Format::kJson;
                 const int32_t year = year_of(p);
                 const ProjectionView view = view_of(p);
                 json d = district_of(view, year);
@@ -515,7 +533,7 @@ void QueryApi::install(HttpServer& server) {
                   if (who->scope == Scope::kStreet && c["street"] != who->street) continue;
                   out["excellent_communities"].push_back(c);
                 }
-                if (csv) {
+                if (download) {
                   // One table: the top ten, then the excellent communities, then the managers.
                   const auto places = streets_of(view);
                   json rows = json::array();
@@ -535,7 +553,7 @@ void QueryApi::install(HttpServer& server) {
                     rows.push_back({{"award", "优秀项目经理"}, {"place", ++place_no}, {"id", m["manager"]},
                                     {"name", m["manager_name"]}, {"score", m["mean_final_score"]}});
                   }
-                  return reply_csv(res, rows, kAwardColumns, "awards-" + std::to_string(year));
+                  return reply_table(res, format, rows, kAwardColumns, "awards-" + std::to_string(year), "评优");
                 }
                 reply(res, out);
               }));
@@ -543,7 +561,8 @@ void QueryApi::install(HttpServer& server) {
         route("/v1/targets", false,
               [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "street", "as_of", "format"});
-                const bool csv = exporting(p, req);
+                const Format format = format_of(p, req);
+                const bool download = format != Format::kJson;
                 const int32_t year = year_of(p);
                 const auto street = street_filter(who, p);
                 json d = district_of(view_of(p), year);
@@ -555,13 +574,13 @@ void QueryApi::install(HttpServer& server) {
                   if (street && line["street"] != *street) continue;
                   out["streets"].push_back(line);
                 }
-                if (csv) {
+                if (download) {
                   json rows = out["streets"];
                   if (!street) {
                     rows.push_back(out["district"]);
                     rows.back()["street_name"] = "全区";
                   }
-                  return reply_csv(res, rows, kTargetColumns, "targets-" + std::to_string(year));
+                  return reply_table(res, format, rows, kTargetColumns, "targets-" + std::to_string(year), "年度目标");
                 }
                 reply(res, out);
               }));
@@ -571,7 +590,8 @@ void QueryApi::install(HttpServer& server) {
         route("/v1/cases", false,
               [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"as_of", "status", "street", "year", "sort", "limit", "cursor", "format"});
-                const bool csv = exporting(p, req);
+                const Format format = format_of(p, req);
+                const bool download = format != Format::kJson;
                 const Date as_of = p.date("as_of").value_or(options_.today ? options_.today()
                                                                            : Date::from_days(0));
                 const bool all = p.one_of("status", {"open", "all"}).value_or("open") == "all";
@@ -594,8 +614,8 @@ void QueryApi::install(HttpServer& server) {
                   items.push_back(std::move(c));
                 }
                 json out = page(std::move(items), p, "-days_overdue",
-                                {"-days_overdue", "days_overdue", "id", "community"}, "id", csv);
-                if (csv) {
+                                {"-days_overdue", "days_overdue", "id", "community"}, "id", download);
+                if (download) {
                   for (json& c : out["items"]) {  // 市场监管处罚 2024-03-21 逾期 3 天
                     json open = json::array();
                     for (const json& o : c["open"]) {
@@ -604,7 +624,7 @@ void QueryApi::install(HttpServer& server) {
                     }
                     c["open"] = open;
                   }
-                  return reply_csv(res, out["items"], kCaseColumns, "cases-" + as_of.to_string());
+                  return reply_table(res, format, out["items"], kCaseColumns, "cases-" + as_of.to_string(), "不达标案件");
                 }
                 out["as_of"] = as_of.to_string();
                 reply(res, out);
@@ -617,7 +637,8 @@ void QueryApi::install(HttpServer& server) {
       route("/v1/renovation", false,
             [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
               Params p(req, {"year", "street", "as_of", "limit", "cursor", "sort", "format"});
-              const bool csv = exporting(p, req);
+              const Format format = format_of(p, req);
+              const bool download = format != Format::kJson;
               const int32_t year = year_of(p);
               const auto street = street_filter(who, p);
               const ProjectionView view = view_of(p);
@@ -629,8 +650,8 @@ void QueryApi::install(HttpServer& server) {
                 if (street && c["street"] != *street) continue;
                 items.push_back(std::move(c));
               }
-              json out = page(std::move(items), p, "-count", {"-count", "community"}, "community", csv);
-              if (csv) return reply_csv(res, out["items"], kRenovationColumns, "renovation-" + std::to_string(year));
+              json out = page(std::move(items), p, "-count", {"-count", "community"}, "community", download);
+              if (download) return reply_table(res, format, out["items"], kRenovationColumns, "renovation-" + std::to_string(year), "旧住房修缮");
               out["year"] = year;
               out["window"] = r["window"];
               reply(res, out);
@@ -639,7 +660,8 @@ void QueryApi::install(HttpServer& server) {
         route("/v1/compliance", false,
               [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "street", "as_of", "format"});
-                const bool csv = exporting(p, req);
+                const Format format = format_of(p, req);
+                const bool download = format != Format::kJson;
                 const int32_t year = year_of(p);
                 const auto street = street_filter(who, p);
                 json c = must(governance_compliance(view_of(p), year, rules_of(year)));
@@ -650,13 +672,13 @@ void QueryApi::install(HttpServer& server) {
                   named_street(streets.back());
                 }
                 c["streets"] = streets;
-                if (csv) {
+                if (download) {
                   json rows = streets;
                   if (!street) {
                     rows.push_back(c["district"]);
                     rows.back()["street_name"] = "全区";
                   }
-                  return reply_csv(res, rows, kComplianceColumns, "compliance-" + std::to_string(year));
+                  return reply_table(res, format, rows, kComplianceColumns, "compliance-" + std::to_string(year), "业委会与垃圾分类");
                 }
                 reply(res, c);
               }));

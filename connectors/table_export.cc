@@ -1,7 +1,14 @@
 #include "connectors/table_export.h"
 
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <map>
+#include <memory>
+#include <sstream>
 
 namespace jiayuan {
 
@@ -66,6 +73,14 @@ const json& export_value(const json& row, std::string_view key) {
 }
 
 std::string export_cell(const json& v, bool label) {
+  std::string text = export_text(v, label);
+  if (!text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos && !is_number_text(text)) {
+    text.insert(0, "'");
+  }
+  return text;
+}
+
+std::string export_text(const json& v, bool label) {
   std::string text;
   if (v.is_null()) return text;
   if (v.is_boolean()) return v.get<bool>() ? "是" : "否";
@@ -78,17 +93,14 @@ std::string export_cell(const json& v, bool label) {
       if (!text.empty()) text += "；";
       if (item.is_object()) {
         std::string joined;
-        for (const auto& [k, x] : item.items()) joined += (joined.empty() ? "" : " ") + export_cell(x, label);
+        for (const auto& [k, x] : item.items()) joined += (joined.empty() ? "" : " ") + export_text(x, label);
         text += joined;
       } else {
-        text += export_cell(item, label);
+        text += export_text(item, label);
       }
     }
   } else {
     text = v.dump(-1, ' ', false, json::error_handler_t::replace);
-  }
-  if (!text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos && !is_number_text(text)) {
-    text.insert(0, "'");
   }
   return text;
 }
@@ -108,6 +120,113 @@ std::string csv_table(const json& rows, std::span<const ExportColumn> columns) {
     out += "\r\n";
   }
   return out;
+}
+
+namespace {
+
+struct WorkbookClose {
+  void operator()(lxw_workbook* wb) const { workbook_close(wb); }
+};
+
+// A sheet name Excel accepts: at most 31 characters, none of []:*?/\ (bytes kept whole per character).
+std::string sheet_name(const std::string& wanted) {
+  std::string out;
+  size_t chars = 0;
+  for (size_t i = 0; i < wanted.size() && chars < 31;) {
+    const unsigned char c = static_cast<unsigned char>(wanted[i]);
+    const size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (std::string_view("[]:*?/\\").find(wanted[i]) == std::string_view::npos) out.append(wanted, i, n);
+    i += n;
+    ++chars;
+  }
+  return out.empty() ? "Sheet1" : out;
+}
+
+// Columns a cell takes on screen: two for a character beyond U+2E80 (CJK), one otherwise.
+size_t display_width(std::string_view s) {
+  size_t w = 0;
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    w += n >= 3 ? 2 : 1;
+    i += n;
+  }
+  return w;
+}
+
+}  // namespace
+
+Result<std::string> xlsx_table(const json& rows, std::span<const ExportColumn> columns, const std::string& sheet) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/jiayuan-export-XXXXXX";
+  const int fd = mkstemp(path.data());
+  if (fd < 0) return fail("io", "an .xlsx export: cannot create a temporary file in " + path.substr(0, path.rfind('/')));
+  close(fd);
+  struct Unlink {
+    const std::string& path;
+    ~Unlink() { unlink(path.c_str()); }
+  } remove_after{path};
+
+  lxw_error written = LXW_NO_ERROR;
+  {
+    lxw_workbook_options options{};
+    options.constant_memory = LXW_TRUE;  // rows streamed to the file as written
+    std::unique_ptr<lxw_workbook, WorkbookClose> wb(workbook_new_opt(path.c_str(), &options));
+    if (!wb) return fail("io", "an .xlsx export: libxlsxwriter could not start a workbook");
+    lxw_worksheet* ws = workbook_add_worksheet(wb.get(), sheet_name(sheet).c_str());
+    lxw_format* bold = workbook_add_format(wb.get());
+    format_set_bold(bold);
+    lxw_format* two_places = workbook_add_format(wb.get());
+    format_set_num_format(two_places, "0.00");
+    if (ws == nullptr || bold == nullptr || two_places == nullptr) {
+      return fail("io", "an .xlsx export: libxlsxwriter could not add the sheet");
+    }
+    auto check = [&](lxw_error e) {
+      if (e != LXW_NO_ERROR && written == LXW_NO_ERROR) written = e;
+    };
+    const auto last_col = static_cast<lxw_col_t>(columns.empty() ? 0 : columns.size() - 1);
+    // Each column as wide as its widest cell (a Chinese character counts two), before any row
+    // is written (constant_memory writes the column widths first).
+    for (size_t c = 0; c < columns.size(); ++c) {
+      size_t widest = display_width(columns[c].header);
+      for (const json& row : rows) widest = std::max(widest, display_width(export_text(export_value(row, columns[c].key), columns[c].label)));
+      check(worksheet_set_column(ws, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c),
+                                 static_cast<double>(std::clamp<size_t>(widest + 2, 8, 60)), nullptr));
+    }
+    for (size_t c = 0; c < columns.size(); ++c) {
+      check(worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), columns[c].header, bold));
+    }
+    lxw_row_t r = 1;
+    for (const json& row : rows) {
+      for (size_t c = 0; c < columns.size(); ++c) {
+        const json& v = export_value(row, columns[c].key);
+        const auto col = static_cast<lxw_col_t>(c);
+        if (v.is_null()) continue;
+        if (v.is_number()) {
+          check(worksheet_write_number(ws, r, col, v.get<double>(), nullptr));
+          continue;
+        }
+        const std::string text = export_text(v, columns[c].label);
+        if (v.is_string() && is_number_text(text) && text.find_first_of("eExX") == std::string::npos) {
+          check(worksheet_write_number(ws, r, col, std::strtod(text.c_str(), nullptr),
+                                       text.find('.') != std::string::npos ? two_places : nullptr));
+        } else {
+          check(worksheet_write_string(ws, r, col, text.c_str(), nullptr));
+        }
+      }
+      ++r;
+    }
+    check(worksheet_autofilter(ws, 0, 0, r - 1, last_col));
+    worksheet_freeze_panes(ws, 1, 0);
+    lxw_workbook* done = wb.release();
+    check(workbook_close(done));
+  }
+  if (written != LXW_NO_ERROR) return fail("io", std::string("an .xlsx export: ") + lxw_strerror(written));
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (!in) return fail("io", "an .xlsx export: cannot read back " + path);
+  return bytes.str();
 }
 
 }  // namespace jiayuan

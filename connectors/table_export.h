@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "events/result.h"
+
 namespace jiayuan {
 
 struct ExportColumn {
@@ -30,8 +32,16 @@ std::string_view chinese_label(std::string_view code);
 
 std::string csv_table(const nlohmann::json& rows, std::span<const ExportColumn> columns);
 
+// The same rows as an Excel workbook (.xlsx, written by libxlsxwriter) of one sheet named `sheet`:
+// the header bold, frozen and filtered; numbers (and text that is a number, such as "80.35") as
+// numbers, two decimals when they came with a point; everything else as text, never a formula.
+// Fails only when the workbook cannot be written (a temporary file, libxlsxwriter's reason).
+Result<std::string> xlsx_table(const nlohmann::json& rows, std::span<const ExportColumn> columns, const std::string& sheet);
+
 // One cell's text, as csv_table writes it (before quoting).
 std::string export_cell(const nlohmann::json& value, bool label = false);
+// The same without the formula guard (a workbook's text cells are never formulas).
+std::string export_text(const nlohmann::json& value, bool label = false);
 
 // The value at `key` ("a/b" descends into objects) in `row`, or null.
 const nlohmann::json& export_value(const nlohmann::json& row, std::string_view key);

@@ -12,6 +12,7 @@ import time
 import unittest
 
 import jsonschema
+import openpyxl
 
 sys.path.insert(0, os.path.dirname(__file__))
 from engine_fixture import TOKENS, Engine  # noqa: E402
@@ -383,6 +384,51 @@ class ApiTest(unittest.TestCase):
         _, rows = self.download("/v1/communities?year=2023&as_of=2023-06-30&format=csv")
         self.assertEqual([r["等级"] for r in rows], [i["grade_zh"] for i in past])
         p = self.call("/v1/communities", "/v1/communities?format=xml", expect=400)
+        self.assertEqual(p["parameter"], "format")
+
+    def test_11_every_list_downloads_as_xlsx_equal_to_its_json_cell_by_cell(self):
+        time.sleep(1.1)
+        lists = [
+            ("/v1/communities", "/v1/communities?year=2023&limit=500", "小区评定结果",
+             {"小区编号": "community", "小区名称": "name", "物业服务企业": "company_name", "等级": "grade_zh",
+              "得分": "final_score", "户数": "households", "物业费": "fee", "房屋类型": ("category", True)}),
+            ("/v1/companies", "/v1/companies?year=2023&limit=500", "物业服务企业排名",
+             {"排名": "rank", "企业编号": "company", "企业名称": "company_name", "综合得分": "composite",
+              "是否参评": "eligible", "热线": "factors_percent/hotline"}),
+            ("/v1/cases", "/v1/cases?status=all&as_of=2024-06-30&limit=500", "不达标案件",
+             {"案件": "id", "小区名称": "community_name", "状态": ("status", True), "逾期天数": "days_overdue"}),
+        ]
+        for template, path, title, columns in lists:
+            items = self.every_item(template, path)
+            status, headers, body = ENGINE.get(path.replace("limit=500", "format=xlsx"), TOKENS["auditor"])
+            self.assertEqual(status, 200, body[:300])
+            self.assertEqual(headers["Content-Type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            self.assertRegex(headers["Content-Disposition"], r'^attachment; filename="[a-z]+-[0-9-]+\.xlsx"$')
+            sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=False).active
+            self.assertEqual(sheet.title, title)
+            self.assertEqual(sheet.freeze_panes, "A2")
+            self.assertIsNotNone(sheet.auto_filter.ref)
+            rows = list(sheet.iter_rows(values_only=True))
+            header = list(rows[0])
+            self.assertEqual(len(rows) - 1, len(items), path)
+            for item, values in zip(items, rows[1:]):
+                row = dict(zip(header, values))
+                for name, spec in columns.items():
+                    field, label = spec if isinstance(spec, tuple) else (spec, False)
+                    want, got = self.pick(item, field), row[name]
+                    where = f"{path} {name} of {item}"
+                    if want is None:
+                        self.assertIsNone(got, where)
+                    elif isinstance(want, bool):
+                        self.assertEqual(got, "是" if want else "否", where)
+                    elif isinstance(want, (int, float)):
+                        self.assertEqual(got, want, where)
+                    elif isinstance(want, str) and re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", want):
+                        self.assertIsInstance(got, (int, float), where)  # a score is a number to sort and sum
+                        self.assertAlmostEqual(got, float(want), places=6, msg=where)
+                    else:
+                        self.assertEqual(got, self.cell(want, label), where)
+        p = self.call("/v1/companies", "/v1/companies?format=pdf", expect=400)
         self.assertEqual(p["parameter"], "format")
 
 
