@@ -189,8 +189,11 @@ std::string format_awards(const json& v) {
   os << "\n优秀示范住宅小区 excellent communities:\n";
   if (v["excellent_communities"].empty()) os << "  none\n";
   for (const json& c : v["excellent_communities"]) {
-    os << "  " << c["community"].get<std::string>() << "  " << c["final_score"].get<std::string>() << "  ("
-       << c["street"].get<std::string>() << ")\n";
+    os << "  " << c["community"].get<std::string>();
+    if (c.contains("community_name") && c["community_name"].is_string()) os << " " << c["community_name"].get<std::string>();
+    os << "  " << c["final_score"].get<std::string>() << "  (" << c["street"].get<std::string>();
+    if (c.contains("company_name") && c["company_name"].is_string()) os << ", " << c["company_name"].get<std::string>();
+    os << ")\n";
   }
   os << "\n优秀项目经理 excellent project managers:\n";
   if (v["excellent_managers"].empty()) os << "  none\n";

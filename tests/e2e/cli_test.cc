@@ -312,7 +312,16 @@ TEST_F(Cli, OneDistrictWidePublicationActsAsEachCommunitysOwnOfTheSameDay) {
   };
   EXPECT_NE(both({"query", "cases", "--as-of", "2024-06-30", "--all"}).find("interview"), std::string::npos);
   both({"query", "summary", "--year", "2023"});
-  both({"query", "awards", "--year", "2023"});
+  // The excellent communities by name and company, as the awards' JSON names them.
+  const std::string awards = both({"query", "awards", "--year", "2023"});
+  const auto named = nlohmann::json::parse(both({"query", "awards", "--year", "2023", "--json"}));
+  ASSERT_FALSE(named["excellent_communities"].empty()) << "the demo has no excellent community";
+  for (const auto& c : named["excellent_communities"]) {
+    ASSERT_TRUE(c["community_name"].is_string()) << c;
+    EXPECT_NE(awards.find(c["community"].get<std::string>() + " " + c["community_name"].get<std::string>()), std::string::npos)
+        << awards;
+    EXPECT_NE(awards.find(", " + c["company_name"].get<std::string>() + ")"), std::string::npos) << awards;
+  }
   both({"query", "communities", "--year", "2023", "--json"});
   size_t n = 0;  // every eighth community in full (each query is a process; slow under ASan)
   for (const auto& c : communities) {
