@@ -535,15 +535,14 @@ void QueryApi::install(HttpServer& server) {
                 }
                 if (download) {
                   // One table: the top ten, then the excellent communities, then the managers.
-                  const auto places = streets_of(view);
                   json rows = json::array();
                   for (const json& c : out["top_ten"]) {
                     rows.push_back({{"award", "十佳物业服务企业"}, {"place", c["rank"]}, {"id", c["company"]},
                                     {"name", c["company_name"]}, {"score", c["composite"]}});
                   }
                   int place_no = 0;
-                  for (json c : out["excellent_communities"]) {
-                    place(places, c);
+                  for (json c : out["excellent_communities"]) {  // named by name_awards
+                    named_street(c);
                     rows.push_back({{"award", "优秀物业服务小区"}, {"place", ++place_no}, {"id", c["community"]},
                                     {"name", c["community_name"]}, {"score", c["final_score"]},
                                     {"street_name", c["street_name"]}, {"company_name", c["company_name"]}});

@@ -128,13 +128,18 @@ struct WorkbookClose {
   void operator()(lxw_workbook* wb) const { workbook_close(wb); }
 };
 
+// The bytes of the UTF-8 character that starts with `lead`.
+size_t utf8_bytes(char lead) {
+  const auto c = static_cast<unsigned char>(lead);
+  return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
 // A sheet name Excel accepts: at most 31 characters, none of []:*?/\ (bytes kept whole per character).
 std::string sheet_name(const std::string& wanted) {
   std::string out;
   size_t chars = 0;
   for (size_t i = 0; i < wanted.size() && chars < 31;) {
-    const unsigned char c = static_cast<unsigned char>(wanted[i]);
-    const size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    const size_t n = utf8_bytes(wanted[i]);
     if (std::string_view("[]:*?/\\").find(wanted[i]) == std::string_view::npos) out.append(wanted, i, n);
     i += n;
     ++chars;
@@ -146,8 +151,7 @@ std::string sheet_name(const std::string& wanted) {
 size_t display_width(std::string_view s) {
   size_t w = 0;
   for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    const size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    const size_t n = utf8_bytes(s[i]);
     w += n >= 3 ? 2 : 1;
     i += n;
   }

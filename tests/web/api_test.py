@@ -364,6 +364,7 @@ class ApiTest(unittest.TestCase):
         self.assertEqual([(r["编号"], r["名称"]) for r in by_kind["优秀物业服务小区"]],
                          [(c["community"], c["community_name"]) for c in awards["excellent_communities"]])
         self.assertTrue(all(c["community_name"] and c["company_name"] for c in awards["excellent_communities"]))
+        self.assertTrue(all(r["街镇"].endswith(("镇", "街道")) for r in by_kind["优秀物业服务小区"]), by_kind["优秀物业服务小区"])
         self.assertEqual([(r["编号"], r["名称"]) for r in by_kind["优秀项目经理"]],
                          [(m["manager"], m["manager_name"]) for m in awards["excellent_managers"]])
         # Targets and compliance: a line per street, then the district's.
