@@ -6,8 +6,8 @@
 #include <chrono>
 #include <set>
 
+#include "connectors/lists.h"
 #include "connectors/openapi_document.h"
-#include "connectors/table_export.h"
 #include "events/json_limits.h"
 #include "engine/district_stage.h"
 #include "engine/intake.h"
@@ -173,66 +173,32 @@ json page(json items, const Params& p, const std::string& default_sort,
   return out;
 }
 
-// The columns of each list as a download, with the headers the bureau's own tables use.
-constexpr ExportColumn kCommunityColumns[] = {
-    {"community", "小区编号"}, {"name", "小区名称"},          {"street_name", "街镇"},        {"company", "物业服务企业编号"},
-    {"company_name", "物业服务企业"}, {"grade_zh", "等级"}, {"final_score", "得分"},       {"tier", "档次"},
-    {"category", "房屋类型", true}, {"households", "户数"},        {"fee", "物业费"},             {"published_on", "公布日期"},
-    {"year", "年度"}};
-constexpr ExportColumn kCaseColumns[] = {
-    {"id", "案件"},           {"community", "小区编号"},     {"community_name", "小区名称"}, {"street_name", "街镇"},
-    {"year", "年度"},         {"status", "状态", true},      {"reason", "原因", true},           {"published_on", "公布日期"},
-    {"interview_due", "约谈期限"}, {"escalated_on", "移送日期"}, {"days_overdue", "逾期天数"}, {"open", "未办事项"}};
-constexpr ExportColumn kCompanyColumns[] = {
-    {"rank", "排名"},                       {"company", "企业编号"},         {"company_name", "企业名称"},
-    {"composite", "综合得分"},              {"eligible", "是否参评"},        {"projects", "项目数"},
-    {"rated_projects", "参评项目数"},       {"mean_final_score", "项目平均得分"}, {"factors_percent/results", "评定结果"},
-    {"factors_percent/inspections", "检查"}, {"factors_percent/hotline", "热线"}, {"factors_percent/petitions", "信访"},
-    {"factors_percent/media", "媒体"},      {"factors_percent/social", "社会评价"}, {"credit_points", "信用记分"},
-    {"hotline_complaints", "热线工单"},     {"hotline_on_time", "按时办结"},  {"petitions_substantiated", "属实信访"},
-    {"media_negative", "负面报道"},         {"media_positive", "正面报道"}};
-constexpr ExportColumn kAwardColumns[] = {{"award", "奖项"},  {"place", "名次"},  {"id", "编号"},
-                                          {"name", "名称"},    {"score", "得分"},  {"street_name", "街镇"},
-                                          {"company_name", "物业服务企业"}};
-constexpr ExportColumn kTargetColumns[] = {
-    {"street_name", "街镇"},        {"rated", "参评小区"},           {"grade_mix/exemplary", "示范"},
-    {"grade_mix/standard", "规范"}, {"grade_mix/passing", "达标"},   {"grade_mix/failing", "不达标"},
-    {"grade_mix/unrated", "未评定"}, {"share_exemplary", "示范占比"}, {"met_exemplary", "示范达标"},
-    {"share_standard", "规范占比"}, {"met_standard", "规范达标"},    {"share_passing_or_better", "达标及以上占比"},
-    {"met_passing_or_better", "达标及以上达标"}};
-constexpr ExportColumn kRenovationColumns[] = {
-    {"community", "小区编号"}, {"community_name", "小区名称"}, {"street_name", "街镇"}, {"count", "事项数"}, {"items", "事项", true}};
-constexpr ExportColumn kComplianceColumns[] = {
-    {"street_name", "街镇"},             {"eligible_committees", "应建业委会"}, {"with_party_branch", "已建党组织"},
-    {"party_branch_share", "党组织覆盖率"}, {"party_branch_met", "党组织达标"}, {"waste_inspections", "垃圾分类检查"},
-    {"waste_compliant", "垃圾分类合格"},  {"waste_share", "垃圾分类合格率"},  {"waste_met", "垃圾分类达标"}};
-
-constexpr const char* kXlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
 // What a list answers as: JSON, or a download (?format=csv|xlsx, or an Accept naming only that).
-enum class Format { kJson, kCsv, kXlsx };
-Format format_of(const Params& p, const HttpRequest& req) {
-  if (auto f = p.one_of("format", {"json", "csv", "xlsx"})) {
-    return *f == "csv" ? Format::kCsv : *f == "xlsx" ? Format::kXlsx : Format::kJson;
-  }
+std::optional<DownloadFormat> format_of(const Params& p, const HttpRequest& req) {
+  if (auto f = p.one_of("format", {"json", "csv", "xlsx"})) return download_format(*f);
   const std::string accept = req.header("Accept");
-  if (accept.find("application/json") != std::string::npos) return Format::kJson;
-  if (accept.find("text/csv") != std::string::npos) return Format::kCsv;
-  if (accept.find(kXlsxType) != std::string::npos) return Format::kXlsx;
-  return Format::kJson;
+  if (accept.find("application/json") != std::string::npos) return std::nullopt;
+  for (DownloadFormat f : {DownloadFormat::kCsv, DownloadFormat::kXlsx}) {
+    std::string type = download_media_type(f);
+    type = type.substr(0, type.find(';'));
+    if (accept.find(type) != std::string::npos) return f;
+  }
+  return std::nullopt;
 }
 
-// The rows as a download named `name` (.csv or .xlsx), its sheet titled `sheet`.
-void reply_table(HttpResponse& res, Format format, const json& rows, std::span<const ExportColumn> columns,
-                 const std::string& name, const std::string& sheet) {
+// The list's rows as a download (.csv or .xlsx), as `jiayuan query … --format` saves it.
+void reply_download(HttpResponse& res, ListKind kind, DownloadFormat format, const json& answer, const ListQuery& q) {
   res.status = 200;
-  if (format == Format::kXlsx) {
-    res.set_content(must(xlsx_table(rows, columns, sheet)), kXlsxType);
-    res.set_header("Content-Disposition", "attachment; filename=\"" + name + ".xlsx\"");
-    return;
-  }
-  res.set_content(csv_table(rows, columns), "text/csv; charset=utf-8");
-  res.set_header("Content-Disposition", "attachment; filename=\"" + name + ".csv\"");
+  res.set_content(must(download_bytes(kind, format, download_rows(kind, answer, q))), download_media_type(format));
+  res.set_header("Content-Disposition", "attachment; filename=\"" + download_file_name(kind, q, format) + "\"");
+}
+
+// A list's answer: nothing rated yet for the year is 404 (of ?year=), the store's failure 503.
+json answer_of(const ProjectionView& view, const Config& config, ListKind kind, const ListQuery& q) {
+  auto r = list_answer(view, config, kind, q);
+  if (!r && r.error().code == "not_found") throw HttpError{404, r.error().message, {{"parameter", "year"}}};
+  if (!r && r.error().code == "bad_argument") throw HttpError{400, r.error().message, {{"parameter", "year"}}};
+  return must(std::move(r));
 }
 
 void reply(HttpResponse& res, const json& body) {
@@ -321,30 +287,6 @@ void QueryApi::install(HttpServer& server) {
     }
     return asked;
   };
-  // Each registered community's street, street name and name, by id.
-  struct Place {
-    std::string street;
-    json street_name, name;
-  };
-  auto streets_of = [](const ProjectionView& view) {
-    std::map<std::string, Place> out;
-    must(view.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
-      const json c = json::parse(v);
-      if (c.contains("street")) out[std::string(k)] = {c["street"], c.value("street_name", json()), c.value("name", json())};
-      return true;
-    }));
-    return out;
-  };
-  auto place = [](const std::map<std::string, Place>& places, json& item) {
-    const auto it = places.find(item["community"].get<std::string>());
-    item["street"] = it == places.end() ? "" : it->second.street;
-    item["street_name"] = it == places.end() ? json() : it->second.street_name;
-    item["community_name"] = it == places.end() ? json() : it->second.name;
-  };
-  auto named_street = [this](json& line) {
-    line["street_name"] = config_.district.street_name(StreetId(line["street"].get<std::string>()));
-  };
-
   // The projections now, or as of ?as_of= (what the log held on that date), as known now or
   // at ?as_known= (from the facts accepted by that instant).
   auto view_of = [this](const Params& p) {
@@ -411,32 +353,28 @@ void QueryApi::install(HttpServer& server) {
                 reply(res, out);
               }));
 
-  // ---- communities -------------------------------------------------------------------------
+  // ---- communities ----------------------------------------------------------------------------
   server.route("GET", "/v1/communities",
         route("/v1/communities", false,
               [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "street", "tier", "category", "grade", "as_of", "sort",
                                "limit", "cursor", "format"});
-                const Format format = format_of(p, req);
-                const bool download = format != Format::kJson;
-                const int32_t year = year_of(p);
-                const ProjectionView view = view_of(p);
-                const auto street = street_filter(who, p);
-                const auto tier = p.one_of("tier", {"T1", "T2", "T3"});
-                const auto category = p.one_of("category", {"commodity", "mixed", "relocation",
-                                                            "affordable", "scattered_public"});
-                const auto grade =
+                const auto format = format_of(p, req);
+                ListQuery q;
+                q.year = year_of(p);
+                q.street = street_filter(who, p);
+                q.communities.tier = p.one_of("tier", {"T1", "T2", "T3"});
+                q.communities.category = p.one_of("category", {"commodity", "mixed", "relocation",
+                                                               "affordable", "scattered_public"});
+                q.communities.grade =
                     p.one_of("grade", {"exemplary", "standard", "passing", "failing", "unrated"});
-                CommunityFilter filter{street, tier, category, grade, std::nullopt};
-                if (const RuleSet* rs = config_.rules.for_year(year); rs && rs->window(year))
-                  filter.rating_date = rs->window(year)->to;
-                json items = must(community_list(view, year, filter));
-                json out = page(std::move(items), p, "community",
+                const ProjectionView view = view_of(p);
+                json out = page(answer_of(view, config_, ListKind::kCommunities, q)["items"], p, "community",
                                 {"community", "-community", "name", "final_score", "-final_score",
                                  "grade", "street"},
-                                "community", download);
-                if (download) return reply_table(res, format, out["items"], kCommunityColumns, "communities-" + std::to_string(year), "小区评定结果");
-                out["year"] = year;
+                                "community", format.has_value());
+                if (format) return reply_download(res, ListKind::kCommunities, *format, out, q);
+                out["year"] = q.year;
                 if (view.as_of()) out["as_of"] = view.as_of()->to_string();
                 reply(res, out);
               }));
@@ -486,101 +424,39 @@ void QueryApi::install(HttpServer& server) {
         route("/v1/companies", false,
               [=, this](const Principal*, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "eligible", "as_of", "sort", "limit", "cursor", "format"});
-                const Format format = format_of(p, req);
-                const bool download = format != Format::kJson;
-                const int32_t year = year_of(p);
-                const auto eligible = p.one_of("eligible", {"true", "false"});
-                json all = must(company_standings_at(view_of(p), config_, year))["companies"];
-                json items = json::array();
-                for (json& c : all) {
-                  if (eligible && c["eligible"].get<bool>() != (*eligible == "true")) continue;
-                  if (c["rank"].get<int>() == 0) c["rank"] = nullptr;
-                  items.push_back(std::move(c));
-                }
-                json out =
-                    page(std::move(items), p, "rank",
-                         {"rank", "company", "composite", "-composite", "projects", "-projects"},
-                         "company", download);
-                if (download) return reply_table(res, format, out["items"], kCompanyColumns, "companies-" + std::to_string(year), "物业服务企业排名");
-                out["year"] = year;
+                const auto format = format_of(p, req);
+                ListQuery q;
+                q.year = year_of(p);
+                if (auto e = p.one_of("eligible", {"true", "false"})) q.eligible = *e == "true";
+                json out = page(answer_of(view_of(p), config_, ListKind::kCompanies, q)["items"], p, "rank",
+                                {"rank", "company", "composite", "-composite", "projects", "-projects"},
+                                "company", format.has_value());
+                if (format) return reply_download(res, ListKind::kCompanies, *format, out, q);
+                out["year"] = q.year;
                 reply(res, out);
               }));
-  auto district_of = [this](const ProjectionView& view, int32_t year) {
-    json d = must(district_view_at(view, config_, year));
-    if (d.is_null() || d["district"].value("rated", 0) == 0) {
-      throw HttpError{
-          404, "year " + std::to_string(year) + ": nothing rated yet", {{"parameter", "year"}}};
-    }
-    return d;
-  };
   server.route("GET", "/v1/awards",
         route("/v1/awards", false,
-              [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
+              [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "as_of", "format"});
-                const Format format = format_of(p, req);
-                const bool download = format != Format::kJson;
-                const int32_t year = year_of(p);
-                const ProjectionView view = view_of(p);
-                json d = district_of(view, year);
-                json out{{"year", year},
-                         {"rating_date", d["rating_date"]},
-                         {"award_quota", d["award_quota"]},
-                         {"top_ten", d["top_ten"]},
-                         {"excellent_communities", json::array()},
-                         {"excellent_managers", d["excellent_managers"]},
-                         {"rule_set", d["rule_set"]}};
-                for (const json& c : d["excellent_communities"]) {
-                  if (who->scope == Scope::kStreet && c["street"] != who->street) continue;
-                  out["excellent_communities"].push_back(c);
-                }
-                if (download) {
-                  // One table: the top ten, then the excellent communities, then the managers.
-                  json rows = json::array();
-                  for (const json& c : out["top_ten"]) {
-                    rows.push_back({{"award", "十佳物业服务企业"}, {"place", c["rank"]}, {"id", c["company"]},
-                                    {"name", c["company_name"]}, {"score", c["composite"]}});
-                  }
-                  int place_no = 0;
-                  for (json c : out["excellent_communities"]) {  // named by name_awards
-                    named_street(c);
-                    rows.push_back({{"award", "优秀物业服务小区"}, {"place", ++place_no}, {"id", c["community"]},
-                                    {"name", c["community_name"]}, {"score", c["final_score"]},
-                                    {"street_name", c["street_name"]}, {"company_name", c["company_name"]}});
-                  }
-                  place_no = 0;
-                  for (const json& m : out["excellent_managers"]) {
-                    rows.push_back({{"award", "优秀项目经理"}, {"place", ++place_no}, {"id", m["manager"]},
-                                    {"name", m["manager_name"]}, {"score", m["mean_final_score"]}});
-                  }
-                  return reply_table(res, format, rows, kAwardColumns, "awards-" + std::to_string(year), "评优");
-                }
+                const auto format = format_of(p, req);
+                ListQuery q;
+                q.year = year_of(p);
+                if (who->scope == Scope::kStreet) q.street = who->street;  // its own excellent communities
+                json out = answer_of(view_of(p), config_, ListKind::kAwards, q);
+                if (format) return reply_download(res, ListKind::kAwards, *format, out, q);
                 reply(res, out);
               }));
   server.route("GET", "/v1/targets",
         route("/v1/targets", false,
-              [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
+              [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "street", "as_of", "format"});
-                const Format format = format_of(p, req);
-                const bool download = format != Format::kJson;
-                const int32_t year = year_of(p);
-                const auto street = street_filter(who, p);
-                json d = district_of(view_of(p), year);
-                json out{{"year", year},
-                         {"targets", d.value("targets", json())},
-                         {"district", d["district"]},
-                         {"streets", json::array()}};
-                for (const json& line : d["streets"]) {
-                  if (street && line["street"] != *street) continue;
-                  out["streets"].push_back(line);
-                }
-                if (download) {
-                  json rows = out["streets"];
-                  if (!street) {
-                    rows.push_back(out["district"]);
-                    rows.back()["street_name"] = "全区";
-                  }
-                  return reply_table(res, format, rows, kTargetColumns, "targets-" + std::to_string(year), "年度目标");
-                }
+                const auto format = format_of(p, req);
+                ListQuery q;
+                q.year = year_of(p);
+                q.street = street_filter(who, p);
+                json out = answer_of(view_of(p), config_, ListKind::kTargets, q);
+                if (format) return reply_download(res, ListKind::kTargets, *format, out, q);
                 reply(res, out);
               }));
 
@@ -589,97 +465,47 @@ void QueryApi::install(HttpServer& server) {
         route("/v1/cases", false,
               [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"as_of", "status", "street", "year", "sort", "limit", "cursor", "format"});
-                const Format format = format_of(p, req);
-                const bool download = format != Format::kJson;
-                const Date as_of = p.date("as_of").value_or(options_.today ? options_.today()
-                                                                           : Date::from_days(0));
-                const bool all = p.one_of("status", {"open", "all"}).value_or("open") == "all";
-                const auto street = street_filter(who, p);
-                const auto year = p.integer("year", 1900, 2999);
-                const ProjectionView view = view_of(p);
-                const auto streets = streets_of(view);
-                json cases = must(failing_cases(view, as_of, all))["cases"];
-                json items = json::array();
-                for (json& c : cases) {
-                  place(streets, c);
-                  c["id"] = c["community"].get<std::string>() + "/" +
-                            std::to_string(c["year"].get<int>());
-                  int days = 0;
-                  for (const json& o : c["open"])
-                    days = std::max(days, o["days_overdue"].get<int>());
-                  c["days_overdue"] = days;
-                  if (street && c["street"] != *street) continue;
-                  if (year && c["year"].get<int>() != *year) continue;
-                  items.push_back(std::move(c));
-                }
-                json out = page(std::move(items), p, "-days_overdue",
-                                {"-days_overdue", "days_overdue", "id", "community"}, "id", download);
-                if (download) {
-                  for (json& c : out["items"]) {  // 市场监管处罚 2024-03-21 逾期 3 天
-                    json open = json::array();
-                    for (const json& o : c["open"]) {
-                      open.push_back(std::string(chinese_label(o.value("what", ""))) + " " + o.value("due", "") + " 逾期 " +
-                                     std::to_string(o.value("days_overdue", 0)) + " 天");
-                    }
-                    c["open"] = open;
-                  }
-                  return reply_table(res, format, out["items"], kCaseColumns, "cases-" + as_of.to_string(), "不达标案件");
-                }
-                out["as_of"] = as_of.to_string();
+                const auto format = format_of(p, req);
+                ListQuery q;
+                q.year = p.integer("year", 1900, 2999).value_or(0);
+                q.street = street_filter(who, p);
+                q.cases_as_of = p.date("as_of").value_or(options_.today ? options_.today() : Date::from_days(0));
+                q.all_cases = p.one_of("status", {"open", "all"}).value_or("open") == "all";
+                json out = page(answer_of(view_of(p), config_, ListKind::kCases, q)["items"], p, "-days_overdue",
+                                {"-days_overdue", "days_overdue", "id", "community"}, "id", format.has_value());
+                if (format) return reply_download(res, ListKind::kCases, *format, out, q);
+                out["as_of"] = q.cases_as_of.to_string();
                 reply(res, out);
               }));
 
   // ---- renovation, compliance --------------------------------------------------------------
-  auto rules_of = [this](int32_t year) -> const RuleSet& { return *config_.rules.for_year(year); };
-  server.route("GET", 
-      "/v1/renovation",
-      route("/v1/renovation", false,
-            [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-              Params p(req, {"year", "street", "as_of", "limit", "cursor", "sort", "format"});
-              const Format format = format_of(p, req);
-              const bool download = format != Format::kJson;
-              const int32_t year = year_of(p);
-              const auto street = street_filter(who, p);
-              const ProjectionView view = view_of(p);
-              const auto streets = streets_of(view);
-              json r = must(renovation_priority(view, year, rules_of(year)));
-              json items = json::array();
-              for (json& c : r["communities"]) {
-                place(streets, c);
-                if (street && c["street"] != *street) continue;
-                items.push_back(std::move(c));
-              }
-              json out = page(std::move(items), p, "-count", {"-count", "community"}, "community", download);
-              if (download) return reply_table(res, format, out["items"], kRenovationColumns, "renovation-" + std::to_string(year), "旧住房修缮");
-              out["year"] = year;
-              out["window"] = r["window"];
-              reply(res, out);
-            }));
+  server.route("GET", "/v1/renovation",
+        route("/v1/renovation", false,
+              [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
+                Params p(req, {"year", "street", "as_of", "limit", "cursor", "sort", "format"});
+                const auto format = format_of(p, req);
+                ListQuery q;
+                q.year = year_of(p);
+                q.street = street_filter(who, p);
+                json r = answer_of(view_of(p), config_, ListKind::kRenovation, q);
+                json out = page(std::move(r["items"]), p, "-count", {"-count", "community"}, "community",
+                                format.has_value());
+                if (format) return reply_download(res, ListKind::kRenovation, *format, out, q);
+                out["year"] = q.year;
+                out["window"] = r["window"];
+                reply(res, out);
+              }));
   server.route("GET", "/v1/compliance",
         route("/v1/compliance", false,
-              [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
+              [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"year", "street", "as_of", "format"});
-                const Format format = format_of(p, req);
-                const bool download = format != Format::kJson;
-                const int32_t year = year_of(p);
-                const auto street = street_filter(who, p);
-                json c = must(governance_compliance(view_of(p), year, rules_of(year)));
-                json streets = json::array();
-                for (const json& line : c["streets"]) {
-                  if (street && line["street"] != *street) continue;
-                  streets.push_back(line);
-                  named_street(streets.back());
-                }
-                c["streets"] = streets;
-                if (download) {
-                  json rows = streets;
-                  if (!street) {
-                    rows.push_back(c["district"]);
-                    rows.back()["street_name"] = "全区";
-                  }
-                  return reply_table(res, format, rows, kComplianceColumns, "compliance-" + std::to_string(year), "业委会与垃圾分类");
-                }
-                reply(res, c);
+                const auto format = format_of(p, req);
+                ListQuery q;
+                q.year = year_of(p);
+                q.street = street_filter(who, p);
+                json out = answer_of(view_of(p), config_, ListKind::kCompliance, q);
+                if (format) return reply_download(res, ListKind::kCompliance, *format, out, q);
+                reply(res, out);
               }));
 
   // ---- dead letters ------------------------------------------------------------------------

@@ -171,6 +171,28 @@ std::string format_summary(const json& s, const RuleSet* rules) {
 
 namespace {
 
+// The year's targets: the shares, met or missed, district-wide then per street.
+std::string format_targets(const json& v) {
+  std::ostringstream os;
+  char line[256];
+  if (v.contains("targets")) {
+    const json& t = v["targets"];
+    os << "targets: 达标及以上 ≥ " << t["passing_or_better"].get<std::string>() << "%, 示范 ≥ "
+       << t["exemplary"].get<std::string>() << "%, 规范 ≥ " << t["standard"].get<std::string>() << "%\n";
+  }
+  auto target_row = [&](const std::string& name, const json& t) {
+    auto mark = [](bool met) { return met ? "met" : "MISSED"; };
+    std::snprintf(line, sizeof line, "  %-12s rated %4d  达标+ %6s%% %-6s  示范 %6s%% %-6s  规范 %6s%% %-6s\n",
+                  name.c_str(), t["rated"].get<int>(), or_dash(t["share_passing_or_better"]).c_str(),
+                  mark(t["met_passing_or_better"]), or_dash(t["share_exemplary"]).c_str(),
+                  mark(t["met_exemplary"]), or_dash(t["share_standard"]).c_str(), mark(t["met_standard"]));
+    os << line;
+  };
+  target_row("district", v["district"]);
+  for (const json& s : v["streets"]) target_row(s["street"].get<std::string>(), s);
+  return os.str();
+}
+
 std::string format_awards(const json& v) {
   std::ostringstream os;
   char line[256];
@@ -203,31 +225,18 @@ std::string format_awards(const json& v) {
     os << "  mean " << m["mean_final_score"].get<std::string>() << " over "
        << m["rated_communities"].get<int>() << " rated\n";
   }
-  if (v.contains("targets")) {
-    const json& t = v["targets"];
-    os << "\ntargets: 达标及以上 ≥ " << t["passing_or_better"].get<std::string>() << "%, 示范 ≥ "
-       << t["exemplary"].get<std::string>() << "%, 规范 ≥ " << t["standard"].get<std::string>() << "%\n";
-  }
-  auto target_row = [&](const std::string& name, const json& t) {
-    auto mark = [](bool met) { return met ? "met" : "MISSED"; };
-    std::snprintf(line, sizeof line, "  %-12s rated %4d  达标+ %6s%% %-6s  示范 %6s%% %-6s  规范 %6s%% %-6s\n",
-                  name.c_str(), t["rated"].get<int>(), or_dash(t["share_passing_or_better"]).c_str(),
-                  mark(t["met_passing_or_better"]), or_dash(t["share_exemplary"]).c_str(),
-                  mark(t["met_exemplary"]), or_dash(t["share_standard"]).c_str(), mark(t["met_standard"]));
-    os << line;
-  };
-  target_row("district", v["district"]);
-  for (const json& s : v["streets"]) target_row(s["street"].get<std::string>(), s);
+  os << "\n" << format_targets(v);
   return os.str();
 }
 
 std::string format_cases(const json& v) {
   std::ostringstream os;
   os << "Failing cases as of " << v["as_of"].get<std::string>() << "\n";
-  if (v["cases"].empty()) os << "  none open\n";
-  for (const json& c : v["cases"]) {
-    os << "  " << c["community"].get<std::string>() << " " << c["year"].get<int>() << "  "
-       << c.value("status", "?");
+  if (v["items"].empty()) os << "  none open\n";
+  for (const json& c : v["items"]) {
+    os << "  " << c["community"].get<std::string>();
+    if (c.contains("community_name") && c["community_name"].is_string()) os << " " << c["community_name"].get<std::string>();
+    os << " " << c["year"].get<int>() << "  " << c.value("status", "?");
     if (c.contains("reason")) os << " (" << c["reason"].get<std::string>() << ")";
     os << "\n";
     for (const json& o : c["open"]) {
@@ -283,6 +292,7 @@ std::string text(const json& j) {
 std::string format_view(const std::string& what, const json& v) {
   if (what == "awards") return format_awards(v);
   if (what == "cases") return format_cases(v);
+  if (what == "targets") return "Targets " + text(v["year"]) + "\n" + format_targets(v);
   std::vector<std::vector<std::string>> rows;
   if (what == "communities") {
     for (const json& c : v.at("items")) {
@@ -303,7 +313,7 @@ std::string format_view(const std::string& what, const json& v) {
     return table({"rank", "company", "name", "projects", "示范/规范/达标/不达标", "credit", "composite", "eligible"}, rows);
   }
   if (what == "renovation") {
-    for (const json& c : v.at("communities")) {
+    for (const json& c : v.at("items")) {
       std::string items;
       for (const json& i : c["items"]) items += (items.empty() ? "" : ", ") + i.get<std::string>();
       rows.push_back({text(c["community"]), text(c["count"]), items});

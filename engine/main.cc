@@ -24,6 +24,7 @@
 #include "connectors/http_ingest.h"
 #include "connectors/metrics.h"
 #include "connectors/ndjson.h"
+#include "connectors/lists.h"
 #include "connectors/query_api.h"
 #include "connectors/kafka_intake.h"
 #include "connectors/kafka_log.h"
@@ -714,7 +715,7 @@ int cmd_query_summary(const Globals& g, int year, const std::string& as_of_text,
 }
 
 int cmd_query_json(const Globals& g, const std::string& what, int year, const std::string& as_of_text, bool all,
-                   bool as_json, const CommunityFilter& filter = {}) {
+                   bool as_json, const CommunityFilter& filter = {}, const std::optional<std::string>& street = {}) {
   auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
   if (auto known = use_as_known(*o, g.as_known); !known) return report(known.error());
@@ -725,12 +726,20 @@ int cmd_query_json(const Globals& g, const std::string& what, int year, const st
   if (rules == nullptr && what != "cases") {
     return report(Error{"bad_argument", "--year " + std::to_string(year) + ": no rule set defines that year"});
   }
+  if (street && !o->config.district.has_street(StreetId(*street))) {
+    return report(Error{"bad_argument", "--street: expected a street or town of district.toml, got \"" + *street + "\""});
+  }
   Result<nlohmann::json> r = nlohmann::json();
   if (what == "awards") r = district_view_at(view, o->config, year);
   if (what == "companies") r = company_standings_at(view, o->config, year);
-  if (what == "renovation") r = renovation_priority(view, year, *rules);
-  if (what == "compliance") r = governance_compliance(view, year, *rules);
-  if (what == "cases") r = failing_cases(view, as_of->value_or(*today()), all);
+  if (what == "targets" || what == "renovation" || what == "compliance" || what == "cases") {
+    ListQuery q;
+    q.year = year;
+    q.street = street;
+    q.cases_as_of = as_of->value_or(*today());
+    q.all_cases = all;
+    r = list_answer(view, o->config, *list_kind(what), q);
+  }
   if (what == "communities") {
     CommunityFilter on_rating_date = filter;
     if (const YearWindow* w = rules->window(year)) on_rating_date.rating_date = w->to;
@@ -738,11 +747,62 @@ int cmd_query_json(const Globals& g, const std::string& what, int year, const st
     if (!items) return report(items.error());
     r = nlohmann::json{{"year", year}, {"items", *items}};
   }
+  if (!r && r.error().code == "not_found") {
+    return report(Error{"not_found", r.error().message + " (has `jiayuan run` folded the log?)"});
+  }
   if (!r) return report(r.error());
   if (r->is_null()) {
     return report(Error{"not_found", "nothing rated for " + std::to_string(year) + " yet (has `jiayuan run` folded the log?)"});
   }
   std::cout << (as_json ? r->dump(2) + "\n" : format_view(what, *r));
+  return 0;
+}
+
+// A list saved as a spreadsheet (--format csv|xlsx): the rows /v1/<list>?format= downloads.
+struct DownloadArgs {
+  std::string format;  // empty: print instead
+  std::string out;     // the file (default: its download name here); "-": standard output
+};
+
+int cmd_query_download(const Globals& g, ListKind kind, ListQuery q, const std::string& as_of_text,
+                       const DownloadArgs& d) {
+  const auto format = download_format(d.format);
+  if (!format) return report(Error{"bad_argument", "--format: expected csv or xlsx, got \"" + d.format + "\""});
+  auto o = open_all(g, true, Access::kRead);
+  if (!o) return report(o.error());
+  if (auto known = use_as_known(*o, g.as_known); !known) return report(known.error());
+  auto as_of = as_of_date(as_of_text);
+  if (!as_of) return report(as_of.error());
+  if (q.street && !o->config.district.has_street(StreetId(*q.street))) {
+    return report(Error{"bad_argument", "--street: expected a street or town of district.toml, got \"" + *q.street + "\""});
+  }
+  if (kind == ListKind::kCases) q.cases_as_of = as_of->value_or(*today());
+  auto answer = list_answer(view_of(*o->store, *as_of), o->config, kind, q);
+  if (!answer) return report(answer.error());
+  const nlohmann::json rows = download_rows(kind, *answer, q);
+  auto bytes = download_bytes(kind, *format, rows);
+  if (!bytes) return report(bytes.error());
+  if (d.out == "-") {
+    std::cout.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+    return std::cout ? 0 : report(Error{"io", "standard output: write failed"});
+  }
+  // Written beside, then renamed: a reader never opens half a file.
+  const std::string path = d.out.empty() ? download_file_name(kind, q, *format) : d.out;
+  const std::string tmp = path + ".part";
+  {
+    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+    file.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+    if (!file.flush()) {
+      std::remove(tmp.c_str());
+      return report(Error{"io", path + ": cannot write here (" + std::strerror(errno) + ")"});
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return report(Error{"io", path + ": cannot write here (" + std::strerror(errno) + ")"});
+  }
+  std::cout << "wrote " << path << ": " << rows.size() << (rows.size() == 1 ? " row" : " rows") << " of "
+            << download_sheet(kind) << " (" << list_name(kind) << ")\n";
   return 0;
 }
 
@@ -1118,14 +1178,28 @@ int main(int argc, char** argv) {
 
   std::map<std::string, CLI::App*> views;
   bool all_cases = false;
+  DownloadArgs download;
+  std::optional<std::string> list_street;
+  auto downloadable = [&](CLI::App* q) {
+    q->add_option("--format", download.format, "save the list as a spreadsheet instead of printing it: csv "
+                                               "(UTF-8 with BOM, as Excel opens it) or xlsx, Chinese headers")
+        ->check(CLI::IsMember({"csv", "xlsx"}));
+    q->add_option("-o,--output", download.out, "with --format: the file (default: its download name, e.g. "
+                                               "communities-2023.xlsx, here; - for standard output)");
+  };
   for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
            {"awards", "the year's top ten, excellent communities and managers, targets per street"},
            {"companies", "company standings: projects, grade mix, composite factors, rank"},
+           {"targets", "the year's targets per street and district-wide: shares of each grade, met or missed"},
            {"renovation", "renovation priority list (旧住房修缮)"},
            {"compliance", "party-branch and waste-sorting compliance"}}) {
     auto* q = query->add_subcommand(name, help);
     q->add_option("--year", year, "evaluation year")->required();
+    if (name == "targets" || name == "renovation" || name == "compliance") {
+      q->add_option("--street", list_street, "only this street's lines, e.g. yueyang");
+    }
     q->add_flag("--json", as_json, "print JSON");
+    downloadable(q);
     views[name] = q;
   }
   CommunityFilter filter;
@@ -1138,10 +1212,14 @@ int main(int argc, char** argv) {
   q_list->add_option("--grade", filter.grade, "exemplary, standard, passing, failing or unrated")
       ->check(CLI::IsMember({"exemplary", "standard", "passing", "failing", "unrated"}));
   q_list->add_flag("--json", as_json, "print JSON");
+  downloadable(q_list);
   auto* q_cases = query->add_subcommand("cases", "failing cases: open interviews, rectifications, sanctions, days overdue");
   q_cases->add_option("--as-of", as_of, "as of this date: the cases then, days overdue counted to it (default: today)");
   q_cases->add_flag("--all", all_cases, "closed cases too");
+  q_cases->add_option("--year", year, "only that evaluation year's cases");
+  q_cases->add_option("--street", list_street, "only this street's cases");
   q_cases->add_flag("--json", as_json, "print JSON");
+  downloadable(q_cases);
   views["cases"] = q_cases;
 
   std::string tick_date;
@@ -1205,8 +1283,20 @@ int main(int argc, char** argv) {
     return cmd_query_revisions(g, revision_filter, revisions_since, as_of, as_json);
   }
   if (*q_sum) return cmd_query_summary(g, year, as_of, as_json);
+  if (!download.format.empty()) {
+    ListQuery lq;
+    lq.year = year;
+    lq.street = *q_list ? filter.street : list_street;
+    lq.communities = filter;
+    lq.all_cases = all_cases;
+    views["communities"] = q_list;
+    for (const auto& [name, q] : views) {
+      if (*q) return cmd_query_download(g, *list_kind(name), lq, as_of, download);
+    }
+  }
+  if (!download.out.empty()) return report(Error{"bad_argument", "-o/--output: names the file of --format csv|xlsx; give --format too"});
   for (const auto& [name, q] : views) {
-    if (*q) return cmd_query_json(g, name, year, as_of, all_cases, as_json);
+    if (*q) return cmd_query_json(g, name, year, as_of, all_cases, as_json, {}, list_street);
   }
   if (*q_list) {
     if (filter.street && !filter.street->empty()) {

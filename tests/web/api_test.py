@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import subprocess
 import sys
 import time
 import unittest
@@ -431,6 +432,49 @@ class ApiTest(unittest.TestCase):
                         self.assertEqual(got, self.cell(want, label), where)
         p = self.call("/v1/companies", "/v1/companies?format=pdf", expect=400)
         self.assertEqual(p["parameter"], "format")
+
+    def test_12_the_cli_saves_the_same_files_as_the_api_downloads(self):
+        time.sleep(1.1)
+        lists = [("communities", "year=2023", ["--year", "2023"]),
+                 ("cases", "status=all&as_of=2024-06-30", ["--all", "--as-of", "2024-06-30"]),
+                 ("companies", "year=2023", ["--year", "2023"]),
+                 ("awards", "year=2023", ["--year", "2023"]),
+                 ("targets", "year=2023", ["--year", "2023"]),
+                 ("renovation", "year=2023", ["--year", "2023"]),
+                 ("compliance", "year=2023", ["--year", "2023"])]
+        for name, query, args in lists:
+            status, headers, api = ENGINE.get(f"/v1/{name}?{query}&format=csv", TOKENS["auditor"])
+            self.assertEqual(status, 200, api[:300])
+            saved = os.path.join(ENGINE.dir, f"{name}.csv")
+            r = ENGINE.jy("query", name, *args, "--format", "csv", "-o", saved)
+            self.assertRegex(r.stdout, rf"^wrote {re.escape(saved)}: [0-9]+ rows? of ")
+            with open(saved, "rb") as f:
+                self.assertEqual(f.read(), api, name)  # byte for byte
+            self.assertFalse(os.path.exists(saved + ".part"))
+        # A street's lines: --street is what a street supervisor's token downloads.
+        status, _, api = ENGINE.get("/v1/cases?status=all&as_of=2024-06-30&format=csv", TOKENS["sijing"])
+        self.assertEqual(status, 200)
+        r = subprocess.run([*ENGINE.command, "query", "cases", "--all", "--as-of", "2024-06-30", "--street", "sijing",
+                            "--format", "csv", "-o", "-"], capture_output=True, check=True)
+        self.assertGreater(api.count(b"\r\n"), 1, "sijing has no case to compare")
+        self.assertEqual(r.stdout, api)  # bytes: CRLF as written
+        # A workbook: the same cells as the API's, read by openpyxl; saved under its download name.
+        status, headers, api = ENGINE.get("/v1/communities?year=2023&format=xlsx", TOKENS["auditor"])
+        self.assertEqual(status, 200)
+        r = subprocess.run([*ENGINE.command, "query", "communities", "--year", "2023", "--format", "xlsx"],
+                           cwd=ENGINE.dir, capture_output=True, text=True, check=True)
+        self.assertIn("communities-2023.xlsx: 100 rows of 小区评定结果", r.stdout)
+        mine = openpyxl.load_workbook(os.path.join(ENGINE.dir, "communities-2023.xlsx")).active
+        theirs = openpyxl.load_workbook(io.BytesIO(api)).active
+        self.assertEqual(mine.title, theirs.title)
+        self.assertEqual(list(mine.iter_rows(values_only=True)), list(theirs.iter_rows(values_only=True)))
+        # A mistake is said, and no file is left behind.
+        r = ENGINE.jy("query", "awards", "--year", "2023", "-o", os.path.join(ENGINE.dir, "x.csv"), check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("give --format too", r.stderr)
+        r = ENGINE.jy("query", "targets", "--year", "2023", "--format", "csv", "-o", "/nonexistent/t.csv", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("/nonexistent/t.csv: cannot write here", r.stderr)
 
 
 if __name__ == "__main__":

@@ -68,8 +68,13 @@ class Engine:
         else:
             raise RuntimeError("not ready after 20 s")
 
+    @property
+    def command(self):
+        """The CLI on this engine's data (to which a subcommand is appended)."""
+        return [BINARY, "--config", CONFIG, "--data-dir", self.data, "--log-level", "warn"]
+
     def jy(self, *args, check=True):
-        r = subprocess.run([BINARY, "--config", CONFIG, "--data-dir", self.data, "--log-level", "warn", *args],
+        r = subprocess.run([*self.command, *args],
                            capture_output=True, text=True)
         if check and r.returncode != 0:
             raise RuntimeError(f"jiayuan {' '.join(args)}: {r.stderr}")
