@@ -25,6 +25,7 @@ namespace jiayuan {
 struct CsvTable {
   std::string encoding = "UTF-8";  // what the file was read as: "UTF-8" or "GB18030"
   bool encoding_detected = false;  // true when read_csv chose it (no encoding was named)
+  std::string sheet;               // read from a workbook (xlsx_import.h): its sheet's name
   std::vector<std::string> header;
   struct Row {
     int64_t line = 0;  // the file line the row starts on (the header is line 1)

@@ -8,6 +8,7 @@
 #include "events/sha256.h"
 #include "config/toml_reader.h"
 #include "connectors/csv_import.h"
+#include "connectors/xlsx_import.h"
 
 namespace jiayuan {
 namespace {
@@ -196,7 +197,16 @@ void HttpIngest::install(HttpServer& server) {
                          ": expected auto, utf-8 or gb18030 (gbk), got \"" + printable(encoding_name, 40) + "\"",
                      {{"parameter", named ? "encoding" : "Content-Type"}});
     }
-    auto table = read_csv(req.body, *encoding);
+    // A workbook by its media type, ?format=xlsx, or its bytes; else a CSV.
+    const bool workbook = req.param("format") == "xlsx" || is_workbook(req.body) ||
+                          req.header("Content-Type").starts_with(
+                              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    if (req.has_param("format") && req.param("format") != "csv" && req.param("format") != "xlsx") {
+      return problem(res, 400, "format: expected csv or xlsx, got \"" + printable(req.param("format"), 40) + "\"",
+                     {{"parameter", "format"}});
+    }
+    // Uncompressed, a part of an upload is at most 32 MiB: more than its row limit can fill.
+    auto table = workbook ? read_xlsx(req.body, XlsxLimits{.max_part_bytes = 32u << 20}) : read_csv(req.body, *encoding);
     if (!table) return problem(res, 400, table.error().message);
     if (table->rows.size() > limits.max_items) {
       return problem(res, 413, "rows: expected at most " + std::to_string(limits.max_items) + ", got " +
@@ -236,10 +246,16 @@ void HttpIngest::install(HttpServer& server) {
       tally.add(o, results[at[k]]);
       count(o);
     }
-    res.set_content(dump(json{{"encoding", table->encoding}, {"encoding_detected", table->encoding_detected},
-                              {"accepted", tally.accepted}, {"waiting", tally.waiting}, {"duplicates", tally.duplicates},
-                              {"rejected", tally.rejected}, {"rows", results}}),
-                    "application/json");
+    json answer{{"format", workbook ? "xlsx" : "csv"}};
+    if (workbook) {
+      answer["sheet"] = table->sheet;
+    } else {
+      answer["encoding"] = table->encoding;
+      answer["encoding_detected"] = table->encoding_detected;
+    }
+    answer.update(json{{"accepted", tally.accepted}, {"waiting", tally.waiting}, {"duplicates", tally.duplicates},
+                       {"rejected", tally.rejected}, {"rows", results}});
+    res.set_content(dump(answer), "application/json");
   });
 }
 

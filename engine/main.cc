@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "events/sha256.h"
 #include "connectors/csv_import.h"
+#include "connectors/xlsx_import.h"
 #include "connectors/embedded_log.h"
 #include "connectors/dashboard.h"
 #include "connectors/http_ingest.h"
@@ -575,7 +576,11 @@ int cmd_import(const Globals& g, const std::string& file, const std::string& typ
   if (!in) return report(Error{"io", file + ": cannot open for reading"});
   std::ostringstream text;
   text << in.rdbuf();
-  auto table = read_csv(text.str(), *encoding);
+  const bool workbook = is_workbook(text.str(), file);
+  if (workbook && *encoding != CsvEncoding::kAuto) {
+    return report(Error{"bad_argument", "--encoding: names a CSV's encoding; " + file + " is a workbook (its text is Unicode)"});
+  }
+  auto table = workbook ? read_xlsx(text.str()) : read_csv(text.str(), *encoding);
   if (!table) return report(Error{table.error().code, file + ": " + table.error().message});
   auto rows = csv_rows(*table, *type, DepartmentId(source), file);
   if (!rows) return report(Error{rows.error().code, file + ": " + rows.error().message});
@@ -633,8 +638,9 @@ int cmd_import(const Globals& g, const std::string& file, const std::string& typ
   if (tty && total > 1000) std::cerr << "\n";
   for (const auto& [row, line] : report_lines) report_file << line << "\n";
   if (auto saved = (*intake)->save_snapshot(); !saved) spdlog::warn("{}", saved.error().message);
-  std::cout << "imported " << file << " (" << table->encoding << (table->encoding_detected ? ", detected" : "")
-            << "): " << total << " rows, " << accepted << " accepted, " << duplicates
+  const std::string read_as = workbook ? "xlsx, sheet \"" + table->sheet + "\""
+                                       : table->encoding + (table->encoding_detected ? ", detected" : "");
+  std::cout << "imported " << file << " (" << read_as << "): " << total << " rows, " << accepted << " accepted, " << duplicates
             << " already in the log, " << rejected << " rejected"
             << (rejected ? " (see `jiayuan dead-letter list`)" : "") << "\n";
   return rejected == 0 ? 0 : 1;
@@ -1130,8 +1136,9 @@ int main(int argc, char** argv) {
   publish->add_option("--source", source, "the publishing department; each fact's source must match it");
 
   std::string import_file, import_type, import_source, import_report, import_encoding = "auto";
-  auto* import = app.add_subcommand("import", "import a CSV batch of one fact type (header in English or Chinese)");
-  import->add_option("file", import_file, "the CSV file (UTF-8 with or without BOM, or GB18030/GBK as Excel saves it)")
+  auto* import = app.add_subcommand("import", "import a CSV or Excel (.xlsx) batch of one fact type (header in English or Chinese)");
+  import->add_option("file", import_file, "the CSV file (UTF-8 with or without BOM, or GB18030/GBK as Excel saves it), or an "
+                                       ".xlsx workbook (its first sheet)")
       ->required();
   import->add_option("--encoding", import_encoding,
                      "auto (the default: UTF-8 unless most lines are not), utf-8, or gb18030 (also gbk, gb2312, cp936)");

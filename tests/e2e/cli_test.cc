@@ -13,6 +13,7 @@
 #include "tests/support/gb18030_sample.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/xlsx_sample.h"
 
 namespace jiayuan {
 namespace {
@@ -196,6 +197,39 @@ TEST_F(Cli, ACsvSavedByExcelAsGbkIsReadAsGb18030AndSaysSo) {
   ASSERT_EQ(jy({"run"}).exit_code, 0);
   auto q = jy({"query", "community", "C1"});
   EXPECT_NE(q.out.find("锦绣苑𠀀"), std::string::npos) << q.out;
+}
+
+TEST_F(Cli, AnExcelWorkbookImportsLikeItsCsvAndABadRowIsNamedByItsExcelRow) {
+  const std::string xlsx = dir_ / "登记.xlsx";
+  std::ofstream(xlsx, std::ios::binary) << testing::workbook(
+      "登记", {{"小区编号", "小区名称", "街镇", "户数", "物业费", "封闭类型", "房屋类型", "日期"},
+               {"C1", "锦绣苑", "yueyang", "500", "2.8", "封闭", "商品房", "2022-05-01"},
+               {"C2", "翠湖苑", "yueyang", "many", "1.5", "零星", "动迁房", "2022-05-01"},
+               {"C3", "春申苑", "yueyang", "300", "1.5", "零星", "动迁房", "2022-05-01"}});
+  auto first = jy({"import", xlsx, "--type", "community.registered", "--source", "bureau"});
+  EXPECT_EQ(first.exit_code, 1) << first.err;  // a row was rejected
+  EXPECT_NE(first.out.find("(xlsx, sheet \"登记\"): 3 rows, 2 accepted, 0 already in the log, 1 rejected"),
+            std::string::npos)
+      << first.out;
+  EXPECT_NE(first.err.find("row 3: rejected: data.households: expected"), std::string::npos) << first.err;
+  // The same rows as a CSV are the same facts: nothing new.
+  const std::string csv = dir_ / "登记.csv";
+  std::ofstream(csv) << "小区编号,小区名称,街镇,户数,物业费,封闭类型,房屋类型,日期\n"
+                        "C1,锦绣苑,yueyang,500,2.8,封闭,商品房,2022-05-01\n"
+                        "C3,春申苑,yueyang,300,1.5,零星,动迁房,2022-05-01\n";
+  auto again = jy({"import", csv, "--type", "community.registered", "--source", "bureau"});
+  EXPECT_NE(again.out.find("2 rows, 0 accepted, 2 already in the log"), std::string::npos) << again.out;
+  auto encoded = jy({"import", xlsx, "--type", "community.registered", "--source", "bureau", "--encoding", "gbk"});
+  EXPECT_EQ(encoded.exit_code, 1);
+  EXPECT_NE(encoded.err.find("--encoding: names a CSV's encoding"), std::string::npos) << encoded.err;
+  const std::string xls = dir_ / "old.xls";
+  std::ofstream(xls, std::ios::binary) << "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" << std::string(500, '\0');
+  auto old = jy({"import", xls, "--type", "community.registered", "--source", "bureau"});
+  EXPECT_EQ(old.exit_code, 1);
+  EXPECT_NE(old.err.find("old.xls: not an .xlsx: an Excel 97-2003 workbook (.xls)"), std::string::npos) << old.err;
+  ASSERT_EQ(jy({"run"}).exit_code, 0);
+  auto q = jy({"query", "community", "C3"});
+  EXPECT_NE(q.out.find("春申苑"), std::string::npos) << q.out;
 }
 
 TEST_F(Cli, ARetractedFactCountsAsNeverHavingHappenedAndOnlyItsSenderMayRetractIt) {
