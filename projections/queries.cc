@@ -33,6 +33,11 @@ Result<std::optional<json>> community_view(const ProjectionView& store, const Co
   out.erase("_since");  // what the shown particulars were set by
   out["ratings"] = std::move(ratings);
   out["cases"] = std::move(cases);
+  if (out.contains("company")) {  // its company's registered name beside the id
+    json one = json::array({json{{"company", out["company"]}}});
+    JY_CHECK(name_companies(store, one));
+    out["company_name"] = one[0]["company_name"];
+  }
   JY_TRY(std::optional<std::string> governance, store.get(cf::kProjGovernance, id.value));
   if (governance) {
     out["governance"] = json::parse(*governance);

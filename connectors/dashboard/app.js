@@ -51,6 +51,34 @@ async function api(path) {
   return body;
 }
 
+// A list as a file (?format=csv|xlsx): fetched with the token, saved under the server's name.
+async function download(path) {
+  const res = await fetch(path, { headers: { Authorization: 'Bearer ' + state.token } });
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    const err = new Error(body.detail || res.statusText);
+    err.status = res.status;
+    throw err;
+  }
+  const blob = await res.blob();
+  const named = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') || '');
+  const a = el('a', { href: URL.createObjectURL(blob), download: named ? named[1] : 'jiayuan' });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+}
+
+// 下载 CSV / 下载 Excel for the list at `path` (its filters and year as shown).
+function downloads(path) {
+  const sep = path.includes('?') ? '&' : '?';
+  const button = (format, label) => el('button', {
+    type: 'button', class: 'download', 'data-format': format,
+    onclick: () => download(path + sep + 'format=' + format).catch(fail),
+  }, label);
+  return el('span', { class: 'downloads no-print' }, button('csv', '下载 CSV'), ' ', button('xlsx', '下载 Excel'));
+}
+
 function show(...nodes) {
   const view = document.getElementById('view');
   view.replaceChildren(...nodes);
@@ -122,7 +150,7 @@ async function overview() {
       legend(),
       mixChart(t.streets.length ? t.streets : [t.district], tg)),
     el('div', { class: 'card' },
-      el('h3', {}, '各街镇目标完成情况'),
+      el('h3', {}, '各街镇目标完成情况 ', downloads('/v1/targets?year=' + t.year)),
       el('table', { id: 'targets' },
         el('tr', {}, ['街镇', '已评定', '示范', '规范', '达标', '不达标', '达标率', '规范占比', '示范占比'].map((h) => el('th', {}, h))),
         rows)));
@@ -144,16 +172,19 @@ async function communities(params) {
   const rows = list.items.map((c) =>
     el('tr', { class: 'link', 'data-community': c.community, 'data-street': c.street, onclick: () => { location.hash = '#/community/' + c.community; } },
       el('td', {}, c.community), el('td', {}, c.name), el('td', {}, c.street_name), el('td', {}, CATEGORY_ZH[c.category] || c.category),
+      el('td', { class: 'company' }, c.company_name || c.company || '—'),
       el('td', {}, c.tier || '—'), el('td', {}, c.final_score || '—'), el('td', {}, gradeBadge(c.grade))));
+  const filtered = new URLSearchParams(params);
+  filtered.set('year', list.year);
   show(el('div', { class: 'card' },
-    el('h2', {}, '小区名录（', list.year, ' 年度，共 ', list.total, ' 个）'),
+    el('h2', {}, '小区名录（', list.year, ' 年度，共 ', list.total, ' 个） ', downloads('/v1/communities?' + filtered.toString())),
     el('div', { class: 'filters' },
       state.me.scope === 'street' ? null : select({ key: 'street', label: '街镇' }, streets),
       select({ key: 'grade', label: '评定等级' }, GRADE_ZH),
       select({ key: 'tier', label: '收费档次' }, { T1: 'T1', T2: 'T2', T3: 'T3' }),
       select({ key: 'category', label: '小区类型' }, CATEGORY_ZH)),
     el('table', { id: 'communities' },
-      el('tr', {}, ['编号', '小区名称', '街镇', '类型', '档次', '综合得分', '等级'].map((h) => el('th', {}, h))), rows)));
+      el('tr', {}, ['编号', '小区名称', '街镇', '类型', '物业服务企业', '档次', '综合得分', '等级'].map((h) => el('th', {}, h))), rows)));
 }
 
 // ---- 小区详情 ----------------------------------------------------------------------------
@@ -220,7 +251,7 @@ async function community(id) {
   show(el('div', { class: 'card', id: 'community', 'data-community': v.community },
       el('h2', {}, v.name || v.community, ' ', el('span', { class: 'muted' }, v.community)),
       el('p', {}, v.street_name, '，', v.households, ' 户，收费 ', v.fee, ' 元/㎡·月，', v.enclosure === 'closed' ? '封闭式' : '开放式', '，', CATEGORY_ZH[v.category] || v.category),
-      el('p', {}, '物业服务企业 ', v.company || '—', '，项目经理 ', v.manager_name ? v.manager_name + '（' + v.manager + '）' : v.manager || '—'),
+      el('p', { id: 'company' }, '物业服务企业 ', v.company_name ? v.company_name + '（' + v.company + '）' : v.company || '—', '，项目经理 ', v.manager_name ? v.manager_name + '（' + v.manager + '）' : v.manager || '—'),
       latest ? el('h3', { id: 'grade' }, latest.year, ' 年度评定：', gradeBadge(latest.grade), asPublished(v, latest)) : el('p', {}, '尚未评定')),
     latest ? el('div', { class: 'card' }, el('h3', {}, '评定依据'), explanation(latest)) : '',
     el('div', { class: 'card' }, el('h3', {}, '处置过程'), timeline(v)),
@@ -238,11 +269,13 @@ async function companies() {
     GRADES.map((g) => el('td', {}, c.grade_mix[g] || 0)), el('td', {}, c.credit_points), el('td', {}, c.composite ?? '—'), el('td', {}, c.eligible ? '是' : '否'));
   const head = el('tr', {}, ['排名', '企业', '项目数', '示范', '规范', '达标', '不达标', '信用记分', '综合得分', '参评'].map((h) => el('th', {}, h)));
   show(
-    el('div', { class: 'card' }, el('h2', {}, list.year, ' 年度十佳物业服务企业'), el('table', { id: 'top-ten' }, head.cloneNode(true), awards.top_ten.map(row))),
+    el('div', { class: 'card' }, el('h2', {}, list.year, ' 年度十佳物业服务企业 ', downloads('/v1/awards?year=' + list.year)),
+      el('table', { id: 'top-ten' }, head.cloneNode(true), awards.top_ten.map(row))),
     el('div', { class: 'card' }, el('h3', {}, '优秀小区（', awards.excellent_communities.length, '）与优秀项目经理（', awards.excellent_managers.length, '）'),
-      el('p', {}, awards.excellent_communities.map((c) => c.community).join('、') || '无'),
+      el('p', { id: 'excellent-communities' }, awards.excellent_communities.map((c) => (c.community_name || c.community) +
+        (c.company_name ? '（' + c.company_name + '）' : '')).join('、') || '无'),
       el('p', {}, awards.excellent_managers.map((m) => (m.manager_name ? m.manager_name + ' ' : '') + m.manager + '（' + m.mean_final_score + '）').join('、') || '无')),
-    el('div', { class: 'card' }, el('h3', {}, '企业排名'), el('table', { id: 'companies' }, head, list.items.map(row))));
+    el('div', { class: 'card' }, el('h3', {}, '企业排名 ', downloads('/v1/companies?year=' + list.year)), el('table', { id: 'companies' }, head, list.items.map(row))));
 }
 
 // ---- 逾期事项 ----------------------------------------------------------------------------
@@ -250,11 +283,56 @@ async function cases() {
   const list = await api('/v1/cases?limit=1000');
   const rows = list.items.map((c) =>
     el('tr', { class: 'link', onclick: () => { location.hash = '#/community/' + c.community; } },
-      el('td', {}, c.community), el('td', {}, c.year), el('td', {}, STATUS_ZH[c.status] || c.status),
+      el('td', {}, c.community_name ? c.community_name + ' ' : '', el('span', { class: 'muted' }, c.community)), el('td', {}, c.street_name || ''),
+      el('td', {}, c.year), el('td', {}, STATUS_ZH[c.status] || c.status),
       el('td', {}, c.open.map((o) => (WHAT_ZH[o.what] || o.what.replace('sanction:', '处罚：')) + ' 期限 ' + o.due).join('；')),
       el('td', {}, c.days_overdue)));
-  show(el('div', { class: 'card' }, el('h2', {}, '逾期未办结事项（截至 ', list.as_of, '，共 ', list.total, ' 件）'),
-    el('table', { id: 'cases' }, el('tr', {}, ['小区', '年度', '状态', '待办事项', '逾期天数'].map((h) => el('th', {}, h))), rows)));
+  show(el('div', { class: 'card' }, el('h2', {}, '逾期未办结事项（截至 ', list.as_of, '，共 ', list.total, ' 件） ',
+    downloads('/v1/cases?as_of=' + list.as_of)),
+    el('table', { id: 'cases' }, el('tr', {}, ['小区', '街镇', '年度', '状态', '待办事项', '逾期天数'].map((h) => el('th', {}, h))), rows)));
+}
+
+// ---- 结果公示 ----------------------------------------------------------------------------
+// The published ratings of a year (and a street), as the bureau posts them: printable on A4.
+async function everyCommunity(q) {
+  const items = [];
+  for (let cursor = null; ;) {
+    const page = await api('/v1/communities?' + q.toString() + '&limit=1000' + (cursor ? '&cursor=' + cursor : ''));
+    items.push(...page.items);
+    cursor = page.next_cursor;
+    if (!cursor) return { year: page.year, items };
+  }
+}
+
+async function publicList(params) {
+  const q = new URLSearchParams();
+  if (params.get('year') || state.year) q.set('year', params.get('year') || state.year);
+  if (params.get('street')) q.set('street', params.get('street'));
+  const [list, awards] = await Promise.all([everyCommunity(q), api('/v1/awards' + (q.has('year') ? '?year=' + q.get('year') : ''))]);
+  const published = list.items.filter((c) => c.published_on && c.grade !== 'unrated');
+  const dates = [...new Set(published.map((c) => c.published_on))].sort();
+  const streetName = state.me.scope === 'street' ? state.me.street_name
+    : params.get('street') ? (list.items[0] || {}).street_name || params.get('street') : null;
+  const counts = GRADES.map((g) => GRADE_ZH[g] + ' ' + published.filter((c) => c.grade === g).length + ' 个').join('，');
+  const streets = {};
+  for (const c of list.items) streets[c.street] = c.street_name;
+  const choose = state.me.scope === 'street' ? null : el('label', { class: 'no-print' }, '街镇 ',
+    el('select', { name: 'street', onchange: (ev) => { const p = new URLSearchParams(params); if (ev.target.value) p.set('street', ev.target.value); else p.delete('street'); location.hash = '#/public?' + p.toString(); } },
+      el('option', { value: '' }, '全区'),
+      Object.entries(streets).map(([k, v]) => { const o = el('option', { value: k }, v); if (params.get('street') === k) o.selected = true; return o; })));
+  show(el('article', { class: 'card public-list', id: 'public-list' },
+    el('p', { class: 'no-print' }, choose, ' ', el('button', { type: 'button', id: 'print', onclick: () => window.print() }, '打印 / 另存为 PDF')),
+    el('h2', { class: 'public-title' }, '松江区', streetName ? streetName : '', ' ', list.year, ' 年度住宅小区物业服务评定结果公示'),
+    el('p', {}, '根据《松江区住宅小区“美丽家园”建设实施方案》（沪松府〔2022〕134号），现将 ', list.year,
+      ' 年度住宅小区物业服务评定结果予以公示。评定规则：', awards.rule_set.id, '。'),
+    el('p', { id: 'publication-date' }, '公布日期：', dates.length ? dates.join('、') : '尚未公布'),
+    el('table', { id: 'public-table' },
+      el('thead', {}, el('tr', {}, ['序号', '小区名称', '小区编号', '街镇', '物业服务企业', '评定等级'].map((h) => el('th', {}, h)))),
+      el('tbody', {}, published.map((c, i) => el('tr', { 'data-community': c.community },
+        el('td', {}, i + 1), el('td', {}, c.name), el('td', {}, c.community), el('td', {}, c.street_name),
+        el('td', {}, c.company_name || c.company || '—'), el('td', {}, c.grade_zh))))),
+    el('p', {}, '共 ', published.length, ' 个小区：', counts, '。'),
+    el('p', { class: 'muted' }, '仅列已公布的评定结果；未评定或尚未公布的小区不在此列。')));
 }
 
 // ---- routing and login -------------------------------------------------------------------
@@ -271,6 +349,7 @@ async function route() {
     if (path === '/communities') return await communities(params);
     if (path === '/companies') return await companies();
     if (path === '/cases') return await cases();
+    if (path === '/public') return await publicList(params);
     return await overview();
   } catch (e) {
     fail(e);

@@ -1,15 +1,22 @@
 """The dashboard in a real browser: Debian's chromium, headless, driven through chromedriver
 (python3-selenium). A street supervisor logs in, sees only its street, opens a community and
 finds the grade and explanation the API gives. Screenshots go to $JIAYUAN_ARTIFACTS/dashboard."""
+import base64
+import csv
+import io
 import json
 import os
+import subprocess
 import sys
 import time
 import unittest
 
+import openpyxl
+
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.print_page_options import PrintOptions
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -30,6 +37,10 @@ class DashboardTest(unittest.TestCase):
         for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--window-size=1280,1000", "--lang=zh-CN"):
             options.add_argument(arg)
+        cls.downloads = os.path.join(cls.engine.dir, "downloads")
+        os.makedirs(cls.downloads)
+        options.add_experimental_option("prefs", {"download.default_directory": cls.downloads,
+                                                  "download.prompt_for_download": False})
         cls.browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         cls.wait = WebDriverWait(cls.browser, 20)
 
@@ -100,6 +111,77 @@ class DashboardTest(unittest.TestCase):
         error = self.wait.until(EC.visibility_of_element_located((By.ID, "error")))
         self.assertIn("reads street sijing only", error.text)
         self.shot("4-other-street-refused")
+
+    def downloaded(self, name):
+        path = os.path.join(self.downloads, name)
+        for _ in range(200):
+            if os.path.exists(path) and not os.path.exists(path + ".crdownload"):
+                with open(path, "rb") as f:
+                    return f.read()
+            time.sleep(0.05)
+        self.fail(f"{name} was not downloaded: {os.listdir(self.downloads)}")
+
+    def test_c_a_street_office_downloads_its_lists_and_prints_the_public_list_to_a4_pdf(self):
+        b = self.browser
+        b.get(self.engine.base + "/dashboard/")
+        b.execute_script("sessionStorage.clear()")
+        self.login(TOKENS["sijing"])
+        self.wait.until(EC.visibility_of_element_located((By.ID, "mix-chart")))
+        # The community list's buttons save what the API downloads for the same token and filters.
+        b.get(self.engine.base + "/dashboard/#/communities?grade=passing")
+        self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#communities tr.link")))
+        b.find_element(By.CSS_SELECTOR, 'button.download[data-format="csv"]').click()
+        saved = self.downloaded("communities-2023.csv")
+        _, _, api = self.engine.get("/v1/communities?year=2023&grade=passing&format=csv", TOKENS["sijing"])
+        self.assertEqual(saved, api)
+        rows = list(csv.DictReader(io.StringIO(saved.decode("utf-8-sig"), newline="")))
+        self.assertTrue(rows and {r["街镇"] for r in rows} == {"泗泾镇"} and {r["等级"] for r in rows} == {"达标"})
+        b.find_element(By.LINK_TEXT, "逾期事项").click()
+        self.wait.until(EC.visibility_of_element_located((By.ID, "cases")))
+        b.find_element(By.CSS_SELECTOR, 'button.download[data-format="xlsx"]').click()
+        _, _, cases = self.engine.json("/v1/cases?limit=1000", token="sijing")
+        book = openpyxl.load_workbook(io.BytesIO(self.downloaded(f"cases-{cases['as_of']}.xlsx"))).active
+        self.assertEqual(book.max_row - 1, cases["total"])
+        self.shot("8-cases-download-sijing")
+
+        # The public list: the street's published ratings, by name, on A4.
+        b.find_element(By.LINK_TEXT, "结果公示").click()
+        table = self.wait.until(EC.visibility_of_element_located((By.ID, "public-table")))
+        _, _, listed = self.engine.json("/v1/communities?year=2023&limit=500", token="sijing")
+        published = [c for c in listed["items"] if c["published_on"] and c["grade"] != "unrated"]
+        shown = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+        self.assertEqual([r.get_attribute("data-community") for r in shown], [c["community"] for c in published])
+        self.assertGreater(len(published), 0)
+        first = shown[0].find_elements(By.TAG_NAME, "td")
+        self.assertEqual([td.text for td in first[1:]],
+                         [published[0]["name"], published[0]["community"], "泗泾镇",
+                          published[0]["company_name"] or published[0]["company"], published[0]["grade_zh"]])
+        title = b.find_element(By.CSS_SELECTOR, ".public-title").text
+        self.assertEqual(title, "松江区泗泾镇 2023 年度住宅小区物业服务评定结果公示")
+        self.shot("9-public-list-sijing")
+        pdf = base64.b64decode(b.print_page(self.a4()))
+        path = os.path.join(ARTIFACTS, "public-list-sijing.pdf")
+        with open(path, "wb") as f:
+            f.write(pdf)
+        text = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True, check=True).stdout
+        info = subprocess.run(["pdfinfo", path], capture_output=True, text=True, check=True).stdout
+        self.assertRegex(info, r"Page size:\s+595(\.\d+)? x 841(\.\d+)? pts \(A4\)")
+        self.assertIn("年度住宅小区物业服务评定结果公示", text)
+        self.assertIn("沪松府〔2022〕134号", text)
+        self.assertIn("公布日期：" + published[0]["published_on"], text)
+        for c in published:  # every published community, by name and grade
+            line = next((l for l in text.splitlines() if c["community"] in l), "")
+            self.assertIn(c["name"], line, c)
+            self.assertIn(c["grade_zh"], line, c)
+        for word in ("退出", "下载", "打印"):  # the page's controls are not printed
+            self.assertNotIn(word, text)
+
+    def a4(self):
+        options = PrintOptions()
+        options.page_width = 21.0
+        options.page_height = 29.7
+        options.background = True
+        return options
 
     def test_the_district_supervisor_sees_company_standings_and_overdue_cases(self):
         b = self.browser
