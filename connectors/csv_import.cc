@@ -33,7 +33,8 @@ const std::map<std::string, std::string>& chinese_columns() {
       {"倾向", "tone"}, {"说明", "description"}, {"年度", "year"}, {"等级", "grade"}, {"意见", "stance"},
       {"理由", "reason"}, {"整改措施", "measures"}, {"整改期限", "deadline"}, {"措施", "measure"},
       {"法律依据", "legal_basis"}, {"委员人数", "members"}, {"党员人数", "party_members"},
-      {"事项", "item"}, {"是否合格", "compliant"}};
+      {"事项", "item"}, {"是否合格", "compliant"}, {"企业名称", "name"}, {"统一社会信用代码", "credit_code"},
+      {"项目经理姓名", "manager_name"}};
   return kNames;
 }
 
@@ -321,6 +322,81 @@ Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& 
     out.push_back(std::move(r));
   }
   return out;
+}
+
+namespace {
+
+// The Chinese a field is written under: the longest of its names (小区编号 rather than 小区).
+std::string chinese_name(const std::string& field) {
+  if (field == "occurred") return "日期";  // as the bureau's own sheets head it
+  if (field == "name") return "小区名称";  // a company's is 企业名称 (import_template)
+  std::string best = field;
+  bool found = false;
+  for (const auto& [zh, name] : chinese_columns()) {
+    if (name == field && (!found || zh.size() > best.size())) {
+      best = zh;
+      found = true;
+    }
+  }
+  return best;
+}
+
+std::string chinese_value(const std::string& code) {
+  std::string best = code;
+  bool found = false;
+  for (const auto& [zh, value] : chinese_values()) {
+    if (value == code && (!found || zh.size() > best.size())) {
+      best = zh;
+      found = true;
+    }
+  }
+  return best;
+}
+
+std::string example_of(const FieldInfo& f, std::string_view street) {
+  static const std::map<std::string, std::string> kNamed = {
+      {"community", "SJ00001"}, {"company", "CO0001"},   {"manager", "PM0001-1"}, {"name", "示例小区"},
+      {"households", "500"},    {"fee", "2.50"},          {"year", "2023"},        {"respondents", "50"},
+      {"members", "7"},         {"party_members", "3"},   {"points", "1"},          {"manager_name", "张伟"},
+      {"credit_code", "91310117MA10000139"}};
+  if (f.name == "street") return std::string(street);
+  if (auto it = kNamed.find(f.name); it != kNamed.end()) return it->second;
+  switch (f.kind) {
+    case FieldKind::kInteger: return std::to_string(std::clamp<int64_t>(1, f.lo, f.hi));
+    case FieldKind::kNumber:
+    case FieldKind::kScores: return Centi{std::clamp<int64_t>(9000, f.lo, f.hi)}.to_string();
+    case FieldKind::kBoolean: return "是";
+    case FieldKind::kEnum: return f.values.empty() ? std::string() : chinese_value(f.values.front());
+    case FieldKind::kDate: return "2023-05-01";
+    case FieldKind::kString: return "示例";
+  }
+  return {};
+}
+
+}  // namespace
+
+bool has_import_template(const FactTypeInfo& type) {
+  // A retraction names the retracted fact's id, which a sheet's id column would take for its own.
+  return type.name != "jiayuan.tick" && type.name != "jiayuan.fact.retracted";
+}
+
+ImportTemplate import_template(const FactTypeInfo& type, std::string_view street) {
+  ImportTemplate t;
+  const bool company = type.name == "jiayuan.company.registered";
+  auto add = [&](const std::string& field, std::string example) {
+    t.fields.push_back(field);
+    t.headers.push_back(company && field == "name" ? "企业名称" : chinese_name(field));
+    t.example.push_back(company && field == "name" ? "示例物业管理有限公司" : std::move(example));
+  };
+  add("occurred", "2023-05-01");
+  for (const FieldInfo& f : describe_fields(type)) {
+    if (f.kind == FieldKind::kScores) {
+      for (std::string_view d : kDimensionNames) add(std::string(d), example_of(f, street));
+    } else {
+      add(f.name, example_of(f, street));
+    }
+  }
+  return t;
 }
 
 }  // namespace jiayuan

@@ -63,4 +63,16 @@ struct CsvRow {
 Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& type, const DepartmentId& source,
                                      const std::string& file);
 
+// What a department fills in for a fact type: the columns by their Chinese names (日期 first), and
+// one example row that imports as a valid fact (community SJ00001 in `street`). Offered as a file
+// to download (GET /v1/templates/{type}); csv_rows reads it back.
+struct ImportTemplate {
+  std::vector<std::string> fields;   // occurred, community, ..., each score dimension
+  std::vector<std::string> headers;  // 日期, 小区编号, ...
+  std::vector<std::string> example;
+};
+ImportTemplate import_template(const FactTypeInfo& type, std::string_view street);
+// Every type but log time (jiayuan.tick) and retractions (`jiayuan retract`, POST /v1/events).
+bool has_import_template(const FactTypeInfo& type);
+
 }  // namespace jiayuan

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <set>
 
+#include "connectors/csv_import.h"
 #include "connectors/lists.h"
 #include "connectors/openapi_document.h"
 #include "events/json_limits.h"
@@ -221,15 +222,16 @@ void QueryApi::install(HttpServer& server) {
   // Wraps a handler: authentication (unless public), scope, metrics, problems.
   using Handler =
       std::function<void(const Principal*, const HttpRequest&, HttpResponse&)>;
-  auto route = [this, srv](const std::string& name, bool is_public, Handler h) {
-    return [this, srv, name, is_public, h](const HttpRequest& req, HttpResponse& res) {
+  // departments: a department's token is let through too (what concerns its own uploads).
+  auto route = [this, srv](const std::string& name, bool is_public, Handler h, bool departments = false) {
+    return [this, srv, name, is_public, h, departments](const HttpRequest& req, HttpResponse& res) {
       const auto start = std::chrono::steady_clock::now();
       const Principal* who = nullptr;
       bool go = true;
       if (!is_public) {
         who = srv->authenticate(req, res);
         go = who != nullptr;
-        if (go && !who->reads()) {
+        if (go && !who->reads() && !departments) {
           problem(res, 403,
                   who->describe() +
                       " publishes facts; reading needs a supervisor's or an auditor's token");
@@ -347,11 +349,78 @@ void QueryApi::install(HttpServer& server) {
                     out["street_name"] = config_.district.street_name(StreetId(who->street));
                     out["description_zh"] = out["street_name"].get<std::string>() + " 街镇监管";
                     break;
-                  case Scope::kDepartment:
+                  case Scope::kDepartment: {
+                    out["department"] = who->department.value;
+                    const std::string& d = who->department.value;
+                    const auto it = config_.district.departments.find(d);
+                    out["department_name"] = it != config_.district.departments.end() ? it->second
+                                             : d.starts_with("street.")
+                                                 ? config_.district.street_name(StreetId(d.substr(7))) + "办事处"
+                                                 : d;
+                    out["description_zh"] = out["department_name"].get<std::string>() + " 数据报送";
                     break;
+                  }
                 }
                 reply(res, out);
-              }));
+              }, true));
+
+  // ---- what a department fills in -----------------------------------------------------------
+  // Every fact type a sheet can carry (a department's: those it may send), with its columns;
+  // each as a file with one example row.
+  server.route("GET", "/v1/templates",
+        route("/v1/templates", false,
+              [this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
+                Params p(req, {});
+                std::string street = config_.district.streets.empty() ? "" : config_.district.streets.begin()->first;
+                if (who->scope == Scope::kDepartment && who->department.value.starts_with("street.")) {
+                  street = who->department.value.substr(7);  // its own street, for "street.own"
+                }
+                const StreetId own(street);
+                json types = json::array();
+                for (const FactTypeInfo& t : fact_types()) {
+                  if (!has_import_template(t)) continue;
+                  if (who->scope == Scope::kDepartment && !config_.authority.check(t.name, who->department, &own)) continue;
+                  const ImportTemplate tpl = import_template(t, street);
+                  json columns = json::array();
+                  for (size_t i = 0; i < tpl.fields.size(); ++i) {
+                    columns.push_back({{"field", tpl.fields[i]}, {"header", tpl.headers[i]}});
+                  }
+                  types.push_back({{"type", std::string(t.name)}, {"name", std::string(t.name.substr(8))}, {"columns", columns}});
+                }
+                reply(res, json{{"types", types}});
+              }, true));
+  server.route("GET", "/v1/templates/{type}",
+        route("/v1/templates/{type}", false,
+              [this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
+                Params p(req, {"format"});
+                const std::string name = req.matches[1];
+                const FactTypeInfo* type = find_fact_type(name);
+                if (type == nullptr) type = find_fact_type("jiayuan." + name);
+                if (type == nullptr || !has_import_template(*type)) {
+                  throw HttpError{404, "template " + printable(name, 60) + ": not a fact type a sheet carries (see /v1/templates)"};
+                }
+                const DownloadFormat format = download_format(p.one_of("format", {"csv", "xlsx"}).value_or("csv")).value();
+                std::string street = config_.district.streets.empty() ? "" : config_.district.streets.begin()->first;
+                if (who->scope == Scope::kDepartment && who->department.value.starts_with("street.")) {
+                  street = who->department.value.substr(7);
+                }
+                const ImportTemplate tpl = import_template(*type, street);
+                std::vector<ExportColumn> columns;
+                json row = json::object();
+                for (size_t i = 0; i < tpl.fields.size(); ++i) {
+                  columns.push_back({tpl.fields[i].c_str(), tpl.headers[i].c_str()});
+                  row[tpl.fields[i]] = tpl.example[i];
+                }
+                const json rows = json::array({row});
+                const std::string stem = "template-" + std::string(type->name.substr(8));
+                res.status = 200;
+                if (format == DownloadFormat::kXlsx) {
+                  res.set_content(must(xlsx_table(rows, columns, std::string(type->name.substr(8)))), download_media_type(format));
+                } else {
+                  res.set_content(csv_table(rows, columns), download_media_type(format));
+                }
+                res.set_header("Content-Disposition", "attachment; filename=\"" + stem + (format == DownloadFormat::kXlsx ? ".xlsx" : ".csv") + "\"");
+              }, true));
 
   // ---- communities ----------------------------------------------------------------------------
   server.route("GET", "/v1/communities",
@@ -513,6 +582,9 @@ void QueryApi::install(HttpServer& server) {
         route("/v1/dead-letters", false,
               [this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"limit", "cursor"});
+                // A department reads what it sent only: its rejected input and its waiting facts.
+                const std::optional<std::string> mine =
+                    who->scope == Scope::kDepartment ? std::optional(who->department.value) : std::nullopt;
                 if (who->scope == Scope::kStreet)
                   throw HttpError{
                       403,
@@ -527,8 +599,20 @@ void QueryApi::install(HttpServer& server) {
                   if (ec != std::errc() || ptr != c->data() + c->size() || from < 0)
                     bad_parameter("cursor", "a next_cursor of /v1/dead-letters", *c);
                 }
-                auto entries = must(options_.dead_letters->read(topics::kDeadLetter, 0, from,
-                                                                static_cast<size_t>(limit) + 1));
+                std::vector<LogEntry> entries;
+                // A department's: read on in batches until a page more is found (or 100,000 read,
+                // and the cursor goes on from there).
+                int64_t at = from, scanned = 0;
+                for (; entries.size() <= static_cast<size_t>(limit) && scanned < 100000;) {
+                  auto batch = must(options_.dead_letters->read(topics::kDeadLetter, 0, at, mine ? 1000 : static_cast<size_t>(limit) + 1));
+                  if (batch.empty()) break;
+                  scanned += static_cast<int64_t>(batch.size());
+                  at = batch.back().position.offset + 1;
+                  for (LogEntry& e : batch) {
+                    if (!mine || e.record.header(headers::kErrorDepartment) == *mine) entries.push_back(std::move(e));
+                  }
+                  if (!mine) break;
+                }
                 json items = json::array();
                 for (size_t i = 0; i < entries.size() && i < static_cast<size_t>(limit); ++i) {
                   const Record& r = entries[i].record;
@@ -541,12 +625,18 @@ void QueryApi::install(HttpServer& server) {
                 }
                 // Facts accepted that wait for their community's registration (DOMAIN.md), with
                 // their age: not dead letters, but what a sender looks for here.
-                json out{{"items", items}, {"waiting", must(waiting_facts(store_, now_ms()))}, {"next_cursor", nullptr}};
-                if (entries.size() > static_cast<size_t>(limit))
-                  out["next_cursor"] =
-                      std::to_string(entries[static_cast<size_t>(limit)].position.offset);
+                json waiting = json::array();
+                for (json& w : must(waiting_facts(store_, now_ms()))) {
+                  if (!mine || w.value("source", "") == *mine) waiting.push_back(std::move(w));
+                }
+                json out{{"items", items}, {"waiting", waiting}, {"next_cursor", nullptr}};
+                if (entries.size() > static_cast<size_t>(limit)) {
+                  out["next_cursor"] = std::to_string(entries[static_cast<size_t>(limit)].position.offset);
+                } else if (scanned >= 100000) {
+                  out["next_cursor"] = std::to_string(at);
+                }
                 reply(res, out);
-              }));
+              }, true));
 }
 
 }  // namespace jiayuan

@@ -227,7 +227,7 @@ Record event_record(const Event& ev, std::string_view accepted_at) {
 }
 
 Record dead_letter_record(std::string key, std::string bytes, std::string_view stage,
-                          const Error& reason, std::string origin) {
+                          const Error& reason, std::string origin, std::string_view department) {
   Record r;
   r.key = std::move(key);
   r.value = std::move(bytes);
@@ -235,6 +235,7 @@ Record dead_letter_record(std::string key, std::string bytes, std::string_view s
                {std::string(headers::kErrorCode), reason.code},
                {std::string(headers::kErrorReason), reason.message},
                {std::string(headers::kErrorOrigin), std::move(origin)}};
+  if (!department.empty()) r.headers.push_back({std::string(headers::kErrorDepartment), std::string(department)});
   return r;
 }
 
@@ -595,7 +596,8 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
     }
     outcomes[i].verdict = Verdict::kRejected;
     outcomes[i].reason = ev.error();
-    rejected.push_back(dead_letter_record("", in.bytes, "intake", ev.error(), in.origin));
+    rejected.push_back(dead_letter_record("", in.bytes, "intake", ev.error(), in.origin,
+                                          in.proven_source ? std::string_view(in.proven_source->value) : ""));
     rejected_at.push_back(i);
   }
   auto positions = log_.append(topics::kEvents, accepted);
@@ -620,7 +622,9 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
 namespace jiayuan {
 
 Status Intake::dead_letter(const IntakeInput& input, std::string_view stage, const Error& reason) {
-  const std::vector<Record> records = {dead_letter_record("", input.bytes, stage, reason, input.origin)};
+  const std::vector<Record> records = {dead_letter_record(
+      "", input.bytes, stage, reason, input.origin,
+      input.proven_source ? std::string_view(input.proven_source->value) : "")};
   JY_TRY(std::vector<Position> ignored, log_.append(topics::kDeadLetter, records));
   return {};
 }

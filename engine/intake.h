@@ -80,6 +80,7 @@ inline constexpr std::string_view kErrorStage = "jiayuan.errors.stage";
 inline constexpr std::string_view kErrorCode = "jiayuan.errors.code";
 inline constexpr std::string_view kErrorReason = "jiayuan.errors.reason";
 inline constexpr std::string_view kErrorOrigin = "jiayuan.errors.origin";
+inline constexpr std::string_view kErrorDepartment = "jiayuan.errors.department";
 }  // namespace headers
 
 // The record of an accepted event in jiayuan.events; `accepted_at` (RFC 3339) when known.
@@ -95,8 +96,10 @@ std::optional<int64_t> parse_instant_ms(std::string_view text);
 // status ("waiting", or "rejected" once a registration dated after it came), reason,
 // accepted_at, age_seconds, position}.
 Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t now_ms);
+// A rejected input for jiayuan.dead-letter: its bytes as received, with why, where from and, when
+// known, the department that sent it (so a department reads its own).
 Record dead_letter_record(std::string key, std::string bytes, std::string_view stage,
-                          const Error& reason, std::string origin);
+                          const Error& reason, std::string origin, std::string_view department = {});
 
 class Intake {
  public:

@@ -134,7 +134,8 @@ class CommunityStage::Batch {
       return fold_one(e);
     } catch (const std::exception& ex) {
       const Error why{"internal_error", std::string("stage 1 could not fold this fact (a bug; please report it): ") + ex.what()};
-      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", why, origin(e.position.offset)));
+      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", why, origin(e.position.offset),
+                                     e.record.header("ce_source")));
       return {};
     }
   }
@@ -178,7 +179,8 @@ class CommunityStage::Batch {
     cause_offset_ = e.position.offset;
     Result<Event> ev = decode_event_binary(e.record.value);
     if (!ev) {
-      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", ev.error(), origin(e.position.offset)));
+      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", ev.error(), origin(e.position.offset),
+                                     e.record.header("ce_source")));
       return {};
     }
     ++delta_.facts;
@@ -211,7 +213,8 @@ class CommunityStage::Batch {
     if (std::holds_alternative<FactRetracted>(ev->fact)) {
       auto t = decode_event_binary(e.record.header(headers::kRetracts));
       if (!t) {
-        dead_letter(dead_letter_record(e.record.key, encode_event_json(*ev), "stage1", t.error(), origin(e.position.offset)));
+        dead_letter(dead_letter_record(e.record.key, encode_event_json(*ev), "stage1", t.error(), origin(e.position.offset),
+                                       ev->envelope.source));
         return {};
       }
       target = std::move(*t);
@@ -241,7 +244,8 @@ class CommunityStage::Batch {
   void settle(const std::string& id, const CommunityState& state, Step step) {
     emit(step);
     for (const Rejection& r : step.rejected) {
-      dead_letter(dead_letter_record(id, encode_event_json(r.event), "stage1", r.reason, origin(cause_offset_)));
+      dead_letter(dead_letter_record(id, encode_event_json(r.event), "stage1", r.reason, origin(cause_offset_),
+                                     r.event.envelope.source));
     }
     auto index = [&](std::vector<std::string>& v, bool in) {
       auto it = std::lower_bound(v.begin(), v.end(), id);

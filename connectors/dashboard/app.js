@@ -335,6 +335,103 @@ async function publicList(params) {
     el('p', { class: 'muted' }, '仅列已公布的评定结果；未评定或尚未公布的小区不在此列。')));
 }
 
+// ---- 数据报送（a department's page） -------------------------------------------------------
+const TYPE_ZH = {
+  'community.registered': '小区登记', 'community.changed': '小区信息变更', 'fee.adjusted': '物业费调整',
+  'contract.assigned': '物业服务合同', 'company.registered': '物业服务企业登记', inspection: '检查评分', survey: '满意度测评',
+  'hotline.complaint': '12345热线工单', petition: '信访', 'credit.points': '信用记分', finding: '部门检查发现',
+  'safety.incident': '安全事故', 'media.report': '媒体报道', 'street.proposal': '街镇推荐意见', 'department.opinion': '部门意见',
+  'interview.held': '约谈', 'rectification.submitted': '整改报告', reinspection: '复查', 'sanction.applied': '处罚',
+  'committee.elected': '业委会换届', 'party.branch.established': '党组织组建', 'governance.completed': '治理事项完成',
+  'waste.sorting.inspection': '垃圾分类检查', 'spot.check': '抽查', 'ratings.published': '评定结果公开',
+  'review.closed': '复核办结', 'social.responsibility': '社会责任',
+};
+const VERDICT_ZH = { accepted: '已接收', duplicate: '已存在（未重复导入）', rejected: '被拒收' };
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const typeLabel = (name) => (TYPE_ZH[name] ? TYPE_ZH[name] + '（' + name + '）' : name);
+
+function saveText(name, text, type) {
+  const a = el('a', { href: URL.createObjectURL(new Blob([text], { type })), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+function csvLine(cells) {
+  return cells.map((c) => '"' + String(c ?? '').replace(/"/g, '""') + '"').join(',') + '\r\n';
+}
+
+// This browser's recent uploads (the server keeps the facts and the dead letters, not the files).
+function recentUploads() {
+  try { return JSON.parse(localStorage.getItem('jiayuan.uploads.' + state.me.department) || '[]'); } catch (e) { return []; }
+}
+
+function rejectedCard(dead) {
+  const rows = dead.items.map((d) => el('tr', {}, el('td', {}, d.offset), el('td', {}, d.origin), el('td', {}, d.reason)));
+  const waiting = dead.waiting.map((w) => el('tr', {}, el('td', {}, w.id), el('td', {}, w.community), el('td', {}, w.occurred),
+    el('td', {}, w.status === 'waiting' ? '等待该小区登记' : w.reason || w.status)));
+  return el('div', { class: 'card', id: 'rejected' },
+    el('h3', {}, '本部门被拒收的数据（', dead.items.length, dead.next_cursor ? '+' : '', ' 条）'),
+    rows.length ? el('table', { id: 'dead-letters' }, el('tr', {}, ['序号', '来源', '原因'].map((h) => el('th', {}, h))), rows) : el('p', {}, '无'),
+    el('h3', {}, '已接收、等待小区登记的数据（', waiting.length, ' 条）'),
+    waiting.length ? el('table', { id: 'waiting' }, el('tr', {}, ['编号', '小区', '日期', '状态'].map((h) => el('th', {}, h))), waiting) : el('p', {}, '无'));
+}
+
+async function sendFile(type, file, report) {
+  if (!file) return report.replaceChildren(el('p', { class: 'error', id: 'upload-error', role: 'alert' }, '请先选择文件（CSV 或 Excel .xlsx）'));
+  const xlsx = /\.xlsx$/i.test(file.name);
+  const res = await fetch('/v1/imports?type=' + encodeURIComponent(type), {
+    method: 'POST', body: await file.arrayBuffer(),
+    headers: { Authorization: 'Bearer ' + state.token, 'Content-Type': xlsx ? XLSX_TYPE : 'text/csv' },
+  });
+  const a = await res.json();
+  if (!res.ok) {
+    return report.replaceChildren(el('p', { class: 'error', id: 'upload-error', role: 'alert' }, file.name, ' 未能导入：', a.detail || res.statusText));
+  }
+  const how = a.format === 'xlsx' ? 'Excel，工作表“' + a.sheet + '”' : 'CSV，' + a.encoding + (a.encoding_detected ? '，自动识别' : '');
+  const summary = file.name + '（' + how + '）：共 ' + a.rows.length + ' 行，接收 ' + a.accepted + ' 行，已存在 ' + a.duplicates + ' 行，拒收 ' + a.rejected + ' 行';
+  const lines = a.rows.map((r) => [r.row, VERDICT_ZH[r.status] || r.status, r.reason || r.waiting || '']);
+  const uploads = recentUploads();
+  uploads.unshift({ at: new Date().toLocaleString('zh-CN'), file: file.name, type, accepted: a.accepted, duplicates: a.duplicates, rejected: a.rejected });
+  localStorage.setItem('jiayuan.uploads.' + state.me.department, JSON.stringify(uploads.slice(0, 20)));
+  report.replaceChildren(
+    el('p', { id: 'upload-summary', class: a.rejected ? 'missed' : 'met' }, summary, ' ',
+      el('button', { type: 'button', id: 'report-download', class: 'no-print',
+        onclick: () => saveText(file.name.replace(/\.[^.]*$/, '') + '-导入报告.csv', '\ufeff' + csvLine(['行号', '结果', '原因']) + lines.map(csvLine).join(''), 'text/csv') }, '下载报告')),
+    el('table', { id: 'upload-report' }, el('tr', {}, ['行号', '结果', '原因'].map((h) => el('th', {}, h))),
+      a.rows.map((r, i) => el('tr', { 'data-row': r.row, 'data-status': r.status, class: 'r-' + r.status }, lines[i].map((c) => el('td', {}, c))))));
+  const dead = await api('/v1/dead-letters?limit=20');
+  document.getElementById('rejected').replaceWith(rejectedCard(dead));
+  document.getElementById('recent').replaceWith(recentCard());
+}
+
+function recentCard() {
+  const uploads = recentUploads();
+  return el('div', { class: 'card', id: 'recent' }, el('h3', {}, '最近上传（本浏览器）'),
+    uploads.length ? el('table', {}, el('tr', {}, ['时间', '文件', '类型', '接收', '已存在', '拒收'].map((h) => el('th', {}, h))),
+      uploads.map((u) => el('tr', {}, el('td', {}, u.at), el('td', {}, u.file), el('td', {}, typeLabel(u.type)), el('td', {}, u.accepted), el('td', {}, u.duplicates), el('td', {}, u.rejected))))
+      : el('p', {}, '无'));
+}
+
+async function uploadPage(params) {
+  const [list, dead] = await Promise.all([api('/v1/templates'), api('/v1/dead-letters?limit=20')]);
+  const chosen = list.types.find((t) => t.name === params.get('type')) || list.types[0];
+  if (!chosen) return show(el('div', { class: 'card' }, el('p', {}, '本部门没有可报送的数据类型')));
+  const file = el('input', { type: 'file', id: 'file', accept: '.csv,.xlsx,text/csv,' + XLSX_TYPE });
+  const report = el('div', { id: 'report' });
+  show(
+    el('div', { class: 'card', id: 'upload' },
+      el('h2', {}, '数据报送：', state.me.department_name),
+      el('p', {}, el('label', {}, '数据类型 ', el('select', { id: 'fact-type', onchange: (ev) => { location.hash = '#/upload?type=' + ev.target.value; } },
+        list.types.map((t) => { const o = el('option', { value: t.name }, typeLabel(t.name)); if (t === chosen) o.selected = true; return o; })))),
+      el('p', {}, '表头（中文或英文均可）：', chosen.columns.map((c) => c.header).join('、'), ' ', el('span', { class: 'muted' }, '模板'), downloads('/v1/templates/' + chosen.name)),
+      el('p', {}, file, ' ', el('button', { type: 'button', id: 'upload-button', onclick: () => sendFile(chosen.name, file.files[0], report).catch(fail) }, '上传')),
+      el('p', { class: 'muted' }, 'CSV 可为 UTF-8 或 GBK/GB18030（Excel 另存为“CSV（逗号分隔）”），自动识别；Excel 工作簿读取第一个工作表。同一文件重复上传不会重复导入。'),
+      report),
+    recentCard(),
+    rejectedCard(dead));
+}
+
 // ---- routing and login -------------------------------------------------------------------
 async function route() {
   if (!state.token) return;
@@ -345,6 +442,9 @@ async function route() {
     document.getElementById('who').textContent = state.me.description_zh;
     document.getElementById('nav').hidden = false;
     document.getElementById('login').hidden = true;
+    const department = state.me.scope === 'department';
+    for (const a of document.querySelectorAll('nav a')) a.hidden = (a.dataset.scope === 'department') !== department;
+    if (department) return await uploadPage(params);  // a department sends; it reads nothing else
     if (path.startsWith('/community/')) return await community(decodeURIComponent(path.slice('/community/'.length)));
     if (path === '/communities') return await communities(params);
     if (path === '/companies') return await companies();
@@ -370,7 +470,7 @@ document.getElementById('login-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
   state.token = document.getElementById('token').value.trim();
   sessionStorage.setItem('jiayuan.token', state.token);
-  if (!location.hash || location.hash === '#/') location.hash = '#/overview';
+  if (!location.hash || location.hash === '#/') location.hash = '#/overview';  // a department's: its page
   route();
 });
 document.getElementById('logout').addEventListener('click', () => logout());

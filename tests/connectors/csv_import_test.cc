@@ -176,3 +176,41 @@ TEST(CsvRows, AScoreCellWithMoreThanTwoDecimalsIsRefusedNotRounded) {
 
 }  // namespace
 }  // namespace jiayuan
+
+namespace jiayuan {
+namespace {
+
+TEST(ImportTemplate, EveryFactTypesTemplateReadsBackAsAValidFactUnderChineseHeaders) {
+  EXPECT_FALSE(has_import_template(*find_fact_type("jiayuan.fact.retracted")));
+  for (const FactTypeInfo& type : fact_types()) {
+    if (!has_import_template(type)) continue;
+    const ImportTemplate t = import_template(type, "yueyang");
+    ASSERT_EQ(t.headers.size(), t.fields.size());
+    ASSERT_EQ(t.example.size(), t.fields.size());
+    EXPECT_EQ(t.headers.front(), "日期") << type.name;
+    for (size_t i = 0; i < t.fields.size(); ++i) {
+      if (t.fields[i] == "name") {
+        EXPECT_EQ(t.headers[i], type.name == "jiayuan.company.registered" ? "企业名称" : "小区名称");
+      }
+    }
+    for (size_t i = 0; i < t.headers.size(); ++i) {
+      EXPECT_NE(t.headers[i], t.fields[i]) << type.name << ": " << t.fields[i] << " has no Chinese name";
+    }
+    std::string csv;
+    for (const auto* line : {&t.headers, &t.example}) {
+      for (size_t i = 0; i < line->size(); ++i) csv += (i ? "," : "") + (*line)[i];
+      csv += "\n";
+    }
+    auto table = parse_csv(csv);
+    ASSERT_TRUE(table) << type.name << ": " << table.error().message;
+    auto rows = csv_rows(*table, type, DepartmentId("bureau"), "template.csv");
+    ASSERT_TRUE(rows) << type.name << ": " << rows.error().message << "\n" << csv;
+    ASSERT_EQ(rows->size(), 1u);
+    ASSERT_FALSE((*rows)[0].rejection) << type.name << ": " << (*rows)[0].rejection->message;
+    auto ev = decode_event_json((*rows)[0].input.bytes);
+    EXPECT_TRUE(ev) << type.name << ": " << (ev ? "" : ev.error().message) << "\n" << csv;
+  }
+}
+
+}  // namespace
+}  // namespace jiayuan

@@ -115,6 +115,9 @@ class ApiTest(unittest.TestCase):
         status, headers, body = ENGINE.get("/v1/nothing-here", TOKENS["district"])
         self.assertEqual(status, 404)
         self.assertEqual(headers["Content-Type"], "application/problem+json")
+        t = self.call("/v1/templates", "/v1/templates")
+        self.assertIn("inspection", {x["name"] for x in t["types"]})
+        self.call("/v1/templates/{type}", "/v1/templates/nothing", expect=404)
         # Every documented GET path was exercised with a real response (the POSTs: test_13).
         for path, ops in self.doc["paths"].items():
             if "get" in ops:
@@ -518,6 +521,33 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(p["parameter"], "type")
         self.post("/v1/imports", "/v1/imports?type=inspection", b"a\n", "text/csv", token="district", expect=403)
         self.post("/v1/events", "/v1/events", b"x", "text/plain", expect=415)
+        # A department's own: who it is, what it may send, the templates, its dead letters.
+        me = self.call("/v1/me", "/v1/me", token="sijing-office")
+        self.assertEqual((me["scope"], me["department"], me["department_name"]), ("department", "street.sijing", "泗泾镇办事处"))
+        mine = {t["name"] for t in self.call("/v1/templates", "/v1/templates", token="sijing-office")["types"]}
+        every = {t["name"] for t in self.call("/v1/templates", "/v1/templates", token="bureau")["types"]}
+        self.assertIn("community.registered", mine)
+        self.assertNotIn("hotline.complaint", mine)
+        self.assertIn("street.proposal", mine - every)  # a street office's own, not the bureau's
+        self.assertNotIn("fact.retracted", every)
+        self.call("/v1/templates/{type}", "/v1/templates/fact.retracted", token="bureau", expect=404)
+        status, headers, body = ENGINE.get("/v1/templates/inspection", TOKENS["bureau"])
+        self.assertEqual((status, headers["Content-Type"]), (200, "text/csv; charset=utf-8"))
+        template = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+        self.assertEqual(template[0][:2], ["日期", "小区编号"])
+        # Filled in as it comes, the template is a fact the bureau may send.
+        a = self.post("/v1/imports", "/v1/imports?type=inspection", body, "text/csv")
+        self.assertEqual((a["accepted"], a["rejected"]), (1, 0), a)
+        status, headers, body = ENGINE.get("/v1/templates/survey?format=xlsx", TOKENS["sijing-office"])
+        self.assertEqual(status, 200)
+        rows = list(openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
+        self.assertEqual(rows[0][0], "日期")
+        self.assertEqual(len(rows), 2)
+        dead = self.call("/v1/dead-letters", "/v1/dead-letters", token="bureau")
+        self.assertTrue(dead["items"])
+        self.assertEqual({d["origin"] for d in dead["items"]}, {"http bureau item 1", "upload row 4"})  # what it sent
+        everyone = self.call("/v1/dead-letters", "/v1/dead-letters?limit=1000", token="auditor")
+        self.assertGreater(len(everyone["items"]), len(dead["items"]))  # the fixture's bad.ndjson is no one's
         # What came in is folded: the workbook's community is there, by name.
         for _ in range(100):
             status, _, body = ENGINE.json("/v1/communities/WEB3")

@@ -3,6 +3,7 @@
 finds the grade and explanation the API gives. Screenshots go to $JIAYUAN_ARTIFACTS/dashboard."""
 import base64
 import csv
+import datetime
 import io
 import json
 import os
@@ -18,7 +19,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.print_page_options import PrintOptions
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 sys.path.insert(0, os.path.dirname(__file__))
 from engine_fixture import TOKENS, Engine  # noqa: E402
@@ -176,6 +177,11 @@ class DashboardTest(unittest.TestCase):
         for word in ("退出", "下载", "打印"):  # the page's controls are not printed
             self.assertNotIn(word, text)
 
+    def text_of(self, element_id):
+        """The element's text now (read in the page: no stale handle while it is being replaced)."""
+        return self.browser.execute_script(
+            "const e = document.getElementById(arguments[0]); return e ? e.innerText : ''", element_id)
+
     def a4(self):
         options = PrintOptions()
         options.page_width = 21.0
@@ -207,6 +213,81 @@ class DashboardTest(unittest.TestCase):
         _, _, api = self.engine.json("/v1/cases?limit=1000")
         self.assertEqual(len(cases.find_elements(By.TAG_NAME, "tr")) - 1, api["total"])
         self.shot("6-overdue-cases")
+
+    def test_y_a_street_office_uploads_a_gbk_csv_and_an_xlsx_and_sees_each_rows_fate(self):
+        b = self.browser
+        b.get(self.engine.base + "/dashboard/")
+        b.execute_script("sessionStorage.clear(); localStorage.clear()")
+        self.login(TOKENS["sijing-office"])
+        page = self.wait.until(EC.visibility_of_element_located((By.ID, "upload")))
+        self.assertEqual(b.find_element(By.ID, "who").text, "泗泾镇办事处 数据报送")
+        self.assertEqual([a.text for a in b.find_elements(By.CSS_SELECTOR, "nav a") if a.is_displayed()], ["数据报送"])
+        # Only what it may send; registrations chosen, and their template downloaded.
+        types = [o.get_attribute("value") for o in b.find_elements(By.CSS_SELECTOR, "#fact-type option")]
+        self.assertIn("community.registered", types)
+        self.assertNotIn("hotline.complaint", types)  # the hotline's, not a street office's
+        Select(b.find_element(By.ID, "fact-type")).select_by_value("community.registered")
+        self.wait.until(lambda d: "小区编号" in d.find_element(By.ID, "upload").text)
+        b.find_element(By.CSS_SELECTOR, '#upload button.download[data-format="csv"]').click()
+        template = list(csv.reader(io.StringIO(self.downloaded("template-community.registered.csv").decode("utf-8-sig"))))
+        self.assertEqual(template[0][:3], ["日期", "小区编号", "小区名称"])
+        self.assertIn("sijing", template[1])
+
+        head = "小区编号,小区名称,街镇,户数,物业费,封闭类型,房屋类型,日期\r\n"
+        gbk = os.path.join(self.engine.dir, "泗泾登记.csv")
+        with open(gbk, "wb") as f:  # as Excel saves a CSV on a Chinese Windows machine
+            f.write((head + "WEBG1,泗泾花苑,sijing,320,1.8,封闭,商品房,2022-05-01\r\n"
+                            "WEBG2,泗泾雅苑,sijing,很多,1.8,封闭,商品房,2022-05-01\r\n").encode("gb18030"))
+        b.find_element(By.ID, "file").send_keys(gbk)
+        b.find_element(By.ID, "upload-button").click()
+        summary = self.wait.until(EC.visibility_of_element_located((By.ID, "upload-summary")))
+        self.assertIn("GB18030，自动识别", summary.text)
+        self.assertIn("接收 1 行", summary.text)
+        rows = {r.get_attribute("data-row"): r for r in b.find_elements(By.CSS_SELECTOR, "#upload-report tr[data-row]")}
+        self.assertEqual(rows["2"].get_attribute("data-status"), "accepted")
+        self.assertEqual(rows["3"].get_attribute("data-status"), "rejected")
+        self.assertIn("data.households", rows["3"].text)
+        self.assertIn("很多", rows["3"].text)
+        self.shot("10-upload-gbk-csv")
+        b.find_element(By.ID, "report-download").click()
+        report = self.downloaded("泗泾登记-导入报告.csv").decode("utf-8-sig")
+        self.assertIn("被拒收", report)
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "登记"
+        sheet.append(head.strip().split(","))
+        sheet.append(["WEBX1", "泗泾锦苑", "sijing", 410, 2.2, "零星", "动迁房", datetime.date(2022, 6, 1)])
+        sheet.append(["WEBX2", "泗泾绿苑", "sijing", 200, "贵", "零星", "动迁房", datetime.date(2022, 6, 1)])
+        xlsx = os.path.join(self.engine.dir, "泗泾登记.xlsx")
+        book.save(xlsx)
+        b.find_element(By.ID, "file").send_keys(xlsx)
+        b.find_element(By.ID, "upload-button").click()
+        self.wait.until(lambda d: "工作表“登记”" in self.text_of("upload-summary"))
+        rows = {r.get_attribute("data-row"): r for r in b.find_elements(By.CSS_SELECTOR, "#upload-report tr[data-row]")}
+        self.assertEqual(rows["2"].get_attribute("data-status"), "accepted")
+        self.assertIn("data.fee", rows["3"].text)
+        # Its rejected rows are in its dead letters (refreshed after the upload); its recent uploads are listed.
+        self.wait.until(lambda d: "data.fee" in self.text_of("dead-letters"))
+        self.assertIn("upload row 3", self.text_of("dead-letters"))
+        self.assertIn("data.households", self.text_of("dead-letters"))
+        self.assertEqual(b.execute_script("return document.querySelectorAll('#recent tr').length") - 1, 2)
+        self.shot("11-upload-xlsx")
+
+        # The accepted rows are in the communities' pages, for the street's supervisor.
+        for community in ("WEBG1", "WEBX1"):
+            for _ in range(100):
+                if self.engine.json("/v1/communities/" + community)[0] == 200:
+                    break
+                time.sleep(0.1)
+        b.find_element(By.ID, "logout").click()
+        self.login(TOKENS["sijing"])
+        self.wait.until(EC.visibility_of_element_located((By.ID, "mix-chart")))
+        for community, name in (("WEBG1", "泗泾花苑"), ("WEBX1", "泗泾锦苑")):
+            b.get(self.engine.base + "/dashboard/#/community/" + community)
+            card = self.wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, f'#community[data-community="{community}"]')))
+            self.assertIn(name, card.text)
+        self.shot("12-uploaded-community")
 
     def test_z_a_grade_revised_after_publication_shows_its_revision_on_the_community_page(self):
         # The bureau retracts one of its inspections of a rated community (run last: it changes the data).

@@ -19,6 +19,7 @@ TOKENS = {
     "auditor": "auditor-token-000000000001",
     "rate": "rate-limited-token-00000001",
     "bureau": "bureau-department-token-0001",
+    "sijing-office": "sijing-office-token-00000001",
 }
 
 
@@ -34,6 +35,7 @@ class Engine:
             f.write(f'"{TOKENS["auditor"]}" = {{ scope = "auditor" }}\n')
             f.write(f'"{TOKENS["rate"]}" = {{ scope = "auditor" }}\n')
             f.write(f'"{TOKENS["bureau"]}" = "bureau"\n')
+            f.write(f'"{TOKENS["sijing-office"]}" = "street.sijing"\n')
         facts = os.path.join(self.dir, "facts.ndjson")
         # The demo district of scripts/demo.
         self.jy("gen", "--communities", "100", "--streets", "3", "--year", "2023", "--seed", "20231", "-o", facts)
