@@ -13,6 +13,8 @@
 namespace jiayuan {
 namespace {
 
+constexpr int64_t QUALITY_BASE = 71, QUALITY_RANGE = 19, QUALITY_SPREAD = 5;
+
 // splitmix64: small, fast, identical everywhere.
 class Rng {
  public:
@@ -33,11 +35,19 @@ class Rng {
   uint64_t s_;
 };
 
-constexpr std::array<const char*, 12> kNameHeads = {"锦", "华", "翠", "嘉", "明", "泰",
-                                                    "云", "龙", "绿", "松", "新", "佳"};
-constexpr std::array<const char*, 10> kNameMids = {"江", "苑", "城", "湖", "庭", "景",
-                                                   "林", "河", "辰", "安"};
-constexpr std::array<const char*, 7> kNameTails = {"苑", "园", "小区", "花园", "新村", "公寓", "家园"};
+// Names are drawn without repeats: a district does not have two communities (or companies, or
+// managers) of one name. Index i of n names is (i * step) mod n, step coprime with n.
+constexpr std::array<const char*, 24> kNameHeads = {"锦", "华", "翠", "嘉", "明", "泰", "云", "龙", "绿", "松", "新", "佳",
+                                                    "金", "银", "春", "秋", "玉", "诚", "和", "福", "瑞", "祥", "康", "乐"};
+constexpr std::array<const char*, 16> kNameMids = {"江", "苑", "城", "湖", "庭", "景", "林", "河",
+                                                   "辰", "安", "泽", "晖", "桥", "亭", "枫", "荷"};
+constexpr std::array<const char*, 10> kNameTails = {"苑", "园", "小区", "花园", "新村", "公寓", "家园", "名邸", "雅居", "佳苑"};
+size_t spread(size_t i, size_t n) {
+  size_t step = 7919;  // a prime; moved on until coprime with n
+  auto gcd = [](size_t a, size_t b) { while (b != 0) { const size_t t = a % b; a = b; b = t; } return a; };
+  while (gcd(step, n) != 1) ++step;
+  return (i % n) * step % n;
+}
 constexpr std::array<int64_t, 9> kFees = {120, 150, 180, 200, 230, 250, 280, 320, 450};
 // Category shares (%): commodity, mixed, relocation, affordable, scattered public.
 constexpr std::array<int, 5> kCategoryShare = {45, 10, 25, 10, 10};
@@ -76,7 +86,7 @@ class SyntheticDistrict {
   // sorted to an anonymous temporary file (a run); the runs are merged at the end on the same key
   // (date, community, sequence), so the output is the same whatever the spill size.
   Status build(const std::function<void(const std::string&)>& emit) {
-    companies_ = o_.companies > 0 ? o_.companies : std::max(12, o_.communities / 4);
+    companies_ = o_.companies > 0 ? o_.companies : std::max(12, o_.communities / 6);
     const size_t spill_after = o_.spill_after > 0 ? o_.spill_after : 250000;
     for (int32_t c = 1; c <= o_.communities; ++c) {
       community(c);
@@ -201,8 +211,13 @@ class SyntheticDistrict {
     const std::string office = "street." + street;
     CommunityRegistered reg;
     reg.community = cid;
-    reg.name = std::string(kNameHeads[rng_.next() % kNameHeads.size()]) + kNameMids[rng_.next() % kNameMids.size()] +
-               kNameTails[rng_.next() % kNameTails.size()];
+    {
+      const size_t n = kNameHeads.size() * kNameMids.size() * kNameTails.size();
+      const size_t i = spread(static_cast<size_t>(c - 1), n);
+      reg.name = std::string(kNameHeads[i % kNameHeads.size()]) + kNameMids[i / kNameHeads.size() % kNameMids.size()] +
+                 kNameTails[i / (kNameHeads.size() * kNameMids.size())];
+      if (static_cast<size_t>(c) > n) reg.name += std::to_string((c - 1) / static_cast<int32_t>(n) + 1) + "期";
+    }
     reg.street = StreetId(street);
     reg.households = static_cast<int32_t>(rng_.between(80, 2400));
     reg.enclosure = rng_.chance(85) ? Enclosure::kClosed : Enclosure::kScattered;
@@ -221,8 +236,9 @@ class SyntheticDistrict {
     add(registered_on, id, {envelope("contract-" + id, office, registered_on),
                             ContractAssigned{cid, CompanyId(company_id(company)), ManagerId(manager), manager_name(manager)}});
 
-    // Quality: most communities in the 70s and 80s, a few excellent, a few failing.
-    const int64_t quality = rng_.between(62, 80) + rng_.between(0, 16);
+    // Quality: the company's standard, give or take the community; most in the 70s and 80s, a
+    // few excellent, a few failing (DOMAIN.md: about nine in ten 达标 or better).
+    const int64_t quality = company_quality(company) + rng_.between(-QUALITY_SPREAD, QUALITY_SPREAD);
     const int inspections = rng_.chance(6) ? 1 : static_cast<int>(rng_.between(2, 4));
     for (int i = 0; i < inspections; ++i) {
       Inspection insp{cid, {}};
@@ -300,6 +316,17 @@ class SyntheticDistrict {
     const Date published = w_.to.plus_days(20);
     add(published, id, {envelope("publish-" + id + "-" + std::to_string(year), "bureau", published),
                         RatingsPublished{cid, year}});
+    // A few revisions after publication: an inspection withdrawn by its sender, and a complaint
+    // of the year the hotline's system delivered late (dated in the year, logged after).
+    if (rng_.chance(2)) {
+      const Date d = published.plus_days(static_cast<int32_t>(rng_.between(3, 30)));
+      add(d, id, {envelope("retract-insp-" + id + "-1", office, d), FactRetracted{"insp-" + id + "-1", "检查记录录入错误，撤回"}});
+    }
+    if (rng_.chance(2)) {
+      const Date occurred = in_year(0, 30);
+      const Date logged = published.plus_days(static_cast<int32_t>(rng_.between(5, 40)));
+      add(logged, id, {envelope("hotline-late-" + id, "hotline", occurred), HotlineComplaint{cid, true, false}});
+    }
     if (quality >= 70) return;
     // Low quality: most are interviewed; some rectify, some fail re-inspection; some are missed.
     if (rng_.chance(20)) return;  // no interview: escalates when log time passes P+30
@@ -343,29 +370,49 @@ class SyntheticDistrict {
     add(w, id, {envelope("waste-" + id, "greening", w), WasteSortingInspection{cid, rng_.chance(92)}});
   }
 
+  // A company's standard of service, the same for every project it runs (a stream of its own,
+  // so the main stream's draws do not depend on which companies came first).
+  int64_t company_quality(int64_t k) const {
+    Rng own(o_.seed ^ (static_cast<uint64_t>(k) * 0x9e3779b97f4a7c15ull));
+    return QUALITY_BASE + own.between(0, QUALITY_RANGE);
+  }
+
   // A name for a manager id, the same every time (drawn from no random stream).
   static std::string manager_name(const std::string& manager) {
-    static constexpr std::array<std::string_view, 12> kSurnames = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙"};
-    static constexpr std::array<std::string_view, 10> kGiven = {"伟", "芳", "敏", "静", "磊", "军", "洋", "勇", "艳", "杰"};
-    size_t h = 0;
-    for (unsigned char ch : manager) h = h * 131 + ch;
-    return std::string(kSurnames[h % kSurnames.size()]) + std::string(kGiven[(h / kSurnames.size()) % kGiven.size()]);
+    static constexpr std::array<std::string_view, 30> kSurnames = {
+        "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "朱", "马", "胡",
+        "郭", "林", "何", "高", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹"};
+    static constexpr std::array<std::string_view, 40> kGiven = {
+        "伟", "芳", "敏", "静", "磊", "军", "洋", "勇", "艳", "杰", "建国", "志强", "秀英", "海燕", "晓东", "丽华", "文斌", "春梅", "国平", "玉兰",
+        "明", "华", "强", "娟", "涛", "斌", "超", "霞", "刚", "平", "卫东", "建华", "美玲", "晓明", "红霞", "志刚", "桂芳", "俊杰", "慧敏", "永康"};
+    // PM<company>-<n>: the company's n-th manager; the name a permutation of that index.
+    const size_t dash = manager.find('-');
+    const size_t company = static_cast<size_t>(std::stoul(manager.substr(2, dash - 2)));
+    const size_t nth = static_cast<size_t>(std::stoul(manager.substr(dash + 1)));
+    const size_t i = spread((company - 1) * 3 + (nth - 1), kSurnames.size() * kGiven.size());
+    return std::string(kSurnames[i % kSurnames.size()]) + std::string(kGiven[i / kSurnames.size()]);
   }
 
   void company_facts(int64_t k) {
     const std::string company = company_id(k);
     {  // registered before its first contract (the earliest is 2,000 days before the window)
-      static constexpr std::array<std::string_view, 8> kHeads = {"松江", "佘山", "九亭", "泗泾", "洞泾", "新桥", "车墩", "叶榭"};
-      static constexpr std::array<std::string_view, 6> kMids = {"安居", "家和", "锦绣", "恒信", "悦华", "明珠"};
+      static constexpr std::array<std::string_view, 18> kHeads = {"松江", "佘山", "九亭", "泗泾", "洞泾", "新桥", "车墩", "叶榭", "小昆山",
+                                                                   "石湖荡", "新浜", "泖港", "方松", "中山", "岳阳", "永丰", "广富林", "云间"};
+      static constexpr std::array<std::string_view, 24> kMids = {"安居", "家和", "锦绣", "恒信", "悦华", "明珠", "嘉禾", "华庭",
+                                                                  "睿邦", "宜家", "祥和", "新城", "瑞丰", "东升", "怡景", "同创",
+                                                                  "仁恒", "兴业", "佳信", "国润", "天祥", "康泰", "百联", "德馨"};
+      static constexpr std::array<std::string_view, 3> kKinds = {"物业管理有限公司", "物业服务有限公司", "物业服务股份有限公司"};
+      const size_t n = kHeads.size() * kMids.size() * kKinds.size();
+      const size_t i = spread(static_cast<size_t>(k - 1), n);
+      std::string name = std::string(kHeads[i % kHeads.size()]) + std::string(kMids[i / kHeads.size() % kMids.size()]);
+      if (static_cast<size_t>(k) > n) name += std::to_string((k - 1) / static_cast<int64_t>(n) + 1);
+      name += kKinds[i / (kHeads.size() * kMids.size())];
       char serial[8];
       std::snprintf(serial, sizeof serial, "%05lld", static_cast<long long>(k % 100000));
       const std::string first17 = std::string("91310117MA1") + serial + "X";
       const Date d = w_.from.plus_days(-2100);
       add(d, company, {envelope("company-" + company, "bureau", d),
-                       CompanyRegistered{CompanyId(company),
-                                         std::string(kHeads[static_cast<size_t>(k) % kHeads.size()]) +
-                                             std::string(kMids[static_cast<size_t>(k / 8) % kMids.size()]) + "物业管理有限公司",
-                                         first17 + *credit_code_check_character(first17)}});
+                       CompanyRegistered{CompanyId(company), name, first17 + *credit_code_check_character(first17)}});
     }
     if (rng_.chance(40)) {
       const Date d = in_year(0, 0);

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
 #include "events/sha256.h"
 #include "engine/intake.h"
 #include "tests/support/memory_log.h"
@@ -41,6 +46,41 @@ TEST(Generator, SpillingToTemporaryFilesGivesTheSameYear) {
   ASSERT_GT(in_memory.size(), 2000u);
   EXPECT_EQ(with_spill(97), in_memory);  // ~20 runs of a few communities each, merged
   EXPECT_EQ(with_spill(1), in_memory);   // one run per community
+}
+
+TEST(Generator, ADistrictOfFifteenHundredHasNoTwoCommunitiesCompaniesOrManagersOfOneName) {
+  auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
+  ASSERT_TRUE(c);
+  std::map<std::string, std::set<std::string>> names;  // kind -> names
+  std::map<std::string, size_t> counts;
+  std::set<std::string> managers;
+  size_t retractions = 0, late = 0;
+  for (const auto& l : generate(*c, 20231, 1500)) {
+    const auto e = nlohmann::json::parse(l);
+    const std::string type = e["type"];
+    if (type == "jiayuan.community.registered" || type == "jiayuan.company.registered") {
+      names[type].insert(e["data"]["name"].get<std::string>());
+      ++counts[type];
+    }
+    if (type == "jiayuan.contract.assigned") {
+      managers.insert(e["data"]["manager"].get<std::string>() + "=" + e["data"]["manager_name"].get<std::string>());
+    }
+    if (type == "jiayuan.fact.retracted") ++retractions;
+    if (e["id"].get<std::string>().starts_with("hotline-late-")) ++late;
+  }
+  EXPECT_EQ(counts["jiayuan.community.registered"], 1500u);
+  EXPECT_EQ(names["jiayuan.community.registered"].size(), 1500u);
+  EXPECT_GE(counts["jiayuan.company.registered"], 200u);
+  EXPECT_EQ(names["jiayuan.company.registered"].size(), counts["jiayuan.company.registered"]);
+  std::map<std::string, std::string> by_name;  // each manager one name, each name one manager
+  for (const auto& m : managers) {
+    const auto eq = m.find('=');
+    const auto [it, fresh] = by_name.emplace(m.substr(eq + 1), m.substr(0, eq));
+    EXPECT_TRUE(fresh || it->second == m.substr(0, eq)) << m << " and " << it->second;
+  }
+  // A few revisions after publication, as a real year has.
+  EXPECT_GT(retractions, 5u);
+  EXPECT_GT(late, 5u);
 }
 
 TEST(Generator, EveryGeneratedFactPassesIntake) {
