@@ -36,17 +36,35 @@ class Rng {
 };
 
 // Names are drawn without repeats: a district does not have two communities (or companies, or
-// managers) of one name. Index i of n names is (i * step) mod n, step coprime with n.
+// managers) of one name. The i-th name's parts, each from its own list.
 constexpr std::array<const char*, 24> kNameHeads = {"锦", "华", "翠", "嘉", "明", "泰", "云", "龙", "绿", "松", "新", "佳",
                                                     "金", "银", "春", "秋", "玉", "诚", "和", "福", "瑞", "祥", "康", "乐"};
 constexpr std::array<const char*, 16> kNameMids = {"江", "苑", "城", "湖", "庭", "景", "林", "河",
                                                    "辰", "安", "泽", "晖", "桥", "亭", "枫", "荷"};
 constexpr std::array<const char*, 10> kNameTails = {"苑", "园", "小区", "花园", "新村", "公寓", "家园", "名邸", "雅居", "佳苑"};
-size_t spread(size_t i, size_t n) {
-  size_t step = 7919;  // a prime; moved on until coprime with n
-  auto gcd = [](size_t a, size_t b) { while (b != 0) { const size_t t = a % b; a = b; b = t; } return a; };
-  while (gcd(step, n) != 1) ++step;
-  return (i % n) * step % n;
+// Part j of the i-th combination of lists of sizes n[0], n[1], ...: x0 = i mod n0, and each
+// further part turns with i too (xj = (i / (n0…nj-1) + mj * i) mod nj), so neighbours differ in
+// every part. Distinct for i below the product: mj is chosen so that 1 + mj * n0…nj-1 is coprime
+// with nj.
+template <size_t K>
+std::array<size_t, K> name_parts(size_t i, const std::array<size_t, K>& n) {
+  auto gcd = [](size_t a, size_t b) {
+    while (b != 0) {
+      const size_t t = a % b;
+      a = b;
+      b = t;
+    }
+    return a;
+  };
+  std::array<size_t, K> out{};
+  size_t below = 1;
+  for (size_t j = 0; j < K; ++j) {
+    size_t m = j == 0 ? 0 : 3;
+    while (j > 0 && (gcd(1 + m * below, n[j]) != 1 || m % n[j] == 0)) ++m;  // and it turns
+    out[j] = (i / below + m * i) % n[j];
+    below *= n[j];
+  }
+  return out;
 }
 constexpr std::array<int64_t, 9> kFees = {120, 150, 180, 200, 230, 250, 280, 320, 450};
 // Category shares (%): commodity, mixed, relocation, affordable, scattered public.
@@ -213,9 +231,8 @@ class SyntheticDistrict {
     reg.community = cid;
     {
       const size_t n = kNameHeads.size() * kNameMids.size() * kNameTails.size();
-      const size_t i = spread(static_cast<size_t>(c - 1), n);
-      reg.name = std::string(kNameHeads[i % kNameHeads.size()]) + kNameMids[i / kNameHeads.size() % kNameMids.size()] +
-                 kNameTails[i / (kNameHeads.size() * kNameMids.size())];
+      const auto [head, mid, tail] = name_parts<3>(static_cast<size_t>(c - 1) % n, {kNameHeads.size(), kNameMids.size(), kNameTails.size()});
+      reg.name = std::string(kNameHeads[head]) + kNameMids[mid] + kNameTails[tail];
       if (static_cast<size_t>(c) > n) reg.name += std::to_string((c - 1) / static_cast<int32_t>(n) + 1) + "期";
     }
     reg.street = StreetId(street);
@@ -318,11 +335,11 @@ class SyntheticDistrict {
                         RatingsPublished{cid, year}});
     // A few revisions after publication: an inspection withdrawn by its sender, and a complaint
     // of the year the hotline's system delivered late (dated in the year, logged after).
-    if (rng_.chance(2)) {
+    if (rng_.chance(3)) {
       const Date d = published.plus_days(static_cast<int32_t>(rng_.between(3, 30)));
       add(d, id, {envelope("retract-insp-" + id + "-1", office, d), FactRetracted{"insp-" + id + "-1", "检查记录录入错误，撤回"}});
     }
-    if (rng_.chance(2)) {
+    if (rng_.chance(3)) {
       const Date occurred = in_year(0, 30);
       const Date logged = published.plus_days(static_cast<int32_t>(rng_.between(5, 40)));
       add(logged, id, {envelope("hotline-late-" + id, "hotline", occurred), HotlineComplaint{cid, true, false}});
@@ -389,8 +406,9 @@ class SyntheticDistrict {
     const size_t dash = manager.find('-');
     const size_t company = static_cast<size_t>(std::stoul(manager.substr(2, dash - 2)));
     const size_t nth = static_cast<size_t>(std::stoul(manager.substr(dash + 1)));
-    const size_t i = spread((company - 1) * 3 + (nth - 1), kSurnames.size() * kGiven.size());
-    return std::string(kSurnames[i % kSurnames.size()]) + std::string(kGiven[i / kSurnames.size()]);
+    const auto [surname, given] = name_parts<2>(((company - 1) * 3 + (nth - 1)) % (kSurnames.size() * kGiven.size()),
+                                                {kSurnames.size(), kGiven.size()});
+    return std::string(kSurnames[surname]) + std::string(kGiven[given]);
   }
 
   void company_facts(int64_t k) {
@@ -403,10 +421,10 @@ class SyntheticDistrict {
                                                                   "仁恒", "兴业", "佳信", "国润", "天祥", "康泰", "百联", "德馨"};
       static constexpr std::array<std::string_view, 3> kKinds = {"物业管理有限公司", "物业服务有限公司", "物业服务股份有限公司"};
       const size_t n = kHeads.size() * kMids.size() * kKinds.size();
-      const size_t i = spread(static_cast<size_t>(k - 1), n);
-      std::string name = std::string(kHeads[i % kHeads.size()]) + std::string(kMids[i / kHeads.size() % kMids.size()]);
+      const auto [head, mid, kind] = name_parts<3>(static_cast<size_t>(k - 1) % n, {kHeads.size(), kMids.size(), kKinds.size()});
+      std::string name = std::string(kHeads[head]) + std::string(kMids[mid]);
       if (static_cast<size_t>(k) > n) name += std::to_string((k - 1) / static_cast<int64_t>(n) + 1);
-      name += kKinds[i / (kHeads.size() * kMids.size())];
+      name += kKinds[kind];
       char serial[8];
       std::snprintf(serial, sizeof serial, "%05lld", static_cast<long long>(k % 100000));
       const std::string first17 = std::string("91310117MA1") + serial + "X";

@@ -640,7 +640,7 @@ int cmd_import(const Globals& g, const std::string& file, const std::string& typ
   if (auto saved = (*intake)->save_snapshot(); !saved) spdlog::warn("{}", saved.error().message);
   const std::string read_as = workbook ? "xlsx, sheet \"" + table->sheet + "\""
                                        : table->encoding + (table->encoding_detected ? ", detected" : "");
-  std::cout << "imported " << file << " (" << read_as << "): " << total << " rows, " << accepted << " accepted, " << duplicates
+  std::cout << "imported " << file << " (" << read_as << "): " << total << (total == 1 ? " row, " : " rows, ") << accepted << " accepted, " << duplicates
             << " already in the log, " << rejected << " rejected"
             << (rejected ? " (see `jiayuan dead-letter list`)" : "") << "\n";
   return rejected == 0 ? 0 : 1;

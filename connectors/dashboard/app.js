@@ -251,7 +251,7 @@ async function community(id) {
   show(el('div', { class: 'card', id: 'community', 'data-community': v.community },
       el('h2', {}, v.name || v.community, ' ', el('span', { class: 'muted' }, v.community)),
       el('p', {}, v.street_name, '，', v.households, ' 户，收费 ', v.fee, ' 元/㎡·月，', v.enclosure === 'closed' ? '封闭式' : '开放式', '，', CATEGORY_ZH[v.category] || v.category),
-      el('p', { id: 'company' }, '物业服务企业 ', v.company_name ? v.company_name + '（' + v.company + '）' : v.company || '—', '，项目经理 ', v.manager_name ? v.manager_name + '（' + v.manager + '）' : v.manager || '—'),
+      el('p', { id: 'company' }, '物业服务企业 ', v.company ? el('a', { href: '#/company/' + v.company }, v.company_name ? v.company_name + '（' + v.company + '）' : v.company) : '—', '，项目经理 ', v.manager_name ? v.manager_name + '（' + v.manager + '）' : v.manager || '—'),
       latest ? el('h3', { id: 'grade' }, latest.year, ' 年度评定：', gradeBadge(latest.grade), asPublished(v, latest)) : el('p', {}, '尚未评定')),
     latest ? el('div', { class: 'card' }, el('h3', {}, '评定依据'), explanation(latest)) : '',
     el('div', { class: 'card' }, el('h3', {}, '处置过程'), timeline(v)),
@@ -265,7 +265,8 @@ async function companies() {
     api('/v1/awards' + (state.year ? '?year=' + state.year : '')),
   ]);
   const named = (c) => c.company_name ? [c.company_name, ' ', el('span', { class: 'muted' }, c.company)] : c.company;
-  const row = (c) => el('tr', {}, el('td', {}, c.rank || '—'), el('td', { class: 'company' }, named(c)), el('td', {}, c.projects),
+  const row = (c) => el('tr', { class: 'link', 'data-company': c.company, onclick: () => { location.hash = '#/company/' + c.company; } },
+    el('td', {}, c.rank || '—'), el('td', { class: 'company' }, named(c)), el('td', {}, c.projects),
     GRADES.map((g) => el('td', {}, c.grade_mix[g] || 0)), el('td', {}, c.credit_points), el('td', {}, c.composite ?? '—'), el('td', {}, c.eligible ? '是' : '否'));
   const head = el('tr', {}, ['排名', '企业', '项目数', '示范', '规范', '达标', '不达标', '信用记分', '综合得分', '参评'].map((h) => el('th', {}, h)));
   show(
@@ -276,6 +277,38 @@ async function companies() {
         (c.company_name ? '（' + c.company_name + '）' : '')).join('、') || '无'),
       el('p', {}, awards.excellent_managers.map((m) => (m.manager_name ? m.manager_name + ' ' : '') + m.manager + '（' + m.mean_final_score + '）').join('、') || '无')),
     el('div', { class: 'card' }, el('h3', {}, '企业排名 ', downloads('/v1/companies?year=' + list.year)), el('table', { id: 'companies' }, head, list.items.map(row))));
+}
+
+// ---- 企业详情 ----------------------------------------------------------------------------
+// A company: its standing factors this year, its projects with their grades, its years.
+const FACTOR_ZH = { results: '评定结果', inspections: '检查', hotline: '热线', petitions: '信访', media: '媒体', social: '社会评价' };
+async function company(id) {
+  const year = state.year || (await api('/v1/targets')).year;
+  state.year = year;
+  const q = new URLSearchParams({ year });
+  const [list, all] = await Promise.all([api('/v1/companies?limit=1000&year=' + year), everyCommunity(q)]);
+  const c = list.items.find((x) => x.company === id);
+  if (!c) throw Object.assign(new Error('企业 ' + id + ' 在 ' + year + ' 年度没有项目'), { status: 404 });
+  const projects = all.items.filter((p) => p.company === id);
+  // Its years: each year a rule set defines that has it among the standings (up to five back).
+  const years = await Promise.all([0, 1, 2, 3, 4].map((k) => api('/v1/companies?limit=1000&year=' + (year - k))
+    .then((l) => ({ year: year - k, c: l.items.find((x) => x.company === id) }), () => null)));
+  const history = years.filter((y) => y && y.c);
+  show(
+    el('div', { class: 'card', id: 'company-page', 'data-company': id },
+      el('h2', {}, c.company_name || id, ' ', el('span', { class: 'muted' }, id)),
+      el('p', {}, year, ' 年度：排名 ', c.rank || '—', '，综合得分 ', c.composite ?? '—', '，', c.eligible ? '参评十佳' : '不参评十佳（须有示范项目且无不达标项目）',
+        '，信用记分 ', c.credit_points, '，项目 ', c.projects, ' 个（参评 ', c.rated_projects, ' 个）'),
+      el('table', { id: 'factors' }, el('tr', {}, Object.values(FACTOR_ZH).map((h) => el('th', {}, h))),
+        el('tr', {}, Object.keys(FACTOR_ZH).map((k) => el('td', {}, c.factors_percent ? (c.factors_percent[k] ?? '—') : '—'))))),
+    el('div', { class: 'card' }, el('h3', {}, '服务项目（', projects.length, ' 个）'),
+      el('table', { id: 'projects' }, el('tr', {}, ['编号', '小区名称', '街镇', '综合得分', '等级'].map((h) => el('th', {}, h))),
+        projects.map((p) => el('tr', { class: 'link', 'data-community': p.community, onclick: () => { location.hash = '#/community/' + p.community; } },
+          el('td', {}, p.community), el('td', {}, p.name), el('td', {}, p.street_name), el('td', {}, p.final_score || '—'), el('td', {}, gradeBadge(p.grade)))))),
+    el('div', { class: 'card' }, el('h3', {}, '历年情况'),
+      el('table', { id: 'history' }, el('tr', {}, ['年度', '排名', '综合得分', '项目数', '示范', '规范', '达标', '不达标', '参评'].map((h) => el('th', {}, h))),
+        history.map((y) => el('tr', {}, el('td', {}, y.year), el('td', {}, y.c.rank || '—'), el('td', {}, y.c.composite ?? '—'), el('td', {}, y.c.projects),
+          GRADES.map((g) => el('td', {}, y.c.grade_mix[g] || 0)), el('td', {}, y.c.eligible ? '是' : '否'))))));
 }
 
 // ---- 逾期事项 ----------------------------------------------------------------------------
@@ -450,6 +483,7 @@ async function route() {
     if (path === '/companies') return await companies();
     if (path === '/cases') return await cases();
     if (path === '/public') return await publicList(params);
+    if (path.startsWith('/company/')) return await company(decodeURIComponent(path.slice('/company/'.length)));
     return await overview();
   } catch (e) {
     fail(e);

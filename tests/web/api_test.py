@@ -261,10 +261,11 @@ class ApiTest(unittest.TestCase):
         now = self.call("/v1/communities/{id}", f"/v1/communities/{target}")
         self.assertNotIn("revisions", now)
         asked = self.call("/v1/communities/{id}", f"/v1/communities/{target}?include=revisions")
-        self.assertEqual([x["decision"] for x in asked["revisions"]], [x["decision"] for x in r["items"]])
+        since = [x["decision"] for x in asked["revisions"] if x["log_date"] >= "2024-07-01"]  # the demo has its own before
+        self.assertEqual(since, [x["decision"] for x in r["items"]])
         self.assertEqual(self.call("/v1/revisions", "/v1/revisions?since=2024-07-03")["total"], 0)
         other = next(i for i in c if i["street"] != rated[0]["street"])
-        self.assertEqual(self.call("/v1/revisions", f"/v1/revisions?street={other['street']}")["total"], 0)
+        self.assertEqual(self.call("/v1/revisions", f"/v1/revisions?street={other['street']}&since=2024-07-01")["total"], 0)
         self.call("/v1/communities/{id}", f"/v1/communities/{target}?include=everything", expect=400)
         # As known at an instant before the retraction was accepted, the answer is the one given
         # before it; as known now, the one given now (transaction time beside valid time).

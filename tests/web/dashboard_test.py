@@ -208,6 +208,23 @@ class DashboardTest(unittest.TestCase):
             self.assertIn(first["company_name"], cell)
             self.assertIn(first["company"], cell)
         self.shot("5-companies")
+        # A company's page: its standing, its projects with their grades, its years.
+        _, _, standings = self.engine.json("/v1/companies?year=2023&limit=1000")
+        best = next(c for c in standings["items"] if c["eligible"]) if awards["top_ten"] else standings["items"][0]
+        b.find_element(By.CSS_SELECTOR, f'#companies tr[data-company="{best["company"]}"]').click()
+        page = self.wait.until(EC.visibility_of_element_located((By.ID, "company-page")))
+        self.assertIn(best["company_name"], page.text)
+        self.assertIn("综合得分 " + str(best["composite"]), page.text)
+        _, _, everyone = self.engine.json("/v1/communities?year=2023&limit=500")
+        mine = [c for c in everyone["items"] if c["company"] == best["company"]]
+        shown = b.find_elements(By.CSS_SELECTOR, "#projects tr[data-community]")
+        self.assertEqual([r.get_attribute("data-community") for r in shown], [c["community"] for c in mine])
+        for row, c in zip(shown, mine):
+            self.assertEqual(row.find_element(By.CSS_SELECTOR, ".grade").get_attribute("data-grade"), c["grade"])
+        self.assertEqual(b.find_elements(By.CSS_SELECTOR, "#history tr")[1].find_element(By.TAG_NAME, "td").text, "2023")
+        self.shot("5b-company-" + best["company"])
+        b.get(self.engine.base + "/dashboard/#/companies")
+        self.wait.until(EC.visibility_of_element_located((By.ID, "top-ten")))
         b.find_element(By.LINK_TEXT, "逾期事项").click()
         cases = self.wait.until(EC.visibility_of_element_located((By.ID, "cases")))
         _, _, api = self.engine.json("/v1/cases?limit=1000")
