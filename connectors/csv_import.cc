@@ -326,32 +326,23 @@ Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& 
 
 namespace {
 
-// The Chinese a field is written under: the longest of its names (小区编号 rather than 小区).
+// The longest Chinese name a map gives for `value` (小区编号 rather than 小区), or the value.
+std::string longest_name_of(const std::map<std::string, std::string>& names, const std::string& value) {
+  std::string best;
+  for (const auto& [zh, v] : names) {
+    if (v == value && zh.size() > best.size()) best = zh;
+  }
+  return best.empty() ? value : best;
+}
+
+// The Chinese a field is written under.
 std::string chinese_name(const std::string& field) {
   if (field == "occurred") return "日期";  // as the bureau's own sheets head it
   if (field == "name") return "小区名称";  // a company's is 企业名称 (import_template)
-  std::string best = field;
-  bool found = false;
-  for (const auto& [zh, name] : chinese_columns()) {
-    if (name == field && (!found || zh.size() > best.size())) {
-      best = zh;
-      found = true;
-    }
-  }
-  return best;
+  return longest_name_of(chinese_columns(), field);
 }
 
-std::string chinese_value(const std::string& code) {
-  std::string best = code;
-  bool found = false;
-  for (const auto& [zh, value] : chinese_values()) {
-    if (value == code && (!found || zh.size() > best.size())) {
-      best = zh;
-      found = true;
-    }
-  }
-  return best;
-}
+std::string chinese_value(const std::string& code) { return longest_name_of(chinese_values(), code); }
 
 std::string example_of(const FieldInfo& f, std::string_view street) {
   static const std::map<std::string, std::string> kNamed = {

@@ -365,16 +365,21 @@ void QueryApi::install(HttpServer& server) {
               }, true));
 
   // ---- what a department fills in -----------------------------------------------------------
+  // The street a template's example row names: a street office's own (which "street.own" needs),
+  // else the district's first.
+  auto example_street = [this](const Principal* who) -> std::string {
+    if (who->scope == Scope::kDepartment && who->department.value.starts_with("street.")) {
+      return who->department.value.substr(7);
+    }
+    return config_.district.streets.empty() ? "" : config_.district.streets.begin()->first;
+  };
   // Every fact type a sheet can carry (a department's: those it may send), with its columns;
   // each as a file with one example row.
   server.route("GET", "/v1/templates",
         route("/v1/templates", false,
-              [this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
+              [this, example_street](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {});
-                std::string street = config_.district.streets.empty() ? "" : config_.district.streets.begin()->first;
-                if (who->scope == Scope::kDepartment && who->department.value.starts_with("street.")) {
-                  street = who->department.value.substr(7);  // its own street, for "street.own"
-                }
+                const std::string street = example_street(who);
                 const StreetId own(street);
                 json types = json::array();
                 for (const FactTypeInfo& t : fact_types()) {
@@ -391,7 +396,7 @@ void QueryApi::install(HttpServer& server) {
               }, true));
   server.route("GET", "/v1/templates/{type}",
         route("/v1/templates/{type}", false,
-              [this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
+              [this, example_street](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"format"});
                 const std::string name = req.matches[1];
                 const FactTypeInfo* type = find_fact_type(name);
@@ -400,11 +405,7 @@ void QueryApi::install(HttpServer& server) {
                   throw HttpError{404, "template " + printable(name, 60) + ": not a fact type a sheet carries (see /v1/templates)"};
                 }
                 const DownloadFormat format = download_format(p.one_of("format", {"csv", "xlsx"}).value_or("csv")).value();
-                std::string street = config_.district.streets.empty() ? "" : config_.district.streets.begin()->first;
-                if (who->scope == Scope::kDepartment && who->department.value.starts_with("street.")) {
-                  street = who->department.value.substr(7);
-                }
-                const ImportTemplate tpl = import_template(*type, street);
+                const ImportTemplate tpl = import_template(*type, example_street(who));
                 std::vector<ExportColumn> columns;
                 json row = json::object();
                 for (size_t i = 0; i < tpl.fields.size(); ++i) {
@@ -516,18 +517,20 @@ void QueryApi::install(HttpServer& server) {
                 if (format) return reply_download(res, ListKind::kAwards, *format, out, q);
                 reply(res, out);
               }));
-  server.route("GET", "/v1/targets",
-        route("/v1/targets", false,
-              [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"year", "street", "as_of", "format"});
-                const auto format = format_of(p, req);
-                ListQuery q;
-                q.year = year_of(p);
-                q.street = street_filter(who, p);
-                json out = answer_of(view_of(p), config_, ListKind::kTargets, q);
-                if (format) return reply_download(res, ListKind::kTargets, *format, out, q);
-                reply(res, out);
-              }));
+  // A year's lines per street (targets, compliance): no paging, a street's own or ?street=.
+  auto street_lines = [=, this](ListKind kind) {
+    return [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
+      Params p(req, {"year", "street", "as_of", "format"});
+      const auto format = format_of(p, req);
+      ListQuery q;
+      q.year = year_of(p);
+      q.street = street_filter(who, p);
+      json out = answer_of(view_of(p), config_, kind, q);
+      if (format) return reply_download(res, kind, *format, out, q);
+      reply(res, out);
+    };
+  };
+  server.route("GET", "/v1/targets", route("/v1/targets", false, street_lines(ListKind::kTargets)));
 
   // ---- cases -------------------------------------------------------------------------------
   server.route("GET", "/v1/cases",
@@ -564,18 +567,7 @@ void QueryApi::install(HttpServer& server) {
                 out["window"] = r["window"];
                 reply(res, out);
               }));
-  server.route("GET", "/v1/compliance",
-        route("/v1/compliance", false,
-              [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"year", "street", "as_of", "format"});
-                const auto format = format_of(p, req);
-                ListQuery q;
-                q.year = year_of(p);
-                q.street = street_filter(who, p);
-                json out = answer_of(view_of(p), config_, ListKind::kCompliance, q);
-                if (format) return reply_download(res, ListKind::kCompliance, *format, out, q);
-                reply(res, out);
-              }));
+  server.route("GET", "/v1/compliance", route("/v1/compliance", false, street_lines(ListKind::kCompliance)));
 
   // ---- dead letters ------------------------------------------------------------------------
   server.route("GET", "/v1/dead-letters",
