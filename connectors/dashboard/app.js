@@ -159,9 +159,9 @@ async function overview() {
 // ---- 小区名录 ----------------------------------------------------------------------------
 async function communities(params) {
   const q = new URLSearchParams(params);
-  q.set('limit', '500');
   if (state.year && !q.has('year')) q.set('year', state.year);
-  const list = await api('/v1/communities?' + q.toString());
+  const list = await everyCommunity(q);  // every page: a district has more communities than one holds
+  list.total = list.items.length;
   const select = (name, options) =>
     el('label', {}, name.label + ' ',
       el('select', { name: name.key, onchange: (ev) => { const p = new URLSearchParams(params); if (ev.target.value) p.set(name.key, ev.target.value); else p.delete(name.key); location.hash = '#/communities?' + p.toString(); } },
