@@ -208,6 +208,9 @@ class SyntheticDistrict {
 
   void add(Date d, const std::string& key, Event e) {
     e.envelope.subject = subject_of(e.fact);
+    // A retraction names no community itself; its subject (the Kafka key) is its fact's, so it
+    // travels the inbox partition of the fact it retracts, after it (DOMAIN.md).
+    if (e.envelope.subject.empty()) e.envelope.subject = key;
     out_.push_back({d, key, seq_++, std::move(e)});
   }
   Date in_year(int from_day, int before_end) {

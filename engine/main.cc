@@ -1042,9 +1042,16 @@ int cmd_status(const Globals& g) {
   auto pending = count(cf::kOutbox);
   if (!pending) return report(pending.error());
   std::cout << "outbox: " << *pending << " pending\n";
-  auto applied = count(cf::kApplied);
+  // projector.applied keeps each decision id once, and a "retracted:<source>/<id>" marker for each
+  // retraction it has taken back (projections/projector.cc): counted apart.
+  size_t decisions = 0, retractions = 0;
+  auto applied = o->store->scan(cf::kApplied, "", [&](std::string_view k, std::string_view) {
+    ++(k.starts_with("retracted:") ? retractions : decisions);
+    return true;
+  });
   if (!applied) return report(applied.error());
-  std::cout << "projector: " << *applied << " decisions applied (each id once)\n";
+  std::cout << "projector: " << decisions << " decisions applied (each id once), " << retractions
+            << (retractions == 1 ? " retraction" : " retractions") << " taken back\n";
   return 0;
 }
 
