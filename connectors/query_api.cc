@@ -396,7 +396,7 @@ void QueryApi::install(HttpServer& server) {
               }, true));
   server.route("GET", "/v1/templates/{type}",
         route("/v1/templates/{type}", false,
-              [this, example_street](const Principal* who, const HttpRequest& req, HttpResponse& res) {
+              [example_street](const Principal* who, const HttpRequest& req, HttpResponse& res) {
                 Params p(req, {"format"});
                 const std::string name = req.matches[1];
                 const FactTypeInfo* type = find_fact_type(name);
