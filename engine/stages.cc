@@ -472,6 +472,10 @@ Result<size_t> ProjectionStage::step_topic(std::string_view topic, int32_t parti
                                             : log_.read(topic, partition, from, max_records));
   if (entries.empty()) return size_t{0};
   rocksdb::WriteBatchWithIndex batch;
+  struct Discard {  // an error below gives the batch up: the projector forgets it too
+    Projector& projector;
+    ~Discard() { projector.discard(); }
+  } discard{projector_};
   for (const LogEntry& e : entries) {
     if (topic == topics::kEvents) {
       const std::string_view type = e.record.header("ce_type");
@@ -490,6 +494,7 @@ Result<size_t> ProjectionStage::step_topic(std::string_view topic, int32_t parti
       (void)fresh;
     }
   }
+  JY_CHECK(projector_.finish(batch));
   rocksdb::WriteBatch* wb = batch.GetWriteBatch();
   store_.put_offset(*wb, offset_key, entries.back().position.offset + 1);
   JY_CHECK(store_.write(batch));

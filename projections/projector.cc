@@ -494,14 +494,16 @@ Status Projector::record_revision(rocksdb::WriteBatchWithIndex& b, const Decisio
                                   const json* rating_after) {
   const bool is_case = std::holds_alternative<CaseRevised>(d.body);
   const std::string key = year_key(d.year, d.community.value);
-  json grade, after;
-  if (rating_after != nullptr) {  // a rating's revision: what was just written, not read back
-    grade = *rating_after;
-    after = *rating_after;
-  } else {
-    JY_TRY(grade, read(b, cf::kProjGrade, key));
-    JY_TRY(after, read(b, is_case ? cf::kProjCase : cf::kProjGrade, key));
+  const json* grade = rating_after;
+  json case_after;
+  if (rating_after == nullptr) {
+    JY_TRY(Rating * now, rating(b, key));
+    grade = &now->value;
+    if (is_case) {
+      JY_TRY(case_after, read(b, cf::kProjCase, key));
+    }
   }
+  const json& after = is_case ? case_after : *grade;
   const bool published_before = before.is_object() && (is_case || before.contains("published_on"));
   json r{{"community", d.community.value},
          {"year", d.year},
@@ -512,10 +514,33 @@ Status Projector::record_revision(rocksdb::WriteBatchWithIndex& b, const Decisio
          {"cause", {{"source", d.cause_source}, {"id", d.cause_id}}},
          {"before", outcome_of(before, is_case)},
          {"after", outcome_of(after, is_case)},
-         {"after_publication", is_case ? grade.is_object() && grade.contains("published_on") : published_before}};
+         {"after_publication", is_case ? grade->is_object() && grade->contains("published_on") : published_before}};
   JY_TRY(json particulars, read(b, cf::kProjCommunity, d.community.value));
   if (particulars.is_object() && particulars.contains("street")) r["street"] = particulars["street"];
   write(b, cf::kProjRevision, key + "/" + d.id, r);
+  return {};
+}
+
+Result<Projector::Rating*> Projector::rating(rocksdb::WriteBatchWithIndex& b, const std::string& key) {
+  if (batch_ != &b) {  // a batch abandoned without finish(): nothing of it may leak into this one
+    ratings_.clear();
+    batch_ = &b;
+  }
+  auto it = ratings_.find(key);
+  if (it == ratings_.end()) {
+    JY_TRY(json value, read(b, cf::kProjGrade, key));
+    it = ratings_.emplace(key, Rating{std::move(value), false}).first;
+  }
+  return &it->second;
+}
+
+Status Projector::finish(rocksdb::WriteBatchWithIndex& b) {
+  if (batch_ == &b) {
+    for (const auto& [key, r] : ratings_) {
+      if (r.changed) JY_CHECK(rewrite_grade(b, key, r.value));
+    }
+  }
+  discard();
   return {};
 }
 
@@ -526,11 +551,14 @@ Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const De
   const bool revision = !d.revises.empty();
   // A rating or publication: the grade read once, its value before and after kept for the
   // revision (a rating's explanation lists every fact behind it: large, so parsed once).
+  // Written once per batch by finish().
   auto regrade = [&](const std::string& key, const std::function<json(const json&)>& next) -> Status {
-    JY_TRY(json now, read(b, cf::kProjGrade, key));
-    json after = next(now);
-    JY_CHECK(rewrite_grade(b, key, after));
-    return revision ? record_revision(b, d, now, &after) : Status{};
+    JY_TRY(Rating * now, rating(b, key));
+    json after = next(now->value);
+    if (revision) JY_CHECK(record_revision(b, d, now->value, &after));
+    now->value = std::move(after);
+    now->changed = true;
+    return {};
   };
   if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
     JY_CHECK(regrade(grade_key(r->year, r->community), [&](const json& now) {
@@ -556,8 +584,13 @@ Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const De
   }
   json before;
   if (revision) {
-    const bool is_case = std::holds_alternative<CaseRevised>(d.body);
-    JY_TRY(before, read(b, is_case ? cf::kProjCase : cf::kProjGrade, year_key(d.year, d.community.value)));
+    const std::string key = year_key(d.year, d.community.value);
+    if (std::holds_alternative<CaseRevised>(d.body)) {
+      JY_TRY(before, read(b, cf::kProjCase, key));
+    } else {
+      JY_TRY(Rating * now, rating(b, key));
+      before = now->value;
+    }
   }
   if (const auto* s = std::get_if<CaseStep>(&d.body)) {
     JY_CHECK(apply_case_step(b, d, *s));

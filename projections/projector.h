@@ -3,13 +3,18 @@
 //   rocksdb::WriteBatchWithIndex b;
 //   projector.apply_event(b, event);                 // registry, company and governance facts
 //   bool fresh = *projector.apply_decision(b, d);    // false: that decision id was applied before
+//   projector.finish(b);                             // the batch's ratings, written once each
 //   store.write(b);                                  // years touched are marked dirty for stage 2/3
 //
 // Values are canonical JSON (keys sorted), so the same log gives the same bytes. Reads see
 // the batch's own writes (WriteBatchWithIndex), so a batch of any size gives the same result.
+// A community-year's rating (proj.grade and its as-of versions) is kept parsed for the batch and
+// written once by finish(), however many decisions of the batch revise it: its stored bytes
+// depend only on its last value, so this changes no byte. Not thread-safe: one batch at a time.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -40,6 +45,14 @@ class Projector {
   static bool reads(std::string_view type);
   // Applies a decision once per id: false (and nothing written) when already applied.
   Result<bool> apply_decision(rocksdb::WriteBatchWithIndex& batch, const Decision& decision);
+  // Writes the ratings the batch changed into it; call before writing the batch. A batch given
+  // to apply_* without finish() is discarded with the next batch (nothing of it is kept).
+  Status finish(rocksdb::WriteBatchWithIndex& batch);
+  // Forgets what the batch in hand changed (a batch given up on an error).
+  void discard() {
+    ratings_.clear();
+    batch_ = nullptr;
+  }
 
  private:
   Result<nlohmann::json> read(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key);
@@ -65,8 +78,17 @@ class Projector {
   // proj.grade's value and every version of it, written again from the value now.
   Status rewrite_grade(rocksdb::WriteBatchWithIndex& b, const std::string& key, const nlohmann::json& now);
 
+  // The batch's rating of a community-year (proj.grade), read and parsed once per batch.
+  struct Rating {
+    nlohmann::json value;  // null: none
+    bool changed = false;
+  };
+  Result<Rating*> rating(rocksdb::WriteBatchWithIndex& b, const std::string& key);
+
   Store& store_;
   const Config& config_;
+  const rocksdb::WriteBatchWithIndex* batch_ = nullptr;  // the batch `ratings_` belongs to
+  std::map<std::string, Rating> ratings_;
 };
 
 nlohmann::json explanation_json(const Explanation& x);

@@ -46,6 +46,7 @@ class ProjectorTest : public ::testing::Test {
   void apply(const std::vector<Decision>& ds) {
     rocksdb::WriteBatchWithIndex b;
     for (const auto& d : ds) ASSERT_TRUE(projector_->apply_decision(b, d));
+    ASSERT_TRUE(projector_->finish(b));
     ASSERT_TRUE(store_->write(b));
   }
   testing::TempDir dir_;
@@ -59,9 +60,49 @@ TEST_F(ProjectorTest, ADecisionIdIsAppliedOnceInABatchAndAcrossBatches) {
   rocksdb::WriteBatchWithIndex b;
   EXPECT_TRUE(*projector_->apply_decision(b, d));
   EXPECT_FALSE(*projector_->apply_decision(b, d));
+  ASSERT_TRUE(projector_->finish(b));
   ASSERT_TRUE(store_->write(b));
   rocksdb::WriteBatchWithIndex b2;
   EXPECT_FALSE(*projector_->apply_decision(b2, d));
+}
+
+// The batch keeps a rating parsed and writes it once (finish): the bytes must be those of one
+// decision per batch, revisions and all, and a batch given up leaves nothing behind.
+TEST_F(ProjectorTest, RevisionsInOneBatchLeaveTheBytesOfOneDecisionPerBatch) {
+  Decision first = rated("C1", "yueyang", Grade::kStandard, "r1");
+  Decision second = rated("C1", "yueyang", Grade::kFailing, "r2");
+  second.revises = first.id;
+  Decision third = rated("C1", "yueyang", Grade::kExemplary, "r3");
+  third.revises = second.id;
+  third.log_date = *Date::parse("2024-02-01");
+  auto bytes = [](Store& store) {
+    std::string all;
+    for (std::string_view family : {cf::kProjGrade, cf::kProjAsOf, cf::kProjRevision}) {
+      EXPECT_TRUE(store.scan(family, "", [&](std::string_view k, std::string_view v) {
+        all += std::string(family) + "|" + std::string(k) + "=" + std::string(v) + "\n";
+        return true;
+      }));
+    }
+    return all;
+  };
+  apply({first, second, third});  // one batch
+  auto other = Store::open(dir_ / "one-by-one");
+  ASSERT_TRUE(other);
+  Projector one_by_one(**other, config_);
+  {
+    rocksdb::WriteBatchWithIndex abandoned;  // given up: must not leak into the next batch
+    ASSERT_TRUE(one_by_one.apply_decision(abandoned, rated("C1", "yueyang", Grade::kPassing, "x")));
+    one_by_one.discard();
+  }
+  for (const Decision& d : {first, second, third}) {
+    rocksdb::WriteBatchWithIndex b;
+    ASSERT_TRUE(one_by_one.apply_decision(b, d));
+    ASSERT_TRUE(one_by_one.finish(b));
+    ASSERT_TRUE((*other)->write(b));
+  }
+  const std::string together = bytes(*store_);
+  EXPECT_NE(together.find("\"grade\":\"exemplary\""), std::string::npos) << together;
+  EXPECT_EQ(together, bytes(**other));
 }
 
 TEST_F(ProjectorTest, SummaryCountsGradesPerStreetAndSharesOfRatedOnly) {
