@@ -70,7 +70,7 @@ class Projector {
   Status apply_case_revised(rocksdb::WriteBatchWithIndex& b, const CaseRevised& r);
   // A revision (a decision naming the one it revises): what it changed, from `before` to the
   // value now, and whether the year's rating was already published when it was taken.
-  // `rating_after`: a rating or publication's value as just written (else read back).
+  // `rating_after`: a rating or publication's value as just computed (else the batch's rating).
   Status record_revision(rocksdb::WriteBatchWithIndex& b, const Decision& d, const nlohmann::json& before,
                          const nlohmann::json* rating_after = nullptr);
   // Every proj.asof version of a key, removed.
