@@ -615,8 +615,8 @@ void QueryApi::install(HttpServer& server) {
                                    {"origin", std::string(r.header("jiayuan.errors.origin"))},
                                    {"bytes", r.value}});
                 }
-                // Facts accepted that wait for their community's registration (DOMAIN.md), with
-                // their age: not dead letters, but what a sender looks for here.
+                // Facts accepted that wait for the registration of their community or company
+                // (DOMAIN.md), with their age: not dead letters, but what a sender looks for here.
                 json waiting = json::array();
                 for (json& w : must(waiting_facts(store_, now_ms()))) {
                   if (!mine || w.value("source", "") == *mine) waiting.push_back(std::move(w));

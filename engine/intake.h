@@ -91,10 +91,10 @@ std::string rfc3339_ms(int64_t unix_ms);
 // in milliseconds since the Unix epoch; nullopt for anything else.
 std::optional<int64_t> parse_instant_ms(std::string_view text);
 
-// The facts waiting for their community's registration (stage 1 keeps them), each as the
-// dead-letter view lists it, with its age at `now_ms`: {community, source, id, occurred,
-// status ("waiting", or "rejected" once a registration dated after it came), reason,
-// accepted_at, age_seconds, position}.
+// The facts waiting for the registration of the community (stage 1 keeps them) or the company
+// (the projector keeps company facts) they name, each as the dead-letter view lists it, with its
+// age at `now_ms`: {community or company, source, id, occurred, status ("waiting", or "rejected"
+// once a registration dated after it came), reason, accepted_at, age_seconds, position}.
 Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t now_ms);
 // A rejected input for jiayuan.dead-letter: its bytes as received, with why, where from and, when
 // known, the department that sent it (so a department reads its own).

@@ -891,7 +891,7 @@ int cmd_rebuild(const Globals& g) {
   auto o = open_all(g);
   if (!o) return report(o.error());
   spdlog::info("rebuild: dropping the projections of {}", o->store->path());
-  if (auto s = o->store->drop_projections({cf::kApplied}); !s) return report(s.error());
+  if (auto s = o->store->drop_projections(); !s) return report(s.error());
 
   {
     std::vector<std::string> keys;
@@ -1086,7 +1086,8 @@ int cmd_dead_letter(const Globals& g, bool show, int64_t offset, int64_t limit) 
               << r.header(headers::kErrorOrigin) << "\t" << r.header(headers::kErrorReason) << "\n";
   }
   if (entries->empty()) std::cout << "the dead-letter log is empty\n";
-  // Facts accepted that wait for the registration of the community they name, with their age.
+  // Facts accepted that wait for the registration of the community or company they name, with
+  // their age, and those rejected once the registration came dated after them.
   const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();

@@ -486,7 +486,9 @@ Result<size_t> ProjectionStage::step_topic(std::string_view topic, int32_t parti
         auto target = decode_event_binary(e.record.header(headers::kRetracts));
         if (target) JY_CHECK(projector_.apply_retraction(batch, *target));
       } else {
-        JY_CHECK(projector_.apply_event(batch, *ev));
+        const std::string position =
+            std::string(topics::kEvents) + "/" + std::to_string(partition) + "/" + std::to_string(e.position.offset);
+        JY_CHECK(projector_.apply_event(batch, *ev, {position, e.record.header(headers::kAcceptedAt)}));
       }
     } else {
       JY_TRY(Decision d, decode_decision_binary(e.record.value));

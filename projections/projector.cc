@@ -10,6 +10,14 @@ using nlohmann::json;
 
 std::string year_key(int32_t year, std::string_view id) { return std::to_string(year) + "/" + std::string(id); }
 
+std::string company_fact_key(std::string_view company, Date on, std::string_view source, std::string_view id) {
+  std::string k(company);
+  k.push_back('\0');
+  k.append(on.to_string()).push_back('\0');
+  k.append(source).push_back('\0');
+  return k.append(id);
+}
+
 json explanation_json(const Explanation& x) {
   json scores = json::array();
   for (const ScoreLine& s : x.scores) {
@@ -227,7 +235,8 @@ Status Projector::apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& e
   return {};
 }
 
-Status Projector::apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Event& ev, int sign) {
+Status Projector::apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Event& ev, int sign,
+                                     const Arrival& arrival) {
   const auto year = config_.rules.year_of(ev.envelope.occurred);
   if (!year) return {};
   std::string company;
@@ -262,6 +271,14 @@ Status Projector::apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Even
     }
     if (day.empty()) c["by_date"].erase(on);  // null or {}: nothing left on that date
   }));
+  const std::string ref = company_fact_key(company, ev.envelope.occurred, ev.envelope.source, ev.envelope.id);
+  if (sign > 0) {
+    write(b, cf::kCompanyFacts, ref,
+          json{{"accepted_at", std::string(arrival.accepted_at)}, {"company", company}, {"id", ev.envelope.id},
+               {"occurred", on}, {"position", std::string(arrival.position)}, {"source", ev.envelope.source}});
+  } else {
+    b.Delete(store_.cf(cf::kCompanyFacts), ref);
+  }
   mark_dirty(b, *year);
   return {};
 }
@@ -358,10 +375,10 @@ bool Projector::reads(std::string_view type) {
   }
 }
 
-Status Projector::apply_event(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
+Status Projector::apply_event(rocksdb::WriteBatchWithIndex& b, const Event& ev, const Arrival& arrival) {
   switch (type_info(ev.fact).kind) {
     case FactKind::kRegistry: return apply_registry(b, ev);
-    case FactKind::kEvaluation: return apply_company_fact(b, ev, +1);
+    case FactKind::kEvaluation: return apply_company_fact(b, ev, +1, arrival);
     case FactKind::kGovernance: return apply_governance(b, ev, +1);
     default: return {};
   }

@@ -34,7 +34,13 @@ class Projector {
  public:
   Projector(Store& store, const Config& config) : store_(store), config_(config) {}
 
-  Status apply_event(rocksdb::WriteBatchWithIndex& batch, const Event& event);
+  // Where and when intake took a fact (its jiayuan.events position "jiayuan.events/P/O" and the
+  // accepted-at header): kept with each company fact, for the dead-letter view's waiting list.
+  struct Arrival {
+    std::string_view position;
+    std::string_view accepted_at;
+  };
+  Status apply_event(rocksdb::WriteBatchWithIndex& batch, const Event& event, const Arrival& arrival = {});
   // A retraction: what the retracted fact (`target`) added to company facts or governance is
   // taken out again, as of its date.
   Status apply_retraction(rocksdb::WriteBatchWithIndex& batch, const Event& target);
@@ -64,7 +70,8 @@ class Projector {
   void mark_dirty(rocksdb::WriteBatchWithIndex& b, int32_t year);
   Status apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& event);
   // sign +1 folds the fact in, -1 takes it back out (a retraction).
-  Status apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Event& event, int sign);
+  Status apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Event& event, int sign,
+                            const Arrival& arrival = {});
   Status apply_governance(rocksdb::WriteBatchWithIndex& b, const Event& event, int sign);
   Status apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CaseStep& s);
   Status apply_case_revised(rocksdb::WriteBatchWithIndex& b, const CaseRevised& r);
@@ -100,6 +107,11 @@ std::string year_key(int32_t year, std::string_view id);
 inline std::string grade_key(int32_t year, const CommunityId& community) { return year_key(year, community.value); }
 // proj.company key of a company's registration (name, credit code): beside the "<year>/" keys.
 inline std::string company_registry_key(std::string_view company) { return "registry/" + std::string(company); }
+// projector.company_facts key of one company fact (a media report naming a company, social
+// responsibility, credit points): "<company>\0<date>\0<source>\0<id>" -> where and when it arrived.
+// Whether it waits for its company or was rejected (dated before the company was known) is derived
+// from registry/<company> when listed (waiting_facts), so it does not depend on arrival order.
+std::string company_fact_key(std::string_view company, Date on, std::string_view source, std::string_view id);
 // Offsets-family prefix of the dirty-year marks.
 inline constexpr std::string_view kDirtyPrefix = "district/dirty/";
 

@@ -13,10 +13,11 @@ namespace jiayuan {
 namespace {
 
 constexpr std::string_view kProjectionPrefix = "proj.";
+constexpr std::string_view kProjectorPrefix = "projector.";  // the projector's own bookkeeping
 
 const std::vector<std::string_view>& engine_families() {
   static const std::vector<std::string_view> kAll = {
-      cf::kStage1,   cf::kTimers,      cf::kChain,  cf::kPartition, cf::kWaiting, cf::kWaitingFacts, cf::kOffsets,        cf::kOutbox,     cf::kApplied,
+      cf::kStage1,   cf::kTimers,      cf::kChain,  cf::kPartition, cf::kWaiting, cf::kWaitingFacts, cf::kOffsets,        cf::kOutbox,     cf::kApplied, cf::kCompanyFacts,
       cf::kProjCommunity, cf::kProjGrade, cf::kProjCase,    cf::kProjCompany, cf::kProjGovernance,
       cf::kProjWaste, cf::kProjDistrict, cf::kProjStanding, cf::kProjRevision, cf::kProjAsOf};
   return kAll;
@@ -208,12 +209,11 @@ Result<std::string> Store::projection_digest() const {
   return h.hex_digest();
 }
 
-Status Store::drop_projections(const std::vector<std::string_view>& bookkeeping) {
+Status Store::drop_projections() {
   JY_CHECK(writable());
   std::vector<std::string> drop;
   for (const auto& [name, h] : handles_) {
-    const bool listed = std::find(bookkeeping.begin(), bookkeeping.end(), name) != bookkeeping.end();
-    if (name.starts_with(kProjectionPrefix) || listed) drop.push_back(name);
+    if (name.starts_with(kProjectionPrefix) || name.starts_with(kProjectorPrefix)) drop.push_back(name);
   }
   for (const std::string& name : drop) {
     rocksdb::ColumnFamilyHandle* h = handles_.at(name);

@@ -42,6 +42,8 @@ inline constexpr std::string_view kWaitingFacts = "stage1.waiting_facts";
 inline constexpr std::string_view kOffsets = "offsets";           // consumer/topic/partition -> next
 inline constexpr std::string_view kOutbox = "outbox";             // seq (u64 BE) -> record + topic
 inline constexpr std::string_view kApplied = "projector.applied"; // decision id -> ""
+// company '\0' date '\0' source '\0' id -> where and when a company fact arrived (projector.h)
+inline constexpr std::string_view kCompanyFacts = "projector.company_facts";
 inline constexpr std::string_view kProjCommunity = "proj.community";  // id -> JSON particulars
 inline constexpr std::string_view kProjGrade = "proj.grade";          // year/id -> JSON rating
 inline constexpr std::string_view kProjCase = "proj.case";            // year/id -> JSON failing case
@@ -85,8 +87,8 @@ class Store {
               const std::function<bool(std::string_view, std::string_view)>& fn) const;
   // SHA-256 over every "proj.*" family, in family-name then key order (length-prefixed).
   Result<std::string> projection_digest() const;
-  // Drops and recreates every "proj.*" family and the given bookkeeping families.
-  Status drop_projections(const std::vector<std::string_view>& bookkeeping);
+  // Drops and recreates every "proj.*" family and the projector's bookkeeping ("projector.*").
+  Status drop_projections();
   std::vector<std::string> families() const;
   const std::string& path() const { return path_; }
 

@@ -327,7 +327,7 @@ int run(int argc, char** argv) {
     intake->reset();
     reset_peak_rss();
     t = Clock::now();
-    if (!(*store)->drop_projections({cf::kApplied})) return 1;
+    if (!(*store)->drop_projections()) return 1;
     std::vector<std::string> keys;
     (void)(*store)->scan(cf::kOffsets, "projector/", [&](std::string_view k, std::string_view) {
       keys.emplace_back(k);
