@@ -229,10 +229,10 @@ json decision_json(const Decision& d) {
   } else if (const auto* s = std::get_if<CaseStep>(&d.body)) {
     body = {{"community", s->community.value},
             {"year", s->year},
-            {"step", s->step},
+            {"step", std::string(to_string(s->step))},
             {"on", s->on.to_string()}};
     if (s->has_due) body["due"] = s->due.to_string();
-    if (!s->reason.empty()) body["reason"] = s->reason;
+    if (s->reason != EscalationReason::kNone) body["reason"] = std::string(to_string(s->reason));
     if (!s->department.empty()) body["department"] = s->department;
   }
   return json{{"id", d.id},

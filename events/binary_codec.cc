@@ -7,6 +7,7 @@
 #include <cereal/types/vector.hpp>
 #include <sstream>
 
+#include "events/decision_fields.h"
 #include "events/fields.h"
 #include "events/view_stream.h"
 
@@ -74,13 +75,15 @@ namespace {
 constexpr char kFormat = 1;
 // Decisions: format 2 adds the hash chain (cause partition and offset, previous hash, hash);
 // format 3 the revision (`revises`), the rating's date and withdrawals, proposals after the
-// review, and case.revised. Formats 1 and 2 read with those empty.
-constexpr char kDecisionFormat = 3;
+// review, and case.revised; format 4 is written from the field lists (decision_fields.h), case
+// steps and escalation reasons by number. Formats 1 and 2 read with what they lack empty.
+constexpr char kDecisionFormat = 4;
+constexpr char kOldestDecisionFormat = 1;
 
 template <class Writer>
-std::string encode(char kind, uint16_t tag, Writer&& write) {
+std::string encode(char kind, char format, uint16_t tag, Writer&& write) {
   std::ostringstream os(std::ios::binary);
-  os.put('J').put(kind).put(kind == 'D' ? kDecisionFormat : kFormat);
+  os.put('J').put(kind).put(format);
   {
     cereal::PortableBinaryOutputArchive ar(os);
     ar(tag);
@@ -94,10 +97,41 @@ Status check_prefix(std::string_view bytes, char kind) {
   if (bytes.size() < 3 || bytes[0] != 'J' || bytes[1] != kind) {
     return fail("bad_binary", std::string("not a stored ") + (kind == 'E' ? "event" : "decision"));
   }
-  if (bytes[2] != kFormat && !(kind == 'D' && bytes[2] >= 2 && bytes[2] <= kDecisionFormat)) {
+  if (bytes[2] != kFormat && !(kind == 'D' && bytes[2] >= kOldestDecisionFormat && bytes[2] <= kDecisionFormat)) {
     return fail("bad_binary", "unknown storage format " + std::to_string(static_cast<int>(bytes[2])));
   }
   return {};
+}
+
+// Walks decision_fields.h into a cereal archive, recursing into structs and vectors of them.
+template <class Archive>
+struct DecisionFields {
+  Archive& ar;
+  int32_t format;
+  size_t max_elements = 0;  // reading: no vector longer than the stored bytes (each element takes one)
+  template <class T>
+  void operator()(const char*, T& member, internal::Spec spec) {
+    if (spec.since > format) return;
+    if constexpr (requires { internal::fields(*this, member); }) {
+      internal::fields(*this, member);
+    } else if constexpr (requires { member.begin(); typename T::value_type; } &&
+                         requires(typename T::value_type& e) { internal::fields(*this, e); }) {
+      cereal::size_type n = member.size();
+      ar(cereal::make_size_tag(n));
+      if constexpr (Archive::is_loading::value) {
+        if (n > max_elements) throw cereal::Exception("a list of " + std::to_string(n) + " in " + std::to_string(max_elements) + " bytes");
+        member.resize(static_cast<size_t>(n));
+      }
+      for (auto& e : member) internal::fields(*this, e);
+    } else {
+      ar(member);
+    }
+  }
+};
+
+// Whether a step read by number is one this build knows.
+bool valid(const CaseStep& s) {
+  return static_cast<size_t>(s.step) < kCaseStepNames.size() && static_cast<size_t>(s.reason) < kEscalationReasonNames.size();
 }
 
 template <size_t I = 0>
@@ -124,7 +158,7 @@ Body read_body(Archive& ar) {
 }  // namespace
 
 std::string encode_event_binary(const Event& event, int32_t version) {
-  return encode('E', type_info(event.fact).tag, [&](auto& ar) {
+  return encode('E', kFormat, type_info(event.fact).tag, [&](auto& ar) {
     Envelope env = event.envelope;
     env.schema_version = version > 0 ? version : type_info(event.fact).schema_version;
     ar(env);
@@ -150,42 +184,102 @@ Result<Event> decode_event_binary(std::string_view bytes) {
   }
 }
 
-std::string encode_decision_binary(const Decision& d) {
-  return encode('D', static_cast<uint16_t>(tag_of(d.body)), [&](auto& ar) {
+namespace {
+
+// Formats 2 and 3, as those builds wrote them (to hash and write again a decision read from one).
+std::string encode_legacy_decision(const Decision& d, char format) {
+  return encode('D', format, static_cast<uint16_t>(tag_of(d.body)), [&](auto& ar) {
     Decision copy = d;
     ar(copy.id, copy.community, copy.year, copy.log_date, copy.cause_source, copy.cause_id, copy.rule_set_id,
        copy.rule_set_hash);
     std::visit([&](auto& b) { ar(b); }, copy.body);
-    ar(copy.cause_partition, copy.cause_offset, copy.prev_hash, copy.hash);
-    ar(copy.revises);
-    std::visit([&](auto& b) { tail(ar, b); }, copy.body);
+    if (format >= 2) ar(copy.cause_partition, copy.cause_offset, copy.prev_hash, copy.hash);
+    if (format >= 3) {
+      ar(copy.revises);
+      std::visit([&](auto& b) { tail(ar, b); }, copy.body);
+    }
+  });
+}
+
+Result<Decision> decode_legacy_decision(cereal::PortableBinaryInputArchive& ar, uint16_t tag, char format) {
+  Decision d;
+  ar(d.id, d.community, d.year, d.log_date, d.cause_source, d.cause_id, d.rule_set_id, d.rule_set_hash);
+  switch (static_cast<DecisionTag>(tag)) {
+    case DecisionTag::kCommunityRated: d.body = read_body<CommunityRated>(ar); break;
+    case DecisionTag::kCommunityPublished: d.body = read_body<CommunityPublished>(ar); break;
+    case DecisionTag::kCaseStep: d.body = read_body<CaseStep>(ar); break;
+    case DecisionTag::kCaseRevised:
+      if (format < 3) return fail("bad_binary", "decision tag 3 (case.revised) in a format " + std::to_string(format) + " decision");
+      d.body = read_body<CaseRevised>(ar);
+      break;
+    default: return fail("bad_binary", "unknown decision tag " + std::to_string(tag));
+  }
+  if (format >= 2) ar(d.cause_partition, d.cause_offset, d.prev_hash, d.hash);
+  if (format >= 3) {
+    ar(d.revises);
+    std::visit([&](auto& b) { tail(ar, b); }, d.body);
+  }
+  return d;
+}
+
+template <class Body>
+Body read_fields(cereal::PortableBinaryInputArchive& ar, int32_t format, size_t size) {
+  Body b;
+  DecisionFields<cereal::PortableBinaryInputArchive> v{ar, format, size};
+  internal::fields(v, b);
+  return b;
+}
+
+}  // namespace
+
+std::string encode_decision_binary(const Decision& d) {
+  if (d.format >= kOldestDecisionFormat && d.format < internal::kFieldListFormat) {
+    return encode_legacy_decision(d, static_cast<char>(d.format));
+  }
+  const char format = d.format > 0 ? static_cast<char>(d.format) : kDecisionFormat;
+  return encode('D', format, static_cast<uint16_t>(tag_of(d.body)), [&](auto& ar) {
+    Decision copy = d;
+    DecisionFields<cereal::PortableBinaryOutputArchive> v{ar, format};
+    internal::fields(v, copy);
+    std::visit([&](auto& b) { internal::fields(v, b); }, copy.body);
   });
 }
 
 Result<Decision> decode_decision_binary(std::string_view bytes) {
   JY_CHECK(check_prefix(bytes, 'D'));
+  const char format = bytes[2];
   ViewStream is(bytes.substr(3));
   try {
     cereal::PortableBinaryInputArchive ar(is);
     uint16_t tag = 0;
     ar(tag);
     Decision d;
-    ar(d.id, d.community, d.year, d.log_date, d.cause_source, d.cause_id, d.rule_set_id, d.rule_set_hash);
-    switch (static_cast<DecisionTag>(tag)) {
-      case DecisionTag::kCommunityRated: d.body = read_body<CommunityRated>(ar); break;
-      case DecisionTag::kCommunityPublished: d.body = read_body<CommunityPublished>(ar); break;
-      case DecisionTag::kCaseStep: d.body = read_body<CaseStep>(ar); break;
-      case DecisionTag::kCaseRevised:
-        if (bytes[2] < 3) return fail("bad_binary", "decision tag 3 (case.revised) in a format " + std::to_string(bytes[2]) + " decision");
-        d.body = read_body<CaseRevised>(ar);
-        break;
-      default: return fail("bad_binary", "unknown decision tag " + std::to_string(tag));
+    if (format < internal::kFieldListFormat) {
+      JY_TRY(d, decode_legacy_decision(ar, tag, format));
+    } else {
+      DecisionFields<cereal::PortableBinaryInputArchive> v{ar, format, bytes.size()};
+      internal::fields(v, d);
+      switch (static_cast<DecisionTag>(tag)) {
+        case DecisionTag::kCommunityRated: d.body = read_fields<CommunityRated>(ar, format, bytes.size()); break;
+        case DecisionTag::kCommunityPublished: d.body = read_fields<CommunityPublished>(ar, format, bytes.size()); break;
+        case DecisionTag::kCaseStep: d.body = read_fields<CaseStep>(ar, format, bytes.size()); break;
+        case DecisionTag::kCaseRevised: d.body = read_fields<CaseRevised>(ar, format, bytes.size()); break;
+        default: return fail("bad_binary", "unknown decision tag " + std::to_string(tag));
+      }
+      std::vector<const CaseStep*> steps;
+      if (const auto* s = std::get_if<CaseStep>(&d.body)) steps.push_back(s);
+      if (const auto* c = std::get_if<CaseRevised>(&d.body)) {
+        for (const CaseEntry& e : c->entries) steps.push_back(&e.step);
+      }
+      for (const CaseStep* s : steps) {
+        if (!valid(*s)) {
+          return fail("bad_binary", "a case step or escalation reason this build does not know (step " +
+                                        std::to_string(static_cast<int>(s->step)) + ", reason " +
+                                        std::to_string(static_cast<int>(s->reason)) + ")");
+        }
+      }
     }
-    if (bytes[2] >= 2) ar(d.cause_partition, d.cause_offset, d.prev_hash, d.hash);
-    if (bytes[2] >= 3) {
-      ar(d.revises);
-      std::visit([&](auto& b) { tail(ar, b); }, d.body);
-    }
+    d.format = format;
     return d;
   } catch (const cereal::Exception& e) {
     return fail("bad_binary", std::string("truncated or corrupt stored decision: ") + e.what());

@@ -3,8 +3,10 @@
 //   std::string bytes = encode_event_binary(event);
 //   Result<Event> back = decode_event_binary(bytes);   // upcasts older schema versions
 //
-// Layout: 'J' 'E' (or 'J' 'D'), a format byte, the fact's u16 tag, then the cereal archive.
-// The tag, not the variant index, is what is stored, so reordering types never breaks a log.
+// Layout: 'J' 'E' (or 'J' 'D'), a format byte, the fact's (decision's) u16 tag, then the cereal
+// archive. The tag, not the variant index, is what is stored, so reordering types never breaks a
+// log. Decisions are written in format 4 (events/decision_fields.h); formats 1 to 3 still read,
+// and a decision read from one keeps it (Decision::format): it writes and hashes as it was stored.
 #pragma once
 
 #include <string>

@@ -11,10 +11,34 @@ std::string kind_of(const DecisionBody& body) {
   struct Visitor {
     std::string operator()(const CommunityRated&) const { return "community.rated"; }
     std::string operator()(const CommunityPublished&) const { return "community.published"; }
-    std::string operator()(const CaseStep& s) const { return "case." + s.step; }
+    std::string operator()(const CaseStep& s) const { return "case." + std::string(to_string(s.step)); }
     std::string operator()(const CaseRevised&) const { return "case.revised"; }
   };
   return std::visit(Visitor{}, body);
+}
+
+std::string_view to_string(CaseStepKind step) {
+  const auto i = static_cast<size_t>(step);
+  return i < kCaseStepNames.size() ? kCaseStepNames[i] : "?";
+}
+
+std::string_view to_string(EscalationReason reason) {
+  const auto i = static_cast<size_t>(reason);
+  return i < kEscalationReasonNames.size() ? kEscalationReasonNames[i] : "?";
+}
+
+std::optional<CaseStepKind> parse_case_step(std::string_view name) {
+  for (size_t i = 0; i < kCaseStepNames.size(); ++i) {
+    if (kCaseStepNames[i] == name) return static_cast<CaseStepKind>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<EscalationReason> parse_escalation_reason(std::string_view name) {
+  for (size_t i = 0; i < kEscalationReasonNames.size(); ++i) {
+    if (kEscalationReasonNames[i] == name) return static_cast<EscalationReason>(i);
+  }
+  return std::nullopt;
 }
 
 std::string decision_hash(const Decision& decision) {

@@ -3,11 +3,15 @@
 // consumer applies each id once.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include <cereal/details/helpers.hpp>
 
 #include "events/centi.h"
 #include "events/date.h"
@@ -109,21 +113,63 @@ struct CommunityPublished {
   bool withdrawn = false;  // the publication was retracted: the year is not published
 };
 
-// One step of a failing (不达标) case: opened, interview_held, rectification_submitted,
-// rectified, escalated, sanction_recorded, sanctioned.
+// The steps of a failing (不达标) case (DOMAIN.md "Failing-case lifecycle"). Stored by number
+// from decision format 4: a number is fixed for ever, a new step takes the next one.
+enum class CaseStepKind : uint8_t {
+  kOpened = 0,
+  kInterviewHeld = 1,
+  kRectificationSubmitted = 2,
+  kRectified = 3,
+  kEscalated = 4,
+  kSanctionRecorded = 5,
+  kSanctioned = 6,
+};
+inline constexpr std::array<std::string_view, 7> kCaseStepNames = {
+    "opened", "interview_held", "rectification_submitted", "rectified", "escalated", "sanction_recorded", "sanctioned"};
+
+// Why a case escalated (none for every other step); stored by number like the steps.
+enum class EscalationReason : uint8_t {
+  kNone = 0,
+  kMissedInterview = 1,
+  kMissedDeadline = 2,
+  kFailedReinspection = 3,
+};
+inline constexpr std::array<std::string_view, 4> kEscalationReasonNames = {"", "missed_interview", "missed_deadline",
+                                                                           "failed_reinspection"};
+
+std::string_view to_string(CaseStepKind step);
+std::string_view to_string(EscalationReason reason);  // "" for none
+std::optional<CaseStepKind> parse_case_step(std::string_view name);
+std::optional<EscalationReason> parse_escalation_reason(std::string_view name);  // "" is none
+
+// One step of a failing case.
 struct CaseStep {
   CommunityId community;
   int32_t year = 0;
-  std::string step;
+  CaseStepKind step = CaseStepKind::kOpened;
   Date on;             // the date the step takes effect
   bool has_due = false;
   Date due;            // what falls due next: interview (opened), deadline (interview_held),
                        // obligations (escalated)
-  std::string reason;      // escalated: missed_interview | missed_deadline | failed_reinspection
-  std::string department;  // sanction_recorded: market | chengguan | police
+  EscalationReason reason = EscalationReason::kNone;  // escalated
+  std::string department;  // sanction_recorded: market | chengguan | police (config's ids)
 
+  // Stage 1's state keeps steps by name (its bytes as before the enums).
   template <class A>
-  void serialize(A& ar) { ar(community, year, step, on, has_due, due, reason, department); }
+  void save(A& ar) const {
+    ar(community, year, std::string(to_string(step)), on, has_due, due, std::string(to_string(reason)), department);
+  }
+  template <class A>
+  void load(A& ar) {
+    std::string s, r;
+    ar(community, year, s, on, has_due, due, r, department);
+    const auto kind = parse_case_step(s);
+    const auto why = parse_escalation_reason(r);
+    if (!kind) throw cereal::Exception("unknown case step \"" + s + "\"");
+    if (!why) throw cereal::Exception("unknown escalation reason \"" + r + "\"");
+    step = *kind;
+    reason = *why;
+  }
 };
 
 // One step of a case with the date from which it is known (as of that date it shows) and the
@@ -186,6 +232,9 @@ struct Decision {
   int64_t cause_offset = -1;
   std::string prev_hash;
   std::string hash;
+  // The storage format it was read from (binary_codec.h); 0 for one taken by this build, which
+  // is written in the current format. A decision is hashed, and written again, in its own.
+  int32_t format = 0;
 };
 
 // "community.rated", "community.published", "case.<step>", "case.revised".

@@ -390,38 +390,38 @@ namespace {
 void fold_case_step(json& c, const CaseStep& s) {
     if (c.is_null()) c = json{{"community", s.community.value}, {"year", s.year}, {"steps", json::array()}};
     const std::string on = s.on.to_string();
-    json entry{{"step", s.step}, {"on", on}};
+    json entry{{"step", std::string(to_string(s.step))}, {"on", on}};
     if (s.has_due) entry["due"] = s.due.to_string();
-    if (!s.reason.empty()) entry["reason"] = s.reason;
+    if (s.reason != EscalationReason::kNone) entry["reason"] = std::string(to_string(s.reason));
     if (!s.department.empty()) entry["department"] = s.department;
     c["steps"].push_back(entry);
-    if (s.step == "opened") {
+    if (s.step == CaseStepKind::kOpened) {
       c["status"] = "interview_due";
       c["published_on"] = on;
       c["interview_due"] = s.due.to_string();
-    } else if (s.step == "interview_held") {
+    } else if (s.step == CaseStepKind::kInterviewHeld) {
       c["status"] = "rectifying";
       c["interview_on"] = on;
       c["deadline"] = s.due.to_string();
-    } else if (s.step == "rectification_submitted") {
+    } else if (s.step == CaseStepKind::kRectificationSubmitted) {
       c["rectification_submitted_on"] = on;
-    } else if (s.step == "rectified") {
+    } else if (s.step == CaseStepKind::kRectified) {
       c["status"] = "rectified";
       c["closed_on"] = on;
-    } else if (s.step == "escalated") {
+    } else if (s.step == CaseStepKind::kEscalated) {
       c["status"] = "escalated";
       c["escalated_on"] = on;
-      c["reason"] = s.reason;
+      c["reason"] = std::string(to_string(s.reason));
       json obligations = json::array();
       for (std::string_view dept : {"market", "chengguan", "police"}) {
         obligations.push_back({{"department", std::string(dept)}, {"due", s.due.to_string()}});
       }
       c["obligations"] = obligations;
-    } else if (s.step == "sanction_recorded") {
+    } else if (s.step == CaseStepKind::kSanctionRecorded) {
       for (json& o : c["obligations"]) {
         if (o["department"] == s.department) o["fulfilled_on"] = on;
       }
-    } else if (s.step == "sanctioned") {
+    } else if (s.step == CaseStepKind::kSanctioned) {
       c["status"] = "sanctioned";
       c["closed_on"] = on;
     }

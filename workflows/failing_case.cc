@@ -22,9 +22,9 @@ std::optional<Date> FailingCase::next_deadline() const {
   return std::nullopt;
 }
 
-CaseStep step(std::string name, Date on) {
+CaseStep step(CaseStepKind kind, Date on) {
   CaseStep s;
-  s.step = std::move(name);
+  s.step = kind;
   s.on = on;
   return s;
 }
@@ -37,15 +37,15 @@ CaseStep with_due(CaseStep s, Date due) {
   return s;
 }
 
-void escalate(FailingCase& c, Date on, std::string reason, const RuleSet& rules, std::vector<CaseStep>& steps) {
+void escalate(FailingCase& c, Date on, EscalationReason reason, const RuleSet& rules, std::vector<CaseStep>& steps) {
   c.status = CaseStatus::kEscalated;
   c.escalated_on = on;
-  c.reason = reason;
+  c.reason = std::string(to_string(reason));
   const Date due = on.plus_days(rules.lifecycle.obligation_days);
   c.obligations.clear();
   for (std::string_view d : kSanctionDepartments) c.obligations.push_back({std::string(d), due, false, Date()});
-  CaseStep s = with_due(step("escalated", on), due);
-  s.reason = std::move(reason);
+  CaseStep s = with_due(step(CaseStepKind::kEscalated, on), due);
+  s.reason = reason;
   steps.push_back(std::move(s));
 }
 
@@ -56,7 +56,7 @@ FailingCase open_case(Date published, const RuleSet& rules, std::vector<CaseStep
   c.status = CaseStatus::kInterviewDue;
   c.published = published;
   c.interview_due = published.plus_days(rules.lifecycle.interview_due_days);
-  steps.push_back(with_due(step("opened", published), c.interview_due));
+  steps.push_back(with_due(step(CaseStepKind::kOpened, published), c.interview_due));
   return c;
 }
 
@@ -67,13 +67,13 @@ void on_interview(FailingCase& c, Date on, std::optional<Date> deadline, const R
   c.status = CaseStatus::kRectifying;
   c.interview_on = on;
   c.deadline = deadline && !(*deadline < on) ? *deadline : on.plus_days(rules.lifecycle.rectification_days);
-  steps.push_back(with_due(step("interview_held", on), c.deadline));
+  steps.push_back(with_due(step(CaseStepKind::kInterviewHeld, on), c.deadline));
 }
 
 void on_rectification(FailingCase& c, Date on, std::vector<CaseStep>& steps) {
   if (c.status != CaseStatus::kRectifying || c.rectification_submitted || on < c.interview_on) return;
   c.rectification_submitted = true;
-  steps.push_back(step("rectification_submitted", on));
+  steps.push_back(step(CaseStepKind::kRectificationSubmitted, on));
 }
 
 void on_reinspection(FailingCase& c, Date on, bool passed, const RuleSet& rules, std::vector<CaseStep>& steps) {
@@ -81,9 +81,9 @@ void on_reinspection(FailingCase& c, Date on, bool passed, const RuleSet& rules,
   if (c.status != CaseStatus::kRectifying || on < c.interview_on || c.deadline < on) return;
   if (passed) {
     c.status = CaseStatus::kRectified;
-    steps.push_back(step("rectified", on));
+    steps.push_back(step(CaseStepKind::kRectified, on));
   } else {
-    escalate(c, on, "failed_reinspection", rules, steps);
+    escalate(c, on, EscalationReason::kFailedReinspection, rules, steps);
   }
 }
 
@@ -101,20 +101,20 @@ void on_sanction(FailingCase& c, Date on, const std::string& department, std::ve
     all = all && o.fulfilled;
   }
   if (!recorded) return;
-  CaseStep s = step("sanction_recorded", on);
+  CaseStep s = step(CaseStepKind::kSanctionRecorded, on);
   s.department = department;
   steps.push_back(std::move(s));
   if (all) {
     c.status = CaseStatus::kSanctioned;
-    steps.push_back(step("sanctioned", on));
+    steps.push_back(step(CaseStepKind::kSanctioned, on));
   }
 }
 
 void advance_case(FailingCase& c, Date log_time, const RuleSet& rules, std::vector<CaseStep>& steps) {
   if (c.status == CaseStatus::kInterviewDue && c.interview_due < log_time) {
-    escalate(c, c.interview_due.plus_days(1), "missed_interview", rules, steps);
+    escalate(c, c.interview_due.plus_days(1), EscalationReason::kMissedInterview, rules, steps);
   } else if (c.status == CaseStatus::kRectifying && c.deadline < log_time) {
-    escalate(c, c.deadline.plus_days(1), "missed_deadline", rules, steps);
+    escalate(c, c.deadline.plus_days(1), EscalationReason::kMissedDeadline, rules, steps);
   }
 }
 
@@ -141,7 +141,8 @@ CaseTimeline case_timeline(Date published, Date known_from, std::string_view ope
       CaseEntry e;
       e.known = std::max(known, known_from);
       e.cause_source = std::string(source);
-      e.cause_id = source == kTimerSource ? s.step + "@" + s.on.to_string() : std::string(id) + "#" + s.step;
+      const std::string name(to_string(s.step));
+      e.cause_id = source == kTimerSource ? name + "@" + s.on.to_string() : std::string(id) + "#" + name;
       e.step = std::move(s);
       out.entries.push_back(std::move(e));
     }

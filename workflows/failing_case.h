@@ -63,7 +63,7 @@ struct FailingCase {
 };
 
 // A step with no community or year yet: the caller fills them in.
-CaseStep step(std::string name, Date on);
+CaseStep step(CaseStepKind kind, Date on);
 
 FailingCase open_case(Date published, const RuleSet& rules, std::vector<CaseStep>& steps);
 void on_interview(FailingCase& c, Date on, std::optional<Date> deadline, const RuleSet& rules,

@@ -112,6 +112,7 @@ TEST(BinaryCodec, ADecisionOfFormatTwoReadsWithNoRevisionAndNothingWithdrawn) {
   Decision d = a_published_decision();
   d.cause_partition = 3;
   d.cause_offset = 77;
+  d.format = 3;  // what the builds before the field lists wrote
   std::string bytes = encode_decision_binary(d);
   ASSERT_EQ(bytes[2], 3);
   bytes[2] = 2;
@@ -121,13 +122,17 @@ TEST(BinaryCodec, ADecisionOfFormatTwoReadsWithNoRevisionAndNothingWithdrawn) {
   EXPECT_EQ(back->cause_offset, 77);
   EXPECT_TRUE(back->revises.empty());
   EXPECT_FALSE(std::get<CommunityPublished>(back->body).withdrawn);
+  EXPECT_EQ(back->format, 2);
+  EXPECT_EQ(encode_decision_binary(*back), bytes) << "a format 2 decision writes (and hashes) as format 2";
 }
 
 TEST(BinaryCodec, ADecisionStoredBeforeTheChainReadsWithEmptyLinks) {
   // Format 1 is format 2 without the four chain fields at the end: partition (4 bytes),
   // offset (8) and two empty strings (an 8-byte length each); format 2 is format 3 without its
   // 9-byte tail (above).
-  std::string bytes = encode_decision_binary(a_published_decision());
+  Decision d = a_published_decision();
+  d.format = 3;
+  std::string bytes = encode_decision_binary(d);
   ASSERT_EQ(bytes[2], 3);
   bytes[2] = 1;
   bytes.resize(bytes.size() - 9 - 28);
@@ -137,6 +142,7 @@ TEST(BinaryCodec, ADecisionStoredBeforeTheChainReadsWithEmptyLinks) {
   EXPECT_EQ(back->cause_offset, -1);
   EXPECT_TRUE(back->hash.empty());
   EXPECT_EQ(std::get<CommunityPublished>(back->body).grade, Grade::kFailing);
+  EXPECT_EQ(encode_decision_binary(*back), bytes);
 }
 
 TEST(DecisionId, IsDerivedFromTheCauseAndStable) {

@@ -1,7 +1,8 @@
 // Golden stored bytes of every decision kind in every storage format: what a build wrote must
 // decode for ever. The files in tests/events/golden/ are the bytes (hex) of the decisions built
-// below; format 3 is what this build writes (re-encoding gives the file, byte for byte), formats
-// 1 and 2 what the builds before the hash chain and before revisions wrote.
+// below; format 4 is what this build writes (from the field lists of events/decision_fields.h),
+// formats 1, 2 and 3 what the builds before the hash chain, before revisions and before the field
+// lists wrote. A decision read from any format writes again (and hashes) as those bytes.
 //
 // A deliberate new format adds files; it never edits one. To write the files of a new format
 // (and only then): JIAYUAN_WRITE_GOLDEN=1 build/default/tests/events_test --gtest_filter='DecisionGolden.*'
@@ -116,43 +117,27 @@ Decision published() {
 
 Decision case_step() {
   Decision d = base("case.escalated");
-  d.body = CaseStep{d.community, 2023, "escalated", *Date::parse("2024-02-20"), true, *Date::parse("2024-03-21"),
-                    "missed_interview", "chengguan"};
+  d.body = CaseStep{d.community, 2023, CaseStepKind::kEscalated, *Date::parse("2024-02-20"), true,
+                    *Date::parse("2024-03-21"), EscalationReason::kMissedInterview, "chengguan"};
   d.hash = decision_hash(d);
   return d;
 }
 
 Decision case_revised() {
   Decision d = base("case.revised");
-  const CaseStep opened{d.community, 2023, "opened", *Date::parse("2024-01-20"), true, *Date::parse("2024-02-19"), "", ""};
-  const CaseStep held{d.community, 2023, "interview_held", *Date::parse("2024-02-01"), true, *Date::parse("2024-03-02"), "", ""};
+  const CaseStep opened{d.community, 2023, CaseStepKind::kOpened, *Date::parse("2024-01-20"), true,
+                        *Date::parse("2024-02-19"), EscalationReason::kNone, ""};
+  const CaseStep held{d.community, 2023, CaseStepKind::kInterviewHeld, *Date::parse("2024-02-01"), true,
+                      *Date::parse("2024-03-02"), EscalationReason::kNone, ""};
   d.body = CaseRevised{d.community, 2023,
                        {{opened, *Date::parse("2024-01-20"), "bureau", "pub-1"}, {held, *Date::parse("2024-02-25"), "bureau", "int-1"}}};
   d.hash = decision_hash(d);
   return d;
 }
 
-// The bytes of an older format, from this build's format 3: format 2 lacks format 3's tail (the
-// revision, an 8-byte length and its bytes, and the kind's own tail), format 1 also the chain.
-std::string older(const Decision& d, int format) {
-  std::string bytes = encode_decision_binary(d);
-  size_t tail = 8 + d.revises.size();
-  if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
-    tail += 4 + 1 + 8;  // rated_on (a date's int32), withdrawn, after_review's count
-    for (const std::string& s : r->explanation.after_review) tail += 8 + s.size();
-  } else if (std::holds_alternative<CommunityPublished>(d.body)) {
-    tail += 1;  // withdrawn
-  }
-  bytes.resize(bytes.size() - tail);
-  if (format == 1) bytes.resize(bytes.size() - (4 + 8 + 8 + d.prev_hash.size() + 8 + d.hash.size()));
-  bytes[2] = static_cast<char>(format);
-  return bytes;
-}
-
 struct Golden {
   std::string file;
-  std::string bytes;  // what this build makes of it
-  Decision expected;  // what it must decode to
+  Decision expected;  // what it must decode to (its format set: encoding it gives the file's bytes)
 };
 
 std::vector<Golden> goldens() {
@@ -160,10 +145,16 @@ std::vector<Golden> goldens() {
   const std::vector<std::pair<std::string, Decision>> kinds = {
       {"community.rated", rated()}, {"community.published", published()}, {"case.escalated", case_step()}, {"case.revised", case_revised()}};
   for (const auto& [kind, d] : kinds) {
-    out.push_back({kind + ".format3.hex", encode_decision_binary(d), d});
+    out.push_back({kind + ".format4.hex", d});
+    // Formats 1 and 2 were cut from format 3's bytes (the chain's hash is format 3's).
+    Decision three = d;
+    three.format = 3;
+    three.hash = decision_hash(three);
+    out.push_back({kind + ".format3.hex", three});
     if (kind == "case.revised") continue;  // a kind of format 3
     for (int format : {1, 2}) {
-      Decision e = d;  // as read: what the format did not carry is empty
+      Decision e = three;  // as read: what the format did not carry is empty
+      e.format = format;
       e.revises.clear();
       if (auto* r = std::get_if<CommunityRated>(&e.body)) {
         r->rated_on = Date();
@@ -178,7 +169,7 @@ std::vector<Golden> goldens() {
         e.prev_hash.clear();
         e.hash.clear();
       }
-      out.push_back({kind + ".format" + std::to_string(format) + ".hex", older(d, format), e});
+      out.push_back({kind + ".format" + std::to_string(format) + ".hex", e});
     }
   }
   return out;
@@ -197,20 +188,51 @@ TEST(DecisionGolden, EveryKindOfEveryFormatDecodesToWhatItStored) {
     const std::filesystem::path file = kDir / g.file;
     if (write && !std::filesystem::exists(file)) {
       std::filesystem::create_directories(kDir);
-      std::ofstream(file, std::ios::binary) << hex(g.bytes);
+      std::ofstream(file, std::ios::binary) << hex(encode_decision_binary(g.expected));
     }
     ASSERT_TRUE(std::filesystem::exists(file)) << file << " is missing";
     const std::string stored = unhex(read_file(file));
     auto back = decode_decision_binary(stored);
     ASSERT_TRUE(back) << g.file << ": " << back.error().message;
-    // Equal field for field: compared through this build's encoding of both.
-    EXPECT_EQ(hex(encode_decision_binary(*back)), hex(encode_decision_binary(g.expected))) << g.file;
+    EXPECT_EQ(back->format, g.expected.format == 0 ? 4 : g.expected.format) << g.file;
+    // Written again in its own format: the same bytes (so its hash is what it was).
+    EXPECT_EQ(hex(encode_decision_binary(*back)), hex(stored)) << g.file << ": this build no longer writes it as it was";
+    // Equal field for field: both in the current format, which carries every field.
+    Decision now = *back, expected = g.expected;
+    now.format = expected.format = 0;
+    EXPECT_EQ(hex(encode_decision_binary(now)), hex(encode_decision_binary(expected))) << g.file;
     EXPECT_EQ(kind_of(back->body), kind_of(g.expected.body)) << g.file;
-    if (g.file.find("format3") != std::string::npos) {
-      EXPECT_EQ(hex(stored), hex(g.bytes)) << g.file << ": this build no longer writes format 3 as it did";
+    if (g.file.find("format3") != std::string::npos || g.file.find("format4") != std::string::npos) {
       EXPECT_EQ(decision_hash(*back), back->hash) << g.file << ": the hash chain no longer verifies";
     }
   }
+}
+
+TEST(DecisionGolden, CaseStepsAndReasonsAreStoredByTheirFixedNumbers) {
+  EXPECT_EQ(static_cast<int>(CaseStepKind::kOpened), 0);
+  EXPECT_EQ(static_cast<int>(CaseStepKind::kSanctioned), 6);
+  EXPECT_EQ(static_cast<int>(EscalationReason::kFailedReinspection), 3);
+  for (size_t i = 0; i < kCaseStepNames.size(); ++i) {
+    EXPECT_EQ(parse_case_step(kCaseStepNames[i]), static_cast<CaseStepKind>(i));
+  }
+  EXPECT_EQ(parse_case_step("escalate"), std::nullopt);
+  EXPECT_EQ(parse_escalation_reason(""), EscalationReason::kNone);
+  // A step number this build does not know is refused, not shown as some other step.
+  std::string bytes = encode_decision_binary(case_step());
+  const std::string step = encode_decision_binary([] {
+    Decision d = case_step();
+    std::get<CaseStep>(d.body).step = CaseStepKind::kSanctioned;
+    return d;
+  }());
+  ASSERT_EQ(step.size(), bytes.size());
+  size_t at = 0;
+  while (at < bytes.size() && bytes[at] == step[at]) ++at;
+  ASSERT_LT(at, bytes.size());
+  EXPECT_EQ(static_cast<int>(bytes[at]), static_cast<int>(CaseStepKind::kEscalated));
+  bytes[at] = 42;
+  auto back = decode_decision_binary(bytes);
+  ASSERT_FALSE(back);
+  EXPECT_NE(back.error().message.find("does not know (step 42"), std::string::npos) << back.error().message;
 }
 
 TEST(DecisionGolden, TheStoredTagOfEachKindIsFixed) {
@@ -228,7 +250,7 @@ TEST(DecisionGolden, TheStoredTagOfEachKindIsFixed) {
 }
 
 TEST(DecisionGolden, AnUnknownTagIsRefusedWithItsNumber) {
-  std::string bytes = unhex(read_file(kDir / "case.revised.format3.hex"));
+  std::string bytes = unhex(read_file(kDir / "case.revised.format4.hex"));
   ASSERT_GE(bytes.size(), 6u);
   bytes[4] = 9;
   auto back = decode_decision_binary(bytes);

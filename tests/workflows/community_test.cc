@@ -327,8 +327,8 @@ TEST_F(CommunityWorkflow, AnInterviewArrivingAfterTheEscalationItPreventsRevises
   EXPECT_EQ(d.revises, escalated.decisions[0].id);
   const auto& entries = std::get<CaseRevised>(d.body).entries;
   ASSERT_EQ(entries.size(), 2u);
-  EXPECT_EQ(entries[0].step.step, "opened");
-  EXPECT_EQ(entries[1].step.step, "interview_held");
+  EXPECT_EQ(entries[0].step.step, CaseStepKind::kOpened);
+  EXPECT_EQ(entries[1].step.step, CaseStepKind::kInterviewHeld);
 }
 
 TEST_F(CommunityWorkflow, ARetractedFactCountsAsNeverHavingHappened) {
@@ -368,7 +368,7 @@ std::string outcome_of(const std::vector<Event>& facts, const Config& config, co
   const Decided& d = s.years.at(2023).decided;
   std::string out = "grade " + std::to_string(static_cast<int>(d.grade)) + " P " + d.published_on.to_string();
   for (const CaseEntry& e : d.case_entries) {
-    out += " | " + e.step.step + " " + e.step.on.to_string() + " known " + e.known.to_string();
+    out += " | " + std::string(to_string(e.step.step)) + " " + e.step.on.to_string() + " known " + e.known.to_string();
   }
   return out;
 }

@@ -20,7 +20,7 @@ class FailingCaseTest : public ::testing::Test {
   }
   std::vector<std::string> names() {
     std::vector<std::string> out;
-    for (const auto& s : steps_) out.push_back(s.step);
+    for (const auto& s : steps_) out.push_back(std::string(to_string(s.step)));
     return out;
   }
   RuleSet rules_;
@@ -99,7 +99,7 @@ TEST_F(FailingCaseTest, CaseClosesWhenEachOfTheThreeDepartmentsRecordedItsMeasur
   EXPECT_EQ(c_.status, CaseStatus::kEscalated);
   on_sanction(c_, d("2024-04-01"), "police", steps_);
   EXPECT_EQ(c_.status, CaseStatus::kSanctioned);
-  EXPECT_EQ(steps_.back().step, "sanctioned");
+  EXPECT_EQ(steps_.back().step, CaseStepKind::kSanctioned);
   EXPECT_EQ(steps_.back().on.to_string(), "2024-04-01");
 }
 
