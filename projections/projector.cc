@@ -377,7 +377,9 @@ bool Projector::reads(std::string_view type) {
 
 Status Projector::apply_event(rocksdb::WriteBatchWithIndex& b, const Event& ev, const Arrival& arrival) {
   switch (type_info(ev.fact).kind) {
-    case FactKind::kRegistry: return apply_registry(b, ev);
+    case FactKind::kRegistry:
+      streets_.clear();  // a batch of facts and decisions: a street read before may change
+      return apply_registry(b, ev);
     case FactKind::kEvaluation: return apply_company_fact(b, ev, +1, arrival);
     case FactKind::kGovernance: return apply_governance(b, ev, +1);
     default: return {};
@@ -505,23 +507,21 @@ json outcome_of(const json& v, bool is_case) {
   return o;
 }
 
+// What a revision shows of a rating still kept as its decision (Projector::Rating::pending):
+// what outcome_of gives of its JSON.
+json outcome_of_pending(const CommunityRated& r, const std::optional<std::string>& published_on) {
+  json o{{"grade", std::string(to_string(r.grade))},
+         {"grade_zh", std::string(chinese_name(r.grade))},
+         {"final_score", r.explanation.has_score ? json(r.explanation.final_score.to_string()) : json()}};
+  if (published_on) o["published_on"] = *published_on;
+  return o;
+}
+
 }  // namespace
 
-Status Projector::record_revision(rocksdb::WriteBatchWithIndex& b, const Decision& d, const json& before,
-                                  const json* rating_after) {
-  const bool is_case = std::holds_alternative<CaseRevised>(d.body);
+Status Projector::record_revision(rocksdb::WriteBatchWithIndex& b, const Decision& d, json before, json after,
+                                  bool after_publication) {
   const std::string key = year_key(d.year, d.community.value);
-  const json* grade = rating_after;
-  json case_after;
-  if (rating_after == nullptr) {
-    JY_TRY(Rating * now, rating(b, key));
-    grade = &now->value;
-    if (is_case) {
-      JY_TRY(case_after, read(b, cf::kProjCase, key));
-    }
-  }
-  const json& after = is_case ? case_after : *grade;
-  const bool published_before = before.is_object() && (is_case || before.contains("published_on"));
   json r{{"community", d.community.value},
          {"year", d.year},
          {"kind", kind_of(d.body)},
@@ -529,32 +529,51 @@ Status Projector::record_revision(rocksdb::WriteBatchWithIndex& b, const Decisio
          {"revises", d.revises},
          {"log_date", d.log_date.to_string()},
          {"cause", {{"source", d.cause_source}, {"id", d.cause_id}}},
-         {"before", outcome_of(before, is_case)},
-         {"after", outcome_of(after, is_case)},
-         {"after_publication", is_case ? grade->is_object() && grade->contains("published_on") : published_before}};
-  JY_TRY(json particulars, read(b, cf::kProjCommunity, d.community.value));
-  if (particulars.is_object() && particulars.contains("street")) r["street"] = particulars["street"];
+         {"before", std::move(before)},
+         {"after", std::move(after)},
+         {"after_publication", after_publication}};
+  JY_TRY(Rating * rating_now, rating(b, key));  // ties the batch's caches to `b`
+  (void)rating_now;
+  auto street = streets_.find(d.community.value);
+  if (street == streets_.end()) {  // a decision batch changes no particulars: read once per batch
+    JY_TRY(json particulars, read(b, cf::kProjCommunity, d.community.value));
+    json s = particulars.is_object() && particulars.contains("street") ? particulars["street"] : json();
+    street = streets_.emplace(d.community.value, std::move(s)).first;
+  }
+  if (!street->second.is_null()) r["street"] = street->second;
   write(b, cf::kProjRevision, key + "/" + d.id, r);
   return {};
+}
+
+json& Projector::value(Rating& r) {
+  if (r.pending) {
+    json v = rating_json(*r.pending, std::get<CommunityRated>(r.pending->body), config_.district);
+    if (r.published_on) v["published_on"] = *r.published_on;
+    r.value = std::move(v);
+    r.pending.reset();
+    r.published_on.reset();
+  }
+  return r.value;
 }
 
 Result<Projector::Rating*> Projector::rating(rocksdb::WriteBatchWithIndex& b, const std::string& key) {
   if (batch_ != &b) {  // a batch abandoned without finish(): nothing of it may leak into this one
     ratings_.clear();
+    streets_.clear();
     batch_ = &b;
   }
   auto it = ratings_.find(key);
   if (it == ratings_.end()) {
     JY_TRY(json value, read(b, cf::kProjGrade, key));
-    it = ratings_.emplace(key, Rating{std::move(value), false}).first;
+    it = ratings_.emplace(key, Rating{std::move(value), false, std::nullopt, std::nullopt}).first;
   }
   return &it->second;
 }
 
 Status Projector::finish(rocksdb::WriteBatchWithIndex& b) {
   if (batch_ == &b) {
-    for (const auto& [key, r] : ratings_) {
-      if (r.changed) JY_CHECK(rewrite_grade(b, key, r.value));
+    for (auto& [key, r] : ratings_) {
+      if (r.changed) JY_CHECK(rewrite_grade(b, key, value(r)));
     }
   }
   discard();
@@ -566,23 +585,45 @@ Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const De
   if (seen) return false;
   b.Put(store_.cf(cf::kApplied), d.id, "");
   const bool revision = !d.revises.empty();
-  // A rating or publication: the grade read once, its value before and after kept for the
-  // revision (a rating's explanation lists every fact behind it: large, so parsed once).
-  // Written once per batch by finish().
+  // A rating or publication: the grade read once per batch, its outcome before and after kept
+  // for the revision. Written once per batch by finish().
   auto regrade = [&](const std::string& key, const std::function<json(const json&)>& next) -> Status {
     JY_TRY(Rating * now, rating(b, key));
-    json after = next(now->value);
-    if (revision) JY_CHECK(record_revision(b, d, now->value, &after));
-    now->value = std::move(after);
+    json& was = value(*now);
+    json after = next(was);
+    if (revision) {
+      JY_CHECK(record_revision(b, d, outcome_of(was, false), outcome_of(after, false),
+                               was.is_object() && was.contains("published_on")));
+    }
+    was = std::move(after);
     now->changed = true;
     return {};
   };
   if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
-    JY_CHECK(regrade(grade_key(r->year, r->community), [&](const json& now) {
-      json next = r->withdrawn ? json{{"community", r->community.value}, {"year", r->year}} : rating_json(d, *r, config_.district);
-      if (now.is_object() && now.contains("published_on")) next["published_on"] = now["published_on"];
-      return next;
-    }));
+    const std::string key = grade_key(r->year, r->community);
+    if (r->withdrawn) {
+      JY_CHECK(regrade(key, [&](const json& now) {
+        json next{{"community", r->community.value}, {"year", r->year}};
+        if (now.is_object() && now.contains("published_on")) next["published_on"] = now["published_on"];
+        return next;
+      }));
+    } else {
+      // Kept as the decision: its JSON is built once, for the batch's last rating of the year.
+      JY_TRY(Rating * now, rating(b, key));
+      std::optional<std::string> published = now->published_on;
+      json before;
+      if (!now->pending) {
+        if (now->value.is_object() && now->value.contains("published_on")) published = now->value["published_on"].get<std::string>();
+        if (revision) before = outcome_of(now->value, false);
+      } else if (revision) {
+        before = outcome_of_pending(std::get<CommunityRated>(now->pending->body), now->published_on);
+      }
+      now->value = nullptr;
+      now->pending = d;
+      now->published_on = published;
+      now->changed = true;
+      if (revision) JY_CHECK(record_revision(b, d, std::move(before), outcome_of_pending(*r, published), published.has_value()));
+    }
     mark_dirty(b, r->year);
     return true;
   }
@@ -599,14 +640,15 @@ Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const De
     mark_dirty(b, p->year);
     return true;
   }
+  const bool is_case = std::holds_alternative<CaseRevised>(d.body);
+  const std::string key = year_key(d.year, d.community.value);
   json before;
   if (revision) {
-    const std::string key = year_key(d.year, d.community.value);
-    if (std::holds_alternative<CaseRevised>(d.body)) {
+    if (is_case) {
       JY_TRY(before, read(b, cf::kProjCase, key));
     } else {
       JY_TRY(Rating * now, rating(b, key));
-      before = now->value;
+      before = outcome_of(value(*now), false);
     }
   }
   if (const auto* s = std::get_if<CaseStep>(&d.body)) {
@@ -614,7 +656,19 @@ Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const De
   } else if (const auto* c = std::get_if<CaseRevised>(&d.body)) {
     JY_CHECK(apply_case_revised(b, *c));
   }
-  if (revision) JY_CHECK(record_revision(b, d, before));
+  if (revision) {
+    JY_TRY(Rating * now, rating(b, key));
+    const json& grade = value(*now);
+    if (is_case) {
+      JY_TRY(json after, read(b, cf::kProjCase, key));
+      JY_CHECK(record_revision(b, d, outcome_of(before, true), outcome_of(after, true),
+                               grade.is_object() && grade.contains("published_on")));
+    } else {
+      // A case step revising one: the rating is unchanged; shown as it stands.
+      const bool published = before.is_object() && before.contains("published_on");
+      JY_CHECK(record_revision(b, d, before, outcome_of(grade, false), published));
+    }
+  }
   return true;
 }
 

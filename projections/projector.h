@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -57,6 +58,7 @@ class Projector {
   // Forgets what the batch in hand changed (a batch given up on an error).
   void discard() {
     ratings_.clear();
+    streets_.clear();
     batch_ = nullptr;
   }
 
@@ -75,27 +77,34 @@ class Projector {
   Status apply_governance(rocksdb::WriteBatchWithIndex& b, const Event& event, int sign);
   Status apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CaseStep& s);
   Status apply_case_revised(rocksdb::WriteBatchWithIndex& b, const CaseRevised& r);
-  // A revision (a decision naming the one it revises): what it changed, from `before` to the
-  // value now, and whether the year's rating was already published when it was taken.
-  // `rating_after`: a rating or publication's value as just computed (else the batch's rating).
-  Status record_revision(rocksdb::WriteBatchWithIndex& b, const Decision& d, const nlohmann::json& before,
-                         const nlohmann::json* rating_after = nullptr);
+  // A revision (a decision naming the one it revises): what it changed (the outcomes before and
+  // after, outcome_of) and whether the year's rating was already published when it was taken.
+  Status record_revision(rocksdb::WriteBatchWithIndex& b, const Decision& d, nlohmann::json before,
+                         nlohmann::json after, bool after_publication);
   // Every proj.asof version of a key, removed.
   Status drop_versions(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key);
   // proj.grade's value and every version of it, written again from the value now.
   Status rewrite_grade(rocksdb::WriteBatchWithIndex& b, const std::string& key, const nlohmann::json& now);
 
-  // The batch's rating of a community-year (proj.grade), read and parsed once per batch.
+  // The batch's rating of a community-year (proj.grade), read and parsed once per batch. A
+  // community.rated decision is kept as it came (`pending`) and turned into JSON only when the
+  // value is needed or the batch finishes: a late fact's revisions often follow each other in one
+  // batch, and building a rating's JSON (its explanation lists every fact behind it) costs most.
   struct Rating {
-    nlohmann::json value;  // null: none
+    nlohmann::json value;  // null: none (meaningless while `pending`)
     bool changed = false;
+    std::optional<Decision> pending;          // a community.rated decision, not withdrawn
+    std::optional<std::string> published_on;  // carried onto `pending`
   };
   Result<Rating*> rating(rocksdb::WriteBatchWithIndex& b, const std::string& key);
+  // The rating's JSON (built from `pending` first, if need be).
+  nlohmann::json& value(Rating& r);
 
   Store& store_;
   const Config& config_;
   const rocksdb::WriteBatchWithIndex* batch_ = nullptr;  // the batch `ratings_` belongs to
   std::map<std::string, Rating> ratings_;
+  std::map<std::string, nlohmann::json> streets_;  // community -> its street, read once per batch
 };
 
 nlohmann::json explanation_json(const Explanation& x);
