@@ -532,8 +532,7 @@ Status Projector::record_revision(rocksdb::WriteBatchWithIndex& b, const Decisio
          {"before", std::move(before)},
          {"after", std::move(after)},
          {"after_publication", after_publication}};
-  JY_TRY(Rating * rating_now, rating(b, key));  // ties the batch's caches to `b`
-  (void)rating_now;
+  bind(b);
   auto street = streets_.find(d.community.value);
   if (street == streets_.end()) {  // a decision batch changes no particulars: read once per batch
     JY_TRY(json particulars, read(b, cf::kProjCommunity, d.community.value));
@@ -556,12 +555,15 @@ json& Projector::value(Rating& r) {
   return r.value;
 }
 
-Result<Projector::Rating*> Projector::rating(rocksdb::WriteBatchWithIndex& b, const std::string& key) {
+void Projector::bind(const rocksdb::WriteBatchWithIndex& b) {
   if (batch_ != &b) {  // a batch abandoned without finish(): nothing of it may leak into this one
-    ratings_.clear();
-    streets_.clear();
+    discard();
     batch_ = &b;
   }
+}
+
+Result<Projector::Rating*> Projector::rating(rocksdb::WriteBatchWithIndex& b, const std::string& key) {
+  bind(b);
   auto it = ratings_.find(key);
   if (it == ratings_.end()) {
     JY_TRY(json value, read(b, cf::kProjGrade, key));
@@ -664,7 +666,7 @@ Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const De
       JY_CHECK(record_revision(b, d, outcome_of(before, true), outcome_of(after, true),
                                grade.is_object() && grade.contains("published_on")));
     } else {
-      // A case step revising one: the rating is unchanged; shown as it stands.
+      // A revised case step: the rating it bears on is unchanged, shown as it stands.
       const bool published = before.is_object() && before.contains("published_on");
       JY_CHECK(record_revision(b, d, before, outcome_of(grade, false), published));
     }

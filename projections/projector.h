@@ -97,6 +97,8 @@ class Projector {
     std::optional<std::string> published_on;  // carried onto `pending`
   };
   Result<Rating*> rating(rocksdb::WriteBatchWithIndex& b, const std::string& key);
+  // Makes the per-batch caches (ratings_, streets_) those of `b`, dropping another batch's.
+  void bind(const rocksdb::WriteBatchWithIndex& b);
   // The rating's JSON (built from `pending` first, if need be).
   nlohmann::json& value(Rating& r);
 
