@@ -1095,7 +1095,8 @@ int cmd_dead_letter(const Globals& g, bool show, int64_t offset, int64_t limit) 
   if (!waiting) return report(waiting.error());
   for (const nlohmann::json& w : *waiting) {
     const std::string age = w["age_seconds"].is_number() ? cli_age(w["age_seconds"].get<int64_t>()) : std::string("?");
-    std::cout << w["status"].get<std::string>() << "\tstage1\t" << w["source"].get<std::string>() << "/"
+    const char* keeper = w.contains("company") ? "projector" : "stage1";  // who keeps it waiting
+    std::cout << w["status"].get<std::string>() << "\t" << keeper << "\t" << w["source"].get<std::string>() << "/"
               << w["id"].get<std::string>() << "\t" << w["reason"].get<std::string>() << " (accepted "
               << w["accepted_at"].get<std::string>() << ", " << age << " ago)\n";
   }

@@ -179,6 +179,30 @@ TEST_F(Cli, CsvImportReportsEachRowAndImportingTwiceAddsNothing) {
   EXPECT_NE(q.out.find("翠湖, 二期"), std::string::npos) << q.out;
 }
 
+TEST_F(Cli, ACompanyFactBeforeItsCompanyIsListedWaitingThenRejectedWhenTheCompanyIsKnownOnlyLater) {
+  const std::string f = dir_ / "company.ndjson";
+  std::ofstream(f) << R"({"specversion":"1.0","id":"sr-1","source":"bureau","type":"jiayuan.social.responsibility","subject":"CO77","occurred":"2023-03-01","data":{"company":"CO77","description":"助老"}})"
+                   << "\n";
+  auto first = jy({"publish", f});
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("waiting for the registration of company CO77"), std::string::npos) << first.err;
+  ASSERT_EQ(jy({"run"}).exit_code, 0);
+  auto waiting = jy({"dead-letter", "list"});
+  EXPECT_NE(waiting.out.find("waiting\tprojector\tbureau/sr-1\twaiting for the registration of company CO77"),
+            std::string::npos)
+      << waiting.out;
+  const std::string reg = dir_ / "reg.ndjson";
+  std::ofstream(reg) << R"({"specversion":"1.0","id":"co-77","source":"bureau","type":"jiayuan.company.registered","subject":"CO77","occurred":"2023-06-01","data":{"company":"CO77","name":"松江七七物业有限公司","credit_code":"91310117MA10000139"}})"
+                     << "\n";
+  ASSERT_EQ(jy({"publish", reg}).exit_code, 0);
+  ASSERT_EQ(jy({"run"}).exit_code, 0);
+  auto rejected = jy({"dead-letter", "list"});
+  EXPECT_NE(rejected.out.find("rejected\tprojector\tbureau/sr-1\tdated before the company's registration or first "
+                              "contract (company CO77 is known from 2023-06-01)"),
+            std::string::npos)
+      << rejected.out;
+}
+
 TEST_F(Cli, ACsvSavedByExcelAsGbkIsReadAsGb18030AndSaysSo) {
   const std::string gbk = dir_ / "gbk.csv";
   std::ofstream(gbk, std::ios::binary) << testing::kGbHeader << testing::kGbRow1 << testing::kGbRow2;
