@@ -4,8 +4,10 @@
 //   Result<std::vector<Position>> pos = log.append(topics::kEvents, recs);  // durable on return
 //   Result<std::vector<LogEntry>> got = log.read(topics::kEvents, 0, next_offset, 1000);
 //
-// Offsets are per (topic, partition), start at 0 and have no gaps. A record goes to the
-// partition of its key (partition_for). Committing consumed offsets is not part of Log: a
+// Offsets are per (topic, partition), start at 0 and only grow; the embedded log's have no
+// gaps, Kafka's may (transaction markers: connectors/README.md), so a reader goes on
+// from the last offset it read + 1, never counts records. A record goes to the partition of its
+// key (partition_for). Committing consumed offsets is not part of Log: a
 // consumer keeps them with its own state.
 #pragma once
 
@@ -85,8 +87,9 @@ class Log {
   virtual Result<int64_t> end_offset(std::string_view topic, int32_t partition) = 0;
 };
 
-// A record's storage form (embedded log, outboxes): cereal's portable binary layout, read and
-// written without copies.
+// A record's storage form (embedded log, outboxes), written by hand (no cereal): an endianness
+// byte (1: little-endian), then key, value and each header's key and value as a u64 length and
+// bytes, the header count before the headers; read without copies.
 std::string encode_record(const Record& r);
 Result<Record> decode_record(std::string_view bytes);
 // One header's value straight from the storage form ("" when the record has none).

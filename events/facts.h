@@ -5,8 +5,9 @@
 //   std::visit([](const auto& f) { ... }, e.fact);
 //   type_name(e.fact)  -> "jiayuan.inspection"
 //
-// Adding a fact type: a struct here, its entry in kFactTypes (facts.cc), its JSON form in
-// json_codec.cc, its fields in serialize() below, and its publishers in config/authority.toml.
+// Adding a fact type: a struct here, its entry in kFactTypes (facts.cc), its fields in
+// fields.h (the JSON and binary codecs, the schemas and the CSV importer all walk that list), and
+// its publishers in config/authority.toml (events/README.md has the whole list).
 #pragma once
 
 #include <array>
