@@ -6,6 +6,8 @@
 #include <cereal/types/optional.hpp>
 #include <cereal/types/vector.hpp>
 #include <sstream>
+#include <type_traits>
+#include <vector>
 
 #include "events/decision_fields.h"
 #include "events/fields.h"
@@ -103,6 +105,14 @@ Status check_prefix(std::string_view bytes, char kind) {
   return {};
 }
 
+// Whether visitor V walks T by a field list; whether T is a vector of such.
+template <class V, class T>
+concept WalkedBy = requires(V& v, T& t) { internal::fields(v, t); };
+template <class V, class T>
+struct VectorWalkedBy : std::false_type {};
+template <class V, class E>
+struct VectorWalkedBy<V, std::vector<E>> : std::bool_constant<WalkedBy<V, E>> {};
+
 // Walks decision_fields.h into a cereal archive, recursing into structs and vectors of them.
 template <class Archive>
 struct DecisionFields {
@@ -112,10 +122,9 @@ struct DecisionFields {
   template <class T>
   void operator()(const char*, T& member, internal::Spec spec) {
     if (spec.since > format) return;
-    if constexpr (requires { internal::fields(*this, member); }) {
+    if constexpr (WalkedBy<DecisionFields, T>) {
       internal::fields(*this, member);
-    } else if constexpr (requires { member.begin(); typename T::value_type; } &&
-                         requires(typename T::value_type& e) { internal::fields(*this, e); }) {
+    } else if constexpr (VectorWalkedBy<DecisionFields, T>::value) {
       cereal::size_type n = member.size();
       ar(cereal::make_size_tag(n));
       if constexpr (Archive::is_loading::value) {
