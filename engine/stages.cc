@@ -28,6 +28,7 @@ namespace jiayuan {
 namespace {
 
 constexpr std::string_view kOutboxNext = "outbox/next";
+constexpr std::string_view kRelayNext = "relay/next";  // the first outbox item not yet published
 
 std::string offset_name(std::string_view consumer, std::string_view topic, int32_t partition) {
   return std::string(consumer) + "/" + std::string(topic) + "/" + std::to_string(partition);
@@ -361,6 +362,7 @@ class CommunityStage::Batch {
       d.cause_partition = partition_;
       d.cause_offset = cause_offset_;
       d.prev_hash = chain_head_;
+      d.hash.clear();
       d.hash = decision_hash(d);
       chain_head_ = d.hash;
       outbox(topics::kDecisions, decision_record(d));
@@ -420,7 +422,11 @@ Result<size_t> Relay::step(size_t max_records) {
   };
   std::vector<Item> items;
   Status parse_error;
-  JY_CHECK(store_.scan(cf::kOutbox, "", [&](std::string_view k, std::string_view v) {
+  if (!from_) {
+    JY_TRY(int64_t next, store_.offset(kRelayNext));
+    from_ = encode_be64(static_cast<uint64_t>(next));
+  }
+  JY_CHECK(store_.scan_from(cf::kOutbox, *from_, [&](std::string_view k, std::string_view v) {
     const size_t nul = v.find('\0');
     auto r = decode_record(v.substr(nul + 1));
     if (nul == std::string_view::npos || !r) {
@@ -441,7 +447,12 @@ Result<size_t> Relay::step(size_t max_records) {
   }
   rocksdb::WriteBatch batch;
   for (const Item& it : items) batch.Delete(store_.cf(cf::kOutbox), it.key);
-  if (!items.empty()) JY_CHECK(store_.write(batch));
+  if (!items.empty()) {
+    const uint64_t next = decode_be64(items.back().key) + 1;
+    store_.put_offset(batch, kRelayNext, static_cast<int64_t>(next));
+    JY_CHECK(store_.write(batch));
+    from_ = encode_be64(next);
+  }
   return items.size();
 }
 

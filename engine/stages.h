@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "config/config.h"
@@ -61,6 +62,11 @@ class Relay {
  private:
   Log& log_;
   Store& store_;
+  // Outbox keys only grow, and what is published is deleted in the batch that records how far
+  // publishing got ("relay/next"): each step seeks there instead of stepping over every deleted
+  // item again (until compaction they are tombstones at the front; a rebuild used to spend half
+  // its time on them). Read from the store on the first step.
+  std::optional<std::string> from_;
 };
 
 class ProjectionStage {

@@ -42,6 +42,7 @@ std::optional<EscalationReason> parse_escalation_reason(std::string_view name) {
 }
 
 std::string decision_hash(const Decision& decision) {
+  if (decision.hash.empty()) return sha256_hex(encode_decision_binary(decision));
   Decision unhashed = decision;
   unhashed.hash.clear();
   return sha256_hex(encode_decision_binary(unhashed));

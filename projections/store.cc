@@ -172,10 +172,16 @@ Result<std::optional<std::string>> Store::first_key_from(std::string_view family
 
 Status Store::scan(std::string_view family, std::string_view prefix,
                    const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  return scan_from(family, prefix, [&](std::string_view k, std::string_view v) {
+    return k.starts_with(prefix) && fn(k, v);
+  });
+}
+
+Status Store::scan_from(std::string_view family, std::string_view from,
+                        const std::function<bool(std::string_view, std::string_view)>& fn) const {
   if (cf(family) == nullptr) return {};
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    if (!it->key().starts_with(prefix)) break;
+  for (it->Seek(from); it->Valid(); it->Next()) {
     if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
   }
   if (!it->status().ok()) return fail(db_error("cannot scan", it->status().ToString()));

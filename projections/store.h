@@ -82,6 +82,9 @@ class Store {
   Result<std::optional<std::string>> first_key_from(std::string_view family, std::string_view from) const;
   Status scan(std::string_view family, std::string_view prefix,
               const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  // Calls fn(key, value) for each entry at or after `from`, in key order, until fn returns false.
+  Status scan_from(std::string_view family, std::string_view from,
+                   const std::function<bool(std::string_view, std::string_view)>& fn) const;
   // The same through a batch being built: its writes over the store's.
   Status scan(rocksdb::WriteBatchWithIndex& batch, std::string_view family, std::string_view prefix,
               const std::function<bool(std::string_view, std::string_view)>& fn) const;
