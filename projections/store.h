@@ -77,14 +77,14 @@ class Store {
   Result<std::optional<std::string>> get(rocksdb::WriteBatchWithIndex& batch, std::string_view family,
                                          std::string_view key) const;
   Status write(rocksdb::WriteBatchWithIndex& batch);
-  // Calls fn(key, value) for each entry with the prefix, in key order, until fn returns false.
   // The first key at or after `from`, or nullopt past the last (a seek, no value read).
   Result<std::optional<std::string>> first_key_from(std::string_view family, std::string_view from) const;
-  Status scan(std::string_view family, std::string_view prefix,
-              const std::function<bool(std::string_view, std::string_view)>& fn) const;
   // Calls fn(key, value) for each entry at or after `from`, in key order, until fn returns false.
   Status scan_from(std::string_view family, std::string_view from,
                    const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  // Calls fn(key, value) for each entry with the prefix, in key order, until fn returns false.
+  Status scan(std::string_view family, std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& fn) const;
   // The same through a batch being built: its writes over the store's.
   Status scan(rocksdb::WriteBatchWithIndex& batch, std::string_view family, std::string_view prefix,
               const std::function<bool(std::string_view, std::string_view)>& fn) const;
