@@ -163,6 +163,9 @@ bool KafkaIntake::caught_up() {
 }
 
 Result<size_t> KafkaIntake::step(size_t max) {
+  // What others appended (and what an aborted step forgot) is learnt before any message is
+  // taken: a fact is judged against the whole log or not at all.
+  JY_CHECK(intake_->catch_up());
   std::vector<rd_kafka_message_t*> messages;
   const auto started = std::chrono::steady_clock::now();
   for (int timeout = 100; messages.size() < max;) {
@@ -171,8 +174,8 @@ Result<size_t> KafkaIntake::step(size_t max) {
       // Nothing now: done when every owned inbox is read to its end, else wait (10 s at most).
       if (!messages.empty() || caught_up()) break;
       if (std::chrono::steady_clock::now() - started > std::chrono::seconds(10)) {
-        spdlog::info("intake: waiting for the inbox partitions (group assignment or the broker)");
-        break;
+        // Not "nothing to take": the inboxes' ends are not known yet.
+        return fail("kafka_unavailable", "intake waits for its inbox partitions (the group's assignment or the broker)");
       }
       continue;
     }
@@ -233,7 +236,6 @@ Result<size_t> KafkaIntake::step(size_t max) {
   // A fact naming a community (or company) not yet registered is not held back: intake
   // accepts it and it waits in stage 1 for the registration, whichever inbox brings it.
   auto attempt = [&]() -> Status {
-    JY_CHECK(intake_->catch_up());
     JY_CHECK(log_->begin());
     JY_TRY(std::vector<IntakeOutcome> outcomes, intake_->submit(inputs));
     std::map<TopicPartition, int64_t> next_offsets;
@@ -270,7 +272,10 @@ Result<size_t> KafkaIntake::step(size_t max) {
   if (done.error().code == "kafka_fatal") return fail(done.error());
   if (Status a = log_->abort(); !a) return fail(a.error());
   JY_CHECK(rewind());
-  JY_CHECK(intake_->reload());
+  // Relearnt from the log; what this cannot read now the next step's catch_up reads first.
+  if (Status relearnt = intake_->reload(); !relearnt) {
+    spdlog::warn("intake: relearning jiayuan.events after the abort: {}; the next step goes on", relearnt.error().message);
+  }
   return size_t{0};
 }
 

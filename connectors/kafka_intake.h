@@ -45,10 +45,13 @@ class KafkaIntake {
   KafkaIntake& operator=(const KafkaIntake&) = delete;
 
   // Takes up to `max` waiting inbox messages into one transaction. Returns how many it took;
-  // 0 only once every inbox partition it owns is read to its end (or after waiting 10 s for
-  // the group or the broker, saying so).
+  // 0 only once every inbox partition it owns is read to its end. After waiting 10 s for the
+  // group or the broker without knowing that, fails with "kafka_unavailable" (nothing taken).
   Result<size_t> step(size_t max);
   const KafkaIntakeCounters& counters() const { return counters_; }
+  // Per partition of jiayuan.events, the offset after the last fact this intake appended (for
+  // the stages of the same process: KafkaGroupLog::expect).
+  std::map<int32_t, int64_t> appended_ends() const { return log_->appended_ends(topics::kEvents); }
 
  private:
   KafkaIntake(const Config& config) : config_(config) {}

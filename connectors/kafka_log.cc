@@ -138,6 +138,7 @@ struct KafkaLog::Reader {
   int32_t partition = 0;
   int64_t next = -1;  // the offset the consumer is positioned at
   bool at_end = false;
+  int64_t eof_at = -1;  // the partition's end where the consumer last reached it
 };
 
 KafkaLog::KafkaLog(Options options) : options_(std::move(options)) {}
@@ -276,6 +277,21 @@ Result<std::vector<Position>> KafkaLog::append(std::string_view topic, std::span
     if (d.err != RD_KAFKA_RESP_ERR_NO_ERROR) return fail(kafka_error("delivering to " + name, d.err));
     out.push_back(d.position);
   }
+  for (const Position& p : out) expect(topic, p.partition, p.offset + 1);
+  return out;
+}
+
+void KafkaLog::expect(std::string_view topic, int32_t partition, int64_t end) {
+  int64_t& known = known_end_[{physical(topic), partition}];
+  known = std::max(known, end);
+}
+
+std::map<int32_t, int64_t> KafkaLog::appended_ends(std::string_view topic) const {
+  std::map<int32_t, int64_t> out;
+  const std::string name = physical(topic);
+  for (auto it = known_end_.lower_bound({name, INT32_MIN}); it != known_end_.end() && it->first.first == name; ++it) {
+    out[it->first.second] = it->second;
+  }
   return out;
 }
 
@@ -309,6 +325,7 @@ Result<KafkaLog::Reader*> KafkaLog::reader(std::string_view topic, int32_t parti
   }
   r->next = from;
   r->at_end = false;
+  r->eof_at = -1;
   return r.get();
 }
 
@@ -321,6 +338,7 @@ Result<std::vector<LogEntry>> KafkaLog::read(std::string_view topic, int32_t par
   auto take = [&](rd_kafka_message_t* m) {
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       r->at_end = true;
+      r->eof_at = m->offset;
     } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (failure) failure = fail(kafka_error("reading " + physical(topic), m->err));
     } else if (m->offset >= r->next) {
@@ -335,15 +353,24 @@ Result<std::vector<LogEntry>> KafkaLog::read(std::string_view topic, int32_t par
     const ssize_t n = rd_kafka_consume_batch(r->topic, partition, 0, buf.data(), max - out.size());
     for (ssize_t i = 0; i < n; ++i) take(buf[static_cast<size_t>(i)]);
   };
+  // The end the consumer last reached is the end unless records this process knows of lie
+  // beyond it (it reached the end before they were appended).
+  const auto known = known_end_.find({physical(topic), partition});
+  auto at_end = [&] { return r->at_end && (known == known_end_.end() || r->eof_at >= known->second); };
   drain();
   const auto deadline = Clock::now() + std::chrono::milliseconds(options_.settings.read_wait_ms);
-  while (out.empty() && !r->at_end && failure && Clock::now() < deadline) {
+  while (out.empty() && !at_end() && failure && Clock::now() < deadline) {
     if (rd_kafka_message_t* m = rd_kafka_consume(r->topic, partition, 100)) {
       take(m);
       if (out.size() < max) drain();
     }
   }
   if (!failure) return fail(failure.error());
+  if (out.empty() && !at_end()) {
+    return fail("kafka_unavailable", "reading " + physical(topic) + "[" + std::to_string(partition) + "] from offset " +
+                                         std::to_string(from) + ": no answer from " + options_.settings.bootstrap +
+                                         " within " + std::to_string(options_.settings.read_wait_ms) + " ms");
+  }
   return out;
 }
 
@@ -433,11 +460,18 @@ void GroupCallbacks::rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka
   self->on_rebalance(rk, static_cast<int>(err), parts);
 }
 
+void KafkaGroupLog::expect(int32_t partition, int64_t end) {
+  int64_t& e = expected_[partition];
+  e = std::max(e, end);
+  log_.expect(topics::kEvents, partition, end);  // the projections read jiayuan.events through log_
+}
+
 void KafkaGroupLog::on_rebalance(rd_kafka_t* rk, int err, void* partitions) {
   auto* parts = static_cast<rd_kafka_topic_partition_list_t*>(partitions);
   const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
   std::string names;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    assigned_ = true;
     for (int i = 0; i < parts->cnt; ++i) {
       const int32_t p = parts->elems[i].partition;
       Result<int64_t> at = start_(p);
@@ -475,7 +509,10 @@ void KafkaGroupLog::on_rebalance(rd_kafka_t* rk, int err, void* partitions) {
 void KafkaGroupLog::take(rd_kafka_message_t* m) {
   const int32_t p = m->partition;
   if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-    if (owned_.contains(p)) at_end_.insert(p);
+    if (owned_.contains(p)) {
+      at_end_.insert(p);
+      eof_at_[p] = m->offset;
+    }
   } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     spdlog::warn("kafka: stage 1 consumer: {}", rd_kafka_message_errstr(m));
   } else if (owned_.contains(p)) {
@@ -510,6 +547,19 @@ Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_
                                                  size_t max) {
   if (topic != topics::kEvents) return log_.read(topic, partition, from, max);
   if (partition == 0) JY_CHECK(poll());
+  if (partition == 0 && !assigned_) {
+    // Until the group has assigned partitions, "nothing owned" is not "nothing to read".
+    const auto until = Clock::now() + std::chrono::milliseconds(log_.settings().read_wait_ms);
+    while (!assigned_ && Clock::now() < until) {
+      if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_, 100)) take(m);
+    }
+    JY_CHECK(poll());
+    if (!assigned_) {
+      return fail("kafka_unavailable", "stage 1 waits for consumer group " + log_.settings().topic_prefix +
+                                           log_.settings().group + " to assign it partitions of " +
+                                           log_.physical(topics::kEvents));
+    }
+  }
   std::vector<LogEntry> out;
   if (!owned_.contains(partition)) return out;
   if (next_[partition] != from) {
@@ -529,12 +579,26 @@ Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_
     auto it = buffered_.find(partition);
     return it == buffered_.end() ? nullptr : &it->second;
   };
+  // An end reached before this process's intake appended more is not the end.
+  auto at_end = [&] {
+    const auto e = expected_.find(partition);
+    const auto eof = eof_at_.find(partition);
+    return at_end_.contains(partition) &&
+           (e == expected_.end() || (eof != eof_at_.end() && eof->second >= e->second));
+  };
   const auto deadline = Clock::now() + std::chrono::milliseconds(log_.settings().read_wait_ms);
-  while ((buffered() == nullptr || buffered()->empty()) && !at_end_.contains(partition) &&
-         owned_.contains(partition) && Clock::now() < deadline) {
+  while ((buffered() == nullptr || buffered()->empty()) && !at_end() && owned_.contains(partition) &&
+         Clock::now() < deadline) {
     if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_, 100)) take(m);
   }
-  if (!owned_.contains(partition) || buffered() == nullptr) return out;
+  if (!owned_.contains(partition)) return out;
+  if ((buffered() == nullptr || buffered()->empty()) && !at_end()) {
+    return fail("kafka_unavailable", "reading " + log_.physical(topic) + "[" + std::to_string(partition) +
+                                         "] from offset " + std::to_string(from) + ": no answer from " +
+                                         log_.settings().bootstrap + " within " +
+                                         std::to_string(log_.settings().read_wait_ms) + " ms");
+  }
+  if (buffered() == nullptr) return out;
   std::vector<LogEntry>& buf = *buffered();
   const size_t n = std::min(max, buf.size());
   out.assign(std::make_move_iterator(buf.begin()), std::make_move_iterator(buf.begin() + static_cast<ptrdiff_t>(n)));

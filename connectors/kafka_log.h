@@ -63,10 +63,20 @@ class KafkaLog final : public Log {
   // Produces the records (each to the partition of its key, as the embedded log does) and waits
   // until the broker has acknowledged every one (acks=all); logs while it waits for the broker.
   Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override;
+  // Empty only when `from` is at the partition's end as the broker last told it and no record
+  // this process knows of (its own appends, expect()) lies beyond; when the broker does not answer
+  // within `read_wait_ms`, an error "kafka_unavailable" (never an empty answer that only looks
+  // like the end).
   using Log::read;
   Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
                                      size_t max) override;
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override;
+
+  // Records up to `end` (exclusive) exist on the partition (another client of this process
+  // appended them): a read does not take an older end of partition for the end.
+  void expect(std::string_view topic, int32_t partition, int64_t end);
+  // Per partition, the offset after the last record this log appended to `topic`.
+  std::map<int32_t, int64_t> appended_ends(std::string_view topic) const;
 
   // Transactions (transactional producer only): appends between begin() and commit() become
   // visible to read_committed consumers together with the consumer offsets passed to commit().
@@ -88,6 +98,7 @@ class KafkaLog final : public Log {
   rd_kafka_t* consumer_ = nullptr;  // the reader: no group, legacy per-partition consume
   mutable std::map<std::string, int32_t> partitions_;
   std::map<std::pair<std::string, int32_t>, std::unique_ptr<Reader>> readers_;
+  std::map<std::pair<std::string, int32_t>, int64_t> known_end_;  // physical topic, partition
   std::map<std::string, rd_kafka_topic_t*> consumer_topics_;
 };
 
@@ -105,7 +116,9 @@ class KafkaGroupLog final : public Log {
     return log_.append(topic, records);
   }
   // jiayuan.events: the partitions this instance owns (others read as empty); partition 0's
-  // read first serves the group (rebalances happen between steps). Other topics: the log's.
+  // read first serves the group (rebalances happen between steps) and, until the group has
+  // assigned this member its partitions, fails with "kafka_unavailable" after `read_wait_ms`.
+  // An owned partition reads as empty only at its end (as KafkaLog::read). Other topics: the log's.
   using Log::read;
   Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
                                      size_t max) override;
@@ -113,6 +126,9 @@ class KafkaGroupLog final : public Log {
     return log_.end_offset(topic, partition);
   }
   std::set<int32_t> owned() const { return owned_; }
+  // Records up to `end` exist on partition `partition` of jiayuan.events (this process's intake
+  // appended them): until the consumer has read that far, the partition is not at its end.
+  void expect(int32_t partition, int64_t end);
   // Serves the group: rebalances, errors. Called at the start of each step.
   Status poll();
   // librdkafka's rebalance callback (takes or hands over partitions); internal.
@@ -129,6 +145,9 @@ class KafkaGroupLog final : public Log {
   std::map<int32_t, std::vector<LogEntry>> buffered_;
   std::map<int32_t, int64_t> next_;  // the offset each owned partition is positioned at
   std::set<int32_t> at_end_;
+  std::map<int32_t, int64_t> eof_at_;    // where the consumer last reached the end of a partition
+  std::map<int32_t, int64_t> expected_;  // expect()
+  bool assigned_ = false;                // the group has assigned this member its partitions once
   Status failure_;  // an error seen in a callback, reported by the next read
 };
 

@@ -569,6 +569,12 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
       auto t = retraction_target(*ev, batch_events);
       const std::string& rid = std::get<FactRetracted>(ev->fact).id;
       const std::string key = identity(ev->envelope.source, rid);
+      if (!t && t.error().code != "unknown_fact") {
+        // The log did not give the target back (a broker away, a damaged log): not the
+        // sender's fault, so nothing of this call is accepted; the caller tries again.
+        undo.apply(index_);
+        return fail(t.error());
+      }
       if (!t) {
         ev = fail(t.error());
       } else if (type_info(t->fact).kind == FactKind::kRegistry) {

@@ -117,7 +117,8 @@ class Intake {
   // Submits inputs in order. Accepted facts are appended to jiayuan.events in one batch, each
   // stamped with the instant intake accepted it (the clock below), and rejected ones to
   // jiayuan.dead-letter; a rejection never stops the rest. Errors only when the log cannot be
-  // written (then nothing of this call is accepted).
+  // written, or a retraction's target cannot be read back from it (then nothing of this call is
+  // accepted).
   Result<std::vector<IntakeOutcome>> submit(std::span<const IntakeInput> inputs);
 
   // The clock at this edge: milliseconds since the Unix epoch (default: the system clock).

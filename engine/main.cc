@@ -271,7 +271,12 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
     if (!opened_intake) return report(opened_intake.error());
     kafka_intake = std::move(*opened_intake);
     opts.stage1_log = group.get();
-    opts.intake = [&kafka_intake](size_t max) { return kafka_intake->step(max); };
+    opts.intake = [&kafka_intake, &group](size_t max) -> Result<size_t> {
+      JY_TRY(size_t taken, kafka_intake->step(max));
+      // What intake appended exists even where the stages' consumers have not fetched it yet.
+      for (const auto& [p, end] : kafka_intake->appended_ends()) group->expect(p, end);
+      return taken;
+    };
     spdlog::info("engine: on Kafka at {} as instance {}", o->config.engine.kafka.bootstrap, instance);
   }
   std::unique_ptr<Intake> intake;

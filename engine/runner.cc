@@ -67,12 +67,15 @@ Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, cons
       return {};
     }();
     if (!round) {
-      // A full disk is waited out when following: every step is atomic, so the one that failed
-      // is simply taken again once space returns. Anything else stops the run.
-      if (round.error().code != "disk_full" || options.until_idle) return fail(round.error());
+      // A full disk is waited out when following, a broker that does not answer always (a run
+      // that stopped then would stop short of the end): every step is atomic, so the one that
+      // failed is simply taken again. Anything else stops the run.
+      const std::string& code = round.error().code;
+      const bool wait = code == "kafka_unavailable" || (code == "disk_full" && !options.until_idle);
+      if (!wait) return fail(round.error());
       if (Clock::now() - last_disk_warning > std::chrono::seconds(30)) {
-        spdlog::error("engine: {}; waiting for space, retrying every {} ms", round.error().message,
-                      options.idle_poll_ms);
+        spdlog::log(code == "disk_full" ? spdlog::level::err : spdlog::level::warn, "engine: {}; {}, retrying every {} ms",
+                    round.error().message, code == "disk_full" ? "waiting for space" : "waiting", options.idle_poll_ms);
         last_disk_warning = Clock::now();
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(options.idle_poll_ms));

@@ -127,6 +127,53 @@ TEST_F(IntakeTest, ProvenSourceOverridesWhatTheEnvelopeClaims) {
   EXPECT_EQ((*out)[0].reason.code, "source_mismatch");
 }
 
+// A log whose jiayuan.events cannot be read while `away` (a broker that does not answer).
+class AwayLog final : public Log {
+ public:
+  explicit AwayLog(Log& log) : log_(log) {}
+  int32_t partition_count(std::string_view topic) const override { return log_.partition_count(topic); }
+  Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override {
+    return log_.append(topic, records);
+  }
+  using Log::read;
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from, size_t max) override {
+    if (away && topic == topics::kEvents) return fail("kafka_unavailable", "no answer from the broker");
+    return log_.read(topic, partition, from, max);
+  }
+  Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
+    return log_.end_offset(topic, partition);
+  }
+  bool away = false;
+
+ private:
+  Log& log_;
+};
+
+TEST_F(IntakeTest, ARetractionWhoseTargetCannotBeReadBackIsRefusedAsAWholeNotRejected) {
+  AwayLog away(log_);
+  auto opened = Intake::open(away, config_);
+  ASSERT_TRUE(opened) << opened.error().message;
+  Intake& intake = **opened;
+  const std::string retraction =
+      R"({"specversion":"1.0","id":"rt1","source":"bureau","type":"jiayuan.fact.retracted","occurred":"2023-04-01","data":{"id":"i1","reason":"录入错误"}})";
+  std::vector<IntakeInput> first = {{json(testing::registered("C1", "yueyang", 2.0)), "a", std::nullopt},
+                                    {json(testing::inspection("C1", 80, "2023-03-01", "i1")), "b", std::nullopt}};
+  ASSERT_TRUE(intake.submit(first));
+  away.away = true;
+  std::vector<IntakeInput> second = {{json(testing::inspection("C1", 81, "2023-03-02", "i2")), "c", std::nullopt},
+                                     {retraction, "d", std::nullopt}};
+  auto refused = intake.submit(second);
+  ASSERT_FALSE(refused);  // the sender's facts are not at fault: no verdict, nothing dead-lettered
+  EXPECT_EQ(refused.error().code, "kafka_unavailable");
+  EXPECT_EQ(*log_.end_offset(topics::kEvents, 0), 2);
+  EXPECT_EQ(*log_.end_offset(topics::kDeadLetter, 0), 0);
+  away.away = false;
+  auto again = intake.submit(second);  // taken again once the log answers
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ((*again)[0].verdict, Verdict::kAccepted);
+  EXPECT_EQ((*again)[1].verdict, Verdict::kAccepted) << (*again)[1].reason.message;
+}
+
 // Counts the events a reader takes from the log underneath.
 class CountingLog final : public Log {
  public:

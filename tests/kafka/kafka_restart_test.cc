@@ -57,8 +57,11 @@ TEST_F(KafkaE2E, TheEngineWaitsForARestartedBrokerAndResumes) {
   // What it logged while the broker was away.
   EXPECT_NE(r.err.find("Connection refused"), std::string::npos) << r.err;
 
-  ASSERT_EQ(jy(data, {"run", "--instance", "restart"}).exit_code, 0);
-  EXPECT_EQ(records_in(physical(topics::kEvents)), facts.size());
+  const testing::ProcessResult rest =
+      testing::run(JIAYUAN_BINARY, jy_args(data, {"run", "--instance", "restart"}, "info"), dir_.path().string());
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
+  EXPECT_EQ(records_in(physical(topics::kEvents)), facts.size())
+      << "the engine:\n" << r.err << "\nthe run after it:\n" << rest.err;
   const DecisionCount decisions = count_decisions();
   EXPECT_EQ(applied_decisions(data), decisions.distinct);
   EXPECT_EQ(jy(data, {"digest"}).out, reference_digest());
