@@ -471,4 +471,24 @@ Result<WhatIf> what_if(Log& log, Log& scratch_now, const std::string& dir_now,
   return w;
 }
 
+nlohmann::json audit_json(const AuditReport& r) {
+  nlohmann::json out{{"year", r.year}, {"identical", r.clean()}, {"recorded", r.recorded},
+                     {"recomputed", r.recomputed}, {"recorded_digest", r.recorded_digest},
+                     {"recomputed_digest", r.recomputed_digest}, {"chain_problems", nlohmann::json::array()},
+                     {"differences", nlohmann::json::array()}};
+  for (const ChainProblem& p : r.chain) {
+    out["chain_problems"].push_back({{"partition", p.partition}, {"at", p.where}, {"decision", p.decision}, {"problem", p.problem}});
+  }
+  for (const FieldDiff& d : r.diffs) {
+    out["differences"].push_back({{"decision", d.decision}, {"field", d.field}, {"recorded", d.recorded}, {"recomputed", d.recomputed}});
+  }
+  return out;
+}
+
+nlohmann::json what_if_json(const WhatIf& w, const RuleSet& proposed) {
+  nlohmann::json out{{"year", w.year}, {"rules", proposed.id}, {"rules_hash", proposed.hash}, {"changes", nlohmann::json::array()}};
+  for (const Change& c : w.changes) out["changes"].push_back({{"what", c.what}, {"key", c.key}, {"from", c.from}, {"to", c.to}});
+  return out;
+}
+
 }  // namespace jiayuan

@@ -107,6 +107,11 @@ Result<WhatIf> what_if(Log& log, Log& scratch_now, const std::string& dir_now,
                        Log& scratch_proposed, const std::string& dir_proposed, const Config& config,
                        const RuleSet& proposed, const AuditOptions& options);
 
+// `jiayuan audit --json`: the report (its chain problems and differences in full), and the
+// what-if's changes under the proposed rule set.
+nlohmann::json audit_json(const AuditReport& r);
+nlohmann::json what_if_json(const WhatIf& w, const RuleSet& proposed);
+
 // The decision as JSON (every field, the chain included): what audit diffs compare.
 nlohmann::json decision_json(const Decision& d);
 
