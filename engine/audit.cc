@@ -111,7 +111,7 @@ Result<std::unique_ptr<Store>> recompute(Log& log, Log& scratch, const std::stri
                                          const Config& config, const AuditOptions& options) {
   JY_TRY(std::unique_ptr<Store> store, Store::open(dir));
   JY_TRY(std::optional<std::string> used,
-         store->get(cf::kOffsets, "stage1/" + std::string(topics::kEvents) + "/0"));
+         store->get(cf::kOffsets, Store::offset_name("stage1", topics::kEvents, 0)));
   if (used) return fail("bad_argument", dir + ": the scratch store must start empty");
   OverlayLog overlay(log, scratch);
   RunOptions run;

@@ -429,6 +429,23 @@ Status Intake::catch_up() {
   return {};
 }
 
+Result<size_t> append_ticks(Log& log, Date date, int64_t accepted_at_ms) {
+  std::vector<Record> ticks;
+  const std::string stamp = rfc3339_ms(accepted_at_ms);  // transaction time: when log time was moved
+  for (int32_t p = 0; p < log.partition_count(topics::kEvents); ++p) {
+    Event ev{Envelope{}, Tick{}};
+    ev.envelope.id = "tick-" + date.to_string() + "-" + std::to_string(p);
+    ev.envelope.source = "jiayuan";
+    ev.envelope.type = "jiayuan.tick";
+    ev.envelope.occurred = date;
+    Record r = event_record(ev, stamp);
+    r.partition = p;
+    ticks.push_back(std::move(r));
+  }
+  if (auto appended = log.append(topics::kEvents, ticks); !appended) return fail(appended.error());
+  return ticks.size();
+}
+
 std::optional<int64_t> parse_instant_ms(std::string_view t) {
   // YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)
   if (t.size() < 20 || t[10] != 'T' || t[13] != ':' || t[16] != ':') return std::nullopt;

@@ -87,6 +87,11 @@ inline constexpr std::string_view kErrorDepartment = "jiayuan.errors.department"
 Record event_record(const Event& event, std::string_view accepted_at = "");
 // "2024-01-15T10:00:00.123Z"
 std::string rfc3339_ms(int64_t unix_ms);
+
+// `jiayuan tick`: log time moves to `date` on every partition of jiayuan.events (a Tick each,
+// accepted at `accepted_at_ms`), so deadlines up to it fire on the next run. The one fact intake
+// writes without judging one: it comes from the operator, not a department. Returns how many.
+Result<size_t> append_ticks(Log& log, Date date, int64_t accepted_at_ms);
 // The instant of an RFC 3339 text with a Z or ±hh:mm offset ("2024-01-15T18:00:00+08:00"),
 // in milliseconds since the Unix epoch; nullopt for anything else.
 std::optional<int64_t> parse_instant_ms(std::string_view text);

@@ -13,7 +13,7 @@ Result<int64_t> backlog(Log& log, Store& store) {
   const int32_t parts = log.partition_count(topics::kEvents);
   for (int32_t p = 0; p < parts; ++p) {
     JY_TRY(int64_t end, log.end_offset(topics::kEvents, p));
-    JY_TRY(int64_t at, store.offset("stage1/" + std::string(topics::kEvents) + "/" + std::to_string(p)));
+    JY_TRY(int64_t at, store.offset("stage1", topics::kEvents, p));
     behind += end - at;
   }
   return behind;
@@ -27,7 +27,7 @@ Result<std::pair<int64_t, int64_t>> fold_position(Log& log, const Store& store) 
   auto add = [&](std::string_view consumer, std::string_view topic) -> Status {
     for (int32_t p = 0; p < log.partition_count(topic); ++p) {
       JY_TRY(int64_t end, log.end_offset(topic, p));
-      JY_TRY(int64_t at, store.offset(std::string(consumer) + "/" + std::string(topic) + "/" + std::to_string(p)));
+      JY_TRY(int64_t at, store.offset(consumer, topic, p));
       done += std::min(at, end);
       total += end;
     }

@@ -30,9 +30,6 @@ namespace {
 constexpr std::string_view kOutboxNext = "outbox/next";
 constexpr std::string_view kRelayNext = "relay/next";  // the first outbox item not yet published
 
-std::string offset_name(std::string_view consumer, std::string_view topic, int32_t partition) {
-  return std::string(consumer) + "/" + std::string(topic) + "/" + std::to_string(partition);
-}
 
 // Stage 1's own state in RocksDB, as cereal's portable binary (output takes the object as it is:
 // cereal casts away const for saving, so no copy).
@@ -396,7 +393,7 @@ class CommunityStage::Batch {
 };
 
 Result<size_t> CommunityStage::step_partition(int32_t partition, size_t max_facts) {
-  const std::string offset_key = offset_name("stage1", topics::kEvents, partition);
+  const std::string offset_key = Store::offset_name("stage1", topics::kEvents, partition);
   JY_TRY(int64_t from, store_.offset(offset_key));
   JY_TRY(std::vector<LogEntry> entries, log_.read(topics::kEvents, partition, from, max_facts));
   if (entries.empty()) return size_t{0};
@@ -475,7 +472,7 @@ Result<size_t> ProjectionStage::step(size_t max_records) {
 }
 
 Result<size_t> ProjectionStage::step_topic(std::string_view topic, int32_t partition, size_t max_records) {
-  const std::string offset_key = offset_name("projector", topic, partition);
+  const std::string offset_key = Store::offset_name("projector", topic, partition);
   JY_TRY(int64_t from, store_.offset(offset_key));
   // Events the projector does not read (e.g. hotline complaints) come back as undecoded stubs.
   JY_TRY(std::vector<LogEntry> entries, topic == topics::kEvents

@@ -231,7 +231,16 @@ Status Store::drop_projections() {
     if (!s.ok()) return fail(db_error("cannot recreate " + name, s.ToString()));
     handles_[name] = fresh;
   }
-  return {};
+  rocksdb::WriteBatch forget;
+  JY_CHECK(scan(cf::kOffsets, "projector/", [&](std::string_view k, std::string_view) {
+    forget.Delete(cf(cf::kOffsets), rocksdb::Slice(k.data(), k.size()));
+    return true;
+  }));
+  return write(forget);
+}
+
+std::string Store::offset_name(std::string_view consumer, std::string_view topic, int32_t partition) {
+  return std::string(consumer) + "/" + std::string(topic) + "/" + std::to_string(partition);
 }
 
 Result<int64_t> Store::offset(std::string_view name) const {

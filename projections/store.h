@@ -90,13 +90,20 @@ class Store {
               const std::function<bool(std::string_view, std::string_view)>& fn) const;
   // SHA-256 over every "proj.*" family, in family-name then key order (length-prefixed).
   Result<std::string> projection_digest() const;
-  // Drops and recreates every "proj.*" family and the projector's bookkeeping ("projector.*").
+  // Drops and recreates every "proj.*" family and the projector's bookkeeping ("projector.*"),
+  // and forgets the projector's offsets: the projections rebuild from the log's start.
   Status drop_projections();
   std::vector<std::string> families() const;
   const std::string& path() const { return path_; }
 
   // Offsets in kOffsets: -> 0 when absent.
   Result<int64_t> offset(std::string_view name) const;
+  // A consumer's offset in a partition ("stage1", "projector"): its name in kOffsets is
+  // "<consumer>/<topic>/<partition>".
+  static std::string offset_name(std::string_view consumer, std::string_view topic, int32_t partition);
+  Result<int64_t> offset(std::string_view consumer, std::string_view topic, int32_t partition) const {
+    return offset(offset_name(consumer, topic, partition));
+  }
   void put_offset(rocksdb::WriteBatch& batch, std::string_view name, int64_t next) const;
 
  private:

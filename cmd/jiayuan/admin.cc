@@ -45,23 +45,11 @@ int cmd_tick(const Globals& g, const std::string& date_text) {
   if (!o) return report(o.error());
   const auto date = date_text.empty() ? today() : Date::parse(date_text);
   if (!date) return report(Error{"bad_argument", "--date: expected a date YYYY-MM-DD, got \"" + date_text + "\""});
-  std::vector<Record> ticks;
-  const std::string stamp = rfc3339_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           std::chrono::system_clock::now().time_since_epoch())
-                                           .count());
-  for (int32_t p = 0; p < o->log->partition_count(topics::kEvents); ++p) {
-    Event ev{Envelope{}, Tick{}};
-    ev.envelope.id = "tick-" + date->to_string() + "-" + std::to_string(p);
-    ev.envelope.source = "jiayuan";
-    ev.envelope.type = "jiayuan.tick";
-    ev.envelope.occurred = *date;
-    Record r = event_record(ev, stamp);  // transaction time: when log time was moved
-    r.partition = p;
-    ticks.push_back(std::move(r));
-  }
-  auto pos = o->log->append(topics::kEvents, ticks);
-  if (!pos) return report(pos.error());
-  std::cout << "log time advances to " << date->to_string() << " on " << ticks.size() << " partition(s); `jiayuan run` fires what falls due\n";
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto ticks = append_ticks(*o->log, *date, now_ms);
+  if (!ticks) return report(ticks.error());
+  std::cout << "log time advances to " << date->to_string() << " on " << *ticks << " partition(s); `jiayuan run` fires what falls due\n";
   return 0;
 }
 
@@ -119,18 +107,6 @@ int cmd_rebuild(const Globals& g) {
   if (!o) return report(o.error());
   spdlog::info("rebuild: dropping the projections of {}", o->store->path());
   if (auto s = o->store->drop_projections(); !s) return report(s.error());
-
-  {
-    std::vector<std::string> keys;
-    auto s = o->store->scan(cf::kOffsets, "projector/", [&](std::string_view k, std::string_view) {
-      keys.emplace_back(k);
-      return true;
-    });
-    if (!s) return report(s.error());
-    for (const std::string& k : keys) {
-      if (auto w = o->store->delete_key(cf::kOffsets, k); !w) return report(w.error());
-    }
-  }
   RunOptions opts;
   opts.batch_size = static_cast<size_t>(o->config.engine.batch_size);
   ProgressBar bar("rebuild");

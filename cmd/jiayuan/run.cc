@@ -55,7 +55,7 @@ Status join_kafka(Opened& o, std::string instance, OnKafka& k, RunOptions& opts)
   if (instance.empty()) instance = instance_name(o.config.engine.data_dir);
   JY_TRY(k.group, KafkaGroupLog::open(
                       static_cast<KafkaLog&>(*o.log),
-                      [&store](int32_t p) { return store.offset("stage1/" + std::string(topics::kEvents) + "/" + std::to_string(p)); },
+                      [&store](int32_t p) { return store.offset("stage1", topics::kEvents, p); },
                       instance));
   JY_TRY(k.intake, KafkaIntake::open(o.config.engine.kafka, o.config, instance));
   opts.stage1_log = k.group.get();
@@ -105,7 +105,7 @@ std::function<void(const StageCounters&, double)> metrics_observer(Opened& o, Me
     last_lag = std::chrono::steady_clock::now();
     for (int32_t p = 0; p < o.log->partition_count(topics::kEvents); ++p) {
       auto end = o.log->end_offset(topics::kEvents, p);
-      auto at = o.store->offset("stage1/" + std::string(topics::kEvents) + "/" + std::to_string(p));
+      auto at = o.store->offset("stage1", topics::kEvents, p);
       if (end && at) metrics.lag(std::string(topics::kEvents), p, std::max<int64_t>(0, *end - *at));
     }
   };

@@ -146,7 +146,7 @@ int run(int argc, char** argv) {
   }
   Store& st = **store;
   auto group = KafkaGroupLog::open(
-      **log, [&st](int32_t p) { return st.offset("stage1/" + std::string(topics::kEvents) + "/" + std::to_string(p)); },
+      **log, [&st](int32_t p) { return st.offset("stage1", topics::kEvents, p); },
       "bench");
   auto intake = KafkaIntake::open(*settings, *config, "bench");
   if (!group || !intake) {
@@ -191,7 +191,7 @@ int run(int argc, char** argv) {
     while (!stop_poll) {
       std::vector<int64_t> now(static_cast<size_t>(partitions), 0);
       for (int32_t p = 0; p < partitions; ++p) {
-        auto o = st.offset("projector/" + std::string(topics::kEvents) + "/" + std::to_string(p));
+        auto o = st.offset("projector", topics::kEvents, p);
         now[static_cast<size_t>(p)] = o ? *o : 0;
       }
       if (now != last) {

@@ -327,13 +327,7 @@ int run(int argc, char** argv) {
     intake->reset();
     reset_peak_rss();
     t = Clock::now();
-    if (!(*store)->drop_projections()) return 1;
-    std::vector<std::string> keys;
-    (void)(*store)->scan(cf::kOffsets, "projector/", [&](std::string_view k, std::string_view) {
-      keys.emplace_back(k);
-      return true;
-    });
-    for (const auto& k : keys) (void)(*store)->delete_key(cf::kOffsets, k);
+    if (!(*store)->drop_projections()) return 1;  // and the projector's offsets
     auto r = run_engine(**log, **store, *config, opts, stop);
     if (!r) return 1;
     rows.push_back({"rebuild projections", seconds_since(t), "s", ""});

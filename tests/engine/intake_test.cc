@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "events/binary_codec.h"
 #include "events/json_codec.h"
 #include "tests/support/facts.h"
 #include "tests/support/memory_log.h"
@@ -125,6 +126,26 @@ TEST_F(IntakeTest, ProvenSourceOverridesWhatTheEnvelopeClaims) {
   auto out = intake_->submit(in);
   ASSERT_EQ((*out)[0].verdict, Verdict::kRejected);
   EXPECT_EQ((*out)[0].reason.code, "source_mismatch");
+}
+
+TEST(Ticks, MoveLogTimeOnEveryPartitionStampedWithTheGivenInstant) {
+  testing::MemoryLog log({{std::string(topics::kEvents), 3}});
+  auto n = append_ticks(log, *Date::parse("2024-03-01"), 1700000000123);
+  ASSERT_TRUE(n) << n.error().message;
+  EXPECT_EQ(*n, 3u);
+  for (int32_t p = 0; p < 3; ++p) {
+    auto got = log.read(topics::kEvents, p, 0, 10);
+    ASSERT_TRUE(got);
+    ASSERT_EQ(got->size(), 1u) << "partition " << p;
+    const Record& r = (*got)[0].record;
+    EXPECT_EQ(r.header("ce_type"), "jiayuan.tick");
+    EXPECT_EQ(r.header("ce_id"), "tick-2024-03-01-" + std::to_string(p));
+    EXPECT_EQ(r.header(headers::kAcceptedAt), rfc3339_ms(1700000000123));
+    auto ev = decode_event_binary(r.value);
+    ASSERT_TRUE(ev);
+    EXPECT_TRUE(std::holds_alternative<Tick>(ev->fact));
+    EXPECT_EQ(ev->envelope.occurred.to_string(), "2024-03-01");
+  }
 }
 
 // A log whose jiayuan.events cannot be read while `away` (a broker that does not answer).
