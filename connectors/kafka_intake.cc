@@ -162,10 +162,21 @@ bool KafkaIntake::caught_up() {
   return all;
 }
 
-Result<size_t> KafkaIntake::step(size_t max) {
-  // What others appended (and what an aborted step forgot) is learnt before any message is
-  // taken: a fact is judged against the whole log or not at all.
-  JY_CHECK(intake_->catch_up());
+// The messages one step takes: each with its inbox position, the facts among them to judge,
+// and those refused before they became facts (to the dead letters as they came).
+struct KafkaIntake::Batch {
+  using TopicPartition = std::pair<std::string, int32_t>;
+  struct Taken {
+    TopicPartition tp;
+    int64_t offset = 0;
+    std::optional<Error> refused;  // never became a fact: straight to the dead letters
+  };
+  std::vector<Taken> taken;         // every message, in the order polled
+  std::vector<IntakeInput> inputs;  // the ones that are facts to judge
+  std::vector<IntakeInput> refused_inputs;
+};
+
+Result<std::vector<rd_kafka_message_t*>> KafkaIntake::poll_inboxes(size_t max) {
   std::vector<rd_kafka_message_t*> messages;
   const auto started = std::chrono::steady_clock::now();
   for (int timeout = 100; messages.size() < max;) {
@@ -192,30 +203,24 @@ Result<size_t> KafkaIntake::step(size_t max) {
     }
     rd_kafka_message_destroy(m);
   }
-  if (messages.empty()) return 0;
+  return messages;
+}
 
+KafkaIntake::Batch KafkaIntake::read_messages(std::vector<rd_kafka_message_t*>& messages) const {
   const std::string prefix = log_->settings().topic_prefix + std::string(kInboxPrefix);
-  using TopicPartition = std::pair<std::string, int32_t>;
-  struct Taken {
-    TopicPartition tp;
-    int64_t offset = 0;
-    std::optional<Error> refused;  // never became a fact: straight to the dead letters
-  };
-  std::vector<Taken> taken;           // every message, in the order polled
-  std::vector<IntakeInput> inputs;    // the ones that are facts to judge
-  std::vector<size_t> input_of;       // inputs[k] is taken[input_of[k]]
-  std::vector<IntakeInput> refused_inputs;
-  for (rd_kafka_message_t* m : messages) {
+  Batch batch;
+  for (rd_kafka_message_t*& m : messages) {
     const std::string topic = rd_kafka_topic_name(m->rkt);
     LogEntry entry = kafka_entry(m);
     const std::string department = topic.substr(std::min(prefix.size(), topic.size()));
     std::string origin = topic + "[" + std::to_string(m->partition) + "]@" + std::to_string(m->offset);
-    taken.push_back({{topic, m->partition}, m->offset, std::nullopt});
+    batch.taken.push_back({{topic, m->partition}, m->offset, std::nullopt});
     rd_kafka_message_destroy(m);
+    m = nullptr;
     if (!config_.district.has_department(DepartmentId(department))) {
-      taken.back().refused = field_error("unknown_inbox", "topic", "the inbox of a department of config/district.toml",
-                                         "\"" + topic + "\"");
-      refused_inputs.push_back(IntakeInput{entry.record.value, origin, std::nullopt});
+      batch.taken.back().refused = field_error("unknown_inbox", "topic", "the inbox of a department of config/district.toml",
+                                               "\"" + topic + "\"");
+      batch.refused_inputs.push_back(IntakeInput{entry.record.value, origin, std::nullopt});
       continue;
     }
     Result<IntakeInput> in = fail("internal_error", "not read");
@@ -225,49 +230,60 @@ Result<size_t> KafkaIntake::step(size_t max) {
       in = fail("internal_error", std::string("intake could not read this message (a bug; please report it): ") + e.what());
     }
     if (!in) {
-      taken.back().refused = in.error();
-      refused_inputs.push_back(IntakeInput{entry.record.value, origin, DepartmentId(department)});
+      batch.taken.back().refused = in.error();
+      batch.refused_inputs.push_back(IntakeInput{entry.record.value, origin, DepartmentId(department)});
       continue;
     }
-    inputs.push_back(std::move(*in));
-    input_of.push_back(taken.size() - 1);
+    batch.inputs.push_back(std::move(*in));
   }
+  messages.clear();
+  return batch;
+}
 
-  // A fact naming a community (or company) not yet registered is not held back: intake
-  // accepts it and it waits in stage 1 for the registration, whichever inbox brings it.
-  auto attempt = [&]() -> Status {
-    JY_CHECK(log_->begin());
-    JY_TRY(std::vector<IntakeOutcome> outcomes, intake_->submit(inputs));
-    std::map<TopicPartition, int64_t> next_offsets;
-    size_t refused_seen = 0, dead = 0;
-    for (const Taken& t : taken) {
-      if (t.refused) {
-        const IntakeInput& in = refused_inputs[refused_seen++];
-        JY_CHECK(intake_->dead_letter(in, "kafka", *t.refused));
-        spdlog::warn("intake: {}: rejected: {}", in.origin, t.refused->message);
-        ++dead;
-      }
-      next_offsets[t.tp] = t.offset + 1;
+// One transaction: the facts judged and appended, the refused messages dead-lettered, the
+// inbox offsets committed with them. A fact naming a community (or company) not yet registered
+// is not held back: intake accepts it and it waits in stage 1 for the registration.
+Status KafkaIntake::transact(const Batch& batch) {
+  JY_CHECK(log_->begin());
+  JY_TRY(std::vector<IntakeOutcome> outcomes, intake_->submit(batch.inputs));
+  std::map<Batch::TopicPartition, int64_t> next_offsets;
+  size_t refused_seen = 0, dead = 0;
+  for (const Batch::Taken& t : batch.taken) {
+    if (t.refused) {
+      const IntakeInput& in = batch.refused_inputs[refused_seen++];
+      JY_CHECK(intake_->dead_letter(in, "kafka", *t.refused));
+      spdlog::warn("intake: {}: rejected: {}", in.origin, t.refused->message);
+      ++dead;
     }
-    JY_CHECK(log_->commit(consumer_, next_offsets));
-    for (size_t k = 0; k < outcomes.size(); ++k) {
-      switch (outcomes[k].verdict) {
-        case Verdict::kAccepted: ++counters_.accepted; break;
-        case Verdict::kDuplicate: ++counters_.duplicates; break;
-        case Verdict::kRejected:
-          ++counters_.rejected;
-          spdlog::warn("intake: {}: rejected: {}", inputs[k].origin, outcomes[k].reason.message);
-          break;
-      }
+    next_offsets[t.tp] = t.offset + 1;
+  }
+  JY_CHECK(log_->commit(consumer_, next_offsets));
+  for (size_t k = 0; k < outcomes.size(); ++k) {
+    switch (outcomes[k].verdict) {
+      case Verdict::kAccepted: ++counters_.accepted; break;
+      case Verdict::kDuplicate: ++counters_.duplicates; break;
+      case Verdict::kRejected:
+        ++counters_.rejected;
+        spdlog::warn("intake: {}: rejected: {}", batch.inputs[k].origin, outcomes[k].reason.message);
+        break;
     }
-    counters_.rejected += dead;
-    counters_.messages += messages.size();
-    return {};
-  };
-  Status done = attempt();
-  if (done) return messages.size();
+  }
+  counters_.rejected += dead;
+  counters_.messages += batch.taken.size();
+  return {};
+}
+
+Result<size_t> KafkaIntake::step(size_t max) {
+  // What others appended (and what an aborted step forgot) is learnt before any message is
+  // taken: a fact is judged against the whole log or not at all.
+  JY_CHECK(intake_->catch_up());
+  JY_TRY(std::vector<rd_kafka_message_t*> messages, poll_inboxes(max));
+  if (messages.empty()) return 0;
+  const Batch batch = read_messages(messages);
+  Status done = transact(batch);
+  if (done) return batch.taken.size();
   // Nothing of this step is visible: abort, take the same messages again next step.
-  spdlog::warn("intake: transaction of {} inbox message(s) aborted: {}", messages.size(), done.error().message);
+  spdlog::warn("intake: transaction of {} inbox message(s) aborted: {}", batch.taken.size(), done.error().message);
   ++counters_.aborted;
   if (done.error().code == "kafka_fatal") return fail(done.error());
   if (Status a = log_->abort(); !a) return fail(a.error());

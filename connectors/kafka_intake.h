@@ -55,6 +55,12 @@ class KafkaIntake {
 
  private:
   KafkaIntake(const Config& config) : config_(config) {}
+  struct Batch;
+  // A step: poll the inboxes, read the messages (those that cannot be facts refused), then one
+  // transaction; on failure, abort, rewind to the committed offsets and relearn the log.
+  Result<std::vector<rd_kafka_message_t*>> poll_inboxes(size_t max);
+  Batch read_messages(std::vector<rd_kafka_message_t*>& messages) const;  // destroys them
+  Status transact(const Batch& batch);
   Status rewind();
   bool caught_up();
 
