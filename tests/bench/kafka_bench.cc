@@ -162,12 +162,14 @@ int run(int argc, char** argv) {
     size_t steps = 0, taken = 0, rounds = 0;
     double intake_s = 0, rounds_s = 0;
   } spent;
-  opts.intake = [&intake, &spent](size_t max) {
+  opts.intake = [&intake, &group, &spent](size_t max) {
     const auto t = Clock::now();
     auto n = (*intake)->step(max);
     spent.intake_s += ms_between(t, Clock::now()) / 1000.0;
     ++spent.steps;
     if (n) spent.taken += *n;
+    // As `jiayuan run` does: what intake appended exists for the stages' readers.
+    for (const auto& [p, end] : (*intake)->appended_ends()) (*group)->expect(p, end);
     return n;
   };
   opts.observe = [&spent](const StageCounters&, double seconds) {  // rounds that did work
@@ -203,11 +205,21 @@ int run(int argc, char** argv) {
     }
   });
 
+  // Every way out from here stops and joins both threads first (a joinable thread's destructor
+  // terminates the process).
+  auto stop_threads = [&] {
+    stop = true;
+    stop_poll = true;
+    if (engine.joinable()) engine.join();
+    if (poller.joinable()) poller.join();
+  };
+
   // The producer: the engine's own user (a super user on the test broker) writes every inbox.
   auto producer = KafkaLog::open({.settings = *settings, .client_id = "bench-producer", .transactional_id = "",
                                   .require_topics = true});
   if (!producer) {
     std::cerr << producer.error().message << "\n";
+    stop_threads();
     return 1;
   }
   std::unordered_map<std::string, Clock::time_point> appended;  // ce_id → acknowledged
@@ -229,7 +241,10 @@ int run(int argc, char** argv) {
   const size_t paced_from = static_cast<size_t>(static_cast<double>(facts.size()) * (1.0 - paced_share));
   const auto t0 = Clock::now();
   for (size_t i = 0; i < paced_from; i += producer_batch) {
-    if (!append(i, std::min(paced_from, i + producer_batch))) return 1;
+    if (!append(i, std::min(paced_from, i + producer_batch))) {
+      stop_threads();
+      return 1;
+    }
   }
   const double produce_s = ms_between(t0, Clock::now()) / 1000.0;
 
@@ -242,6 +257,7 @@ int run(int argc, char** argv) {
                                 .require_topics = true});
   if (!reader) {
     std::cerr << reader.error().message << "\n";
+    stop_threads();
     return 1;
   }
   std::unordered_map<std::string, Position> where;
@@ -249,16 +265,22 @@ int run(int argc, char** argv) {
   std::vector<int64_t> last_event(static_cast<size_t>(partitions), -1);
   int64_t dead_cursor = 0;
   size_t dead = 0;
+  // A read that got no answer within its 50 ms is "nothing yet" here: the follower polls again.
+  auto read_now = [&](std::string_view topic, int32_t p, int64_t from) -> Result<std::vector<LogEntry>> {
+    auto got = (*reader)->read(topic, p, from, 5000);
+    if (!got && got.error().code == "kafka_unavailable") return std::vector<LogEntry>{};
+    return got;
+  };
   auto follow = [&]() -> Status {
     for (int32_t p = 0; p < partitions; ++p) {
-      JY_TRY(std::vector<LogEntry> got, (*reader)->read(topics::kEvents, p, cursor[static_cast<size_t>(p)], 5000));
+      JY_TRY(std::vector<LogEntry> got, read_now(topics::kEvents, p, cursor[static_cast<size_t>(p)]));
       for (const LogEntry& e : got) {
         where[std::string(e.record.header("ce_id"))] = e.position;
         last_event[static_cast<size_t>(p)] = e.position.offset;
       }
       if (!got.empty()) cursor[static_cast<size_t>(p)] = got.back().position.offset + 1;
     }
-    JY_TRY(std::vector<LogEntry> dl, (*reader)->read(topics::kDeadLetter, 0, dead_cursor, 5000));
+    JY_TRY(std::vector<LogEntry> dl, read_now(topics::kDeadLetter, 0, dead_cursor));
     dead += dl.size();
     if (!dl.empty()) dead_cursor = dl.back().position.offset + 1;
     return {};
@@ -288,6 +310,7 @@ int run(int argc, char** argv) {
   const auto phase1_done = wait_for(paced_from);
   if (phase1_done == Clock::time_point{}) {
     std::cerr << "phase 1 did not finish: " << why() << "\n";
+    stop_threads();
     return 1;
   }
   const double phase1_s = ms_between(t0, phase1_done) / 1000.0;
@@ -299,15 +322,16 @@ int run(int argc, char** argv) {
   const auto t1 = Clock::now();
   for (size_t i = paced_from, k = 0; i < facts.size(); i += step, ++k) {
     std::this_thread::sleep_until(t1 + std::chrono::microseconds(static_cast<int64_t>(1e6 * static_cast<double>(k * step) / rate)));
-    if (!append(i, std::min(facts.size(), i + step))) return 1;
+    if (!append(i, std::min(facts.size(), i + step))) {
+      stop_threads();
+      return 1;
+    }
   }
   const auto phase2_done = wait_for(facts.size());
-  stop = true;
-  stop_poll = true;
-  engine.join();
-  poller.join();
+  stop_threads();
   if (phase2_done == Clock::time_point{}) {
     std::cerr << "phase 2 did not finish: " << why() << "\n";
+    stop_threads();
     return 1;
   }
 
