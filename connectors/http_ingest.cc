@@ -131,132 +131,160 @@ void HttpIngest::count(const IntakeOutcome& o) {
   if (o.verdict == Verdict::kRejected) metrics_->intake_outcome("rejected", o.reason.code);
 }
 
-void HttpIngest::install(HttpServer& server) {
-  HttpServer* srv = &server;
-  const HttpLimits limits = server.limits();
+namespace {
 
-  server.route("POST", "/v1/events", [this, srv, limits](const HttpRequest& req, HttpResponse& res) {
-    const DepartmentId* dept = department_of(*srv, req, res);
-    if (dept == nullptr) return;
-    auto items = split_body(req.body, req.header("Content-Type"));
-    if (!items) {
-      return problem(res, items.error().code == "unsupported_media_type" ? 415 : items.error().code == "too_large" ? 413 : 400,
-                     items.error().message);
+// An upload's fact type, encoding and table (?type=, ?encoding= or the charset, ?format= or the
+// bytes); a bad one is answered here (400 or 413) and gives nothing.
+struct Upload {
+  const FactTypeInfo* type = nullptr;
+  CsvTable table;
+  bool workbook = false;
+};
+std::optional<Upload> read_upload(const HttpRequest& req, HttpResponse& res, const HttpLimits& limits) {
+  auto problem_none = [](HttpResponse& r, int status, const std::string& detail, json extra = json::object()) {
+    problem(r, status, detail, std::move(extra));
+    return std::optional<Upload>();
+  };
+  const std::string type_name = req.param("type");
+  const FactTypeInfo* type = find_fact_type(type_name);
+  if (type == nullptr) type = find_fact_type("jiayuan." + type_name);
+  if (type == nullptr) {
+    return problem_none(res, 400, "type: expected a fact type such as inspection, got \"" + printable(type_name, 60) + "\"",
+                        {{"parameter", "type"}});
+  }
+  // ?encoding= first, then the Content-Type's charset, else detected.
+  const bool named = req.has_param("encoding");
+  const std::string encoding_name = named ? req.param("encoding") : charset_of(req.header("Content-Type"));
+  const auto encoding = encoding_name.empty() ? std::optional(CsvEncoding::kAuto) : parse_csv_encoding(encoding_name);
+  if (!encoding) {
+    return problem_none(res, 400,
+                        std::string(named ? "encoding" : "Content-Type charset") +
+                            ": expected auto, utf-8 or gb18030 (gbk), got \"" + printable(encoding_name, 40) + "\"",
+                        {{"parameter", named ? "encoding" : "Content-Type"}});
+  }
+  // A workbook by its media type, ?format=xlsx, or its bytes; else a CSV.
+  const bool workbook = req.param("format") == "xlsx" || is_workbook(req.body) ||
+                        req.header("Content-Type").starts_with(
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  if (req.has_param("format") && req.param("format") != "csv" && req.param("format") != "xlsx") {
+    return problem_none(res, 400, "format: expected csv or xlsx, got \"" + printable(req.param("format"), 40) + "\"",
+                        {{"parameter", "format"}});
+  }
+  // Uncompressed, a part of an upload is at most 32 MiB: more than its row limit can fill.
+  auto table = workbook ? read_xlsx(req.body, XlsxLimits{.max_part_bytes = 32u << 20}) : read_csv(req.body, *encoding);
+  if (!table) return problem_none(res, 400, table.error().message);
+  if (table->rows.size() > limits.max_items) {
+    return problem_none(res, 413, "rows: expected at most " + std::to_string(limits.max_items) + ", got " +
+                            std::to_string(table->rows.size()));
+  }
+  return Upload{type, std::move(*table), workbook};
+}
+
+}  // namespace
+
+void HttpIngest::post_events(const HttpServer& server, const HttpRequest& req, HttpResponse& res) {
+  const HttpLimits limits = server.limits();
+  const DepartmentId* dept = department_of(server, req, res);
+  if (dept == nullptr) return;
+  auto items = split_body(req.body, req.header("Content-Type"));
+  if (!items) {
+    return problem(res, items.error().code == "unsupported_media_type" ? 415 : items.error().code == "too_large" ? 413 : 400,
+                   items.error().message);
+  }
+  if (items->size() > limits.max_items) {
+    return problem(res, 413, "batch: expected at most " + std::to_string(limits.max_items) + " events, got " +
+                       std::to_string(items->size()));
+  }
+  std::vector<IntakeInput> inputs;
+  for (size_t i = 0; i < items->size(); ++i) {
+    inputs.push_back({(*items)[i], "http " + dept->value + " item " + std::to_string(i), *dept});
+  }
+  Result<std::vector<IntakeOutcome>> outcomes = fail("io", "not submitted");
+  {
+    std::lock_guard lock(intake_mu_);
+    outcomes = intake_.submit(inputs);
+  }
+  if (!outcomes) return unavailable(res, outcomes.error());
+  json results = json::array();
+  Tally tally;
+  for (size_t i = 0; i < outcomes->size(); ++i) {
+    const IntakeOutcome& o = (*outcomes)[i];
+    json r{{"index", i}};
+    tally.add(o, r);
+    count(o);
+    if (o.verdict == Verdict::kAccepted) {
+      r["partition"] = o.position.partition;
+      r["offset"] = o.position.offset;
+    } else if (o.verdict == Verdict::kRejected) {
+      r["code"] = o.reason.code;
     }
-    if (items->size() > limits.max_items) {
-      return problem(res, 413, "batch: expected at most " + std::to_string(limits.max_items) + " events, got " +
-                         std::to_string(items->size()));
-    }
-    std::vector<IntakeInput> inputs;
-    for (size_t i = 0; i < items->size(); ++i) {
-      inputs.push_back({(*items)[i], "http " + dept->value + " item " + std::to_string(i), *dept});
-    }
-    Result<std::vector<IntakeOutcome>> outcomes = fail("io", "not submitted");
-    {
+    results.push_back(std::move(r));
+  }
+  res.status = 200;
+  res.set_content(dump(json{{"accepted", tally.accepted}, {"waiting", tally.waiting}, {"duplicates", tally.duplicates},
+                            {"rejected", tally.rejected}, {"results", results}}),
+                  "application/json");
+}
+
+void HttpIngest::post_import(const HttpServer& server, const HttpRequest& req, HttpResponse& res) {
+  const HttpLimits limits = server.limits();
+  const DepartmentId* dept = department_of(server, req, res);
+  if (dept == nullptr) return;
+  auto upload = read_upload(req, res, limits);
+  if (!upload) return;
+  const CsvTable* table = &upload->table;
+  const FactTypeInfo* type = upload->type;
+  const bool workbook = upload->workbook;
+  auto rows = csv_rows(*table, *type, *dept, "upload");
+  if (!rows) return problem(res, 400, rows.error().message);
+  std::vector<IntakeInput> inputs;
+  std::vector<size_t> at;
+  json results = json::array();
+  Tally tally;
+  for (size_t i = 0; i < rows->size(); ++i) {
+    const CsvRow& r = (*rows)[i];
+    results.push_back({{"row", r.line}});
+    if (r.rejection) {
+      ++tally.rejected;
+      if (metrics_ != nullptr) metrics_->intake_outcome("rejected", r.rejection->code);
+      results[i]["status"] = "rejected";
+      results[i]["reason"] = r.rejection->message;
       std::lock_guard lock(intake_mu_);
-      outcomes = intake_.submit(inputs);
-    }
-    if (!outcomes) return unavailable(res, outcomes.error());
-    json results = json::array();
-    Tally tally;
-    for (size_t i = 0; i < outcomes->size(); ++i) {
-      const IntakeOutcome& o = (*outcomes)[i];
-      json r{{"index", i}};
-      tally.add(o, r);
-      count(o);
-      if (o.verdict == Verdict::kAccepted) {
-        r["partition"] = o.position.partition;
-        r["offset"] = o.position.offset;
-      } else if (o.verdict == Verdict::kRejected) {
-        r["code"] = o.reason.code;
+      if (auto s = intake_.dead_letter(r.input, "csv", *r.rejection); !s) {
+        return unavailable(res, s.error());
       }
-      results.push_back(std::move(r));
+      continue;
     }
-    res.status = 200;
-    res.set_content(dump(json{{"accepted", tally.accepted}, {"waiting", tally.waiting}, {"duplicates", tally.duplicates},
-                              {"rejected", tally.rejected}, {"results", results}}),
-                    "application/json");
-  });
-  server.route("POST", "/v1/imports", [this, srv, limits](const HttpRequest& req, HttpResponse& res) {
-    const DepartmentId* dept = department_of(*srv, req, res);
-    if (dept == nullptr) return;
-    const std::string type_name = req.param("type");
-    const FactTypeInfo* type = find_fact_type(type_name);
-    if (type == nullptr) type = find_fact_type("jiayuan." + type_name);
-    if (type == nullptr) {
-      return problem(res, 400, "type: expected a fact type such as inspection, got \"" + printable(type_name, 60) + "\"",
-                     {{"parameter", "type"}});
-    }
-    // ?encoding= first, then the Content-Type's charset, else detected.
-    const bool named = req.has_param("encoding");
-    const std::string encoding_name = named ? req.param("encoding") : charset_of(req.header("Content-Type"));
-    const auto encoding = encoding_name.empty() ? std::optional(CsvEncoding::kAuto) : parse_csv_encoding(encoding_name);
-    if (!encoding) {
-      return problem(res, 400,
-                     std::string(named ? "encoding" : "Content-Type charset") +
-                         ": expected auto, utf-8 or gb18030 (gbk), got \"" + printable(encoding_name, 40) + "\"",
-                     {{"parameter", named ? "encoding" : "Content-Type"}});
-    }
-    // A workbook by its media type, ?format=xlsx, or its bytes; else a CSV.
-    const bool workbook = req.param("format") == "xlsx" || is_workbook(req.body) ||
-                          req.header("Content-Type").starts_with(
-                              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    if (req.has_param("format") && req.param("format") != "csv" && req.param("format") != "xlsx") {
-      return problem(res, 400, "format: expected csv or xlsx, got \"" + printable(req.param("format"), 40) + "\"",
-                     {{"parameter", "format"}});
-    }
-    // Uncompressed, a part of an upload is at most 32 MiB: more than its row limit can fill.
-    auto table = workbook ? read_xlsx(req.body, XlsxLimits{.max_part_bytes = 32u << 20}) : read_csv(req.body, *encoding);
-    if (!table) return problem(res, 400, table.error().message);
-    if (table->rows.size() > limits.max_items) {
-      return problem(res, 413, "rows: expected at most " + std::to_string(limits.max_items) + ", got " +
-                         std::to_string(table->rows.size()));
-    }
-    auto rows = csv_rows(*table, *type, *dept, "upload");
-    if (!rows) return problem(res, 400, rows.error().message);
-    std::vector<IntakeInput> inputs;
-    std::vector<size_t> at;
-    json results = json::array();
-    Tally tally;
-    for (size_t i = 0; i < rows->size(); ++i) {
-      const CsvRow& r = (*rows)[i];
-      results.push_back({{"row", r.line}});
-      if (r.rejection) {
-        ++tally.rejected;
-        if (metrics_ != nullptr) metrics_->intake_outcome("rejected", r.rejection->code);
-        results[i]["status"] = "rejected";
-        results[i]["reason"] = r.rejection->message;
-        std::lock_guard lock(intake_mu_);
-        if (auto s = intake_.dead_letter(r.input, "csv", *r.rejection); !s) {
-          return unavailable(res, s.error());
-        }
-        continue;
-      }
-      inputs.push_back(r.input);
-      at.push_back(i);
-    }
-    Result<std::vector<IntakeOutcome>> outcomes = fail("io", "not submitted");
-    {
-      std::lock_guard lock(intake_mu_);
-      outcomes = intake_.submit(inputs);
-    }
-    if (!outcomes) return unavailable(res, outcomes.error());
-    for (size_t k = 0; k < outcomes->size(); ++k) {
-      const IntakeOutcome& o = (*outcomes)[k];
-      tally.add(o, results[at[k]]);
-      count(o);
-    }
-    json answer{{"format", workbook ? "xlsx" : "csv"}};
-    if (workbook) {
-      answer["sheet"] = table->sheet;
-    } else {
-      answer["encoding"] = table->encoding;
-      answer["encoding_detected"] = table->encoding_detected;
-    }
-    answer.update(json{{"accepted", tally.accepted}, {"waiting", tally.waiting}, {"duplicates", tally.duplicates},
-                       {"rejected", tally.rejected}, {"rows", results}});
-    res.set_content(dump(answer), "application/json");
-  });
+    inputs.push_back(r.input);
+    at.push_back(i);
+  }
+  Result<std::vector<IntakeOutcome>> outcomes = fail("io", "not submitted");
+  {
+    std::lock_guard lock(intake_mu_);
+    outcomes = intake_.submit(inputs);
+  }
+  if (!outcomes) return unavailable(res, outcomes.error());
+  for (size_t k = 0; k < outcomes->size(); ++k) {
+    const IntakeOutcome& o = (*outcomes)[k];
+    tally.add(o, results[at[k]]);
+    count(o);
+  }
+  json answer{{"format", workbook ? "xlsx" : "csv"}};
+  if (workbook) {
+    answer["sheet"] = table->sheet;
+  } else {
+    answer["encoding"] = table->encoding;
+    answer["encoding_detected"] = table->encoding_detected;
+  }
+  answer.update(json{{"accepted", tally.accepted}, {"waiting", tally.waiting}, {"duplicates", tally.duplicates},
+                     {"rejected", tally.rejected}, {"rows", results}});
+  res.set_content(dump(answer), "application/json");
+}
+
+void HttpIngest::install(HttpServer& server) {
+  const HttpServer* srv = &server;
+  server.route("POST", "/v1/events", [this, srv](const HttpRequest& req, HttpResponse& res) { post_events(*srv, req, res); });
+  server.route("POST", "/v1/imports", [this, srv](const HttpRequest& req, HttpResponse& res) { post_import(*srv, req, res); });
 }
 
 }  // namespace jiayuan

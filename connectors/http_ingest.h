@@ -27,6 +27,9 @@ class HttpIngest {
 
  private:
   void count(const IntakeOutcome& o);
+  // POST /v1/events: a batch of CloudEvents; POST /v1/imports: a CSV or .xlsx of one fact type.
+  void post_events(const HttpServer& server, const HttpRequest& req, HttpResponse& res);
+  void post_import(const HttpServer& server, const HttpRequest& req, HttpResponse& res);
   Intake& intake_;
   Metrics* metrics_;
   std::mutex intake_mu_;  // Intake is single-threaded; the server's threads take turns
