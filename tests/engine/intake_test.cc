@@ -148,10 +148,11 @@ TEST(Ticks, MoveLogTimeOnEveryPartitionStampedWithTheGivenInstant) {
   }
 }
 
-// A log whose jiayuan.events cannot be read while `away` (a broker that does not answer).
-class AwayLog final : public Log {
+// The log underneath, watched: counts the events a reader takes; while `away`, its
+// jiayuan.events cannot be read (a broker that does not answer).
+class WatchedLog final : public Log {
  public:
-  explicit AwayLog(Log& log) : log_(log) {}
+  explicit WatchedLog(Log& log) : log_(log) {}
   int32_t partition_count(std::string_view topic) const override { return log_.partition_count(topic); }
   Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override {
     return log_.append(topic, records);
@@ -159,11 +160,14 @@ class AwayLog final : public Log {
   using Log::read;
   Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from, size_t max) override {
     if (away && topic == topics::kEvents) return fail("kafka_unavailable", "no answer from the broker");
-    return log_.read(topic, partition, from, max);
+    auto got = log_.read(topic, partition, from, max);
+    if (got && topic == topics::kEvents) events_read += got->size();
+    return got;
   }
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
     return log_.end_offset(topic, partition);
   }
+  size_t events_read = 0;
   bool away = false;
 
  private:
@@ -171,7 +175,7 @@ class AwayLog final : public Log {
 };
 
 TEST_F(IntakeTest, ARetractionWhoseTargetCannotBeReadBackIsRefusedAsAWholeNotRejected) {
-  AwayLog away(log_);
+  WatchedLog away(log_);
   auto opened = Intake::open(away, config_);
   ASSERT_TRUE(opened) << opened.error().message;
   Intake& intake = **opened;
@@ -195,28 +199,6 @@ TEST_F(IntakeTest, ARetractionWhoseTargetCannotBeReadBackIsRefusedAsAWholeNotRej
   EXPECT_EQ((*again)[1].verdict, Verdict::kAccepted) << (*again)[1].reason.message;
 }
 
-// Counts the events a reader takes from the log underneath.
-class CountingLog final : public Log {
- public:
-  explicit CountingLog(Log& log) : log_(log) {}
-  int32_t partition_count(std::string_view topic) const override { return log_.partition_count(topic); }
-  Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override {
-    return log_.append(topic, records);
-  }
-  using Log::read;
-  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from, size_t max) override {
-    auto got = log_.read(topic, partition, from, max);
-    if (got && topic == topics::kEvents) events_read += got->size();
-    return got;
-  }
-  Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
-    return log_.end_offset(topic, partition);
-  }
-  size_t events_read = 0;
-
- private:
-  Log& log_;
-};
 
 class IntakeSnapshotTest : public IntakeTest {
  protected:
@@ -248,7 +230,7 @@ TEST_F(IntakeSnapshotTest, AStartReadsOnlyWhatCameAfterTheSnapshot) {
   }
   ASSERT_TRUE(intake_->catch_up());
   submit(inspections("C1", 20, 5));  // another writer, after the snapshot
-  CountingLog counting(log_);
+  WatchedLog counting(log_);
   auto c = Intake::open(counting, config_, snapshot);
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_LE(counting.events_read, 5u + 1u + 1u);  // the tail, the fact at the recorded position (twice: load, save)
