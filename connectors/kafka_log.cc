@@ -286,6 +286,17 @@ void KafkaLog::expect(std::string_view topic, int32_t partition, int64_t end) {
   known = std::max(known, end);
 }
 
+int64_t KafkaLog::known_end(std::string_view topic, int32_t partition) const {
+  const auto it = known_end_.find({physical(topic), partition});
+  return it == known_end_.end() ? -1 : it->second;
+}
+
+Error KafkaLog::no_answer(std::string_view topic, int32_t partition, int64_t from) const {
+  return Error{"kafka_unavailable", "reading " + physical(topic) + "[" + std::to_string(partition) + "] from offset " +
+                                        std::to_string(from) + ": no answer from " + options_.settings.bootstrap +
+                                        " within " + std::to_string(options_.settings.read_wait_ms) + " ms"};
+}
+
 std::map<int32_t, int64_t> KafkaLog::appended_ends(std::string_view topic) const {
   std::map<int32_t, int64_t> out;
   const std::string name = physical(topic);
@@ -355,8 +366,8 @@ Result<std::vector<LogEntry>> KafkaLog::read(std::string_view topic, int32_t par
   };
   // The end the consumer last reached is the end unless records this process knows of lie
   // beyond it (it reached the end before they were appended).
-  const auto known = known_end_.find({physical(topic), partition});
-  auto at_end = [&] { return r->at_end && (known == known_end_.end() || r->eof_at >= known->second); };
+  const int64_t known = known_end(topic, partition);
+  auto at_end = [&] { return r->at_end && r->eof_at >= known; };
   drain();
   const auto deadline = Clock::now() + std::chrono::milliseconds(options_.settings.read_wait_ms);
   while (out.empty() && !at_end() && failure && Clock::now() < deadline) {
@@ -366,11 +377,7 @@ Result<std::vector<LogEntry>> KafkaLog::read(std::string_view topic, int32_t par
     }
   }
   if (!failure) return fail(failure.error());
-  if (out.empty() && !at_end()) {
-    return fail("kafka_unavailable", "reading " + physical(topic) + "[" + std::to_string(partition) + "] from offset " +
-                                         std::to_string(from) + ": no answer from " + options_.settings.bootstrap +
-                                         " within " + std::to_string(options_.settings.read_wait_ms) + " ms");
-  }
+  if (out.empty() && !at_end()) return fail(no_answer(topic, partition, from));
   return out;
 }
 
@@ -461,9 +468,7 @@ void GroupCallbacks::rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka
 }
 
 void KafkaGroupLog::expect(int32_t partition, int64_t end) {
-  int64_t& e = expected_[partition];
-  e = std::max(e, end);
-  log_.expect(topics::kEvents, partition, end);  // the projections read jiayuan.events through log_
+  log_.expect(topics::kEvents, partition, end);  // kept there: the projections read through log_ too
 }
 
 void KafkaGroupLog::on_rebalance(rd_kafka_t* rk, int err, void* partitions) {
@@ -580,11 +585,10 @@ Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_
     return it == buffered_.end() ? nullptr : &it->second;
   };
   // An end reached before this process's intake appended more is not the end.
+  const int64_t known = log_.known_end(topic, partition);
   auto at_end = [&] {
-    const auto e = expected_.find(partition);
     const auto eof = eof_at_.find(partition);
-    return at_end_.contains(partition) &&
-           (e == expected_.end() || (eof != eof_at_.end() && eof->second >= e->second));
+    return at_end_.contains(partition) && eof != eof_at_.end() && eof->second >= known;
   };
   const auto deadline = Clock::now() + std::chrono::milliseconds(log_.settings().read_wait_ms);
   while ((buffered() == nullptr || buffered()->empty()) && !at_end() && owned_.contains(partition) &&
@@ -592,12 +596,7 @@ Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_
     if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_, 100)) take(m);
   }
   if (!owned_.contains(partition)) return out;
-  if ((buffered() == nullptr || buffered()->empty()) && !at_end()) {
-    return fail("kafka_unavailable", "reading " + log_.physical(topic) + "[" + std::to_string(partition) +
-                                         "] from offset " + std::to_string(from) + ": no answer from " +
-                                         log_.settings().bootstrap + " within " +
-                                         std::to_string(log_.settings().read_wait_ms) + " ms");
-  }
+  if ((buffered() == nullptr || buffered()->empty()) && !at_end()) return fail(log_.no_answer(topic, partition, from));
   if (buffered() == nullptr) return out;
   std::vector<LogEntry>& buf = *buffered();
   const size_t n = std::min(max, buf.size());

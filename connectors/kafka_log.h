@@ -77,6 +77,10 @@ class KafkaLog final : public Log {
   void expect(std::string_view topic, int32_t partition, int64_t end);
   // Per partition, the offset after the last record this log appended to `topic`.
   std::map<int32_t, int64_t> appended_ends(std::string_view topic) const;
+  // The end expect() and this log's appends make known for the partition (-1: none).
+  int64_t known_end(std::string_view topic, int32_t partition) const;
+  // The kafka_unavailable error of a read that got no answer within read_wait_ms.
+  Error no_answer(std::string_view topic, int32_t partition, int64_t from) const;
 
   // Transactions (transactional producer only): appends between begin() and commit() become
   // visible to read_committed consumers together with the consumer offsets passed to commit().
@@ -145,8 +149,7 @@ class KafkaGroupLog final : public Log {
   std::map<int32_t, std::vector<LogEntry>> buffered_;
   std::map<int32_t, int64_t> next_;  // the offset each owned partition is positioned at
   std::set<int32_t> at_end_;
-  std::map<int32_t, int64_t> eof_at_;    // where the consumer last reached the end of a partition
-  std::map<int32_t, int64_t> expected_;  // expect()
+  std::map<int32_t, int64_t> eof_at_;  // where the consumer last reached the end of a partition
   bool assigned_ = false;                // the group has assigned this member its partitions once
   Status failure_;  // an error seen in a callback, reported by the next read
 };
