@@ -208,427 +208,472 @@ void reply(HttpResponse& res, const json& body) {
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
-}  // namespace
 
-int64_t QueryApi::now_ms() const {
-  if (options_.now_ms) return options_.now_ms();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+// The resources of /v1, one function each; `install` routes them.
+class Resources {
+ public:
+  Resources(const Store& store, const Config& config, const QueryApiOptions& options)
+      : store_(store), config_(config), options_(options) {}
+
+  // ---- health, metrics, the document ------------------------------------------------------
+  void healthz(const Principal*, const HttpRequest&, HttpResponse& res) const { reply(res, {{"status", "ok"}}); }
+  void readyz(const Principal*, const HttpRequest&, HttpResponse& res) const {
+    if (options_.ready && !options_.ready()) throw HttpError{503, "the engine has not caught up with the log yet"};
+    reply(res, {{"status", "ready"}});
+  }
+  void metrics(const Principal*, const HttpRequest&, HttpResponse& res) const;
+  void openapi(const Principal*, const HttpRequest&, HttpResponse& res) const {
+    res.set_content(std::string(kOpenApiDocument), "application/json");
+  }
+  void me(const Principal* who, const HttpRequest& req, HttpResponse& res) const;
+
+  // ---- what a department fills in ---------------------------------------------------------
+  void templates(const Principal* who, const HttpRequest& req, HttpResponse& res) const;
+  void template_file(const Principal* who, const HttpRequest& req, HttpResponse& res) const;
+
+  // ---- the lists and one community ---------------------------------------------------------
+  void communities(const Principal* who, const HttpRequest& req, HttpResponse& res) const;
+  void community(const Principal* who, const HttpRequest& req, HttpResponse& res) const;
+  void revisions_list(const Principal* who, const HttpRequest& req, HttpResponse& res) const;
+  void companies(const Principal* who, const HttpRequest& req, HttpResponse& res) const;
+  void awards(const Principal* who, const HttpRequest& req, HttpResponse& res) const;
+  void targets(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+    street_lines(ListKind::kTargets, who, req, res);
+  }
+  void cases(const Principal* who, const HttpRequest& req, HttpResponse& res) const;
+  void renovation(const Principal* who, const HttpRequest& req, HttpResponse& res) const;
+  void compliance(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+    street_lines(ListKind::kCompliance, who, req, res);
+  }
+  void dead_letters(const Principal* who, const HttpRequest& req, HttpResponse& res) const;
+
+ private:
+  int64_t now_ms() const {
+    if (options_.now_ms) return options_.now_ms();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  int32_t year_of(const Params& p) const;
+  std::optional<std::string> street_filter(const Principal* who, const Params& p) const;
+  ProjectionView view_of(const Params& p) const;
+  std::string example_street(const Principal* who) const;
+  void street_lines(ListKind kind, const Principal* who, const HttpRequest& req, HttpResponse& res) const;
+  std::vector<LogEntry> dead_letter_page(const std::optional<std::string>& mine, int64_t from, int32_t limit,
+                                         int64_t* at, int64_t* scanned) const;
+
+  const Store& store_;
+  const Config& config_;
+  const QueryApiOptions& options_;
+};
+
+// ---- the year asked about, the street a principal may see, the view -------------------------
+
+// ?year=, or the latest year anything was rated in.
+int32_t Resources::year_of(const Params& p) const {
+  if (auto y = p.integer("year", 1900, 2999)) {
+    if (config_.rules.for_year(*y) == nullptr)
+      bad_parameter("year", "an evaluation year of the rule sets", std::to_string(*y));
+    return *y;
+  }
+  int32_t latest = 0;
+  must(store_.scan(cf::kProjDistrict, "", [&](std::string_view k, std::string_view v) {
+    if (json::parse(v)["district"].value("rated", 0) > 0) latest = std::max(latest, std::stoi(std::string(k)));
+    return true;
+  }));
+  if (latest == 0) throw HttpError{404, "year: nothing has been rated yet; give ?year=", {{"parameter", "year"}}};
+  return latest;
 }
 
-void QueryApi::install(HttpServer& server) {
-  HttpServer* srv = &server;
+// The street the answer is limited to: the principal's own, or ?street= when it may choose.
+std::optional<std::string> Resources::street_filter(const Principal* who, const Params& p) const {
+  auto asked = p.text("street");
+  if (asked && !config_.district.has_street(StreetId(*asked))) bad_parameter("street", "a street of the district", *asked);
+  if (who->scope == Scope::kStreet) {
+    if (asked && *asked != who->street) {
+      throw HttpError{403, "street " + *asked + ": " + who->describe() + " reads street " + who->street + " only",
+                      {{"parameter", "street"}}};
+    }
+    return who->street;
+  }
+  return asked;
+}
 
-  // Wraps a handler: authentication (unless public), scope, metrics, problems.
-  using Handler =
-      std::function<void(const Principal*, const HttpRequest&, HttpResponse&)>;
-  // departments: a department's token is let through too (what concerns its own uploads).
-  auto route = [this, srv](const std::string& name, bool is_public, Handler h, bool departments = false) {
-    return [this, srv, name, is_public, h, departments](const HttpRequest& req, HttpResponse& res) {
+// The projections now, or as of ?as_of= (what the log held on that date), as known now or at
+// ?as_known= (from the facts accepted by that instant).
+ProjectionView Resources::view_of(const Params& p) const {
+  const auto as_of = p.date("as_of");
+  if (auto known = p.text("as_known")) {
+    const auto ms = parse_instant_ms(*known);
+    if (!ms) bad_parameter("as_known", "an instant such as 2024-01-15T18:00:00+08:00", *known);
+    if (!options_.as_known)
+      throw HttpError{400, "as_known: this process cannot answer as known at an instant", {{"parameter", "as_known"}}};
+    return ProjectionView(must(options_.as_known(*ms)), as_of);
+  }
+  return as_of ? ProjectionView(store_, *as_of) : ProjectionView(store_);
+}
+
+// ---- health and who is asking ---------------------------------------------------------------
+
+void Resources::metrics(const Principal*, const HttpRequest&, HttpResponse& res) const {
+  if (options_.metrics == nullptr) throw HttpError{404, "metrics are not collected by this process"};
+  size_t waiting = 0;
+  for (const json& w : must(waiting_facts(store_, now_ms()))) waiting += w["status"] == "waiting" ? 1 : 0;
+  options_.metrics->waiting(waiting);
+  res.set_content(options_.metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+void Resources::me(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+  Params p(req, {});
+  static const char* kScopes[] = {"district", "street", "department", "auditor"};
+  json out{{"scope", kScopes[static_cast<int>(who->scope)]}, {"description", who->describe()}};
+  switch (who->scope) {
+    case Scope::kDistrict:
+      out["description_zh"] = "区级监管";
+      break;
+    case Scope::kAuditor:
+      out["description_zh"] = "审计";
+      break;
+    case Scope::kStreet:
+      out["street"] = who->street;
+      out["street_name"] = config_.district.street_name(StreetId(who->street));
+      out["description_zh"] = out["street_name"].get<std::string>() + " 街镇监管";
+      break;
+    case Scope::kDepartment: {
+      out["department"] = who->department.value;
+      const std::string& d = who->department.value;
+      const auto it = config_.district.departments.find(d);
+      out["department_name"] = it != config_.district.departments.end() ? it->second
+                               : d.starts_with("street.")
+                                   ? config_.district.street_name(StreetId(d.substr(7))) + "办事处"
+                                   : d;
+      out["description_zh"] = out["department_name"].get<std::string>() + " 数据报送";
+      break;
+    }
+  }
+  reply(res, out);
+}
+
+// ---- what a department fills in -------------------------------------------------------------
+
+// The street a template's example row names: a street office's own (which "street.own" needs),
+// else the district's first.
+std::string Resources::example_street(const Principal* who) const {
+  if (who->scope == Scope::kDepartment && who->department.value.starts_with("street.")) {
+    return who->department.value.substr(7);
+  }
+  return config_.district.streets.empty() ? "" : config_.district.streets.begin()->first;
+}
+
+// Every fact type a sheet can carry (a department's: those it may send), with its columns.
+void Resources::templates(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+  Params p(req, {});
+  const std::string street = example_street(who);
+  const StreetId own(street);
+  json types = json::array();
+  for (const FactTypeInfo& t : fact_types()) {
+    if (!has_import_template(t)) continue;
+    if (who->scope == Scope::kDepartment && !config_.authority.check(t.name, who->department, &own)) continue;
+    const ImportTemplate tpl = import_template(t, street);
+    json columns = json::array();
+    for (size_t i = 0; i < tpl.fields.size(); ++i) {
+      columns.push_back({{"field", tpl.fields[i]}, {"header", tpl.headers[i]}});
+    }
+    types.push_back({{"type", std::string(t.name)}, {"name", std::string(t.name.substr(8))}, {"columns", columns}});
+  }
+  reply(res, json{{"types", types}});
+}
+
+// One fact type's sheet as a file with one example row.
+void Resources::template_file(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+  Params p(req, {"format"});
+  const std::string name = req.matches[1];
+  const FactTypeInfo* type = find_fact_type(name);
+  if (type == nullptr) type = find_fact_type("jiayuan." + name);
+  if (type == nullptr || !has_import_template(*type)) {
+    throw HttpError{404, "template " + printable(name, 60) + ": not a fact type a sheet carries (see /v1/templates)"};
+  }
+  const DownloadFormat format = download_format(p.one_of("format", {"csv", "xlsx"}).value_or("csv")).value();
+  const ImportTemplate tpl = import_template(*type, example_street(who));
+  std::vector<ExportColumn> columns;
+  json row = json::object();
+  for (size_t i = 0; i < tpl.fields.size(); ++i) {
+    columns.push_back({tpl.fields[i].c_str(), tpl.headers[i].c_str()});
+    row[tpl.fields[i]] = tpl.example[i];
+  }
+  const json rows = json::array({row});
+  const std::string stem = "template-" + std::string(type->name.substr(8));
+  res.status = 200;
+  if (format == DownloadFormat::kXlsx) {
+    res.set_content(must(xlsx_table(rows, columns, std::string(type->name.substr(8)))), download_media_type(format));
+  } else {
+    res.set_content(csv_table(rows, columns), download_media_type(format));
+  }
+  res.set_header("Content-Disposition",
+                 "attachment; filename=\"" + stem + (format == DownloadFormat::kXlsx ? ".xlsx" : ".csv") + "\"");
+}
+
+// ---- communities ----------------------------------------------------------------------------
+
+void Resources::communities(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+  Params p(req, {"year", "street", "tier", "category", "grade", "as_of", "sort", "limit", "cursor", "format"});
+  const auto format = format_of(p, req);
+  ListQuery q;
+  q.year = year_of(p);
+  q.street = street_filter(who, p);
+  q.communities.tier = p.one_of("tier", {"T1", "T2", "T3"});
+  q.communities.category = p.one_of("category", {"commodity", "mixed", "relocation", "affordable", "scattered_public"});
+  q.communities.grade = p.one_of("grade", {"exemplary", "standard", "passing", "failing", "unrated"});
+  const ProjectionView view = view_of(p);
+  json out = page(answer_of(view, config_, ListKind::kCommunities, q)["items"], p, "community",
+                  {"community", "-community", "name", "final_score", "-final_score", "grade", "street"}, "community",
+                  format.has_value());
+  if (format) return reply_download(res, ListKind::kCommunities, *format, out, q);
+  out["year"] = q.year;
+  if (view.as_of()) out["as_of"] = view.as_of()->to_string();
+  reply(res, out);
+}
+
+void Resources::community(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+  Params p(req, {"as_of", "include"});
+  const std::string id = req.matches[1];
+  const bool with_revisions = p.one_of("include", {"revisions"}).has_value();
+  const ProjectionView at = view_of(p);
+  auto view = must(community_view(at, CommunityId(id)));
+  if (!view) {
+    throw HttpError{404, "community " + id + ": not registered" +
+                             (p.text("as_of") ? " as of " + *p.text("as_of") : std::string())};
+  }
+  if (who->scope == Scope::kStreet && view->value("street", "") != who->street) {
+    throw HttpError{403, "community " + id + " is in street " + view->value("street", std::string("?")) + "; " +
+                             who->describe() + " reads street " + who->street + " only"};
+  }
+  if (with_revisions) {
+    RevisionFilter only;
+    only.community = id;
+    (*view)["revisions"] = must(revisions(at, only));
+  }
+  reply(res, *view);
+}
+
+// Revisions: transaction time (what changed after it was first decided, in the order it was
+// learnt), so no other resource includes them unless asked (?include=revisions).
+void Resources::revisions_list(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+  Params p(req, {"year", "street", "since", "as_of", "limit", "cursor"});
+  RevisionFilter filter;
+  filter.year = p.integer("year", 1900, 2999);
+  filter.street = street_filter(who, p);
+  filter.since = p.date("since");
+  json out = page(must(revisions(view_of(p), filter)), p, "log_date", {"log_date"}, "decision");
+  if (filter.year) out["year"] = *filter.year;
+  reply(res, out);
+}
+
+// ---- companies, awards, targets, compliance -------------------------------------------------
+
+void Resources::companies(const Principal*, const HttpRequest& req, HttpResponse& res) const {
+  Params p(req, {"year", "eligible", "as_of", "sort", "limit", "cursor", "format"});
+  const auto format = format_of(p, req);
+  ListQuery q;
+  q.year = year_of(p);
+  if (auto e = p.one_of("eligible", {"true", "false"})) q.eligible = *e == "true";
+  json out = page(answer_of(view_of(p), config_, ListKind::kCompanies, q)["items"], p, "rank",
+                  {"rank", "company", "composite", "-composite", "projects", "-projects"}, "company",
+                  format.has_value());
+  if (format) return reply_download(res, ListKind::kCompanies, *format, out, q);
+  out["year"] = q.year;
+  reply(res, out);
+}
+
+void Resources::awards(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+  Params p(req, {"year", "as_of", "format"});
+  const auto format = format_of(p, req);
+  ListQuery q;
+  q.year = year_of(p);
+  if (who->scope == Scope::kStreet) q.street = who->street;  // its own excellent communities
+  json out = answer_of(view_of(p), config_, ListKind::kAwards, q);
+  if (format) return reply_download(res, ListKind::kAwards, *format, out, q);
+  reply(res, out);
+}
+
+// A year's lines per street (targets, compliance): no paging, a street's own or ?street=.
+void Resources::street_lines(ListKind kind, const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+  Params p(req, {"year", "street", "as_of", "format"});
+  const auto format = format_of(p, req);
+  ListQuery q;
+  q.year = year_of(p);
+  q.street = street_filter(who, p);
+  json out = answer_of(view_of(p), config_, kind, q);
+  if (format) return reply_download(res, kind, *format, out, q);
+  reply(res, out);
+}
+
+// ---- cases, renovation ----------------------------------------------------------------------
+
+void Resources::cases(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+  Params p(req, {"as_of", "status", "street", "year", "sort", "limit", "cursor", "format"});
+  const auto format = format_of(p, req);
+  ListQuery q;
+  q.year = p.integer("year", 1900, 2999).value_or(0);
+  q.street = street_filter(who, p);
+  q.cases_as_of = p.date("as_of").value_or(options_.today ? options_.today() : Date::from_days(0));
+  q.all_cases = p.one_of("status", {"open", "all"}).value_or("open") == "all";
+  json out = page(answer_of(view_of(p), config_, ListKind::kCases, q)["items"], p, "-days_overdue",
+                  {"-days_overdue", "days_overdue", "id", "community"}, "id", format.has_value());
+  if (format) return reply_download(res, ListKind::kCases, *format, out, q);
+  out["as_of"] = q.cases_as_of.to_string();
+  reply(res, out);
+}
+
+void Resources::renovation(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+  Params p(req, {"year", "street", "as_of", "limit", "cursor", "sort", "format"});
+  const auto format = format_of(p, req);
+  ListQuery q;
+  q.year = year_of(p);
+  q.street = street_filter(who, p);
+  json r = answer_of(view_of(p), config_, ListKind::kRenovation, q);
+  json out = page(std::move(r["items"]), p, "-count", {"-count", "community"}, "community", format.has_value());
+  if (format) return reply_download(res, ListKind::kRenovation, *format, out, q);
+  out["year"] = q.year;
+  out["window"] = r["window"];
+  reply(res, out);
+}
+
+// ---- dead letters ---------------------------------------------------------------------------
+
+// The dead letters from offset `from`, up to `limit` + 1 of them (the one more says a page
+// follows). A department's (`mine`): read on in batches until a page more is found or 100,000
+// read; `at` is where reading stopped, `scanned` how many were read.
+std::vector<LogEntry> Resources::dead_letter_page(const std::optional<std::string>& mine, int64_t from,
+                                                  int32_t limit, int64_t* at, int64_t* scanned) const {
+  std::vector<LogEntry> entries;
+  *at = from;
+  *scanned = 0;
+  while (entries.size() <= static_cast<size_t>(limit) && *scanned < 100000) {
+    auto batch = must(options_.dead_letters->read(topics::kDeadLetter, 0, *at, mine ? 1000 : static_cast<size_t>(limit) + 1));
+    if (batch.empty()) break;
+    *scanned += static_cast<int64_t>(batch.size());
+    *at = batch.back().position.offset + 1;
+    for (LogEntry& e : batch) {
+      if (!mine || e.record.header(headers::kErrorDepartment) == *mine) entries.push_back(std::move(e));
+    }
+    if (!mine) break;
+  }
+  return entries;
+}
+
+// Rejected input (district and auditor tokens; a department reads what it sent only: its
+// rejected input and its waiting facts).
+void Resources::dead_letters(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+  Params p(req, {"limit", "cursor"});
+  const std::optional<std::string> mine =
+      who->scope == Scope::kDepartment ? std::optional(who->department.value) : std::nullopt;
+  if (who->scope == Scope::kStreet)
+    throw HttpError{403, who->describe() + " does not read the dead-letter log (district and auditor tokens do)"};
+  if (options_.dead_letters == nullptr) throw HttpError{404, "this process does not read the dead-letter log"};
+  const int32_t limit = p.integer("limit", 1, 1000).value_or(50);
+  int64_t from = 0;
+  if (auto c = p.text("cursor")) {
+    const auto [ptr, ec] = std::from_chars(c->data(), c->data() + c->size(), from);
+    if (ec != std::errc() || ptr != c->data() + c->size() || from < 0)
+      bad_parameter("cursor", "a next_cursor of /v1/dead-letters", *c);
+  }
+  int64_t at = 0, scanned = 0;
+  const std::vector<LogEntry> entries = dead_letter_page(mine, from, limit, &at, &scanned);
+  json items = json::array();
+  for (size_t i = 0; i < entries.size() && i < static_cast<size_t>(limit); ++i) {
+    const Record& r = entries[i].record;
+    items.push_back({{"offset", entries[i].position.offset},
+                     {"stage", std::string(r.header("jiayuan.errors.stage"))},
+                     {"code", std::string(r.header("jiayuan.errors.code"))},
+                     {"reason", std::string(r.header("jiayuan.errors.reason"))},
+                     {"origin", std::string(r.header("jiayuan.errors.origin"))},
+                     {"bytes", r.value}});
+  }
+  // Facts accepted that wait for the registration of their community or company (DOMAIN.md),
+  // with their age: not dead letters, but what a sender looks for here.
+  json waiting = json::array();
+  for (json& w : must(waiting_facts(store_, now_ms()))) {
+    if (!mine || w.value("source", "") == *mine) waiting.push_back(std::move(w));
+  }
+  json out{{"items", items}, {"waiting", waiting}, {"next_cursor", nullptr}};
+  if (entries.size() > static_cast<size_t>(limit)) {
+    out["next_cursor"] = std::to_string(entries[static_cast<size_t>(limit)].position.offset);
+  } else if (scanned >= 100000) {
+    out["next_cursor"] = std::to_string(at);
+  }
+  reply(res, out);
+}
+
+// ---- the route table ------------------------------------------------------------------------
+
+// Who a resource answers: anyone (no token), readers (supervisors, auditors), or readers and
+// departments (what concerns a department's own uploads).
+enum class Access { kPublic, kReaders, kDepartmentsToo };
+
+struct Route {
+  const char* path;
+  Access access;
+  void (Resources::*handle)(const Principal*, const HttpRequest&, HttpResponse&) const;
+};
+
+constexpr Route kRoutes[] = {
+    {"/healthz", Access::kPublic, &Resources::healthz},
+    {"/readyz", Access::kPublic, &Resources::readyz},
+    {"/metrics", Access::kPublic, &Resources::metrics},
+    {"/v1/openapi.json", Access::kPublic, &Resources::openapi},
+    {"/v1/me", Access::kDepartmentsToo, &Resources::me},
+    {"/v1/templates", Access::kDepartmentsToo, &Resources::templates},
+    {"/v1/templates/{type}", Access::kDepartmentsToo, &Resources::template_file},
+    {"/v1/communities", Access::kReaders, &Resources::communities},
+    {"/v1/communities/{id}", Access::kReaders, &Resources::community},
+    {"/v1/revisions", Access::kReaders, &Resources::revisions_list},
+    {"/v1/companies", Access::kReaders, &Resources::companies},
+    {"/v1/awards", Access::kReaders, &Resources::awards},
+    {"/v1/targets", Access::kReaders, &Resources::targets},
+    {"/v1/cases", Access::kReaders, &Resources::cases},
+    {"/v1/renovation", Access::kReaders, &Resources::renovation},
+    {"/v1/compliance", Access::kReaders, &Resources::compliance},
+    {"/v1/dead-letters", Access::kDepartmentsToo, &Resources::dead_letters},
+};
+
+// Who asks, when a resource needs a token: null (answered already) when none or not allowed.
+const Principal* admitted(HttpServer& server, Access access, const HttpRequest& req, HttpResponse& res) {
+  const Principal* who = server.authenticate(req, res);
+  if (who != nullptr && !who->reads() && access != Access::kDepartmentsToo) {
+    problem(res, 403, who->describe() + " publishes facts; reading needs a supervisor's or an auditor's token");
+    return nullptr;
+  }
+  return who;
+}
+
+}  // namespace
+
+// Each route wrapped: authentication (unless public), problems for what a handler throws,
+// metrics.
+void QueryApi::install(HttpServer& server) {
+  auto resources = std::make_shared<const Resources>(store_, config_, options_);
+  HttpServer* srv = &server;
+  Metrics* metrics = options_.metrics;
+  for (const Route& r : kRoutes) {
+    server.route("GET", r.path, [resources, srv, metrics, r](const HttpRequest& req, HttpResponse& res) {
       const auto start = std::chrono::steady_clock::now();
-      const Principal* who = nullptr;
-      bool go = true;
-      if (!is_public) {
-        who = srv->authenticate(req, res);
-        go = who != nullptr;
-        if (go && !who->reads() && !departments) {
-          problem(res, 403,
-                  who->describe() +
-                      " publishes facts; reading needs a supervisor's or an auditor's token");
-          go = false;
-        }
-      }
-      if (go) {
+      const Principal* who = r.access == Access::kPublic ? nullptr : admitted(*srv, r.access, req, res);
+      if (r.access == Access::kPublic || who != nullptr) {
         try {
-          h(who, req, res);
+          ((*resources).*r.handle)(who, req, res);
         } catch (const HttpError& e) {
           problem(res, e.status, e.detail, e.extra);
         } catch (const json::exception& e) {
           problem(res, 500, std::string("a stored projection could not be read: ") + e.what());
         }
       }
-      if (options_.metrics != nullptr) {
-        options_.metrics->request(
-            name, req.method, res.status,
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      if (metrics != nullptr) {
+        metrics->request(r.path, req.method, res.status,
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       }
-    };
-  };
-
-  // ---- the year asked about, and the street a principal may see ---------------------------
-  auto year_of = [this](const Params& p) -> int32_t {
-    if (auto y = p.integer("year", 1900, 2999)) {
-      if (config_.rules.for_year(*y) == nullptr)
-        bad_parameter("year", "an evaluation year of the rule sets", std::to_string(*y));
-      return *y;
-    }
-    int32_t latest = 0;  // the latest year anything was rated in
-    must(store_.scan(cf::kProjDistrict, "", [&](std::string_view k, std::string_view v) {
-      if (json::parse(v)["district"].value("rated", 0) > 0)
-        latest = std::max(latest, std::stoi(std::string(k)));
-      return true;
-    }));
-    if (latest == 0)
-      throw HttpError{
-          404, "year: nothing has been rated yet; give ?year=", {{"parameter", "year"}}};
-    return latest;
-  };
-  // The street the answer is limited to: the principal's own, or ?street= when it may choose.
-  auto street_filter = [this](const Principal* who, const Params& p) -> std::optional<std::string> {
-    auto asked = p.text("street");
-    if (asked && !config_.district.has_street(StreetId(*asked)))
-      bad_parameter("street", "a street of the district", *asked);
-    if (who->scope == Scope::kStreet) {
-      if (asked && *asked != who->street) {
-        throw HttpError{
-            403,
-            "street " + *asked + ": " + who->describe() + " reads street " + who->street + " only",
-            {{"parameter", "street"}}};
-      }
-      return who->street;
-    }
-    return asked;
-  };
-  // The projections now, or as of ?as_of= (what the log held on that date), as known now or
-  // at ?as_known= (from the facts accepted by that instant).
-  auto view_of = [this](const Params& p) {
-    const auto as_of = p.date("as_of");
-    if (auto known = p.text("as_known")) {
-      const auto ms = parse_instant_ms(*known);
-      if (!ms) bad_parameter("as_known", "an instant such as 2024-01-15T18:00:00+08:00", *known);
-      if (!options_.as_known) throw HttpError{400, "as_known: this process cannot answer as known at an instant", {{"parameter", "as_known"}}};
-      return ProjectionView(must(options_.as_known(*ms)), as_of);
-    }
-    return as_of ? ProjectionView(store_, *as_of) : ProjectionView(store_);
-  };
-
-  // ---- health, metrics, the document ------------------------------------------------------
-  server.route("GET", "/healthz", route("/healthz", true,
-                          [](const Principal*, const HttpRequest&, HttpResponse& res) {
-                            reply(res, {{"status", "ok"}});
-                          }));
-  server.route("GET", "/readyz", route("/readyz", true,
-                         [this](const Principal*, const HttpRequest&, HttpResponse& res) {
-                           if (options_.ready && !options_.ready())
-                             throw HttpError{503, "the engine has not caught up with the log yet"};
-                           reply(res, {{"status", "ready"}});
-                         }));
-  server.route("GET", "/metrics",
-        route("/metrics", true,
-              [this](const Principal*, const HttpRequest&, HttpResponse& res) {
-                if (options_.metrics == nullptr)
-                  throw HttpError{404, "metrics are not collected by this process"};
-                size_t waiting = 0;
-                for (const json& w : must(waiting_facts(store_, now_ms()))) waiting += w["status"] == "waiting" ? 1 : 0;
-                options_.metrics->waiting(waiting);
-                res.set_content(options_.metrics->render(),
-                                "text/plain; version=0.0.4; charset=utf-8");
-              }));
-  server.route("GET", "/v1/openapi.json",
-        route("/v1/openapi.json", true,
-              [](const Principal*, const HttpRequest&, HttpResponse& res) {
-                res.set_content(std::string(kOpenApiDocument), "application/json");
-              }));
-
-  server.route("GET", "/v1/me",
-        route("/v1/me", false,
-              [this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {});
-                static const char* kScopes[] = {"district", "street", "department", "auditor"};
-                json out{{"scope", kScopes[static_cast<int>(who->scope)]},
-                         {"description", who->describe()}};
-                switch (who->scope) {
-                  case Scope::kDistrict:
-                    out["description_zh"] = "区级监管";
-                    break;
-                  case Scope::kAuditor:
-                    out["description_zh"] = "审计";
-                    break;
-                  case Scope::kStreet:
-                    out["street"] = who->street;
-                    out["street_name"] = config_.district.street_name(StreetId(who->street));
-                    out["description_zh"] = out["street_name"].get<std::string>() + " 街镇监管";
-                    break;
-                  case Scope::kDepartment: {
-                    out["department"] = who->department.value;
-                    const std::string& d = who->department.value;
-                    const auto it = config_.district.departments.find(d);
-                    out["department_name"] = it != config_.district.departments.end() ? it->second
-                                             : d.starts_with("street.")
-                                                 ? config_.district.street_name(StreetId(d.substr(7))) + "办事处"
-                                                 : d;
-                    out["description_zh"] = out["department_name"].get<std::string>() + " 数据报送";
-                    break;
-                  }
-                }
-                reply(res, out);
-              }, true));
-
-  // ---- what a department fills in -----------------------------------------------------------
-  // The street a template's example row names: a street office's own (which "street.own" needs),
-  // else the district's first.
-  auto example_street = [this](const Principal* who) -> std::string {
-    if (who->scope == Scope::kDepartment && who->department.value.starts_with("street.")) {
-      return who->department.value.substr(7);
-    }
-    return config_.district.streets.empty() ? "" : config_.district.streets.begin()->first;
-  };
-  // Every fact type a sheet can carry (a department's: those it may send), with its columns;
-  // each as a file with one example row.
-  server.route("GET", "/v1/templates",
-        route("/v1/templates", false,
-              [this, example_street](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {});
-                const std::string street = example_street(who);
-                const StreetId own(street);
-                json types = json::array();
-                for (const FactTypeInfo& t : fact_types()) {
-                  if (!has_import_template(t)) continue;
-                  if (who->scope == Scope::kDepartment && !config_.authority.check(t.name, who->department, &own)) continue;
-                  const ImportTemplate tpl = import_template(t, street);
-                  json columns = json::array();
-                  for (size_t i = 0; i < tpl.fields.size(); ++i) {
-                    columns.push_back({{"field", tpl.fields[i]}, {"header", tpl.headers[i]}});
-                  }
-                  types.push_back({{"type", std::string(t.name)}, {"name", std::string(t.name.substr(8))}, {"columns", columns}});
-                }
-                reply(res, json{{"types", types}});
-              }, true));
-  server.route("GET", "/v1/templates/{type}",
-        route("/v1/templates/{type}", false,
-              [example_street](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"format"});
-                const std::string name = req.matches[1];
-                const FactTypeInfo* type = find_fact_type(name);
-                if (type == nullptr) type = find_fact_type("jiayuan." + name);
-                if (type == nullptr || !has_import_template(*type)) {
-                  throw HttpError{404, "template " + printable(name, 60) + ": not a fact type a sheet carries (see /v1/templates)"};
-                }
-                const DownloadFormat format = download_format(p.one_of("format", {"csv", "xlsx"}).value_or("csv")).value();
-                const ImportTemplate tpl = import_template(*type, example_street(who));
-                std::vector<ExportColumn> columns;
-                json row = json::object();
-                for (size_t i = 0; i < tpl.fields.size(); ++i) {
-                  columns.push_back({tpl.fields[i].c_str(), tpl.headers[i].c_str()});
-                  row[tpl.fields[i]] = tpl.example[i];
-                }
-                const json rows = json::array({row});
-                const std::string stem = "template-" + std::string(type->name.substr(8));
-                res.status = 200;
-                if (format == DownloadFormat::kXlsx) {
-                  res.set_content(must(xlsx_table(rows, columns, std::string(type->name.substr(8)))), download_media_type(format));
-                } else {
-                  res.set_content(csv_table(rows, columns), download_media_type(format));
-                }
-                res.set_header("Content-Disposition", "attachment; filename=\"" + stem + (format == DownloadFormat::kXlsx ? ".xlsx" : ".csv") + "\"");
-              }, true));
-
-  // ---- communities ----------------------------------------------------------------------------
-  server.route("GET", "/v1/communities",
-        route("/v1/communities", false,
-              [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"year", "street", "tier", "category", "grade", "as_of", "sort",
-                               "limit", "cursor", "format"});
-                const auto format = format_of(p, req);
-                ListQuery q;
-                q.year = year_of(p);
-                q.street = street_filter(who, p);
-                q.communities.tier = p.one_of("tier", {"T1", "T2", "T3"});
-                q.communities.category = p.one_of("category", {"commodity", "mixed", "relocation",
-                                                               "affordable", "scattered_public"});
-                q.communities.grade =
-                    p.one_of("grade", {"exemplary", "standard", "passing", "failing", "unrated"});
-                const ProjectionView view = view_of(p);
-                json out = page(answer_of(view, config_, ListKind::kCommunities, q)["items"], p, "community",
-                                {"community", "-community", "name", "final_score", "-final_score",
-                                 "grade", "street"},
-                                "community", format.has_value());
-                if (format) return reply_download(res, ListKind::kCommunities, *format, out, q);
-                out["year"] = q.year;
-                if (view.as_of()) out["as_of"] = view.as_of()->to_string();
-                reply(res, out);
-              }));
-  server.route("GET", "/v1/communities/{id}",
-        route("/v1/communities/{id}", false,
-              [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"as_of", "include"});
-                const std::string id = req.matches[1];
-                const bool with_revisions = p.one_of("include", {"revisions"}).has_value();
-                const ProjectionView at = view_of(p);
-                auto view = must(community_view(at, CommunityId(id)));
-                if (!view) {
-                  throw HttpError{
-                      404, "community " + id + ": not registered" +
-                               (p.text("as_of") ? " as of " + *p.text("as_of") : std::string())};
-                }
-                if (who->scope == Scope::kStreet && view->value("street", "") != who->street) {
-                  throw HttpError{403, "community " + id + " is in street " +
-                                           view->value("street", std::string("?")) + "; " +
-                                           who->describe() + " reads street " + who->street +
-                                           " only"};
-                }
-                if (with_revisions) {
-                  RevisionFilter only;
-                  only.community = id;
-                  (*view)["revisions"] = must(revisions(at, only));
-                }
-                reply(res, *view);
-              }));
-  // Revisions: transaction time (what changed after it was first decided, in the order it was
-  // learnt), so no other resource includes them unless asked (?include=revisions).
-  server.route("GET", "/v1/revisions",
-        route("/v1/revisions", false,
-              [=](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"year", "street", "since", "as_of", "limit", "cursor"});
-                RevisionFilter filter;
-                filter.year = p.integer("year", 1900, 2999);
-                filter.street = street_filter(who, p);
-                filter.since = p.date("since");
-                json out = page(must(revisions(view_of(p), filter)), p, "log_date", {"log_date"}, "decision");
-                if (filter.year) out["year"] = *filter.year;
-                reply(res, out);
-              }));
-
-  // ---- companies, awards, targets ------------------------------------------------------------
-  server.route("GET", "/v1/companies",
-        route("/v1/companies", false,
-              [=, this](const Principal*, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"year", "eligible", "as_of", "sort", "limit", "cursor", "format"});
-                const auto format = format_of(p, req);
-                ListQuery q;
-                q.year = year_of(p);
-                if (auto e = p.one_of("eligible", {"true", "false"})) q.eligible = *e == "true";
-                json out = page(answer_of(view_of(p), config_, ListKind::kCompanies, q)["items"], p, "rank",
-                                {"rank", "company", "composite", "-composite", "projects", "-projects"},
-                                "company", format.has_value());
-                if (format) return reply_download(res, ListKind::kCompanies, *format, out, q);
-                out["year"] = q.year;
-                reply(res, out);
-              }));
-  server.route("GET", "/v1/awards",
-        route("/v1/awards", false,
-              [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"year", "as_of", "format"});
-                const auto format = format_of(p, req);
-                ListQuery q;
-                q.year = year_of(p);
-                if (who->scope == Scope::kStreet) q.street = who->street;  // its own excellent communities
-                json out = answer_of(view_of(p), config_, ListKind::kAwards, q);
-                if (format) return reply_download(res, ListKind::kAwards, *format, out, q);
-                reply(res, out);
-              }));
-  // A year's lines per street (targets, compliance): no paging, a street's own or ?street=.
-  auto street_lines = [=, this](ListKind kind) {
-    return [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-      Params p(req, {"year", "street", "as_of", "format"});
-      const auto format = format_of(p, req);
-      ListQuery q;
-      q.year = year_of(p);
-      q.street = street_filter(who, p);
-      json out = answer_of(view_of(p), config_, kind, q);
-      if (format) return reply_download(res, kind, *format, out, q);
-      reply(res, out);
-    };
-  };
-  server.route("GET", "/v1/targets", route("/v1/targets", false, street_lines(ListKind::kTargets)));
-
-  // ---- cases -------------------------------------------------------------------------------
-  server.route("GET", "/v1/cases",
-        route("/v1/cases", false,
-              [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"as_of", "status", "street", "year", "sort", "limit", "cursor", "format"});
-                const auto format = format_of(p, req);
-                ListQuery q;
-                q.year = p.integer("year", 1900, 2999).value_or(0);
-                q.street = street_filter(who, p);
-                q.cases_as_of = p.date("as_of").value_or(options_.today ? options_.today() : Date::from_days(0));
-                q.all_cases = p.one_of("status", {"open", "all"}).value_or("open") == "all";
-                json out = page(answer_of(view_of(p), config_, ListKind::kCases, q)["items"], p, "-days_overdue",
-                                {"-days_overdue", "days_overdue", "id", "community"}, "id", format.has_value());
-                if (format) return reply_download(res, ListKind::kCases, *format, out, q);
-                out["as_of"] = q.cases_as_of.to_string();
-                reply(res, out);
-              }));
-
-  // ---- renovation, compliance --------------------------------------------------------------
-  server.route("GET", "/v1/renovation",
-        route("/v1/renovation", false,
-              [=, this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"year", "street", "as_of", "limit", "cursor", "sort", "format"});
-                const auto format = format_of(p, req);
-                ListQuery q;
-                q.year = year_of(p);
-                q.street = street_filter(who, p);
-                json r = answer_of(view_of(p), config_, ListKind::kRenovation, q);
-                json out = page(std::move(r["items"]), p, "-count", {"-count", "community"}, "community",
-                                format.has_value());
-                if (format) return reply_download(res, ListKind::kRenovation, *format, out, q);
-                out["year"] = q.year;
-                out["window"] = r["window"];
-                reply(res, out);
-              }));
-  server.route("GET", "/v1/compliance", route("/v1/compliance", false, street_lines(ListKind::kCompliance)));
-
-  // ---- dead letters ------------------------------------------------------------------------
-  server.route("GET", "/v1/dead-letters",
-        route("/v1/dead-letters", false,
-              [this](const Principal* who, const HttpRequest& req, HttpResponse& res) {
-                Params p(req, {"limit", "cursor"});
-                // A department reads what it sent only: its rejected input and its waiting facts.
-                const std::optional<std::string> mine =
-                    who->scope == Scope::kDepartment ? std::optional(who->department.value) : std::nullopt;
-                if (who->scope == Scope::kStreet)
-                  throw HttpError{
-                      403,
-                      who->describe() +
-                          " does not read the dead-letter log (district and auditor tokens do)"};
-                if (options_.dead_letters == nullptr)
-                  throw HttpError{404, "this process does not read the dead-letter log"};
-                const int32_t limit = p.integer("limit", 1, 1000).value_or(50);
-                int64_t from = 0;
-                if (auto c = p.text("cursor")) {
-                  const auto [ptr, ec] = std::from_chars(c->data(), c->data() + c->size(), from);
-                  if (ec != std::errc() || ptr != c->data() + c->size() || from < 0)
-                    bad_parameter("cursor", "a next_cursor of /v1/dead-letters", *c);
-                }
-                std::vector<LogEntry> entries;
-                // A department's: read on in batches until a page more is found (or 100,000 read,
-                // and the cursor goes on from there).
-                int64_t at = from, scanned = 0;
-                for (; entries.size() <= static_cast<size_t>(limit) && scanned < 100000;) {
-                  auto batch = must(options_.dead_letters->read(topics::kDeadLetter, 0, at, mine ? 1000 : static_cast<size_t>(limit) + 1));
-                  if (batch.empty()) break;
-                  scanned += static_cast<int64_t>(batch.size());
-                  at = batch.back().position.offset + 1;
-                  for (LogEntry& e : batch) {
-                    if (!mine || e.record.header(headers::kErrorDepartment) == *mine) entries.push_back(std::move(e));
-                  }
-                  if (!mine) break;
-                }
-                json items = json::array();
-                for (size_t i = 0; i < entries.size() && i < static_cast<size_t>(limit); ++i) {
-                  const Record& r = entries[i].record;
-                  items.push_back({{"offset", entries[i].position.offset},
-                                   {"stage", std::string(r.header("jiayuan.errors.stage"))},
-                                   {"code", std::string(r.header("jiayuan.errors.code"))},
-                                   {"reason", std::string(r.header("jiayuan.errors.reason"))},
-                                   {"origin", std::string(r.header("jiayuan.errors.origin"))},
-                                   {"bytes", r.value}});
-                }
-                // Facts accepted that wait for the registration of their community or company
-                // (DOMAIN.md), with their age: not dead letters, but what a sender looks for here.
-                json waiting = json::array();
-                for (json& w : must(waiting_facts(store_, now_ms()))) {
-                  if (!mine || w.value("source", "") == *mine) waiting.push_back(std::move(w));
-                }
-                json out{{"items", items}, {"waiting", waiting}, {"next_cursor", nullptr}};
-                if (entries.size() > static_cast<size_t>(limit)) {
-                  out["next_cursor"] = std::to_string(entries[static_cast<size_t>(limit)].position.offset);
-                } else if (scanned >= 100000) {
-                  out["next_cursor"] = std::to_string(at);
-                }
-                reply(res, out);
-              }, true));
+    });
+  }
 }
 
 }  // namespace jiayuan

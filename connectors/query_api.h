@@ -40,10 +40,10 @@ class QueryApi {
  public:
   QueryApi(const Store& store, const Config& config, QueryApiOptions options)
       : store_(store), config_(config), options_(std::move(options)) {}
+  // Routes every resource on `server`; this QueryApi must outlive it.
   void install(HttpServer& server);
 
  private:
-  int64_t now_ms() const;
   const Store& store_;
   const Config& config_;
   QueryApiOptions options_;
