@@ -229,23 +229,36 @@ Result<CsvTable> parse_csv(std::string_view text) {
   return table;
 }
 
-Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& type, const DepartmentId& source,
-                                     const std::string& file) {
-  const std::vector<FieldInfo> fields = describe_fields(type);
+namespace {
+
+// The columns a sheet of `type` may have: each field by name (a score by its dimension's), and
+// the list of them for a refusal.
+struct TypeColumns {
   std::map<std::string, const FieldInfo*> by_name;
   std::string known = "id, source, occurred";
+};
+
+TypeColumns type_columns(const std::vector<FieldInfo>& fields) {
+  TypeColumns t;
   for (const FieldInfo& f : fields) {
     if (f.kind == FieldKind::kScores) {
       for (std::string_view d : kDimensionNames) {
-        by_name[std::string(d)] = &f;
-        known += ", " + std::string(d);
+        t.by_name[std::string(d)] = &f;
+        t.known += ", " + std::string(d);
       }
     } else {
-      by_name[f.name] = &f;
-      known += ", " + f.name;
+      t.by_name[f.name] = &f;
+      t.known += ", " + f.name;
     }
   }
-  std::vector<std::string> columns;  // field name per column
+  return t;
+}
+
+// The field name of each column of the header (a Chinese name mapped to its field), each once,
+// occurred among them.
+Result<std::vector<std::string>> header_columns(const CsvTable& table, const FactTypeInfo& type,
+                                                const TypeColumns& t) {
+  std::vector<std::string> columns;
   for (size_t i = 0; i < table.header.size(); ++i) {
     if (!valid_utf8(table.header[i])) {
       return fail(field_error("bad_csv", "column " + std::to_string(i + 1), "a name in " + table.encoding,
@@ -254,9 +267,9 @@ Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& 
     std::string name = trim(table.header[i]);
     if (auto it = chinese_columns().find(name); it != chinese_columns().end()) name = it->second;
     const bool envelope = name == "id" || name == "source" || name == "occurred";
-    if (!envelope && !by_name.contains(name)) {
+    if (!envelope && !t.by_name.contains(name)) {
       return fail(field_error("bad_csv", "column " + std::to_string(i + 1),
-                              "a column of " + std::string(type.name) + " (" + known + ", or their Chinese names)",
+                              "a column of " + std::string(type.name) + " (" + t.known + ", or their Chinese names)",
                               "\"" + table.header[i] + "\""));
     }
     if (std::find(columns.begin(), columns.end(), name) != columns.end()) {
@@ -268,57 +281,76 @@ Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& 
   if (std::find(columns.begin(), columns.end(), "occurred") == columns.end()) {
     return fail(field_error("bad_csv", "header", "a column occurred (日期)", "none"));
   }
+  return columns;
+}
 
+// Why a row cannot be a fact before its cells are read (not text of the encoding, the wrong
+// number of cells), or nothing.
+std::optional<Error> row_shape_error(const CsvTable& table, const CsvTable::Row& row, size_t columns) {
+  bool utf8 = true;
+  for (const std::string& c : row.cells) utf8 = utf8 && valid_utf8(c);
+  if (!utf8) {
+    return field_error("bad_csv", "row " + std::to_string(row.line), table.encoding + " text",
+                       "bytes that are not " + table.encoding +
+                           (table.encoding_detected ? " (detected; name the encoding if it is another)" : ""));
+  }
+  if (row.cells.size() != columns) {
+    return field_error("bad_csv", "row " + std::to_string(row.line), std::to_string(columns) + " cells, as the header has",
+                       std::to_string(row.cells.size()));
+  }
+  return std::nullopt;
+}
+
+// A row as the fact it says, in the JSON a department would have sent.
+std::string row_fact(const CsvTable::Row& row, const std::vector<std::string>& columns, const TypeColumns& t,
+                     const FactTypeInfo& type, const DepartmentId& source) {
+  json ev{{"specversion", "1.0"}, {"type", std::string(type.name)}, {"source", source.value}};
+  json data = json::object();
+  std::string id;
+  std::string content = std::string(type.name);
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const std::string value = trim(row.cells[i]);
+    content += '\x1f' + value;
+    if (columns[i] == "id") {
+      id = value;
+    } else if (columns[i] == "source") {
+      if (!value.empty()) ev["source"] = value;
+    } else if (columns[i] == "occurred") {
+      if (!value.empty()) ev["occurred"] = value;
+    } else if (!value.empty()) {
+      const FieldInfo& f = *t.by_name.at(columns[i]);
+      if (f.kind == FieldKind::kScores) {
+        data["scores"][columns[i]] = cell_json(f, value);
+      } else {
+        data[columns[i]] = cell_json(f, value);
+      }
+    }
+  }
+  // Without an id column, the row's content is its identity: the same row twice is one fact.
+  ev["id"] = id.empty() ? "csv-" + sha256_hex(content).substr(0, 24) : id;
+  ev["data"] = std::move(data);
+  return ev.dump();
+}
+
+}  // namespace
+
+Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& type, const DepartmentId& source,
+                                     const std::string& file) {
+  const std::vector<FieldInfo> fields = describe_fields(type);
+  const TypeColumns t = type_columns(fields);
+  JY_TRY(const std::vector<std::string> columns, header_columns(table, type, t));
   std::vector<CsvRow> out;
   for (const CsvTable::Row& row : table.rows) {
     CsvRow r;
     r.line = row.line;
     r.input.origin = file + " row " + std::to_string(row.line);
     r.input.proven_source = source;
-    bool utf8 = true;
-    for (const std::string& c : row.cells) utf8 = utf8 && valid_utf8(c);
-    if (!utf8) {
-      r.rejection = field_error("bad_csv", "row " + std::to_string(row.line), table.encoding + " text",
-                                "bytes that are not " + table.encoding +
-                                    (table.encoding_detected ? " (detected; name the encoding if it is another)" : ""));
+    if (auto why = row_shape_error(table, row, columns.size())) {
+      r.rejection = std::move(*why);
       for (const std::string& c : row.cells) r.input.bytes.append(r.input.bytes.empty() ? "" : ",").append(c);
-      out.push_back(std::move(r));
-      continue;
+    } else {
+      r.input.bytes = row_fact(row, columns, t, type, source);
     }
-    if (row.cells.size() != columns.size()) {
-      r.rejection = field_error("bad_csv", "row " + std::to_string(row.line),
-                                std::to_string(columns.size()) + " cells, as the header has",
-                                std::to_string(row.cells.size()));
-      for (const std::string& c : row.cells) r.input.bytes.append(r.input.bytes.empty() ? "" : ",").append(c);
-      out.push_back(std::move(r));
-      continue;
-    }
-    json ev{{"specversion", "1.0"}, {"type", std::string(type.name)}, {"source", source.value}};
-    json data = json::object();
-    std::string id;
-    std::string content = std::string(type.name);
-    for (size_t i = 0; i < columns.size(); ++i) {
-      const std::string value = trim(row.cells[i]);
-      content += '\x1f' + value;
-      if (columns[i] == "id") {
-        id = value;
-      } else if (columns[i] == "source") {
-        if (!value.empty()) ev["source"] = value;
-      } else if (columns[i] == "occurred") {
-        if (!value.empty()) ev["occurred"] = value;
-      } else if (!value.empty()) {
-        const FieldInfo& f = *by_name.at(columns[i]);
-        if (f.kind == FieldKind::kScores) {
-          data["scores"][columns[i]] = cell_json(f, value);
-        } else {
-          data[columns[i]] = cell_json(f, value);
-        }
-      }
-    }
-    // Without an id column, the row's content is its identity: the same row twice is one fact.
-    ev["id"] = id.empty() ? "csv-" + sha256_hex(content).substr(0, 24) : id;
-    ev["data"] = std::move(data);
-    r.input.bytes = ev.dump();
     out.push_back(std::move(r));
   }
   return out;

@@ -66,6 +66,11 @@ RequestParser::State RequestParser::fail(int status, std::string detail) {
   return kError;
 }
 
+bool RequestParser::refuse(int status, std::string detail) {
+  fail(status, std::move(detail));
+  return false;
+}
+
 WireRequest RequestParser::take() {
   stage_ = Stage::kIdle;
   return std::exchange(req_, WireRequest{});
@@ -109,6 +114,117 @@ RequestParser::State RequestParser::feed(std::string& buffer) {
   return feed_chunked(buffer);
 }
 
+// The request line: METHOD SP target SP HTTP/1.x
+bool RequestParser::parse_request_line(std::string_view line) {
+  const size_t sp1 = line.find(' ');
+  const size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) {
+    return refuse(400, "the request line: expected \"METHOD /path HTTP/1.1\", got \"" + printable(line, 80) + "\"");
+  }
+  const std::string_view method = line.substr(0, sp1), target = line.substr(sp1 + 1, sp2 - sp1 - 1),
+                         version = line.substr(sp2 + 1);
+  if (method.empty() || method.size() > 20 || !std::all_of(method.begin(), method.end(), [](char c) {
+        return token_char(static_cast<unsigned char>(c));
+      })) {
+    return refuse(400, "the request method: expected a token such as GET or POST, got \"" + printable(method, 24) + "\"");
+  }
+  if (target.size() > limits_.max_target_bytes) {
+    return refuse(414, "the request target is longer than " + std::to_string(limits_.max_target_bytes) + " bytes");
+  }
+  if (target.empty() || target.front() != '/') {
+    return refuse(400, "the request target: expected a path starting with /, got \"" + printable(target, 80) + "\"");
+  }
+  for (unsigned char c : target) {
+    if (c <= 0x20 || c >= 0x7F) {
+      return refuse(400, "the request target: expected printable ASCII (other bytes percent-encoded), got \"" +
+                           printable(target, 80) + "\"");
+    }
+  }
+  if (version != "HTTP/1.1" && version != "HTTP/1.0") {
+    if (version.starts_with("HTTP/")) {
+      return refuse(505, "HTTP version " + printable(version, 16) + ": this server speaks HTTP/1.1");
+    }
+    return refuse(400, "the request line: expected HTTP/1.1 at its end, got \"" + printable(version, 16) + "\"");
+  }
+  req_.method = std::string(method);
+  req_.target = std::string(target);
+  req_.http10 = version == "HTTP/1.0";
+  return true;
+}
+
+// One header line, kept in the request; the ones that frame the body noted in `framing`.
+bool RequestParser::parse_header(std::string_view h, Framing& framing) {
+  if (h.front() == ' ' || h.front() == '\t') return refuse(400, "a header continued on a second line (obsolete folding)");
+  const size_t colon = h.find(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return refuse(400, "a header: expected \"Name: value\", got \"" + printable(h, 80) + "\"");
+  }
+  const std::string_view name = h.substr(0, colon);
+  if (!std::all_of(name.begin(), name.end(), [](char c) { return token_char(static_cast<unsigned char>(c)); })) {
+    return refuse(400, "a header name: expected a token, got \"" + printable(name, 40) + "\"");
+  }
+  const std::string_view value = trim(h.substr(colon + 1));
+  if (!is_utf8(value)) {
+    return refuse(400, "header " + std::string(name) + ": expected UTF-8 text, got \"" + printable(value, 60) + "\"");
+  }
+  for (unsigned char c : value) {
+    if ((c < 0x20 && c != '\t') || c == 0x7F) {
+      return refuse(400, "header " + std::string(name) + ": expected text without control characters, got \"" +
+                           printable(value, 60) + "\"");
+    }
+  }
+  std::string key = lower(name);
+  if (key == "content-length") {
+    if (!framing.content_length.empty() && framing.content_length != value) {
+      return refuse(400, "two different Content-Length headers");
+    }
+    framing.content_length = std::string(value);
+  } else if (key == "transfer-encoding") {
+    framing.transfer_encoding = lower(value);
+  } else if (key == "connection") {
+    framing.connection = lower(value);
+  } else if (key == "expect") {
+    framing.expect = lower(value);
+  }
+  req_.headers.emplace_back(std::move(key), std::string(value));
+  return true;
+}
+
+// After the headers: keep-alive, and the body the framing announces (chunked, a length, none).
+RequestParser::State RequestParser::start_body(const Framing& framing) {
+  req_.keep_alive = req_.http10 ? framing.connection.find("keep-alive") != std::string::npos
+                                : framing.connection.find("close") == std::string::npos;
+  if (!framing.transfer_encoding.empty()) {
+    if (!framing.content_length.empty()) return fail(400, "both Content-Length and Transfer-Encoding: send one");
+    if (framing.transfer_encoding != "chunked") {
+      return fail(501, "Transfer-Encoding: " + printable(framing.transfer_encoding, 40) +
+                           " (this server takes chunked or a Content-Length)");
+    }
+    stage_ = Stage::kChunkSize;
+    expect_continue_ = framing.expect == "100-continue";
+    return kNeedMore;
+  }
+  if (framing.content_length.empty()) {  // no body (RFC 9112 §6.3: neither header means length 0)
+    stage_ = Stage::kDone;
+    return kComplete;
+  }
+  const std::string& length = framing.content_length;
+  uint64_t n = 0;
+  const auto [p, ec] = std::from_chars(length.data(), length.data() + length.size(), n);
+  if (ec != std::errc() || p != length.data() + length.size()) {
+    return fail(400, "Content-Length: expected a number of bytes, got \"" + printable(length, 24) + "\"");
+  }
+  if (n > limits_.max_body_bytes) {
+    return fail(413, "body: " + std::to_string(n) + " bytes, larger than the limit of " +
+                         std::to_string(limits_.max_body_bytes));
+  }
+  body_left_ = static_cast<size_t>(n);
+  req_.body.reserve(body_left_);
+  stage_ = body_left_ == 0 ? Stage::kDone : Stage::kBody;
+  expect_continue_ = body_left_ > 0 && framing.expect == "100-continue";
+  return stage_ == Stage::kDone ? kComplete : kNeedMore;
+}
+
 RequestParser::State RequestParser::parse_head(std::string_view head) {
   std::vector<std::string_view> lines;
   for (size_t at = 0; at < head.size();) {
@@ -120,105 +236,15 @@ RequestParser::State RequestParser::parse_head(std::string_view head) {
     at = nl + 1;
   }
   if (lines.empty()) return fail(400, "an empty request");
-  // The request line: METHOD SP target SP HTTP/1.x
-  const std::string_view line = lines.front();
-  const size_t sp1 = line.find(' ');
-  const size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) {
-    return fail(400, "the request line: expected \"METHOD /path HTTP/1.1\", got \"" + printable(line, 80) + "\"");
-  }
-  const std::string_view method = line.substr(0, sp1), target = line.substr(sp1 + 1, sp2 - sp1 - 1),
-                         version = line.substr(sp2 + 1);
-  if (method.empty() || method.size() > 20 || !std::all_of(method.begin(), method.end(), [](char c) {
-        return token_char(static_cast<unsigned char>(c));
-      })) {
-    return fail(400, "the request method: expected a token such as GET or POST, got \"" + printable(method, 24) + "\"");
-  }
-  if (target.size() > limits_.max_target_bytes) {
-    return fail(414, "the request target is longer than " + std::to_string(limits_.max_target_bytes) + " bytes");
-  }
-  if (target.empty() || target.front() != '/') {
-    return fail(400, "the request target: expected a path starting with /, got \"" + printable(target, 80) + "\"");
-  }
-  for (unsigned char c : target) {
-    if (c <= 0x20 || c >= 0x7F) {
-      return fail(400, "the request target: expected printable ASCII (other bytes percent-encoded), got \"" +
-                           printable(target, 80) + "\"");
-    }
-  }
-  if (version != "HTTP/1.1" && version != "HTTP/1.0") {
-    if (version.starts_with("HTTP/")) return fail(505, "HTTP version " + printable(version, 16) + ": this server speaks HTTP/1.1");
-    return fail(400, "the request line: expected HTTP/1.1 at its end, got \"" + printable(version, 16) + "\"");
-  }
-  req_.method = std::string(method);
-  req_.target = std::string(target);
-  req_.http10 = version == "HTTP/1.0";
+  if (!parse_request_line(lines.front())) return kError;
   if (lines.size() - 1 > limits_.max_headers) {
     return fail(431, "more than " + std::to_string(limits_.max_headers) + " headers");
   }
-  std::string connection, content_length, transfer_encoding, expect;
+  Framing framing;
   for (size_t i = 1; i < lines.size(); ++i) {
-    const std::string_view h = lines[i];
-    if (h.empty()) continue;
-    if (h.front() == ' ' || h.front() == '\t') return fail(400, "a header continued on a second line (obsolete folding)");
-    const size_t colon = h.find(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      return fail(400, "a header: expected \"Name: value\", got \"" + printable(h, 80) + "\"");
-    }
-    const std::string_view name = h.substr(0, colon);
-    if (!std::all_of(name.begin(), name.end(), [](char c) { return token_char(static_cast<unsigned char>(c)); })) {
-      return fail(400, "a header name: expected a token, got \"" + printable(name, 40) + "\"");
-    }
-    const std::string_view value = trim(h.substr(colon + 1));
-    if (!is_utf8(value)) return fail(400, "header " + std::string(name) + ": expected UTF-8 text, got \"" + printable(value, 60) + "\"");
-    for (unsigned char c : value) {
-      if ((c < 0x20 && c != '\t') || c == 0x7F) {
-        return fail(400, "header " + std::string(name) + ": expected text without control characters, got \"" +
-                             printable(value, 60) + "\"");
-      }
-    }
-    std::string key = lower(name);
-    if (key == "content-length") {
-      if (!content_length.empty() && content_length != value) return fail(400, "two different Content-Length headers");
-      content_length = std::string(value);
-    } else if (key == "transfer-encoding") {
-      transfer_encoding = lower(value);
-    } else if (key == "connection") {
-      connection = lower(value);
-    } else if (key == "expect") {
-      expect = lower(value);
-    }
-    req_.headers.emplace_back(std::move(key), std::string(value));
+    if (!lines[i].empty() && !parse_header(lines[i], framing)) return kError;
   }
-  req_.keep_alive = req_.http10 ? connection.find("keep-alive") != std::string::npos
-                                : connection.find("close") == std::string::npos;
-  if (!transfer_encoding.empty()) {
-    if (!content_length.empty()) return fail(400, "both Content-Length and Transfer-Encoding: send one");
-    if (transfer_encoding != "chunked") {
-      return fail(501, "Transfer-Encoding: " + printable(transfer_encoding, 40) + " (this server takes chunked or a Content-Length)");
-    }
-    stage_ = Stage::kChunkSize;
-    expect_continue_ = expect == "100-continue";
-    return kNeedMore;
-  }
-  if (content_length.empty()) {  // no body (RFC 9112 §6.3: neither header means length 0)
-    stage_ = Stage::kDone;
-    return kComplete;
-  }
-  uint64_t n = 0;
-  const auto [p, ec] = std::from_chars(content_length.data(), content_length.data() + content_length.size(), n);
-  if (ec != std::errc() || p != content_length.data() + content_length.size()) {
-    return fail(400, "Content-Length: expected a number of bytes, got \"" + printable(content_length, 24) + "\"");
-  }
-  if (n > limits_.max_body_bytes) {
-    return fail(413, "body: " + std::to_string(n) + " bytes, larger than the limit of " +
-                         std::to_string(limits_.max_body_bytes));
-  }
-  body_left_ = static_cast<size_t>(n);
-  req_.body.reserve(body_left_);
-  stage_ = body_left_ == 0 ? Stage::kDone : Stage::kBody;
-  expect_continue_ = body_left_ > 0 && expect == "100-continue";
-  return stage_ == Stage::kDone ? kComplete : kNeedMore;
+  return start_body(framing);
 }
 
 RequestParser::State RequestParser::feed_chunked(std::string& buffer) {

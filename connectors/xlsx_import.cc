@@ -193,6 +193,88 @@ bool is_workbook(std::string_view bytes, std::string_view name) {
   return looks_like_xlsx(bytes) || bytes.starts_with(kOleMagic) || ends(".xlsx") || ends(".xlsm") || ends(".xls");
 }
 
+namespace {
+
+// The first sheet in the workbook's order: its name, wherever its relationship puts its part,
+// and the workbook's date system.
+struct FirstSheet {
+  std::string name;
+  std::string part = "xl/worksheets/sheet1.xml";
+  bool in_1904 = false;
+};
+
+Result<FirstSheet> first_sheet(const Archive& zip, const XlsxLimits& limits) {
+  JY_TRY(auto workbook, parse_part(zip, "xl/workbook.xml", limits.max_part_bytes));
+  const pugi::xml_node wb = workbook->child("workbook");
+  const std::string_view date1904 = wb.child("workbookPr").attribute("date1904").value();
+  const pugi::xml_node first = wb.child("sheets").child("sheet");
+  if (!first) return refuse("xl/workbook.xml: the workbook has no sheet");
+  FirstSheet sheet;
+  sheet.in_1904 = date1904 == "1" || date1904 == "true";
+  sheet.name = first.attribute("name").value();
+  if (const std::string rid = first.attribute("r:id").value(); !rid.empty() && zip.has("xl/_rels/workbook.xml.rels")) {
+    JY_TRY(auto rels, parse_part(zip, "xl/_rels/workbook.xml.rels", limits.max_part_bytes));
+    for (pugi::xml_node r : rels->child("Relationships").children("Relationship")) {
+      if (rid != r.attribute("Id").value()) continue;
+      const std::string target = r.attribute("Target").value();
+      sheet.part = target.starts_with('/') ? target.substr(1) : "xl/" + target;
+    }
+  }
+  return sheet;
+}
+
+// What a cell's text needs besides the cell: the shared strings, which styles are dates.
+struct CellContext {
+  const FirstSheet& sheet;
+  std::vector<std::string> shared;
+  std::vector<bool> dates;
+};
+
+Result<std::string> cell_text(pugi::xml_node c, std::string_view ref, const CellContext& ctx) {
+  const std::string_view t = c.attribute("t").value();
+  const std::string_view v = c.child("v").text().get();
+  if (t == "s") {
+    const auto i = c.child("v").text().as_ullong(ctx.shared.size());
+    if (i >= ctx.shared.size()) {
+      return refuse(ctx.sheet.name + " cell " + std::string(ref) + ": refers to shared string " + std::string(v) +
+                    " of " + std::to_string(ctx.shared.size()));
+    }
+    return ctx.shared[i];
+  }
+  if (t == "inlineStr") return item_text(c.child("is"));
+  if (t == "b") return std::string(v == "1" ? "true" : "false");
+  if (t == "str" || t == "e") return std::string(v);  // a formula's text; an error (#N/A) is refused by its field
+  const auto style = c.attribute("s").as_ullong(0);
+  return number_text(v, style < ctx.dates.size() && ctx.dates[style], ctx.sheet.in_1904);
+}
+
+// A row's cells by column (missing ones empty), trailing empty cells dropped.
+Result<std::vector<std::string>> row_cells(pugi::xml_node row, int64_t line, const CellContext& ctx,
+                                           const XlsxLimits& limits) {
+  std::vector<std::string> cells;
+  size_t next_col = 0;
+  for (pugi::xml_node c : row.children("c")) {
+    const std::string_view ref = c.attribute("r").value();
+    const std::optional<size_t> at = ref.empty() ? std::optional(next_col) : column_of(ref);
+    if (!at || *at < next_col) {
+      return refuse(ctx.sheet.name + " row " + std::to_string(line) + ": cell \"" + std::string(ref) +
+                    "\" is not a cell reference after the one before");
+    }
+    if (*at >= limits.max_columns) {
+      return refuse(ctx.sheet.name + " cell " + column_name(*at) + std::to_string(line) + ": expected at most " +
+                    std::to_string(limits.max_columns) + " columns (A.." + column_name(limits.max_columns - 1) + ")");
+    }
+    next_col = *at + 1;
+    JY_TRY(std::string text, cell_text(c, ref, ctx));
+    cells.resize(*at + 1);
+    cells[*at] = std::move(text);
+  }
+  while (!cells.empty() && cells.back().empty()) cells.pop_back();
+  return cells;
+}
+
+}  // namespace
+
 Result<CsvTable> read_xlsx(std::string_view bytes, const XlsxLimits& limits) {
   if (bytes.starts_with(kOleMagic)) {
     return refuse("not an .xlsx: an Excel 97-2003 workbook (.xls) or a password-protected one; save it in Excel as "
@@ -200,83 +282,27 @@ Result<CsvTable> read_xlsx(std::string_view bytes, const XlsxLimits& limits) {
   }
   if (!looks_like_xlsx(bytes)) return refuse("not an .xlsx: it does not begin as a ZIP archive (PK) does");
   JY_TRY(Archive zip, Archive::open(bytes));
-
-  // The first sheet in the workbook's order, wherever its relationship puts its part.
-  JY_TRY(auto workbook, parse_part(zip, "xl/workbook.xml", limits.max_part_bytes));
-  const pugi::xml_node wb = workbook->child("workbook");
-  const std::string_view date1904 = wb.child("workbookPr").attribute("date1904").value();
-  const bool in_1904 = date1904 == "1" || date1904 == "true";
-  const pugi::xml_node first = wb.child("sheets").child("sheet");
-  if (!first) return refuse("xl/workbook.xml: the workbook has no sheet");
-  CsvTable table;
-  table.sheet = first.attribute("name").value();
-  std::string part = "xl/worksheets/sheet1.xml";
-  if (const std::string rid = first.attribute("r:id").value(); !rid.empty() && zip.has("xl/_rels/workbook.xml.rels")) {
-    JY_TRY(auto rels, parse_part(zip, "xl/_rels/workbook.xml.rels", limits.max_part_bytes));
-    for (pugi::xml_node r : rels->child("Relationships").children("Relationship")) {
-      if (rid != r.attribute("Id").value()) continue;
-      const std::string target = r.attribute("Target").value();
-      part = target.starts_with('/') ? target.substr(1) : "xl/" + target;
-    }
-  }
-
-  std::vector<std::string> shared;
+  JY_TRY(const FirstSheet first, first_sheet(zip, limits));
+  CellContext ctx{first, {}, {}};
   if (zip.has("xl/sharedStrings.xml")) {
     JY_TRY(auto strings, parse_part(zip, "xl/sharedStrings.xml", limits.max_part_bytes));
-    for (pugi::xml_node si : strings->child("sst").children("si")) shared.push_back(item_text(si));
+    for (pugi::xml_node si : strings->child("sst").children("si")) ctx.shared.push_back(item_text(si));
   }
-  JY_TRY(std::vector<bool> dates, date_styles(zip, limits.max_part_bytes));
-  JY_TRY(auto sheet, parse_part(zip, part, limits.max_part_bytes));
+  JY_TRY(ctx.dates, date_styles(zip, limits.max_part_bytes));
+  JY_TRY(auto sheet, parse_part(zip, first.part, limits.max_part_bytes));
 
-  const pugi::xml_node data = sheet->child("worksheet").child("sheetData");
+  CsvTable table;
+  table.sheet = first.name;
   int64_t next_row = 1;
   bool have_header = false;
-  for (pugi::xml_node row : data.children("row")) {
+  for (pugi::xml_node row : sheet->child("worksheet").child("sheetData").children("row")) {
     const int64_t line = row.attribute("r") ? row.attribute("r").as_llong(0) : next_row;
     if (line < next_row || line > static_cast<int64_t>(limits.max_rows)) {
       return refuse(table.sheet + " row " + std::to_string(line) + ": expected rows in order, at most " +
                     std::to_string(limits.max_rows));
     }
     next_row = line + 1;
-    std::vector<std::string> cells;
-    size_t next_col = 0;
-    for (pugi::xml_node c : row.children("c")) {
-      const std::string_view ref = c.attribute("r").value();
-      const std::optional<size_t> at = ref.empty() ? std::optional(next_col) : column_of(ref);
-      if (!at || *at < next_col) {
-        return refuse(table.sheet + " row " + std::to_string(line) + ": cell \"" + std::string(ref) +
-                      "\" is not a cell reference after the one before");
-      }
-      if (*at >= limits.max_columns) {
-        return refuse(table.sheet + " cell " + column_name(*at) + std::to_string(line) + ": expected at most " +
-                      std::to_string(limits.max_columns) + " columns (A.." + column_name(limits.max_columns - 1) +
-                      ")");
-      }
-      next_col = *at + 1;
-      const std::string_view t = c.attribute("t").value();
-      const std::string_view v = c.child("v").text().get();
-      std::string text;
-      if (t == "s") {
-        const auto i = c.child("v").text().as_ullong(shared.size());
-        if (i >= shared.size()) {
-          return refuse(table.sheet + " cell " + std::string(ref) + ": refers to shared string " + std::string(v) +
-                        " of " + std::to_string(shared.size()));
-        }
-        text = shared[i];
-      } else if (t == "inlineStr") {
-        text = item_text(c.child("is"));
-      } else if (t == "b") {
-        text = v == "1" ? "true" : "false";
-      } else if (t == "str" || t == "e") {
-        text = v;  // a formula's text result; an error (#N/A) is refused by the field it is in
-      } else {
-        const auto style = c.attribute("s").as_ullong(0);
-        text = number_text(v, style < dates.size() && dates[style], in_1904);
-      }
-      cells.resize(*at + 1);
-      cells[*at] = std::move(text);
-    }
-    while (!cells.empty() && cells.back().empty()) cells.pop_back();
+    JY_TRY(std::vector<std::string> cells, row_cells(row, line, ctx, limits));
     if (cells.empty()) continue;  // an empty row, as Excel leaves between blocks
     if (!have_header) {
       table.header = std::move(cells);

@@ -251,17 +251,119 @@ json decision_json(const Decision& d) {
               {"body", std::move(body)}};
 }
 
+namespace {
+
+struct Link {
+  std::string id;
+  std::string at;
+};
+// One partition's chain of decisions, as read.
+struct Chain {
+  std::map<std::string, Link> by_hash;               // distinct decisions
+  std::map<std::string, std::vector<Link>> by_prev;  // prev_hash -> the decisions naming it
+  std::vector<std::pair<std::string, Link>> order;   // (prev_hash, decision) in log order
+};
+
+// One record of jiayuan.decisions: readable, hashed, its hash its content's, one content per
+// id; then a link of its partition's chain.
+void read_link(const LogEntry& e, ChainCheck& check, std::map<int32_t, Chain>& chains) {
+  Result<Decision> d = decode_decision_binary(e.record.value);
+  if (!d) {
+    check.problems.push_back({-1, where(e), std::string(e.record.header("jiayuan.decision.id")),
+                              "not a readable decision: " + d.error().message});
+    return;
+  }
+  if (d->hash.empty()) {
+    check.problems.push_back({d->cause_partition, where(e), d->id, "carries no hash (written before the chain)"});
+    return;
+  }
+  if (decision_hash(*d) != d->hash) {
+    check.problems.push_back({d->cause_partition, where(e), d->id,
+                              "content does not match its hash " + d->hash.substr(0, 16) +
+                                  "…: altered after it was recorded"});
+    // It still holds its place in the chain (its successor names the hash it carries), and
+    // its fields go to the diff.
+  }
+  auto [known, fresh] = check.by_id.try_emplace(d->id, *d);
+  if (!fresh && known->second.hash != d->hash) {
+    check.problems.push_back({d->cause_partition, where(e), d->id,
+                              "recorded twice with different content (hashes " + known->second.hash.substr(0, 16) +
+                                  "… and " + d->hash.substr(0, 16) + "…)"});
+    return;
+  }
+  Chain& c = chains[d->cause_partition];
+  if (c.by_hash.contains(d->hash)) return;  // a re-published copy
+  const Link link{d->id, where(e)};
+  c.by_hash.emplace(d->hash, link);
+  c.by_prev[d->prev_hash].push_back(link);
+  c.order.emplace_back(d->prev_hash, link);
+}
+
+// Every link names a decision of the chain, and no two name the same one.
+void check_links(int32_t partition, const Chain& c, ChainCheck& check) {
+  for (const auto& [prev, link] : c.order) {
+    if (!prev.empty() && !c.by_hash.contains(prev)) {
+      check.problems.push_back({partition, link.at, link.id,
+                                "follows decision hash " + prev.substr(0, 16) +
+                                    "…, which is not in the log: a decision before it was removed"});
+    }
+  }
+  for (const auto& [prev, links] : c.by_prev) {
+    for (size_t i = 1; i < links.size(); ++i) {
+      check.problems.push_back({partition, links[i].at, links[i].id,
+                                (prev.empty() ? std::string("starts the chain again")
+                                              : "follows " + prev.substr(0, 16) + "…") +
+                                    ", as " + links[0].id + " does: the chain forks"});
+    }
+  }
+}
+
+// Chain order: each decision's place from the chain's start along the links
+// (jiayuan.decisions may interleave chains).
+std::map<std::string, size_t> chain_positions(const Chain& c, const ChainCheck& check) {
+  std::map<std::string, size_t> position;
+  std::string at_hash;
+  for (size_t n = 0;; ++n) {
+    const auto next = c.by_prev.find(at_hash);
+    if (next == c.by_prev.end() || next->second.empty()) break;
+    const Link& l = next->second.front();
+    if (!position.emplace(l.id, n).second) break;  // a loop: reported as forks
+    at_hash = check.by_id.at(l.id).hash;
+  }
+  return position;
+}
+
+// Revisions: each names a decision in the log, of the same community and year and the same
+// outcome (a rating, a publication, a case), recorded before it on the same chain.
+void check_revisions(int32_t partition, const Chain& c, ChainCheck& check) {
+  const std::map<std::string, size_t> position = chain_positions(c, check);
+  auto outcome = [](const Decision& x) {
+    const std::string kind = kind_of(x.body);
+    return kind.starts_with("case.") ? std::string("case") : kind;
+  };
+  for (const auto& [prev, link] : c.order) {
+    const Decision& d = check.by_id.at(link.id);
+    if (d.revises.empty()) continue;
+    const auto revised = check.by_id.find(d.revises);
+    std::string problem;
+    if (revised == check.by_id.end()) {
+      problem = "revises " + d.revises + ", which is not in the log";
+    } else if (revised->second.community != d.community || revised->second.year != d.year ||
+               outcome(revised->second) != outcome(d)) {
+      problem = "revises " + d.revises + ", which decides another outcome (" + outcome(revised->second) + " of " +
+                revised->second.community.value + " " + std::to_string(revised->second.year) + ")";
+    } else if (const auto at = position.find(d.revises), self = position.find(d.id);
+               at != position.end() && self != position.end() && at->second > self->second) {
+      problem = "revises " + d.revises + ", which the chain records after it";
+    }
+    if (!problem.empty()) check.problems.push_back({partition, link.at, link.id, problem});
+  }
+}
+
+}  // namespace
+
 Result<ChainCheck> verify_chains(Log& log, const ProgressFn& progress) {
   ChainCheck check;
-  struct Link {
-    std::string id;
-    std::string at;
-  };
-  struct Chain {
-    std::map<std::string, Link> by_hash;               // distinct decisions
-    std::map<std::string, std::vector<Link>> by_prev;  // prev_hash -> the decisions naming it
-    std::vector<std::pair<std::string, Link>> order;   // (prev_hash, decision) in log order
-  };
   std::map<int32_t, Chain> chains;
   int64_t total = 0;
   for (int32_t p = 0; p < log.partition_count(topics::kDecisions); ++p) {
@@ -271,94 +373,11 @@ Result<ChainCheck> verify_chains(Log& log, const ProgressFn& progress) {
   JY_CHECK(read_all(log, topics::kDecisions, [&](const LogEntry& e) -> Status {
     ++check.records;
     if (progress && check.records % 4096 == 0) progress(static_cast<int64_t>(check.records), total);
-    Result<Decision> d = decode_decision_binary(e.record.value);
-    if (!d) {
-      check.problems.push_back({-1, where(e), std::string(e.record.header("jiayuan.decision.id")),
-                                "not a readable decision: " + d.error().message});
-      return {};
-    }
-    if (d->hash.empty()) {
-      check.problems.push_back(
-          {d->cause_partition, where(e), d->id, "carries no hash (written before the chain)"});
-      return {};
-    }
-    if (decision_hash(*d) != d->hash) {
-      check.problems.push_back({d->cause_partition, where(e), d->id,
-                                "content does not match its hash " + d->hash.substr(0, 16) +
-                                    "…: altered after it was recorded"});
-      // It still holds its place in the chain (its successor names the hash it carries), and
-      // its fields go to the diff.
-    }
-    auto [known, fresh] = check.by_id.try_emplace(d->id, *d);
-    if (!fresh && known->second.hash != d->hash) {
-      check.problems.push_back({d->cause_partition, where(e), d->id,
-                                "recorded twice with different content (hashes " +
-                                    known->second.hash.substr(0, 16) + "… and " +
-                                    d->hash.substr(0, 16) + "…)"});
-      return {};
-    }
-    Chain& c = chains[d->cause_partition];
-    if (c.by_hash.contains(d->hash)) return {};  // a re-published copy
-    const Link link{d->id, where(e)};
-    c.by_hash.emplace(d->hash, link);
-    c.by_prev[d->prev_hash].push_back(link);
-    c.order.emplace_back(d->prev_hash, link);
+    read_link(e, check, chains);
     return {};
   }));
-  for (const auto& [partition, c] : chains) {
-    for (const auto& [prev, link] : c.order) {
-      if (!prev.empty() && !c.by_hash.contains(prev)) {
-        check.problems.push_back(
-            {partition, link.at, link.id,
-             "follows decision hash " + prev.substr(0, 16) +
-                 "…, which is not in the log: a decision before it was removed"});
-      }
-    }
-    for (const auto& [prev, links] : c.by_prev) {
-      for (size_t i = 1; i < links.size(); ++i) {
-        check.problems.push_back({partition, links[i].at, links[i].id,
-                                  (prev.empty() ? std::string("starts the chain again")
-                                                : "follows " + prev.substr(0, 16) + "…") +
-                                      ", as " + links[0].id + " does: the chain forks"});
-      }
-    }
-  }
-  // Revisions: each names a decision in the log, of the same community and year and the same
-  // outcome (a rating, a publication, a case), recorded before it on the same chain.
-  for (const auto& [partition, c] : chains) {
-    // Chain order: from its start along the links (jiayuan.decisions may interleave chains).
-    std::map<std::string, size_t> position;
-    std::string at_hash;
-    for (size_t n = 0;; ++n) {
-      const auto next = c.by_prev.find(at_hash);
-      if (next == c.by_prev.end() || next->second.empty()) break;
-      const Link& l = next->second.front();
-      if (!position.emplace(l.id, n).second) break;  // a loop: reported as forks above
-      at_hash = check.by_id.at(l.id).hash;
-    }
-    for (size_t i = 0; i < c.order.size(); ++i) {
-      const Link& link = c.order[i].second;
-      const Decision& d = check.by_id.at(link.id);
-      if (d.revises.empty()) continue;
-      auto outcome = [](const Decision& x) {
-        const std::string kind = kind_of(x.body);
-        return kind.starts_with("case.") ? std::string("case") : kind;
-      };
-      const auto revised = check.by_id.find(d.revises);
-      std::string problem;
-      if (revised == check.by_id.end()) {
-        problem = "revises " + d.revises + ", which is not in the log";
-      } else if (revised->second.community != d.community || revised->second.year != d.year ||
-                 outcome(revised->second) != outcome(d)) {
-        problem = "revises " + d.revises + ", which decides another outcome (" + outcome(revised->second) + " of " +
-                  revised->second.community.value + " " + std::to_string(revised->second.year) + ")";
-      } else if (const auto at = position.find(d.revises), self = position.find(d.id);
-                 at != position.end() && self != position.end() && at->second > self->second) {
-        problem = "revises " + d.revises + ", which the chain records after it";
-      }
-      if (!problem.empty()) check.problems.push_back({partition, link.at, link.id, problem});
-    }
-  }
+  for (const auto& [partition, c] : chains) check_links(partition, c, check);
+  for (const auto& [partition, c] : chains) check_revisions(partition, c, check);
   check.decisions = check.by_id.size();
   if (progress) progress(static_cast<int64_t>(check.records), total);
   return check;

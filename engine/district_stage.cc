@@ -96,11 +96,11 @@ json target_json(const TargetLine& t, const District& district) {
 
 }  // namespace
 
-Result<std::optional<DistrictYearView>> compute_district_year(const ProjectionView& view, const Config& config_, int32_t year) {
-  const RuleSet* rules = config_.rules.for_year(year);
-  if (rules == nullptr) return std::optional<DistrictYearView>();
-  const Date rating_date = rules->window(year)->to;
+namespace {
 
+// What the district's arithmetic reads of a year: the ratings, each company's facts dated from
+// when it is known, and the communities registered by the rating date.
+Result<DistrictInput> district_input(const ProjectionView& view, int32_t year, const std::string& rating_day) {
   DistrictInput in;
   in.year = year;
   const std::string prefix = std::to_string(year) + "/";
@@ -121,7 +121,8 @@ Result<std::optional<DistrictYearView>> compute_district_year(const ProjectionVi
     const std::string known = registry ? json::parse(*registry).value("known_from", std::string()) : std::string();
     CompanyFacts f;
     if (!c.contains("by_date")) {  // a store projected before dates were kept
-      f = CompanyFacts{count(c, "media_positive"), count(c, "media_negative"), count(c, "social_records"), count(c, "credit_points")};
+      f = CompanyFacts{count(c, "media_positive"), count(c, "media_negative"), count(c, "social_records"),
+                       count(c, "credit_points")};
     } else if (!known.empty()) {
       for (const auto& [day, n] : c["by_date"].items()) {
         if (day < known) continue;
@@ -133,16 +134,17 @@ Result<std::optional<DistrictYearView>> compute_district_year(const ProjectionVi
     }
     in.companies[company] = f;
   }
-  const std::string rating_day = rating_date.to_string();
   JY_CHECK(view.scan(cf::kProjCommunity, "", [&](std::string_view, std::string_view v) {
     const json c = json::parse(v);
     if (c.contains("registered_on") && c["registered_on"].get<std::string>() <= rating_day) ++in.registered_communities;
     return true;
   }));
-  const DistrictYear d = compute_district(in, *rules);
+  return in;
+}
 
-  DistrictYearView out;
-  for (const CompanyStanding& s : d.standings) out.standings.emplace_back(s.company.value, standing_json(s));
+// The year's answer as the district projection keeps it.
+json district_json(const DistrictYear& d, const DistrictInput& in, const RuleSet& rules, const Config& config,
+                   const std::string& rating_day) {
   json top = json::array();
   for (const CompanyStanding& s : d.standings) {
     if (s.rank > 0 && s.rank <= static_cast<int32_t>(d.top_ten.size())) top.push_back(standing_json(s));
@@ -161,23 +163,45 @@ Result<std::optional<DistrictYearView>> compute_district_year(const ProjectionVi
                         {"rated_communities", m.communities}});
   }
   json streets = json::array();
-  for (const TargetLine& t : d.streets) streets.push_back(target_json(t, config_.district));
-  out.view = json{{"year", year},
-                  {"rating_date", rating_day},
-                  {"registered_communities", in.registered_communities},
-                  {"award_quota", d.award_quota},
-                  {"top_ten", top},
-                  {"excellent_communities", excellent},
-                  {"excellent_managers", managers},
-                  {"district", target_json(d.district, config_.district)},
-                  {"streets", streets},
-                  {"rule_set", {{"id", rules->id}, {"hash", rules->hash}}}};
+  for (const TargetLine& t : d.streets) streets.push_back(target_json(t, config.district));
+  json out{{"year", in.year},
+           {"rating_date", rating_day},
+           {"registered_communities", in.registered_communities},
+           {"award_quota", d.award_quota},
+           {"top_ten", top},
+           {"excellent_communities", excellent},
+           {"excellent_managers", managers},
+           {"district", target_json(d.district, config.district)},
+           {"streets", streets},
+           {"rule_set", {{"id", rules.id}, {"hash", rules.hash}}}};
   if (d.has_targets) {
-    out.view["targets"] = {{"passing_or_better", d.targets.passing_or_better.to_string()},
-                           {"exemplary", d.targets.exemplary.to_string()},
-                           {"standard", d.targets.standard.to_string()},
-                           {"standard_includes_exemplary", rules->standard_target_includes_exemplary}};
+    out["targets"] = {{"passing_or_better", d.targets.passing_or_better.to_string()},
+                      {"exemplary", d.targets.exemplary.to_string()},
+                      {"standard", d.targets.standard.to_string()},
+                      {"standard_includes_exemplary", rules.standard_target_includes_exemplary}};
   }
+  return out;
+}
+
+}  // namespace
+
+Result<std::optional<DistrictYearView>> compute_district_year(const ProjectionView& view, const Config& config,
+                                                              int32_t year) {
+  const RuleSet* rules = config.rules.for_year(year);
+  if (rules == nullptr) return std::optional<DistrictYearView>();
+  const std::string rating_day = rules->window(year)->to.to_string();
+  Result<DistrictInput> in = fail("projection_damaged", "");
+  try {
+    in = district_input(view, year, rating_day);
+  } catch (const json::exception& e) {  // a damaged projection: an error, never an exception
+    return fail("projection_damaged", "year " + std::to_string(year) + ": a stored projection could not be read: " +
+                                          e.what());
+  }
+  if (!in) return fail(in.error());
+  const DistrictYear d = compute_district(*in, *rules);
+  DistrictYearView out;
+  for (const CompanyStanding& s : d.standings) out.standings.emplace_back(s.company.value, standing_json(s));
+  out.view = district_json(d, *in, *rules, config, rating_day);
   return std::optional<DistrictYearView>(std::move(out));
 }
 

@@ -564,121 +564,143 @@ Result<Event> Intake::retraction_target(const Event& retraction, const std::unor
   return decode_event_binary(got.front().record.value);
 }
 
-Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> inputs) {
-  std::vector<IntakeOutcome> outcomes(inputs.size());
+// What one submit accepts and rejects, kept here until it is in the log: what it accepts is
+// remembered by the index only then (and registrations undone if the append fails), so a failed
+// append (a full disk) leaves intake as it was, with nothing to learn again from the log.
+struct Intake::Pending {
+  std::string stamp;  // accepted-at of every fact of the call
   std::vector<Record> accepted, rejected;
-  std::vector<size_t> accepted_at_index, rejected_at;
-  std::vector<size_t> first_record;  // accepted_at_index[k]'s first record in `accepted`
-  // What this call accepts is remembered only once it is in the log; until then it is kept
-  // here (and registrations undone if the append fails), so a failed append (a full disk)
-  // leaves intake as it was, with nothing to learn again from the log.
+  std::vector<size_t> accepted_at_index, rejected_at;  // the inputs they came from
+  std::vector<size_t> first_record;                    // accepted_at_index[k]'s first record in `accepted`
   std::unordered_map<std::string, std::string> batch;  // source '\0' id -> content hash
   std::unordered_map<std::string, Event> batch_events;  // what a retraction in this call may name
-  std::vector<std::tuple<std::string, std::string, std::string>> to_insert;
+  std::vector<std::tuple<std::string, std::string, std::string>> to_insert;  // source, id, hash
   IndexUndo undo;
-  const std::string stamp = accepted_at();
+};
+
+Status Intake::judge_retraction(Result<Event>& ev, std::optional<Event>& target, const Pending& p) const {
+  auto t = retraction_target(*ev, p.batch_events);
+  const std::string& rid = std::get<FactRetracted>(ev->fact).id;
+  // The log did not give the target back (a broker away, a damaged log): not the sender's
+  // fault, so nothing of this call is accepted; the caller tries again.
+  if (!t && t.error().code != "unknown_fact") return fail(t.error());
+  if (!t) {
+    ev = fail(t.error());
+  } else if (type_info(t->fact).kind == FactKind::kRegistry) {
+    ev = fail(field_error("not_retractable", "data.id",
+                          "a fact that is not a registry fact (correct a registration with "
+                          "jiayuan.community.changed, a contract with a new contract)",
+                          in_quotes(rid) + " (" + std::string(type_name(t->fact)) + ")"));
+  } else if (std::holds_alternative<FactRetracted>(t->fact)) {
+    ev = fail(field_error("not_retractable", "data.id",
+                          "a fact that is not a retraction (publish the fact again under a new id instead)",
+                          in_quotes(rid)));
+  } else if (auto standing = index_.retracted.find(identity(ev->envelope.source, rid));
+             standing != index_.retracted.end() && standing->second < retraction_key(*ev)) {
+    ev = fail(field_error("already_retracted", "data.id", "a fact not yet retracted",
+                          in_quotes(rid) + " (retracted by " + standing->second.substr(11) + ")"));
+  } else {
+    target = std::move(*t);
+    ev->envelope.subject = target->envelope.subject;  // stage 1 meets it where the fact is
+  }
+  return {};
+}
+
+void Intake::accept(size_t i, Event ev, const std::string& hash, std::optional<Event> target, Pending& p) {
+  const std::string id_key = identity(ev.envelope.source, ev.envelope.id);
+  p.batch.emplace(id_key, hash);
+  p.to_insert.emplace_back(ev.envelope.source, ev.envelope.id, hash);
+  remember(index_, ev.fact, &p.undo);
+  Record record = event_record(ev, p.stamp);
+  if (target) {
+    record.key = target->envelope.subject;
+    record.headers.push_back({std::string(headers::kRetracts), encode_event_binary(*target)});
+    const std::string key = identity(ev.envelope.source, std::get<FactRetracted>(ev.fact).id);
+    auto standing = index_.retracted.find(key);
+    p.undo.retracted.emplace_back(key, standing == index_.retracted.end() ? std::nullopt
+                                                                          : std::optional(standing->second));
+    index_.retracted[key] = retraction_key(ev);
+  }
+  p.first_record.push_back(p.accepted.size());
+  const auto* pub = std::get_if<RatingsPublished>(&ev.fact);
+  if (pub != nullptr && pub->community.empty()) {
+    // District-wide: every partition of stage 1 meets it (its communities are all there).
+    for (int32_t part = 0; part < log_.partition_count(topics::kEvents); ++part) {
+      Record copy = record;
+      copy.partition = part;
+      p.accepted.push_back(std::move(copy));
+    }
+  } else {
+    p.accepted.push_back(std::move(record));
+  }
+  p.accepted_at_index.push_back(i);
+  p.batch_events.emplace(id_key, std::move(ev));
+}
+
+Status Intake::commit(Pending& p, std::vector<IntakeOutcome>& outcomes) {
+  auto positions = log_.append(topics::kEvents, p.accepted);
+  if (!positions) {
+    p.undo.apply(index_);
+    return fail(positions.error());
+  }
+  for (size_t k = 0; k < p.to_insert.size(); ++k) {
+    const auto& [source, id, hash] = p.to_insert[k];
+    index_.seen.insert(source, id, hash, (*positions)[p.first_record[k]]);
+  }
+  for (size_t k = 0; k < p.accepted_at_index.size(); ++k) {
+    outcomes[p.accepted_at_index[k]].position = (*positions)[p.first_record[k]];
+  }
+  JY_TRY(std::vector<Position> dead, log_.append(topics::kDeadLetter, p.rejected));
+  for (size_t k = 0; k < p.rejected_at.size(); ++k) outcomes[p.rejected_at[k]].position = dead[k];
+  return {};
+}
+
+// Each input judged (and a retraction's target found), then dedupe: the same (source, id) with
+// the same content is a duplicate, with other content a conflicting resend; what is left is
+// accepted. Then everything is appended at once.
+Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> inputs) {
+  std::vector<IntakeOutcome> outcomes(inputs.size());
+  Pending pending;
+  pending.stamp = accepted_at();
   for (size_t i = 0; i < inputs.size(); ++i) {
     const IntakeInput& in = inputs[i];
     Result<Judged> judged = judge(in);
     Result<Event> ev = judged ? Result<Event>(std::move(judged->event)) : fail(judged.error());
     std::optional<Event> target;
     if (ev && std::holds_alternative<FactRetracted>(ev->fact)) {
-      auto t = retraction_target(*ev, batch_events);
-      const std::string& rid = std::get<FactRetracted>(ev->fact).id;
-      const std::string key = identity(ev->envelope.source, rid);
-      if (!t && t.error().code != "unknown_fact") {
-        // The log did not give the target back (a broker away, a damaged log): not the
-        // sender's fault, so nothing of this call is accepted; the caller tries again.
-        undo.apply(index_);
-        return fail(t.error());
-      }
-      if (!t) {
-        ev = fail(t.error());
-      } else if (type_info(t->fact).kind == FactKind::kRegistry) {
-        ev = fail(field_error("not_retractable", "data.id",
-                              "a fact that is not a registry fact (correct a registration with "
-                              "jiayuan.community.changed, a contract with a new contract)",
-                              in_quotes(rid) + " (" + std::string(type_name(t->fact)) + ")"));
-      } else if (std::holds_alternative<FactRetracted>(t->fact)) {
-        ev = fail(field_error("not_retractable", "data.id",
-                              "a fact that is not a retraction (publish the fact again under a new id instead)",
-                              in_quotes(rid)));
-      } else if (auto standing = index_.retracted.find(key);
-                 standing != index_.retracted.end() && standing->second < retraction_key(*ev)) {
-        ev = fail(field_error("already_retracted", "data.id", "a fact not yet retracted",
-                              in_quotes(rid) + " (retracted by " + standing->second.substr(11) + ")"));
-      } else {
-        target = std::move(*t);
-        ev->envelope.subject = target->envelope.subject;  // stage 1 meets it where the fact is
+      if (Status s = judge_retraction(ev, target, pending); !s) {
+        pending.undo.apply(index_);
+        return fail(s.error());
       }
     }
     if (ev) {
       const std::string hash = content_hash(*ev);
-      const std::string id_key = identity(ev->envelope.source, ev->envelope.id);
       SeenFacts::Match seen = index_.seen.find(ev->envelope.source, ev->envelope.id, hash);
-      if (auto b = batch.find(id_key); b != batch.end()) seen = b->second == hash ? SeenFacts::kSame : SeenFacts::kDifferent;
+      if (auto b = pending.batch.find(identity(ev->envelope.source, ev->envelope.id)); b != pending.batch.end()) {
+        seen = b->second == hash ? SeenFacts::kSame : SeenFacts::kDifferent;
+      }
       if (seen == SeenFacts::kSame) {
         outcomes[i].verdict = Verdict::kDuplicate;
         continue;
       }
-      if (seen == SeenFacts::kDifferent) {
-        ev = fail(field_error("conflicting_resend", "id",
-                              "a new id, or the same content as the fact already accepted under (" +
-                                  ev->envelope.source + ", " + ev->envelope.id + ")",
-                              "different content"));
-      } else {
-        batch.emplace(id_key, hash);
-        to_insert.emplace_back(ev->envelope.source, ev->envelope.id, hash);
-        remember(index_, ev->fact, &undo);
-        Record record = event_record(*ev, stamp);
-        if (target) {
-          record.key = target->envelope.subject;
-          record.headers.push_back({std::string(headers::kRetracts), encode_event_binary(*target)});
-          const std::string key = identity(ev->envelope.source, std::get<FactRetracted>(ev->fact).id);
-          auto standing = index_.retracted.find(key);
-          undo.retracted.emplace_back(key, standing == index_.retracted.end() ? std::nullopt
-                                                                              : std::optional(standing->second));
-          index_.retracted[key] = retraction_key(*ev);
-        }
+      if (seen == SeenFacts::kNew) {
         outcomes[i].verdict = Verdict::kAccepted;
-        outcomes[i].waiting_for = judged ? judged->waiting_for : std::string();
-        batch_events.emplace(id_key, *ev);
-        first_record.push_back(accepted.size());
-        const auto* pub = std::get_if<RatingsPublished>(&ev->fact);
-        if (pub != nullptr && pub->community.empty()) {
-          // District-wide: every partition of stage 1 meets it (its communities are all there).
-          for (int32_t p = 0; p < log_.partition_count(topics::kEvents); ++p) {
-            Record copy = record;
-            copy.partition = p;
-            accepted.push_back(std::move(copy));
-          }
-        } else {
-          accepted.push_back(std::move(record));
-        }
-        accepted_at_index.push_back(i);
+        outcomes[i].waiting_for = judged->waiting_for;
+        accept(i, std::move(*ev), hash, std::move(target), pending);
         continue;
       }
+      ev = fail(field_error("conflicting_resend", "id",
+                            "a new id, or the same content as the fact already accepted under (" +
+                                ev->envelope.source + ", " + ev->envelope.id + ")",
+                            "different content"));
     }
     outcomes[i].verdict = Verdict::kRejected;
     outcomes[i].reason = ev.error();
-    rejected.push_back(dead_letter_record("", in.bytes, "intake", ev.error(), in.origin,
-                                          in.proven_source ? std::string_view(in.proven_source->value) : ""));
-    rejected_at.push_back(i);
+    pending.rejected.push_back(dead_letter_record("", in.bytes, "intake", ev.error(), in.origin,
+                                                  in.proven_source ? std::string_view(in.proven_source->value) : ""));
+    pending.rejected_at.push_back(i);
   }
-  auto positions = log_.append(topics::kEvents, accepted);
-  if (!positions) {
-    undo.apply(index_);
-    return fail(positions.error());
-  }
-  for (size_t k = 0; k < to_insert.size(); ++k) {
-    const auto& [source, id, hash] = to_insert[k];
-    index_.seen.insert(source, id, hash, (*positions)[first_record[k]]);
-  }
-  for (size_t k = 0; k < accepted_at_index.size(); ++k) {
-    outcomes[accepted_at_index[k]].position = (*positions)[first_record[k]];
-  }
-  JY_TRY(std::vector<Position> dead, log_.append(topics::kDeadLetter, rejected));
-  for (size_t k = 0; k < rejected_at.size(); ++k) outcomes[rejected_at[k]].position = dead[k];
+  JY_CHECK(commit(pending, outcomes));
   return outcomes;
 }
 

@@ -149,6 +149,15 @@ class Intake {
   Result<Judged> judge(const IntakeInput& input) const;
   // A retraction's target: from this call's accepted facts, else from the log.
   Result<Event> retraction_target(const Event& retraction, const std::unordered_map<std::string, Event>& batch) const;
+  // What one submit holds until it is in the log (intake.cc).
+  struct Pending;
+  // A retraction judged: its target (in `target`), or why it is refused (in `ev`); an error:
+  // the log did not give the target back, and the whole call fails.
+  Status judge_retraction(Result<Event>& ev, std::optional<Event>& target, const Pending& p) const;
+  // Input `i` accepted: kept in `p` (with its retraction's target) and remembered by the index.
+  void accept(size_t i, Event ev, const std::string& hash, std::optional<Event> target, Pending& p);
+  // `p` appended: accepted facts, then dead letters; their positions in `outcomes`.
+  Status commit(Pending& p, std::vector<IntakeOutcome>& outcomes);
   std::string accepted_at();
   // True when the snapshot was there and matched the log (then the index holds it).
   Result<bool> load_snapshot();

@@ -39,6 +39,38 @@ Result<std::pair<int64_t, int64_t>> fold_position(Log& log, const Store& store) 
   return std::pair{done, total};
 }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What a round did: `now` less `before`.
+StageCounters counters_since(StageCounters now, const StageCounters& before) {
+  now.facts -= before.facts;
+  now.decisions -= before.decisions;
+  now.rejected -= before.rejected;
+  for (auto& [k, n] : now.decisions_by_kind) n -= before.decisions_by_kind.contains(k) ? before.decisions_by_kind.at(k) : 0;
+  for (auto& [k, n] : now.rejected_by_code) n -= before.rejected_by_code.contains(k) ? before.rejected_by_code.at(k) : 0;
+  return now;
+}
+
+// A full disk is waited out when following, a broker that does not answer always (a run that
+// stopped then would stop short of the end): every step is atomic, so the one that failed is
+// simply taken again. Anything else stops the run (false). Logged every 30 s at most.
+bool waited_out(const Error& error, const RunOptions& options, Clock::time_point& last_warning) {
+  const std::string& code = error.code;
+  const bool wait = code == "kafka_unavailable" || (code == "disk_full" && !options.until_idle);
+  if (!wait) return false;
+  if (Clock::now() - last_warning > std::chrono::seconds(30)) {
+    spdlog::log(code == "disk_full" ? spdlog::level::err : spdlog::level::warn, "engine: {}; {}, retrying every {} ms",
+                error.message, code == "disk_full" ? "waiting for space" : "waiting", options.idle_poll_ms);
+    last_warning = Clock::now();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(options.idle_poll_ms));
+  return true;
+}
+
+}  // namespace
+
 Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, const RunOptions& options,
                               const std::atomic<bool>& stop) {
   CommunityStage stage1(options.stage1_log != nullptr ? *options.stage1_log : log, store, config);
@@ -48,7 +80,6 @@ Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, cons
 
   JY_TRY(int64_t behind, backlog(log, store));
   spdlog::info("engine: {} facts to fold in {}", behind, store.path());
-  using Clock = std::chrono::steady_clock;
   auto last_report = Clock::now();
   size_t reported_facts = 0;  // progress is logged when there is progress, not every 2 s of idling
   auto last_disk_warning = Clock::now() - std::chrono::hours(1);
@@ -67,18 +98,7 @@ Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, cons
       return {};
     }();
     if (!round) {
-      // A full disk is waited out when following, a broker that does not answer always (a run
-      // that stopped then would stop short of the end): every step is atomic, so the one that
-      // failed is simply taken again. Anything else stops the run.
-      const std::string& code = round.error().code;
-      const bool wait = code == "kafka_unavailable" || (code == "disk_full" && !options.until_idle);
-      if (!wait) return fail(round.error());
-      if (Clock::now() - last_disk_warning > std::chrono::seconds(30)) {
-        spdlog::log(code == "disk_full" ? spdlog::level::err : spdlog::level::warn, "engine: {}; {}, retrying every {} ms",
-                    round.error().message, code == "disk_full" ? "waiting for space" : "waiting", options.idle_poll_ms);
-        last_disk_warning = Clock::now();
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(options.idle_poll_ms));
+      if (!waited_out(round.error(), options, last_disk_warning)) return fail(round.error());
       continue;
     }
     summary.relayed += relayed;
@@ -89,13 +109,8 @@ Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, cons
     }
     const bool idle = taken == 0 && folded == 0 && relayed == 0 && projected == 0;
     if (!idle && options.observe) {
-      StageCounters round = stage1.counters();
-      round.facts -= before.facts;
-      round.decisions -= before.decisions;
-      round.rejected -= before.rejected;
-      for (auto& [k, n] : round.decisions_by_kind) n -= before.decisions_by_kind.contains(k) ? before.decisions_by_kind.at(k) : 0;
-      for (auto& [k, n] : round.rejected_by_code) n -= before.rejected_by_code.contains(k) ? before.rejected_by_code.at(k) : 0;
-      options.observe(round, std::chrono::duration<double>(Clock::now() - round_start).count());
+      options.observe(counters_since(stage1.counters(), before),
+                      std::chrono::duration<double>(Clock::now() - round_start).count());
     }
     if (!idle) {
       waiting_logged = false;

@@ -142,8 +142,91 @@ void Projector::mark_dirty(rocksdb::WriteBatchWithIndex& b, int32_t year) {
   b.Put(store_.cf(cf::kOffsets), std::string(kDirtyPrefix) + std::to_string(year), "");
 }
 
-Status Projector::apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
-  const std::string id = ev.envelope.subject;
+namespace {
+
+// A community's particulars, each the one of the latest fact that set it, by (date, registration
+// before change before fee adjustment, source, id): its stamp, kept under "_since" (never
+// shown), so that facts arriving in any order leave the same particulars.
+class Particulars {
+ public:
+  Particulars(json& c, const Event& ev, const District& district)
+      : c_(c), on_(ev.envelope.occurred.to_string()), district_(district) {
+    const int rank = std::holds_alternative<CommunityRegistered>(ev.fact) ? 0
+                     : std::holds_alternative<CommunityChanged>(ev.fact)  ? 1
+                                                                          : 2;
+    stamp_ = on_ + "|" + std::to_string(rank) + "|" + ev.envelope.source + "|" + ev.envelope.id;
+    if (c_.is_null()) c_ = json{{"community", ev.envelope.subject}};
+  }
+
+  void apply(const Fact& fact) {
+    if (const auto* f = std::get_if<CommunityRegistered>(&fact)) {
+      if (date_or_empty(c_, "registered_on").empty() || on_ < c_["registered_on"].get<std::string>()) {
+        c_["registered_on"] = on_;
+      }
+      CommunityChanged all;
+      static_cast<CommunityRegistered&>(all) = *f;
+      change(all);
+    }
+    if (const auto* f = std::get_if<CommunityChanged>(&fact)) change(*f);
+    if (const auto* f = std::get_if<FeeAdjusted>(&fact)) {
+      CommunityChanged fee;
+      fee.fee = f->fee;
+      fee.changed = kChangedFee;
+      change(fee, false);
+    }
+    if (const auto* f = std::get_if<ContractAssigned>(&fact)) contract(*f);
+  }
+
+ private:
+  // False when a later fact set it already.
+  bool set(const char* field, json value) {
+    json& since = c_["_since"];
+    if (since.contains(field) && since[field].get<std::string>() > stamp_) return false;
+    since[field] = stamp_;
+    c_[field] = std::move(value);
+    return true;
+  }
+  // `dated`: the change moves the particulars' date (a fee adjustment does not).
+  void change(const CommunityChanged& f, bool dated = true) {
+    if (f.changes(kChangedName)) set("name", f.name);
+    if (f.changes(kChangedStreet) && set("street", f.street.value)) c_["street_name"] = district_.street_name(f.street);
+    if (f.changes(kChangedHouseholds)) set("households", f.households);
+    if (f.changes(kChangedEnclosure)) set("enclosure", std::string(to_string(f.enclosure)));
+    if (f.changes(kChangedCategory)) set("category", std::string(to_string(f.category)));
+    if (f.changes(kChangedFee) && set("fee", f.fee.to_string())) {
+      c_["fee_since"] = c_["_since"]["fee"].get<std::string>().substr(0, 10);
+    }
+    if (dated && on_ > date_or_empty(c_, "since")) c_["since"] = on_;
+  }
+  void contract(const ContractAssigned& f) {
+    json& since = c_["_since"];
+    if (since.contains("contract") && since["contract"].get<std::string>() > stamp_) return;
+    since["contract"] = stamp_;
+    c_["company"] = f.company.value;
+    c_["manager"] = f.manager.value;
+    if (f.manager_name.empty()) {
+      c_.erase("manager_name");
+    } else {
+      c_["manager_name"] = f.manager_name;
+    }
+    c_["contract_since"] = on_;
+  }
+
+  json& c_;
+  const std::string on_;
+  std::string stamp_;
+  const District& district_;
+};
+
+}  // namespace
+
+void Projector::mark_every_year_dirty(rocksdb::WriteBatchWithIndex& b) {
+  for (const RuleSet& rs : config_.rules.sets()) {
+    for (const YearWindow& w : rs.years) mark_dirty(b, w.year);
+  }
+}
+
+Status Projector::apply_company_registry(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
   const std::string on = ev.envelope.occurred.to_string();
   // A company is known from its first registration or contract (DOMAIN.md "Facts that arrive
   // before what they name"): the earliest date of either, as of each date.
@@ -151,87 +234,30 @@ Status Projector::apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& e
     if (c.is_null()) c = json{{"company", company.value}};
     if (date_or_empty(c, "known_from").empty() || on < c["known_from"].get<std::string>()) c["known_from"] = on;
   };
-  if (const auto* f = std::get_if<CompanyRegistered>(&ev.fact)) {
-    // The company's name and credit code: those of its latest registration by (date, source, id).
-    const std::string stamp = on + "|" + ev.envelope.source + "|" + ev.envelope.id;
-    JY_CHECK(update(b, cf::kProjCompany, company_registry_key(f->company.value), ev.envelope.occurred, [&](json& c) {
-      known_from(c, f->company);
-      if (c.value("_stamp", "") > stamp) return;
-      c["name"] = f->name;
-      c["credit_code"] = f->credit_code;
-      c["_stamp"] = stamp;
-    }));
-    for (const RuleSet& rs : config_.rules.sets()) {  // when the company is known changes what counts
-      for (const YearWindow& w : rs.years) mark_dirty(b, w.year);
-    }
-    return {};
-  }
   if (const auto* f = std::get_if<ContractAssigned>(&ev.fact)) {
-    JY_CHECK(update(b, cf::kProjCompany, company_registry_key(f->company.value), ev.envelope.occurred,
-                    [&](json& c) { known_from(c, f->company); }));
+    return update(b, cf::kProjCompany, company_registry_key(f->company.value), ev.envelope.occurred,
+                  [&](json& c) { known_from(c, f->company); });
   }
-  // Each particular is the one of the latest fact that set it, by (date, registration before
-  // change before fee adjustment, source, id): its stamp, kept under "_since" (never shown), so
-  // that facts arriving in any order leave the same particulars.
-  const int rank = std::holds_alternative<CommunityRegistered>(ev.fact) ? 0
-                   : std::holds_alternative<CommunityChanged>(ev.fact)  ? 1
-                                                                        : 2;
-  const std::string stamp = on + "|" + std::to_string(rank) + "|" + ev.envelope.source + "|" + ev.envelope.id;
-  auto change = [&](json& c) {
-    if (c.is_null()) c = json{{"community", id}};
-    auto set = [&](const char* field, json value) {
-      json& since = c["_since"];
-      if (since.contains(field) && since[field].get<std::string>() > stamp) return false;
-      since[field] = stamp;
-      c[field] = std::move(value);
-      return true;
-    };
-    auto particulars = [&](const CommunityChanged& f, bool dated = true) {
-      if (f.changes(kChangedName)) set("name", f.name);
-      if (f.changes(kChangedStreet) && set("street", f.street.value)) {
-        c["street_name"] = config_.district.street_name(f.street);
-      }
-      if (f.changes(kChangedHouseholds)) set("households", f.households);
-      if (f.changes(kChangedEnclosure)) set("enclosure", std::string(to_string(f.enclosure)));
-      if (f.changes(kChangedCategory)) set("category", std::string(to_string(f.category)));
-      if (f.changes(kChangedFee) && set("fee", f.fee.to_string())) c["fee_since"] = c["_since"]["fee"].get<std::string>().substr(0, 10);
-      if (dated && on > date_or_empty(c, "since")) c["since"] = on;  // the particulars' date (not the fee's)
-    };
-    if (const auto* f = std::get_if<CommunityRegistered>(&ev.fact)) {
-      if (date_or_empty(c, "registered_on").empty() || on < c["registered_on"].get<std::string>()) {
-        c["registered_on"] = on;
-      }
-      CommunityChanged all;
-      static_cast<CommunityRegistered&>(all) = *f;
-      particulars(all);
-    }
-    if (const auto* f = std::get_if<CommunityChanged>(&ev.fact)) particulars(*f);
-    if (const auto* f = std::get_if<FeeAdjusted>(&ev.fact)) {
-      CommunityChanged fee;
-      fee.fee = f->fee;
-      fee.changed = kChangedFee;
-      particulars(fee, false);
-    }
-    if (const auto* f = std::get_if<ContractAssigned>(&ev.fact)) {
-      json& since = c["_since"];
-      if (!since.contains("contract") || since["contract"].get<std::string>() <= stamp) {
-        since["contract"] = stamp;
-        c["company"] = f->company.value;
-        c["manager"] = f->manager.value;
-        if (f->manager_name.empty()) {
-          c.erase("manager_name");
-        } else {
-          c["manager_name"] = f->manager_name;
-        }
-        c["contract_since"] = on;
-      }
-    }
-  };
-  JY_CHECK(update(b, cf::kProjCommunity, id, ev.envelope.occurred, change));
-  // The count of registered communities feeds every year's award quota.
-  for (const RuleSet& rs : config_.rules.sets()) {
-    for (const YearWindow& w : rs.years) mark_dirty(b, w.year);
-  }
+  const auto& f = std::get<CompanyRegistered>(ev.fact);
+  // The company's name and credit code: those of its latest registration by (date, source, id).
+  const std::string stamp = on + "|" + ev.envelope.source + "|" + ev.envelope.id;
+  JY_CHECK(update(b, cf::kProjCompany, company_registry_key(f.company.value), ev.envelope.occurred, [&](json& c) {
+    known_from(c, f.company);
+    if (c.value("_stamp", "") > stamp) return;
+    c["name"] = f.name;
+    c["credit_code"] = f.credit_code;
+    c["_stamp"] = stamp;
+  }));
+  mark_every_year_dirty(b);  // when the company is known changes what counts
+  return {};
+}
+
+Status Projector::apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& ev) {
+  if (std::holds_alternative<CompanyRegistered>(ev.fact)) return apply_company_registry(b, ev);
+  if (std::holds_alternative<ContractAssigned>(ev.fact)) JY_CHECK(apply_company_registry(b, ev));
+  JY_CHECK(update(b, cf::kProjCommunity, ev.envelope.subject, ev.envelope.occurred,
+                  [&](json& c) { Particulars(c, ev, config_.district).apply(ev.fact); }));
+  mark_every_year_dirty(b);  // the count of registered communities feeds every year's award quota
   return {};
 }
 
@@ -582,66 +608,68 @@ Status Projector::finish(rocksdb::WriteBatchWithIndex& b) {
   return {};
 }
 
-Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const Decision& d) {
-  JY_TRY(std::optional<std::string> seen, store_.get(b, cf::kApplied, d.id));
-  if (seen) return false;
-  b.Put(store_.cf(cf::kApplied), d.id, "");
+// A rating or publication: the grade read once per batch, its outcome before and after kept for
+// the revision. Written once per batch by finish().
+Status Projector::regrade(rocksdb::WriteBatchWithIndex& b, const Decision& d, const std::string& key,
+                          const std::function<json(const json&)>& next) {
+  JY_TRY(Rating * now, rating(b, key));
+  json& was = value(*now);
+  json after = next(was);
+  if (!d.revises.empty()) {
+    JY_CHECK(record_revision(b, d, outcome_of(was, false), outcome_of(after, false),
+                             was.is_object() && was.contains("published_on")));
+  }
+  was = std::move(after);
+  now->changed = true;
+  return {};
+}
+
+Status Projector::apply_rating(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CommunityRated& r) {
+  const std::string key = grade_key(r.year, r.community);
+  if (r.withdrawn) {
+    return regrade(b, d, key, [&](const json& now) {
+      json next{{"community", r.community.value}, {"year", r.year}};
+      if (now.is_object() && now.contains("published_on")) next["published_on"] = now["published_on"];
+      return next;
+    });
+  }
+  // Kept as the decision: its JSON is built once, for the batch's last rating of the year.
   const bool revision = !d.revises.empty();
-  // A rating or publication: the grade read once per batch, its outcome before and after kept
-  // for the revision. Written once per batch by finish().
-  auto regrade = [&](const std::string& key, const std::function<json(const json&)>& next) -> Status {
-    JY_TRY(Rating * now, rating(b, key));
-    json& was = value(*now);
-    json after = next(was);
-    if (revision) {
-      JY_CHECK(record_revision(b, d, outcome_of(was, false), outcome_of(after, false),
-                               was.is_object() && was.contains("published_on")));
+  JY_TRY(Rating * now, rating(b, key));
+  std::optional<std::string> published = now->published_on;
+  json before;
+  if (!now->pending) {
+    if (now->value.is_object() && now->value.contains("published_on")) {
+      published = now->value["published_on"].get<std::string>();
     }
-    was = std::move(after);
-    now->changed = true;
-    return {};
-  };
-  if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
-    const std::string key = grade_key(r->year, r->community);
-    if (r->withdrawn) {
-      JY_CHECK(regrade(key, [&](const json& now) {
-        json next{{"community", r->community.value}, {"year", r->year}};
-        if (now.is_object() && now.contains("published_on")) next["published_on"] = now["published_on"];
-        return next;
-      }));
+    if (revision) before = outcome_of(now->value, false);
+  } else if (revision) {
+    before = outcome_of_pending(std::get<CommunityRated>(now->pending->body), now->published_on);
+  }
+  now->value = nullptr;
+  now->pending = d;
+  now->published_on = published;
+  now->changed = true;
+  if (revision) JY_CHECK(record_revision(b, d, std::move(before), outcome_of_pending(r, published), published.has_value()));
+  return {};
+}
+
+Status Projector::apply_publication(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CommunityPublished& p) {
+  return regrade(b, d, grade_key(p.year, p.community), [&](const json& was) {
+    json now = was.is_null() ? json{{"community", p.community.value}, {"year", p.year}} : was;
+    if (p.withdrawn) {
+      now.erase("published_on");
     } else {
-      // Kept as the decision: its JSON is built once, for the batch's last rating of the year.
-      JY_TRY(Rating * now, rating(b, key));
-      std::optional<std::string> published = now->published_on;
-      json before;
-      if (!now->pending) {
-        if (now->value.is_object() && now->value.contains("published_on")) published = now->value["published_on"].get<std::string>();
-        if (revision) before = outcome_of(now->value, false);
-      } else if (revision) {
-        before = outcome_of_pending(std::get<CommunityRated>(now->pending->body), now->published_on);
-      }
-      now->value = nullptr;
-      now->pending = d;
-      now->published_on = published;
-      now->changed = true;
-      if (revision) JY_CHECK(record_revision(b, d, std::move(before), outcome_of_pending(*r, published), published.has_value()));
+      now["published_on"] = p.published_on.to_string();
     }
-    mark_dirty(b, r->year);
-    return true;
-  }
-  if (const auto* p = std::get_if<CommunityPublished>(&d.body)) {
-    JY_CHECK(regrade(grade_key(p->year, p->community), [&](const json& was) {
-      json now = was.is_null() ? json{{"community", p->community.value}, {"year", p->year}} : was;
-      if (p->withdrawn) {
-        now.erase("published_on");
-      } else {
-        now["published_on"] = p->published_on.to_string();
-      }
-      return now;
-    }));
-    mark_dirty(b, p->year);
-    return true;
-  }
+    return now;
+  });
+}
+
+// A case step or a case revised; revised, its outcome before and after recorded (a revised case
+// step: the rating it bears on, unchanged, shown as it stands).
+Status Projector::apply_case_decision(rocksdb::WriteBatchWithIndex& b, const Decision& d) {
+  const bool revision = !d.revises.empty();
   const bool is_case = std::holds_alternative<CaseRevised>(d.body);
   const std::string key = year_key(d.year, d.community.value);
   json before;
@@ -658,18 +686,30 @@ Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const De
   } else if (const auto* c = std::get_if<CaseRevised>(&d.body)) {
     JY_CHECK(apply_case_revised(b, *c));
   }
-  if (revision) {
-    JY_TRY(Rating * now, rating(b, key));
-    const json& grade = value(*now);
-    if (is_case) {
-      JY_TRY(json after, read(b, cf::kProjCase, key));
-      JY_CHECK(record_revision(b, d, outcome_of(before, true), outcome_of(after, true),
-                               grade.is_object() && grade.contains("published_on")));
-    } else {
-      // A revised case step: the rating it bears on is unchanged, shown as it stands.
-      const bool published = before.is_object() && before.contains("published_on");
-      JY_CHECK(record_revision(b, d, before, outcome_of(grade, false), published));
-    }
+  if (!revision) return {};
+  JY_TRY(Rating * now, rating(b, key));
+  const json& grade = value(*now);
+  if (is_case) {
+    JY_TRY(json after, read(b, cf::kProjCase, key));
+    return record_revision(b, d, outcome_of(before, true), outcome_of(after, true),
+                           grade.is_object() && grade.contains("published_on"));
+  }
+  const bool published = before.is_object() && before.contains("published_on");
+  return record_revision(b, d, before, outcome_of(grade, false), published);
+}
+
+Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const Decision& d) {
+  JY_TRY(std::optional<std::string> seen, store_.get(b, cf::kApplied, d.id));
+  if (seen) return false;
+  b.Put(store_.cf(cf::kApplied), d.id, "");
+  if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
+    JY_CHECK(apply_rating(b, d, *r));
+    mark_dirty(b, r->year);
+  } else if (const auto* p = std::get_if<CommunityPublished>(&d.body)) {
+    JY_CHECK(apply_publication(b, d, *p));
+    mark_dirty(b, p->year);
+  } else {
+    JY_CHECK(apply_case_decision(b, d));
   }
   return true;
 }

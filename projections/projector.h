@@ -71,10 +71,19 @@ class Projector {
                 const std::function<void(nlohmann::json&)>& change);
   void mark_dirty(rocksdb::WriteBatchWithIndex& b, int32_t year);
   Status apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& event);
+  // A company's registration, or what a contract tells of its company.
+  Status apply_company_registry(rocksdb::WriteBatchWithIndex& b, const Event& event);
+  void mark_every_year_dirty(rocksdb::WriteBatchWithIndex& b);
   // sign +1 folds the fact in, -1 takes it back out (a retraction).
   Status apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Event& event, int sign,
                             const Arrival& arrival = {});
   Status apply_governance(rocksdb::WriteBatchWithIndex& b, const Event& event, int sign);
+  // The parts of apply_decision.
+  Status regrade(rocksdb::WriteBatchWithIndex& b, const Decision& d, const std::string& key,
+                 const std::function<nlohmann::json(const nlohmann::json&)>& next);
+  Status apply_rating(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CommunityRated& r);
+  Status apply_publication(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CommunityPublished& p);
+  Status apply_case_decision(rocksdb::WriteBatchWithIndex& b, const Decision& d);
   Status apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CaseStep& s);
   Status apply_case_revised(rocksdb::WriteBatchWithIndex& b, const CaseRevised& r);
   // A revision (a decision naming the one it revises): what it changed (the outcomes before and

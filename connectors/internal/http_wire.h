@@ -48,8 +48,17 @@ class RequestParser {
 
  private:
   enum class Stage { kIdle, kHead, kBody, kChunkSize, kChunkData, kChunkEnd, kTrailer, kDone };
+  // What the headers say of the body and the connection.
+  struct Framing {
+    std::string connection, content_length, transfer_encoding, expect;
+  };
   State parse_head(std::string_view head);
+  // The parts of parse_head: false once refused.
+  bool parse_request_line(std::string_view line);
+  bool parse_header(std::string_view line, Framing& framing);
+  State start_body(const Framing& framing);
   State fail(int status, std::string detail);
+  bool refuse(int status, std::string detail);  // fail(), for the parts that answer bool
   State feed_chunked(std::string& buffer);
 
   const HttpLimits& limits_;

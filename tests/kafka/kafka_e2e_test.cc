@@ -53,6 +53,20 @@ TEST_F(KafkaE2E, ADepartmentPublishesWithKcatAndTheProjectionAnswers) {
 // answers as the embedded log fed the file in date order. Then a department retracts a fact
 // through its inbox: the answers become those of a log that never had it, and the revision is
 // on record.
+// The questions of the order test: the year's lists, every tenth community and `also`.
+std::vector<std::vector<std::string>> year_questions(const std::set<std::string>& communities,
+                                                     const std::string& also) {
+  std::vector<std::vector<std::string>> questions = {{"query", "summary", "--year", "2023", "--json"},
+                                                     {"query", "awards", "--year", "2023", "--json"},
+                                                     {"query", "companies", "--year", "2023", "--json"},
+                                                     {"query", "cases", "--as-of", "2024-06-30", "--all", "--json"}};
+  size_t n = 0;
+  for (const auto& c : communities) {
+    if (n++ % 10 == 0 || c == also) questions.push_back({"query", "community", c, "--json"});
+  }
+  return questions;
+}
+
 TEST_F(KafkaE2E, DepartmentsInTheirOwnOrderGiveTheDateOrderAnswersAndARetractionRevisesThem) {
   const auto facts = generated_facts(30, 10);  // a seed whose year has a major incident
   const auto incident = std::find_if(facts.begin(), facts.end(), [](const std::string& l) {
@@ -70,48 +84,15 @@ TEST_F(KafkaE2E, DepartmentsInTheirOwnOrderGiveTheDateOrderAnswersAndARetraction
     if (&l != &*incident) without += l + "\n";
   }
   // The embedded log, in date order (the generator's), with and without the fact.
-  auto embedded = [&](const std::string& name, const std::string& text) {
-    const std::string data = dir_ / name;
-    for (std::vector<std::string> args : {std::vector<std::string>{"publish", write_file(name + ".ndjson", text)},
-                                          {"tick", "--date", "2024-06-30"}, {"run"}}) {
-      args.insert(args.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data, "--log-level", "warn"});
-      const ProcessResult r = testing::run(JIAYUAN_BINARY, args, dir_.path().string());
-      EXPECT_EQ(r.exit_code, 0) << r.err;
-    }
-    return data;
-  };
-  const std::string ordered = embedded("ordered", all), never = embedded("never", without);
-  auto answers = [&](const std::string& data, bool kafka) {
-    std::string out;
-    std::vector<std::vector<std::string>> questions = {{"query", "summary", "--year", "2023", "--json"},
-                                                       {"query", "awards", "--year", "2023", "--json"},
-                                                       {"query", "companies", "--year", "2023", "--json"},
-                                                       {"query", "cases", "--as-of", "2024-06-30", "--all", "--json"}};
-    // Every tenth community and the one whose fact is retracted (each query is a process).
-    size_t n = 0;
-    for (const auto& c : communities) {
-      if (n++ % 10 == 0 || c == community) questions.push_back({"query", "community", c, "--json"});
-    }
-    for (auto q : questions) {
-      ProcessResult r;
-      if (kafka) {
-        r = jy(data, q);
-      } else {
-        q.insert(q.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data, "--log-level", "warn"});
-        r = testing::run(JIAYUAN_BINARY, q, dir_.path().string());
-      }
-      EXPECT_EQ(r.exit_code, 0) << r.err;
-      out += r.out;
-    }
-    return out;
-  };
+  const std::string ordered = embedded_engine("ordered", all, "2024-06-30");
+  const std::string never = embedded_engine("never", without, "2024-06-30");
+  const auto questions = year_questions(communities, community);
 
   publish(facts);  // grouped by source, each through its own inbox
   const std::string data = dir_ / "engine";
   ASSERT_EQ(jy(data, {"tick", "--date", "2024-06-30"}).exit_code, 0);
   ASSERT_EQ(jy(data, {"run"}).exit_code, 0);
-  const std::string grouped = answers(data, true);
-  EXPECT_EQ(grouped, answers(ordered, false)) << "delivery order changed an answer";
+  EXPECT_EQ(answers(data, questions, true), answers(ordered, questions, false)) << "delivery order changed an answer";
 
   // Delivery by department may already have revised outcomes (a fact dated before a rating that
   // arrived after it); the retraction's revisions are the ones it adds.
@@ -128,7 +109,7 @@ TEST_F(KafkaE2E, DepartmentsInTheirOwnOrderGiveTheDateOrderAnswersAndARetraction
                                                    "recorded against the wrong community", "--date", "2024-07-02"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(jy(data, {"run"}).exit_code, 0);
-  EXPECT_EQ(answers(data, true), answers(never, false)) << "the retracted fact still counts";
+  EXPECT_EQ(answers(data, questions, true), answers(never, questions, false)) << "the retracted fact still counts";
   size_t added = 0;
   for (const auto& [decision, x] : revisions()) {
     if (before.contains(decision)) continue;
@@ -137,6 +118,20 @@ TEST_F(KafkaE2E, DepartmentsInTheirOwnOrderGiveTheDateOrderAnswersAndARetraction
     EXPECT_EQ(x["cause"]["id"], "retract-" + id) << x.dump();
   }
   EXPECT_GT(added, 0u) << "the retraction revised nothing";
+}
+
+// Now as an instant of transaction time, to the millisecond (UTC).
+std::string instant_now() {
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&secs, &utc);
+  char text[96];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms % 1000));
+  return std::string(text);
 }
 
 // Transaction time over a real broker (DOMAIN.md "as known at K"): the facts in three
@@ -148,16 +143,6 @@ TEST_F(KafkaE2E, AsKnownAtTheEndOfEachDeliveryIsWhatAnEngineFedOnlyThoseDeliveri
   std::mt19937 rng(4);
   std::shuffle(facts.begin(), facts.end(), rng);
   const auto parts = split(facts, 3);
-  auto instant_now = [] {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm utc{};
-    gmtime_r(&secs, &utc);
-    char text[96];
-    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-                  utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms % 1000));
-    return std::string(text);
-  };
   const std::vector<std::vector<std::string>> questions = {{"query", "summary", "--year", "2023", "--json"},
                                                            {"query", "awards", "--year", "2023", "--json"},
                                                            {"query", "companies", "--year", "2023", "--json"},
@@ -174,19 +159,7 @@ TEST_F(KafkaE2E, AsKnownAtTheEndOfEachDeliveryIsWhatAnEngineFedOnlyThoseDeliveri
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     // The embedded engine fed deliveries 1..k.
     for (const auto& l : parts[k]) fed_text += l + "\n";
-    const std::string fed = dir_ / ("fed-" + std::to_string(k));
-    for (std::vector<std::string> args : {std::vector<std::string>{"publish", write_file("fed.ndjson", fed_text)}, {"run"}}) {
-      args.insert(args.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", fed, "--log-level", "warn"});
-      ASSERT_EQ(testing::run(JIAYUAN_BINARY, args, dir_.path().string()).exit_code, 0);
-    }
-    std::string answers;
-    for (auto q : questions) {
-      q.insert(q.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", fed, "--log-level", "warn"});
-      const ProcessResult r = testing::run(JIAYUAN_BINARY, q, dir_.path().string());
-      EXPECT_EQ(r.exit_code, 0) << r.err;
-      answers += r.out;
-    }
-    expected.push_back(answers);
+    expected.push_back(answers(embedded_engine("fed-" + std::to_string(k), fed_text), questions, false));
   }
   ASSERT_NE(expected[0], expected[2]) << "the deliveries should change the answers";
   for (size_t k = 0; k < parts.size(); ++k) {

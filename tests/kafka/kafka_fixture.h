@@ -175,6 +175,34 @@ class KafkaE2E : public ::testing::Test {
     }
   }
 
+  // `jiayuan ARGS` on the embedded log in `data` (the reference a Kafka engine is compared with).
+  testing::ProcessResult embedded(const std::string& data, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data, "--log-level", "warn"});
+    return testing::run(JIAYUAN_BINARY, args, dir_.path().string());
+  }
+  // An embedded engine in dir_/NAME fed `ndjson` (and ticked to `tick`, if given): its data dir.
+  std::string embedded_engine(const std::string& name, const std::string& ndjson, const std::string& tick = "") {
+    const std::string data = dir_ / name;
+    EXPECT_EQ(embedded(data, {"publish", write_file(name + ".ndjson", ndjson)}).exit_code, 0);
+    if (!tick.empty()) {
+      EXPECT_EQ(embedded(data, {"tick", "--date", tick}).exit_code, 0);
+    }
+    const testing::ProcessResult r = embedded(data, {"run"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return data;
+  }
+  // The answers to `questions`, one process each, from the Kafka engine's store in `data` or
+  // (kafka false) the embedded engine's.
+  std::string answers(const std::string& data, const std::vector<std::vector<std::string>>& questions, bool kafka) {
+    std::string out;
+    for (const auto& q : questions) {
+      const testing::ProcessResult r = kafka ? jy(data, q) : embedded(data, q);
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+      out += r.out;
+    }
+    return out;
+  }
+
   // The digest of one uninterrupted run over the same jiayuan.events: a fresh store, a
   // consumer group of its own.
   std::string reference_digest() {
