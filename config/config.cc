@@ -41,7 +41,8 @@ Status Authority::check(std::string_view type, const DepartmentId& source,
                         const StreetId* community_street) const {
   auto it = matrix_.find(std::string(type));
   if (it == matrix_.end()) {
-    return fail("not_authorised", "type " + std::string(type) + " has no publishers in authority.toml");
+    return fail("not_authorised",
+                "type " + std::string(type) + " has no publishers in authority.toml");
   }
   std::string allowed;
   for (const std::string& who : it->second) {
@@ -53,20 +54,23 @@ Status Authority::check(std::string_view type, const DepartmentId& source,
     }
     allowed.append(allowed.empty() ? "" : ", ").append(who);
   }
-  return fail(field_error("not_authorised", "source",
-                          "a department allowed to publish " + std::string(type) + " (" + allowed + ")",
-                          "\"" + source.value + "\""));
+  return fail(
+      field_error("not_authorised", "source",
+                  "a department allowed to publish " + std::string(type) + " (" + allowed + ")",
+                  "\"" + source.value + "\""));
 }
 
 Status Authority::check_finding(std::string_view kind, const DepartmentId& source) const {
   auto it = findings_.find(std::string(kind));
   if (it == findings_.end()) {
-    return fail("not_authorised", "finding kind " + std::string(kind) + " has no department in authority.toml");
+    return fail("not_authorised",
+                "finding kind " + std::string(kind) + " has no department in authority.toml");
   }
   if (it->second == source.value) return {};
-  return fail(field_error("not_authorised", "source",
-                          "\"" + it->second + "\" (the department that publishes " + std::string(kind) + " findings)",
-                          "\"" + source.value + "\""));
+  return fail(field_error(
+      "not_authorised", "source",
+      "\"" + it->second + "\" (the department that publishes " + std::string(kind) + " findings)",
+      "\"" + source.value + "\""));
 }
 
 Result<District> parse_district(const std::string& text, const std::string& path) {
@@ -91,7 +95,8 @@ Result<Authority> parse_authority(const std::string& text, const std::string& pa
       for (const auto& [kind, dept] : f.raw()) {
         JY_TRY(std::string d, f.string(std::string(kind.str()).c_str()));
         if (!district.has_department(DepartmentId(d))) {
-          return fail(f.error(kind.str(), "a department id of district.toml", "\"" + d + "\"", &dept));
+          return fail(
+              f.error(kind.str(), "a department id of district.toml", "\"" + d + "\"", &dept));
         }
         findings.emplace(std::string(kind.str()), d);
       }
@@ -116,7 +121,8 @@ Result<Authority> parse_authority(const std::string& text, const std::string& pa
   }
   for (std::string_view kind : kFindingKindNames) {
     if (!findings.contains(std::string(kind))) {
-      return fail(r.error("findings." + std::string(kind), "the department that publishes it", "nothing"));
+      return fail(
+          r.error("findings." + std::string(kind), "the department that publishes it", "nothing"));
     }
   }
   return Authority(std::move(matrix), std::move(findings));
@@ -142,10 +148,11 @@ Result<EngineSettings> parse_engine_settings(const std::string& text, const std:
     }
     if (t.contains("security_protocol")) {
       JY_TRY(ks.security_protocol, k.string("security_protocol"));
-      static const std::set<std::string> kProtocols = {"plaintext", "ssl", "sasl_plaintext", "sasl_ssl"};
+      static const std::set<std::string> kProtocols = {"plaintext", "ssl", "sasl_plaintext",
+                                                       "sasl_ssl"};
       if (!kProtocols.contains(ks.security_protocol)) {
         return fail(k.error("security_protocol", "plaintext, ssl, sasl_plaintext or sasl_ssl",
-                       "\"" + ks.security_protocol + "\"", t.get("security_protocol")));
+                            "\"" + ks.security_protocol + "\"", t.get("security_protocol")));
       }
     }
     if (t.contains("sasl_mechanism")) {

@@ -47,16 +47,16 @@ class Authority {
 // Where the log lives when it is Apache Kafka (engine.toml [kafka]); empty bootstrap: the
 // embedded log. Every topic and group name is `topic_prefix` + its name.
 struct KafkaSettings {
-  std::string bootstrap;                  // host:port[,host:port...]
-  std::string security_protocol = "plaintext";  // plaintext, ssl, sasl_plaintext, sasl_ssl
-  std::string sasl_mechanism = "SCRAM-SHA-256"; // or SCRAM-SHA-512, PLAIN
+  std::string bootstrap;                         // host:port[,host:port...]
+  std::string security_protocol = "plaintext";   // plaintext, ssl, sasl_plaintext, sasl_ssl
+  std::string sasl_mechanism = "SCRAM-SHA-256";  // or SCRAM-SHA-512, PLAIN
   std::string username;
-  std::string password;                   // or the environment's JIAYUAN_KAFKA_PASSWORD
+  std::string password;  // or the environment's JIAYUAN_KAFKA_PASSWORD
   std::string topic_prefix;
-  std::string group = "jiayuan";          // stage 1's consumer group; intake's is group + "-intake"
-  int64_t partitions = 6;                 // of jiayuan.events and jiayuan.decisions (`topics create`)
+  std::string group = "jiayuan";  // stage 1's consumer group; intake's is group + "-intake"
+  int64_t partitions = 6;         // of jiayuan.events and jiayuan.decisions (`topics create`)
   int64_t replication = 1;
-  int64_t read_wait_ms = 2000;            // longest wait for a partition's next record
+  int64_t read_wait_ms = 2000;  // longest wait for a partition's next record
 };
 
 struct EngineSettings {

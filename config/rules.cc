@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "events/sha256.h"
 #include "config/toml_reader.h"
+#include "events/sha256.h"
 
 namespace jiayuan {
 namespace {
@@ -46,9 +46,10 @@ Status read_years(const TomlReader& r, RuleSet& rs) {
     JY_TRY(w.to, y.date("to"));
     if (w.to < w.from) return fail(y.error("to", "a date on or after from", w.to.to_string()));
     if (w.from < rs.from || rs.to < w.to) {
-      return fail(y.error("from", "a window inside the rule set's period " + rs.from.to_string() +
-                                      ".." + rs.to.to_string(),
-                          w.from.to_string() + ".." + w.to.to_string()));
+      return fail(y.error(
+          "from",
+          "a window inside the rule set's period " + rs.from.to_string() + ".." + rs.to.to_string(),
+          w.from.to_string() + ".." + w.to.to_string()));
     }
     for (const YearWindow& other : rs.years) {
       if (other.year == w.year || !(w.to < other.from || other.to < w.from)) {
@@ -89,7 +90,8 @@ Status read_tiers(const TomlReader& r, RuleSet& rs) {
     rs.tiers[name] = th;
   }
   if (!rs.tiers.contains(rs.unnamed_tier)) {
-    return fail(tiers.error("unnamed_combination", "one of T1, T2, T3", "\"" + rs.unnamed_tier + "\""));
+    return fail(
+        tiers.error("unnamed_combination", "one of T1, T2, T3", "\"" + rs.unnamed_tier + "\""));
   }
   return {};
 }
@@ -123,7 +125,8 @@ Status read_targets(const TomlReader& r, RuleSet& rs) {
     JY_TRY(y.standard, t.number("standard", kZero, kHundred));
     rs.targets.push_back(y);
   }
-  JY_TRY(rs.standard_target_includes_exemplary, r.boolean("standard_target_includes_exemplary", false));
+  JY_TRY(rs.standard_target_includes_exemplary,
+         r.boolean("standard_target_includes_exemplary", false));
   return {};
 }
 
@@ -230,12 +233,14 @@ Result<RuleCatalog> load_rule_catalog(const std::filesystem::path& dir) {
     JY_TRY(RuleSet rs, parse_rule_set(text, f.string()));
     sets.push_back(std::move(rs));
   }
-  std::sort(sets.begin(), sets.end(), [](const RuleSet& a, const RuleSet& b) { return a.from < b.from; });
+  std::sort(sets.begin(), sets.end(),
+            [](const RuleSet& a, const RuleSet& b) { return a.from < b.from; });
   for (size_t i = 1; i < sets.size(); ++i) {
     const RuleSet& prev = sets[i - 1];
     const RuleSet& next = sets[i];
     if (prev.id == next.id) {
-      return fail("bad_config", next.path + ": id \"" + next.id + "\" is also used by " + prev.path);
+      return fail("bad_config",
+                  next.path + ": id \"" + next.id + "\" is also used by " + prev.path);
     }
     if (!(prev.to < next.from)) {
       return fail("bad_config", next.path + ": period " + next.from.to_string() + ".." +

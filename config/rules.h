@@ -84,8 +84,8 @@ struct RuleSet {
   int32_t satisfaction_weight = 0;
   int32_t minimum_inspections = 0;
 
-  Centi fee_boundary;            // fee ≥ boundary counts as "2.5 元及以上"
-  std::string unnamed_tier;      // tier for fee ≥ boundary and scattered
+  Centi fee_boundary;                       // fee ≥ boundary counts as "2.5 元及以上"
+  std::string unnamed_tier;                 // tier for fee ≥ boundary and scattered
   std::map<std::string, Thresholds> tiers;  // "T1", "T2", "T3"
 
   DeductionRule hotline_substantiated;

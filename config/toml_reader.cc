@@ -99,7 +99,8 @@ Result<std::vector<TomlReader>> TomlReader::tables(const char* key) const {
   const toml::node* n = table_.get(key);
   if (n == nullptr) return out;
   const toml::array* arr = n->as_array();
-  if (arr == nullptr) return fail(error(key, "an array of tables ([[" + key_path(key) + "]])", describe(*n), n));
+  if (arr == nullptr)
+    return fail(error(key, "an array of tables ([[" + key_path(key) + "]])", describe(*n), n));
   for (size_t i = 0; i < arr->size(); ++i) {
     const toml::table* t = (*arr)[i].as_table();
     const std::string item = key_path(key) + "[" + std::to_string(i) + "]";
@@ -125,8 +126,8 @@ Result<toml::table> parse_toml(const std::string& text, const std::string& file)
   try {
     return toml::parse(text, file);
   } catch (const toml::parse_error& e) {
-    return fail("bad_config", file + " (line " + std::to_string(e.source().begin.line) + ", column " +
-                                  std::to_string(e.source().begin.column) +
+    return fail("bad_config", file + " (line " + std::to_string(e.source().begin.line) +
+                                  ", column " + std::to_string(e.source().begin.column) +
                                   "): not valid TOML: " + std::string(e.description()));
   }
 }

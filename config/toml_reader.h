@@ -1,10 +1,10 @@
 // Internal: reads typed values out of a toml++ table, with file, key and line in every error.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "events/centi.h"
 #include "events/date.h"

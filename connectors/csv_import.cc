@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "events/json_limits.h"
-#include "events/sha256.h"
 #include "events/schema.h"
+#include "events/sha256.h"
 
 namespace jiayuan {
 namespace {
@@ -20,34 +20,86 @@ using nlohmann::json;
 
 // Chinese column names, by field name.
 const std::map<std::string, std::string>& chinese_columns() {
-  static const std::map<std::string, std::string> kNames = {
-      {"编号", "id"}, {"事件编号", "id"}, {"来源", "source"}, {"日期", "occurred"}, {"发生日期", "occurred"},
-      {"小区编号", "community"}, {"小区", "community"}, {"小区名称", "name"}, {"街镇", "street"},
-      {"户数", "households"}, {"物业费", "fee"}, {"物业服务费", "fee"}, {"封闭类型", "enclosure"},
-      {"房屋类型", "category"}, {"分类", "category"}, {"物业服务企业", "company"}, {"企业", "company"},
-      {"项目经理", "manager"}, {"物业基础管理", "basic_management"}, {"保洁服务", "cleaning"},
-      {"安全巡查", "security_patrol"}, {"秩序维护", "order"}, {"绿化养护", "greening"},
-      {"设备管理", "equipment"}, {"居民满意度", "satisfaction"}, {"满意度", "satisfaction"},
-      {"受访户数", "respondents"}, {"是否通过", "passed"}, {"是否属实", "substantiated"},
-      {"是否按时办结", "on_time"}, {"记分", "points"}, {"类别", "kind"}, {"严重程度", "severity"},
-      {"倾向", "tone"}, {"说明", "description"}, {"年度", "year"}, {"等级", "grade"}, {"意见", "stance"},
-      {"理由", "reason"}, {"整改措施", "measures"}, {"整改期限", "deadline"}, {"措施", "measure"},
-      {"法律依据", "legal_basis"}, {"委员人数", "members"}, {"党员人数", "party_members"},
-      {"事项", "item"}, {"是否合格", "compliant"}, {"企业名称", "name"}, {"统一社会信用代码", "credit_code"},
-      {"项目经理姓名", "manager_name"}};
+  static const std::map<std::string, std::string> kNames = {{"编号", "id"},
+                                                            {"事件编号", "id"},
+                                                            {"来源", "source"},
+                                                            {"日期", "occurred"},
+                                                            {"发生日期", "occurred"},
+                                                            {"小区编号", "community"},
+                                                            {"小区", "community"},
+                                                            {"小区名称", "name"},
+                                                            {"街镇", "street"},
+                                                            {"户数", "households"},
+                                                            {"物业费", "fee"},
+                                                            {"物业服务费", "fee"},
+                                                            {"封闭类型", "enclosure"},
+                                                            {"房屋类型", "category"},
+                                                            {"分类", "category"},
+                                                            {"物业服务企业", "company"},
+                                                            {"企业", "company"},
+                                                            {"项目经理", "manager"},
+                                                            {"物业基础管理", "basic_management"},
+                                                            {"保洁服务", "cleaning"},
+                                                            {"安全巡查", "security_patrol"},
+                                                            {"秩序维护", "order"},
+                                                            {"绿化养护", "greening"},
+                                                            {"设备管理", "equipment"},
+                                                            {"居民满意度", "satisfaction"},
+                                                            {"满意度", "satisfaction"},
+                                                            {"受访户数", "respondents"},
+                                                            {"是否通过", "passed"},
+                                                            {"是否属实", "substantiated"},
+                                                            {"是否按时办结", "on_time"},
+                                                            {"记分", "points"},
+                                                            {"类别", "kind"},
+                                                            {"严重程度", "severity"},
+                                                            {"倾向", "tone"},
+                                                            {"说明", "description"},
+                                                            {"年度", "year"},
+                                                            {"等级", "grade"},
+                                                            {"意见", "stance"},
+                                                            {"理由", "reason"},
+                                                            {"整改措施", "measures"},
+                                                            {"整改期限", "deadline"},
+                                                            {"措施", "measure"},
+                                                            {"法律依据", "legal_basis"},
+                                                            {"委员人数", "members"},
+                                                            {"党员人数", "party_members"},
+                                                            {"事项", "item"},
+                                                            {"是否合格", "compliant"},
+                                                            {"企业名称", "name"},
+                                                            {"统一社会信用代码", "credit_code"},
+                                                            {"项目经理姓名", "manager_name"}};
   return kNames;
 }
 
 // Chinese enum cells and booleans.
 const std::map<std::string, std::string>& chinese_values() {
   static const std::map<std::string, std::string> kValues = {
-      {"封闭", "closed"}, {"零星", "scattered"}, {"商品房", "commodity"}, {"混合型", "mixed"},
-      {"动迁房", "relocation"}, {"保障房", "affordable"}, {"零星公房", "scattered_public"},
-      {"轻微", "minor"}, {"一般", "minor"}, {"较重", "serious"}, {"严重", "serious"}, {"重大", "major"},
-      {"示范", "exemplary"}, {"规范", "standard"}, {"达标", "passing"}, {"不达标", "failing"},
-      {"支持", "support"}, {"反对", "object"}, {"负面", "negative"}, {"正面", "positive"},
-      {"物业费调整", "fee_adjustment"}, {"维修资金续筹", "maintenance_fund_renewal"},
-      {"电动自行车充电", "ebike_charging"}, {"加梯征询", "elevator_consultation"}};
+      {"封闭", "closed"},
+      {"零星", "scattered"},
+      {"商品房", "commodity"},
+      {"混合型", "mixed"},
+      {"动迁房", "relocation"},
+      {"保障房", "affordable"},
+      {"零星公房", "scattered_public"},
+      {"轻微", "minor"},
+      {"一般", "minor"},
+      {"较重", "serious"},
+      {"严重", "serious"},
+      {"重大", "major"},
+      {"示范", "exemplary"},
+      {"规范", "standard"},
+      {"达标", "passing"},
+      {"不达标", "failing"},
+      {"支持", "support"},
+      {"反对", "object"},
+      {"负面", "negative"},
+      {"正面", "positive"},
+      {"物业费调整", "fee_adjustment"},
+      {"维修资金续筹", "maintenance_fund_renewal"},
+      {"电动自行车充电", "ebike_charging"},
+      {"加梯征询", "elevator_consultation"}};
   return kValues;
 }
 
@@ -77,7 +129,9 @@ json cell_json(const FieldInfo& f, const std::string& cell) {
   if (auto it = chinese_values().find(v); it != chinese_values().end()) v = it->second;
   switch (f.kind) {
     case FieldKind::kInteger:
-      if (auto n = parse_number<long long>(v, [](const std::string& t, size_t* u) { return std::stoll(t, u); })) return *n;
+      if (auto n = parse_number<long long>(
+              v, [](const std::string& t, size_t* u) { return std::stoll(t, u); }))
+        return *n;
       [[fallthrough]];  // 2.5 for an integer field: the decoder says "expected an integer"
     case FieldKind::kNumber:
     case FieldKind::kScores:
@@ -88,7 +142,8 @@ json cell_json(const FieldInfo& f, const std::string& cell) {
       if (v == "true" || v == "是" || v == "1" || v == "yes" || v == "TRUE") return true;
       if (v == "false" || v == "否" || v == "0" || v == "no" || v == "FALSE") return false;
       return v;
-    default: return v;
+    default:
+      return v;
   }
 }
 
@@ -102,9 +157,12 @@ struct IconvClose {
 // its row is rejected as not GB18030, and the rest are read).
 Result<std::string> gb18030_to_utf8(std::string_view in) {
   iconv_t opened = iconv_open("UTF-8", "GB18030");
+  // iconv_open's failure value is (iconv_t)-1.
+  // NOLINTNEXTLINE(performance-no-int-to-ptr)
   if (opened == reinterpret_cast<iconv_t>(-1)) {
-    return fail("unsupported", "GB18030 text: this system cannot convert it (glibc's gconv modules are missing); "
-                               "save the file as UTF-8 or install the libc6 gconv modules");
+    return fail("unsupported",
+                "GB18030 text: this system cannot convert it (glibc's gconv modules are missing); "
+                "save the file as UTF-8 or install the libc6 gconv modules");
   }
   std::unique_ptr<void, IconvClose> cd(opened);
   std::string out;
@@ -123,7 +181,8 @@ Result<std::string> gb18030_to_utf8(std::string_view in) {
     out.push_back(*from);
     ++from;
     --left;
-    iconv(static_cast<iconv_t>(cd.get()), nullptr, nullptr, nullptr, nullptr);  // back to the initial state
+    iconv(static_cast<iconv_t>(cd.get()), nullptr, nullptr, nullptr,
+          nullptr);  // back to the initial state
   }
   return out;
 }
@@ -137,7 +196,8 @@ bool looks_utf8(std::string_view bytes) {
     const size_t nl = bytes.find('\n');
     const std::string_view line = bytes.substr(0, nl);
     bytes.remove_prefix(nl == std::string_view::npos ? bytes.size() : nl + 1);
-    const bool ascii = std::all_of(line.begin(), line.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    const bool ascii = std::all_of(line.begin(), line.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
     if (ascii) continue;
     (valid_utf8(line) ? utf8_lines : other_lines) += 1;
   }
@@ -223,7 +283,8 @@ Result<CsvTable> parse_csv(std::string_view text) {
       cell.push_back(c);
     }
   }
-  if (quoted) return fail("bad_csv", "line " + std::to_string(row_line) + ": a quoted cell is never closed");
+  if (quoted)
+    return fail("bad_csv", "line " + std::to_string(row_line) + ": a quoted cell is never closed");
   if (!cell.empty() || !row.empty()) end_row();
   if (table.header.empty()) return fail("bad_csv", "the file is empty: expected a header row");
   return table;
@@ -261,16 +322,18 @@ Result<std::vector<std::string>> header_columns(const CsvTable& table, const Fac
   std::vector<std::string> columns;
   for (size_t i = 0; i < table.header.size(); ++i) {
     if (!valid_utf8(table.header[i])) {
-      return fail(field_error("bad_csv", "column " + std::to_string(i + 1), "a name in " + table.encoding,
+      return fail(field_error("bad_csv", "column " + std::to_string(i + 1),
+                              "a name in " + table.encoding,
                               "bytes that are not " + table.encoding));
     }
     std::string name = trim(table.header[i]);
     if (auto it = chinese_columns().find(name); it != chinese_columns().end()) name = it->second;
     const bool envelope = name == "id" || name == "source" || name == "occurred";
     if (!envelope && !t.by_name.contains(name)) {
-      return fail(field_error("bad_csv", "column " + std::to_string(i + 1),
-                              "a column of " + std::string(type.name) + " (" + t.known + ", or their Chinese names)",
-                              "\"" + table.header[i] + "\""));
+      return fail(field_error(
+          "bad_csv", "column " + std::to_string(i + 1),
+          "a column of " + std::string(type.name) + " (" + t.known + ", or their Chinese names)",
+          "\"" + table.header[i] + "\""));
     }
     if (std::find(columns.begin(), columns.end(), name) != columns.end()) {
       return fail(field_error("bad_csv", "column " + std::to_string(i + 1), "each column once",
@@ -286,24 +349,27 @@ Result<std::vector<std::string>> header_columns(const CsvTable& table, const Fac
 
 // Why a row cannot be a fact before its cells are read (not text of the encoding, the wrong
 // number of cells), or nothing.
-std::optional<Error> row_shape_error(const CsvTable& table, const CsvTable::Row& row, size_t columns) {
+std::optional<Error> row_shape_error(const CsvTable& table, const CsvTable::Row& row,
+                                     size_t columns) {
   bool utf8 = true;
   for (const std::string& c : row.cells) utf8 = utf8 && valid_utf8(c);
   if (!utf8) {
-    return field_error("bad_csv", "row " + std::to_string(row.line), table.encoding + " text",
-                       "bytes that are not " + table.encoding +
-                           (table.encoding_detected ? " (detected; name the encoding if it is another)" : ""));
+    return field_error(
+        "bad_csv", "row " + std::to_string(row.line), table.encoding + " text",
+        "bytes that are not " + table.encoding +
+            (table.encoding_detected ? " (detected; name the encoding if it is another)" : ""));
   }
   if (row.cells.size() != columns) {
-    return field_error("bad_csv", "row " + std::to_string(row.line), std::to_string(columns) + " cells, as the header has",
+    return field_error("bad_csv", "row " + std::to_string(row.line),
+                       std::to_string(columns) + " cells, as the header has",
                        std::to_string(row.cells.size()));
   }
   return std::nullopt;
 }
 
 // A row as the fact it says, in the JSON a department would have sent.
-std::string row_fact(const CsvTable::Row& row, const std::vector<std::string>& columns, const TypeColumns& t,
-                     const FactTypeInfo& type, const DepartmentId& source) {
+std::string row_fact(const CsvTable::Row& row, const std::vector<std::string>& columns,
+                     const TypeColumns& t, const FactTypeInfo& type, const DepartmentId& source) {
   json ev{{"specversion", "1.0"}, {"type", std::string(type.name)}, {"source", source.value}};
   json data = json::object();
   std::string id;
@@ -334,8 +400,8 @@ std::string row_fact(const CsvTable::Row& row, const std::vector<std::string>& c
 
 }  // namespace
 
-Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& type, const DepartmentId& source,
-                                     const std::string& file) {
+Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& type,
+                                     const DepartmentId& source, const std::string& file) {
   const std::vector<FieldInfo> fields = describe_fields(type);
   const TypeColumns t = type_columns(fields);
   JY_TRY(const std::vector<std::string> columns, header_columns(table, type, t));
@@ -347,7 +413,8 @@ Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& 
     r.input.proven_source = source;
     if (auto why = row_shape_error(table, row, columns.size())) {
       r.rejection = std::move(*why);
-      for (const std::string& c : row.cells) r.input.bytes.append(r.input.bytes.empty() ? "" : ",").append(c);
+      for (const std::string& c : row.cells)
+        r.input.bytes.append(r.input.bytes.empty() ? "" : ",").append(c);
     } else {
       r.input.bytes = row_fact(row, columns, t, type, source);
     }
@@ -359,7 +426,8 @@ Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& 
 namespace {
 
 // The longest Chinese name a map gives for `value` (小区编号 rather than 小区), or the value.
-std::string longest_name_of(const std::map<std::string, std::string>& names, const std::string& value) {
+std::string longest_name_of(const std::map<std::string, std::string>& names,
+                            const std::string& value) {
   std::string best;
   for (const auto& [zh, v] : names) {
     if (v == value && zh.size() > best.size()) best = zh;
@@ -374,24 +442,40 @@ std::string chinese_name(const std::string& field) {
   return longest_name_of(chinese_columns(), field);
 }
 
-std::string chinese_value(const std::string& code) { return longest_name_of(chinese_values(), code); }
+std::string chinese_value(const std::string& code) {
+  return longest_name_of(chinese_values(), code);
+}
 
 std::string example_of(const FieldInfo& f, std::string_view street) {
-  static const std::map<std::string, std::string> kNamed = {
-      {"community", "SJ00001"}, {"company", "CO0001"},   {"manager", "PM0001-1"}, {"name", "示例小区"},
-      {"households", "500"},    {"fee", "2.50"},          {"year", "2023"},        {"respondents", "50"},
-      {"members", "7"},         {"party_members", "3"},   {"points", "1"},          {"manager_name", "张伟"},
-      {"credit_code", "91310117MA10000139"}};
+  static const std::map<std::string, std::string> kNamed = {{"community", "SJ00001"},
+                                                            {"company", "CO0001"},
+                                                            {"manager", "PM0001-1"},
+                                                            {"name", "示例小区"},
+                                                            {"households", "500"},
+                                                            {"fee", "2.50"},
+                                                            {"year", "2023"},
+                                                            {"respondents", "50"},
+                                                            {"members", "7"},
+                                                            {"party_members", "3"},
+                                                            {"points", "1"},
+                                                            {"manager_name", "张伟"},
+                                                            {"credit_code", "91310117MA10000139"}};
   if (f.name == "street") return std::string(street);
   if (auto it = kNamed.find(f.name); it != kNamed.end()) return it->second;
   switch (f.kind) {
-    case FieldKind::kInteger: return std::to_string(std::clamp<int64_t>(1, f.lo, f.hi));
+    case FieldKind::kInteger:
+      return std::to_string(std::clamp<int64_t>(1, f.lo, f.hi));
     case FieldKind::kNumber:
-    case FieldKind::kScores: return Centi{std::clamp<int64_t>(9000, f.lo, f.hi)}.to_string();
-    case FieldKind::kBoolean: return "是";
-    case FieldKind::kEnum: return f.values.empty() ? std::string() : chinese_value(f.values.front());
-    case FieldKind::kDate: return "2023-05-01";
-    case FieldKind::kString: return "示例";
+    case FieldKind::kScores:
+      return Centi{std::clamp<int64_t>(9000, f.lo, f.hi)}.to_string();
+    case FieldKind::kBoolean:
+      return "是";
+    case FieldKind::kEnum:
+      return f.values.empty() ? std::string() : chinese_value(f.values.front());
+    case FieldKind::kDate:
+      return "2023-05-01";
+    case FieldKind::kString:
+      return "示例";
   }
   return {};
 }

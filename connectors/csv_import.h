@@ -2,8 +2,8 @@
 //
 //   auto table = read_csv(bytes, CsvEncoding::kAuto);   // UTF-8, or GB18030/GBK as Excel saves it
 //   auto table = parse_csv(text);                       // RFC 4180; UTF-8 with or without BOM
-//   auto rows = csv_rows(*table, *find_fact_type("jiayuan.inspection"), DepartmentId("bureau"), "x.csv");
-//   for (CsvRow& r : *rows) r.rejection ? report(r) : intake.submit(r.input) ...
+//   auto rows = csv_rows(*table, *find_fact_type("jiayuan.inspection"), DepartmentId("bureau"),
+//   "x.csv"); for (CsvRow& r : *rows) r.rejection ? report(r) : intake.submit(r.input) ...
 //
 // The header names the columns, in English (the JSON field names: community, occurred,
 // cleaning, ...) or Chinese (小区编号, 日期, 保洁服务, ...); enum cells may be Chinese too
@@ -45,11 +45,11 @@ enum class CsvEncoding { kAuto, kUtf8, kGb18030 };
 // "auto", "utf-8" / "utf8", "gb18030" / "gbk" / "gb2312" / "cp936" (any case), or nullopt.
 std::optional<CsvEncoding> parse_csv_encoding(std::string_view name);
 
-// A department's file as bytes: decoded to UTF-8, then parsed. kAuto reads it as UTF-8 when it has a
-// UTF-8 BOM or when at least as many of its lines are UTF-8 (with a character beyond ASCII) as are
-// not; otherwise as GB18030. Bytes that are not text of the chosen encoding are kept as they came,
-// so their row alone is rejected (csv_rows names the encoding). Fails as parse_csv does, or when
-// the system cannot convert GB18030 (glibc's gconv modules missing).
+// A department's file as bytes: decoded to UTF-8, then parsed. kAuto reads it as UTF-8 when it has
+// a UTF-8 BOM or when at least as many of its lines are UTF-8 (with a character beyond ASCII) as
+// are not; otherwise as GB18030. Bytes that are not text of the chosen encoding are kept as they
+// came, so their row alone is rejected (csv_rows names the encoding). Fails as parse_csv does, or
+// when the system cannot convert GB18030 (glibc's gconv modules missing).
 Result<CsvTable> read_csv(std::string_view bytes, CsvEncoding encoding);
 
 struct CsvRow {
@@ -60,8 +60,8 @@ struct CsvRow {
 
 // Maps every row to an event of `type` from `source`. Fails when the header itself is wrong
 // (an unknown or repeated column, a required column missing), naming the column.
-Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& type, const DepartmentId& source,
-                                     const std::string& file);
+Result<std::vector<CsvRow>> csv_rows(const CsvTable& table, const FactTypeInfo& type,
+                                     const DepartmentId& source, const std::string& file);
 
 // What a department fills in for a fact type: the columns by their Chinese names (日期 first), and
 // one example row that imports as a valid fact (community SJ00001 in `street`). Offered as a file

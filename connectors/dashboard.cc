@@ -1,6 +1,5 @@
 #include "connectors/dashboard.h"
 
-
 #include "connectors/dashboard_assets.h"
 
 namespace jiayuan {
@@ -15,9 +14,9 @@ void install_dashboard(HttpServer& server) {
     };
   };
   server.route("GET", "/",
-        [](const HttpRequest&, HttpResponse& res) { res.set_redirect("/dashboard/"); });
+               [](const HttpRequest&, HttpResponse& res) { res.set_redirect("/dashboard/"); });
   server.route("GET", "/dashboard",
-        [](const HttpRequest&, HttpResponse& res) { res.set_redirect("/dashboard/"); });
+               [](const HttpRequest&, HttpResponse& res) { res.set_redirect("/dashboard/"); });
   server.route("GET", "/dashboard/", asset(kDashboardHtml, "text/html; charset=utf-8"));
   server.route("GET", "/dashboard/app.js", asset(kDashboardJs, "text/javascript; charset=utf-8"));
   server.route("GET", "/dashboard/style.css", asset(kDashboardCss, "text/css; charset=utf-8"));

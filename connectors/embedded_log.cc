@@ -1,9 +1,9 @@
 #include "connectors/embedded_log.h"
 
-#include <filesystem>
-
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+
+#include <filesystem>
 
 namespace jiayuan {
 namespace {
@@ -14,7 +14,8 @@ void put_be(std::string& out, uint64_t v, int bytes) {
 
 uint64_t get_be(std::string_view in, size_t at, int bytes) {
   uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(in[at + static_cast<size_t>(i)]);
+  for (int i = 0; i < bytes; ++i)
+    v = (v << 8) | static_cast<unsigned char>(in[at + static_cast<size_t>(i)]);
   return v;
 }
 
@@ -38,7 +39,8 @@ Error db_error(const std::string& path, const rocksdb::Status& s, std::string_vi
 }  // namespace
 
 Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const std::string& path,
-                                                       std::map<std::string, int32_t> partitions, DiskOptions disk) {
+                                                       std::map<std::string, int32_t> partitions,
+                                                       DiskOptions disk) {
   JY_CHECK(check_free_space(path, disk));
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -48,12 +50,14 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const std::string& path,
                                      : rocksdb::DB::Open(options, path, &raw);
   if (!s.ok() && disk.read_only && !std::filesystem::exists(path + "/CURRENT")) {
     // Nothing published here yet: an empty log (every read finds nothing).
-    return std::unique_ptr<EmbeddedLog>(new EmbeddedLog(nullptr, path, std::move(partitions), disk));
+    return std::unique_ptr<EmbeddedLog>(
+        new EmbeddedLog(nullptr, path, std::move(partitions), disk));
   }
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-      return fail("locked", path + ": the embedded log is in use by another jiayuan process; stop it "
-                                   "(the embedded log serves one process at a time) and retry");
+      return fail("locked", path +
+                                ": the embedded log is in use by another jiayuan process; stop it "
+                                "(the embedded log serves one process at a time) and retry");
     }
     return fail(db_error(path, s, "cannot open the embedded log"));
   }
@@ -112,7 +116,9 @@ Result<std::vector<Position>> EmbeddedLog::append(std::string_view topic,
     batch.Put(record_key(topic, p, offset), encode_record(r));
     positions.push_back({p, offset});
   }
-  if (disk_.read_only) return fail("read_only", path_ + ": the log was opened for reading only (a bug: this command writes)");
+  if (disk_.read_only)
+    return fail("read_only",
+                path_ + ": the log was opened for reading only (a bug: this command writes)");
   JY_CHECK(check_free_space(path_, disk_));
   rocksdb::WriteOptions wo;
   wo.sync = true;
@@ -126,13 +132,13 @@ Result<std::vector<Position>> EmbeddedLog::append(std::string_view topic,
   return positions;
 }
 
-Result<std::vector<LogEntry>> EmbeddedLog::read(std::string_view topic, int32_t partition, int64_t from,
-                                                size_t max) {
+Result<std::vector<LogEntry>> EmbeddedLog::read(std::string_view topic, int32_t partition,
+                                                int64_t from, size_t max) {
   return read(topic, partition, from, max, nullptr);
 }
 
-Result<std::vector<LogEntry>> EmbeddedLog::read(std::string_view topic, int32_t partition, int64_t from,
-                                                size_t max, TypeFilter wanted) {
+Result<std::vector<LogEntry>> EmbeddedLog::read(std::string_view topic, int32_t partition,
+                                                int64_t from, size_t max, TypeFilter wanted) {
   std::vector<LogEntry> out;
   if (!db_) return out;
   const std::string prefix = partition_prefix(topic, partition);

@@ -1,7 +1,8 @@
 // EmbeddedLog: the default Log, on a RocksDB of its own. One process; durable: every append
 // is one WriteBatch written with the WAL synced.
 //
-//   Result<std::unique_ptr<EmbeddedLog>> log = EmbeddedLog::open("data/log", {{"jiayuan.events", 1}});
+//   Result<std::unique_ptr<EmbeddedLog>> log = EmbeddedLog::open("data/log", {{"jiayuan.events",
+//   1}});
 //
 // Key layout (one column family "records"):
 //   topic '\0' partition (u32 big-endian) offset (u64 big-endian) -> encoded record
@@ -39,8 +40,8 @@ class EmbeddedLog final : public Log {
   Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
                                      size_t max) override;
   // Refused records are recognised from their stored bytes and never decoded.
-  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from, size_t max,
-                                     TypeFilter wanted) override;
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                     size_t max, TypeFilter wanted) override;
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override;
 
   // Thread-safe: appends are serialised; reads may run beside them.

@@ -4,11 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "events/json_limits.h"
-#include "events/sha256.h"
 #include "config/toml_reader.h"
 #include "connectors/csv_import.h"
 #include "connectors/xlsx_import.h"
+#include "events/json_limits.h"
+#include "events/sha256.h"
 
 namespace jiayuan {
 namespace {
@@ -28,7 +28,8 @@ std::string media_type(const std::string& content_type) {
 // The charset parameter of a Content-Type, or "" ("text/csv; charset=GBK" -> "GBK").
 std::string charset_of(const std::string& content_type) {
   std::string lower;
-  for (char c : content_type) lower.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  for (char c : content_type)
+    lower.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
   const size_t at = lower.find("charset=");
   if (at == std::string::npos) return {};
   std::string v = content_type.substr(at + 8, content_type.find(';', at) - (at + 8));
@@ -40,7 +41,8 @@ std::string charset_of(const std::string& content_type) {
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // Splits the body into items, each kept as its original bytes.
-Result<std::vector<std::string>> split_body(const std::string& body, const std::string& content_type) {
+Result<std::vector<std::string>> split_body(const std::string& body,
+                                            const std::string& content_type) {
   std::vector<std::string> items;
   const std::string type = media_type(content_type);
   if (type == "application/x-ndjson") {
@@ -53,14 +55,16 @@ Result<std::vector<std::string>> split_body(const std::string& body, const std::
       if (line.find_first_not_of(" \t") != std::string::npos) items.push_back(std::move(line));
       start = end + 1;
     }
-    if (items.empty()) return fail("bad_json", "body: expected at least one line of NDJSON, got an empty body");
+    if (items.empty())
+      return fail("bad_json", "body: expected at least one line of NDJSON, got an empty body");
     return items;
   }
   if (type != "application/json" && type != "application/cloudevents+json" &&
       type != "application/cloudevents-batch+json") {
     return fail("unsupported_media_type",
                 "Content-Type: expected application/json, application/cloudevents+json, "
-                "application/cloudevents-batch+json or application/x-ndjson, got \"" + printable(content_type, 80) + "\"");
+                "application/cloudevents-batch+json or application/x-ndjson, got \"" +
+                    printable(content_type, 80) + "\"");
   }
   const size_t first = body.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) {
@@ -73,7 +77,8 @@ Result<std::vector<std::string>> split_body(const std::string& body, const std::
     limits.max_depth = JsonLimits{}.max_depth + 1;
     JY_CHECK(check_json(body, limits, "body"));
     json arr = json::parse(body, nullptr, false);
-    if (arr.is_discarded()) return fail("bad_json", "body: expected a JSON array of events, got invalid JSON");
+    if (arr.is_discarded())
+      return fail("bad_json", "body: expected a JSON array of events, got invalid JSON");
     for (const json& item : arr) items.push_back(item.dump());
     return items;
   }
@@ -85,7 +90,11 @@ Result<std::vector<std::string>> split_body(const std::string& body, const std::
 // it is (whatever of it was written is recognised as a duplicate).
 void unavailable(HttpResponse& res, const Error& e) {
   res.set_header("Retry-After", e.code == "disk_full" ? "60" : "5");
-  problem(res, 503, e.message + " (send the request again later: anything of it already taken is answered as a duplicate)", {{"code", e.code}});
+  problem(res, 503,
+          e.message +
+              " (send the request again later: anything of it already taken is answered as a "
+              "duplicate)",
+          {{"code", e.code}});
 }
 
 // Counts an intake outcome and writes its status (and, when rejected, its reason) into `r`.
@@ -112,7 +121,8 @@ struct Tally {
 };
 
 // The department of a department's token; nullptr after answering 401 or 403.
-const DepartmentId* department_of(const HttpServer& server, const HttpRequest& req, HttpResponse& res) {
+const DepartmentId* department_of(const HttpServer& server, const HttpRequest& req,
+                                  HttpResponse& res) {
   const Principal* who = server.authenticate(req, res);
   if (who == nullptr) return nullptr;
   if (who->scope != Scope::kDepartment) {
@@ -140,41 +150,53 @@ struct Upload {
   CsvTable table;
   bool workbook = false;
 };
-std::optional<Upload> read_upload(const HttpRequest& req, HttpResponse& res, const HttpLimits& limits) {
-  auto problem_none = [](HttpResponse& r, int status, const std::string& detail, json extra = json::object()) {
-    problem(r, status, detail, std::move(extra));
+std::optional<Upload> read_upload(const HttpRequest& req, HttpResponse& res,
+                                  const HttpLimits& limits) {
+  auto problem_none = [](HttpResponse& r, int status, const std::string& detail,
+                         const json& extra = json::object()) {
+    problem(r, status, detail, extra);
     return std::optional<Upload>();
   };
   const std::string type_name = req.param("type");
   const FactTypeInfo* type = find_fact_type(type_name);
   if (type == nullptr) type = find_fact_type("jiayuan." + type_name);
   if (type == nullptr) {
-    return problem_none(res, 400, "type: expected a fact type such as inspection, got \"" + printable(type_name, 60) + "\"",
-                        {{"parameter", "type"}});
+    return problem_none(
+        res, 400,
+        "type: expected a fact type such as inspection, got \"" + printable(type_name, 60) + "\"",
+        {{"parameter", "type"}});
   }
   // ?encoding= first, then the Content-Type's charset, else detected.
   const bool named = req.has_param("encoding");
-  const std::string encoding_name = named ? req.param("encoding") : charset_of(req.header("Content-Type"));
-  const auto encoding = encoding_name.empty() ? std::optional(CsvEncoding::kAuto) : parse_csv_encoding(encoding_name);
+  const std::string encoding_name =
+      named ? req.param("encoding") : charset_of(req.header("Content-Type"));
+  const auto encoding =
+      encoding_name.empty() ? std::optional(CsvEncoding::kAuto) : parse_csv_encoding(encoding_name);
   if (!encoding) {
     return problem_none(res, 400,
                         std::string(named ? "encoding" : "Content-Type charset") +
-                            ": expected auto, utf-8 or gb18030 (gbk), got \"" + printable(encoding_name, 40) + "\"",
+                            ": expected auto, utf-8 or gb18030 (gbk), got \"" +
+                            printable(encoding_name, 40) + "\"",
                         {{"parameter", named ? "encoding" : "Content-Type"}});
   }
   // A workbook by its media type, ?format=xlsx, or its bytes; else a CSV.
-  const bool workbook = req.param("format") == "xlsx" || is_workbook(req.body) ||
-                        req.header("Content-Type").starts_with(
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  const bool workbook =
+      req.param("format") == "xlsx" || is_workbook(req.body) ||
+      req.header("Content-Type")
+          .starts_with("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
   if (req.has_param("format") && req.param("format") != "csv" && req.param("format") != "xlsx") {
-    return problem_none(res, 400, "format: expected csv or xlsx, got \"" + printable(req.param("format"), 40) + "\"",
-                        {{"parameter", "format"}});
+    return problem_none(
+        res, 400,
+        "format: expected csv or xlsx, got \"" + printable(req.param("format"), 40) + "\"",
+        {{"parameter", "format"}});
   }
   // Uncompressed, a part of an upload is at most 32 MiB: more than its row limit can fill.
-  auto table = workbook ? read_xlsx(req.body, XlsxLimits{.max_part_bytes = 32u << 20}) : read_csv(req.body, *encoding);
+  auto table = workbook ? read_xlsx(req.body, XlsxLimits{.max_part_bytes = 32u << 20})
+                        : read_csv(req.body, *encoding);
   if (!table) return problem_none(res, 400, table.error().message);
   if (table->rows.size() > limits.max_items) {
-    return problem_none(res, 413, "rows: expected at most " + std::to_string(limits.max_items) + ", got " +
+    return problem_none(res, 413,
+                        "rows: expected at most " + std::to_string(limits.max_items) + ", got " +
                             std::to_string(table->rows.size()));
   }
   return Upload{type, std::move(*table), workbook};
@@ -188,11 +210,15 @@ void HttpIngest::post_events(const HttpServer& server, const HttpRequest& req, H
   if (dept == nullptr) return;
   auto items = split_body(req.body, req.header("Content-Type"));
   if (!items) {
-    return problem(res, items.error().code == "unsupported_media_type" ? 415 : items.error().code == "too_large" ? 413 : 400,
+    return problem(res,
+                   items.error().code == "unsupported_media_type" ? 415
+                   : items.error().code == "too_large"            ? 413
+                                                                  : 400,
                    items.error().message);
   }
   if (items->size() > limits.max_items) {
-    return problem(res, 413, "batch: expected at most " + std::to_string(limits.max_items) + " events, got " +
+    return problem(res, 413,
+                   "batch: expected at most " + std::to_string(limits.max_items) + " events, got " +
                        std::to_string(items->size()));
   }
   std::vector<IntakeInput> inputs;
@@ -221,8 +247,11 @@ void HttpIngest::post_events(const HttpServer& server, const HttpRequest& req, H
     results.push_back(std::move(r));
   }
   res.status = 200;
-  res.set_content(dump(json{{"accepted", tally.accepted}, {"waiting", tally.waiting}, {"duplicates", tally.duplicates},
-                            {"rejected", tally.rejected}, {"results", results}}),
+  res.set_content(dump(json{{"accepted", tally.accepted},
+                            {"waiting", tally.waiting},
+                            {"duplicates", tally.duplicates},
+                            {"rejected", tally.rejected},
+                            {"results", results}}),
                   "application/json");
 }
 
@@ -276,15 +305,22 @@ void HttpIngest::post_import(const HttpServer& server, const HttpRequest& req, H
     answer["encoding"] = table->encoding;
     answer["encoding_detected"] = table->encoding_detected;
   }
-  answer.update(json{{"accepted", tally.accepted}, {"waiting", tally.waiting}, {"duplicates", tally.duplicates},
-                     {"rejected", tally.rejected}, {"rows", results}});
+  answer.update(json{{"accepted", tally.accepted},
+                     {"waiting", tally.waiting},
+                     {"duplicates", tally.duplicates},
+                     {"rejected", tally.rejected},
+                     {"rows", results}});
   res.set_content(dump(answer), "application/json");
 }
 
 void HttpIngest::install(HttpServer& server) {
   const HttpServer* srv = &server;
-  server.route("POST", "/v1/events", [this, srv](const HttpRequest& req, HttpResponse& res) { post_events(*srv, req, res); });
-  server.route("POST", "/v1/imports", [this, srv](const HttpRequest& req, HttpResponse& res) { post_import(*srv, req, res); });
+  server.route("POST", "/v1/events", [this, srv](const HttpRequest& req, HttpResponse& res) {
+    post_events(*srv, req, res);
+  });
+  server.route("POST", "/v1/imports", [this, srv](const HttpRequest& req, HttpResponse& res) {
+    post_import(*srv, req, res);
+  });
 }
 
 }  // namespace jiayuan

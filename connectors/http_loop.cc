@@ -26,17 +26,20 @@ namespace jiayuan {
 
 class HttpServer::Loop {
  public:
-  Loop(const HttpServer& server, int listen_fd) : server_(server), limits_(server.limits()), listen_fd_(listen_fd) {}
+  Loop(const HttpServer& server, int listen_fd)
+      : server_(server), limits_(server.limits()), listen_fd_(listen_fd) {}
   ~Loop() { stop(); }
 
   Status start() {
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     wake_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (epoll_ < 0 || wake_ < 0) return fail("io", std::string("cannot start the HTTP server: ") + std::strerror(errno));
+    if (epoll_ < 0 || wake_ < 0)
+      return fail("io", std::string("cannot start the HTTP server: ") + std::strerror(errno));
     watch(listen_fd_, EPOLLIN, EPOLL_CTL_ADD);
     watch(wake_, EPOLLIN, EPOLL_CTL_ADD);
     io_ = std::thread([this] { run(); });
-    for (size_t i = 0; i < std::max<size_t>(1, limits_.workers); ++i) workers_.emplace_back([this] { work(); });
+    for (size_t i = 0; i < std::max<size_t>(1, limits_.workers); ++i)
+      workers_.emplace_back([this] { work(); });
     return {};
   }
 
@@ -114,13 +117,14 @@ class HttpServer::Loop {
           finish_done();
         } else if (auto it = conns_.find(fd); it != conns_.end()) {
           Conn& c = *it->second;
-          if ((what & (EPOLLERR | EPOLLHUP)) != 0 && c.phase != Phase::kIdle && c.phase != Phase::kHead &&
-              c.phase != Phase::kBody && c.phase != Phase::kDrain) {
+          if ((what & (EPOLLERR | EPOLLHUP)) != 0 && c.phase != Phase::kIdle &&
+              c.phase != Phase::kHead && c.phase != Phase::kBody && c.phase != Phase::kDrain) {
             close_conn(c);
             continue;
           }
           if ((what & EPOLLOUT) != 0 && c.phase == Phase::kWrite) write_some(c);
-          if (conns_.contains(fd) && (what & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) read_some(*conns_.at(fd));
+          if (conns_.contains(fd) && (what & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0)
+            read_some(*conns_.at(fd));
         }
       }
       if (Clock::now() - last_sweep > std::chrono::milliseconds(50)) {
@@ -134,17 +138,21 @@ class HttpServer::Loop {
     for (;;) {
       sockaddr_storage addr{};
       socklen_t len = sizeof addr;
-      const int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      const int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR) continue;
-        if (errno == EMFILE || errno == ENFILE) spdlog::warn("http: cannot accept: {}", std::strerror(errno));
+        if (errno == EMFILE || errno == ENFILE)
+          spdlog::warn("http: cannot accept: {}", std::strerror(errno));
         return;
       }
       const int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       if (conns_.size() >= limits_.max_connections) {
         HttpResponse res;
-        problem(res, 503, "too many connections (" + std::to_string(limits_.max_connections) + "); retry shortly");
+        problem(res, 503,
+                "too many connections (" + std::to_string(limits_.max_connections) +
+                    "); retry shortly");
         res.set_header("Retry-After", "1");
         const std::string bytes = serialize_response(res, false, false);
         (void)!::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -166,7 +174,8 @@ class HttpServer::Loop {
     for (size_t turn = 0; turn < 16; ++turn) {
       const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
       if (n > 0) {
-        if (c.phase != Phase::kDrain) c.in.append(buf, static_cast<size_t>(n));  // draining: discarded
+        if (c.phase != Phase::kDrain)
+          c.in.append(buf, static_cast<size_t>(n));  // draining: discarded
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
@@ -205,7 +214,9 @@ class HttpServer::Loop {
       return;
     }
     if (state == internal::RequestParser::kNeedMore) {
-      const Phase now = c.parser.reading_body() ? Phase::kBody : c.parser.started() ? Phase::kHead : Phase::kIdle;
+      const Phase now = c.parser.reading_body() ? Phase::kBody
+                        : c.parser.started()    ? Phase::kHead
+                                                : Phase::kIdle;
       if (now != c.phase) {
         c.phase = now;
         c.deadline = Clock::now() + (now == Phase::kBody   ? limits_.body_timeout
@@ -219,7 +230,9 @@ class HttpServer::Loop {
       std::lock_guard lock(jobs_mu_);
       if (jobs_.size() >= limits_.max_queued) {
         HttpResponse res;
-        problem(res, 503, "the server is busy (" + std::to_string(jobs_.size()) + " requests waiting); retry shortly");
+        problem(res, 503,
+                "the server is busy (" + std::to_string(jobs_.size()) +
+                    " requests waiting); retry shortly");
         res.set_header("Retry-After", "1");
         respond(c, serialize_response(res, false, false), false);
         return;
@@ -244,8 +257,10 @@ class HttpServer::Loop {
       const bool keep_alive = job.wire.keep_alive;
       HttpRequest req;
       HttpResponse res;
-      if (internal::decode_request(std::move(job.wire), limits_, req, res)) server_.dispatch(req, res);
-      Done done{job.conn, job.fd, serialize_response(res, keep_alive, req.method == "HEAD"), keep_alive};
+      if (internal::decode_request(std::move(job.wire), limits_, req, res))
+        server_.dispatch(req, res);
+      Done done{job.conn, job.fd, serialize_response(res, keep_alive, req.method == "HEAD"),
+                keep_alive};
       {
         std::lock_guard lock(done_mu_);
         done_.push_back(std::move(done));
@@ -317,11 +332,14 @@ class HttpServer::Loop {
     for (Conn* c : late) {
       if (c->phase == Phase::kHead || c->phase == Phase::kBody) {
         HttpResponse res;
-        problem(res, 408,
-                std::string(c->phase == Phase::kHead ? "the request's headers" : "the request's body") +
-                    " did not come in time (" +
-                    std::to_string((c->phase == Phase::kHead ? limits_.header_timeout : limits_.body_timeout).count()) +
-                    " ms)");
+        problem(
+            res, 408,
+            std::string(c->phase == Phase::kHead ? "the request's headers" : "the request's body") +
+                " did not come in time (" +
+                std::to_string(
+                    (c->phase == Phase::kHead ? limits_.header_timeout : limits_.body_timeout)
+                        .count()) +
+                " ms)");
         c->in.clear();
         respond(*c, serialize_response(res, false, false), false);
       } else {
@@ -367,7 +385,8 @@ Status HttpServer::start(const std::string& host, int port) {
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
   const std::string where = host + ":" + service;
-  if (getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found) != 0 || found == nullptr) {
+  if (getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found) != 0 ||
+      found == nullptr) {
     return fail("io", where + ": cannot listen (not an address of this machine)");
   }
   int fd = -1;
@@ -382,7 +401,8 @@ Status HttpServer::start(const std::string& host, int port) {
     }
   }
   freeaddrinfo(found);
-  if (fd < 0) return fail("io", where + ": cannot listen (in use, or not an address of this machine)");
+  if (fd < 0)
+    return fail("io", where + ": cannot listen (in use, or not an address of this machine)");
   sockaddr_storage bound{};
   socklen_t len = sizeof bound;
   getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);

@@ -4,10 +4,9 @@
 
 #include <cmath>
 
+#include "config/toml_reader.h"
 #include "connectors/internal/http_wire.h"
 #include "events/json_limits.h"
-
-#include "config/toml_reader.h"
 #include "events/sha256.h"
 
 namespace jiayuan {
@@ -85,42 +84,68 @@ namespace {
 
 const char* title_of(int status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Error";
   }
 }
 
 const char* reason_of(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    default: return title_of(status);
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 304:
+      return "Not Modified";
+    default:
+      return title_of(status);
   }
 }
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    const auto lo = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    const auto lo = [](char c) {
+      return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    };
     if (lo(a[i]) != lo(b[i])) return false;
   }
   return true;
@@ -169,15 +194,20 @@ void HttpResponse::set_redirect(const std::string& location, int code) {
 
 void problem(HttpResponse& res, int status, const std::string& detail, const json& extra) {
   res.status = status;
-  json body{{"type", "about:blank"}, {"title", title_of(status)}, {"status", status}, {"detail", printable(detail, 2000)}};
+  json body{{"type", "about:blank"},
+            {"title", title_of(status)},
+            {"status", status},
+            {"detail", printable(detail, 2000)}};
   for (const auto& [k, v] : extra.items()) body[k] = v;
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/problem+json");
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace),
+                  "application/problem+json");
 }
 
 std::string serialize_response(const HttpResponse& res, bool keep_alive, bool head) {
   std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + reason_of(res.status) + "\r\n";
   for (const auto& [k, v] : res.headers) {
-    if (iequals(k, "content-length") || iequals(k, "connection") || iequals(k, "content-type")) continue;
+    if (iequals(k, "content-length") || iequals(k, "connection") || iequals(k, "content-type"))
+      continue;
     out += k + ": " + v + "\r\n";
   }
   if (!res.content_type.empty()) out += "Content-Type: " + res.content_type + "\r\n";
@@ -230,7 +260,8 @@ void HttpServer::dispatch(HttpRequest& req, HttpResponse& res) const {
     return;
   }
   if (other_method) return problem(res, 405, req.method + " is not allowed on " + req.path);
-  problem(res, 404, "no such resource: " + req.path + " (the API is described at /v1/openapi.json)");
+  problem(res, 404,
+          "no such resource: " + req.path + " (the API is described at /v1/openapi.json)");
 }
 
 std::string HttpServer::answer(std::string_view raw) const {
@@ -244,7 +275,8 @@ std::string HttpServer::answer(std::string_view raw) const {
     case internal::RequestParser::kError:
       problem(res, parser.error_status(), parser.error_detail());
       return serialize_response(res, false, false);
-    case internal::RequestParser::kComplete: break;
+    case internal::RequestParser::kComplete:
+      break;
   }
   internal::WireRequest wire = parser.take();
   const bool keep_alive = wire.keep_alive;
@@ -258,7 +290,8 @@ const Principal* HttpServer::authenticate(const HttpRequest& req, HttpResponse& 
   // The scheme is case-insensitive (RFC 9110 §11.1): "Bearer", "bearer", "BEARER".
   if (auth.size() < 7 || !iequals(std::string_view(auth).substr(0, 7), "bearer ")) {
     res.set_header("WWW-Authenticate", "Bearer");
-    problem(res, 401, "Authorization: expected \"Bearer <token>\" (tokens are issued in the tokens file)");
+    problem(res, 401,
+            "Authorization: expected \"Bearer <token>\" (tokens are issued in the tokens file)");
     return nullptr;
   }
   // Compare digests (fixed length) with CRYPTO_memcmp against every token, so neither the

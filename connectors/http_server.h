@@ -36,17 +36,19 @@ namespace jiayuan {
 
 // One request, complete and checked: the path and every parameter percent-decoded and UTF-8.
 struct HttpRequest {
-  std::string method;  // "GET", upper case as sent
-  std::string target;  // as received: "/v1/communities?year=2023"
-  std::string path;    // decoded: "/v1/communities"
-  std::multimap<std::string, std::string> params;             // the query's, decoded
+  std::string method;                              // "GET", upper case as sent
+  std::string target;                              // as received: "/v1/communities?year=2023"
+  std::string path;                                // decoded: "/v1/communities"
+  std::multimap<std::string, std::string> params;  // the query's, decoded
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased, values trimmed
   std::string body;
   std::vector<std::string> matches;  // [0] the path, then each {parameter} of the route
 
   // The first header of that name (case-insensitive), "" when absent.
   std::string header(std::string_view name) const;
-  bool has_param(std::string_view name) const { return params.find(std::string(name)) != params.end(); }
+  bool has_param(std::string_view name) const {
+    return params.find(std::string(name)) != params.end();
+  }
   // The first value of a parameter, "" when absent.
   std::string param(std::string_view name) const;
 };
@@ -89,7 +91,8 @@ struct Principal {
 //   "<token>" = { scope = "district" }                      # or "auditor"
 //   "<token>" = { scope = "street", street = "<street id>" }
 // Tokens are at least 16 characters; every error names file, key and what was expected.
-Result<std::map<std::string, Principal>> load_tokens(const std::string& path, const District& district);
+Result<std::map<std::string, Principal>> load_tokens(const std::string& path,
+                                                     const District& district);
 
 struct HttpLimits {
   size_t max_body_bytes = 8 * 1024 * 1024;
@@ -100,10 +103,11 @@ struct HttpLimits {
   size_t max_header_bytes = 32768;  // the request line and every header together
   size_t max_headers = 100;
   size_t max_params = 100;
-  std::chrono::milliseconds header_timeout{10000};  // from a request's first byte to its last header
-  std::chrono::milliseconds body_timeout{60000};    // from the last header to the body's last byte
-  std::chrono::milliseconds idle_timeout{5000};     // a kept-alive connection with nothing asked
-  std::chrono::milliseconds write_timeout{30000};   // a client that does not read its answer
+  std::chrono::milliseconds header_timeout{
+      10000};                                      // from a request's first byte to its last header
+  std::chrono::milliseconds body_timeout{60000};   // from the last header to the body's last byte
+  std::chrono::milliseconds idle_timeout{5000};    // a kept-alive connection with nothing asked
+  std::chrono::milliseconds write_timeout{30000};  // a client that does not read its answer
   size_t max_connections = 4096;
   size_t workers = 8;        // handlers running at once
   size_t max_queued = 1024;  // complete requests waiting for a worker; beyond, 503

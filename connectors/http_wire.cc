@@ -88,11 +88,12 @@ RequestParser::State RequestParser::feed(std::string& buffer) {
     const auto [end, terminator] = head_end(buffer);
     const size_t line_end = std::min(buffer.find('\n'), buffer.size());
     if (line_end > limits_.max_target_bytes + 32) {
-      return fail(414, "the request line is longer than " + std::to_string(limits_.max_target_bytes + 32) + " bytes");
+      return fail(414, "the request line is longer than " +
+                           std::to_string(limits_.max_target_bytes + 32) + " bytes");
     }
     if (std::min(end, buffer.size()) > limits_.max_header_bytes) {
-      return fail(431, "the request line and headers are longer than " + std::to_string(limits_.max_header_bytes) +
-                           " bytes");
+      return fail(431, "the request line and headers are longer than " +
+                           std::to_string(limits_.max_header_bytes) + " bytes");
     }
     if (end == std::string::npos) return kNeedMore;
     const std::string head = buffer.substr(0, end);
@@ -118,33 +119,42 @@ RequestParser::State RequestParser::feed(std::string& buffer) {
 bool RequestParser::parse_request_line(std::string_view line) {
   const size_t sp1 = line.find(' ');
   const size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) {
-    return refuse(400, "the request line: expected \"METHOD /path HTTP/1.1\", got \"" + printable(line, 80) + "\"");
+  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos ||
+      line.find(' ', sp2 + 1) != std::string_view::npos) {
+    return refuse(400, "the request line: expected \"METHOD /path HTTP/1.1\", got \"" +
+                           printable(line, 80) + "\"");
   }
   const std::string_view method = line.substr(0, sp1), target = line.substr(sp1 + 1, sp2 - sp1 - 1),
                          version = line.substr(sp2 + 1);
-  if (method.empty() || method.size() > 20 || !std::all_of(method.begin(), method.end(), [](char c) {
-        return token_char(static_cast<unsigned char>(c));
-      })) {
-    return refuse(400, "the request method: expected a token such as GET or POST, got \"" + printable(method, 24) + "\"");
+  if (method.empty() || method.size() > 20 ||
+      !std::all_of(method.begin(), method.end(),
+                   [](char c) { return token_char(static_cast<unsigned char>(c)); })) {
+    return refuse(400, "the request method: expected a token such as GET or POST, got \"" +
+                           printable(method, 24) + "\"");
   }
   if (target.size() > limits_.max_target_bytes) {
-    return refuse(414, "the request target is longer than " + std::to_string(limits_.max_target_bytes) + " bytes");
+    return refuse(414, "the request target is longer than " +
+                           std::to_string(limits_.max_target_bytes) + " bytes");
   }
   if (target.empty() || target.front() != '/') {
-    return refuse(400, "the request target: expected a path starting with /, got \"" + printable(target, 80) + "\"");
+    return refuse(400, "the request target: expected a path starting with /, got \"" +
+                           printable(target, 80) + "\"");
   }
   for (unsigned char c : target) {
     if (c <= 0x20 || c >= 0x7F) {
-      return refuse(400, "the request target: expected printable ASCII (other bytes percent-encoded), got \"" +
-                           printable(target, 80) + "\"");
+      return refuse(
+          400,
+          "the request target: expected printable ASCII (other bytes percent-encoded), got \"" +
+              printable(target, 80) + "\"");
     }
   }
   if (version != "HTTP/1.1" && version != "HTTP/1.0") {
     if (version.starts_with("HTTP/")) {
-      return refuse(505, "HTTP version " + printable(version, 16) + ": this server speaks HTTP/1.1");
+      return refuse(505,
+                    "HTTP version " + printable(version, 16) + ": this server speaks HTTP/1.1");
     }
-    return refuse(400, "the request line: expected HTTP/1.1 at its end, got \"" + printable(version, 16) + "\"");
+    return refuse(400, "the request line: expected HTTP/1.1 at its end, got \"" +
+                           printable(version, 16) + "\"");
   }
   req_.method = std::string(method);
   req_.target = std::string(target);
@@ -154,23 +164,27 @@ bool RequestParser::parse_request_line(std::string_view line) {
 
 // One header line, kept in the request; the ones that frame the body noted in `framing`.
 bool RequestParser::parse_header(std::string_view h, Framing& framing) {
-  if (h.front() == ' ' || h.front() == '\t') return refuse(400, "a header continued on a second line (obsolete folding)");
+  if (h.front() == ' ' || h.front() == '\t')
+    return refuse(400, "a header continued on a second line (obsolete folding)");
   const size_t colon = h.find(':');
   if (colon == std::string_view::npos || colon == 0) {
     return refuse(400, "a header: expected \"Name: value\", got \"" + printable(h, 80) + "\"");
   }
   const std::string_view name = h.substr(0, colon);
-  if (!std::all_of(name.begin(), name.end(), [](char c) { return token_char(static_cast<unsigned char>(c)); })) {
+  if (!std::all_of(name.begin(), name.end(),
+                   [](char c) { return token_char(static_cast<unsigned char>(c)); })) {
     return refuse(400, "a header name: expected a token, got \"" + printable(name, 40) + "\"");
   }
   const std::string_view value = trim(h.substr(colon + 1));
   if (!is_utf8(value)) {
-    return refuse(400, "header " + std::string(name) + ": expected UTF-8 text, got \"" + printable(value, 60) + "\"");
+    return refuse(400, "header " + std::string(name) + ": expected UTF-8 text, got \"" +
+                           printable(value, 60) + "\"");
   }
   for (unsigned char c : value) {
     if ((c < 0x20 && c != '\t') || c == 0x7F) {
-      return refuse(400, "header " + std::string(name) + ": expected text without control characters, got \"" +
-                           printable(value, 60) + "\"");
+      return refuse(400, "header " + std::string(name) +
+                             ": expected text without control characters, got \"" +
+                             printable(value, 60) + "\"");
     }
   }
   std::string key = lower(name);
@@ -195,7 +209,8 @@ RequestParser::State RequestParser::start_body(const Framing& framing) {
   req_.keep_alive = req_.http10 ? framing.connection.find("keep-alive") != std::string::npos
                                 : framing.connection.find("close") == std::string::npos;
   if (!framing.transfer_encoding.empty()) {
-    if (!framing.content_length.empty()) return fail(400, "both Content-Length and Transfer-Encoding: send one");
+    if (!framing.content_length.empty())
+      return fail(400, "both Content-Length and Transfer-Encoding: send one");
     if (framing.transfer_encoding != "chunked") {
       return fail(501, "Transfer-Encoding: " + printable(framing.transfer_encoding, 40) +
                            " (this server takes chunked or a Content-Length)");
@@ -212,7 +227,8 @@ RequestParser::State RequestParser::start_body(const Framing& framing) {
   uint64_t n = 0;
   const auto [p, ec] = std::from_chars(length.data(), length.data() + length.size(), n);
   if (ec != std::errc() || p != length.data() + length.size()) {
-    return fail(400, "Content-Length: expected a number of bytes, got \"" + printable(length, 24) + "\"");
+    return fail(
+        400, "Content-Length: expected a number of bytes, got \"" + printable(length, 24) + "\"");
   }
   if (n > limits_.max_body_bytes) {
     return fail(413, "body: " + std::to_string(n) + " bytes, larger than the limit of " +
@@ -266,19 +282,23 @@ RequestParser::State RequestParser::feed_chunked(std::string& buffer) {
       }
       if (stage_ == Stage::kTrailer) {
         trailer_bytes_ += text.size();
-        if (trailer_bytes_ > limits_.max_header_bytes) return fail(431, "the chunked body's trailers are too long");
+        if (trailer_bytes_ > limits_.max_header_bytes)
+          return fail(431, "the chunked body's trailers are too long");
         if (!text.empty()) continue;
         stage_ = Stage::kDone;
         return kComplete;
       }
       const std::string size_text = text.substr(0, text.find(';'));
       uint64_t n = 0;
-      const auto [p, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), n, 16);
+      const auto [p, ec] =
+          std::from_chars(size_text.data(), size_text.data() + size_text.size(), n, 16);
       if (size_text.empty() || ec != std::errc() || p != size_text.data() + size_text.size()) {
-        return fail(400, "a chunk size: expected hexadecimal digits, got \"" + printable(size_text, 24) + "\"");
+        return fail(400, "a chunk size: expected hexadecimal digits, got \"" +
+                             printable(size_text, 24) + "\"");
       }
       if (n > limits_.max_body_bytes - req_.body.size()) {
-        return fail(413, "body: larger than the limit of " + std::to_string(limits_.max_body_bytes) + " bytes");
+        return fail(413, "body: larger than the limit of " +
+                             std::to_string(limits_.max_body_bytes) + " bytes");
       }
       if (n == 0) {
         stage_ = Stage::kTrailer;
@@ -298,7 +318,8 @@ RequestParser::State RequestParser::feed_chunked(std::string& buffer) {
   }
 }
 
-bool decode_request(WireRequest&& wire, const HttpLimits& limits, HttpRequest& out, HttpResponse& error) {
+bool decode_request(WireRequest&& wire, const HttpLimits& limits, HttpRequest& out,
+                    HttpResponse& error) {
   out.method = std::move(wire.method);
   out.target = std::move(wire.target);
   out.headers = std::move(wire.headers);
@@ -306,7 +327,9 @@ bool decode_request(WireRequest&& wire, const HttpLimits& limits, HttpRequest& o
   const size_t q = out.target.find('?');
   out.path = percent_decode(std::string_view(out.target).substr(0, q), false);
   if (!is_utf8(out.path) || out.path.find('\0') != std::string::npos) {
-    problem(error, 400, "the path: expected UTF-8 text once percent-decoded, got \"" + printable(out.path, 80) + "\"");
+    problem(error, 400,
+            "the path: expected UTF-8 text once percent-decoded, got \"" + printable(out.path, 80) +
+                "\"");
     return false;
   }
   if (q == std::string::npos) return true;
@@ -319,15 +342,18 @@ bool decode_request(WireRequest&& wire, const HttpLimits& limits, HttpRequest& o
     at = amp + 1;
     if (pair.empty()) continue;
     if (++count > limits.max_params) {
-      problem(error, 400, "the query: more than " + std::to_string(limits.max_params) + " parameters");
+      problem(error, 400,
+              "the query: more than " + std::to_string(limits.max_params) + " parameters");
       return false;
     }
     const size_t eq = pair.find('=');
     std::string name = percent_decode(pair.substr(0, eq), true);
-    std::string value = eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1), true);
+    std::string value =
+        eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1), true);
     if (!is_utf8(name) || !is_utf8(value)) {
       problem(error, 400,
-              printable(name, 40) + ": expected UTF-8 text once percent-decoded, got \"" + printable(value, 60) + "\"",
+              printable(name, 40) + ": expected UTF-8 text once percent-decoded, got \"" +
+                  printable(value, 60) + "\"",
               {{"parameter", printable(name, 40)}});
       return false;
     }

@@ -1,10 +1,10 @@
 #include "connectors/kafka_intake.h"
 
 #include <librdkafka/rdkafka.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 
@@ -25,9 +25,11 @@ std::string snippet(std::string_view s) { return in_quotes(printable(s, 60)); }
 
 // Eager rebalancing for the inboxes (one partition each: nothing to gain from cooperative
 // moves), logged so an operator sees which instance reads which inbox.
-void intake_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void*) {
+void intake_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t* parts, void*) {
   std::string names;
-  for (int i = 0; i < parts->cnt; ++i) names += (names.empty() ? "" : ", ") + std::string(parts->elems[i].topic);
+  for (int i = 0; i < parts->cnt; ++i)
+    names += (names.empty() ? "" : ", ") + std::string(parts->elems[i].topic);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     rd_kafka_assign(rk, parts);
     spdlog::info("intake: now reads {} inbox(es): {}", parts->cnt, names);
@@ -39,24 +41,31 @@ void intake_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
 
 }  // namespace
 
-Result<IntakeInput> inbox_input(const Record& message, std::string_view department, std::string origin) {
+Result<IntakeInput> inbox_input(const Record& message, std::string_view department,
+                                std::string origin) {
   IntakeInput in{message.value, std::move(origin), DepartmentId(std::string(department))};
   // Headers are bytes a department chose: bounded and UTF-8 before anything reads them.
   constexpr size_t kMaxHeaders = 64, kMaxHeaderBytes = 4096;
   if (message.headers.size() > kMaxHeaders) {
-    return fail(field_error("too_many_headers", "headers", "at most " + std::to_string(kMaxHeaders) + " headers",
+    return fail(field_error("too_many_headers", "headers",
+                            "at most " + std::to_string(kMaxHeaders) + " headers",
                             std::to_string(message.headers.size())));
   }
   for (const Header& h : message.headers) {
     if (!is_utf8(h.key) || h.key.size() > 256) {
-      return fail(field_error("bad_header", "header " + printable(h.key, 40), "a UTF-8 name of at most 256 bytes",
+      return fail(field_error("bad_header", "header " + printable(h.key, 40),
+                              "a UTF-8 name of at most 256 bytes",
                               in_quotes(printable(h.key, 40))));
     }
-    if (!h.key.starts_with("ce_") && h.key != "content-type") continue;  // others are the sender's own
+    if (!h.key.starts_with("ce_") && h.key != "content-type")
+      continue;  // others are the sender's own
     if (h.value.size() > kMaxHeaderBytes || !is_utf8(h.value)) {
       return fail(field_error("bad_header", "header " + h.key,
                               "UTF-8 text of at most " + std::to_string(kMaxHeaderBytes) + " bytes",
-                              in_quotes(printable(h.value, 60)).append(" (").append(std::to_string(h.value.size())).append(" bytes)")));
+                              in_quotes(printable(h.value, 60))
+                                  .append(" (")
+                                  .append(std::to_string(h.value.size()))
+                                  .append(" bytes)")));
     }
   }
   if (message.header("ce_type").empty()) return in;  // structured mode: the value is the envelope
@@ -65,12 +74,14 @@ Result<IntakeInput> inbox_input(const Record& message, std::string_view departme
   JY_CHECK(check_json(message.value, limits, "data"));
   json data = json::parse(message.value, nullptr, false);
   if (data.is_discarded()) {
-    return fail(field_error("bad_json", "data",
-                            "the fact's data as JSON (binary content mode: the envelope is in ce_ headers)",
-                            snippet(message.value)));
+    return fail(
+        field_error("bad_json", "data",
+                    "the fact's data as JSON (binary content mode: the envelope is in ce_ headers)",
+                    snippet(message.value)));
   }
   json env = json::object();
-  for (const char* field : {"specversion", "id", "source", "type", "time", "subject", "dataschema", "occurred"}) {
+  for (const char* field :
+       {"specversion", "id", "source", "type", "time", "subject", "dataschema", "occurred"}) {
     const std::string name = std::string("ce_") + field;
     for (const Header& h : message.headers) {
       if (h.key == name) env[field] = h.value;
@@ -78,7 +89,8 @@ Result<IntakeInput> inbox_input(const Record& message, std::string_view departme
   }
   if (!env.contains("source")) env["source"] = std::string(department);
   if (std::string_view v = message.header("ce_schemaversion"); !v.empty()) {
-    const bool digits = v.size() <= 9 && v.find_first_not_of("0123456789") == std::string_view::npos;
+    const bool digits =
+        v.size() <= 9 && v.find_first_not_of("0123456789") == std::string_view::npos;
     env["schemaversion"] = digits ? json(std::stoi(std::string(v))) : json(std::string(v));
   }
   env["data"] = std::move(data);
@@ -86,7 +98,8 @@ Result<IntakeInput> inbox_input(const Record& message, std::string_view departme
   return in;
 }
 
-Result<std::unique_ptr<KafkaIntake>> KafkaIntake::open(const KafkaSettings& settings, const Config& config,
+Result<std::unique_ptr<KafkaIntake>> KafkaIntake::open(const KafkaSettings& settings,
+                                                       const Config& config,
                                                        const std::string& instance) {
   std::unique_ptr<KafkaIntake> k(new KafkaIntake(config));
   JY_TRY(k->log_, KafkaLog::open({.settings = settings,
@@ -116,15 +129,19 @@ Result<std::unique_ptr<KafkaIntake>> KafkaIntake::open(const KafkaSettings& sett
   rd_kafka_poll_set_consumer(k->consumer_);
   // The inbox of every department of district.toml (`jiayuan topics create` makes them).
   const std::vector<std::string> departments = all_departments(config.district);
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(departments.size()));
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(static_cast<int>(departments.size()));
   for (const std::string& d : departments) {
-    rd_kafka_topic_partition_list_add(list, (settings.topic_prefix + inbox_topic(d)).c_str(), RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(list, (settings.topic_prefix + inbox_topic(d)).c_str(),
+                                      RD_KAFKA_PARTITION_UA);
   }
   const rd_kafka_resp_err_t e = rd_kafka_subscribe(k->consumer_, list);
   rd_kafka_topic_partition_list_destroy(list);
-  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return fail("kafka", std::string("subscribing to the inboxes: ") + rd_kafka_err2str(e));
-  spdlog::info("kafka: intake reads the {} inboxes {}jiayuan.inbox.* as group {}", departments.size(),
-               settings.topic_prefix, settings.topic_prefix + settings.group + "-intake");
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return fail("kafka", std::string("subscribing to the inboxes: ") + rd_kafka_err2str(e));
+  spdlog::info("kafka: intake reads the {} inboxes {}jiayuan.inbox.* as group {}",
+               departments.size(), settings.topic_prefix,
+               settings.topic_prefix + settings.group + "-intake");
   return k;
 }
 
@@ -137,7 +154,8 @@ KafkaIntake::~KafkaIntake() {
 
 Status KafkaIntake::rewind() {
   rd_kafka_topic_partition_list_t* parts = nullptr;
-  if (rd_kafka_assignment(consumer_, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || parts == nullptr) return {};
+  if (rd_kafka_assignment(consumer_, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || parts == nullptr)
+    return {};
   Status out;
   if (parts->cnt > 0) {
     rd_kafka_committed(consumer_, parts, 30000);
@@ -155,9 +173,11 @@ Status KafkaIntake::rewind() {
 
 bool KafkaIntake::caught_up() {
   rd_kafka_topic_partition_list_t* parts = nullptr;
-  if (rd_kafka_assignment(consumer_, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || parts == nullptr) return false;
+  if (rd_kafka_assignment(consumer_, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || parts == nullptr)
+    return false;
   bool all = parts->cnt > 0;
-  for (int i = 0; i < parts->cnt && all; ++i) all = at_end_.contains({parts->elems[i].topic, parts->elems[i].partition});
+  for (int i = 0; i < parts->cnt && all; ++i)
+    all = at_end_.contains({parts->elems[i].topic, parts->elems[i].partition});
   rd_kafka_topic_partition_list_destroy(parts);
   return all;
 }
@@ -186,11 +206,13 @@ Result<std::vector<rd_kafka_message_t*>> KafkaIntake::poll_inboxes(size_t max) {
       if (!messages.empty() || caught_up()) break;
       if (std::chrono::steady_clock::now() - started > std::chrono::seconds(10)) {
         // Not "nothing to take": the inboxes' ends are not known yet.
-        return fail("kafka_unavailable", "intake waits for its inbox partitions (the group's assignment or the broker)");
+        return fail("kafka_unavailable",
+                    "intake waits for its inbox partitions (the group's assignment or the broker)");
       }
       continue;
     }
-    const std::pair<std::string, int32_t> tp{m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : "", m->partition};
+    const std::pair<std::string, int32_t> tp{m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : "",
+                                             m->partition};
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       at_end_.insert(tp);
     } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -213,13 +235,15 @@ KafkaIntake::Batch KafkaIntake::read_messages(std::vector<rd_kafka_message_t*>& 
     const std::string topic = rd_kafka_topic_name(m->rkt);
     LogEntry entry = kafka_entry(m);
     const std::string department = topic.substr(std::min(prefix.size(), topic.size()));
-    std::string origin = topic + "[" + std::to_string(m->partition) + "]@" + std::to_string(m->offset);
+    std::string origin =
+        topic + "[" + std::to_string(m->partition) + "]@" + std::to_string(m->offset);
     batch.taken.push_back({{topic, m->partition}, m->offset, std::nullopt});
     rd_kafka_message_destroy(m);
     m = nullptr;
     if (!config_.district.has_department(DepartmentId(department))) {
-      batch.taken.back().refused = field_error("unknown_inbox", "topic", "the inbox of a department of config/district.toml",
-                                               "\"" + topic + "\"");
+      batch.taken.back().refused =
+          field_error("unknown_inbox", "topic", "the inbox of a department of config/district.toml",
+                      "\"" + topic + "\"");
       batch.refused_inputs.push_back(IntakeInput{entry.record.value, origin, std::nullopt});
       continue;
     }
@@ -227,11 +251,14 @@ KafkaIntake::Batch KafkaIntake::read_messages(std::vector<rd_kafka_message_t*>& 
     try {
       in = inbox_input(entry.record, department, origin);
     } catch (const std::exception& e) {
-      in = fail("internal_error", std::string("intake could not read this message (a bug; please report it): ") + e.what());
+      in = fail(
+          "internal_error",
+          std::string("intake could not read this message (a bug; please report it): ") + e.what());
     }
     if (!in) {
       batch.taken.back().refused = in.error();
-      batch.refused_inputs.push_back(IntakeInput{entry.record.value, origin, DepartmentId(department)});
+      batch.refused_inputs.push_back(
+          IntakeInput{entry.record.value, origin, DepartmentId(department)});
       continue;
     }
     batch.inputs.push_back(std::move(*in));
@@ -260,11 +287,16 @@ Status KafkaIntake::transact(const Batch& batch) {
   JY_CHECK(log_->commit(consumer_, next_offsets));
   for (size_t k = 0; k < outcomes.size(); ++k) {
     switch (outcomes[k].verdict) {
-      case Verdict::kAccepted: ++counters_.accepted; break;
-      case Verdict::kDuplicate: ++counters_.duplicates; break;
+      case Verdict::kAccepted:
+        ++counters_.accepted;
+        break;
+      case Verdict::kDuplicate:
+        ++counters_.duplicates;
+        break;
       case Verdict::kRejected:
         ++counters_.rejected;
-        spdlog::warn("intake: {}: rejected: {}", batch.inputs[k].origin, outcomes[k].reason.message);
+        spdlog::warn("intake: {}: rejected: {}", batch.inputs[k].origin,
+                     outcomes[k].reason.message);
         break;
     }
   }
@@ -283,14 +315,16 @@ Result<size_t> KafkaIntake::step(size_t max) {
   Status done = transact(batch);
   if (done) return batch.taken.size();
   // Nothing of this step is visible: abort, take the same messages again next step.
-  spdlog::warn("intake: transaction of {} inbox message(s) aborted: {}", batch.taken.size(), done.error().message);
+  spdlog::warn("intake: transaction of {} inbox message(s) aborted: {}", batch.taken.size(),
+               done.error().message);
   ++counters_.aborted;
   if (done.error().code == "kafka_fatal") return fail(done.error());
   if (Status a = log_->abort(); !a) return fail(a.error());
   JY_CHECK(rewind());
   // Relearnt from the log; what this cannot read now the next step's catch_up reads first.
   if (Status relearnt = intake_->reload(); !relearnt) {
-    spdlog::warn("intake: relearning jiayuan.events after the abort: {}; the next step goes on", relearnt.error().message);
+    spdlog::warn("intake: relearning jiayuan.events after the abort: {}; the next step goes on",
+                 relearnt.error().message);
   }
   return size_t{0};
 }

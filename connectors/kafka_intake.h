@@ -24,7 +24,8 @@ namespace jiayuan {
 // A message of an inbox as intake input. Binary content mode (CloudEvents Kafka binding): the
 // envelope is in ce_ headers and the value is the fact's data; a missing ce_source is the
 // inbox's department. Structured mode (no ce_type header): the value is the whole envelope.
-Result<IntakeInput> inbox_input(const Record& message, std::string_view department, std::string origin);
+Result<IntakeInput> inbox_input(const Record& message, std::string_view department,
+                                std::string origin);
 
 struct KafkaIntakeCounters {
   size_t messages = 0;
@@ -38,7 +39,8 @@ class KafkaIntake {
  public:
   // `instance` names this engine instance: its transactional id is <group>-intake-<instance>,
   // the same across restarts so that a restarted instance fences its former self.
-  static Result<std::unique_ptr<KafkaIntake>> open(const KafkaSettings& settings, const Config& config,
+  static Result<std::unique_ptr<KafkaIntake>> open(const KafkaSettings& settings,
+                                                   const Config& config,
                                                    const std::string& instance);
   ~KafkaIntake();
   KafkaIntake(const KafkaIntake&) = delete;

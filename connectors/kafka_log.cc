@@ -13,13 +13,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int kMetadataTimeoutMs = 10000;
-constexpr int kAdminTimeoutMs = 30000;
 constexpr int kTxnTimeoutMs = 60000;
 constexpr size_t kMaxBuffered = 50000;  // records a group reader holds ahead of the stage
 
 void log_cb(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-  const auto lvl = level <= 3 ? spdlog::level::err : level <= 4 ? spdlog::level::warn
-                 : level <= 6 ? spdlog::level::info : spdlog::level::debug;
+  const auto lvl = level <= 3   ? spdlog::level::err
+                   : level <= 4 ? spdlog::level::warn
+                   : level <= 6 ? spdlog::level::info
+                                : spdlog::level::debug;
   spdlog::log(lvl, "kafka: {} {}: {}", rd_kafka_name(rk), facility, message);
 }
 
@@ -37,8 +38,8 @@ Error kafka_error(std::string_view what, rd_kafka_resp_err_t err) {
 Status from_error(std::string_view what, rd_kafka_error_t* e) {
   if (e == nullptr) return {};
   std::string code = rd_kafka_error_txn_requires_abort(e) ? "kafka_txn_abort"
-                   : rd_kafka_error_is_fatal(e)           ? "kafka_fatal"
-                   : rd_kafka_error_is_retriable(e)       ? "kafka_retriable"
+                     : rd_kafka_error_is_fatal(e)         ? "kafka_fatal"
+                     : rd_kafka_error_is_retriable(e)     ? "kafka_retriable"
                                                           : "kafka";
   Error out{std::move(code), std::string(what) + ": " + rd_kafka_error_string(e)};
   rd_kafka_error_destroy(e);
@@ -51,7 +52,8 @@ Status with_retries(std::string_view what, F call) {
   for (int attempt = 1;; ++attempt) {
     Status s = from_error(what, call());
     if (s || s.error().code != "kafka_retriable") return s;
-    spdlog::warn("kafka: {} not yet done (attempt {}): {}; retrying", what, attempt, s.error().message);
+    spdlog::warn("kafka: {} not yet done (attempt {}): {}; retrying", what, attempt,
+                 s.error().message);
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5000, 200 * attempt)));
   }
 }
@@ -70,19 +72,24 @@ void dr_cb(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
   d->done = true;
 }
 
-using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t,
+                                      decltype(&rd_kafka_topic_partition_list_destroy)>;
 PartitionList partition_list(int size) {
-  return PartitionList(rd_kafka_topic_partition_list_new(size), &rd_kafka_topic_partition_list_destroy);
+  return PartitionList(rd_kafka_topic_partition_list_new(size),
+                       &rd_kafka_topic_partition_list_destroy);
 }
 
 }  // namespace
 
-std::string inbox_topic(std::string_view department) { return std::string(kInboxPrefix) + std::string(department); }
+std::string inbox_topic(std::string_view department) {
+  return std::string(kInboxPrefix) + std::string(department);
+}
 
 Status kafka_set(rd_kafka_conf_t* conf, const char* key, const std::string& value) {
   char err[512];
   if (rd_kafka_conf_set(conf, key, value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
-    return fail("kafka_config", std::string("librdkafka property ") + key + "=\"" + value + "\": " + err);
+    return fail("kafka_config",
+                std::string("librdkafka property ") + key + "=\"" + value + "\": " + err);
   }
   return {};
 }
@@ -90,8 +97,9 @@ Status kafka_set(rd_kafka_conf_t* conf, const char* key, const std::string& valu
 Result<rd_kafka_conf_t*> kafka_conf(const KafkaSettings& s, const std::string& client_id,
                                     const KafkaProperties& extra) {
   if (s.bootstrap.empty()) {
-    return fail("kafka_config", "kafka.bootstrap: expected host:port of the Kafka cluster, got nothing "
-                                "(set it in engine.toml [kafka] or with --kafka)");
+    return fail("kafka_config",
+                "kafka.bootstrap: expected host:port of the Kafka cluster, got nothing "
+                "(set it in engine.toml [kafka] or with --kafka)");
   }
   KafkaProperties props = {{"bootstrap.servers", s.bootstrap},
                            {"client.id", client_id},
@@ -124,8 +132,11 @@ LogEntry kafka_entry(const rd_kafka_message_t* m) {
     const char* name = nullptr;
     const void* value = nullptr;
     size_t size = 0;
-    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-      e.record.headers.push_back({name, value == nullptr ? "" : std::string(static_cast<const char*>(value), size)});
+    for (size_t i = 0;
+         rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      e.record.headers.push_back(
+          {name, value == nullptr ? "" : std::string(static_cast<const char*>(value), size)});
     }
   }
   return e;
@@ -148,9 +159,10 @@ Result<std::unique_ptr<KafkaLog>> KafkaLog::open(Options options) {
   const KafkaSettings& s = log->options_.settings;
   KafkaProperties props = {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "5"}};
   if (!log->options_.transactional_id.empty()) {
-    props.insert(props.end(), {{"transactional.id", s.topic_prefix + log->options_.transactional_id},
-                               {"transaction.timeout.ms", std::to_string(kTxnTimeoutMs)},
-                               {"message.timeout.ms", std::to_string(kTxnTimeoutMs - 5000)}});
+    props.insert(props.end(),
+                 {{"transactional.id", s.topic_prefix + log->options_.transactional_id},
+                  {"transaction.timeout.ms", std::to_string(kTxnTimeoutMs)},
+                  {"message.timeout.ms", std::to_string(kTxnTimeoutMs - 5000)}});
   } else {
     props.push_back({"message.timeout.ms", "0"});  // never give up: append waits for the broker
   }
@@ -163,24 +175,28 @@ Result<std::unique_ptr<KafkaLog>> KafkaLog::open(Options options) {
     return fail("kafka_config", std::string("cannot create a Kafka producer: ") + err);
   }
   const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t mderr = rd_kafka_metadata(log->producer_, 1, nullptr, &md, kMetadataTimeoutMs);
+  rd_kafka_resp_err_t mderr =
+      rd_kafka_metadata(log->producer_, 1, nullptr, &md, kMetadataTimeoutMs);
   if (mderr != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return fail("kafka_unavailable", "no answer from the Kafka cluster at " + s.bootstrap + " within " +
-                                         std::to_string(kMetadataTimeoutMs / 1000) + " s: " + rd_kafka_err2str(mderr) +
-                                         " (is the broker up, and are kafka.security_protocol and the credentials right?)");
+    return fail(
+        "kafka_unavailable",
+        "no answer from the Kafka cluster at " + s.bootstrap + " within " +
+            std::to_string(kMetadataTimeoutMs / 1000) + " s: " + rd_kafka_err2str(mderr) +
+            " (is the broker up, and are kafka.security_protocol and the credentials right?)");
   }
   rd_kafka_metadata_destroy(md);
   if (log->options_.require_topics) {
     for (std::string_view t : {topics::kEvents, topics::kDecisions, topics::kDeadLetter}) {
       if (log->partition_count(t) == 0) {
-        return fail("kafka_no_topic", "topic " + log->physical(t) + " does not exist on " + s.bootstrap +
-                                          ": run `jiayuan topics create` first");
+        return fail("kafka_no_topic", "topic " + log->physical(t) + " does not exist on " +
+                                          s.bootstrap + ": run `jiayuan topics create` first");
       }
     }
   }
   if (!log->options_.transactional_id.empty()) {
-    JY_CHECK(with_retries("initialising the transactional producer",
-                          [&] { return rd_kafka_init_transactions(log->producer_, kTxnTimeoutMs); }));
+    JY_CHECK(with_retries("initialising the transactional producer", [&] {
+      return rd_kafka_init_transactions(log->producer_, kTxnTimeoutMs);
+    }));
   }
   return log;
 }
@@ -201,7 +217,9 @@ int32_t KafkaLog::partition_count(std::string_view topic) const {
   const std::string name = physical(topic);
   if (auto it = partitions_.find(name); it != partitions_.end()) return it->second;
   const rd_kafka_metadata_t* md = nullptr;
-  if (rd_kafka_metadata(producer_, 1, nullptr, &md, kMetadataTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+  if (rd_kafka_metadata(producer_, 1, nullptr, &md, kMetadataTimeoutMs) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR)
+    return 0;
   int32_t count = 0;
   for (int i = 0; i < md->topic_cnt; ++i) {
     if (name == md->topics[i].topic && md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -213,11 +231,13 @@ int32_t KafkaLog::partition_count(std::string_view topic) const {
   return count;
 }
 
-Result<std::vector<Position>> KafkaLog::append(std::string_view topic, std::span<const Record> records) {
+Result<std::vector<Position>> KafkaLog::append(std::string_view topic,
+                                               std::span<const Record> records) {
   if (records.empty()) return std::vector<Position>{};
   const int32_t parts = partition_count(topic);
   if (parts == 0) {
-    return fail("kafka_no_topic", "topic " + physical(topic) + " does not exist on " + options_.settings.bootstrap +
+    return fail("kafka_no_topic", "topic " + physical(topic) + " does not exist on " +
+                                      options_.settings.bootstrap +
                                       ": run `jiayuan topics create`");
   }
   const std::string name = physical(topic);
@@ -254,7 +274,8 @@ Result<std::vector<Position>> KafkaLog::append(std::string_view topic, std::span
       }
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
       rd_kafka_headers_destroy(hdrs);
-      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return fail(kafka_error("producing to " + name, err));
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        return fail(kafka_error("producing to " + name, err));
       rd_kafka_poll(producer_, 100);  // the local queue is full: let deliveries drain
     }
   }
@@ -267,14 +288,15 @@ Result<std::vector<Position>> KafkaLog::append(std::string_view topic, std::span
     rd_kafka_poll(producer_, 50);
     if (Clock::now() - last_note > std::chrono::seconds(5)) {
       last_note = Clock::now();
-      spdlog::warn("kafka: waiting for {} to acknowledge {} record(s) to {}", options_.settings.bootstrap,
-                   deliveries.size() - done, name);
+      spdlog::warn("kafka: waiting for {} to acknowledge {} record(s) to {}",
+                   options_.settings.bootstrap, deliveries.size() - done, name);
     }
   }
   std::vector<Position> out;
   out.reserve(records.size());
   for (const Delivery& d : deliveries) {
-    if (d.err != RD_KAFKA_RESP_ERR_NO_ERROR) return fail(kafka_error("delivering to " + name, d.err));
+    if (d.err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return fail(kafka_error("delivering to " + name, d.err));
     out.push_back(d.position);
   }
   for (const Position& p : out) expect(topic, p.partition, p.offset + 1);
@@ -292,21 +314,24 @@ int64_t KafkaLog::known_end(std::string_view topic, int32_t partition) const {
 }
 
 Error KafkaLog::no_answer(std::string_view topic, int32_t partition, int64_t from) const {
-  return Error{"kafka_unavailable", "reading " + physical(topic) + "[" + std::to_string(partition) + "] from offset " +
-                                        std::to_string(from) + ": no answer from " + options_.settings.bootstrap +
-                                        " within " + std::to_string(options_.settings.read_wait_ms) + " ms"};
+  return Error{"kafka_unavailable",
+               "reading " + physical(topic) + "[" + std::to_string(partition) + "] from offset " +
+                   std::to_string(from) + ": no answer from " + options_.settings.bootstrap +
+                   " within " + std::to_string(options_.settings.read_wait_ms) + " ms"};
 }
 
 std::map<int32_t, int64_t> KafkaLog::appended_ends(std::string_view topic) const {
   std::map<int32_t, int64_t> out;
   const std::string name = physical(topic);
-  for (auto it = known_end_.lower_bound({name, INT32_MIN}); it != known_end_.end() && it->first.first == name; ++it) {
+  for (auto it = known_end_.lower_bound({name, INT32_MIN});
+       it != known_end_.end() && it->first.first == name; ++it) {
     out[it->first.second] = it->second;
   }
   return out;
 }
 
-Result<KafkaLog::Reader*> KafkaLog::reader(std::string_view topic, int32_t partition, int64_t from) {
+Result<KafkaLog::Reader*> KafkaLog::reader(std::string_view topic, int32_t partition,
+                                           int64_t from) {
   if (consumer_ == nullptr) {
     JY_TRY(rd_kafka_conf_t * conf, kafka_conf(options_.settings, options_.client_id + "-reader",
                                               {{"enable.partition.eof", "true"},
@@ -340,7 +365,8 @@ Result<KafkaLog::Reader*> KafkaLog::reader(std::string_view topic, int32_t parti
   return r.get();
 }
 
-Result<std::vector<LogEntry>> KafkaLog::read(std::string_view topic, int32_t partition, int64_t from, size_t max) {
+Result<std::vector<LogEntry>> KafkaLog::read(std::string_view topic, int32_t partition,
+                                             int64_t from, size_t max) {
   std::vector<LogEntry> out;
   if (max == 0 || partition >= partition_count(topic)) return out;
   JY_TRY(Reader * r, reader(topic, partition, from));
@@ -383,13 +409,16 @@ Result<std::vector<LogEntry>> KafkaLog::read(std::string_view topic, int32_t par
 
 Result<int64_t> KafkaLog::end_offset(std::string_view topic, int32_t partition) {
   int64_t lo = 0, hi = 0;
-  const rd_kafka_resp_err_t err =
-      rd_kafka_query_watermark_offsets(producer_, physical(topic).c_str(), partition, &lo, &hi, kMetadataTimeoutMs);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return fail(kafka_error("end offset of " + physical(topic), err));
+  const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      producer_, physical(topic).c_str(), partition, &lo, &hi, kMetadataTimeoutMs);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return fail(kafka_error("end offset of " + physical(topic), err));
   return hi;
 }
 
-Status KafkaLog::begin() { return from_error("beginning a transaction", rd_kafka_begin_transaction(producer_)); }
+Status KafkaLog::begin() {
+  return from_error("beginning a transaction", rd_kafka_begin_transaction(producer_));
+}
 
 Status KafkaLog::commit(rd_kafka_t* consumer,
                         const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets) {
@@ -405,37 +434,41 @@ Status KafkaLog::commit(rd_kafka_t* consumer,
     rd_kafka_consumer_group_metadata_destroy(group);
     JY_CHECK(sent);
   }
-  return with_retries("committing the transaction", [&] { return rd_kafka_commit_transaction(producer_, kTxnTimeoutMs); });
+  return with_retries("committing the transaction",
+                      [&] { return rd_kafka_commit_transaction(producer_, kTxnTimeoutMs); });
 }
 
 Status KafkaLog::abort() {
-  return with_retries("aborting the transaction", [&] { return rd_kafka_abort_transaction(producer_, kTxnTimeoutMs); });
+  return with_retries("aborting the transaction",
+                      [&] { return rd_kafka_abort_transaction(producer_, kTxnTimeoutMs); });
 }
 
 // ---- KafkaGroupLog -----------------------------------------------------------------------
 
 namespace {
 struct GroupCallbacks {
-  static void rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque);
+  static void rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                        rd_kafka_topic_partition_list_t* parts, void* opaque);
 };
 }  // namespace
 
 Result<std::unique_ptr<KafkaGroupLog>> KafkaGroupLog::open(KafkaLog& log, StartOffset start,
-                                                          const std::string& instance) {
+                                                           const std::string& instance) {
   std::unique_ptr<KafkaGroupLog> g(new KafkaGroupLog(log, std::move(start)));
   const KafkaSettings& s = log.settings();
-  JY_TRY(rd_kafka_conf_t * conf, kafka_conf(s, "jiayuan-stage1",
-                                            {{"group.id", s.topic_prefix + s.group},
-                                             {"group.instance.id", instance + "-stage1"},
-                                             {"partition.assignment.strategy", "cooperative-sticky"},
-                                             {"isolation.level", "read_committed"},
-                                             {"enable.auto.commit", "false"},
-                                             {"enable.auto.offset.store", "false"},
-                                             {"enable.partition.eof", "true"},
-                                             {"auto.offset.reset", "earliest"},
-                                             {"fetch.wait.max.ms", "100"},
-                                             {"session.timeout.ms", "10000"},
-                                             {"heartbeat.interval.ms", "1000"}}));
+  JY_TRY(rd_kafka_conf_t * conf,
+         kafka_conf(s, "jiayuan-stage1",
+                    {{"group.id", s.topic_prefix + s.group},
+                     {"group.instance.id", instance + "-stage1"},
+                     {"partition.assignment.strategy", "cooperative-sticky"},
+                     {"isolation.level", "read_committed"},
+                     {"enable.auto.commit", "false"},
+                     {"enable.auto.offset.store", "false"},
+                     {"enable.partition.eof", "true"},
+                     {"auto.offset.reset", "earliest"},
+                     {"fetch.wait.max.ms", "100"},
+                     {"session.timeout.ms", "10000"},
+                     {"heartbeat.interval.ms", "1000"}}));
   rd_kafka_conf_set_rebalance_cb(conf, GroupCallbacks::rebalance);
   rd_kafka_conf_set_opaque(conf, g.get());
   char err[512];
@@ -446,11 +479,14 @@ Result<std::unique_ptr<KafkaGroupLog>> KafkaGroupLog::open(KafkaLog& log, StartO
   }
   rd_kafka_poll_set_consumer(g->consumer_);
   PartitionList topics = partition_list(1);
-  rd_kafka_topic_partition_list_add(topics.get(), log.physical(topics::kEvents).c_str(), RD_KAFKA_PARTITION_UA);
-  if (rd_kafka_resp_err_t e = rd_kafka_subscribe(g->consumer_, topics.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  rd_kafka_topic_partition_list_add(topics.get(), log.physical(topics::kEvents).c_str(),
+                                    RD_KAFKA_PARTITION_UA);
+  if (rd_kafka_resp_err_t e = rd_kafka_subscribe(g->consumer_, topics.get());
+      e != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return fail(kafka_error("subscribing to " + log.physical(topics::kEvents), e));
   }
-  spdlog::info("kafka: stage 1 joins consumer group {} on {}", s.topic_prefix + s.group, log.physical(topics::kEvents));
+  spdlog::info("kafka: stage 1 joins consumer group {} on {}", s.topic_prefix + s.group,
+               log.physical(topics::kEvents));
   return g;
 }
 
@@ -461,14 +497,15 @@ KafkaGroupLog::~KafkaGroupLog() {
   }
 }
 
-void GroupCallbacks::rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
-                               void* opaque) {
+void GroupCallbacks::rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                               rd_kafka_topic_partition_list_t* parts, void* opaque) {
   auto* self = static_cast<KafkaGroupLog*>(opaque);
   self->on_rebalance(rk, static_cast<int>(err), parts);
 }
 
 void KafkaGroupLog::expect(int32_t partition, int64_t end) {
-  log_.expect(topics::kEvents, partition, end);  // kept there: the projections read through log_ too
+  log_.expect(topics::kEvents, partition,
+              end);  // kept there: the projections read through log_ too
 }
 
 void KafkaGroupLog::on_rebalance(rd_kafka_t* rk, int err, void* partitions) {
@@ -494,7 +531,9 @@ void KafkaGroupLog::on_rebalance(rd_kafka_t* rk, int err, void* partitions) {
     rd_kafka_error_t* e = cooperative ? rd_kafka_incremental_assign(rk, parts) : nullptr;
     if (!cooperative) rd_kafka_assign(rk, parts);
     if (Status s = from_error("taking partitions", e); !s) failure_ = s;
-    if (parts->cnt > 0) spdlog::info("kafka: stage 1 now owns {} partition(s) of jiayuan.events: {}", parts->cnt, names);
+    if (parts->cnt > 0)
+      spdlog::info("kafka: stage 1 now owns {} partition(s) of jiayuan.events: {}", parts->cnt,
+                   names);
   } else {
     for (int i = 0; i < parts->cnt; ++i) {
       const int32_t p = parts->elems[i].partition;
@@ -507,7 +546,8 @@ void KafkaGroupLog::on_rebalance(rd_kafka_t* rk, int err, void* partitions) {
     rd_kafka_error_t* e = cooperative ? rd_kafka_incremental_unassign(rk, parts) : nullptr;
     if (!cooperative) rd_kafka_assign(rk, nullptr);
     if (Status s = from_error("handing partitions over", e); !s) failure_ = s;
-    if (parts->cnt > 0) spdlog::info("kafka: stage 1 hands over partition(s) {} of jiayuan.events", names);
+    if (parts->cnt > 0)
+      spdlog::info("kafka: stage 1 hands over partition(s) {} of jiayuan.events", names);
   }
 }
 
@@ -548,8 +588,8 @@ Status KafkaGroupLog::poll() {
   return {};
 }
 
-Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_t partition, int64_t from,
-                                                 size_t max) {
+Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_t partition,
+                                                  int64_t from, size_t max) {
   if (topic != topics::kEvents) return log_.read(topic, partition, from, max);
   if (partition == 0) JY_CHECK(poll());
   if (partition == 0 && !assigned_) {
@@ -560,8 +600,9 @@ Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_
     }
     JY_CHECK(poll());
     if (!assigned_) {
-      return fail("kafka_unavailable", "stage 1 waits for consumer group " + log_.settings().topic_prefix +
-                                           log_.settings().group + " to assign it partitions of " +
+      return fail("kafka_unavailable", "stage 1 waits for consumer group " +
+                                           log_.settings().topic_prefix + log_.settings().group +
+                                           " to assign it partitions of " +
                                            log_.physical(topics::kEvents));
     }
   }
@@ -569,9 +610,11 @@ Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_
   if (!owned_.contains(partition)) return out;
   if (next_[partition] != from) {
     PartitionList list = partition_list(1);
-    rd_kafka_topic_partition_list_add(list.get(), log_.physical(topic).c_str(), partition)->offset = from;
+    rd_kafka_topic_partition_list_add(list.get(), log_.physical(topic).c_str(), partition)->offset =
+        from;
     if (rd_kafka_error_t* e = rd_kafka_seek_partitions(consumer_, list.get(), 10000)) {
-      Status s = from_error("seeking " + log_.physical(topic) + "[" + std::to_string(partition) + "]", e);
+      Status s =
+          from_error("seeking " + log_.physical(topic) + "[" + std::to_string(partition) + "]", e);
       return fail(s.error());
     }
     next_[partition] = from;
@@ -591,198 +634,21 @@ Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_
     return at_end_.contains(partition) && eof != eof_at_.end() && eof->second >= known;
   };
   const auto deadline = Clock::now() + std::chrono::milliseconds(log_.settings().read_wait_ms);
-  while ((buffered() == nullptr || buffered()->empty()) && !at_end() && owned_.contains(partition) &&
-         Clock::now() < deadline) {
+  while ((buffered() == nullptr || buffered()->empty()) && !at_end() &&
+         owned_.contains(partition) && Clock::now() < deadline) {
     if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_, 100)) take(m);
   }
   if (!owned_.contains(partition)) return out;
-  if ((buffered() == nullptr || buffered()->empty()) && !at_end()) return fail(log_.no_answer(topic, partition, from));
+  if ((buffered() == nullptr || buffered()->empty()) && !at_end())
+    return fail(log_.no_answer(topic, partition, from));
   if (buffered() == nullptr) return out;
   std::vector<LogEntry>& buf = *buffered();
   const size_t n = std::min(max, buf.size());
-  out.assign(std::make_move_iterator(buf.begin()), std::make_move_iterator(buf.begin() + static_cast<ptrdiff_t>(n)));
+  out.assign(std::make_move_iterator(buf.begin()),
+             std::make_move_iterator(buf.begin() + static_cast<ptrdiff_t>(n)));
   buf.erase(buf.begin(), buf.begin() + static_cast<ptrdiff_t>(n));
   if (!out.empty()) next_[partition] = out.back().position.offset + 1;
   return out;
-}
-
-// ---- administration ----------------------------------------------------------------------
-
-std::vector<std::string> all_departments(const District& district) {
-  std::vector<std::string> out;
-  for (const auto& [id, name] : district.departments) out.push_back(id);
-  for (const auto& [id, name] : district.streets) out.push_back("street." + id);
-  return out;
-}
-
-namespace {
-
-struct AdminClient {
-  rd_kafka_t* rk = nullptr;
-  rd_kafka_queue_t* queue = nullptr;
-  ~AdminClient() {
-    if (queue != nullptr) rd_kafka_queue_destroy(queue);
-    if (rk != nullptr) rd_kafka_destroy(rk);
-  }
-};
-
-Status open_admin(const KafkaSettings& s, AdminClient& a) {
-  JY_TRY(rd_kafka_conf_t * conf, kafka_conf(s, "jiayuan-admin"));
-  char err[512];
-  a.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-  if (a.rk == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    return fail("kafka_config", std::string("cannot create a Kafka client: ") + err);
-  }
-  a.queue = rd_kafka_queue_new(a.rk);
-  return {};
-}
-
-Result<rd_kafka_event_t*> await_result(AdminClient& a, std::string_view what) {
-  rd_kafka_event_t* ev = rd_kafka_queue_poll(a.queue, kAdminTimeoutMs);
-  if (ev == nullptr) return fail("kafka_unavailable", std::string(what) + ": no answer from the cluster within 30 s");
-  if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    Error e{"kafka", std::string(what) + ": " + rd_kafka_event_error_string(ev)};
-    rd_kafka_event_destroy(ev);
-    return fail(std::move(e));
-  }
-  return ev;
-}
-
-}  // namespace
-
-Result<std::vector<std::string>> create_topics(const KafkaSettings& s, const District& district) {
-  AdminClient a;
-  JY_CHECK(open_admin(s, a));
-  struct Spec {
-    std::string name;
-    int partitions;
-    bool keep_forever;
-  };
-  std::vector<Spec> specs;
-  for (const std::string& d : all_departments(district)) specs.push_back({s.topic_prefix + inbox_topic(d), 1, false});
-  specs.push_back({s.topic_prefix + std::string(topics::kEvents), static_cast<int>(s.partitions), true});
-  specs.push_back({s.topic_prefix + std::string(topics::kDecisions), static_cast<int>(s.partitions), true});
-  specs.push_back({s.topic_prefix + std::string(topics::kDeadLetter), 1, true});
-
-  std::vector<rd_kafka_NewTopic_t*> news;
-  char err[512];
-  for (const Spec& spec : specs) {
-    rd_kafka_NewTopic_t* t =
-        rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, static_cast<int>(s.replication), err, sizeof err);
-    if (t == nullptr) {
-      for (auto* n : news) rd_kafka_NewTopic_destroy(n);
-      return fail("kafka_config", spec.name + ": " + err);
-    }
-    if (spec.keep_forever) rd_kafka_NewTopic_set_config(t, "retention.ms", "-1");
-    news.push_back(t);
-  }
-  rd_kafka_CreateTopics(a.rk, news.data(), news.size(), nullptr, a.queue);
-  rd_kafka_NewTopic_destroy_array(news.data(), news.size());
-  JY_TRY(rd_kafka_event_t * ev, await_result(a, "creating topics"));
-  size_t count = 0;
-  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &count);
-  std::vector<std::string> lines;
-  Status failure;
-  for (size_t i = 0; i < count; ++i) {
-    const std::string name = rd_kafka_topic_result_name(results[i]);
-    const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
-    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      lines.push_back("created " + name);
-    } else if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-      lines.push_back("exists  " + name);
-    } else if (failure) {
-      const char* msg = rd_kafka_topic_result_error_string(results[i]);
-      failure = fail("kafka", name + ": " + (msg != nullptr ? msg : rd_kafka_err2str(e)));
-    }
-  }
-  rd_kafka_event_destroy(ev);
-  if (!failure) return fail(failure.error());
-  // The cluster answers before every broker knows the new topics: wait until the metadata shows
-  // each with its partitions led, so that the topics can be used as soon as this returns.
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
-  for (;;) {
-    const rd_kafka_metadata_t* md = nullptr;
-    size_t ready = 0;
-    if (rd_kafka_metadata(a.rk, 1, nullptr, &md, kMetadataTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      for (const Spec& spec : specs) {
-        for (int i = 0; i < md->topic_cnt; ++i) {
-          const rd_kafka_metadata_topic_t& t = md->topics[i];
-          if (spec.name != t.topic || t.err != RD_KAFKA_RESP_ERR_NO_ERROR || t.partition_cnt == 0) continue;
-          bool led = true;
-          for (int p = 0; p < t.partition_cnt; ++p) led = led && t.partitions[p].leader >= 0;
-          ready += led ? 1 : 0;
-        }
-      }
-      rd_kafka_metadata_destroy(md);
-    }
-    if (ready == specs.size()) break;
-    if (Clock::now() > deadline) {
-      return fail("kafka", "creating topics: " + std::to_string(ready) + " of " + std::to_string(specs.size()) +
-                               " are usable after 30 s");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  std::sort(lines.begin(), lines.end(), [](const std::string& a, const std::string& b) { return a.substr(8) < b.substr(8); });
-  return lines;
-}
-
-Result<std::vector<std::string>> create_department_acls(const KafkaSettings& s, const District& district) {
-  AdminClient a;
-  JY_CHECK(open_admin(s, a));
-  std::vector<rd_kafka_AclBinding_t*> acls;
-  std::vector<std::string> lines;
-  char err[512];
-  for (const std::string& d : all_departments(district)) {
-    const std::string topic = s.topic_prefix + inbox_topic(d);
-    for (auto op : {RD_KAFKA_ACL_OPERATION_WRITE, RD_KAFKA_ACL_OPERATION_DESCRIBE}) {
-      rd_kafka_AclBinding_t* b = rd_kafka_AclBinding_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str(),
-                                                         RD_KAFKA_RESOURCE_PATTERN_LITERAL, ("User:" + d).c_str(), "*",
-                                                         op, RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW, err, sizeof err);
-      if (b == nullptr) {
-        rd_kafka_AclBinding_destroy_array(acls.data(), acls.size());
-        return fail("kafka_config", topic + ": " + err);
-      }
-      acls.push_back(b);
-    }
-    lines.push_back("allow   User:" + d + " to write " + topic);
-  }
-  rd_kafka_CreateAcls(a.rk, acls.data(), acls.size(), nullptr, a.queue);
-  rd_kafka_AclBinding_destroy_array(acls.data(), acls.size());
-  JY_TRY(rd_kafka_event_t * ev, await_result(a, "creating ACLs"));
-  size_t count = 0;
-  const rd_kafka_acl_result_t** results = rd_kafka_CreateAcls_result_acls(rd_kafka_event_CreateAcls_result(ev), &count);
-  Status failure;
-  for (size_t i = 0; i < count; ++i) {
-    if (const rd_kafka_error_t* e = rd_kafka_acl_result_error(results[i]); e != nullptr && failure) {
-      failure = fail("kafka", std::string("creating ACLs: ") + rd_kafka_error_string(e));
-    }
-  }
-  rd_kafka_event_destroy(ev);
-  if (!failure) return fail(failure.error());
-  // The broker applies new ACLs a moment after it accepted them: wait until it enforces them
-  // all, so that a department can write its inbox as soon as this returns.
-  const std::string inbox_prefix = s.topic_prefix + std::string(kInboxPrefix);
-  const size_t wanted = all_departments(district).size();
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
-  for (;;) {
-    rd_kafka_AclBindingFilter_t* filter = rd_kafka_AclBindingFilter_new(
-        RD_KAFKA_RESOURCE_TOPIC, nullptr, RD_KAFKA_RESOURCE_PATTERN_ANY, nullptr, nullptr, RD_KAFKA_ACL_OPERATION_WRITE,
-        RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW, err, sizeof err);
-    rd_kafka_DescribeAcls(a.rk, filter, nullptr, a.queue);
-    rd_kafka_AclBinding_destroy(filter);
-    JY_TRY(rd_kafka_event_t * described, await_result(a, "reading ACLs back"));
-    size_t n = 0;
-    const rd_kafka_AclBinding_t** found = rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(described), &n);
-    size_t ours = 0;
-    for (size_t i = 0; i < n; ++i) ours += std::string_view(rd_kafka_AclBinding_name(found[i])).starts_with(inbox_prefix) ? 1 : 0;
-    rd_kafka_event_destroy(described);
-    if (ours >= wanted) break;
-    if (Clock::now() > deadline) return fail("kafka", "creating ACLs: the broker enforces " + std::to_string(ours) + " of " +
-                                                          std::to_string(wanted) + " after 30 s");
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return lines;
 }
 
 }  // namespace jiayuan

@@ -62,7 +62,8 @@ class KafkaLog final : public Log {
   int32_t partition_count(std::string_view topic) const override;
   // Produces the records (each to the partition of its key, as the embedded log does) and waits
   // until the broker has acknowledged every one (acks=all); logs while it waits for the broker.
-  Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override;
+  Result<std::vector<Position>> append(std::string_view topic,
+                                       std::span<const Record> records) override;
   // Empty only when `from` is at the partition's end as the broker last told it and no record
   // this process knows of (its own appends, expect()) lies beyond; when the broker does not answer
   // within `read_wait_ms`, an error "kafka_unavailable" (never an empty answer that only looks
@@ -85,11 +86,14 @@ class KafkaLog final : public Log {
   // Transactions (transactional producer only): appends between begin() and commit() become
   // visible to read_committed consumers together with the consumer offsets passed to commit().
   Status begin();
-  Status commit(rd_kafka_t* consumer, const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets);
+  Status commit(rd_kafka_t* consumer,
+                const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets);
   Status abort();
 
   // The cluster's name of a logical topic.
-  std::string physical(std::string_view topic) const { return options_.settings.topic_prefix + std::string(topic); }
+  std::string physical(std::string_view topic) const {
+    return options_.settings.topic_prefix + std::string(topic);
+  }
   const KafkaSettings& settings() const { return options_.settings; }
 
  private:
@@ -112,11 +116,15 @@ class KafkaGroupLog final : public Log {
   using StartOffset = std::function<Result<int64_t>(int32_t partition)>;
   // `instance` is this engine's stable name (static group membership: a restarted instance
   // takes its partitions back at once; a stopped one's move after the session timeout).
-  static Result<std::unique_ptr<KafkaGroupLog>> open(KafkaLog& log, StartOffset start, const std::string& instance);
+  static Result<std::unique_ptr<KafkaGroupLog>> open(KafkaLog& log, StartOffset start,
+                                                     const std::string& instance);
   ~KafkaGroupLog() override;
 
-  int32_t partition_count(std::string_view topic) const override { return log_.partition_count(topic); }
-  Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override {
+  int32_t partition_count(std::string_view topic) const override {
+    return log_.partition_count(topic);
+  }
+  Result<std::vector<Position>> append(std::string_view topic,
+                                       std::span<const Record> records) override {
     return log_.append(topic, records);
   }
   // jiayuan.events: the partitions this instance owns (others read as empty); partition 0's
@@ -150,16 +158,18 @@ class KafkaGroupLog final : public Log {
   std::map<int32_t, int64_t> next_;  // the offset each owned partition is positioned at
   std::set<int32_t> at_end_;
   std::map<int32_t, int64_t> eof_at_;  // where the consumer last reached the end of a partition
-  bool assigned_ = false;                // the group has assigned this member its partitions once
-  Status failure_;  // an error seen in a callback, reported by the next read
+  bool assigned_ = false;              // the group has assigned this member its partitions once
+  Status failure_;                     // an error seen in a callback, reported by the next read
 };
 
 // `jiayuan topics create`: the inbox of every department and street office, jiayuan.events,
 // jiayuan.decisions (settings.partitions each, unlimited retention) and jiayuan.dead-letter.
 // Idempotent; one line per topic saying whether it was created or already there.
-Result<std::vector<std::string>> create_topics(const KafkaSettings& settings, const District& district);
+Result<std::vector<std::string>> create_topics(const KafkaSettings& settings,
+                                               const District& district);
 // ACLs that let each department write its own inbox and nothing else (User:<department>).
-Result<std::vector<std::string>> create_department_acls(const KafkaSettings& settings, const District& district);
+Result<std::vector<std::string>> create_department_acls(const KafkaSettings& settings,
+                                                        const District& district);
 // Every department id of the district, street offices as street.<id>.
 std::vector<std::string> all_departments(const District& district);
 

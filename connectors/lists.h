@@ -10,12 +10,11 @@
 //   download_file_name(ListKind::kCommunities, q, DownloadFormat::kXlsx);  // communities-2023.xlsx
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "config/config.h"
 #include "connectors/table_export.h"
@@ -26,10 +25,18 @@
 
 namespace jiayuan {
 
-enum class ListKind { kCommunities, kCases, kCompanies, kAwards, kTargets, kRenovation, kCompliance };
-inline constexpr ListKind kListKinds[] = {ListKind::kCommunities, ListKind::kCases,      ListKind::kCompanies,
-                                          ListKind::kAwards,      ListKind::kTargets,    ListKind::kRenovation,
-                                          ListKind::kCompliance};
+enum class ListKind {
+  kCommunities,
+  kCases,
+  kCompanies,
+  kAwards,
+  kTargets,
+  kRenovation,
+  kCompliance
+};
+inline constexpr ListKind kListKinds[] = {
+    ListKind::kCommunities, ListKind::kCases,      ListKind::kCompanies, ListKind::kAwards,
+    ListKind::kTargets,     ListKind::kRenovation, ListKind::kCompliance};
 
 std::string_view list_name(ListKind kind);  // "communities", as in /v1/communities
 std::optional<ListKind> list_kind(std::string_view name);
@@ -38,10 +45,11 @@ struct ListQuery {
   int32_t year = 0;  // the evaluation year (cases: only that year's cases when not 0)
   // Only this street's lines (a street supervisor's own; awards: its excellent communities).
   std::optional<std::string> street;
-  CommunityFilter communities;   // communities: tier, category, grade (the street is `street`)
-  std::optional<bool> eligible;  // companies: only those eligible for the top ten, or only those not
-  Date cases_as_of;              // cases: the date days overdue count to
-  bool all_cases = false;        // cases: closed ones too
+  CommunityFilter communities;  // communities: tier, category, grade (the street is `street`)
+  std::optional<bool>
+      eligible;            // companies: only those eligible for the top ten, or only those not
+  Date cases_as_of;        // cases: the date days overdue count to
+  bool all_cases = false;  // cases: closed ones too
 };
 
 // The list as /v1/<list> answers it before paging:
@@ -68,6 +76,7 @@ const char* download_media_type(DownloadFormat format);
 // "communities-2023.csv", "cases-2024-03-31.xlsx": what the browser saves it as.
 std::string download_file_name(ListKind kind, const ListQuery& query, DownloadFormat format);
 // The file's bytes: CSV as csv_table writes it, or a workbook (xlsx_table).
-Result<std::string> download_bytes(ListKind kind, DownloadFormat format, const nlohmann::json& rows);
+Result<std::string> download_bytes(ListKind kind, DownloadFormat format,
+                                   const nlohmann::json& rows);
 
 }  // namespace jiayuan

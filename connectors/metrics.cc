@@ -42,7 +42,9 @@ Metrics::Metrics(const std::string& version, const std::string& rule_sets)
               .Register(*registry_);
   waiting_ = &prometheus::BuildGauge()
                   .Name("jiayuan_facts_waiting")
-                  .Help("Facts accepted but waiting for the registration of the community or company they name")
+                  .Help(
+                      "Facts accepted but waiting for the registration of the community or company "
+                      "they name")
                   .Register(*registry_)
                   .Add({});
   step_ = &prometheus::BuildHistogram()

@@ -1,6 +1,5 @@
 #include "connectors/query_api.h"
 
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -9,9 +8,9 @@
 #include "connectors/csv_import.h"
 #include "connectors/lists.h"
 #include "connectors/openapi_document.h"
-#include "events/json_limits.h"
 #include "engine/district_stage.h"
 #include "engine/intake.h"
+#include "events/json_limits.h"
 #include "projections/queries.h"
 
 namespace jiayuan {
@@ -29,8 +28,9 @@ struct HttpError {
 
 [[noreturn]] void bad_parameter(const std::string& name, const std::string& expected,
                                 const std::string& got) {
-  throw HttpError{
-      400, name + ": expected " + expected + ", got \"" + printable(got, 80) + "\"", {{"parameter", name}}};
+  throw HttpError{400,
+                  name + ": expected " + expected + ", got \"" + printable(got, 80) + "\"",
+                  {{"parameter", name}}};
 }
 
 template <class T>
@@ -153,7 +153,8 @@ json page(json items, const Params& p, const std::string& default_sort,
   std::stable_sort(v.begin(), v.end(), [&](const json& a, const json& b) {
     return less(key(a), a[id_field].get<std::string>(), key(b), b[id_field].get<std::string>());
   });
-  const size_t limit = all ? items.size() : static_cast<size_t>(p.integer("limit", 1, 1000).value_or(50));
+  const size_t limit =
+      all ? items.size() : static_cast<size_t>(p.integer("limit", 1, 1000).value_or(50));
   size_t from = 0;
   if (auto c = p.text("cursor")) {
     auto raw = unhex(*c);
@@ -188,17 +189,23 @@ std::optional<DownloadFormat> format_of(const Params& p, const HttpRequest& req)
 }
 
 // The list's rows as a download (.csv or .xlsx), as `jiayuan query … --format` saves it.
-void reply_download(HttpResponse& res, ListKind kind, DownloadFormat format, const json& answer, const ListQuery& q) {
+void reply_download(HttpResponse& res, ListKind kind, DownloadFormat format, const json& answer,
+                    const ListQuery& q) {
   res.status = 200;
-  res.set_content(must(download_bytes(kind, format, download_rows(kind, answer, q))), download_media_type(format));
-  res.set_header("Content-Disposition", "attachment; filename=\"" + download_file_name(kind, q, format) + "\"");
+  res.set_content(must(download_bytes(kind, format, download_rows(kind, answer, q))),
+                  download_media_type(format));
+  res.set_header("Content-Disposition",
+                 "attachment; filename=\"" + download_file_name(kind, q, format) + "\"");
 }
 
 // A list's answer: nothing rated yet for the year is 404 (of ?year=), the store's failure 503.
-json answer_of(const ProjectionView& view, const Config& config, ListKind kind, const ListQuery& q) {
+json answer_of(const ProjectionView& view, const Config& config, ListKind kind,
+               const ListQuery& q) {
   auto r = list_answer(view, config, kind, q);
-  if (!r && r.error().code == "not_found") throw HttpError{404, r.error().message, {{"parameter", "year"}}};
-  if (!r && r.error().code == "bad_argument") throw HttpError{400, r.error().message, {{"parameter", "year"}}};
+  if (!r && r.error().code == "not_found")
+    throw HttpError{404, r.error().message, {{"parameter", "year"}}};
+  if (!r && r.error().code == "bad_argument")
+    throw HttpError{400, r.error().message, {{"parameter", "year"}}};
   return must(std::move(r));
 }
 
@@ -208,7 +215,6 @@ void reply(HttpResponse& res, const json& body) {
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
-
 // The resources of /v1, one function each; `install` routes them.
 class Resources {
  public:
@@ -216,9 +222,12 @@ class Resources {
       : store_(store), config_(config), options_(options) {}
 
   // ---- health, metrics, the document ------------------------------------------------------
-  void healthz(const Principal*, const HttpRequest&, HttpResponse& res) const { reply(res, {{"status", "ok"}}); }
+  void healthz(const Principal*, const HttpRequest&, HttpResponse& res) const {
+    reply(res, {{"status", "ok"}});
+  }
   void readyz(const Principal*, const HttpRequest&, HttpResponse& res) const {
-    if (options_.ready && !options_.ready()) throw HttpError{503, "the engine has not caught up with the log yet"};
+    if (options_.ready && !options_.ready())
+      throw HttpError{503, "the engine has not caught up with the log yet"};
     reply(res, {{"status", "ready"}});
   }
   void metrics(const Principal*, const HttpRequest&, HttpResponse& res) const;
@@ -258,9 +267,10 @@ class Resources {
   std::optional<std::string> street_filter(const Principal* who, const Params& p) const;
   ProjectionView view_of(const Params& p) const;
   std::string example_street(const Principal* who) const;
-  void street_lines(ListKind kind, const Principal* who, const HttpRequest& req, HttpResponse& res) const;
-  std::vector<LogEntry> dead_letter_page(const std::optional<std::string>& mine, int64_t from, int32_t limit,
-                                         int64_t* at, int64_t* scanned) const;
+  void street_lines(ListKind kind, const Principal* who, const HttpRequest& req,
+                    HttpResponse& res) const;
+  std::vector<LogEntry> dead_letter_page(const std::optional<std::string>& mine, int64_t from,
+                                         int32_t limit, int64_t* at, int64_t* scanned) const;
 
   const Store& store_;
   const Config& config_;
@@ -278,21 +288,26 @@ int32_t Resources::year_of(const Params& p) const {
   }
   int32_t latest = 0;
   must(store_.scan(cf::kProjDistrict, "", [&](std::string_view k, std::string_view v) {
-    if (json::parse(v)["district"].value("rated", 0) > 0) latest = std::max(latest, std::stoi(std::string(k)));
+    if (json::parse(v)["district"].value("rated", 0) > 0)
+      latest = std::max(latest, std::stoi(std::string(k)));
     return true;
   }));
-  if (latest == 0) throw HttpError{404, "year: nothing has been rated yet; give ?year=", {{"parameter", "year"}}};
+  if (latest == 0)
+    throw HttpError{404, "year: nothing has been rated yet; give ?year=", {{"parameter", "year"}}};
   return latest;
 }
 
 // The street the answer is limited to: the principal's own, or ?street= when it may choose.
 std::optional<std::string> Resources::street_filter(const Principal* who, const Params& p) const {
   auto asked = p.text("street");
-  if (asked && !config_.district.has_street(StreetId(*asked))) bad_parameter("street", "a street of the district", *asked);
+  if (asked && !config_.district.has_street(StreetId(*asked)))
+    bad_parameter("street", "a street of the district", *asked);
   if (who->scope == Scope::kStreet) {
     if (asked && *asked != who->street) {
-      throw HttpError{403, "street " + *asked + ": " + who->describe() + " reads street " + who->street + " only",
-                      {{"parameter", "street"}}};
+      throw HttpError{
+          403,
+          "street " + *asked + ": " + who->describe() + " reads street " + who->street + " only",
+          {{"parameter", "street"}}};
     }
     return who->street;
   }
@@ -307,7 +322,9 @@ ProjectionView Resources::view_of(const Params& p) const {
     const auto ms = parse_instant_ms(*known);
     if (!ms) bad_parameter("as_known", "an instant such as 2024-01-15T18:00:00+08:00", *known);
     if (!options_.as_known)
-      throw HttpError{400, "as_known: this process cannot answer as known at an instant", {{"parameter", "as_known"}}};
+      throw HttpError{400,
+                      "as_known: this process cannot answer as known at an instant",
+                      {{"parameter", "as_known"}}};
     return ProjectionView(must(options_.as_known(*ms)), as_of);
   }
   return as_of ? ProjectionView(store_, *as_of) : ProjectionView(store_);
@@ -316,9 +333,11 @@ ProjectionView Resources::view_of(const Params& p) const {
 // ---- health and who is asking ---------------------------------------------------------------
 
 void Resources::metrics(const Principal*, const HttpRequest&, HttpResponse& res) const {
-  if (options_.metrics == nullptr) throw HttpError{404, "metrics are not collected by this process"};
+  if (options_.metrics == nullptr)
+    throw HttpError{404, "metrics are not collected by this process"};
   size_t waiting = 0;
-  for (const json& w : must(waiting_facts(store_, now_ms()))) waiting += w["status"] == "waiting" ? 1 : 0;
+  for (const json& w : must(waiting_facts(store_, now_ms())))
+    waiting += w["status"] == "waiting" ? 1 : 0;
   options_.metrics->waiting(waiting);
   res.set_content(options_.metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
 }
@@ -373,27 +392,33 @@ void Resources::templates(const Principal* who, const HttpRequest& req, HttpResp
   json types = json::array();
   for (const FactTypeInfo& t : fact_types()) {
     if (!has_import_template(t)) continue;
-    if (who->scope == Scope::kDepartment && !config_.authority.check(t.name, who->department, &own)) continue;
+    if (who->scope == Scope::kDepartment && !config_.authority.check(t.name, who->department, &own))
+      continue;
     const ImportTemplate tpl = import_template(t, street);
     json columns = json::array();
     for (size_t i = 0; i < tpl.fields.size(); ++i) {
       columns.push_back({{"field", tpl.fields[i]}, {"header", tpl.headers[i]}});
     }
-    types.push_back({{"type", std::string(t.name)}, {"name", std::string(t.name.substr(8))}, {"columns", columns}});
+    types.push_back({{"type", std::string(t.name)},
+                     {"name", std::string(t.name.substr(8))},
+                     {"columns", columns}});
   }
   reply(res, json{{"types", types}});
 }
 
 // One fact type's sheet as a file with one example row.
-void Resources::template_file(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+void Resources::template_file(const Principal* who, const HttpRequest& req,
+                              HttpResponse& res) const {
   Params p(req, {"format"});
   const std::string name = req.matches[1];
   const FactTypeInfo* type = find_fact_type(name);
   if (type == nullptr) type = find_fact_type("jiayuan." + name);
   if (type == nullptr || !has_import_template(*type)) {
-    throw HttpError{404, "template " + printable(name, 60) + ": not a fact type a sheet carries (see /v1/templates)"};
+    throw HttpError{404, "template " + printable(name, 60) +
+                             ": not a fact type a sheet carries (see /v1/templates)"};
   }
-  const DownloadFormat format = download_format(p.one_of("format", {"csv", "xlsx"}).value_or("csv")).value();
+  const DownloadFormat format =
+      download_format(p.one_of("format", {"csv", "xlsx"}).value_or("csv")).value();
   const ImportTemplate tpl = import_template(*type, example_street(who));
   std::vector<ExportColumn> columns;
   json row = json::object();
@@ -405,29 +430,35 @@ void Resources::template_file(const Principal* who, const HttpRequest& req, Http
   const std::string stem = "template-" + std::string(type->name.substr(8));
   res.status = 200;
   if (format == DownloadFormat::kXlsx) {
-    res.set_content(must(xlsx_table(rows, columns, std::string(type->name.substr(8)))), download_media_type(format));
+    res.set_content(must(xlsx_table(rows, columns, std::string(type->name.substr(8)))),
+                    download_media_type(format));
   } else {
     res.set_content(csv_table(rows, columns), download_media_type(format));
   }
-  res.set_header("Content-Disposition",
-                 "attachment; filename=\"" + stem + (format == DownloadFormat::kXlsx ? ".xlsx" : ".csv") + "\"");
+  res.set_header("Content-Disposition", "attachment; filename=\"" + stem +
+                                            (format == DownloadFormat::kXlsx ? ".xlsx" : ".csv") +
+                                            "\"");
 }
 
 // ---- communities ----------------------------------------------------------------------------
 
 void Resources::communities(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
-  Params p(req, {"year", "street", "tier", "category", "grade", "as_of", "sort", "limit", "cursor", "format"});
+  Params p(req, {"year", "street", "tier", "category", "grade", "as_of", "sort", "limit", "cursor",
+                 "format"});
   const auto format = format_of(p, req);
   ListQuery q;
   q.year = year_of(p);
   q.street = street_filter(who, p);
   q.communities.tier = p.one_of("tier", {"T1", "T2", "T3"});
-  q.communities.category = p.one_of("category", {"commodity", "mixed", "relocation", "affordable", "scattered_public"});
-  q.communities.grade = p.one_of("grade", {"exemplary", "standard", "passing", "failing", "unrated"});
+  q.communities.category =
+      p.one_of("category", {"commodity", "mixed", "relocation", "affordable", "scattered_public"});
+  q.communities.grade =
+      p.one_of("grade", {"exemplary", "standard", "passing", "failing", "unrated"});
   const ProjectionView view = view_of(p);
-  json out = page(answer_of(view, config_, ListKind::kCommunities, q)["items"], p, "community",
-                  {"community", "-community", "name", "final_score", "-final_score", "grade", "street"}, "community",
-                  format.has_value());
+  json out =
+      page(answer_of(view, config_, ListKind::kCommunities, q)["items"], p, "community",
+           {"community", "-community", "name", "final_score", "-final_score", "grade", "street"},
+           "community", format.has_value());
   if (format) return reply_download(res, ListKind::kCommunities, *format, out, q);
   out["year"] = q.year;
   if (view.as_of()) out["as_of"] = view.as_of()->to_string();
@@ -445,8 +476,9 @@ void Resources::community(const Principal* who, const HttpRequest& req, HttpResp
                              (p.text("as_of") ? " as of " + *p.text("as_of") : std::string())};
   }
   if (who->scope == Scope::kStreet && view->value("street", "") != who->street) {
-    throw HttpError{403, "community " + id + " is in street " + view->value("street", std::string("?")) + "; " +
-                             who->describe() + " reads street " + who->street + " only"};
+    throw HttpError{403, "community " + id + " is in street " +
+                             view->value("street", std::string("?")) + "; " + who->describe() +
+                             " reads street " + who->street + " only"};
   }
   if (with_revisions) {
     RevisionFilter only;
@@ -458,7 +490,8 @@ void Resources::community(const Principal* who, const HttpRequest& req, HttpResp
 
 // Revisions: transaction time (what changed after it was first decided, in the order it was
 // learnt), so no other resource includes them unless asked (?include=revisions).
-void Resources::revisions_list(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+void Resources::revisions_list(const Principal* who, const HttpRequest& req,
+                               HttpResponse& res) const {
   Params p(req, {"year", "street", "since", "as_of", "limit", "cursor"});
   RevisionFilter filter;
   filter.year = p.integer("year", 1900, 2999);
@@ -478,8 +511,8 @@ void Resources::companies(const Principal*, const HttpRequest& req, HttpResponse
   q.year = year_of(p);
   if (auto e = p.one_of("eligible", {"true", "false"})) q.eligible = *e == "true";
   json out = page(answer_of(view_of(p), config_, ListKind::kCompanies, q)["items"], p, "rank",
-                  {"rank", "company", "composite", "-composite", "projects", "-projects"}, "company",
-                  format.has_value());
+                  {"rank", "company", "composite", "-composite", "projects", "-projects"},
+                  "company", format.has_value());
   if (format) return reply_download(res, ListKind::kCompanies, *format, out, q);
   out["year"] = q.year;
   reply(res, out);
@@ -497,7 +530,8 @@ void Resources::awards(const Principal* who, const HttpRequest& req, HttpRespons
 }
 
 // A year's lines per street (targets, compliance): no paging, a street's own or ?street=.
-void Resources::street_lines(ListKind kind, const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+void Resources::street_lines(ListKind kind, const Principal* who, const HttpRequest& req,
+                             HttpResponse& res) const {
   Params p(req, {"year", "street", "as_of", "format"});
   const auto format = format_of(p, req);
   ListQuery q;
@@ -532,7 +566,8 @@ void Resources::renovation(const Principal* who, const HttpRequest& req, HttpRes
   q.year = year_of(p);
   q.street = street_filter(who, p);
   json r = answer_of(view_of(p), config_, ListKind::kRenovation, q);
-  json out = page(std::move(r["items"]), p, "-count", {"-count", "community"}, "community", format.has_value());
+  json out = page(std::move(r["items"]), p, "-count", {"-count", "community"}, "community",
+                  format.has_value());
   if (format) return reply_download(res, ListKind::kRenovation, *format, out, q);
   out["year"] = q.year;
   out["window"] = r["window"];
@@ -544,18 +579,21 @@ void Resources::renovation(const Principal* who, const HttpRequest& req, HttpRes
 // The dead letters from offset `from`, up to `limit` + 1 of them (the one more says a page
 // follows). A department's (`mine`): read on in batches until a page more is found or 100,000
 // read; `at` is where reading stopped, `scanned` how many were read.
-std::vector<LogEntry> Resources::dead_letter_page(const std::optional<std::string>& mine, int64_t from,
-                                                  int32_t limit, int64_t* at, int64_t* scanned) const {
+std::vector<LogEntry> Resources::dead_letter_page(const std::optional<std::string>& mine,
+                                                  int64_t from, int32_t limit, int64_t* at,
+                                                  int64_t* scanned) const {
   std::vector<LogEntry> entries;
   *at = from;
   *scanned = 0;
   while (entries.size() <= static_cast<size_t>(limit) && *scanned < 100000) {
-    auto batch = must(options_.dead_letters->read(topics::kDeadLetter, 0, *at, mine ? 1000 : static_cast<size_t>(limit) + 1));
+    auto batch = must(options_.dead_letters->read(topics::kDeadLetter, 0, *at,
+                                                  mine ? 1000 : static_cast<size_t>(limit) + 1));
     if (batch.empty()) break;
     *scanned += static_cast<int64_t>(batch.size());
     *at = batch.back().position.offset + 1;
     for (LogEntry& e : batch) {
-      if (!mine || e.record.header(headers::kErrorDepartment) == *mine) entries.push_back(std::move(e));
+      if (!mine || e.record.header(headers::kErrorDepartment) == *mine)
+        entries.push_back(std::move(e));
     }
     if (!mine) break;
   }
@@ -564,13 +602,16 @@ std::vector<LogEntry> Resources::dead_letter_page(const std::optional<std::strin
 
 // Rejected input (district and auditor tokens; a department reads what it sent only: its
 // rejected input and its waiting facts).
-void Resources::dead_letters(const Principal* who, const HttpRequest& req, HttpResponse& res) const {
+void Resources::dead_letters(const Principal* who, const HttpRequest& req,
+                             HttpResponse& res) const {
   Params p(req, {"limit", "cursor"});
   const std::optional<std::string> mine =
       who->scope == Scope::kDepartment ? std::optional(who->department.value) : std::nullopt;
   if (who->scope == Scope::kStreet)
-    throw HttpError{403, who->describe() + " does not read the dead-letter log (district and auditor tokens do)"};
-  if (options_.dead_letters == nullptr) throw HttpError{404, "this process does not read the dead-letter log"};
+    throw HttpError{403, who->describe() +
+                             " does not read the dead-letter log (district and auditor tokens do)"};
+  if (options_.dead_letters == nullptr)
+    throw HttpError{404, "this process does not read the dead-letter log"};
   const int32_t limit = p.integer("limit", 1, 1000).value_or(50);
   int64_t from = 0;
   if (auto c = p.text("cursor")) {
@@ -638,10 +679,13 @@ constexpr Route kRoutes[] = {
 };
 
 // Who asks, when a resource needs a token: null (answered already) when none or not allowed.
-const Principal* admitted(HttpServer& server, Access access, const HttpRequest& req, HttpResponse& res) {
+const Principal* admitted(HttpServer& server, Access access, const HttpRequest& req,
+                          HttpResponse& res) {
   const Principal* who = server.authenticate(req, res);
   if (who != nullptr && !who->reads() && access != Access::kDepartmentsToo) {
-    problem(res, 403, who->describe() + " publishes facts; reading needs a supervisor's or an auditor's token");
+    problem(
+        res, 403,
+        who->describe() + " publishes facts; reading needs a supervisor's or an auditor's token");
     return nullptr;
   }
   return who;
@@ -656,23 +700,26 @@ void QueryApi::install(HttpServer& server) {
   HttpServer* srv = &server;
   Metrics* metrics = options_.metrics;
   for (const Route& r : kRoutes) {
-    server.route("GET", r.path, [resources, srv, metrics, r](const HttpRequest& req, HttpResponse& res) {
-      const auto start = std::chrono::steady_clock::now();
-      const Principal* who = r.access == Access::kPublic ? nullptr : admitted(*srv, r.access, req, res);
-      if (r.access == Access::kPublic || who != nullptr) {
-        try {
-          ((*resources).*r.handle)(who, req, res);
-        } catch (const HttpError& e) {
-          problem(res, e.status, e.detail, e.extra);
-        } catch (const json::exception& e) {
-          problem(res, 500, std::string("a stored projection could not be read: ") + e.what());
-        }
-      }
-      if (metrics != nullptr) {
-        metrics->request(r.path, req.method, res.status,
-                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      }
-    });
+    server.route(
+        "GET", r.path, [resources, srv, metrics, r](const HttpRequest& req, HttpResponse& res) {
+          const auto start = std::chrono::steady_clock::now();
+          const Principal* who =
+              r.access == Access::kPublic ? nullptr : admitted(*srv, r.access, req, res);
+          if (r.access == Access::kPublic || who != nullptr) {
+            try {
+              ((*resources).*r.handle)(who, req, res);
+            } catch (const HttpError& e) {
+              problem(res, e.status, e.detail, e.extra);
+            } catch (const json::exception& e) {
+              problem(res, 500, std::string("a stored projection could not be read: ") + e.what());
+            }
+          }
+          if (metrics != nullptr) {
+            metrics->request(
+                r.path, req.method, res.status,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+          }
+        });
   }
 }
 

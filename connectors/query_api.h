@@ -31,7 +31,8 @@ struct QueryApiOptions {
   std::function<Date()> today;  // default as-of date of /v1/cases
   std::function<bool()> ready;  // /readyz: caught up with the log at least once
   Metrics* metrics = nullptr;   // /metrics; null: 404
-  std::function<int64_t()> now_ms;  // the clock at this edge (ages of waiting facts); null: the system's
+  std::function<int64_t()>
+      now_ms;  // the clock at this edge (ages of waiting facts); null: the system's
   // ?as_known=INSTANT: the store as known at that instant (engine/audit.h as_known_at); null: 400.
   std::function<Result<std::shared_ptr<const Store>>(int64_t known_ms)> as_known;
 };

@@ -46,14 +46,30 @@ void append_quoted(std::string& out, const std::string& cell) {
 
 std::string_view chinese_label(std::string_view code) {
   static const std::map<std::string_view, std::string_view> kLabels = {
-      {"commodity", "商品房"}, {"mixed", "混合型"}, {"relocation", "动迁房"}, {"affordable", "保障房"},
-      {"scattered_public", "零星公房"}, {"closed", "封闭"}, {"scattered", "零星"},
-      {"interview_due", "待约谈"}, {"rectifying", "整改中"}, {"rectified", "已整改"}, {"escalated", "已移送"},
-      {"sanctioned", "已处罚"}, {"missed_interview", "未按期约谈"}, {"missed_deadline", "逾期未整改"},
-      {"failed_reinspection", "复查不合格"}, {"interview", "约谈"}, {"rectification", "整改"},
-      {"sanction:market", "市场监管处罚"}, {"sanction:chengguan", "城管执法处罚"}, {"sanction:police", "公安处罚"},
-      {"fee_adjustment", "物业费调整"}, {"maintenance_fund_renewal", "维修资金续筹"},
-      {"ebike_charging", "电动自行车充电"}, {"elevator_consultation", "加梯征询"}};
+      {"commodity", "商品房"},
+      {"mixed", "混合型"},
+      {"relocation", "动迁房"},
+      {"affordable", "保障房"},
+      {"scattered_public", "零星公房"},
+      {"closed", "封闭"},
+      {"scattered", "零星"},
+      {"interview_due", "待约谈"},
+      {"rectifying", "整改中"},
+      {"rectified", "已整改"},
+      {"escalated", "已移送"},
+      {"sanctioned", "已处罚"},
+      {"missed_interview", "未按期约谈"},
+      {"missed_deadline", "逾期未整改"},
+      {"failed_reinspection", "复查不合格"},
+      {"interview", "约谈"},
+      {"rectification", "整改"},
+      {"sanction:market", "市场监管处罚"},
+      {"sanction:chengguan", "城管执法处罚"},
+      {"sanction:police", "公安处罚"},
+      {"fee_adjustment", "物业费调整"},
+      {"maintenance_fund_renewal", "维修资金续筹"},
+      {"ebike_charging", "电动自行车充电"},
+      {"elevator_consultation", "加梯征询"}};
   const auto it = kLabels.find(code);
   return it == kLabels.end() ? code : it->second;
 }
@@ -74,7 +90,8 @@ const json& export_value(const json& row, std::string_view key) {
 
 std::string export_cell(const json& v, bool label) {
   std::string text = export_text(v, label);
-  if (!text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos && !is_number_text(text)) {
+  if (!text.empty() && std::string_view("=+-@\t\r").find(text[0]) != std::string_view::npos &&
+      !is_number_text(text)) {
     text.insert(0, "'");
   }
   return text;
@@ -93,7 +110,8 @@ std::string export_text(const json& v, bool label) {
       if (!text.empty()) text += "；";
       if (item.is_object()) {
         std::string joined;
-        for (const auto& [k, x] : item.items()) joined += (joined.empty() ? "" : " ") + export_text(x, label);
+        for (const auto& [k, x] : item.items())
+          joined += (joined.empty() ? "" : " ") + export_text(x, label);
         text += joined;
       } else {
         text += export_text(item, label);
@@ -134,13 +152,15 @@ size_t utf8_bytes(char lead) {
   return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
 }
 
-// A sheet name Excel accepts: at most 31 characters, none of []:*?/\ (bytes kept whole per character).
+// A sheet name Excel accepts: at most 31 characters, none of []:*?/\ (bytes kept whole per
+// character).
 std::string sheet_name(const std::string& wanted) {
   std::string out;
   size_t chars = 0;
   for (size_t i = 0; i < wanted.size() && chars < 31;) {
     const size_t n = utf8_bytes(wanted[i]);
-    if (std::string_view("[]:*?/\\").find(wanted[i]) == std::string_view::npos) out.append(wanted, i, n);
+    if (std::string_view("[]:*?/\\").find(wanted[i]) == std::string_view::npos)
+      out.append(wanted, i, n);
     i += n;
     ++chars;
   }
@@ -160,11 +180,33 @@ size_t display_width(std::string_view s) {
 
 }  // namespace
 
-Result<std::string> xlsx_table(const json& rows, std::span<const ExportColumn> columns, const std::string& sheet) {
+namespace {
+
+// One cell: a number as a number (text that reads as one too, two places when it has a point),
+// anything else as text; nothing for null.
+lxw_error write_cell(lxw_worksheet* ws, lxw_row_t r, lxw_col_t col, const json& v, bool label,
+                     lxw_format* two_places) {
+  if (v.is_null()) return LXW_NO_ERROR;
+  if (v.is_number()) return worksheet_write_number(ws, r, col, v.get<double>(), nullptr);
+  const std::string text = export_text(v, label);
+  if (v.is_string() && is_number_text(text) && text.find_first_of("eExX") == std::string::npos) {
+    return worksheet_write_number(ws, r, col, std::strtod(text.c_str(), nullptr),
+                                  text.find('.') != std::string::npos ? two_places : nullptr);
+  }
+  return worksheet_write_string(ws, r, col, text.c_str(), nullptr);
+}
+
+}  // namespace
+
+Result<std::string> xlsx_table(const json& rows, std::span<const ExportColumn> columns,
+                               const std::string& sheet) {
   const char* dir = std::getenv("TMPDIR");
-  std::string path = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/jiayuan-export-XXXXXX";
+  std::string path =
+      std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/jiayuan-export-XXXXXX";
   const int fd = mkstemp(path.data());
-  if (fd < 0) return fail("io", "an .xlsx export: cannot create a temporary file in " + path.substr(0, path.rfind('/')));
+  if (fd < 0)
+    return fail("io", "an .xlsx export: cannot create a temporary file in " +
+                          path.substr(0, path.rfind('/')));
   close(fd);
   struct Unlink {
     const std::string& path;
@@ -193,9 +235,12 @@ Result<std::string> xlsx_table(const json& rows, std::span<const ExportColumn> c
     // is written (constant_memory writes the column widths first).
     for (size_t c = 0; c < columns.size(); ++c) {
       size_t widest = display_width(columns[c].header);
-      for (const json& row : rows) widest = std::max(widest, display_width(export_text(export_value(row, columns[c].key), columns[c].label)));
+      for (const json& row : rows)
+        widest = std::max(widest, display_width(export_text(export_value(row, columns[c].key),
+                                                            columns[c].label)));
       check(worksheet_set_column(ws, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c),
-                                 static_cast<double>(std::clamp<size_t>(widest + 2, 8, 60)), nullptr));
+                                 static_cast<double>(std::clamp<size_t>(widest + 2, 8, 60)),
+                                 nullptr));
     }
     for (size_t c = 0; c < columns.size(); ++c) {
       check(worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), columns[c].header, bold));
@@ -203,20 +248,8 @@ Result<std::string> xlsx_table(const json& rows, std::span<const ExportColumn> c
     lxw_row_t r = 1;
     for (const json& row : rows) {
       for (size_t c = 0; c < columns.size(); ++c) {
-        const json& v = export_value(row, columns[c].key);
-        const auto col = static_cast<lxw_col_t>(c);
-        if (v.is_null()) continue;
-        if (v.is_number()) {
-          check(worksheet_write_number(ws, r, col, v.get<double>(), nullptr));
-          continue;
-        }
-        const std::string text = export_text(v, columns[c].label);
-        if (v.is_string() && is_number_text(text) && text.find_first_of("eExX") == std::string::npos) {
-          check(worksheet_write_number(ws, r, col, std::strtod(text.c_str(), nullptr),
-                                       text.find('.') != std::string::npos ? two_places : nullptr));
-        } else {
-          check(worksheet_write_string(ws, r, col, text.c_str(), nullptr));
-        }
+        check(write_cell(ws, r, static_cast<lxw_col_t>(c), export_value(row, columns[c].key),
+                         columns[c].label, two_places));
       }
       ++r;
     }
@@ -225,7 +258,8 @@ Result<std::string> xlsx_table(const json& rows, std::span<const ExportColumn> c
     lxw_workbook* done = wb.release();
     check(workbook_close(done));
   }
-  if (written != LXW_NO_ERROR) return fail("io", std::string("an .xlsx export: ") + lxw_strerror(written));
+  if (written != LXW_NO_ERROR)
+    return fail("io", std::string("an .xlsx export: ") + lxw_strerror(written));
   std::ifstream in(path, std::ios::binary);
   std::ostringstream bytes;
   bytes << in.rdbuf();

@@ -32,8 +32,8 @@ class OverlayLog final : public Log {
                                      size_t max) override {
     return of(topic).read(topic, partition, from, max);
   }
-  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from, size_t max,
-                                     TypeFilter wanted) override {
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                     size_t max, TypeFilter wanted) override {
     return of(topic).read(topic, partition, from, max, wanted);
   }
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
@@ -51,23 +51,29 @@ class OverlayLog final : public Log {
 // known), everything else as OverlayLog has it.
 class KnownLog final : public Log {
  public:
-  KnownLog(Log& source, Log& scratch, int64_t known_ms) : overlay_(source, scratch), source_(source), known_ms_(known_ms) {}
-  int32_t partition_count(std::string_view topic) const override { return overlay_.partition_count(topic); }
-  Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override {
+  KnownLog(Log& source, Log& scratch, int64_t known_ms)
+      : overlay_(source, scratch), source_(source), known_ms_(known_ms) {}
+  int32_t partition_count(std::string_view topic) const override {
+    return overlay_.partition_count(topic);
+  }
+  Result<std::vector<Position>> append(std::string_view topic,
+                                       std::span<const Record> records) override {
     return overlay_.append(topic, records);
   }
-  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from, size_t max) override {
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                     size_t max) override {
     return read(topic, partition, from, max, nullptr);
   }
-  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from, size_t max,
-                                     TypeFilter wanted) override {
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                     size_t max, TypeFilter wanted) override {
     if (topic != topics::kEvents) return overlay_.read(topic, partition, from, max, wanted);
     // Skips what was accepted later, reading on until there is something or the log ends (an
     // empty answer means "caught up" to the stages).
     std::vector<LogEntry> out;
     while (out.empty()) {
-      JY_TRY(std::vector<LogEntry> got, wanted != nullptr ? source_.read(topic, partition, from, max, wanted)
-                                                          : source_.read(topic, partition, from, max));
+      JY_TRY(std::vector<LogEntry> got, wanted != nullptr
+                                            ? source_.read(topic, partition, from, max, wanted)
+                                            : source_.read(topic, partition, from, max));
       if (got.empty()) break;
       for (LogEntry& e : got) {
         const auto at = parse_instant_ms(e.record.header(headers::kAcceptedAt));
@@ -126,8 +132,8 @@ Result<std::unique_ptr<Store>> recompute(Log& log, Log& scratch, const std::stri
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> as_known_at(Log& log, Log& scratch, const std::string& dir, const Config& config,
-                                           int64_t known_ms) {
+Result<std::unique_ptr<Store>> as_known_at(Log& log, Log& scratch, const std::string& dir,
+                                           const Config& config, int64_t known_ms) {
   JY_TRY(std::unique_ptr<Store> store, Store::open(dir));
   KnownLog known(log, scratch, known_ms);
   RunOptions run;
@@ -274,7 +280,8 @@ void read_link(const LogEntry& e, ChainCheck& check, std::map<int32_t, Chain>& c
     return;
   }
   if (d->hash.empty()) {
-    check.problems.push_back({d->cause_partition, where(e), d->id, "carries no hash (written before the chain)"});
+    check.problems.push_back(
+        {d->cause_partition, where(e), d->id, "carries no hash (written before the chain)"});
     return;
   }
   if (decision_hash(*d) != d->hash) {
@@ -287,8 +294,9 @@ void read_link(const LogEntry& e, ChainCheck& check, std::map<int32_t, Chain>& c
   auto [known, fresh] = check.by_id.try_emplace(d->id, *d);
   if (!fresh && known->second.hash != d->hash) {
     check.problems.push_back({d->cause_partition, where(e), d->id,
-                              "recorded twice with different content (hashes " + known->second.hash.substr(0, 16) +
-                                  "… and " + d->hash.substr(0, 16) + "…)"});
+                              "recorded twice with different content (hashes " +
+                                  known->second.hash.substr(0, 16) + "… and " +
+                                  d->hash.substr(0, 16) + "…)"});
     return;
   }
   Chain& c = chains[d->cause_partition];
@@ -303,9 +311,10 @@ void read_link(const LogEntry& e, ChainCheck& check, std::map<int32_t, Chain>& c
 void check_links(int32_t partition, const Chain& c, ChainCheck& check) {
   for (const auto& [prev, link] : c.order) {
     if (!prev.empty() && !c.by_hash.contains(prev)) {
-      check.problems.push_back({partition, link.at, link.id,
-                                "follows decision hash " + prev.substr(0, 16) +
-                                    "…, which is not in the log: a decision before it was removed"});
+      check.problems.push_back(
+          {partition, link.at, link.id,
+           "follows decision hash " + prev.substr(0, 16) +
+               "…, which is not in the log: a decision before it was removed"});
     }
   }
   for (const auto& [prev, links] : c.by_prev) {
@@ -350,8 +359,9 @@ void check_revisions(int32_t partition, const Chain& c, ChainCheck& check) {
       problem = "revises " + d.revises + ", which is not in the log";
     } else if (revised->second.community != d.community || revised->second.year != d.year ||
                outcome(revised->second) != outcome(d)) {
-      problem = "revises " + d.revises + ", which decides another outcome (" + outcome(revised->second) + " of " +
-                revised->second.community.value + " " + std::to_string(revised->second.year) + ")";
+      problem = "revises " + d.revises + ", which decides another outcome (" +
+                outcome(revised->second) + " of " + revised->second.community.value + " " +
+                std::to_string(revised->second.year) + ")";
     } else if (const auto at = position.find(d.revises), self = position.find(d.id);
                at != position.end() && self != position.end() && at->second > self->second) {
       problem = "revises " + d.revises + ", which the chain records after it";
@@ -491,22 +501,36 @@ Result<WhatIf> what_if(Log& log, Log& scratch_now, const std::string& dir_now,
 }
 
 nlohmann::json audit_json(const AuditReport& r) {
-  nlohmann::json out{{"year", r.year}, {"identical", r.clean()}, {"recorded", r.recorded},
-                     {"recomputed", r.recomputed}, {"recorded_digest", r.recorded_digest},
-                     {"recomputed_digest", r.recomputed_digest}, {"chain_problems", nlohmann::json::array()},
+  nlohmann::json out{{"year", r.year},
+                     {"identical", r.clean()},
+                     {"recorded", r.recorded},
+                     {"recomputed", r.recomputed},
+                     {"recorded_digest", r.recorded_digest},
+                     {"recomputed_digest", r.recomputed_digest},
+                     {"chain_problems", nlohmann::json::array()},
                      {"differences", nlohmann::json::array()}};
   for (const ChainProblem& p : r.chain) {
-    out["chain_problems"].push_back({{"partition", p.partition}, {"at", p.where}, {"decision", p.decision}, {"problem", p.problem}});
+    out["chain_problems"].push_back({{"partition", p.partition},
+                                     {"at", p.where},
+                                     {"decision", p.decision},
+                                     {"problem", p.problem}});
   }
   for (const FieldDiff& d : r.diffs) {
-    out["differences"].push_back({{"decision", d.decision}, {"field", d.field}, {"recorded", d.recorded}, {"recomputed", d.recomputed}});
+    out["differences"].push_back({{"decision", d.decision},
+                                  {"field", d.field},
+                                  {"recorded", d.recorded},
+                                  {"recomputed", d.recomputed}});
   }
   return out;
 }
 
 nlohmann::json what_if_json(const WhatIf& w, const RuleSet& proposed) {
-  nlohmann::json out{{"year", w.year}, {"rules", proposed.id}, {"rules_hash", proposed.hash}, {"changes", nlohmann::json::array()}};
-  for (const Change& c : w.changes) out["changes"].push_back({{"what", c.what}, {"key", c.key}, {"from", c.from}, {"to", c.to}});
+  nlohmann::json out{{"year", w.year},
+                     {"rules", proposed.id},
+                     {"rules_hash", proposed.hash},
+                     {"changes", nlohmann::json::array()}};
+  for (const Change& c : w.changes)
+    out["changes"].push_back({{"what", c.what}, {"key", c.key}, {"from", c.from}, {"to", c.to}});
   return out;
 }
 

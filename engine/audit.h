@@ -30,8 +30,8 @@ namespace jiayuan {
 // fact without one, from before stamps, counts as always known) into a fresh store at `dir`,
 // writing decisions and dead letters to `scratch`. Answers read from it are those of an engine
 // fed only what had been delivered by then; as of a date too.
-Result<std::unique_ptr<Store>> as_known_at(Log& log, Log& scratch, const std::string& dir, const Config& config,
-                                           int64_t known_ms);
+Result<std::unique_ptr<Store>> as_known_at(Log& log, Log& scratch, const std::string& dir,
+                                           const Config& config, int64_t known_ms);
 
 // Where recomputation stands: records folded of records to fold (grows as decisions appear).
 using ProgressFn = std::function<void(int64_t done, int64_t total)>;

@@ -1,8 +1,8 @@
 // Stages 2 and 3 materialised: company standings, awards, top ten and targets per year, from
 // the ratings the projector holds (stage 1's decisions, through the log) and company facts.
-#include <rocksdb/write_batch.h>
-
 #include "engine/district_stage.h"
+
+#include <rocksdb/write_batch.h>
 
 #include "projections/projector.h"
 #include "projections/queries.h"
@@ -14,7 +14,9 @@ using nlohmann::json;
 
 namespace {
 
-int32_t count(const json& j, const char* key) { return j.contains(key) ? j.at(key).get<int32_t>() : 0; }
+int32_t count(const json& j, const char* key) {
+  return j.contains(key) ? j.at(key).get<int32_t>() : 0;
+}
 
 RatedCommunity rated_from_json(const json& r) {
   RatedCommunity c;
@@ -51,12 +53,15 @@ json factor_json(const Fraction& f) { return f.rounded_percent().to_string(); }
 
 json standing_json(const CompanyStanding& s) {
   json factors = json::object();
-  for (size_t i = 0; i < kFactorNames.size(); ++i) factors[std::string(kFactorNames[i])] = factor_json(s.factors[i]);
+  for (size_t i = 0; i < kFactorNames.size(); ++i)
+    factors[std::string(kFactorNames[i])] = factor_json(s.factors[i]);
   json mix = json::object();
-  for (size_t g = 0; g < 5; ++g) mix[std::string(to_string(static_cast<Grade>(g)))] = s.grade_mix[g];
+  for (size_t g = 0; g < 5; ++g)
+    mix[std::string(to_string(static_cast<Grade>(g)))] = s.grade_mix[g];
   // composite is already on 0..100: report it rounded half up to 0.01
   const Centi composite = Fraction{s.composite.num, s.composite.den * 100}.rounded_percent();
-  const Centi mean = Fraction{s.mean_final_score.num, s.mean_final_score.den * 100}.rounded_percent();
+  const Centi mean =
+      Fraction{s.mean_final_score.num, s.mean_final_score.den * 100}.rounded_percent();
   return json{{"company", s.company.value},
               {"projects", s.projects},
               {"rated_projects", s.rated_projects},
@@ -78,7 +83,8 @@ json standing_json(const CompanyStanding& s) {
 
 json target_json(const TargetLine& t, const District& district) {
   json mix = json::object();
-  for (size_t g = 0; g < 5; ++g) mix[std::string(to_string(static_cast<Grade>(g)))] = t.grade_mix[g];
+  for (size_t g = 0; g < 5; ++g)
+    mix[std::string(to_string(static_cast<Grade>(g)))] = t.grade_mix[g];
   json out{{"rated", t.rated},
            {"grade_mix", mix},
            {"share_passing_or_better", t.rated == 0 ? json() : fraction_json(t.passing_or_better)},
@@ -100,7 +106,8 @@ namespace {
 
 // What the district's arithmetic reads of a year: the ratings, each company's facts dated from
 // when it is known, and the communities registered by the rating date.
-Result<DistrictInput> district_input(const ProjectionView& view, int32_t year, const std::string& rating_day) {
+Result<DistrictInput> district_input(const ProjectionView& view, int32_t year,
+                                     const std::string& rating_day) {
   DistrictInput in;
   in.year = year;
   const std::string prefix = std::to_string(year) + "/";
@@ -117,12 +124,14 @@ Result<DistrictInput> district_input(const ProjectionView& view, int32_t year, c
   for (const auto& [company, c] : company_facts) {
     // Only the facts dated on or after the company is known (its first registration or
     // contract); one known by no fact of the view counts none.
-    JY_TRY(std::optional<std::string> registry, view.get(cf::kProjCompany, company_registry_key(company)));
-    const std::string known = registry ? json::parse(*registry).value("known_from", std::string()) : std::string();
+    JY_TRY(std::optional<std::string> registry,
+           view.get(cf::kProjCompany, company_registry_key(company)));
+    const std::string known =
+        registry ? json::parse(*registry).value("known_from", std::string()) : std::string();
     CompanyFacts f;
     if (!c.contains("by_date")) {  // a store projected before dates were kept
-      f = CompanyFacts{count(c, "media_positive"), count(c, "media_negative"), count(c, "social_records"),
-                       count(c, "credit_points")};
+      f = CompanyFacts{count(c, "media_positive"), count(c, "media_negative"),
+                       count(c, "social_records"), count(c, "credit_points")};
     } else if (!known.empty()) {
       for (const auto& [day, n] : c["by_date"].items()) {
         if (day < known) continue;
@@ -136,31 +145,37 @@ Result<DistrictInput> district_input(const ProjectionView& view, int32_t year, c
   }
   JY_CHECK(view.scan(cf::kProjCommunity, "", [&](std::string_view, std::string_view v) {
     const json c = json::parse(v);
-    if (c.contains("registered_on") && c["registered_on"].get<std::string>() <= rating_day) ++in.registered_communities;
+    if (c.contains("registered_on") && c["registered_on"].get<std::string>() <= rating_day)
+      ++in.registered_communities;
     return true;
   }));
   return in;
 }
 
 // The year's answer as the district projection keeps it.
-json district_json(const DistrictYear& d, const DistrictInput& in, const RuleSet& rules, const Config& config,
-                   const std::string& rating_day) {
+json district_json(const DistrictYear& d, const DistrictInput& in, const RuleSet& rules,
+                   const Config& config, const std::string& rating_day) {
   json top = json::array();
   for (const CompanyStanding& s : d.standings) {
-    if (s.rank > 0 && s.rank <= static_cast<int32_t>(d.top_ten.size())) top.push_back(standing_json(s));
+    if (s.rank > 0 && s.rank <= static_cast<int32_t>(d.top_ten.size()))
+      top.push_back(standing_json(s));
   }
   json excellent = json::array();
   for (const RatedCommunity& c : d.excellent_communities) {
-    excellent.push_back({{"community", c.community.value}, {"street", c.street},
-                         {"final_score", c.final_score.to_string()}, {"company", c.summary.company.value},
+    excellent.push_back({{"community", c.community.value},
+                         {"street", c.street},
+                         {"final_score", c.final_score.to_string()},
+                         {"company", c.summary.company.value},
                          {"manager", c.summary.manager.value}});
   }
   json managers = json::array();
   for (const ExcellentManager& m : d.excellent_managers) {
-    managers.push_back({{"manager", m.manager.value},
-                        {"mean_final_score",
-                         Fraction{m.mean_final_score.num, m.mean_final_score.den * 100}.rounded_percent().to_string()},
-                        {"rated_communities", m.communities}});
+    managers.push_back(
+        {{"manager", m.manager.value},
+         {"mean_final_score", Fraction{m.mean_final_score.num, m.mean_final_score.den * 100}
+                                  .rounded_percent()
+                                  .to_string()},
+         {"rated_communities", m.communities}});
   }
   json streets = json::array();
   for (const TargetLine& t : d.streets) streets.push_back(target_json(t, config.district));
@@ -185,8 +200,8 @@ json district_json(const DistrictYear& d, const DistrictInput& in, const RuleSet
 
 }  // namespace
 
-Result<std::optional<DistrictYearView>> compute_district_year(const ProjectionView& view, const Config& config,
-                                                              int32_t year) {
+Result<std::optional<DistrictYearView>> compute_district_year(const ProjectionView& view,
+                                                              const Config& config, int32_t year) {
   const RuleSet* rules = config.rules.for_year(year);
   if (rules == nullptr) return std::optional<DistrictYearView>();
   const std::string rating_day = rules->window(year)->to.to_string();
@@ -194,13 +209,14 @@ Result<std::optional<DistrictYearView>> compute_district_year(const ProjectionVi
   try {
     in = district_input(view, year, rating_day);
   } catch (const json::exception& e) {  // a damaged projection: an error, never an exception
-    return fail("projection_damaged", "year " + std::to_string(year) + ": a stored projection could not be read: " +
-                                          e.what());
+    return fail("projection_damaged", "year " + std::to_string(year) +
+                                          ": a stored projection could not be read: " + e.what());
   }
   if (!in) return fail(in.error());
   const DistrictYear d = compute_district(*in, *rules);
   DistrictYearView out;
-  for (const CompanyStanding& s : d.standings) out.standings.emplace_back(s.company.value, standing_json(s));
+  for (const CompanyStanding& s : d.standings)
+    out.standings.emplace_back(s.company.value, standing_json(s));
   out.view = district_json(d, *in, *rules, config, rating_day);
   return std::optional<DistrictYearView>(std::move(out));
 }
@@ -210,13 +226,15 @@ namespace {
 Status materialize(Store& store_, const Config& config_, int32_t year) {
   rocksdb::WriteBatch b;
   b.Delete(store_.cf(cf::kOffsets), std::string(kDirtyPrefix) + std::to_string(year));
-  JY_TRY(std::optional<DistrictYearView> d, compute_district_year(ProjectionView(store_), config_, year));
+  JY_TRY(std::optional<DistrictYearView> d,
+         compute_district_year(ProjectionView(store_), config_, year));
   if (!d) return store_.write(b);
   std::vector<std::string> stale;
-  JY_CHECK(store_.scan(cf::kProjStanding, std::to_string(year) + "/", [&](std::string_view k, std::string_view) {
-    stale.emplace_back(k);
-    return true;
-  }));
+  JY_CHECK(store_.scan(cf::kProjStanding, std::to_string(year) + "/",
+                       [&](std::string_view k, std::string_view) {
+                         stale.emplace_back(k);
+                         return true;
+                       }));
   for (const std::string& k : stale) b.Delete(store_.cf(cf::kProjStanding), k);
   for (const auto& [company, standing] : d->standings) {
     b.Put(store_.cf(cf::kProjStanding), year_key(year, company), standing.dump());

@@ -4,13 +4,12 @@
 // proj.district and proj.standing.
 #pragma once
 
-#include "config/config.h"
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "config/config.h"
 #include "projections/store.h"
 #include "projections/view.h"
 
@@ -24,12 +23,15 @@ struct DistrictYearView {
 
 // Computes stages 2 and 3 of a year from a view of the projections (now, or as of a date);
 // nullopt when no rule set defines the year.
-Result<std::optional<DistrictYearView>> compute_district_year(const ProjectionView& view, const Config& config, int32_t year);
+Result<std::optional<DistrictYearView>> compute_district_year(const ProjectionView& view,
+                                                              const Config& config, int32_t year);
 
 // What /v1/awards, /v1/targets and /v1/companies read: stored when the view is now, computed
 // from the view when it is as of a date. district_view_at is null when nothing is known.
-Result<nlohmann::json> district_view_at(const ProjectionView& view, const Config& config, int32_t year);
-Result<nlohmann::json> company_standings_at(const ProjectionView& view, const Config& config, int32_t year);
+Result<nlohmann::json> district_view_at(const ProjectionView& view, const Config& config,
+                                        int32_t year);
+Result<nlohmann::json> company_standings_at(const ProjectionView& view, const Config& config,
+                                            int32_t year);
 
 // Recomputes every year the projector marked dirty and clears its mark in the same write; a
 // crash before that leaves the mark, so the next run recomputes it.

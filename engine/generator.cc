@@ -37,11 +37,13 @@ class Rng {
 
 // Names are drawn without repeats: a district does not have two communities (or companies, or
 // managers) of one name. The i-th name's parts, each from its own list.
-constexpr std::array<const char*, 24> kNameHeads = {"锦", "华", "翠", "嘉", "明", "泰", "云", "龙", "绿", "松", "新", "佳",
-                                                    "金", "银", "春", "秋", "玉", "诚", "和", "福", "瑞", "祥", "康", "乐"};
+constexpr std::array<const char*, 24> kNameHeads = {"锦", "华", "翠", "嘉", "明", "泰", "云", "龙",
+                                                    "绿", "松", "新", "佳", "金", "银", "春", "秋",
+                                                    "玉", "诚", "和", "福", "瑞", "祥", "康", "乐"};
 constexpr std::array<const char*, 16> kNameMids = {"江", "苑", "城", "湖", "庭", "景", "林", "河",
                                                    "辰", "安", "泽", "晖", "桥", "亭", "枫", "荷"};
-constexpr std::array<const char*, 10> kNameTails = {"苑", "园", "小区", "花园", "新村", "公寓", "家园", "名邸", "雅居", "佳苑"};
+constexpr std::array<const char*, 10> kNameTails = {"苑",   "园",   "小区", "花园", "新村",
+                                                    "公寓", "家园", "名邸", "雅居", "佳苑"};
 // Part j of the i-th combination of lists of sizes n[0], n[1], ...: x0 = i mod n0, and each
 // further part turns with i too (xj = (i / (n0…nj-1) + mj * i) mod nj), so neighbours differ in
 // every part. Distinct for i below the product: mj is chosen so that 1 + mj * n0…nj-1 is coprime
@@ -97,7 +99,8 @@ namespace {
 
 class SyntheticDistrict {
  public:
-  SyntheticDistrict(const GeneratorOptions& o, const YearWindow& w, std::vector<std::string> streets)
+  SyntheticDistrict(const GeneratorOptions& o, const YearWindow& w,
+                    std::vector<std::string> streets)
       : o_(o), w_(w), streets_(std::move(streets)), rng_(o.seed) {}
 
   // Emits every fact in log order. Facts pile up in memory until `spill_after` of them, then go
@@ -156,8 +159,8 @@ class SyntheticDistrict {
     Run f(std::tmpfile());
     if (!f) return fail("io", "generator: cannot create a temporary file to spill facts to");
     for (const Pending& p : out_) {
-      const std::string line = p.date.to_string() + ' ' + p.community + ' ' + std::to_string(p.seq) + ' ' +
-                               encode_event_json(p.event) + '\n';
+      const std::string line = p.date.to_string() + ' ' + p.community + ' ' +
+                               std::to_string(p.seq) + ' ' + encode_event_json(p.event) + '\n';
       if (std::fwrite(line.data(), 1, line.size(), f.get()) != line.size()) {
         return fail("io", "generator: writing spilled facts to a temporary file failed");
       }
@@ -173,7 +176,8 @@ class SyntheticDistrict {
   // Reads the next line of run `r` into `head`; false at its end.
   bool next_line(size_t r, RunHead& head) {
     std::string line;
-    for (int ch = 0; (ch = std::fgetc(runs_[r].get())) != EOF && ch != '\n';) line.push_back(static_cast<char>(ch));
+    for (int ch = 0; (ch = std::fgetc(runs_[r].get())) != EOF && ch != '\n';)
+      line.push_back(static_cast<char>(ch));
     if (line.empty()) return false;
     const size_t a = line.find(' ');
     const size_t b = line.find(' ', a + 1);
@@ -201,7 +205,8 @@ class SyntheticDistrict {
       if (next_line(r, h)) heads.push(std::move(h));
     }
     for (const Run& f : runs_) {
-      if (std::ferror(f.get()) != 0) return fail("io", "generator: reading spilled facts back failed");
+      if (std::ferror(f.get()) != 0)
+        return fail("io", "generator: reading spilled facts back failed");
     }
     return {};
   }
@@ -215,7 +220,8 @@ class SyntheticDistrict {
   }
   Date in_year(int from_day, int before_end) {
     const int32_t span = days_between(w_.from, w_.to) - before_end;
-    return w_.from.plus_days(static_cast<int32_t>(rng_.between(from_day, std::max<int64_t>(from_day, span))));
+    return w_.from.plus_days(
+        static_cast<int32_t>(rng_.between(from_day, std::max<int64_t>(from_day, span))));
   }
   std::string company_id(int64_t k) const {
     std::string digits = std::to_string(k);
@@ -234,15 +240,18 @@ class SyntheticDistrict {
     reg.community = cid;
     {
       const size_t n = kNameHeads.size() * kNameMids.size() * kNameTails.size();
-      const auto [head, mid, tail] = name_parts<3>(static_cast<size_t>(c - 1) % n, {kNameHeads.size(), kNameMids.size(), kNameTails.size()});
+      const auto [head, mid, tail] = name_parts<3>(
+          static_cast<size_t>(c - 1) % n, {kNameHeads.size(), kNameMids.size(), kNameTails.size()});
       reg.name = std::string(kNameHeads[head]) + kNameMids[mid] + kNameTails[tail];
-      if (static_cast<size_t>(c) > n) reg.name += std::to_string((c - 1) / static_cast<int32_t>(n) + 1) + "期";
+      if (static_cast<size_t>(c) > n)
+        reg.name += std::to_string((c - 1) / static_cast<int32_t>(n) + 1) + "期";
     }
     reg.street = StreetId(street);
     reg.households = static_cast<int32_t>(rng_.between(80, 2400));
     reg.enclosure = rng_.chance(85) ? Enclosure::kClosed : Enclosure::kScattered;
     reg.fee = Centi{kFees[rng_.next() % kFees.size()]};
-    if (reg.enclosure == Enclosure::kScattered && rng_.chance(80)) reg.fee = Centi{kFees[rng_.next() % 4]};
+    if (reg.enclosure == Enclosure::kScattered && rng_.chance(80))
+      reg.fee = Centi{kFees[rng_.next() % 4]};
     int64_t pick = rng_.between(1, 100);
     size_t cat = 0;
     while (pick > kCategoryShare[cat]) pick -= kCategoryShare[cat++];
@@ -252,25 +261,33 @@ class SyntheticDistrict {
 
     const int64_t company = rng_.between(1, companies_);
     contracted_.insert(company);
-    const std::string manager = "PM" + company_id(company).substr(2) + "-" + std::to_string(rng_.between(1, 3));
-    add(registered_on, id, {envelope("contract-" + id, office, registered_on),
-                            ContractAssigned{cid, CompanyId(company_id(company)), ManagerId(manager), manager_name(manager)}});
+    const std::string manager =
+        "PM" + company_id(company).substr(2) + "-" + std::to_string(rng_.between(1, 3));
+    add(registered_on, id,
+        {envelope("contract-" + id, office, registered_on),
+         ContractAssigned{cid, CompanyId(company_id(company)), ManagerId(manager),
+                          manager_name(manager)}});
 
     // Quality: the company's standard, give or take the community; most in the 70s and 80s, a
     // few excellent, a few failing (DOMAIN.md: about nine in ten 达标 or better).
-    const int64_t quality = company_quality(company) + rng_.between(-QUALITY_SPREAD, QUALITY_SPREAD);
+    const int64_t quality =
+        company_quality(company) + rng_.between(-QUALITY_SPREAD, QUALITY_SPREAD);
     const int inspections = rng_.chance(6) ? 1 : static_cast<int>(rng_.between(2, 4));
     for (int i = 0; i < inspections; ++i) {
       Inspection insp{cid, {}};
       for (Centi& s : insp.scores) s = score_near(rng_, quality);
       const Date d = in_year(15, 30);
-      add(d, id, {envelope("insp-" + id + "-" + std::to_string(i + 1), i % 2 == 0 ? office : "bureau", d), insp});
+      add(d, id,
+          {envelope("insp-" + id + "-" + std::to_string(i + 1), i % 2 == 0 ? office : "bureau", d),
+           insp});
     }
     const int surveys = rng_.chance(15) ? 0 : static_cast<int>(rng_.between(1, 2));
     for (int i = 0; i < surveys; ++i) {
       const Date d = in_year(60, 30);
-      add(d, id, {envelope("survey-" + id + "-" + std::to_string(i + 1), office, d),
-                  SatisfactionSurvey{cid, score_near(rng_, quality), static_cast<int32_t>(rng_.between(30, 300))}});
+      add(d, id,
+          {envelope("survey-" + id + "-" + std::to_string(i + 1), office, d),
+           SatisfactionSurvey{cid, score_near(rng_, quality),
+                              static_cast<int32_t>(rng_.between(30, 300))}});
     }
     evaluation_facts(id, cid, quality);
     process_facts(id, cid, office, quality);
@@ -299,7 +316,9 @@ class SyntheticDistrict {
     const int spot = static_cast<int>(rng_.between(0, 2));
     for (int i = 0; i < spot; ++i) {
       const Date d = in_year(30, 20);
-      add(d, id, {envelope("spot-" + id + "-" + std::to_string(i + 1), "bureau", d), SpotCheck{cid, !rng_.chance(poor ? 50 : 10)}});
+      add(d, id,
+          {envelope("spot-" + id + "-" + std::to_string(i + 1), "bureau", d),
+           SpotCheck{cid, !rng_.chance(poor ? 50 : 10)}});
     }
     if (rng_.chance(poor ? 40 : 8)) {
       const Date d = in_year(0, 0);
@@ -313,68 +332,91 @@ class SyntheticDistrict {
     }
     if (rng_.chance(10)) {
       const Date d = in_year(0, 0);
-      add(d, id, {envelope("media-" + id, "bureau", d),
-                  MediaReport{CompanyId(), cid, poor ? Tone::kNegative : Tone::kPositive}});
+      add(d, id,
+          {envelope("media-" + id, "bureau", d),
+           MediaReport{CompanyId(), cid, poor ? Tone::kNegative : Tone::kPositive}});
     }
   }
 
-  void process_facts(const std::string& id, const CommunityId& cid, const std::string& office, int64_t quality) {
+  void process_facts(const std::string& id, const CommunityId& cid, const std::string& office,
+                     int64_t quality) {
     const int32_t year = o_.year;
     const Date proposed = w_.to.plus_days(3);
-    const Grade guess = quality >= 88 ? Grade::kExemplary : quality >= 78 ? Grade::kStandard
-                        : quality >= 66 ? Grade::kPassing : Grade::kFailing;
-    add(proposed, id, {envelope("proposal-" + id + "-" + std::to_string(year), office, proposed),
-                       StreetProposal{cid, year, guess}});
+    const Grade guess = quality >= 88   ? Grade::kExemplary
+                        : quality >= 78 ? Grade::kStandard
+                        : quality >= 66 ? Grade::kPassing
+                                        : Grade::kFailing;
+    add(proposed, id,
+        {envelope("proposal-" + id + "-" + std::to_string(year), office, proposed),
+         StreetProposal{cid, year, guess}});
     if (rng_.chance(4)) {
       const Date d = w_.to.plus_days(5);
-      add(d, id, {envelope("opinion-" + id + "-" + std::to_string(year), "greening", d),
-                  DepartmentOpinion{cid, year, Stance::kObject, "绿化养护不到位"}});
+      add(d, id,
+          {envelope("opinion-" + id + "-" + std::to_string(year), "greening", d),
+           DepartmentOpinion{cid, year, Stance::kObject, "绿化养护不到位"}});
     }
     const Date closed = w_.to.plus_days(10);
-    add(closed, id, {envelope("review-" + id + "-" + std::to_string(year), "bureau", closed), ReviewClosed{cid, year}});
+    add(closed, id,
+        {envelope("review-" + id + "-" + std::to_string(year), "bureau", closed),
+         ReviewClosed{cid, year}});
     if (!o_.lifecycle) return;
     const Date published = w_.to.plus_days(20);
-    add(published, id, {envelope("publish-" + id + "-" + std::to_string(year), "bureau", published),
-                        RatingsPublished{cid, year}});
+    add(published, id,
+        {envelope("publish-" + id + "-" + std::to_string(year), "bureau", published),
+         RatingsPublished{cid, year}});
     // A few revisions after publication: an inspection withdrawn by its sender, and a complaint
     // of the year the hotline's system delivered late (dated in the year, logged after).
     if (rng_.chance(3)) {
       const Date d = published.plus_days(static_cast<int32_t>(rng_.between(3, 30)));
-      add(d, id, {envelope("retract-insp-" + id + "-1", office, d), FactRetracted{"insp-" + id + "-1", "检查记录录入错误，撤回"}});
+      add(d, id,
+          {envelope("retract-insp-" + id + "-1", office, d),
+           FactRetracted{"insp-" + id + "-1", "检查记录录入错误，撤回"}});
     }
     if (rng_.chance(3)) {
       const Date occurred = in_year(0, 30);
       const Date logged = published.plus_days(static_cast<int32_t>(rng_.between(5, 40)));
-      add(logged, id, {envelope("hotline-late-" + id, "hotline", occurred), HotlineComplaint{cid, true, false}});
+      add(logged, id,
+          {envelope("hotline-late-" + id, "hotline", occurred),
+           HotlineComplaint{cid, true, false}});
     }
     if (quality >= 70) return;
     // Low quality: most are interviewed; some rectify, some fail re-inspection; some are missed.
     if (rng_.chance(20)) return;  // no interview: escalates when log time passes P+30
     const Date interview = published.plus_days(static_cast<int32_t>(rng_.between(5, 28)));
-    add(interview, id, {envelope("interview-" + id + "-" + std::to_string(year), "bureau", interview),
-                        InterviewHeld{cid, year, "限期整改", std::nullopt}});
+    add(interview, id,
+        {envelope("interview-" + id + "-" + std::to_string(year), "bureau", interview),
+         InterviewHeld{cid, year, "限期整改", std::nullopt}});
     const Date submitted = interview.plus_days(40);
-    add(submitted, id, {envelope("rectified-" + id + "-" + std::to_string(year), office, submitted),
-                        RectificationSubmitted{cid, year}});
+    add(submitted, id,
+        {envelope("rectified-" + id + "-" + std::to_string(year), office, submitted),
+         RectificationSubmitted{cid, year}});
     const bool passed = rng_.chance(65);
     const Date reinspected = interview.plus_days(50);
-    add(reinspected, id, {envelope("reinspection-" + id + "-" + std::to_string(year), "bureau", reinspected),
-                          Reinspection{cid, year, passed}});
+    add(reinspected, id,
+        {envelope("reinspection-" + id + "-" + std::to_string(year), "bureau", reinspected),
+         Reinspection{cid, year, passed}});
     if (passed) return;
     for (const char* dept : {"market", "chengguan", "police"}) {
       if (rng_.chance(25)) continue;  // not every department has acted yet
       const Date d = reinspected.plus_days(static_cast<int32_t>(rng_.between(5, 40)));
-      add(d, id, {envelope("sanction-" + id + "-" + std::to_string(year) + "-" + dept, dept, d),
-                  SanctionApplied{cid, year, "联合惩戒", "《上海市住宅物业管理规定》"}});
+      add(d, id,
+          {envelope("sanction-" + id + "-" + std::to_string(year) + "-" + dept, dept, d),
+           SanctionApplied{cid, year, "联合惩戒", "《上海市住宅物业管理规定》"}});
     }
   }
 
-  void governance_facts(const std::string& id, const CommunityId& cid, const std::string& office, Date registered_on) {
-    auto after_registration = [&](Date d) { return d < registered_on ? registered_on.plus_days(1) : d; };
+  void governance_facts(const std::string& id, const CommunityId& cid, const std::string& office,
+                        Date registered_on) {
+    auto after_registration = [&](Date d) {
+      return d < registered_on ? registered_on.plus_days(1) : d;
+    };
     if (rng_.chance(70)) {
-      const Date d = after_registration(w_.from.plus_days(-static_cast<int32_t>(rng_.between(30, 700))));
+      const Date d =
+          after_registration(w_.from.plus_days(-static_cast<int32_t>(rng_.between(30, 700))));
       const int32_t members = static_cast<int32_t>(rng_.between(5, 9));
-      add(d, id, {envelope("committee-" + id, office, d), CommitteeElected{cid, members, static_cast<int32_t>(rng_.between(1, members))}});
+      add(d, id,
+          {envelope("committee-" + id, office, d),
+           CommitteeElected{cid, members, static_cast<int32_t>(rng_.between(1, members))}});
       if (rng_.chance(80)) {
         const Date b = d.plus_days(static_cast<int32_t>(rng_.between(10, 300)));
         add(b, id, {envelope("branch-" + id, office, b), PartyBranchEstablished{cid}});
@@ -382,12 +424,15 @@ class SyntheticDistrict {
     }
     for (size_t item = 0; item < kRenovationItemNames.size(); ++item) {
       if (!rng_.chance(20)) continue;
-      const Date d = after_registration(w_.from.plus_days(-static_cast<int32_t>(rng_.between(-300, 1200))));
-      add(d, id, {envelope("gov-" + id + "-" + std::string(kRenovationItemNames[item]), office, d),
-                  GovernanceCompleted{cid, static_cast<RenovationItem>(item)}});
+      const Date d =
+          after_registration(w_.from.plus_days(-static_cast<int32_t>(rng_.between(-300, 1200))));
+      add(d, id,
+          {envelope("gov-" + id + "-" + std::string(kRenovationItemNames[item]), office, d),
+           GovernanceCompleted{cid, static_cast<RenovationItem>(item)}});
     }
     const Date w = in_year(30, 30);
-    add(w, id, {envelope("waste-" + id, "greening", w), WasteSortingInspection{cid, rng_.chance(92)}});
+    add(w, id,
+        {envelope("waste-" + id, "greening", w), WasteSortingInspection{cid, rng_.chance(92)}});
   }
 
   // A company's standard of service, the same for every project it runs (a stream of its own,
@@ -403,28 +448,35 @@ class SyntheticDistrict {
         "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "朱", "马", "胡",
         "郭", "林", "何", "高", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹"};
     static constexpr std::array<std::string_view, 40> kGiven = {
-        "伟", "芳", "敏", "静", "磊", "军", "洋", "勇", "艳", "杰", "建国", "志强", "秀英", "海燕", "晓东", "丽华", "文斌", "春梅", "国平", "玉兰",
-        "明", "华", "强", "娟", "涛", "斌", "超", "霞", "刚", "平", "卫东", "建华", "美玲", "晓明", "红霞", "志刚", "桂芳", "俊杰", "慧敏", "永康"};
+        "伟",   "芳",   "敏",   "静",   "磊",   "军",   "洋",   "勇",   "艳",   "杰",
+        "建国", "志强", "秀英", "海燕", "晓东", "丽华", "文斌", "春梅", "国平", "玉兰",
+        "明",   "华",   "强",   "娟",   "涛",   "斌",   "超",   "霞",   "刚",   "平",
+        "卫东", "建华", "美玲", "晓明", "红霞", "志刚", "桂芳", "俊杰", "慧敏", "永康"};
     // PM<company>-<n>: the company's n-th manager; the name a permutation of that index.
     const size_t dash = manager.find('-');
     const size_t company = static_cast<size_t>(std::stoul(manager.substr(2, dash - 2)));
     const size_t nth = static_cast<size_t>(std::stoul(manager.substr(dash + 1)));
-    const auto [surname, given] = name_parts<2>(((company - 1) * 3 + (nth - 1)) % (kSurnames.size() * kGiven.size()),
-                                                {kSurnames.size(), kGiven.size()});
+    const auto [surname, given] =
+        name_parts<2>(((company - 1) * 3 + (nth - 1)) % (kSurnames.size() * kGiven.size()),
+                      {kSurnames.size(), kGiven.size()});
     return std::string(kSurnames[surname]) + std::string(kGiven[given]);
   }
 
   void company_facts(int64_t k) {
     const std::string company = company_id(k);
     {  // registered before its first contract (the earliest is 2,000 days before the window)
-      static constexpr std::array<std::string_view, 18> kHeads = {"松江", "佘山", "九亭", "泗泾", "洞泾", "新桥", "车墩", "叶榭", "小昆山",
-                                                                   "石湖荡", "新浜", "泖港", "方松", "中山", "岳阳", "永丰", "广富林", "云间"};
-      static constexpr std::array<std::string_view, 24> kMids = {"安居", "家和", "锦绣", "恒信", "悦华", "明珠", "嘉禾", "华庭",
-                                                                  "睿邦", "宜家", "祥和", "新城", "瑞丰", "东升", "怡景", "同创",
-                                                                  "仁恒", "兴业", "佳信", "国润", "天祥", "康泰", "百联", "德馨"};
-      static constexpr std::array<std::string_view, 3> kKinds = {"物业管理有限公司", "物业服务有限公司", "物业服务股份有限公司"};
+      static constexpr std::array<std::string_view, 18> kHeads = {
+          "松江",   "佘山", "九亭", "泗泾", "洞泾", "新桥", "车墩", "叶榭",   "小昆山",
+          "石湖荡", "新浜", "泖港", "方松", "中山", "岳阳", "永丰", "广富林", "云间"};
+      static constexpr std::array<std::string_view, 24> kMids = {
+          "安居", "家和", "锦绣", "恒信", "悦华", "明珠", "嘉禾", "华庭",
+          "睿邦", "宜家", "祥和", "新城", "瑞丰", "东升", "怡景", "同创",
+          "仁恒", "兴业", "佳信", "国润", "天祥", "康泰", "百联", "德馨"};
+      static constexpr std::array<std::string_view, 3> kKinds = {
+          "物业管理有限公司", "物业服务有限公司", "物业服务股份有限公司"};
       const size_t n = kHeads.size() * kMids.size() * kKinds.size();
-      const auto [head, mid, kind] = name_parts<3>(static_cast<size_t>(k - 1) % n, {kHeads.size(), kMids.size(), kKinds.size()});
+      const auto [head, mid, kind] = name_parts<3>(static_cast<size_t>(k - 1) % n,
+                                                   {kHeads.size(), kMids.size(), kKinds.size()});
       std::string name = std::string(kHeads[head]) + std::string(kMids[mid]);
       if (static_cast<size_t>(k) > n) name += std::to_string((k - 1) / static_cast<int64_t>(n) + 1);
       name += kKinds[kind];
@@ -432,16 +484,22 @@ class SyntheticDistrict {
       std::snprintf(serial, sizeof serial, "%05lld", static_cast<long long>(k % 100000));
       const std::string first17 = std::string("91310117MA1") + serial + "X";
       const Date d = w_.from.plus_days(-2100);
-      add(d, company, {envelope("company-" + company, "bureau", d),
-                       CompanyRegistered{CompanyId(company), name, first17 + *credit_code_check_character(first17)}});
+      add(d, company,
+          {envelope("company-" + company, "bureau", d),
+           CompanyRegistered{CompanyId(company), name,
+                             first17 + *credit_code_check_character(first17)}});
     }
     if (rng_.chance(40)) {
       const Date d = in_year(0, 0);
-      add(d, company, {envelope("social-" + company, "bureau", d), SocialResponsibility{CompanyId(company), "社区志愿服务"}});
+      add(d, company,
+          {envelope("social-" + company, "bureau", d),
+           SocialResponsibility{CompanyId(company), "社区志愿服务"}});
     }
     if (rng_.chance(15)) {
       const Date d = in_year(0, 0);
-      add(d, company, {envelope("media-" + company, "bureau", d), MediaReport{CompanyId(company), CommunityId(), Tone::kNegative}});
+      add(d, company,
+          {envelope("media-" + company, "bureau", d),
+           MediaReport{CompanyId(company), CommunityId(), Tone::kNegative}});
     }
   }
 
@@ -462,7 +520,8 @@ Status generate_district(const GeneratorOptions& o, const Config& config,
                          const std::function<void(const std::string&)>& emit) {
   const RuleSet* rs = config.rules.for_year(o.year);
   if (rs == nullptr) {
-    return fail("bad_argument", "--year " + std::to_string(o.year) + ": no rule set in config defines that year");
+    return fail("bad_argument",
+                "--year " + std::to_string(o.year) + ": no rule set in config defines that year");
   }
   if (o.streets < 1 || static_cast<size_t>(o.streets) > config.district.streets.size()) {
     return fail("bad_argument", "--streets " + std::to_string(o.streets) + ": expected 1.." +
@@ -473,7 +532,8 @@ Status generate_district(const GeneratorOptions& o, const Config& config,
   for (const auto& [id, name] : config.district.streets) streets.push_back(id);
   // Streets in a seeded order, so a small district is not always the alphabet's first.
   Rng shuffle(o.seed ^ 0x5eedull);
-  for (size_t i = streets.size(); i > 1; --i) std::swap(streets[i - 1], streets[shuffle.next() % i]);
+  for (size_t i = streets.size(); i > 1; --i)
+    std::swap(streets[i - 1], streets[shuffle.next() % i]);
   streets.resize(static_cast<size_t>(o.streets));
   SyntheticDistrict seeded(o, *rs->window(o.year), streets);
   return seeded.build(emit);

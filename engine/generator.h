@@ -18,11 +18,11 @@ struct GeneratorOptions {
   int32_t streets = 3;
   int32_t year = 2023;
   uint64_t seed = 20231;
-  int32_t companies = 0;             // 0: one per four communities, at least 12
-  int32_t hotline_per_community = 8; // mean complaints per community and year
-  bool lifecycle = true;             // publication, interviews, rectification, sanctions
-  size_t spill_after = 0;            // facts held in memory before a sorted run goes to a
-                                     // temporary file (0: 250,000); the output is the same
+  int32_t companies = 0;              // 0: one per four communities, at least 12
+  int32_t hotline_per_community = 8;  // mean complaints per community and year
+  bool lifecycle = true;              // publication, interviews, rectification, sanctions
+  size_t spill_after = 0;             // facts held in memory before a sorted run goes to a
+                                      // temporary file (0: 250,000); the output is the same
 };
 
 // Emits NDJSON event lines in log order (by date): registrations and contracts, the year's

@@ -15,9 +15,9 @@
 #include <sstream>
 #include <tuple>
 
-#include "events/sha256.h"
 #include "events/binary_codec.h"
 #include "events/json_codec.h"
+#include "events/sha256.h"
 #include "events/view_stream.h"
 #include "projections/projector.h"
 
@@ -33,9 +33,10 @@ std::string in_quotes(std::string_view s) {
 Status check_source(Event& ev, const IntakeInput& in, const District& district) {
   if (in.proven_source) {
     if (ev.envelope.source != in.proven_source->value) {
-      return fail(field_error("source_mismatch", "source",
-                              in_quotes(in.proven_source->value) + " (the department this channel authenticates)",
-                              in_quotes(ev.envelope.source)));
+      return fail(field_error(
+          "source_mismatch", "source",
+          in_quotes(in.proven_source->value) + " (the department this channel authenticates)",
+          in_quotes(ev.envelope.source)));
     }
   }
   if (!district.has_department(DepartmentId(ev.envelope.source))) {
@@ -50,7 +51,8 @@ Status check_dates(const Event& ev, const Config& config) {
   const FactKind kind = type_info(ev.fact).kind;
   if (kind == FactKind::kEvaluation) {
     if (config.rules.in_force(d) == nullptr || !config.rules.year_of(d)) {
-      return fail(field_error("no_rule_set", "occurred", "a date with a rule set in force", d.to_string()));
+      return fail(
+          field_error("no_rule_set", "occurred", "a date with a rule set in force", d.to_string()));
     }
   }
   if (const auto year = named_year(ev.fact)) {
@@ -65,17 +67,19 @@ Status check_dates(const Event& ev, const Config& config) {
     const int total = static_cast<int>(w->to.month()) - 1 + months;
     const int y = w->to.year() + total / 12;
     const unsigned m = static_cast<unsigned>(total % 12) + 1;
-    const unsigned last = Date::from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1).plus_days(-1).day();
+    const unsigned last =
+        Date::from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1).plus_days(-1).day();
     const Date latest = Date::from_civil(y, m, std::min(w->to.day(), last));
     if (d < w->from || latest < d) {
       return fail(field_error("bad_date", "occurred",
-                              "a date from " + w->from.to_string() + " to " + latest.to_string() + " for year " +
-                                  std::to_string(*year),
+                              "a date from " + w->from.to_string() + " to " + latest.to_string() +
+                                  " for year " + std::to_string(*year),
                               d.to_string()));
     }
   }
   if (const auto* i = std::get_if<InterviewHeld>(&ev.fact); i && i->deadline && *i->deadline < d) {
-    return fail(field_error("bad_date", "data.deadline", "a date on or after the interview (" + d.to_string() + ")",
+    return fail(field_error("bad_date", "data.deadline",
+                            "a date on or after the interview (" + d.to_string() + ")",
                             i->deadline->to_string()));
   }
   return {};
@@ -83,7 +87,8 @@ Status check_dates(const Event& ev, const Config& config) {
 
 // The company a fact names, when it names one that must be known.
 const CompanyId* named_company(const Fact& fact) {
-  if (const auto* f = std::get_if<MediaReport>(&fact)) return f->company.empty() ? nullptr : &f->company;
+  if (const auto* f = std::get_if<MediaReport>(&fact))
+    return f->company.empty() ? nullptr : &f->company;
   if (const auto* f = std::get_if<SocialResponsibility>(&fact)) return &f->company;
   if (const auto* f = std::get_if<CreditPoints>(&fact)) return &f->company;
   return nullptr;
@@ -91,8 +96,9 @@ const CompanyId* named_company(const Fact& fact) {
 
 // How to take back what remember() did in one submit whose append failed.
 struct IndexUndo {
-  std::vector<std::pair<std::string, std::optional<std::string>>> streets;  // community, street before
-  std::vector<std::string> companies;                                       // added
+  std::vector<std::pair<std::string, std::optional<std::string>>>
+      streets;                         // community, street before
+  std::vector<std::string> companies;  // added
   std::vector<std::pair<std::string, std::optional<std::string>>> retracted;
   void apply(IntakeIndex& index) {
     for (auto it = retracted.rbegin(); it != retracted.rend(); ++it) {
@@ -118,15 +124,18 @@ void remember(IntakeIndex& index, const Fact& fact, IndexUndo* undo = nullptr) {
   auto street = [&](const CommunityId& c, const StreetId& s) {
     if (undo != nullptr) {
       auto it = index.street_by_community.find(c.value);
-      undo->streets.emplace_back(c.value, it == index.street_by_community.end() ? std::nullopt
-                                                                                 : std::optional(it->second));
+      undo->streets.emplace_back(c.value, it == index.street_by_community.end()
+                                              ? std::nullopt
+                                              : std::optional(it->second));
     }
     index.street_by_community[c.value] = s.value;
   };
   if (const auto* f = std::get_if<CommunityRegistered>(&fact)) street(f->community, f->street);
-  if (const auto* f = std::get_if<CommunityChanged>(&fact); f && f->changes(kChangedStreet)) street(f->community, f->street);
+  if (const auto* f = std::get_if<CommunityChanged>(&fact); f && f->changes(kChangedStreet))
+    street(f->community, f->street);
   auto company = [&](const CompanyId& c) {
-    if (index.companies.emplace(c.value, 1).second && undo != nullptr) undo->companies.push_back(c.value);
+    if (index.companies.emplace(c.value, 1).second && undo != nullptr)
+      undo->companies.push_back(c.value);
   };
   if (const auto* f = std::get_if<ContractAssigned>(&fact)) company(f->company);
   if (const auto* f = std::get_if<CompanyRegistered>(&fact)) company(f->company);
@@ -139,7 +148,9 @@ std::string identity(std::string_view source, std::string_view id) {
 }
 
 // "<occurred> <id>": orders two retractions of one fact (same source) by (occurred, source, id).
-std::string retraction_key(const Event& ev) { return ev.envelope.occurred.to_string() + " " + ev.envelope.id; }
+std::string retraction_key(const Event& ev) {
+  return ev.envelope.occurred.to_string() + " " + ev.envelope.id;
+}
 
 }  // namespace
 
@@ -151,7 +162,8 @@ std::string content_hash(const Event& ev) {
   return h.hex_digest();
 }
 
-Result<Judged> validate_input(const IntakeInput& in, const Config& config, const IntakeIndex& index) {
+Result<Judged> validate_input(const IntakeInput& in, const Config& config,
+                              const IntakeIndex& index) {
   JY_TRY(Event ev, decode_event_json(in.bytes));
   JY_CHECK(check_source(ev, in, config.district));
   Judged out;
@@ -159,11 +171,14 @@ Result<Judged> validate_input(const IntakeInput& in, const Config& config, const
   StreetId known_street;
   const CommunityRegistered* reg = std::get_if<CommunityRegistered>(&ev.fact);
   if (reg == nullptr) {  // a change that moves the community is judged by its new street
-    if (const auto* changed = std::get_if<CommunityChanged>(&ev.fact); changed && changed->changes(kChangedStreet)) reg = changed;
+    if (const auto* changed = std::get_if<CommunityChanged>(&ev.fact);
+        changed && changed->changes(kChangedStreet))
+      reg = changed;
   }
   if (reg != nullptr) {
     if (!config.district.has_street(reg->street)) {
-      return fail(field_error("unknown_street", "data.street", "a street or town of config/district.toml",
+      return fail(field_error("unknown_street", "data.street",
+                              "a street or town of config/district.toml",
                               in_quotes(reg->street.value)));
     }
     known_street = reg->street;
@@ -178,14 +193,16 @@ Result<Judged> validate_input(const IntakeInput& in, const Config& config, const
       street = &known_street;
     }
   }
-  if (const CompanyId* company = named_company(ev.fact); company && !index.companies.contains(company->value)) {
+  if (const CompanyId* company = named_company(ev.fact);
+      company && !index.companies.contains(company->value)) {
     if (out.waiting_for.empty()) out.waiting_for = "company " + company->value;
   }
-  Status allowed = config.authority.check(type_name(ev.fact), DepartmentId(ev.envelope.source), street);
+  Status allowed =
+      config.authority.check(type_name(ev.fact), DepartmentId(ev.envelope.source), street);
   // A street office's fact about a community not registered yet: whether it is the office's own
   // street is judged when the registration comes (stage 1 places the waiting fact).
-  const bool street_unknown = street == nullptr && !out.waiting_for.empty() &&
-                              ev.envelope.source.starts_with("street.");
+  const bool street_unknown =
+      street == nullptr && !out.waiting_for.empty() && ev.envelope.source.starts_with("street.");
   if (!allowed && !street_unknown) return fail(allowed.error());
   if (const auto* f = std::get_if<DepartmentFinding>(&ev.fact)) {
     JY_CHECK(config.authority.check_finding(kFindingKindNames[static_cast<size_t>(f->kind)],
@@ -203,9 +220,9 @@ std::string rfc3339_ms(int64_t ms) {
   const int64_t in_day = seconds - days * 86400;
   char buf[64];
   std::snprintf(buf, sizeof buf, "%sT%02lld:%02lld:%02lld.%03lldZ",
-                Date::from_days(static_cast<int32_t>(days)).to_string().c_str(), static_cast<long long>(in_day / 3600),
-                static_cast<long long>(in_day / 60 % 60), static_cast<long long>(in_day % 60),
-                static_cast<long long>(rest));
+                Date::from_days(static_cast<int32_t>(days)).to_string().c_str(),
+                static_cast<long long>(in_day / 3600), static_cast<long long>(in_day / 60 % 60),
+                static_cast<long long>(in_day % 60), static_cast<long long>(rest));
   return buf;
 }
 
@@ -224,7 +241,8 @@ Record event_record(const Event& ev, std::string_view accepted_at) {
                {"content-type", "application/vnd.jiayuan.event+cereal"},
                {std::string(headers::kContentHash), content_hash(ev)}};
   if (!e.time.empty()) r.headers.push_back({"ce_time", e.time});
-  if (!accepted_at.empty()) r.headers.push_back({std::string(headers::kAcceptedAt), std::string(accepted_at)});
+  if (!accepted_at.empty())
+    r.headers.push_back({std::string(headers::kAcceptedAt), std::string(accepted_at)});
   return r;
 }
 
@@ -237,7 +255,8 @@ Record dead_letter_record(std::string key, std::string bytes, std::string_view s
                {std::string(headers::kErrorCode), reason.code},
                {std::string(headers::kErrorReason), reason.message},
                {std::string(headers::kErrorOrigin), std::move(origin)}};
-  if (!department.empty()) r.headers.push_back({std::string(headers::kErrorDepartment), std::string(department)});
+  if (!department.empty())
+    r.headers.push_back({std::string(headers::kErrorDepartment), std::string(department)});
   return r;
 }
 
@@ -247,7 +266,9 @@ Result<Judged> Intake::judge(const IntakeInput& in) const {
   try {
     return validate_input(in, config_, index_);
   } catch (const std::exception& e) {
-    return fail("internal_error", std::string("intake could not judge this fact (a bug; please report it): ") + e.what());
+    return fail(
+        "internal_error",
+        std::string("intake could not judge this fact (a bug; please report it): ") + e.what());
   } catch (...) {
     return fail("internal_error", "intake could not judge this fact (a bug; please report it)");
   }
@@ -327,7 +348,8 @@ Status Intake::save_snapshot() {
   const std::string blob = std::move(os).str();
   const std::string tmp = snapshot_ + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) return fail("io", tmp + ": cannot write intake's snapshot: " + std::strerror(errno));
+  if (f == nullptr)
+    return fail("io", tmp + ": cannot write intake's snapshot: " + std::strerror(errno));
   const std::string_view table = index_.seen.raw();
   std::string prefix(kSnapshotMagic);
   prefix.push_back(static_cast<char>(kSnapshotFormat));
@@ -352,13 +374,16 @@ Result<bool> Intake::load_snapshot() {
   if (!in) return false;  // none yet
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto ignore = [&](const std::string& why) {
-    spdlog::warn("intake: ignoring the snapshot {} ({}); learning the whole log instead", snapshot_, why);
+    spdlog::warn("intake: ignoring the snapshot {} ({}); learning the whole log instead", snapshot_,
+                 why);
     return false;
   };
   const size_t fixed = kSnapshotMagic.size() + 2 + sizeof(uint64_t);
-  if (bytes.size() < fixed || !bytes.starts_with(kSnapshotMagic)) return ignore("not an intake snapshot");
+  if (bytes.size() < fixed || !bytes.starts_with(kSnapshotMagic))
+    return ignore("not an intake snapshot");
   if (static_cast<uint8_t>(bytes[4]) != kSnapshotFormat) return ignore("unknown format");
-  if (static_cast<uint8_t>(bytes[5]) != little_endian()) return ignore("written on a machine of the other byte order");
+  if (static_cast<uint8_t>(bytes[5]) != little_endian())
+    return ignore("written on a machine of the other byte order");
   uint64_t blob_size = 0;
   std::memcpy(&blob_size, bytes.data() + 6, sizeof blob_size);
   if (blob_size > bytes.size() - fixed) return ignore("truncated");
@@ -371,14 +396,17 @@ Result<bool> Intake::load_snapshot() {
     return ignore(std::string("corrupt: ") + e.what());
   }
   for (const auto& [p, next] : head.next) {
-    if (p < 0 || p >= log_.partition_count(topics::kEvents)) return ignore("a partition the log does not have");
+    if (p < 0 || p >= log_.partition_count(topics::kEvents))
+      return ignore("a partition the log does not have");
     JY_TRY(int64_t end, log_.end_offset(topics::kEvents, p));
-    if (next > end) return ignore("it covers more of partition " + std::to_string(p) + " than the log holds");
+    if (next > end)
+      return ignore("it covers more of partition " + std::to_string(p) + " than the log holds");
     if (next == 0) continue;
     JY_TRY(std::string id, identity_at(p, next - 1));
     const auto recorded = head.identity.find(p);
     if (recorded == head.identity.end() || recorded->second != id) {
-      return ignore("partition " + std::to_string(p) + " holds another fact where it recorded one: another log");
+      return ignore("partition " + std::to_string(p) +
+                    " holds another fact where it recorded one: another log");
     }
   }
   IntakeIndex index;
@@ -409,7 +437,8 @@ Status Intake::catch_up() {
       for (const LogEntry& e : batch) {
         next = e.position.offset + 1;
         const Record& r = e.record;
-        index_.seen.insert(r.header("ce_source"), r.header("ce_id"), r.header(headers::kContentHash), e.position);
+        index_.seen.insert(r.header("ce_source"), r.header("ce_id"),
+                           r.header(headers::kContentHash), e.position);
         const std::string_view type = r.header("ce_type");
         if (type == "jiayuan.community.registered" || type == "jiayuan.community.changed" ||
             type == "jiayuan.contract.assigned") {
@@ -431,7 +460,8 @@ Status Intake::catch_up() {
 
 Result<size_t> append_ticks(Log& log, Date date, int64_t accepted_at_ms) {
   std::vector<Record> ticks;
-  const std::string stamp = rfc3339_ms(accepted_at_ms);  // transaction time: when log time was moved
+  const std::string stamp =
+      rfc3339_ms(accepted_at_ms);  // transaction time: when log time was moved
   for (int32_t p = 0; p < log.partition_count(topics::kEvents); ++p) {
     Event ev{Envelope{}, Tick{}};
     ev.envelope.id = "tick-" + date.to_string() + "-" + std::to_string(p);
@@ -480,7 +510,8 @@ std::optional<int64_t> parse_instant_ms(std::string_view t) {
   } else {
     return std::nullopt;
   }
-  const int64_t seconds = int64_t{day->days()} * 86400 + *hh * 3600 + *mm * 60 + *ss - offset_min * 60;
+  const int64_t seconds =
+      int64_t{day->days()} * 86400 + *hh * 3600 + *mm * 60 + *ss - offset_min * 60;
   return seconds * 1000 + ms;
 }
 
@@ -488,7 +519,8 @@ Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t no
   std::vector<nlohmann::json> out;
   auto add = [&](nlohmann::json w) {
     const auto at = parse_instant_ms(w.value("accepted_at", ""));
-    w["age_seconds"] = at ? nlohmann::json(std::max<int64_t>(0, (now_ms - *at) / 1000)) : nlohmann::json();
+    w["age_seconds"] =
+        at ? nlohmann::json(std::max<int64_t>(0, (now_ms - *at) / 1000)) : nlohmann::json();
     out.push_back(std::move(w));
   };
   JY_CHECK(store.scan(cf::kWaiting, "", [&](std::string_view, std::string_view v) {
@@ -502,11 +534,12 @@ Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t no
   std::map<std::string, std::optional<std::string>, std::less<>> known_from;  // company -> date
   auto known = [&](const std::string& company) -> Result<std::optional<std::string>> {
     if (auto it = known_from.find(company); it != known_from.end()) return it->second;
-    JY_TRY(std::optional<std::string> registry, store.get(cf::kProjCompany, company_registry_key(company)));
+    JY_TRY(std::optional<std::string> registry,
+           store.get(cf::kProjCompany, company_registry_key(company)));
     std::optional<std::string> from;
     if (registry) {
       const nlohmann::json r = nlohmann::json::parse(*registry, nullptr, false);
-      if (r.is_object() && r.value("known_from", "") != "") from = r.value("known_from", "");
+      if (r.is_object() && !r.value("known_from", "").empty()) from = r.value("known_from", "");
     }
     return known_from[company] = from;
   };
@@ -525,8 +558,8 @@ Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t no
       w["reason"] = "waiting for the registration of company " + company;
     } else if (w.value("occurred", "") < **from) {
       w["status"] = "rejected";
-      w["reason"] = "dated before the company's registration or first contract (company " + company +
-                    " is known from " + **from + ")";
+      w["reason"] = "dated before the company's registration or first contract (company " +
+                    company + " is known from " + **from + ")";
     } else {
       return true;  // it counts: not listed
     }
@@ -546,7 +579,8 @@ std::string Intake::accepted_at() {
   return rfc3339_ms(last_stamp_ms_);
 }
 
-Result<Event> Intake::retraction_target(const Event& retraction, const std::unordered_map<std::string, Event>& batch) const {
+Result<Event> Intake::retraction_target(const Event& retraction,
+                                        const std::unordered_map<std::string, Event>& batch) const {
   const auto& r = std::get<FactRetracted>(retraction.fact);
   const std::string& source = retraction.envelope.source;
   const std::string key = identity(source, r.id);
@@ -558,8 +592,9 @@ Result<Event> Intake::retraction_target(const Event& retraction, const std::unor
   }
   JY_TRY(std::vector<LogEntry> got, log_.read(topics::kEvents, at->partition, at->offset, 1));
   if (got.empty() || got.front().position.offset != at->offset) {
-    return fail("io", "jiayuan.events/" + std::to_string(at->partition) + "/" + std::to_string(at->offset) +
-                          ": the fact " + source + "/" + r.id + " is not where intake recorded it");
+    return fail("io", "jiayuan.events/" + std::to_string(at->partition) + "/" +
+                          std::to_string(at->offset) + ": the fact " + source + "/" + r.id +
+                          " is not where intake recorded it");
   }
   return decode_event_binary(got.front().record.value);
 }
@@ -571,14 +606,15 @@ struct Intake::Pending {
   std::string stamp;  // accepted-at of every fact of the call
   std::vector<Record> accepted, rejected;
   std::vector<size_t> accepted_at_index, rejected_at;  // the inputs they came from
-  std::vector<size_t> first_record;                    // accepted_at_index[k]'s first record in `accepted`
-  std::unordered_map<std::string, std::string> batch;  // source '\0' id -> content hash
+  std::vector<size_t> first_record;  // accepted_at_index[k]'s first record in `accepted`
+  std::unordered_map<std::string, std::string> batch;   // source '\0' id -> content hash
   std::unordered_map<std::string, Event> batch_events;  // what a retraction in this call may name
   std::vector<std::tuple<std::string, std::string, std::string>> to_insert;  // source, id, hash
   IndexUndo undo;
 };
 
-Status Intake::judge_retraction(Result<Event>& ev, std::optional<Event>& target, const Pending& p) const {
+Status Intake::judge_retraction(Result<Event>& ev, std::optional<Event>& target,
+                                const Pending& p) const {
   auto t = retraction_target(*ev, p.batch_events);
   const std::string& rid = std::get<FactRetracted>(ev->fact).id;
   // The log did not give the target back (a broker away, a damaged log): not the sender's
@@ -592,9 +628,10 @@ Status Intake::judge_retraction(Result<Event>& ev, std::optional<Event>& target,
                           "jiayuan.community.changed, a contract with a new contract)",
                           in_quotes(rid) + " (" + std::string(type_name(t->fact)) + ")"));
   } else if (std::holds_alternative<FactRetracted>(t->fact)) {
-    ev = fail(field_error("not_retractable", "data.id",
-                          "a fact that is not a retraction (publish the fact again under a new id instead)",
-                          in_quotes(rid)));
+    ev = fail(field_error(
+        "not_retractable", "data.id",
+        "a fact that is not a retraction (publish the fact again under a new id instead)",
+        in_quotes(rid)));
   } else if (auto standing = index_.retracted.find(identity(ev->envelope.source, rid));
              standing != index_.retracted.end() && standing->second < retraction_key(*ev)) {
     ev = fail(field_error("already_retracted", "data.id", "a fact not yet retracted",
@@ -606,7 +643,8 @@ Status Intake::judge_retraction(Result<Event>& ev, std::optional<Event>& target,
   return {};
 }
 
-void Intake::accept(size_t i, Event ev, const std::string& hash, std::optional<Event> target, Pending& p) {
+void Intake::accept(size_t i, Event ev, const std::string& hash, std::optional<Event> target,
+                    Pending& p) {
   const std::string id_key = identity(ev.envelope.source, ev.envelope.id);
   p.batch.emplace(id_key, hash);
   p.to_insert.emplace_back(ev.envelope.source, ev.envelope.id, hash);
@@ -617,8 +655,8 @@ void Intake::accept(size_t i, Event ev, const std::string& hash, std::optional<E
     record.headers.push_back({std::string(headers::kRetracts), encode_event_binary(*target)});
     const std::string key = identity(ev.envelope.source, std::get<FactRetracted>(ev.fact).id);
     auto standing = index_.retracted.find(key);
-    p.undo.retracted.emplace_back(key, standing == index_.retracted.end() ? std::nullopt
-                                                                          : std::optional(standing->second));
+    p.undo.retracted.emplace_back(
+        key, standing == index_.retracted.end() ? std::nullopt : std::optional(standing->second));
     index_.retracted[key] = retraction_key(ev);
   }
   p.first_record.push_back(p.accepted.size());
@@ -676,7 +714,8 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
     if (ev) {
       const std::string hash = content_hash(*ev);
       SeenFacts::Match seen = index_.seen.find(ev->envelope.source, ev->envelope.id, hash);
-      if (auto b = pending.batch.find(identity(ev->envelope.source, ev->envelope.id)); b != pending.batch.end()) {
+      if (auto b = pending.batch.find(identity(ev->envelope.source, ev->envelope.id));
+          b != pending.batch.end()) {
         seen = b->second == hash ? SeenFacts::kSame : SeenFacts::kDifferent;
       }
       if (seen == SeenFacts::kSame) {
@@ -696,8 +735,9 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
     }
     outcomes[i].verdict = Verdict::kRejected;
     outcomes[i].reason = ev.error();
-    pending.rejected.push_back(dead_letter_record("", in.bytes, "intake", ev.error(), in.origin,
-                                                  in.proven_source ? std::string_view(in.proven_source->value) : ""));
+    pending.rejected.push_back(
+        dead_letter_record("", in.bytes, "intake", ev.error(), in.origin,
+                           in.proven_source ? std::string_view(in.proven_source->value) : ""));
     pending.rejected_at.push_back(i);
   }
   JY_CHECK(commit(pending, outcomes));
@@ -709,9 +749,9 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
 namespace jiayuan {
 
 Status Intake::dead_letter(const IntakeInput& input, std::string_view stage, const Error& reason) {
-  const std::vector<Record> records = {dead_letter_record(
-      "", input.bytes, stage, reason, input.origin,
-      input.proven_source ? std::string_view(input.proven_source->value) : "")};
+  const std::vector<Record> records = {
+      dead_letter_record("", input.bytes, stage, reason, input.origin,
+                         input.proven_source ? std::string_view(input.proven_source->value) : "")};
   JY_TRY(std::vector<Position> ignored, log_.append(topics::kDeadLetter, records));
   return {};
 }

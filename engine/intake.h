@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -21,12 +22,10 @@
 #include <vector>
 
 #include "config/config.h"
-#include "engine/seen_facts.h"
 #include "engine/log.h"
+#include "engine/seen_facts.h"
 #include "events/facts.h"
 #include "projections/store.h"
-
-#include <nlohmann/json.hpp>
 
 namespace jiayuan {
 
@@ -65,7 +64,8 @@ struct Judged {
 };
 
 // Pure validation of one input against config and the index.
-Result<Judged> validate_input(const IntakeInput& input, const Config& config, const IntakeIndex& index);
+Result<Judged> validate_input(const IntakeInput& input, const Config& config,
+                              const IntakeIndex& index);
 // The identity of a fact's content: type, date and canonical data.
 std::string content_hash(const Event& event);
 
@@ -104,7 +104,8 @@ Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t no
 // A rejected input for jiayuan.dead-letter: its bytes as received, with why, where from and, when
 // known, the department that sent it (so a department reads its own).
 Record dead_letter_record(std::string key, std::string bytes, std::string_view stage,
-                          const Error& reason, std::string origin, std::string_view department = {});
+                          const Error& reason, std::string origin,
+                          std::string_view department = {});
 
 class Intake {
  public:
@@ -113,7 +114,8 @@ class Intake {
   // at the recorded position, the fact recorded there) and then learns only what came after;
   // otherwise it learns the whole log and writes the file. Without a snapshot, a start reads
   // every fact in the log (53.8 s at 9.9M facts, docs/performance.md).
-  static Result<std::unique_ptr<Intake>> open(Log& log, const Config& config, std::string snapshot = "");
+  static Result<std::unique_ptr<Intake>> open(Log& log, const Config& config,
+                                              std::string snapshot = "");
 
   // Writes the snapshot file (a temporary file synced, then renamed over it); a no-op without one.
   // Learns its own appends first, so the file covers everything accepted so far.
@@ -148,7 +150,8 @@ class Intake {
   // validate_input, with any exception turned into an internal_error rejection.
   Result<Judged> judge(const IntakeInput& input) const;
   // A retraction's target: from this call's accepted facts, else from the log.
-  Result<Event> retraction_target(const Event& retraction, const std::unordered_map<std::string, Event>& batch) const;
+  Result<Event> retraction_target(const Event& retraction,
+                                  const std::unordered_map<std::string, Event>& batch) const;
   // What one submit holds until it is in the log (intake.cc).
   struct Pending;
   // A retraction judged: its target (in `target`), or why it is refused (in `ev`); an error:
@@ -167,7 +170,8 @@ class Intake {
   Log& log_;
   const Config& config_;
   IntakeIndex index_;
-  std::map<int32_t, int64_t> seen_;  // per partition of jiayuan.events: the next offset to learn from
+  std::map<int32_t, int64_t>
+      seen_;  // per partition of jiayuan.events: the next offset to learn from
   std::string snapshot_;
   std::function<int64_t()> now_ms_;
   int64_t last_stamp_ms_ = 0;

@@ -1,6 +1,5 @@
 #include "engine/log.h"
 
-
 #include "events/decisions.h"
 
 namespace jiayuan {
@@ -41,7 +40,8 @@ class RecordCursor {
     if (in_.size() - at_ < 8) return false;
     v = 0;
     for (int i = 0; i < 8; ++i) {
-      const auto b = static_cast<uint64_t>(static_cast<unsigned char>(in_[at_ + static_cast<size_t>(i)]));
+      const auto b =
+          static_cast<uint64_t>(static_cast<unsigned char>(in_[at_ + static_cast<size_t>(i)]));
       v |= little_ ? b << (8 * i) : b << (8 * (7 - i));
     }
     at_ += 8;
@@ -64,7 +64,9 @@ class RecordCursor {
   bool little_ = true;
 };
 
-Error corrupt(std::string_view what) { return Error{"bad_binary", "corrupt stored record: " + std::string(what)}; }
+Error corrupt(std::string_view what) {
+  return Error{"bad_binary", "corrupt stored record: " + std::string(what)};
+}
 
 }  // namespace
 
@@ -90,7 +92,8 @@ Result<Record> decode_record(std::string_view bytes) {
   std::string_view value;
   uint64_t headers = 0;
   if (!c.start()) return fail(corrupt("no endianness byte"));
-  if (!c.str(key) || !c.str(value) || !c.count(headers)) return fail(corrupt("truncated key, value or header count"));
+  if (!c.str(key) || !c.str(value) || !c.count(headers))
+    return fail(corrupt("truncated key, value or header count"));
   Record r;
   r.key = key;
   r.value = value;
@@ -130,8 +133,8 @@ int32_t partition_for(std::string_view key, int32_t partitions) {
 
 namespace jiayuan {
 
-Result<std::vector<LogEntry>> Log::read(std::string_view topic, int32_t partition, int64_t from, size_t max,
-                                        TypeFilter wanted) {
+Result<std::vector<LogEntry>> Log::read(std::string_view topic, int32_t partition, int64_t from,
+                                        size_t max, TypeFilter wanted) {
   JY_TRY(std::vector<LogEntry> entries, read(topic, partition, from, max));
   for (LogEntry& e : entries) {
     const std::string type(e.record.header("ce_type"));

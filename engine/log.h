@@ -80,8 +80,8 @@ class Log {
   // The same records, but one whose ce_type `wanted` refuses comes back as a stub: its position,
   // key and the ce_type header, no value (a reader that skips most records need not decode them).
   // A record without ce_type comes back whole. The default reads whole records and stubs them.
-  virtual Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
-                                             size_t max, TypeFilter wanted);
+  virtual Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition,
+                                             int64_t from, size_t max, TypeFilter wanted);
 
   // The offset the next appended record of the partition will get.
   virtual Result<int64_t> end_offset(std::string_view topic, int32_t partition) = 0;

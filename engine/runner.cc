@@ -48,8 +48,10 @@ StageCounters counters_since(StageCounters now, const StageCounters& before) {
   now.facts -= before.facts;
   now.decisions -= before.decisions;
   now.rejected -= before.rejected;
-  for (auto& [k, n] : now.decisions_by_kind) n -= before.decisions_by_kind.contains(k) ? before.decisions_by_kind.at(k) : 0;
-  for (auto& [k, n] : now.rejected_by_code) n -= before.rejected_by_code.contains(k) ? before.rejected_by_code.at(k) : 0;
+  for (auto& [k, n] : now.decisions_by_kind)
+    n -= before.decisions_by_kind.contains(k) ? before.decisions_by_kind.at(k) : 0;
+  for (auto& [k, n] : now.rejected_by_code)
+    n -= before.rejected_by_code.contains(k) ? before.rejected_by_code.at(k) : 0;
   return now;
 }
 
@@ -61,8 +63,9 @@ bool waited_out(const Error& error, const RunOptions& options, Clock::time_point
   const bool wait = code == "kafka_unavailable" || (code == "disk_full" && !options.until_idle);
   if (!wait) return false;
   if (Clock::now() - last_warning > std::chrono::seconds(30)) {
-    spdlog::log(code == "disk_full" ? spdlog::level::err : spdlog::level::warn, "engine: {}; {}, retrying every {} ms",
-                error.message, code == "disk_full" ? "waiting for space" : "waiting", options.idle_poll_ms);
+    spdlog::log(code == "disk_full" ? spdlog::level::err : spdlog::level::warn,
+                "engine: {}; {}, retrying every {} ms", error.message,
+                code == "disk_full" ? "waiting for space" : "waiting", options.idle_poll_ms);
     last_warning = Clock::now();
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(options.idle_poll_ms));
@@ -71,8 +74,8 @@ bool waited_out(const Error& error, const RunOptions& options, Clock::time_point
 
 }  // namespace
 
-Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, const RunOptions& options,
-                              const std::atomic<bool>& stop) {
+Result<RunSummary> run_engine(Log& log, Store& store, const Config& config,
+                              const RunOptions& options, const std::atomic<bool>& stop) {
   CommunityStage stage1(options.stage1_log != nullptr ? *options.stage1_log : log, store, config);
   Relay relay(log, store);
   ProjectionStage projection(log, store, config);
@@ -116,11 +119,13 @@ Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, cons
       waiting_logged = false;
       spdlog::debug("engine: step folded {} relayed {} projected {}", folded, relayed, projected);
     }
-    if (Clock::now() - last_report > std::chrono::seconds(2) && stage1.counters().facts != reported_facts) {
+    if (Clock::now() - last_report > std::chrono::seconds(2) &&
+        stage1.counters().facts != reported_facts) {
       last_report = Clock::now();
       reported_facts = stage1.counters().facts;
-      spdlog::info("engine: folded {} facts of {}, {} decisions, {} rejected", stage1.counters().facts,
-                   behind, stage1.counters().decisions, stage1.counters().rejected);
+      spdlog::info("engine: folded {} facts of {}, {} decisions, {} rejected",
+                   stage1.counters().facts, behind, stage1.counters().decisions,
+                   stage1.counters().rejected);
     }
     if (!idle) continue;
     if (options.caught_up != nullptr) options.caught_up->store(true);

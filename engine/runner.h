@@ -44,7 +44,7 @@ struct RunSummary {
 
 // Runs the stages over the log. Returns when caught up (until_idle) or when `stop` is set;
 // every step it finished is durable, so stopping or crashing at any point loses nothing.
-Result<RunSummary> run_engine(Log& log, Store& store, const Config& config, const RunOptions& options,
-                              const std::atomic<bool>& stop);
+Result<RunSummary> run_engine(Log& log, Store& store, const Config& config,
+                              const RunOptions& options, const std::atomic<bool>& stop);
 
 }  // namespace jiayuan

@@ -12,7 +12,7 @@ uint32_t hex32(std::string_view hex, size_t at) {
   uint32_t v = 0;
   for (size_t i = at; i < at + 8 && i < hex.size(); ++i) {
     const char c = hex[i];
-    const uint32_t d = c >= '0' && c <= '9' ? static_cast<uint32_t>(c - '0')
+    const uint32_t d = c >= '0' && c <= '9'   ? static_cast<uint32_t>(c - '0')
                        : c >= 'a' && c <= 'f' ? static_cast<uint32_t>(c - 'a' + 10)
                                               : 0u;
     v = (v << 4) | d;
@@ -22,7 +22,8 @@ uint32_t hex32(std::string_view hex, size_t at) {
 
 }  // namespace
 
-SeenFacts::Slot SeenFacts::digest(std::string_view source, std::string_view id, std::string_view content_hash) {
+SeenFacts::Slot SeenFacts::digest(std::string_view source, std::string_view id,
+                                  std::string_view content_hash) {
   std::string key(source);
   key.push_back('\0');
   key.append(id);
@@ -39,11 +40,13 @@ size_t SeenFacts::probe(const Slot& key) const {
   const size_t mask = slots_.size() - 1;
   for (size_t i = (static_cast<size_t>(key.id[1]) << 32 | key.id[2]) & mask;; i = (i + 1) & mask) {
     const Slot& s = slots_[i];
-    if (s.id[0] == 0 || (s.id[0] == key.id[0] && s.id[1] == key.id[1] && s.id[2] == key.id[2])) return i;
+    if (s.id[0] == 0 || (s.id[0] == key.id[0] && s.id[1] == key.id[1] && s.id[2] == key.id[2]))
+      return i;
   }
 }
 
-SeenFacts::Match SeenFacts::find(std::string_view source, std::string_view id, std::string_view content_hash) const {
+SeenFacts::Match SeenFacts::find(std::string_view source, std::string_view id,
+                                 std::string_view content_hash) const {
   if (slots_.empty()) return kNew;
   const Slot key = digest(source, id, content_hash);
   const Slot& s = slots_[probe(key)];
@@ -51,7 +54,8 @@ SeenFacts::Match SeenFacts::find(std::string_view source, std::string_view id, s
   return s.content == key.content ? kSame : kDifferent;
 }
 
-void SeenFacts::insert(std::string_view source, std::string_view id, std::string_view content_hash, Position at) {
+void SeenFacts::insert(std::string_view source, std::string_view id, std::string_view content_hash,
+                       Position at) {
   if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // load ≤ 3/4
   Slot key = digest(source, id, content_hash);
   if (at.offset >= 0 && at.partition >= 0) {
@@ -67,7 +71,8 @@ std::optional<Position> SeenFacts::position(std::string_view source, std::string
   if (slots_.empty()) return std::nullopt;
   const Slot& s = slots_[probe(digest(source, id, ""))];
   if (s.id[0] == 0 || s.at == 0) return std::nullopt;
-  return Position{static_cast<int32_t>(s.at >> 44), static_cast<int64_t>(s.at & ((uint64_t{1} << 44) - 1)) - 1};
+  return Position{static_cast<int32_t>(s.at >> 44),
+                  static_cast<int64_t>(s.at & ((uint64_t{1} << 44) - 1)) - 1};
 }
 
 std::string_view SeenFacts::raw() const {

@@ -11,9 +11,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <optional>
 #include <vector>
 
 #include "engine/log.h"
@@ -28,7 +28,8 @@ class SeenFacts {
   Match find(std::string_view source, std::string_view id, std::string_view content_hash) const;
   // Records the fact (or replaces the content of the one with that identity), with where it is
   // in jiayuan.events (to find it again: a retraction names it).
-  void insert(std::string_view source, std::string_view id, std::string_view content_hash, Position at = {-1, -1});
+  void insert(std::string_view source, std::string_view id, std::string_view content_hash,
+              Position at = {-1, -1});
   // Where the fact with that identity is in jiayuan.events; nullopt when unknown or not recorded.
   std::optional<Position> position(std::string_view source, std::string_view id) const;
   size_t size() const { return size_; }

@@ -3,19 +3,18 @@
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/array.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
-#include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "engine/district_stage.h"
 #include "engine/intake.h"
@@ -29,7 +28,6 @@ namespace {
 
 constexpr std::string_view kOutboxNext = "outbox/next";
 constexpr std::string_view kRelayNext = "relay/next";  // the first outbox item not yet published
-
 
 // Stage 1's own state in RocksDB, as cereal's portable binary (output takes the object as it is:
 // cereal casts away const for saving, so no copy).
@@ -57,8 +55,10 @@ Result<T> decode_cereal(std::string_view bytes, std::string_view what) {
 }
 
 Record decision_record(const Decision& d) {
-  return Record{d.community.value, encode_decision_binary(d),
-                {{"jiayuan.decision.id", d.id}, {"jiayuan.decision.kind", std::string(kind_of(d.body))}}};
+  return Record{
+      d.community.value,
+      encode_decision_binary(d),
+      {{"jiayuan.decision.id", d.id}, {"jiayuan.decision.kind", std::string(kind_of(d.body))}}};
 }
 
 // `text` as a JSON string (quotes, backslashes and control characters escaped as nlohmann's
@@ -68,13 +68,27 @@ void append_json_string(std::string& out, std::string_view text) {
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           static constexpr char kHex[] = "0123456789abcdef";
@@ -116,13 +130,17 @@ Result<size_t> CommunityStage::step(size_t max_facts) {
   return total;
 }
 
-
 // One atomic step over a partition: the states, partition time, waiting facts and outbox it
 // touches, written once.
 class CommunityStage::Batch {
  public:
-  Batch(Store& store, const Config& config, int32_t partition, int64_t seq, std::string chain_head, PartitionTime time)
-      : store_(store), config_(config), partition_(partition), seq_(seq), chain_head_(std::move(chain_head)),
+  Batch(Store& store, const Config& config, int32_t partition, int64_t seq, std::string chain_head,
+        PartitionTime time)
+      : store_(store),
+        config_(config),
+        partition_(partition),
+        seq_(seq),
+        chain_head_(std::move(chain_head)),
         time_(std::move(time)) {}
 
   // One fact; a bug that throws while folding it dead-letters that fact with internal_error and
@@ -131,9 +149,11 @@ class CommunityStage::Batch {
     try {
       return fold_one(e);
     } catch (const std::exception& ex) {
-      const Error why{"internal_error", std::string("stage 1 could not fold this fact (a bug; please report it): ") + ex.what()};
-      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", why, origin(e.position.offset),
-                                     e.record.header("ce_source")));
+      const Error why{
+          "internal_error",
+          std::string("stage 1 could not fold this fact (a bug; please report it): ") + ex.what()};
+      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", why,
+                                     origin(e.position.offset), e.record.header("ce_source")));
       return {};
     }
   }
@@ -158,7 +178,8 @@ class CommunityStage::Batch {
         b.Delete(store_.cf(cf::kWaiting), k);
       }
     }
-    if (time_changed_) b.Put(store_.cf(cf::kPartition), std::to_string(partition_), encode_cereal(time_));
+    if (time_changed_)
+      b.Put(store_.cf(cf::kPartition), std::to_string(partition_), encode_cereal(time_));
     store_.put_offset(b, kOutboxNext, seq_);
     b.Put(store_.cf(cf::kChain), std::to_string(partition_), chain_head_);
     store_.put_offset(b, offset_key, next_offset);
@@ -169,7 +190,8 @@ class CommunityStage::Batch {
 
  private:
   std::string origin(int64_t offset) const {
-    return std::string(topics::kEvents) + "/" + std::to_string(partition_) + "/" + std::to_string(offset);
+    return std::string(topics::kEvents) + "/" + std::to_string(partition_) + "/" +
+           std::to_string(offset);
   }
   FoldContext context() const { return FoldContext{config_.rules, config_.authority, time_}; }
 
@@ -177,8 +199,8 @@ class CommunityStage::Batch {
     cause_offset_ = e.position.offset;
     Result<Event> ev = decode_event_binary(e.record.value);
     if (!ev) {
-      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", ev.error(), origin(e.position.offset),
-                                     e.record.header("ce_source")));
+      dead_letter(dead_letter_record(e.record.key, e.record.value, "stage1", ev.error(),
+                                     origin(e.position.offset), e.record.header("ce_source")));
       return {};
     }
     ++delta_.facts;
@@ -193,17 +215,23 @@ class CommunityStage::Batch {
       const std::vector<std::string> communities = time_.with_cases;
       for (const std::string& c : communities) {
         JY_TRY(CommunityState * state, load(c));
-        settle(c, *state, recompute(*state, CommunityId(c), context(), std::nullopt, ev->envelope.source, ev->envelope.id, on));
+        settle(c, *state,
+               recompute(*state, CommunityId(c), context(), std::nullopt, ev->envelope.source,
+                         ev->envelope.id, on));
       }
       return {};
     }
-    if (const auto* p = std::get_if<RatingsPublished>(&ev->fact); p != nullptr && p->community.empty()) {
+    if (const auto* p = std::get_if<RatingsPublished>(&ev->fact);
+        p != nullptr && p->community.empty()) {
       // A district-wide publication: every community of the year whose review closed by then.
-      insert_keyed_publication(DistrictPublication{on, ev->envelope.source, ev->envelope.id, p->year});
+      insert_keyed_publication(
+          DistrictPublication{on, ev->envelope.source, ev->envelope.id, p->year});
       const std::vector<std::string> communities = time_.reviewed[p->year];
       for (const std::string& c : communities) {
         JY_TRY(CommunityState * state, load(c));
-        settle(c, *state, recompute(*state, CommunityId(c), context(), p->year, ev->envelope.source, ev->envelope.id, on));
+        settle(c, *state,
+               recompute(*state, CommunityId(c), context(), p->year, ev->envelope.source,
+                         ev->envelope.id, on));
       }
       return {};
     }
@@ -211,8 +239,8 @@ class CommunityStage::Batch {
     if (std::holds_alternative<FactRetracted>(ev->fact)) {
       auto t = decode_event_binary(e.record.header(headers::kRetracts));
       if (!t) {
-        dead_letter(dead_letter_record(e.record.key, encode_event_json(*ev), "stage1", t.error(), origin(e.position.offset),
-                                       ev->envelope.source));
+        dead_letter(dead_letter_record(e.record.key, encode_event_json(*ev), "stage1", t.error(),
+                                       origin(e.position.offset), ev->envelope.source));
         return {};
       }
       target = std::move(*t);
@@ -223,15 +251,16 @@ class CommunityStage::Batch {
     JY_TRY(CommunityState * state, load(id));
     if (type_info(ev->fact).kind == FactKind::kRegistry) JY_CHECK(hydrate(id, *state));
     // apply() leaves the state consistent whatever it rejects; nothing to fall back on.
-    Step step = apply(*state, *ev, context(), target ? &*target : nullptr);
-    settle(id, *state, std::move(step));
+    const Step step = apply(*state, *ev, context(), target ? &*target : nullptr);
+    settle(id, *state, step);
     return {};
   }
 
   void insert_keyed_publication(DistrictPublication d) {
     auto& v = time_.publications;
     auto key = [](const DistrictPublication& x) { return std::tie(x.on, x.source, x.id); };
-    auto it = std::lower_bound(v.begin(), v.end(), d, [&](const auto& a, const auto& b) { return key(a) < key(b); });
+    auto it = std::lower_bound(v.begin(), v.end(), d,
+                               [&](const auto& a, const auto& b) { return key(a) < key(b); });
     if (it != v.end() && key(*it) == key(d)) return;
     v.insert(it, std::move(d));
     time_changed_ = true;
@@ -239,11 +268,11 @@ class CommunityStage::Batch {
 
   // After a community's fold: its decisions and rejections out, the partition's indexes and
   // the waiting facts it keeps brought up to date.
-  void settle(const std::string& id, const CommunityState& state, Step step) {
+  void settle(const std::string& id, const CommunityState& state, const Step& step) {
     emit(step);
     for (const Rejection& r : step.rejected) {
-      dead_letter(dead_letter_record(id, encode_event_json(r.event), "stage1", r.reason, origin(cause_offset_),
-                                     r.event.envelope.source));
+      dead_letter(dead_letter_record(id, encode_event_json(r.event), "stage1", r.reason,
+                                     origin(cause_offset_), r.event.envelope.source));
     }
     auto index = [&](std::vector<std::string>& v, bool in) {
       auto it = std::lower_bound(v.begin(), v.end(), id);
@@ -253,7 +282,8 @@ class CommunityStage::Batch {
       time_changed_ = time_changed_ || in != there;
     };
     for (const auto& [year, y] : state.years) {
-      if (has_review(state, year) || time_.reviewed.contains(year)) index(time_.reviewed[year], has_review(state, year));
+      if (has_review(state, year) || time_.reviewed.contains(year))
+        index(time_.reviewed[year], has_review(state, year));
     }
     index(time_.with_cases, has_case(state));
     // The waiting facts, as the dead-letter view lists them: only what this fold changed (a
@@ -312,7 +342,8 @@ class CommunityStage::Batch {
     return v.is_discarded() ? nlohmann::json() : v;
   }
 
-  static std::string waiting_key(std::string_view community, std::string_view source, std::string_view id) {
+  static std::string waiting_key(std::string_view community, std::string_view source,
+                                 std::string_view id) {
     std::string k(community);
     k += '\0';
     k += source;
@@ -324,7 +355,8 @@ class CommunityStage::Batch {
   // The stored form of each of the community's waiting facts, read back from its own keys
   // (commit moved it there), so that a registration can place them.
   Status hydrate(const std::string& id, CommunityState& state) {
-    if (std::none_of(state.waiting.begin(), state.waiting.end(), [](const WaitingFact& w) { return w.stored.empty(); })) {
+    if (std::none_of(state.waiting.begin(), state.waiting.end(),
+                     [](const WaitingFact& w) { return w.stored.empty(); })) {
       return {};
     }
     std::map<std::string, std::string, std::less<>> stored;
@@ -336,7 +368,8 @@ class CommunityStage::Batch {
       if (!w.stored.empty()) continue;
       // Missing (cannot happen: written in the batch that emptied it), the fact stays waiting
       // and listed rather than lost.
-      if (auto it = stored.find(waiting_key(id, w.source, w.id)); it != stored.end()) w.stored = std::move(it->second);
+      if (auto it = stored.find(waiting_key(id, w.source, w.id)); it != stored.end())
+        w.stored = std::move(it->second);
     }
     return {};
   }
@@ -373,14 +406,15 @@ class CommunityStage::Batch {
     ++delta_.rejected_by_code[std::string(r.header(headers::kErrorCode))];
   }
   void outbox(std::string_view topic, const Record& r) {
-    batch_.Put(store_.cf(cf::kOutbox), encode_be64(static_cast<uint64_t>(seq_++)), encode_outbox_item(topic, r));
+    batch_.Put(store_.cf(cf::kOutbox), encode_be64(static_cast<uint64_t>(seq_++)),
+               encode_outbox_item(topic, r));
   }
 
   Store& store_;
   const Config& config_;
   int32_t partition_;
   int64_t seq_;
-  std::string chain_head_;     // hash of the partition's last decision
+  std::string chain_head_;  // hash of the partition's last decision
   PartitionTime time_;
   bool time_changed_ = false;
   int64_t cause_offset_ = -1;  // offset of the fact being folded
@@ -399,7 +433,8 @@ Result<size_t> CommunityStage::step_partition(int32_t partition, size_t max_fact
   if (entries.empty()) return size_t{0};
   JY_TRY(int64_t seq, store_.offset(kOutboxNext));
   JY_TRY(std::optional<std::string> head, store_.get(cf::kChain, std::to_string(partition)));
-  JY_TRY(std::optional<std::string> time_bytes, store_.get(cf::kPartition, std::to_string(partition)));
+  JY_TRY(std::optional<std::string> time_bytes,
+         store_.get(cf::kPartition, std::to_string(partition)));
   PartitionTime time;
   if (time_bytes) {
     JY_TRY(time, decode_cereal<PartitionTime>(*time_bytes, "partition time"));
@@ -471,13 +506,15 @@ Result<size_t> ProjectionStage::step(size_t max_records) {
   return total;
 }
 
-Result<size_t> ProjectionStage::step_topic(std::string_view topic, int32_t partition, size_t max_records) {
+Result<size_t> ProjectionStage::step_topic(std::string_view topic, int32_t partition,
+                                           size_t max_records) {
   const std::string offset_key = Store::offset_name("projector", topic, partition);
   JY_TRY(int64_t from, store_.offset(offset_key));
   // Events the projector does not read (e.g. hotline complaints) come back as undecoded stubs.
-  JY_TRY(std::vector<LogEntry> entries, topic == topics::kEvents
-                                            ? log_.read(topic, partition, from, max_records, &Projector::reads)
-                                            : log_.read(topic, partition, from, max_records));
+  JY_TRY(std::vector<LogEntry> entries,
+         topic == topics::kEvents
+             ? log_.read(topic, partition, from, max_records, &Projector::reads)
+             : log_.read(topic, partition, from, max_records));
   if (entries.empty()) return size_t{0};
   rocksdb::WriteBatchWithIndex batch;
   struct Discard {  // an error below gives the batch up: the projector forgets it too
@@ -494,9 +531,11 @@ Result<size_t> ProjectionStage::step_topic(std::string_view topic, int32_t parti
         auto target = decode_event_binary(e.record.header(headers::kRetracts));
         if (target) JY_CHECK(projector_.apply_retraction(batch, *target));
       } else {
-        const std::string position =
-            std::string(topics::kEvents) + "/" + std::to_string(partition) + "/" + std::to_string(e.position.offset);
-        JY_CHECK(projector_.apply_event(batch, *ev, {position, e.record.header(headers::kAcceptedAt)}));
+        const std::string position = std::string(topics::kEvents) + "/" +
+                                     std::to_string(partition) + "/" +
+                                     std::to_string(e.position.offset);
+        JY_CHECK(
+            projector_.apply_event(batch, *ev, {position, e.record.header(headers::kAcceptedAt)}));
       }
     } else {
       JY_TRY(Decision d, decode_decision_binary(e.record.value));

@@ -2,8 +2,8 @@
 
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/array.hpp>
-#include <cereal/types/string.hpp>
 #include <cereal/types/optional.hpp>
+#include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <sstream>
 #include <type_traits>
@@ -38,39 +38,64 @@ void fact_fields(Archive& ar, Fact& f, int32_t version) {
 
 }  // namespace
 
-template <class A> void serialize(A& ar, Envelope& e) {
+template <class A>
+void serialize(A& ar, Envelope& e) {
   ar(e.id, e.source, e.specversion, e.type, e.time, e.subject, e.dataschema, e.occurred,
      e.schema_version);
 }
-template <class A> void serialize(A& ar, ScoreLine& s) { ar(s.name, s.weight, s.count, s.mean); }
-template <class A> void serialize(A& ar, DeductionLine& d) {
+template <class A>
+void serialize(A& ar, ScoreLine& s) {
+  ar(s.name, s.weight, s.count, s.mean);
+}
+template <class A>
+void serialize(A& ar, DeductionLine& d) {
   ar(d.kind, d.detail, d.count, d.per_item, d.cap, d.amount, d.facts);
 }
-template <class A> void serialize(A& ar, Thresholds& t) { ar(t.exemplary, t.standard, t.passing); }
-template <class A> void serialize(A& ar, Explanation& x) {
+template <class A>
+void serialize(A& ar, Thresholds& t) {
+  ar(t.exemplary, t.standard, t.passing);
+}
+template <class A>
+void serialize(A& ar, Explanation& x) {
   ar(x.street, x.tier, x.tier_unnamed, x.fee, x.enclosure, x.category, x.inspections, x.surveys,
      x.weight_divisor, x.scores, x.has_score, x.service, x.deductions, x.deductions_total,
      x.final_score, x.thresholds, x.vetoes, x.rule_set_id, x.rule_set_hash);
 }
-template <class A> void serialize(A& ar, YearSummary& s) {
+template <class A>
+void serialize(A& ar, YearSummary& s) {
   ar(s.company, s.manager, s.households, s.spot_checks, s.spot_checks_passed, s.hotline_complaints,
-     s.hotline_on_time, s.petitions_substantiated, s.media_positive, s.media_negative, s.credit_points,
-     s.waste_inspections, s.waste_compliant);
+     s.hotline_on_time, s.petitions_substantiated, s.media_positive, s.media_negative,
+     s.credit_points, s.waste_inspections, s.waste_compliant);
 }
-template <class A> void serialize(A& ar, CommunityRated& r) {
-  ar(r.community, r.name, r.year, r.grade, r.explanation, r.has_proposal, r.proposal, r.proposal_flagged,
-     r.summary);
+template <class A>
+void serialize(A& ar, CommunityRated& r) {
+  ar(r.community, r.name, r.year, r.grade, r.explanation, r.has_proposal, r.proposal,
+     r.proposal_flagged, r.summary);
 }
-template <class A> void serialize(A& ar, CommunityPublished& p) { ar(p.community, p.year, p.grade, p.published_on); }
+template <class A>
+void serialize(A& ar, CommunityPublished& p) {
+  ar(p.community, p.year, p.grade, p.published_on);
+}
 // CaseStep and CaseEntry serialise through their members (decisions.h): stage 1 keeps them.
-template <class A> void serialize(A& ar, CaseRevised& c) { ar(c.community, c.year, c.entries); }
+template <class A>
+void serialize(A& ar, CaseRevised& c) {
+  ar(c.community, c.year, c.entries);
+}
 
 // Format 3's tail: what decisions gained after format 2, written after the chain so that
 // formats 1 and 2 read as before (these fields empty).
-template <class A> void tail(A& ar, CommunityRated& r) { ar(r.rated_on, r.withdrawn, r.explanation.after_review); }
-template <class A> void tail(A& ar, CommunityPublished& p) { ar(p.withdrawn); }
-template <class A> void tail(A&, CaseStep&) {}
-template <class A> void tail(A&, CaseRevised&) {}
+template <class A>
+void tail(A& ar, CommunityRated& r) {
+  ar(r.rated_on, r.withdrawn, r.explanation.after_review);
+}
+template <class A>
+void tail(A& ar, CommunityPublished& p) {
+  ar(p.withdrawn);
+}
+template <class A>
+void tail(A&, CaseStep&) {}
+template <class A>
+void tail(A&, CaseRevised&) {}
 
 namespace {
 
@@ -99,15 +124,19 @@ Status check_prefix(std::string_view bytes, char kind) {
   if (bytes.size() < 3 || bytes[0] != 'J' || bytes[1] != kind) {
     return fail("bad_binary", std::string("not a stored ") + (kind == 'E' ? "event" : "decision"));
   }
-  if (bytes[2] != kFormat && !(kind == 'D' && bytes[2] >= kOldestDecisionFormat && bytes[2] <= kDecisionFormat)) {
-    return fail("bad_binary", "unknown storage format " + std::to_string(static_cast<int>(bytes[2])));
+  if (bytes[2] != kFormat &&
+      !(kind == 'D' && bytes[2] >= kOldestDecisionFormat && bytes[2] <= kDecisionFormat)) {
+    return fail("bad_binary",
+                "unknown storage format " + std::to_string(static_cast<int>(bytes[2])));
   }
   return {};
 }
 
 // Whether visitor V walks T by a field list; whether T is a vector of such.
 template <class V, class T>
-concept WalkedBy = requires(V& v, T& t) { internal::fields(v, t); };
+concept WalkedBy = requires(V& v, T& t) {
+  internal::fields(v, t);
+};
 template <class V, class T>
 struct VectorWalkedBy : std::false_type {};
 template <class V, class E>
@@ -118,7 +147,8 @@ template <class Archive>
 struct DecisionFields {
   Archive& ar;
   int32_t format;
-  size_t max_elements = 0;  // reading: no vector longer than the stored bytes (each element takes one)
+  size_t max_elements =
+      0;  // reading: no vector longer than the stored bytes (each element takes one)
   template <class T>
   void operator()(const char*, T& member, internal::Spec spec) {
     if (spec.since > format) return;
@@ -128,7 +158,9 @@ struct DecisionFields {
       cereal::size_type n = member.size();
       ar(cereal::make_size_tag(n));
       if constexpr (Archive::is_loading::value) {
-        if (n > max_elements) throw cereal::Exception("a list of " + std::to_string(n) + " in " + std::to_string(max_elements) + " bytes");
+        if (n > max_elements)
+          throw cereal::Exception("a list of " + std::to_string(n) + " in " +
+                                  std::to_string(max_elements) + " bytes");
         member.resize(static_cast<size_t>(n));
       }
       for (auto& e : member) internal::fields(*this, e);
@@ -140,7 +172,8 @@ struct DecisionFields {
 
 // Whether a step read by number is one this build knows.
 bool valid(const CaseStep& s) {
-  return static_cast<size_t>(s.step) < kCaseStepNames.size() && static_cast<size_t>(s.reason) < kEscalationReasonNames.size();
+  return static_cast<size_t>(s.step) < kCaseStepNames.size() &&
+         static_cast<size_t>(s.reason) < kEscalationReasonNames.size();
 }
 
 template <size_t I = 0>
@@ -171,8 +204,11 @@ std::string encode_event_binary(const Event& event, int32_t version) {
     Envelope env = event.envelope;
     env.schema_version = version > 0 ? version : type_info(event.fact).schema_version;
     ar(env);
-    std::visit([&](const auto& f) { fact_fields(ar, const_cast<std::decay_t<decltype(f)>&>(f), env.schema_version); },
-               event.fact);
+    std::visit(
+        [&](const auto& f) {
+          fact_fields(ar, const_cast<std::decay_t<decltype(f)>&>(f), env.schema_version);
+        },
+        event.fact);
   });
 }
 
@@ -199,8 +235,8 @@ namespace {
 std::string encode_legacy_decision(const Decision& d, char format) {
   return encode('D', format, static_cast<uint16_t>(tag_of(d.body)), [&](auto& ar) {
     Decision copy = d;
-    ar(copy.id, copy.community, copy.year, copy.log_date, copy.cause_source, copy.cause_id, copy.rule_set_id,
-       copy.rule_set_hash);
+    ar(copy.id, copy.community, copy.year, copy.log_date, copy.cause_source, copy.cause_id,
+       copy.rule_set_id, copy.rule_set_hash);
     std::visit([&](auto& b) { ar(b); }, copy.body);
     if (format >= 2) ar(copy.cause_partition, copy.cause_offset, copy.prev_hash, copy.hash);
     if (format >= 3) {
@@ -210,18 +246,29 @@ std::string encode_legacy_decision(const Decision& d, char format) {
   });
 }
 
-Result<Decision> decode_legacy_decision(cereal::PortableBinaryInputArchive& ar, uint16_t tag, char format) {
+Result<Decision> decode_legacy_decision(cereal::PortableBinaryInputArchive& ar, uint16_t tag,
+                                        char format) {
   Decision d;
-  ar(d.id, d.community, d.year, d.log_date, d.cause_source, d.cause_id, d.rule_set_id, d.rule_set_hash);
+  ar(d.id, d.community, d.year, d.log_date, d.cause_source, d.cause_id, d.rule_set_id,
+     d.rule_set_hash);
   switch (static_cast<DecisionTag>(tag)) {
-    case DecisionTag::kCommunityRated: d.body = read_body<CommunityRated>(ar); break;
-    case DecisionTag::kCommunityPublished: d.body = read_body<CommunityPublished>(ar); break;
-    case DecisionTag::kCaseStep: d.body = read_body<CaseStep>(ar); break;
+    case DecisionTag::kCommunityRated:
+      d.body = read_body<CommunityRated>(ar);
+      break;
+    case DecisionTag::kCommunityPublished:
+      d.body = read_body<CommunityPublished>(ar);
+      break;
+    case DecisionTag::kCaseStep:
+      d.body = read_body<CaseStep>(ar);
+      break;
     case DecisionTag::kCaseRevised:
-      if (format < 3) return fail("bad_binary", "decision tag 3 (case.revised) in a format " + std::to_string(format) + " decision");
+      if (format < 3)
+        return fail("bad_binary", "decision tag 3 (case.revised) in a format " +
+                                      std::to_string(format) + " decision");
       d.body = read_body<CaseRevised>(ar);
       break;
-    default: return fail("bad_binary", "unknown decision tag " + std::to_string(tag));
+    default:
+      return fail("bad_binary", "unknown decision tag " + std::to_string(tag));
   }
   if (format >= 2) ar(d.cause_partition, d.cause_offset, d.prev_hash, d.hash);
   if (format >= 3) {
@@ -269,11 +316,20 @@ Result<Decision> decode_decision_binary(std::string_view bytes) {
       DecisionFields<cereal::PortableBinaryInputArchive> v{ar, format, bytes.size()};
       internal::fields(v, d);
       switch (static_cast<DecisionTag>(tag)) {
-        case DecisionTag::kCommunityRated: d.body = read_fields<CommunityRated>(ar, format, bytes.size()); break;
-        case DecisionTag::kCommunityPublished: d.body = read_fields<CommunityPublished>(ar, format, bytes.size()); break;
-        case DecisionTag::kCaseStep: d.body = read_fields<CaseStep>(ar, format, bytes.size()); break;
-        case DecisionTag::kCaseRevised: d.body = read_fields<CaseRevised>(ar, format, bytes.size()); break;
-        default: return fail("bad_binary", "unknown decision tag " + std::to_string(tag));
+        case DecisionTag::kCommunityRated:
+          d.body = read_fields<CommunityRated>(ar, format, bytes.size());
+          break;
+        case DecisionTag::kCommunityPublished:
+          d.body = read_fields<CommunityPublished>(ar, format, bytes.size());
+          break;
+        case DecisionTag::kCaseStep:
+          d.body = read_fields<CaseStep>(ar, format, bytes.size());
+          break;
+        case DecisionTag::kCaseRevised:
+          d.body = read_fields<CaseRevised>(ar, format, bytes.size());
+          break;
+        default:
+          return fail("bad_binary", "unknown decision tag " + std::to_string(tag));
       }
       std::vector<const CaseStep*> steps;
       if (const auto* s = std::get_if<CaseStep>(&d.body)) steps.push_back(s);
@@ -282,13 +338,14 @@ Result<Decision> decode_decision_binary(std::string_view bytes) {
       }
       for (const CaseStep* s : steps) {
         if (!valid(*s)) {
-          return fail("bad_binary", "a case step or escalation reason this build does not know (step " +
-                                        std::to_string(static_cast<int>(s->step)) + ", reason " +
-                                        std::to_string(static_cast<int>(s->reason)) + ")");
+          return fail("bad_binary",
+                      "a case step or escalation reason this build does not know (step " +
+                          std::to_string(static_cast<int>(s->step)) + ", reason " +
+                          std::to_string(static_cast<int>(s->reason)) + ")");
         }
       }
     }
-    d.format = format;
+    d.format = static_cast<unsigned char>(format);  // 1..4: the third byte
     return d;
   } catch (const cereal::Exception& e) {
     return fail("bad_binary", std::string("truncated or corrupt stored decision: ") + e.what());

@@ -35,7 +35,8 @@ std::optional<Centi> Centi::parse(std::string_view s) {
     ++i;
     size_t frac_digits = 0;
     for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++frac_digits) {
-      if (frac_digits == 2) return std::nullopt;  // more than two places: refused, never accumulated
+      if (frac_digits == 2)
+        return std::nullopt;  // more than two places: refused, never accumulated
       frac = frac * 10 + (s[i] - '0');
     }
     if (i != s.size() || frac_digits == 0 || frac_digits > 2) return std::nullopt;

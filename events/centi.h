@@ -28,7 +28,9 @@ struct Centi {
   friend constexpr Centi operator-(Centi a, Centi b) { return Centi{a.hundredths - b.hundredths}; }
 
   template <class Archive>
-  void serialize(Archive& ar) { ar(hundredths); }
+  void serialize(Archive& ar) {
+    ar(hundredths);
+  }
 };
 
 // Rounds num/den (den > 0, num >= 0) half up to an integer.

@@ -31,7 +31,9 @@ class Date {
   friend constexpr auto operator<=>(Date, Date) = default;
 
   template <class Archive>
-  void serialize(Archive& ar) { ar(days_); }
+  void serialize(Archive& ar) {
+    ar(days_);
+  }
 
  private:
   constexpr explicit Date(int32_t days) : days_(days) {}

@@ -22,14 +22,16 @@ namespace jiayuan::internal {
 inline constexpr int32_t kFieldListFormat = 4;
 inline constexpr Spec kSince4{0, 0, false, kFieldListFormat};
 
-template <class V> void fields(V& v, ScoreLine& s) {
+template <class V>
+void fields(V& v, ScoreLine& s) {
   v("name", s.name, kSince4);
   v("weight", s.weight, kSince4);
   v("count", s.count, kSince4);
   v("mean", s.mean, kSince4);
 }
 
-template <class V> void fields(V& v, DeductionLine& d) {
+template <class V>
+void fields(V& v, DeductionLine& d) {
   v("kind", d.kind, kSince4);
   v("detail", d.detail, kSince4);
   v("count", d.count, kSince4);
@@ -39,13 +41,15 @@ template <class V> void fields(V& v, DeductionLine& d) {
   v("facts", d.facts, kSince4);
 }
 
-template <class V> void fields(V& v, Thresholds& t) {
+template <class V>
+void fields(V& v, Thresholds& t) {
   v("exemplary", t.exemplary, kSince4);
   v("standard", t.standard, kSince4);
   v("passing", t.passing, kSince4);
 }
 
-template <class V> void fields(V& v, Explanation& x) {
+template <class V>
+void fields(V& v, Explanation& x) {
   v("street", x.street, kSince4);
   v("tier", x.tier, kSince4);
   v("tier_unnamed", x.tier_unnamed, kSince4);
@@ -68,7 +72,8 @@ template <class V> void fields(V& v, Explanation& x) {
   v("after_review", x.after_review, kSince4);
 }
 
-template <class V> void fields(V& v, YearSummary& s) {
+template <class V>
+void fields(V& v, YearSummary& s) {
   v("company", s.company, kSince4);
   v("manager", s.manager, kSince4);
   v("households", s.households, kSince4);
@@ -84,7 +89,8 @@ template <class V> void fields(V& v, YearSummary& s) {
   v("waste_compliant", s.waste_compliant, kSince4);
 }
 
-template <class V> void fields(V& v, CommunityRated& r) {
+template <class V>
+void fields(V& v, CommunityRated& r) {
   v("community", r.community, kSince4);
   v("name", r.name, kSince4);
   v("year", r.year, kSince4);
@@ -98,7 +104,8 @@ template <class V> void fields(V& v, CommunityRated& r) {
   v("withdrawn", r.withdrawn, kSince4);
 }
 
-template <class V> void fields(V& v, CommunityPublished& p) {
+template <class V>
+void fields(V& v, CommunityPublished& p) {
   v("community", p.community, kSince4);
   v("year", p.year, kSince4);
   v("grade", p.grade, kSince4);
@@ -106,7 +113,8 @@ template <class V> void fields(V& v, CommunityPublished& p) {
   v("withdrawn", p.withdrawn, kSince4);
 }
 
-template <class V> void fields(V& v, CaseStep& s) {
+template <class V>
+void fields(V& v, CaseStep& s) {
   v("community", s.community, kSince4);
   v("year", s.year, kSince4);
   v("step", s.step, kSince4);
@@ -117,21 +125,24 @@ template <class V> void fields(V& v, CaseStep& s) {
   v("department", s.department, kSince4);
 }
 
-template <class V> void fields(V& v, CaseEntry& e) {
+template <class V>
+void fields(V& v, CaseEntry& e) {
   v("step", e.step, kSince4);
   v("known", e.known, kSince4);
   v("cause_source", e.cause_source, kSince4);
   v("cause_id", e.cause_id, kSince4);
 }
 
-template <class V> void fields(V& v, CaseRevised& c) {
+template <class V>
+void fields(V& v, CaseRevised& c) {
   v("community", c.community, kSince4);
   v("year", c.year, kSince4);
   v("entries", c.entries, kSince4);
 }
 
 // The decision's own fields (its body follows, by its kind's list).
-template <class V> void fields(V& v, Decision& d) {
+template <class V>
+void fields(V& v, Decision& d) {
   v("id", d.id, kSince4);
   v("community", d.community, kSince4);
   v("year", d.year, kSince4);

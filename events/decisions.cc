@@ -1,9 +1,9 @@
 #include "events/decisions.h"
 
+#include <cstdio>
+
 #include "events/binary_codec.h"
 #include "events/sha256.h"
-
-#include <cstdio>
 
 namespace jiayuan {
 
@@ -11,7 +11,9 @@ std::string kind_of(const DecisionBody& body) {
   struct Visitor {
     std::string operator()(const CommunityRated&) const { return "community.rated"; }
     std::string operator()(const CommunityPublished&) const { return "community.published"; }
-    std::string operator()(const CaseStep& s) const { return "case." + std::string(to_string(s.step)); }
+    std::string operator()(const CaseStep& s) const {
+      return "case." + std::string(to_string(s.step));
+    }
     std::string operator()(const CaseRevised&) const { return "case.revised"; }
   };
   return std::visit(Visitor{}, body);
@@ -65,7 +67,12 @@ std::string derive_decision_id(std::string_view kind, const CommunityId& communi
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(stable_hash64(cause)));
   std::string id(kind);
-  id.append(":").append(community.value).append(":").append(std::to_string(year)).append(":").append(hex);
+  id.append(":")
+      .append(community.value)
+      .append(":")
+      .append(std::to_string(year))
+      .append(":")
+      .append(hex);
   return id;
 }
 

@@ -4,14 +4,13 @@
 #pragma once
 
 #include <array>
+#include <cereal/details/helpers.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
-
-#include <cereal/details/helpers.hpp>
 
 #include "events/centi.h"
 #include "events/date.h"
@@ -30,12 +29,12 @@ struct ScoreLine {
 };
 
 struct DeductionLine {
-  std::string kind;  // "hotline_substantiated", ...
+  std::string kind;    // "hotline_substantiated", ...
   std::string detail;  // e.g. "2 minor × 1.00 + 1 serious × 3.00" where per_item varies
   int32_t count = 0;
   Centi per_item;
   Centi cap;
-  Centi amount;  // min(count × per_item, cap)
+  Centi amount;                    // min(count × per_item, cap)
   std::vector<std::string> facts;  // "source/id" of each fact behind it
 };
 
@@ -125,7 +124,9 @@ enum class CaseStepKind : uint8_t {
   kSanctioned = 6,
 };
 inline constexpr std::array<std::string_view, 7> kCaseStepNames = {
-    "opened", "interview_held", "rectification_submitted", "rectified", "escalated", "sanction_recorded", "sanctioned"};
+    "opened",    "interview_held", "rectification_submitted",
+    "rectified", "escalated",      "sanction_recorded",
+    "sanctioned"};
 
 // Why a case escalated (none for every other step); stored by number like the steps.
 enum class EscalationReason : uint8_t {
@@ -134,8 +135,8 @@ enum class EscalationReason : uint8_t {
   kMissedDeadline = 2,
   kFailedReinspection = 3,
 };
-inline constexpr std::array<std::string_view, 4> kEscalationReasonNames = {"", "missed_interview", "missed_deadline",
-                                                                           "failed_reinspection"};
+inline constexpr std::array<std::string_view, 4> kEscalationReasonNames = {
+    "", "missed_interview", "missed_deadline", "failed_reinspection"};
 
 std::string_view to_string(CaseStepKind step);
 std::string_view to_string(EscalationReason reason);  // "" for none
@@ -147,17 +148,18 @@ struct CaseStep {
   CommunityId community;
   int32_t year = 0;
   CaseStepKind step = CaseStepKind::kOpened;
-  Date on;             // the date the step takes effect
+  Date on;  // the date the step takes effect
   bool has_due = false;
-  Date due;            // what falls due next: interview (opened), deadline (interview_held),
-                       // obligations (escalated)
+  Date due;  // what falls due next: interview (opened), deadline (interview_held),
+             // obligations (escalated)
   EscalationReason reason = EscalationReason::kNone;  // escalated
   std::string department;  // sanction_recorded: market | chengguan | police (config's ids)
 
   // Stage 1's state keeps steps by name (its bytes as before the enums).
   template <class A>
   void save(A& ar) const {
-    ar(community, year, std::string(to_string(step)), on, has_due, due, std::string(to_string(reason)), department);
+    ar(community, year, std::string(to_string(step)), on, has_due, due,
+       std::string(to_string(reason)), department);
   }
   template <class A>
   void load(A& ar) {
@@ -179,11 +181,13 @@ struct CaseEntry {
   Date known;
   std::string cause_source, cause_id;
   bool operator==(const CaseEntry& o) const {
-    return step.step == o.step.step && step.on == o.step.on && known == o.known && cause_source == o.cause_source &&
-           cause_id == o.cause_id;
+    return step.step == o.step.step && step.on == o.step.on && known == o.known &&
+           cause_source == o.cause_source && cause_id == o.cause_id;
   }
   template <class A>
-  void serialize(A& ar) { ar(step, known, cause_source, cause_id); }
+  void serialize(A& ar) {
+    ar(step, known, cause_source, cause_id);
+  }
 };
 
 // A case changed other than by a step added at its end (a late fact, a retraction, a grade

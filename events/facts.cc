@@ -40,9 +40,13 @@ constexpr std::array<FactTypeInfo, std::variant_size_v<Fact>> kFactTypes = {{
 }};
 
 template <class T>
-concept HasCommunity = requires(const T& t) { t.community; };
+concept HasCommunity = requires(const T& t) {
+  t.community;
+};
 template <class T>
-concept HasYear = requires(const T& t) { t.year; };
+concept HasYear = requires(const T& t) {
+  t.year;
+};
 
 }  // namespace
 
@@ -50,7 +54,8 @@ std::span<const FactTypeInfo> fact_types() { return kFactTypes; }
 
 std::optional<char> credit_code_check_character(std::string_view first17) {
   static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";  // 31 characters
-  static constexpr std::array<int, 17> kWeights = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+  static constexpr std::array<int, 17> kWeights = {1,  3,  9,  27, 19, 26, 16, 17, 20,
+                                                   29, 25, 13, 8,  24, 10, 30, 28};
   if (first17.size() != kWeights.size()) return std::nullopt;
   int sum = 0;
   for (size_t i = 0; i < first17.size(); ++i) {
@@ -111,11 +116,16 @@ std::string_view to_string(Grade g) {
 
 std::string_view chinese_name(Grade g) {
   switch (g) {
-    case Grade::kFailing: return "不达标";
-    case Grade::kPassing: return "达标";
-    case Grade::kStandard: return "规范";
-    case Grade::kExemplary: return "示范";
-    case Grade::kUnrated: return "未评定";
+    case Grade::kFailing:
+      return "不达标";
+    case Grade::kPassing:
+      return "达标";
+    case Grade::kStandard:
+      return "规范";
+    case Grade::kExemplary:
+      return "示范";
+    case Grade::kUnrated:
+      return "未评定";
   }
   return "?";
 }

@@ -11,8 +11,8 @@
 #pragma once
 
 #include <array>
-#include <optional>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,7 +32,8 @@ enum class Grade : uint8_t {
   kExemplary = 3,  // 示范
   kUnrated = 4,    // too few inspections
 };
-inline constexpr std::array<std::string_view, 4> kGradeNames = {"failing", "passing", "standard", "exemplary"};
+inline constexpr std::array<std::string_view, 4> kGradeNames = {"failing", "passing", "standard",
+                                                                "exemplary"};
 std::string_view to_string(Grade g);     // "failing", "passing", ...
 std::string_view chinese_name(Grade g);  // "不达标", "达标", ...
 
@@ -66,23 +67,26 @@ inline constexpr std::array<std::string_view, 3> kSeverityNames = {"minor", "ser
 
 // Kinds of department finding, each published by the department named in config/authority.toml.
 enum class FindingKind : uint8_t {
-  kIllegalConstruction = 0,    // 违章搭建 (城管执法)
-  kGreenSpaceDestroyed = 1,    // 毁绿占绿 (城管执法)
-  kRubbishDumped = 2,          // 任意弃置垃圾 (城管执法)
-  kPoultryOrPigeons = 3,       // 饲养家禽家畜和食用鸽 (城管执法)
-  kUnauthorisedAlteration = 4, // 擅自改建 (城管执法)
-  kCommonPartsOccupied = 5,    // 占用物业共用部分 (城管执法)
-  kFireLaneBlocked = 6,        // 生命通道 (消防救援)
-  kEbikeChargingFireRisk = 7,  // 电动自行车充电 (消防救援)
-  kCivilDefenceWorks = 8,      // 侵占、破坏民防工程 (民防办)
-  kWaterMisconnection = 9,     // 景观水体、出门井混接 (水务)
-  kWasteSorting = 10,          // 生活垃圾分类 (绿化市容)
-  kPublicSecurityCase = 11,    // 治安案件 (公安)
+  kIllegalConstruction = 0,     // 违章搭建 (城管执法)
+  kGreenSpaceDestroyed = 1,     // 毁绿占绿 (城管执法)
+  kRubbishDumped = 2,           // 任意弃置垃圾 (城管执法)
+  kPoultryOrPigeons = 3,        // 饲养家禽家畜和食用鸽 (城管执法)
+  kUnauthorisedAlteration = 4,  // 擅自改建 (城管执法)
+  kCommonPartsOccupied = 5,     // 占用物业共用部分 (城管执法)
+  kFireLaneBlocked = 6,         // 生命通道 (消防救援)
+  kEbikeChargingFireRisk = 7,   // 电动自行车充电 (消防救援)
+  kCivilDefenceWorks = 8,       // 侵占、破坏民防工程 (民防办)
+  kWaterMisconnection = 9,      // 景观水体、出门井混接 (水务)
+  kWasteSorting = 10,           // 生活垃圾分类 (绿化市容)
+  kPublicSecurityCase = 11,     // 治安案件 (公安)
 };
 inline constexpr std::array<std::string_view, 12> kFindingKindNames = {
-    "illegal_construction", "green_space_destroyed", "rubbish_dumped", "poultry_or_pigeons",
-    "unauthorised_alteration", "common_parts_occupied", "fire_lane_blocked", "ebike_charging_fire_risk",
-    "civil_defence_works", "water_misconnection", "waste_sorting", "public_security_case"};
+    "illegal_construction",    "green_space_destroyed",
+    "rubbish_dumped",          "poultry_or_pigeons",
+    "unauthorised_alteration", "common_parts_occupied",
+    "fire_lane_blocked",       "ebike_charging_fire_risk",
+    "civil_defence_works",     "water_misconnection",
+    "waste_sorting",           "public_security_case"};
 
 enum class Stance : uint8_t { kSupport = 0, kObject = 1 };
 inline constexpr std::array<std::string_view, 2> kStanceNames = {"support", "object"};
@@ -100,8 +104,8 @@ inline constexpr std::array<std::string_view, 4> kRenovationItemNames = {
     "fee_adjustment", "maintenance_fund_renewal", "ebike_charging", "elevator_consultation"};
 
 inline constexpr std::array<std::string_view, 2> kEnclosureNames = {"closed", "scattered"};
-inline constexpr std::array<std::string_view, 5> kCategoryNames = {"commodity", "mixed", "relocation",
-                                                                   "affordable", "scattered_public"};
+inline constexpr std::array<std::string_view, 5> kCategoryNames = {
+    "commodity", "mixed", "relocation", "affordable", "scattered_public"};
 
 // ---- registry facts (any date) ---------------------------------------------------------
 
@@ -117,8 +121,8 @@ struct CommunityRegistered {
 };
 
 // Which particulars a community.changed carries (its `changed` bits).
-inline constexpr int32_t kChangedFee = 1, kChangedName = 2, kChangedStreet = 4, kChangedHouseholds = 8,
-                         kChangedEnclosure = 16, kChangedCategory = 32;
+inline constexpr int32_t kChangedFee = 1, kChangedName = 2, kChangedStreet = 4,
+                         kChangedHouseholds = 8, kChangedEnclosure = 16, kChangedCategory = 32;
 
 // The community's particulars changed, from the fact's date on. Schema version 2 carries only
 // the fields that change (DOMAIN.md "Partial changes"), their bits in `changed`; version 1
@@ -324,13 +328,14 @@ struct FactRetracted {
 // Log time passes `occurred` on this partition: deadlines up to it fire. Written by the engine.
 struct Tick {};
 
-using Fact = std::variant<CommunityRegistered, CommunityChanged, FeeAdjusted, ContractAssigned, CompanyRegistered,
-                          Inspection, SatisfactionSurvey, SpotCheck, HotlineComplaint, Petition,
-                          CreditPoints, DepartmentFinding, SafetyIncident, MediaReport,
-                          SocialResponsibility, StreetProposal, DepartmentOpinion, ReviewClosed,
-                          RatingsPublished, InterviewHeld, RectificationSubmitted, Reinspection,
-                          SanctionApplied, CommitteeElected, PartyBranchEstablished,
-                          GovernanceCompleted, WasteSortingInspection, Tick, FactRetracted>;
+using Fact =
+    std::variant<CommunityRegistered, CommunityChanged, FeeAdjusted, ContractAssigned,
+                 CompanyRegistered, Inspection, SatisfactionSurvey, SpotCheck, HotlineComplaint,
+                 Petition, CreditPoints, DepartmentFinding, SafetyIncident, MediaReport,
+                 SocialResponsibility, StreetProposal, DepartmentOpinion, ReviewClosed,
+                 RatingsPublished, InterviewHeld, RectificationSubmitted, Reinspection,
+                 SanctionApplied, CommitteeElected, PartyBranchEstablished, GovernanceCompleted,
+                 WasteSortingInspection, Tick, FactRetracted>;
 
 // CloudEvents 1.0 attributes plus ours. (source, id) identifies a fact.
 struct Envelope {
@@ -350,12 +355,19 @@ struct Event {
   Fact fact;
 };
 
-enum class FactKind : uint8_t { kRegistry, kEvaluation, kProcess, kGovernance, kEngine, kCorrection };
+enum class FactKind : uint8_t {
+  kRegistry,
+  kEvaluation,
+  kProcess,
+  kGovernance,
+  kEngine,
+  kCorrection
+};
 
 struct FactTypeInfo {
-  uint16_t tag;           // stable binary tag, never reused
-  std::string_view name;  // CloudEvents type
-  int32_t schema_version; // current version
+  uint16_t tag;            // stable binary tag, never reused
+  std::string_view name;   // CloudEvents type
+  int32_t schema_version;  // current version
   FactKind kind;
 };
 

@@ -24,14 +24,15 @@ struct Spec {
   bool in_json = true;  // false: stored only (derived from the JSON form, never written in it)
 };
 
-inline constexpr Spec kScore{0, 10000};       // Centi 0..100
-inline constexpr Spec kFee{0, 100000};         // Centi 0..1000
+inline constexpr Spec kScore{0, 10000};  // Centi 0..100
+inline constexpr Spec kFee{0, 100000};   // Centi 0..1000
 inline constexpr Spec kYear{2000, 2100};
 inline constexpr Spec kCount{0, 1000000};
 inline constexpr Spec kPoints{1, 100};
 inline constexpr Spec kOptional{0, 0, true};
 
-template <class V> void fields(V& v, CommunityRegistered& f) {
+template <class V>
+void fields(V& v, CommunityRegistered& f) {
   v("community", f.community);
   v("name", f.name);
   v("street", f.street);
@@ -42,7 +43,8 @@ template <class V> void fields(V& v, CommunityRegistered& f) {
 }
 // The registration's fields in its order (schema version 1's stored form), each but the
 // community a patch field from version 2, then the bits of those present.
-template <class V> void fields(V& v, CommunityChanged& f) {
+template <class V>
+void fields(V& v, CommunityChanged& f) {
   v("community", f.community);
   v("name", f.name, Spec{0, 0, false, 1, kChangedName});
   v("street", f.street, Spec{0, 0, false, 1, kChangedStreet});
@@ -52,122 +54,151 @@ template <class V> void fields(V& v, CommunityChanged& f) {
   v("category", f.category, Spec{0, 0, false, 1, kChangedCategory});
   v("changed", f.changed, Spec{0, 63, false, 2, 0, false});
 }
-template <class V> void fields(V& v, FeeAdjusted& f) {
+template <class V>
+void fields(V& v, FeeAdjusted& f) {
   v("community", f.community);
   v("fee", f.fee, kFee);
 }
-template <class V> void fields(V& v, ContractAssigned& f) {
+template <class V>
+void fields(V& v, ContractAssigned& f) {
   v("community", f.community);
   v("company", f.company);
   v("manager", f.manager);
   v("manager_name", f.manager_name, Spec{0, 0, true, 2});
 }
-template <class V> void fields(V& v, CompanyRegistered& f) {
+template <class V>
+void fields(V& v, CompanyRegistered& f) {
   v("company", f.company);
   v("name", f.name);
   v("credit_code", f.credit_code);
 }
-template <class V> void fields(V& v, Inspection& f) {
+template <class V>
+void fields(V& v, Inspection& f) {
   v("community", f.community);
   v("scores", f.scores, kScore);
 }
-template <class V> void fields(V& v, SatisfactionSurvey& f) {
+template <class V>
+void fields(V& v, SatisfactionSurvey& f) {
   v("community", f.community);
   v("satisfaction", f.satisfaction, kScore);
   v("respondents", f.respondents, Spec{0, 1000000, false, 2});
 }
-template <class V> void fields(V& v, SpotCheck& f) {
+template <class V>
+void fields(V& v, SpotCheck& f) {
   v("community", f.community);
   v("passed", f.passed);
 }
-template <class V> void fields(V& v, HotlineComplaint& f) {
+template <class V>
+void fields(V& v, HotlineComplaint& f) {
   v("community", f.community);
   v("substantiated", f.substantiated);
   v("on_time", f.on_time);
 }
-template <class V> void fields(V& v, Petition& f) {
+template <class V>
+void fields(V& v, Petition& f) {
   v("community", f.community);
   v("substantiated", f.substantiated);
 }
-template <class V> void fields(V& v, CreditPoints& f) {
+template <class V>
+void fields(V& v, CreditPoints& f) {
   v("community", f.community);
   v("company", f.company);
   v("points", f.points, kPoints);
 }
-template <class V> void fields(V& v, DepartmentFinding& f) {
+template <class V>
+void fields(V& v, DepartmentFinding& f) {
   v("community", f.community);
   v("kind", f.kind);
   v("severity", f.severity);
 }
-template <class V> void fields(V& v, SafetyIncident& f) {
+template <class V>
+void fields(V& v, SafetyIncident& f) {
   v("community", f.community);
   v("severity", f.severity);
 }
-template <class V> void fields(V& v, MediaReport& f) {
+template <class V>
+void fields(V& v, MediaReport& f) {
   v("company", f.company, kOptional);
   v("community", f.community, kOptional);
   v("tone", f.tone);
 }
-template <class V> void fields(V& v, SocialResponsibility& f) {
+template <class V>
+void fields(V& v, SocialResponsibility& f) {
   v("company", f.company);
   v("description", f.description);
 }
-template <class V> void fields(V& v, StreetProposal& f) {
+template <class V>
+void fields(V& v, StreetProposal& f) {
   v("community", f.community);
   v("year", f.year, kYear);
   v("grade", f.grade);
 }
-template <class V> void fields(V& v, DepartmentOpinion& f) {
+template <class V>
+void fields(V& v, DepartmentOpinion& f) {
   v("community", f.community);
   v("year", f.year, kYear);
   v("stance", f.stance);
   v("reason", f.reason, kOptional);
 }
-template <class V> void fields(V& v, ReviewClosed& f) {
+template <class V>
+void fields(V& v, ReviewClosed& f) {
   v("community", f.community);
   v("year", f.year, kYear);
 }
-template <class V> void fields(V& v, RatingsPublished& f) {
+template <class V>
+void fields(V& v, RatingsPublished& f) {
   v("community", f.community, kOptional);  // none: district-wide (every community reviewed by then)
   v("year", f.year, kYear);
 }
-template <class V> void fields(V& v, InterviewHeld& f) {
+template <class V>
+void fields(V& v, InterviewHeld& f) {
   v("community", f.community);
   v("year", f.year, kYear);
   v("measures", f.measures, kOptional);
   v("deadline", f.deadline);
 }
-template <class V> void fields(V& v, RectificationSubmitted& f) {
+template <class V>
+void fields(V& v, RectificationSubmitted& f) {
   v("community", f.community);
   v("year", f.year, kYear);
 }
-template <class V> void fields(V& v, Reinspection& f) {
+template <class V>
+void fields(V& v, Reinspection& f) {
   v("community", f.community);
   v("year", f.year, kYear);
   v("passed", f.passed);
 }
-template <class V> void fields(V& v, SanctionApplied& f) {
+template <class V>
+void fields(V& v, SanctionApplied& f) {
   v("community", f.community);
   v("year", f.year, kYear);
   v("measure", f.measure);
   v("legal_basis", f.legal_basis, kOptional);
 }
-template <class V> void fields(V& v, CommitteeElected& f) {
+template <class V>
+void fields(V& v, CommitteeElected& f) {
   v("community", f.community);
   v("members", f.members, kCount);
   v("party_members", f.party_members, kCount);
 }
-template <class V> void fields(V& v, PartyBranchEstablished& f) { v("community", f.community); }
-template <class V> void fields(V& v, GovernanceCompleted& f) {
+template <class V>
+void fields(V& v, PartyBranchEstablished& f) {
+  v("community", f.community);
+}
+template <class V>
+void fields(V& v, GovernanceCompleted& f) {
   v("community", f.community);
   v("item", f.item);
 }
-template <class V> void fields(V& v, WasteSortingInspection& f) {
+template <class V>
+void fields(V& v, WasteSortingInspection& f) {
   v("community", f.community);
   v("compliant", f.compliant);
 }
-template <class V> void fields(V&, Tick&) {}
-template <class V> void fields(V& v, FactRetracted& f) {
+template <class V>
+void fields(V&, Tick&) {}
+template <class V>
+void fields(V& v, FactRetracted& f) {
   v("id", f.id);
   v("reason", f.reason);
 }

@@ -20,7 +20,9 @@ struct Id {
   friend bool operator==(const Id&, const Id&) = default;
 
   template <class Archive>
-  void serialize(Archive& ar) { ar(value); }
+  void serialize(Archive& ar) {
+    ar(value);
+  }
 };
 
 using CommunityId = Id<struct CommunityTag>;

@@ -13,12 +13,18 @@ using json = nlohmann::json;
 std::string describe(const json& v) {
   std::string s = printable(v.dump(-1, ' ', false, json::error_handler_t::replace), 57);
   switch (v.type()) {
-    case json::value_t::string: return "the string " + s;
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "the boolean " + s;
-    case json::value_t::array: return "an array";
-    case json::value_t::object: return "an object";
-    default: return s;
+    case json::value_t::string:
+      return "the string " + s;
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "the boolean " + s;
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return s;
   }
 }
 
@@ -42,7 +48,8 @@ class ObjectReader {
  public:
   // `inexact`: paths of numbers with more than two decimals (json_limits), which the double
   // read here cannot tell apart from their rounding.
-  ObjectReader(const json& obj, std::string path, const std::vector<std::pair<std::string, std::string>>* inexact)
+  ObjectReader(const json& obj, std::string path,
+               const std::vector<std::pair<std::string, std::string>>* inexact)
       : obj_(obj), path_(std::move(path)), inexact_(inexact) {}
 
   Result<const json*> required(const char* key) {
@@ -61,9 +68,11 @@ class ObjectReader {
 
   Result<std::string> string(const char* key) {
     JY_TRY(const json* v, required(key));
-    if (!v->is_string()) return fail(field_error("wrong_type", join(path_, key), "a string", describe(*v)));
+    if (!v->is_string())
+      return fail(field_error("wrong_type", join(path_, key), "a string", describe(*v)));
     std::string s = v->get<std::string>();
-    if (s.empty()) return fail(field_error("missing_field", join(path_, key), "a non-empty string", "\"\""));
+    if (s.empty())
+      return fail(field_error("missing_field", join(path_, key), "a non-empty string", "\"\""));
     return s;
   }
   // An id (a community's, a fact's, a source's): at most kMaxIdBytes, no control characters.
@@ -75,7 +84,8 @@ class ObjectReader {
   Result<std::string> optional_string(const char* key) {
     const json* v = optional(key);
     if (v == nullptr) return std::string();
-    if (!v->is_string()) return fail(field_error("wrong_type", join(path_, key), "a string", describe(*v)));
+    if (!v->is_string())
+      return fail(field_error("wrong_type", join(path_, key), "a string", describe(*v)));
     return v->get<std::string>();
   }
   Result<int64_t> integer(const char* key, int64_t lo, int64_t hi) {
@@ -88,9 +98,10 @@ class ObjectReader {
     if (inexact_ != nullptr) {
       for (const auto& [at, text] : *inexact_) {
         if (at == path) {
-          return fail(field_error("bad_number", path, "a number " + lo.to_string() + ".." + hi.to_string() +
-                                                          " with at most two decimals",
-                                  text));
+          return fail(field_error(
+              "bad_number", path,
+              "a number " + lo.to_string() + ".." + hi.to_string() + " with at most two decimals",
+              text));
         }
       }
     }
@@ -99,7 +110,9 @@ class ObjectReader {
   Result<Date> date(const char* key) {
     JY_TRY(std::string s, string(key));
     auto d = Date::parse(s);
-    if (!d) return fail(field_error("bad_date", join(path_, key), "a date YYYY-MM-DD", "\"" + printable(s) + "\""));
+    if (!d)
+      return fail(field_error("bad_date", join(path_, key), "a date YYYY-MM-DD",
+                              "\"" + printable(s) + "\""));
     return *d;
   }
   template <class E>
@@ -114,7 +127,8 @@ class ObjectReader {
   }
   Result<bool> boolean(const char* key) {
     JY_TRY(const json* v, required(key));
-    if (!v->is_boolean()) return fail(field_error("wrong_type", join(path_, key), "true or false", describe(*v)));
+    if (!v->is_boolean())
+      return fail(field_error("wrong_type", join(path_, key), "true or false", describe(*v)));
     return v->get<bool>();
   }
   Result<std::optional<Date>> optional_date(const char* key) {
@@ -124,7 +138,8 @@ class ObjectReader {
   }
   Result<ObjectReader> object(const char* key) {
     JY_TRY(const json* v, required(key));
-    if (!v->is_object()) return fail(field_error("wrong_type", join(path_, key), "an object", describe(*v)));
+    if (!v->is_object())
+      return fail(field_error("wrong_type", join(path_, key), "an object", describe(*v)));
     return ObjectReader(*v, join(path_, key), inexact_);
   }
   std::string path(const char* key) const { return join(path_, key); }
@@ -133,7 +148,8 @@ class ObjectReader {
       bool known = false;
       for (const char* k : seen_) known = known || it.key() == k;
       if (!known) {
-        return fail(field_error("unexpected_field", join(path_, it.key()), "no such field", describe(it.value())));
+        return fail(field_error("unexpected_field", join(path_, it.key()), "no such field",
+                                describe(it.value())));
       }
     }
     return {};
@@ -142,12 +158,14 @@ class ObjectReader {
   static Status check_identifier(const std::string& s, const std::string& path) {
     constexpr size_t kMaxIdBytes = 200;
     if (s.size() > kMaxIdBytes) {
-      return fail(field_error("too_long", path, "an id of at most " + std::to_string(kMaxIdBytes) + " bytes",
+      return fail(field_error("too_long", path,
+                              "an id of at most " + std::to_string(kMaxIdBytes) + " bytes",
                               std::to_string(s.size()) + " bytes"));
     }
     for (unsigned char c : s) {
       if (c < 0x20 || c == 0x7F) {
-        return fail(field_error("bad_id", path, "an id without control characters", in_quotes(printable(s, 60))));
+        return fail(field_error("bad_id", path, "an id without control characters",
+                                in_quotes(printable(s, 60))));
       }
     }
     return {};
@@ -156,21 +174,27 @@ class ObjectReader {
   static Status check_text(const std::string& s, const std::string& path) {
     for (unsigned char c : s) {
       if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
-        return fail(field_error("bad_text", path, "text without control characters", in_quotes(printable(s, 60))));
+        return fail(field_error("bad_text", path, "text without control characters",
+                                in_quotes(printable(s, 60))));
       }
     }
     return {};
   }
 
-  static Result<int64_t> integer_value(const json& v, const std::string& path, int64_t lo, int64_t hi) {
+  static Result<int64_t> integer_value(const json& v, const std::string& path, int64_t lo,
+                                       int64_t hi) {
     const std::string range = std::to_string(lo) + ".." + std::to_string(hi);
-    if (!v.is_number_integer()) return fail(field_error("wrong_type", path, "an integer " + range, describe(v)));
-    const int64_t n = v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX ? INT64_MAX : v.get<int64_t>();
-    if (n < lo || n > hi) return fail(field_error("out_of_range", path, "an integer " + range, describe(v)));
+    if (!v.is_number_integer())
+      return fail(field_error("wrong_type", path, "an integer " + range, describe(v)));
+    const int64_t n =
+        v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX ? INT64_MAX : v.get<int64_t>();
+    if (n < lo || n > hi)
+      return fail(field_error("out_of_range", path, "an integer " + range, describe(v)));
     return n;
   }
   static Result<Centi> centi_value(const json& v, const std::string& path, Centi lo, Centi hi) {
-    const std::string range = "a number " + lo.to_string() + ".." + hi.to_string() + " with at most two decimals";
+    const std::string range =
+        "a number " + lo.to_string() + ".." + hi.to_string() + " with at most two decimals";
     if (!v.is_number()) return fail(field_error("wrong_type", path, range, describe(v)));
     auto c = Centi::from_double(v.get<double>());
     if (!c) return fail(field_error("bad_number", path, range, describe(v)));
@@ -191,7 +215,8 @@ class Decoder {
   Decoder(ObjectReader& r, int32_t version) : r_(r), version_(version) {}
   template <class T>
   void operator()(const char* name, T& member, internal::Spec spec = {}) {
-    if (error_ || spec.since > version_ || !spec.in_json) return;  // not in this version: the default stands
+    if (error_ || spec.since > version_ || !spec.in_json)
+      return;  // not in this version: the default stands
     if (spec.patch_bit != 0 && version_ >= 2) {
       if (r_.optional(name) == nullptr) return;  // a patch: absent when it does not change
       present_ |= spec.patch_bit;
@@ -237,8 +262,7 @@ class Decoder {
     return obj.no_other_fields();
   }
   template <class E>
-    requires std::is_enum_v<E>
-  Status read(const char* name, E& e, internal::Spec) {
+  requires std::is_enum_v<E> Status read(const char* name, E& e, internal::Spec) {
     JY_TRY(e, r_.template one_of<E>(name, internal::enum_names(e)));
     return {};
   }
@@ -255,7 +279,8 @@ class Encoder {
   explicit Encoder(int32_t patch = 0) : patch_(patch) {}
   template <class T>
   void operator()(const char* name, const T& member, internal::Spec spec = {}) {
-    if (!spec.in_json || (spec.patch_bit != 0 && patch_ != 0 && (patch_ & spec.patch_bit) == 0)) return;
+    if (!spec.in_json || (spec.patch_bit != 0 && patch_ != 0 && (patch_ & spec.patch_bit) == 0))
+      return;
     write(name, member, spec);
   }
   json& out() { return out_; }
@@ -276,11 +301,12 @@ class Encoder {
   }
   void write(const char* name, const std::array<Centi, kDimensionCount>& scores, internal::Spec) {
     json obj = json::object();
-    for (size_t i = 0; i < kDimensionCount; ++i) obj[std::string(kDimensionNames[i])] = scores[i].to_double();
+    for (size_t i = 0; i < kDimensionCount; ++i)
+      obj[std::string(kDimensionNames[i])] = scores[i].to_double();
     out_[name] = std::move(obj);
   }
   template <class E>
-    requires std::is_enum_v<E>
+  requires std::is_enum_v<E>
   void write(const char* name, E e, internal::Spec) {
     out_[name] = std::string(internal::enum_names(e)[static_cast<size_t>(e)]);
   }
@@ -302,8 +328,10 @@ Result<Fact> decode_data(const FactTypeInfo& type, int32_t version, ObjectReader
     JY_CHECK(d.no_other_fields());
     if constexpr (std::is_same_v<decltype(f), CommunityChanged>) {
       if (version >= 2 && dec.present() == 0) {
-        return fail(field_error("missing_field", "data", "at least one particular that changes (name, street, households, "
-                                "fee, enclosure or category) beside data.community", "only data.community"));
+        return fail(field_error("missing_field", "data",
+                                "at least one particular that changes (name, street, households, "
+                                "fee, enclosure or category) beside data.community",
+                                "only data.community"));
       }
       f.changed = dec.present();
     }
@@ -315,27 +343,31 @@ Result<Fact> decode_data(const FactTypeInfo& type, int32_t version, ObjectReader
 Status check_fact(const Fact& fact) {
   if (const auto* m = std::get_if<MediaReport>(&fact)) {
     if (m->company.empty() && m->community.empty()) {
-      return fail(field_error("missing_field", "data.company", "a company or a community (data.community) named",
-                              "neither"));
+      return fail(field_error("missing_field", "data.company",
+                              "a company or a community (data.community) named", "neither"));
     }
   }
   if (const auto* r = std::get_if<CompanyRegistered>(&fact)) {
     const std::string& code = r->credit_code;
     if (code.size() != 18) {
-      return fail(field_error("bad_credit_code", "data.credit_code",
-                              "a unified social credit code of 18 characters (GB 32100-2015)",
-                              "\"" + printable(code) + "\" (" + std::to_string(code.size()) + " characters)"));
+      return fail(field_error(
+          "bad_credit_code", "data.credit_code",
+          "a unified social credit code of 18 characters (GB 32100-2015)",
+          "\"" + printable(code) + "\" (" + std::to_string(code.size()) + " characters)"));
     }
-    const std::optional<char> check = credit_code_check_character(std::string_view(code).substr(0, 17));
+    const std::optional<char> check =
+        credit_code_check_character(std::string_view(code).substr(0, 17));
     if (!check) {
-      return fail(field_error("bad_credit_code", "data.credit_code",
-                              "digits and capital letters other than I, O, S, V and Z (GB 32100-2015)",
-                              "\"" + printable(code) + "\""));
+      return fail(
+          field_error("bad_credit_code", "data.credit_code",
+                      "digits and capital letters other than I, O, S, V and Z (GB 32100-2015)",
+                      "\"" + printable(code) + "\""));
     }
     if (code[17] != *check) {
-      return fail(field_error("bad_credit_code", "data.credit_code",
-                              std::string("the check character ") + *check + " (GB 32100-2015) at the end",
-                              "\"" + printable(code) + "\" (ends in " + code[17] + ")"));
+      return fail(
+          field_error("bad_credit_code", "data.credit_code",
+                      std::string("the check character ") + *check + " (GB 32100-2015) at the end",
+                      "\"" + printable(code) + "\" (ends in " + code[17] + ")"));
     }
   }
   if (const auto* c = std::get_if<CommitteeElected>(&fact)) {
@@ -352,7 +384,8 @@ json data_json(const Fact& fact) {
   return std::visit(
       [](const auto& f) {
         int32_t patch = 0;
-        if constexpr (std::is_same_v<std::decay_t<decltype(f)>, CommunityChanged>) patch = f.changed;
+        if constexpr (std::is_same_v<std::decay_t<decltype(f)>, CommunityChanged>)
+          patch = f.changed;
         Encoder enc(patch);
         internal::fields(enc, const_cast<std::decay_t<decltype(f)>&>(f));
         return std::move(enc.out());
@@ -379,7 +412,8 @@ Result<Event> decode_event_json(std::string_view text) {
   Envelope& env = ev.envelope;
   JY_TRY(env.specversion, r.string("specversion"));
   if (env.specversion != "1.0") {
-    return fail(field_error("bad_enum", "specversion", "\"1.0\"", "\"" + printable(env.specversion) + "\""));
+    return fail(field_error("bad_enum", "specversion", "\"1.0\"",
+                            "\"" + printable(env.specversion) + "\""));
   }
   JY_TRY(env.id, r.identifier("id"));
   JY_TRY(env.source, r.identifier("source"));
@@ -393,26 +427,30 @@ Result<Event> decode_event_json(std::string_view text) {
   if (type == nullptr) {
     std::string known;
     for (const auto& t : fact_types()) known.append(known.empty() ? "" : ", ").append(t.name);
-    return fail(field_error("unknown_type", "type", "one of " + known, "\"" + printable(env.type) + "\""));
+    return fail(
+        field_error("unknown_type", "type", "one of " + known, "\"" + printable(env.type) + "\""));
   }
   env.schema_version = type->schema_version;
   if (const json* v = r.optional("schemaversion")) {
-    JY_TRY(int64_t version, ObjectReader::integer_value(*v, "schemaversion", 1, type->schema_version));
+    JY_TRY(int64_t version,
+           ObjectReader::integer_value(*v, "schemaversion", 1, type->schema_version));
     env.schema_version = static_cast<int32_t>(version);
   }
   JY_TRY(ObjectReader data, r.object("data"));
   JY_TRY(ev.fact, decode_data(*type, env.schema_version, data));
   env.schema_version = type->schema_version;  // read as the current version (upcast)
   if (!inexact.empty()) {  // read by no field as a number (every field was read, none failed)
-    return fail(field_error("bad_number", inexact.front().first, "a number with at most two decimals",
-                            inexact.front().second));
+    return fail(field_error("bad_number", inexact.front().first,
+                            "a number with at most two decimals", inexact.front().second));
   }
   JY_CHECK(check_fact(ev.fact));
   const std::string subject = subject_of(ev.fact);
   if (env.subject.empty()) {
     env.subject = subject;
-  } else if (!subject.empty() && env.subject != subject) {  // a retraction names no subject of its own
-    return fail(field_error("subject_mismatch", "subject", "the id the data names (\"" + subject + "\")",
+  } else if (!subject.empty() &&
+             env.subject != subject) {  // a retraction names no subject of its own
+    return fail(field_error("subject_mismatch", "subject",
+                            "the id the data names (\"" + subject + "\")",
                             "\"" + printable(env.subject) + "\""));
   }
   return ev;

@@ -97,7 +97,8 @@ int64_t decimals_of(std::string_view n) {
     if (i < n.size() && (n[i] == '+' || n[i] == '-')) negative = n[i++] == '-';
     int64_t e = 0;
     size_t digits = 0;
-    for (; i < n.size() && n[i] >= '0' && n[i] <= '9'; ++i, ++digits) e = std::min<int64_t>(e * 10 + (n[i] - '0'), 1000000);
+    for (; i < n.size() && n[i] >= '0' && n[i] <= '9'; ++i, ++digits)
+      e = std::min<int64_t>(e * 10 + (n[i] - '0'), 1000000);
     if (digits == 0) return -1;
     scale += negative ? e : -e;
   }
@@ -110,7 +111,9 @@ int64_t decimals_of(std::string_view n) {
   return std::max<int64_t>(0, scale);
 }
 
-bool number_char(char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'; }
+bool number_char(char c) {
+  return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
 
 }  // namespace
 
@@ -118,7 +121,7 @@ bool is_utf8(std::string_view s) { return first_invalid_utf8(s) == std::string_v
 
 std::string printable(std::string_view s, size_t max) {
   std::string out;
-  for (size_t i = 0; i < s.size(); ) {
+  for (size_t i = 0; i < s.size();) {
     if (out.size() >= max) return out + "...";
     const size_t n = utf8_sequence(s, i);
     const unsigned char c = static_cast<unsigned char>(s[i]);
@@ -143,13 +146,14 @@ Status check_json(std::string_view text, const JsonLimits& limits, std::string_v
 Status check_json(std::string_view text, const JsonLimits& limits, std::string_view what,
                   std::vector<std::pair<std::string, std::string>>* inexact) {
   if (text.size() > limits.max_bytes) {
-    return fail(field_error("too_large", what, "at most " + std::to_string(limits.max_bytes) + " bytes",
+    return fail(field_error("too_large", what,
+                            "at most " + std::to_string(limits.max_bytes) + " bytes",
                             std::to_string(text.size()) + " bytes"));
   }
   if (const size_t bad = first_invalid_utf8(text); bad != std::string_view::npos) {
     return fail(field_error("not_utf8", what, "UTF-8 text",
-                            "the byte 0x" + hex_byte(static_cast<unsigned char>(text[bad])) + " at byte " +
-                                std::to_string(bad)));
+                            "the byte 0x" + hex_byte(static_cast<unsigned char>(text[bad])) +
+                                " at byte " + std::to_string(bad)));
   }
   Path path;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -164,8 +168,10 @@ Status check_json(std::string_view text, const JsonLimits& limits, std::string_v
       if (s.size() > limits.max_string_bytes) {
         std::string at = path.str(what);
         if (is_key) at += " (a key)";
-        return fail(field_error("too_long", at, "a string of at most " + std::to_string(limits.max_string_bytes) + " bytes",
-                                std::to_string(s.size()) + " bytes"));
+        return fail(
+            field_error("too_long", at,
+                        "a string of at most " + std::to_string(limits.max_string_bytes) + " bytes",
+                        std::to_string(s.size()) + " bytes"));
       }
       if (is_key) {
         top->key = std::string(s);
@@ -175,9 +181,10 @@ Status check_json(std::string_view text, const JsonLimits& limits, std::string_v
       path.push(c == '{');
       if (path.depth() > static_cast<size_t>(limits.max_depth)) {
         path.pop();
-        return fail(field_error("too_deep", path.str(what, true),
-                                "at most " + std::to_string(limits.max_depth) + " levels of nested arrays and objects",
-                                "more at byte " + std::to_string(i)));
+        return fail(field_error(
+            "too_deep", path.str(what, true),
+            "at most " + std::to_string(limits.max_depth) + " levels of nested arrays and objects",
+            "more at byte " + std::to_string(i)));
       }
     } else if (c == '}' || c == ']') {
       path.pop();
@@ -195,18 +202,20 @@ Status check_json(std::string_view text, const JsonLimits& limits, std::string_v
       while (end < text.size() && number_char(text[end])) ++end;
       const std::string_view n = text.substr(i, end - i);
       if (n.size() > limits.max_number_chars) {
-        return fail(field_error("too_long", path.str(what),
-                                "a number of at most " + std::to_string(limits.max_number_chars) + " characters",
-                                printable(n, 48)));
+        return fail(field_error(
+            "too_long", path.str(what),
+            "a number of at most " + std::to_string(limits.max_number_chars) + " characters",
+            printable(n, 48)));
       }
       if (limits.max_decimals >= 0) {
         const int64_t decimals = decimals_of(n);
         if (decimals > limits.max_decimals && inexact != nullptr) {
           inexact->emplace_back(path.str(what), printable(n, 48));
         } else if (decimals > limits.max_decimals) {
-          return fail(field_error("bad_number", path.str(what),
-                                  "a number with at most " + std::to_string(limits.max_decimals) + " decimals",
-                                  printable(n, 48)));
+          return fail(field_error(
+              "bad_number", path.str(what),
+              "a number with at most " + std::to_string(limits.max_decimals) + " decimals",
+              printable(n, 48)));
         }
       }
       i = end - 1;

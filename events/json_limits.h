@@ -22,17 +22,18 @@
 namespace jiayuan {
 
 struct JsonLimits {
-  size_t max_bytes = 1 << 20;        // the whole text
-  int max_depth = 16;                // nested arrays and objects
-  size_t max_string_bytes = 16384;   // one string, keys included, after the quotes
-  size_t max_number_chars = 40;      // one number's text
-  int max_decimals = 2;              // exactly: 80.10 passes, 80.001 and 1e-400 do not; -1: any
+  size_t max_bytes = 1 << 20;       // the whole text
+  int max_depth = 16;               // nested arrays and objects
+  size_t max_string_bytes = 16384;  // one string, keys included, after the quotes
+  size_t max_number_chars = 40;     // one number's text
+  int max_decimals = 2;             // exactly: 80.10 passes, 80.001 and 1e-400 do not; -1: any
 };
 
 // OK when `text` is within `limits`; else the first violation, with its path (`what` names
 // the whole text in messages: "body", "(event)"...). Codes: too_large, too_deep, not_utf8,
 // too_long, bad_number.
-Status check_json(std::string_view text, const JsonLimits& limits, std::string_view what = "(event)");
+Status check_json(std::string_view text, const JsonLimits& limits,
+                  std::string_view what = "(event)");
 // The same, but a number with more decimals than `limits.max_decimals` is not an error: its
 // path and text go into `inexact` (for a reader that knows the field's range and says it).
 Status check_json(std::string_view text, const JsonLimits& limits, std::string_view what,

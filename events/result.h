@@ -10,9 +10,8 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace jiayuan {
 
@@ -46,17 +45,19 @@ void ignore_error(const Result<T>&) {}
 }  // namespace jiayuan
 
 // JY_TRY(auto x, expr): evaluates expr (a Result); on error returns it from the enclosing
-// function, else binds its value to the declaration.
+// function, else binds its value to the declaration (which cannot be parenthesised).
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define JY_CONCAT_INNER_(a, b) a##b
 #define JY_CONCAT_(a, b) JY_CONCAT_INNER_(a, b)
-#define JY_TRY_IMPL_(tmp, decl, expr)                              \
-  auto tmp = (expr);                                               \
-  if (!tmp) return ::jiayuan::fail(std::move(tmp).error());        \
+#define JY_TRY_IMPL_(tmp, decl, expr)                       \
+  auto tmp = (expr);                                        \
+  if (!tmp) return ::jiayuan::fail(std::move(tmp).error()); \
   decl = std::move(*tmp)
 #define JY_TRY(decl, expr) JY_TRY_IMPL_(JY_CONCAT_(jy_try_, __LINE__), decl, expr)
+// NOLINTEND(bugprone-macro-parentheses)
 // JY_CHECK(expr): for Status-returning calls.
-#define JY_CHECK(expr)                                                      \
-  do {                                                                      \
-    auto jy_check_ = (expr);                                                \
-    if (!jy_check_) return ::jiayuan::fail(std::move(jy_check_).error());   \
+#define JY_CHECK(expr)                                                    \
+  do {                                                                    \
+    auto jy_check_ = (expr);                                              \
+    if (!jy_check_) return ::jiayuan::fail(std::move(jy_check_).error()); \
   } while (0)

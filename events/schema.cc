@@ -30,7 +30,9 @@ class Describer {
 
  private:
   template <class Tag>
-  void kind(FieldInfo& f, const Id<Tag>&) { f.kind = FieldKind::kString; }
+  void kind(FieldInfo& f, const Id<Tag>&) {
+    f.kind = FieldKind::kString;
+  }
   void kind(FieldInfo& f, const std::string&) { f.kind = FieldKind::kString; }
   void kind(FieldInfo& f, int32_t) { f.kind = FieldKind::kInteger; }
   void kind(FieldInfo& f, Centi) { f.kind = FieldKind::kNumber; }
@@ -39,9 +41,11 @@ class Describer {
     f.kind = FieldKind::kDate;
     f.optional = true;
   }
-  void kind(FieldInfo& f, const std::array<Centi, kDimensionCount>&) { f.kind = FieldKind::kScores; }
+  void kind(FieldInfo& f, const std::array<Centi, kDimensionCount>&) {
+    f.kind = FieldKind::kScores;
+  }
   template <class E>
-    requires std::is_enum_v<E>
+  requires std::is_enum_v<E>
   void kind(FieldInfo& f, E e) {
     f.kind = FieldKind::kEnum;
     for (std::string_view v : internal::enum_names(e)) f.values.emplace_back(v);
@@ -66,13 +70,19 @@ double hundredths(int64_t v) { return static_cast<double>(v) / 100.0; }
 
 ordered_json field_schema(const FieldInfo& f) {
   switch (f.kind) {
-    case FieldKind::kString: return f.optional ? ordered_json{{"type", "string"}} : ordered_json{{"type", "string"}, {"minLength", 1}};
-    case FieldKind::kInteger: return {{"type", "integer"}, {"minimum", f.lo}, {"maximum", f.hi}};
+    case FieldKind::kString:
+      return f.optional ? ordered_json{{"type", "string"}}
+                        : ordered_json{{"type", "string"}, {"minLength", 1}};
+    case FieldKind::kInteger:
+      return {{"type", "integer"}, {"minimum", f.lo}, {"maximum", f.hi}};
     case FieldKind::kNumber:
       return {{"type", "number"}, {"minimum", hundredths(f.lo)}, {"maximum", hundredths(f.hi)}};
-    case FieldKind::kBoolean: return {{"type", "boolean"}};
-    case FieldKind::kEnum: return {{"enum", f.values}};
-    case FieldKind::kDate: return {{"type", "string"}, {"format", "date"}, {"pattern", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}};
+    case FieldKind::kBoolean:
+      return {{"type", "boolean"}};
+    case FieldKind::kEnum:
+      return {{"enum", f.values}};
+    case FieldKind::kDate:
+      return {{"type", "string"}, {"format", "date"}, {"pattern", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}};
     case FieldKind::kScores: {
       ordered_json props = ordered_json::object();
       ordered_json required = ordered_json::array();
@@ -80,7 +90,10 @@ ordered_json field_schema(const FieldInfo& f) {
         props[std::string(d)] = {{"type", "number"}, {"minimum", 0}, {"maximum", 100}};
         required.push_back(std::string(d));
       }
-      return {{"type", "object"}, {"properties", props}, {"required", required}, {"additionalProperties", false}};
+      return {{"type", "object"},
+              {"properties", props},
+              {"required", required},
+              {"additionalProperties", false}};
     }
   }
   return {};
@@ -98,7 +111,10 @@ std::string json_schema(const FactTypeInfo& type) {
     if (!f.optional) required.push_back(f.name);
   }
   const std::string name(type.name);
-  ordered_json data{{"type", "object"}, {"properties", props}, {"required", required}, {"additionalProperties", false}};
+  ordered_json data{{"type", "object"},
+                    {"properties", props},
+                    {"required", required},
+                    {"additionalProperties", false}};
   const auto fields = describe_fields(type);
   if (std::any_of(fields.begin(), fields.end(), [](const FieldInfo& f) { return f.patch; })) {
     data["minProperties"] = 2;  // the subject and at least one field that changes
@@ -107,9 +123,12 @@ std::string json_schema(const FactTypeInfo& type) {
       {"$schema", "https://json-schema.org/draft/2020-12/schema"},
       {"$id", "urn:jiayuan:schema:" + name + ":v" + std::to_string(type.schema_version)},
       {"title", name + " (schema version " + std::to_string(type.schema_version) + ")"},
-      {"description", "A CloudEvents 1.0 event in structured JSON; data holds the fact. Generated from events/fields.h "
-                      "by `jiayuan schema`; do not edit by hand. This is the current version; an event of an older "
-                      "schemaversion is accepted too and read as this one."},
+      {"description",
+       "A CloudEvents 1.0 event in structured JSON; data holds the fact. Generated from "
+       "events/fields.h "
+       "by `jiayuan schema`; do not edit by hand. This is the current version; an event of an "
+       "older "
+       "schemaversion is accepted too and read as this one."},
       {"type", "object"},
       {"properties",
        {{"specversion", {{"const", "1.0"}}},
@@ -119,7 +138,8 @@ std::string json_schema(const FactTypeInfo& type) {
         {"time", {{"type", "string"}}},
         {"subject", {{"type", "string"}}},
         {"dataschema", {{"type", "string"}}},
-        {"occurred", {{"type", "string"}, {"format", "date"}, {"pattern", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}}},
+        {"occurred",
+         {{"type", "string"}, {"format", "date"}, {"pattern", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}}},
         {"schemaversion", {{"type", "integer"}, {"minimum", 1}, {"maximum", type.schema_version}}},
         {"data", data}}},
       {"required", {"specversion", "id", "source", "type", "occurred", "data"}}};

@@ -23,17 +23,19 @@ Result<uint64_t> free_bytes(const std::string& path) {
   if (p.empty()) p = ".";
   struct statvfs st {};
   if (::statvfs(p.c_str(), &st) != 0) {
-    return fail("io", p.string() + ": cannot read the filesystem's free space: " + std::strerror(errno));
+    return fail("io",
+                p.string() + ": cannot read the filesystem's free space: " + std::strerror(errno));
   }
   return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
 Error disk_full_error(const std::string& path, uint64_t free, const DiskOptions& disk) {
-  return Error{"disk_full", path + ": the disk holding the data directory is full (" + megabytes(free) +
-                                " free; jiayuan keeps " + megabytes(disk.reserve_bytes) +
-                                " in reserve so that RocksDB can always finish a write): free space there "
-                                "(or move the data directory to a larger disk) and retry; nothing acknowledged "
-                                "was lost"};
+  return Error{"disk_full",
+               path + ": the disk holding the data directory is full (" + megabytes(free) +
+                   " free; jiayuan keeps " + megabytes(disk.reserve_bytes) +
+                   " in reserve so that RocksDB can always finish a write): free space there "
+                   "(or move the data directory to a larger disk) and retry; nothing acknowledged "
+                   "was lost"};
 }
 
 Status check_free_space(const std::string& path, const DiskOptions& disk) {

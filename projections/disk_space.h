@@ -18,7 +18,7 @@
 namespace jiayuan {
 
 struct DiskOptions {
-  bool read_only = false;            // open for reading only: no lock, no writes, no space needed
+  bool read_only = false;             // open for reading only: no lock, no writes, no space needed
   uint64_t reserve_bytes = 64 << 20;  // keep this much free on the data directory's filesystem
 };
 

@@ -8,9 +8,12 @@ namespace jiayuan {
 
 using nlohmann::json;
 
-std::string year_key(int32_t year, std::string_view id) { return std::to_string(year) + "/" + std::string(id); }
+std::string year_key(int32_t year, std::string_view id) {
+  return std::to_string(year) + "/" + std::string(id);
+}
 
-std::string company_fact_key(std::string_view company, Date on, std::string_view source, std::string_view id) {
+std::string company_fact_key(std::string_view company, Date on, std::string_view source,
+                             std::string_view id) {
   std::string k(company);
   k.push_back('\0');
   k.append(on.to_string()).push_back('\0');
@@ -21,12 +24,17 @@ std::string company_fact_key(std::string_view company, Date on, std::string_view
 json explanation_json(const Explanation& x) {
   json scores = json::array();
   for (const ScoreLine& s : x.scores) {
-    scores.push_back({{"name", s.name}, {"weight", s.weight}, {"count", s.count}, {"mean", s.mean.to_string()}});
+    scores.push_back(
+        {{"name", s.name}, {"weight", s.weight}, {"count", s.count}, {"mean", s.mean.to_string()}});
   }
   json deductions = json::array();
   for (const DeductionLine& d : x.deductions) {
-    json line{{"kind", d.kind},         {"count", d.count},       {"per_item", d.per_item.to_string()},
-              {"cap", d.cap.to_string()}, {"amount", d.amount.to_string()}, {"facts", d.facts}};
+    json line{{"kind", d.kind},
+              {"count", d.count},
+              {"per_item", d.per_item.to_string()},
+              {"cap", d.cap.to_string()},
+              {"amount", d.amount.to_string()},
+              {"facts", d.facts}};
     if (!d.detail.empty()) line["detail"] = d.detail;
     deductions.push_back(std::move(line));
   }
@@ -95,32 +103,36 @@ json rating_json(const Decision& d, const CommunityRated& r, const District& dis
            {"summary", summary_json(r.summary)},
            {"explanation", explanation_json(r.explanation)}};
   if (r.has_proposal) out["proposal"] = std::string(to_string(r.proposal));
-  if (!r.explanation.after_review.empty()) out["explanation"]["after_review"] = r.explanation.after_review;
+  if (!r.explanation.after_review.empty())
+    out["explanation"]["after_review"] = r.explanation.after_review;
   return out;
 }
 
-Result<json> Projector::read(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key) {
+Result<json> Projector::read(rocksdb::WriteBatchWithIndex& b, std::string_view family,
+                             const std::string& key) {
   JY_TRY(std::optional<std::string> v, store_.get(b, family, key));
   if (!v) return json();
   return json::parse(*v);
 }
 
-void Projector::write(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key,
-                      const json& value) {
+void Projector::write(rocksdb::WriteBatchWithIndex& b, std::string_view family,
+                      const std::string& key, const json& value) {
   b.Put(store_.cf(family), key, value.dump());
 }
 
-Status Projector::update(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key, Date on,
+Status Projector::update(rocksdb::WriteBatchWithIndex& b, std::string_view family,
+                         const std::string& key, Date on,
                          const std::function<void(json&)>& change) {
   JY_TRY(json now, read(b, family, key));
   change(now);
   write(b, family, key, now);
   // The versions: one at `on` (from the last one before it) and every later one, changed too.
   std::vector<std::pair<Date, json>> versions;
-  JY_CHECK(store_.scan(b, cf::kProjAsOf, as_of_prefix(family, key), [&](std::string_view k, std::string_view v) {
-    versions.emplace_back(as_of_date(k), json::parse(v));
-    return true;
-  }));
+  JY_CHECK(store_.scan(b, cf::kProjAsOf, as_of_prefix(family, key),
+                       [&](std::string_view k, std::string_view v) {
+                         versions.emplace_back(as_of_date(k), json::parse(v));
+                         return true;
+                       }));
   json base;
   bool at_on = false;
   for (auto& [d, v] : versions) {
@@ -160,7 +172,8 @@ class Particulars {
 
   void apply(const Fact& fact) {
     if (const auto* f = std::get_if<CommunityRegistered>(&fact)) {
-      if (date_or_empty(c_, "registered_on").empty() || on_ < c_["registered_on"].get<std::string>()) {
+      if (date_or_empty(c_, "registered_on").empty() ||
+          on_ < c_["registered_on"].get<std::string>()) {
         c_["registered_on"] = on_;
       }
       CommunityChanged all;
@@ -189,7 +202,8 @@ class Particulars {
   // `dated`: the change moves the particulars' date (a fee adjustment does not).
   void change(const CommunityChanged& f, bool dated = true) {
     if (f.changes(kChangedName)) set("name", f.name);
-    if (f.changes(kChangedStreet) && set("street", f.street.value)) c_["street_name"] = district_.street_name(f.street);
+    if (f.changes(kChangedStreet) && set("street", f.street.value))
+      c_["street_name"] = district_.street_name(f.street);
     if (f.changes(kChangedHouseholds)) set("households", f.households);
     if (f.changes(kChangedEnclosure)) set("enclosure", std::string(to_string(f.enclosure)));
     if (f.changes(kChangedCategory)) set("category", std::string(to_string(f.category)));
@@ -232,7 +246,8 @@ Status Projector::apply_company_registry(rocksdb::WriteBatchWithIndex& b, const 
   // before what they name"): the earliest date of either, as of each date.
   auto known_from = [&](json& c, const CompanyId& company) {
     if (c.is_null()) c = json{{"company", company.value}};
-    if (date_or_empty(c, "known_from").empty() || on < c["known_from"].get<std::string>()) c["known_from"] = on;
+    if (date_or_empty(c, "known_from").empty() || on < c["known_from"].get<std::string>())
+      c["known_from"] = on;
   };
   if (const auto* f = std::get_if<ContractAssigned>(&ev.fact)) {
     return update(b, cf::kProjCompany, company_registry_key(f->company.value), ev.envelope.occurred,
@@ -241,13 +256,14 @@ Status Projector::apply_company_registry(rocksdb::WriteBatchWithIndex& b, const 
   const auto& f = std::get<CompanyRegistered>(ev.fact);
   // The company's name and credit code: those of its latest registration by (date, source, id).
   const std::string stamp = on + "|" + ev.envelope.source + "|" + ev.envelope.id;
-  JY_CHECK(update(b, cf::kProjCompany, company_registry_key(f.company.value), ev.envelope.occurred, [&](json& c) {
-    known_from(c, f.company);
-    if (c.value("_stamp", "") > stamp) return;
-    c["name"] = f.name;
-    c["credit_code"] = f.credit_code;
-    c["_stamp"] = stamp;
-  }));
+  JY_CHECK(update(b, cf::kProjCompany, company_registry_key(f.company.value), ev.envelope.occurred,
+                  [&](json& c) {
+                    known_from(c, f.company);
+                    if (c.value("_stamp", "") > stamp) return;
+                    c["name"] = f.name;
+                    c["credit_code"] = f.credit_code;
+                    c["_stamp"] = stamp;
+                  }));
   mark_every_year_dirty(b);  // when the company is known changes what counts
   return {};
 }
@@ -285,23 +301,33 @@ Status Projector::apply_company_fact(rocksdb::WriteBatchWithIndex& b, const Even
   // Counted by date too: a company fact counts only from the date its company is known (the
   // standings compare these with proj.company registry/<company> known_from when they are read).
   const std::string on = ev.envelope.occurred.to_string();
-  JY_CHECK(update(b, cf::kProjCompany, year_key(*year, company), ev.envelope.occurred, [&](json& c) {
-    if (c.is_null()) c = json{{"media_positive", 0}, {"media_negative", 0}, {"social_records", 0}, {"credit_points", 0}};
-    c[field] = c[field].get<int>() + sign * amount;
-    json& day = c["by_date"][on];
-    const int now = (day.is_object() ? day.value(field, 0) : 0) + sign * amount;
-    if (now != 0) {
-      day[field] = now;
-    } else if (day.is_object()) {
-      day.erase(field);
-    }
-    if (day.empty()) c["by_date"].erase(on);  // null or {}: nothing left on that date
-  }));
-  const std::string ref = company_fact_key(company, ev.envelope.occurred, ev.envelope.source, ev.envelope.id);
+  JY_CHECK(
+      update(b, cf::kProjCompany, year_key(*year, company), ev.envelope.occurred, [&](json& c) {
+        if (c.is_null())
+          c = json{{"media_positive", 0},
+                   {"media_negative", 0},
+                   {"social_records", 0},
+                   {"credit_points", 0}};
+        c[field] = c[field].get<int>() + sign * amount;
+        json& day = c["by_date"][on];
+        const int now = (day.is_object() ? day.value(field, 0) : 0) + sign * amount;
+        if (now != 0) {
+          day[field] = now;
+        } else if (day.is_object()) {
+          day.erase(field);
+        }
+        if (day.empty()) c["by_date"].erase(on);  // null or {}: nothing left on that date
+      }));
+  const std::string ref =
+      company_fact_key(company, ev.envelope.occurred, ev.envelope.source, ev.envelope.id);
   if (sign > 0) {
     write(b, cf::kCompanyFacts, ref,
-          json{{"accepted_at", std::string(arrival.accepted_at)}, {"company", company}, {"id", ev.envelope.id},
-               {"occurred", on}, {"position", std::string(arrival.position)}, {"source", ev.envelope.source}});
+          json{{"accepted_at", std::string(arrival.accepted_at)},
+               {"company", company},
+               {"id", ev.envelope.id},
+               {"occurred", on},
+               {"position", std::string(arrival.position)},
+               {"source", ev.envelope.source}});
   } else {
     b.Delete(store_.cf(cf::kCompanyFacts), ref);
   }
@@ -321,7 +347,8 @@ void derive_governance(json& g) {
   for (const json& f : g["_facts"]) {
     const std::string kind = f["kind"];
     if (kind == "committee") {
-      g["committee"] = {{"members", f["members"]}, {"party_members", f["party_members"]}, {"on", f["on"]}};
+      g["committee"] = {
+          {"members", f["members"]}, {"party_members", f["party_members"]}, {"on", f["on"]}};
     } else if (kind == "branch") {
       if (!g.contains("party_branch_on")) g["party_branch_on"] = f["on"];
     } else {
@@ -333,7 +360,8 @@ void derive_governance(json& g) {
 }
 
 json governance_entry(const Event& ev) {
-  json e{{"on", ev.envelope.occurred.to_string()}, {"ref", ev.envelope.source + "/" + ev.envelope.id}};
+  json e{{"on", ev.envelope.occurred.to_string()},
+         {"ref", ev.envelope.source + "/" + ev.envelope.id}};
   if (const auto* f = std::get_if<CommitteeElected>(&ev.fact)) {
     e["kind"] = "committee";
     e["members"] = f->members;
@@ -362,11 +390,16 @@ Status Projector::apply_governance(rocksdb::WriteBatchWithIndex& b, const Event&
   }
   const json entry = governance_entry(ev);
   return update(b, cf::kProjGovernance, id, ev.envelope.occurred, [&](json& g) {
-    if (g.is_null()) g = json{{"community", id}, {"items", json::object()}, {"_facts", json::array()}};
+    if (g.is_null())
+      g = json{{"community", id}, {"items", json::object()}, {"_facts", json::array()}};
     json& facts = g["_facts"];
     std::vector<json> v(facts.begin(), facts.end());
-    auto key = [](const json& e) { return std::make_pair(e["on"].get<std::string>(), e["ref"].get<std::string>()); };
-    v.erase(std::remove_if(v.begin(), v.end(), [&](const json& e) { return e["ref"] == entry["ref"]; }), v.end());
+    auto key = [](const json& e) {
+      return std::make_pair(e["on"].get<std::string>(), e["ref"].get<std::string>());
+    };
+    v.erase(
+        std::remove_if(v.begin(), v.end(), [&](const json& e) { return e["ref"] == entry["ref"]; }),
+        v.end());
     if (sign > 0) v.push_back(entry);
     std::sort(v.begin(), v.end(), [&](const json& a, const json& c) { return key(a) < key(c); });
     facts = v;
@@ -381,9 +414,12 @@ Status Projector::apply_retraction(rocksdb::WriteBatchWithIndex& b, const Event&
   if (seen) return {};
   b.Put(store_.cf(cf::kApplied), once, "");
   switch (type_info(target.fact).kind) {
-    case FactKind::kEvaluation: return apply_company_fact(b, target, -1);
-    case FactKind::kGovernance: return apply_governance(b, target, -1);
-    default: return {};  // registry facts cannot be retracted; stage 1 takes back the rest
+    case FactKind::kEvaluation:
+      return apply_company_fact(b, target, -1);
+    case FactKind::kGovernance:
+      return apply_governance(b, target, -1);
+    default:
+      return {};  // registry facts cannot be retracted; stage 1 takes back the rest
   }
 }
 
@@ -393,22 +429,29 @@ bool Projector::reads(std::string_view type) {
   switch (t->kind) {
     case FactKind::kRegistry:
     case FactKind::kGovernance:
-    case FactKind::kCorrection: return true;
+    case FactKind::kCorrection:
+      return true;
     case FactKind::kEvaluation:
-      return type == type_name(Fact(MediaReport{})) || type == type_name(Fact(SocialResponsibility{})) ||
+      return type == type_name(Fact(MediaReport{})) ||
+             type == type_name(Fact(SocialResponsibility{})) ||
              type == type_name(Fact(CreditPoints{}));
-    default: return false;
+    default:
+      return false;
   }
 }
 
-Status Projector::apply_event(rocksdb::WriteBatchWithIndex& b, const Event& ev, const Arrival& arrival) {
+Status Projector::apply_event(rocksdb::WriteBatchWithIndex& b, const Event& ev,
+                              const Arrival& arrival) {
   switch (type_info(ev.fact).kind) {
     case FactKind::kRegistry:
       streets_.clear();  // a batch of facts and decisions: a street read before may change
       return apply_registry(b, ev);
-    case FactKind::kEvaluation: return apply_company_fact(b, ev, +1, arrival);
-    case FactKind::kGovernance: return apply_governance(b, ev, +1);
-    default: return {};
+    case FactKind::kEvaluation:
+      return apply_company_fact(b, ev, +1, arrival);
+    case FactKind::kGovernance:
+      return apply_governance(b, ev, +1);
+    default:
+      return {};
   }
 }
 
@@ -416,58 +459,62 @@ namespace {
 
 // A case's JSON with one more step folded in.
 void fold_case_step(json& c, const CaseStep& s) {
-    if (c.is_null()) c = json{{"community", s.community.value}, {"year", s.year}, {"steps", json::array()}};
-    const std::string on = s.on.to_string();
-    json entry{{"step", std::string(to_string(s.step))}, {"on", on}};
-    if (s.has_due) entry["due"] = s.due.to_string();
-    if (s.reason != EscalationReason::kNone) entry["reason"] = std::string(to_string(s.reason));
-    if (!s.department.empty()) entry["department"] = s.department;
-    c["steps"].push_back(entry);
-    if (s.step == CaseStepKind::kOpened) {
-      c["status"] = "interview_due";
-      c["published_on"] = on;
-      c["interview_due"] = s.due.to_string();
-    } else if (s.step == CaseStepKind::kInterviewHeld) {
-      c["status"] = "rectifying";
-      c["interview_on"] = on;
-      c["deadline"] = s.due.to_string();
-    } else if (s.step == CaseStepKind::kRectificationSubmitted) {
-      c["rectification_submitted_on"] = on;
-    } else if (s.step == CaseStepKind::kRectified) {
-      c["status"] = "rectified";
-      c["closed_on"] = on;
-    } else if (s.step == CaseStepKind::kEscalated) {
-      c["status"] = "escalated";
-      c["escalated_on"] = on;
-      c["reason"] = std::string(to_string(s.reason));
-      json obligations = json::array();
-      for (std::string_view dept : {"market", "chengguan", "police"}) {
-        obligations.push_back({{"department", std::string(dept)}, {"due", s.due.to_string()}});
-      }
-      c["obligations"] = obligations;
-    } else if (s.step == CaseStepKind::kSanctionRecorded) {
-      for (json& o : c["obligations"]) {
-        if (o["department"] == s.department) o["fulfilled_on"] = on;
-      }
-    } else if (s.step == CaseStepKind::kSanctioned) {
-      c["status"] = "sanctioned";
-      c["closed_on"] = on;
+  if (c.is_null())
+    c = json{{"community", s.community.value}, {"year", s.year}, {"steps", json::array()}};
+  const std::string on = s.on.to_string();
+  json entry{{"step", std::string(to_string(s.step))}, {"on", on}};
+  if (s.has_due) entry["due"] = s.due.to_string();
+  if (s.reason != EscalationReason::kNone) entry["reason"] = std::string(to_string(s.reason));
+  if (!s.department.empty()) entry["department"] = s.department;
+  c["steps"].push_back(entry);
+  if (s.step == CaseStepKind::kOpened) {
+    c["status"] = "interview_due";
+    c["published_on"] = on;
+    c["interview_due"] = s.due.to_string();
+  } else if (s.step == CaseStepKind::kInterviewHeld) {
+    c["status"] = "rectifying";
+    c["interview_on"] = on;
+    c["deadline"] = s.due.to_string();
+  } else if (s.step == CaseStepKind::kRectificationSubmitted) {
+    c["rectification_submitted_on"] = on;
+  } else if (s.step == CaseStepKind::kRectified) {
+    c["status"] = "rectified";
+    c["closed_on"] = on;
+  } else if (s.step == CaseStepKind::kEscalated) {
+    c["status"] = "escalated";
+    c["escalated_on"] = on;
+    c["reason"] = std::string(to_string(s.reason));
+    json obligations = json::array();
+    for (std::string_view dept : {"market", "chengguan", "police"}) {
+      obligations.push_back({{"department", std::string(dept)}, {"due", s.due.to_string()}});
     }
+    c["obligations"] = obligations;
+  } else if (s.step == CaseStepKind::kSanctionRecorded) {
+    for (json& o : c["obligations"]) {
+      if (o["department"] == s.department) o["fulfilled_on"] = on;
+    }
+  } else if (s.step == CaseStepKind::kSanctioned) {
+    c["status"] = "sanctioned";
+    c["closed_on"] = on;
+  }
 }
 
 }  // namespace
 
-Status Projector::apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CaseStep& s) {
+Status Projector::apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d,
+                                  const CaseStep& s) {
   return update(b, cf::kProjCase, year_key(s.year, s.community.value), d.log_date,
                 [&](json& c) { fold_case_step(c, s); });
 }
 
-Status Projector::drop_versions(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key) {
+Status Projector::drop_versions(rocksdb::WriteBatchWithIndex& b, std::string_view family,
+                                const std::string& key) {
   std::vector<std::string> stale;
-  JY_CHECK(store_.scan(b, cf::kProjAsOf, as_of_prefix(family, key), [&](std::string_view k, std::string_view) {
-    stale.emplace_back(k);
-    return true;
-  }));
+  JY_CHECK(store_.scan(b, cf::kProjAsOf, as_of_prefix(family, key),
+                       [&](std::string_view k, std::string_view) {
+                         stale.emplace_back(k);
+                         return true;
+                       }));
   for (const std::string& k : stale) b.Delete(store_.cf(cf::kProjAsOf), k);
   return {};
 }
@@ -483,8 +530,10 @@ Status Projector::apply_case_revised(rocksdb::WriteBatchWithIndex& b, const Case
   json c;
   for (size_t i = 0; i < r.entries.size(); ++i) {
     fold_case_step(c, r.entries[i].step);
-    const bool last_of_its_date = i + 1 == r.entries.size() || r.entries[i + 1].known != r.entries[i].known;
-    if (last_of_its_date) b.Put(store_.cf(cf::kProjAsOf), as_of_key(cf::kProjCase, key, r.entries[i].known), c.dump());
+    const bool last_of_its_date =
+        i + 1 == r.entries.size() || r.entries[i + 1].known != r.entries[i].known;
+    if (last_of_its_date)
+      b.Put(store_.cf(cf::kProjAsOf), as_of_key(cf::kProjCase, key, r.entries[i].known), c.dump());
   }
   write(b, cf::kProjCase, key, c);
   return {};
@@ -493,7 +542,8 @@ Status Projector::apply_case_revised(rocksdb::WriteBatchWithIndex& b, const Case
 // The rating of a community-year as of each date from its two parts: the rating (from R, its
 // review) and the publication (from P). Written whole each time either changes, so the stored
 // versions depend only on what the two are, never on the order the decisions came in.
-Status Projector::rewrite_grade(rocksdb::WriteBatchWithIndex& b, const std::string& key, const json& now) {
+Status Projector::rewrite_grade(rocksdb::WriteBatchWithIndex& b, const std::string& key,
+                                const json& now) {
   JY_CHECK(drop_versions(b, cf::kProjGrade, key));
   const bool rated = now.contains("grade");
   const bool published = now.contains("published_on");
@@ -509,7 +559,8 @@ Status Projector::rewrite_grade(rocksdb::WriteBatchWithIndex& b, const std::stri
     b.Put(store_.cf(cf::kProjAsOf), as_of_key(cf::kProjGrade, key, *Date::parse(on)), value);
   };
   if (rated && published && p < r) {
-    put(p, json{{"community", now["community"]}, {"year", now["year"]}, {"published_on", p}}.dump());
+    put(p,
+        json{{"community", now["community"]}, {"year", now["year"]}, {"published_on", p}}.dump());
   } else if (rated && published && r < p) {
     json unpublished = now;
     unpublished.erase("published_on");
@@ -538,15 +589,16 @@ json outcome_of(const json& v, bool is_case) {
 json outcome_of_pending(const CommunityRated& r, const std::optional<std::string>& published_on) {
   json o{{"grade", std::string(to_string(r.grade))},
          {"grade_zh", std::string(chinese_name(r.grade))},
-         {"final_score", r.explanation.has_score ? json(r.explanation.final_score.to_string()) : json()}};
+         {"final_score",
+          r.explanation.has_score ? json(r.explanation.final_score.to_string()) : json()}};
   if (published_on) o["published_on"] = *published_on;
   return o;
 }
 
 }  // namespace
 
-Status Projector::record_revision(rocksdb::WriteBatchWithIndex& b, const Decision& d, json before, json after,
-                                  bool after_publication) {
+Status Projector::record_revision(rocksdb::WriteBatchWithIndex& b, const Decision& d, json before,
+                                  json after, bool after_publication) {
   const std::string key = year_key(d.year, d.community.value);
   json r{{"community", d.community.value},
          {"year", d.year},
@@ -562,7 +614,8 @@ Status Projector::record_revision(rocksdb::WriteBatchWithIndex& b, const Decisio
   auto street = streets_.find(d.community.value);
   if (street == streets_.end()) {  // a decision batch changes no particulars: read once per batch
     JY_TRY(json particulars, read(b, cf::kProjCommunity, d.community.value));
-    json s = particulars.is_object() && particulars.contains("street") ? particulars["street"] : json();
+    json s =
+        particulars.is_object() && particulars.contains("street") ? particulars["street"] : json();
     street = streets_.emplace(d.community.value, std::move(s)).first;
   }
   if (!street->second.is_null()) r["street"] = street->second;
@@ -588,7 +641,8 @@ void Projector::bind(const rocksdb::WriteBatchWithIndex& b) {
   }
 }
 
-Result<Projector::Rating*> Projector::rating(rocksdb::WriteBatchWithIndex& b, const std::string& key) {
+Result<Projector::Rating*> Projector::rating(rocksdb::WriteBatchWithIndex& b,
+                                             const std::string& key) {
   bind(b);
   auto it = ratings_.find(key);
   if (it == ratings_.end()) {
@@ -610,8 +664,8 @@ Status Projector::finish(rocksdb::WriteBatchWithIndex& b) {
 
 // A rating or publication: the grade read once per batch, its outcome before and after kept for
 // the revision. Written once per batch by finish().
-Status Projector::regrade(rocksdb::WriteBatchWithIndex& b, const Decision& d, const std::string& key,
-                          const std::function<json(const json&)>& next) {
+Status Projector::regrade(rocksdb::WriteBatchWithIndex& b, const Decision& d,
+                          const std::string& key, const std::function<json(const json&)>& next) {
   JY_TRY(Rating * now, rating(b, key));
   json& was = value(*now);
   json after = next(was);
@@ -624,12 +678,14 @@ Status Projector::regrade(rocksdb::WriteBatchWithIndex& b, const Decision& d, co
   return {};
 }
 
-Status Projector::apply_rating(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CommunityRated& r) {
+Status Projector::apply_rating(rocksdb::WriteBatchWithIndex& b, const Decision& d,
+                               const CommunityRated& r) {
   const std::string key = grade_key(r.year, r.community);
   if (r.withdrawn) {
     return regrade(b, d, key, [&](const json& now) {
       json next{{"community", r.community.value}, {"year", r.year}};
-      if (now.is_object() && now.contains("published_on")) next["published_on"] = now["published_on"];
+      if (now.is_object() && now.contains("published_on"))
+        next["published_on"] = now["published_on"];
       return next;
     });
   }
@@ -650,11 +706,14 @@ Status Projector::apply_rating(rocksdb::WriteBatchWithIndex& b, const Decision& 
   now->pending = d;
   now->published_on = published;
   now->changed = true;
-  if (revision) JY_CHECK(record_revision(b, d, std::move(before), outcome_of_pending(r, published), published.has_value()));
+  if (revision)
+    JY_CHECK(record_revision(b, d, std::move(before), outcome_of_pending(r, published),
+                             published.has_value()));
   return {};
 }
 
-Status Projector::apply_publication(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CommunityPublished& p) {
+Status Projector::apply_publication(rocksdb::WriteBatchWithIndex& b, const Decision& d,
+                                    const CommunityPublished& p) {
   return regrade(b, d, grade_key(p.year, p.community), [&](const json& was) {
     json now = was.is_null() ? json{{"community", p.community.value}, {"year", p.year}} : was;
     if (p.withdrawn) {

@@ -4,7 +4,8 @@
 //   projector.apply_event(b, event);                 // registry, company and governance facts
 //   bool fresh = *projector.apply_decision(b, d);    // false: that decision id was applied before
 //   projector.finish(b);                             // the batch's ratings, written once each
-//   store.write(b);                                  // years touched are marked dirty for stage 2/3
+//   store.write(b);                                  // years touched are marked dirty for stage
+//   2/3
 //
 // Values are canonical JSON (keys sorted), so the same log gives the same bytes. Reads see
 // the batch's own writes (WriteBatchWithIndex), so a batch of any size gives the same result.
@@ -15,10 +16,9 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "config/config.h"
 #include "events/decisions.h"
@@ -41,7 +41,8 @@ class Projector {
     std::string_view position;
     std::string_view accepted_at;
   };
-  Status apply_event(rocksdb::WriteBatchWithIndex& batch, const Event& event, const Arrival& arrival = {});
+  Status apply_event(rocksdb::WriteBatchWithIndex& batch, const Event& event,
+                     const Arrival& arrival = {});
   // A retraction: what the retracted fact (`target`) added to company facts or governance is
   // taken out again, as of its date.
   Status apply_retraction(rocksdb::WriteBatchWithIndex& batch, const Event& target);
@@ -63,12 +64,13 @@ class Projector {
   }
 
  private:
-  Result<nlohmann::json> read(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key);
+  Result<nlohmann::json> read(rocksdb::WriteBatchWithIndex& b, std::string_view family,
+                              const std::string& key);
   void write(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key,
              const nlohmann::json& value);
   // Changes a value now and in every version from `on` (proj.asof, see view.h).
-  Status update(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key, Date on,
-                const std::function<void(nlohmann::json&)>& change);
+  Status update(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key,
+                Date on, const std::function<void(nlohmann::json&)>& change);
   void mark_dirty(rocksdb::WriteBatchWithIndex& b, int32_t year);
   Status apply_registry(rocksdb::WriteBatchWithIndex& b, const Event& event);
   // A company's registration, or what a contract tells of its company.
@@ -82,7 +84,8 @@ class Projector {
   Status regrade(rocksdb::WriteBatchWithIndex& b, const Decision& d, const std::string& key,
                  const std::function<nlohmann::json(const nlohmann::json&)>& next);
   Status apply_rating(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CommunityRated& r);
-  Status apply_publication(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CommunityPublished& p);
+  Status apply_publication(rocksdb::WriteBatchWithIndex& b, const Decision& d,
+                           const CommunityPublished& p);
   Status apply_case_decision(rocksdb::WriteBatchWithIndex& b, const Decision& d);
   Status apply_case_step(rocksdb::WriteBatchWithIndex& b, const Decision& d, const CaseStep& s);
   Status apply_case_revised(rocksdb::WriteBatchWithIndex& b, const CaseRevised& r);
@@ -91,9 +94,11 @@ class Projector {
   Status record_revision(rocksdb::WriteBatchWithIndex& b, const Decision& d, nlohmann::json before,
                          nlohmann::json after, bool after_publication);
   // Every proj.asof version of a key, removed.
-  Status drop_versions(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key);
+  Status drop_versions(rocksdb::WriteBatchWithIndex& b, std::string_view family,
+                       const std::string& key);
   // proj.grade's value and every version of it, written again from the value now.
-  Status rewrite_grade(rocksdb::WriteBatchWithIndex& b, const std::string& key, const nlohmann::json& now);
+  Status rewrite_grade(rocksdb::WriteBatchWithIndex& b, const std::string& key,
+                       const nlohmann::json& now);
 
   // The batch's rating of a community-year (proj.grade), read and parsed once per batch. A
   // community.rated decision is kept as it came (`pending`) and turned into JSON only when the
@@ -124,14 +129,19 @@ nlohmann::json rating_json(const Decision& d, const CommunityRated& r, const Dis
 
 // Keys: "<year>/<community or company>".
 std::string year_key(int32_t year, std::string_view id);
-inline std::string grade_key(int32_t year, const CommunityId& community) { return year_key(year, community.value); }
+inline std::string grade_key(int32_t year, const CommunityId& community) {
+  return year_key(year, community.value);
+}
 // proj.company key of a company's registration (name, credit code): beside the "<year>/" keys.
-inline std::string company_registry_key(std::string_view company) { return "registry/" + std::string(company); }
+inline std::string company_registry_key(std::string_view company) {
+  return "registry/" + std::string(company);
+}
 // projector.company_facts key of one company fact (a media report naming a company, social
 // responsibility, credit points): "<company>\0<date>\0<source>\0<id>" -> where and when it arrived.
 // Whether it waits for its company or was rejected (dated before the company was known) is derived
 // from registry/<company> when listed (waiting_facts), so it does not depend on arrival order.
-std::string company_fact_key(std::string_view company, Date on, std::string_view source, std::string_view id);
+std::string company_fact_key(std::string_view company, Date on, std::string_view source,
+                             std::string_view id);
 // Offsets-family prefix of the dirty-year marks.
 inline constexpr std::string_view kDirtyPrefix = "district/dirty/";
 

@@ -50,27 +50,31 @@ Result<json> revisions(const ProjectionView& store, const RevisionFilter& filter
   std::vector<json> found;
   const std::string prefix = filter.year ? std::to_string(*filter.year) + "/" : std::string();
   // No versions: read from the store as it stands, the date filtered here.
-  JY_CHECK(ProjectionView(store.store()).scan(cf::kProjRevision, prefix, [&](std::string_view, std::string_view v) {
-    json r = json::parse(v, nullptr, false);
-    if (r.is_discarded()) return true;
-    const std::string on = r.value("log_date", "");
-    if (filter.community && r.value("community", "") != *filter.community) return true;
-    if (filter.street && r.value("street", "") != *filter.street) return true;
-    if (filter.since && on < filter.since->to_string()) return true;
-    if (store.as_of() && on > store.as_of()->to_string()) return true;
-    found.push_back(std::move(r));
-    return true;
-  }));
+  JY_CHECK(ProjectionView(store.store())
+               .scan(cf::kProjRevision, prefix, [&](std::string_view, std::string_view v) {
+                 json r = json::parse(v, nullptr, false);
+                 if (r.is_discarded()) return true;
+                 const std::string on = r.value("log_date", "");
+                 if (filter.community && r.value("community", "") != *filter.community) return true;
+                 if (filter.street && r.value("street", "") != *filter.street) return true;
+                 if (filter.since && on < filter.since->to_string()) return true;
+                 if (store.as_of() && on > store.as_of()->to_string()) return true;
+                 found.push_back(std::move(r));
+                 return true;
+               }));
   auto key = [](const json& r) {
-    return std::make_tuple(r.value("log_date", ""), r.value("community", ""), r.value("decision", ""));
+    return std::make_tuple(r.value("log_date", ""), r.value("community", ""),
+                           r.value("decision", ""));
   };
-  std::stable_sort(found.begin(), found.end(), [&](const json& a, const json& b) { return key(a) < key(b); });
+  std::stable_sort(found.begin(), found.end(),
+                   [&](const json& a, const json& b) { return key(a) < key(b); });
   json out = json::array();
   for (json& r : found) out.push_back(std::move(r));
   return out;
 }
 
-Result<json> community_list(const ProjectionView& store, int32_t year, const CommunityFilter& filter) {
+Result<json> community_list(const ProjectionView& store, int32_t year,
+                            const CommunityFilter& filter) {
   json items = json::array();
   const std::string year_prefix = std::to_string(year) + "/";
   Status failed;
@@ -89,17 +93,28 @@ Result<json> community_list(const ProjectionView& store, int32_t year, const Com
       failed = fail(rating.error());
       return false;
     }
-    json item{{"community", c["community"]}, {"name", c["name"]},           {"street", c["street"]},
-              {"street_name", c["street_name"]}, {"category", c["category"]},   {"enclosure", c["enclosure"]},
-              {"households", c["households"]}, {"fee", c["fee"]},             {"company", c.value("company", "")},
-              {"year", year},                  {"grade", "unrated"},          {"grade_zh", "未评定"},
-              {"tier", nullptr},               {"final_score", nullptr},      {"published_on", nullptr}};
+    json item{{"community", c["community"]},
+              {"name", c["name"]},
+              {"street", c["street"]},
+              {"street_name", c["street_name"]},
+              {"category", c["category"]},
+              {"enclosure", c["enclosure"]},
+              {"households", c["households"]},
+              {"fee", c["fee"]},
+              {"company", c.value("company", "")},
+              {"year", year},
+              {"grade", "unrated"},
+              {"grade_zh", "未评定"},
+              {"tier", nullptr},
+              {"final_score", nullptr},
+              {"published_on", nullptr}};
     const json r = *rating ? json::parse(**rating) : json::object();
     if (r.contains("grade")) {
       item["grade"] = r["grade"];
       item["grade_zh"] = r["grade_zh"];
       item["tier"] = r["explanation"]["tier"];
-      if (r["explanation"].contains("final_score")) item["final_score"] = r["explanation"]["final_score"];
+      if (r["explanation"].contains("final_score"))
+        item["final_score"] = r["explanation"]["final_score"];
       if (r.contains("published_on")) item["published_on"] = r["published_on"];
     }
     if (filter.street && item["street"] != *filter.street) return true;
@@ -152,19 +167,21 @@ Result<json> street_summary(const ProjectionView& store, int32_t year) {
   std::map<std::string, Tally> streets;
   Tally district{"全区", {}};
   Result<void> parsed;
-  JY_CHECK(store.scan(cf::kProjGrade, std::to_string(year) + "/", [&](std::string_view, std::string_view v) {
-    const json r = json::parse(v);
-    if (!r.contains("grade")) return true;  // published, not yet rated
-    const std::string grade = r.at("grade");
-    Tally& t = streets[r.at("street")];
-    t.name = r.at("street_name");
-    t.by_grade[grade] += 1;
-    district.by_grade[grade] += 1;
-    return true;
-  }));
+  JY_CHECK(store.scan(cf::kProjGrade, std::to_string(year) + "/",
+                      [&](std::string_view, std::string_view v) {
+                        const json r = json::parse(v);
+                        if (!r.contains("grade")) return true;  // published, not yet rated
+                        const std::string grade = r.at("grade");
+                        Tally& t = streets[r.at("street")];
+                        t.name = r.at("street_name");
+                        t.by_grade[grade] += 1;
+                        district.by_grade[grade] += 1;
+                        return true;
+                      }));
   json list = json::array();
   for (const auto& [id, t] : streets) list.push_back(tally_json(id, t));
-  return json{{"year", year}, {"streets", std::move(list)}, {"district", tally_json("district", district)}};
+  return json{
+      {"year", year}, {"streets", std::move(list)}, {"district", tally_json("district", district)}};
 }
 
 }  // namespace jiayuan
@@ -183,11 +200,13 @@ Result<json> district_view(const ProjectionView& store, int32_t year) {
 
 Status name_awards(const ProjectionView& view, json& awards) {
   if (awards.contains("top_ten")) JY_CHECK(name_companies(view, awards["top_ten"]));
-  if (awards.contains("excellent_communities")) JY_CHECK(name_companies(view, awards["excellent_communities"]));
+  if (awards.contains("excellent_communities"))
+    JY_CHECK(name_companies(view, awards["excellent_communities"]));
   std::map<std::string, std::string> managers, communities;
   JY_CHECK(view.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
     const json c = json::parse(v);
-    if (c.contains("manager") && c.contains("manager_name")) managers[c["manager"].get<std::string>()] = c["manager_name"];
+    if (c.contains("manager") && c.contains("manager_name"))
+      managers[c["manager"].get<std::string>()] = c["manager_name"];
     if (c.contains("name") && c["name"].is_string()) communities[std::string(k)] = c["name"];
     return true;
   }));
@@ -202,17 +221,19 @@ Status name_awards(const ProjectionView& view, json& awards) {
     }
   }
   if (awards.contains("excellent_managers")) {
-    for (json& m : awards["excellent_managers"]) m["manager_name"] = name(managers, m.value("manager", json()));
+    for (json& m : awards["excellent_managers"])
+      m["manager_name"] = name(managers, m.value("manager", json()));
   }
   return {};
 }
 
 Result<json> company_standings(const ProjectionView& store, int32_t year) {
   json list = json::array();
-  JY_CHECK(store.scan(cf::kProjStanding, std::to_string(year) + "/", [&](std::string_view, std::string_view v) {
-    list.push_back(json::parse(v));
-    return true;
-  }));
+  JY_CHECK(store.scan(cf::kProjStanding, std::to_string(year) + "/",
+                      [&](std::string_view, std::string_view v) {
+                        list.push_back(json::parse(v));
+                        return true;
+                      }));
   JY_CHECK(name_companies(store, list));
   return order_standings(std::move(list), year);
 }
@@ -220,7 +241,8 @@ Result<json> company_standings(const ProjectionView& store, int32_t year) {
 Status name_companies(const ProjectionView& view, json& items) {
   for (json& item : items) {
     if (!item.contains("company") || !item["company"].is_string()) continue;
-    JY_TRY(std::optional<std::string> r, view.get(cf::kProjCompany, company_registry_key(item["company"].get<std::string>())));
+    JY_TRY(std::optional<std::string> r,
+           view.get(cf::kProjCompany, company_registry_key(item["company"].get<std::string>())));
     item["company_name"] = r ? json::parse(*r)["name"] : json();
   }
   return {};
@@ -247,9 +269,13 @@ Result<json> failing_cases(const ProjectionView& store, Date as_of, bool all) {
     const std::string status = c.value("status", "");
     json open = json::array();
     if (status == "interview_due") {
-      open.push_back({{"what", "interview"}, {"due", c["interview_due"]}, {"days_overdue", overdue(c["interview_due"])}});
+      open.push_back({{"what", "interview"},
+                      {"due", c["interview_due"]},
+                      {"days_overdue", overdue(c["interview_due"])}});
     } else if (status == "rectifying") {
-      open.push_back({{"what", "rectification"}, {"due", c["deadline"]}, {"days_overdue", overdue(c["deadline"])}});
+      open.push_back({{"what", "rectification"},
+                      {"due", c["deadline"]},
+                      {"days_overdue", overdue(c["deadline"])}});
     } else if (status == "escalated") {
       for (const json& o : c["obligations"]) {
         if (o.contains("fulfilled_on")) continue;
@@ -282,7 +308,8 @@ Result<json> renovation_priority(const ProjectionView& store, int32_t year, cons
         }
       }
     }
-    if (!items.empty()) list.push_back({{"community", g["community"]}, {"items", items}, {"count", items.size()}});
+    if (!items.empty())
+      list.push_back({{"community", g["community"]}, {"items", items}, {"count", items.size()}});
     return true;
   }));
   std::stable_sort(list.begin(), list.end(), [](const json& a, const json& b) {
@@ -292,7 +319,8 @@ Result<json> renovation_priority(const ProjectionView& store, int32_t year, cons
   return json{{"year", year}, {"window", {{"from", from}, {"to", to}}}, {"communities", list}};
 }
 
-Result<json> governance_compliance(const ProjectionView& store, int32_t year, const RuleSet& rules) {
+Result<json> governance_compliance(const ProjectionView& store, int32_t year,
+                                   const RuleSet& rules) {
   const YearWindow* w = rules.window(year);
   const std::string rating_day = w != nullptr ? w->to.to_string() : std::to_string(year) + "-12-31";
   struct Tally {
@@ -310,29 +338,39 @@ Result<json> governance_compliance(const ProjectionView& store, int32_t year, co
     if (!g.contains("committee")) return true;
     const json& committee = g["committee"];
     if (committee["on"].get<std::string>() > rating_day) return true;
-    if (committee["party_members"].get<int>() < rules.governance.party_branch_min_members) return true;
+    if (committee["party_members"].get<int>() < rules.governance.party_branch_min_members)
+      return true;
     Tally& t = by_street[street_of[std::string(k)]];
     t.eligible += 1;
-    if (g.contains("party_branch_on") && g["party_branch_on"].get<std::string>() <= rating_day) t.with_branch += 1;
+    if (g.contains("party_branch_on") && g["party_branch_on"].get<std::string>() <= rating_day)
+      t.with_branch += 1;
     return true;
   }));
-  JY_CHECK(store.scan(cf::kProjWaste, std::to_string(year) + "/", [&](std::string_view k, std::string_view v) {
-    const json w = json::parse(v);
-    Tally& t = by_street[street_of[std::string(k.substr(k.find('/') + 1))]];
-    t.inspections += w["inspections"].get<int64_t>();
-    t.compliant += w["compliant"].get<int64_t>();
-    return true;
-  }));
-  auto share = [](int64_t n, int64_t d) { return d == 0 ? std::string("0.00") : Centi{round_half_up(n * 10000, d)}.to_string(); };
+  JY_CHECK(store.scan(cf::kProjWaste, std::to_string(year) + "/",
+                      [&](std::string_view k, std::string_view v) {
+                        const json w = json::parse(v);
+                        Tally& t = by_street[street_of[std::string(k.substr(k.find('/') + 1))]];
+                        t.inspections += w["inspections"].get<int64_t>();
+                        t.compliant += w["compliant"].get<int64_t>();
+                        return true;
+                      }));
+  auto share = [](int64_t n, int64_t d) {
+    return d == 0 ? std::string("0.00") : Centi{round_half_up(n * 10000, d)}.to_string();
+  };
   auto line = [&](const Tally& t) {
-    return json{{"eligible_committees", t.eligible},
-                {"with_party_branch", t.with_branch},
-                {"party_branch_share", share(t.with_branch, t.eligible)},
-                {"party_branch_met", t.eligible > 0 && t.with_branch * 10000 >= rules.governance.party_branch_target.hundredths * t.eligible},
-                {"waste_inspections", t.inspections},
-                {"waste_compliant", t.compliant},
-                {"waste_share", share(t.compliant, t.inspections)},
-                {"waste_met", t.inspections > 0 && t.compliant * 10000 >= rules.governance.waste_sorting_target.hundredths * t.inspections}};
+    return json{
+        {"eligible_committees", t.eligible},
+        {"with_party_branch", t.with_branch},
+        {"party_branch_share", share(t.with_branch, t.eligible)},
+        {"party_branch_met",
+         t.eligible > 0 &&
+             t.with_branch * 10000 >= rules.governance.party_branch_target.hundredths * t.eligible},
+        {"waste_inspections", t.inspections},
+        {"waste_compliant", t.compliant},
+        {"waste_share", share(t.compliant, t.inspections)},
+        {"waste_met", t.inspections > 0 &&
+                          t.compliant * 10000 >=
+                              rules.governance.waste_sorting_target.hundredths * t.inspections}};
   };
   Tally total;
   json streets = json::array();
@@ -346,8 +384,9 @@ Result<json> governance_compliance(const ProjectionView& store, int32_t year, co
     total.compliant += t.compliant;
   }
   return json{{"year", year},
-              {"targets", {{"party_branch", rules.governance.party_branch_target.to_string()},
-                           {"waste_sorting", rules.governance.waste_sorting_target.to_string()}}},
+              {"targets",
+               {{"party_branch", rules.governance.party_branch_target.to_string()},
+                {"waste_sorting", rules.governance.waste_sorting_target.to_string()}}},
               {"district", line(total)},
               {"streets", streets}};
 }

@@ -1,15 +1,15 @@
 // Queries over the projections: what supervisors ask, as JSON.
 //
 //   Result<std::optional<json>> c = community_view(ProjectionView(store), CommunityId("C0001"));
-//   Result<json> s = street_summary(ProjectionView(store, *Date::parse("2023-06-30")), 2023);  // as of
+//   Result<json> s = street_summary(ProjectionView(store, *Date::parse("2023-06-30")), 2023);  //
+//   as of
 //
 // Every question takes a view: the projections now, or as of a past date (view.h). Stages 2
 // and 3 (awards, targets, standings) as of a date are computed by engine/district_stage.h.
 #pragma once
 
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "config/rules.h"
 #include "events/date.h"
@@ -22,7 +22,8 @@ namespace jiayuan {
 
 // The community's particulars and its rating for every year it has one; nullopt when the
 // community is unknown.
-Result<std::optional<nlohmann::json>> community_view(const ProjectionView& store, const CommunityId& id);
+Result<std::optional<nlohmann::json>> community_view(const ProjectionView& store,
+                                                     const CommunityId& id);
 
 // Revisions (DOMAIN.md "Revisions"): every outcome changed after it was first decided, with the
 // fact that changed it, the decision it revises, before and after, and whether the year's rating
@@ -45,7 +46,8 @@ struct CommunityFilter {
 
 // Every registered community with its grade for the year (tier, final score, publication;
 // "unrated" when none), in id order, those the filter lets through.
-Result<nlohmann::json> community_list(const ProjectionView& store, int32_t year, const CommunityFilter& filter = {});
+Result<nlohmann::json> community_list(const ProjectionView& store, int32_t year,
+                                      const CommunityFilter& filter = {});
 
 // Per street: counts of each grade among the year's ratings, rated total and shares (%).
 // {"year":2023,"streets":[{"street":"yueyang","street_name":"岳阳街道","exemplary":3,...}],
@@ -75,10 +77,12 @@ Result<nlohmann::json> failing_cases(const ProjectionView& store, Date as_of, bo
 
 // Renovation priority (旧住房修缮) for a year: communities that completed any of the four items
 // within the configured calendar years ending with it; more items first, then id.
-Result<nlohmann::json> renovation_priority(const ProjectionView& store, int32_t year, const RuleSet& rules);
+Result<nlohmann::json> renovation_priority(const ProjectionView& store, int32_t year,
+                                           const RuleSet& rules);
 
 // Party building (eligible committees with a branch, as of the rating date) and waste-sorting
 // compliance (share of compliant inspections in the year), district-wide and per street.
-Result<nlohmann::json> governance_compliance(const ProjectionView& store, int32_t year, const RuleSet& rules);
+Result<nlohmann::json> governance_compliance(const ProjectionView& store, int32_t year,
+                                             const RuleSet& rules);
 
 }  // namespace jiayuan

@@ -17,9 +17,11 @@ constexpr std::string_view kProjectorPrefix = "projector.";  // the projector's 
 
 const std::vector<std::string_view>& engine_families() {
   static const std::vector<std::string_view> kAll = {
-      cf::kStage1,   cf::kTimers,      cf::kChain,  cf::kPartition, cf::kWaiting, cf::kWaitingFacts, cf::kOffsets,        cf::kOutbox,     cf::kApplied, cf::kCompanyFacts,
-      cf::kProjCommunity, cf::kProjGrade, cf::kProjCase,    cf::kProjCompany, cf::kProjGovernance,
-      cf::kProjWaste, cf::kProjDistrict, cf::kProjStanding, cf::kProjRevision, cf::kProjAsOf};
+      cf::kStage1,       cf::kTimers,       cf::kChain,          cf::kPartition,
+      cf::kWaiting,      cf::kWaitingFacts, cf::kOffsets,        cf::kOutbox,
+      cf::kApplied,      cf::kCompanyFacts, cf::kProjCommunity,  cf::kProjGrade,
+      cf::kProjCase,     cf::kProjCompany,  cf::kProjGovernance, cf::kProjWaste,
+      cf::kProjDistrict, cf::kProjStanding, cf::kProjRevision,   cf::kProjAsOf};
   return kAll;
 }
 
@@ -45,7 +47,8 @@ uint64_t decode_be64(std::string_view b) {
 Store::Store(std::string path, DiskOptions disk) : disk_(disk), path_(std::move(path)) {}
 
 Status Store::writable() const {
-  if (disk_.read_only) return fail("read_only", path_ + ": opened for reading only (a bug: this command writes)");
+  if (disk_.read_only)
+    return fail("read_only", path_ + ": opened for reading only (a bug: this command writes)");
   return check_free_space(path_, disk_);
 }
 
@@ -76,15 +79,18 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, DiskOptions 
     }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const std::string& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions(options));
+  descriptors.reserve(names.size());
+  for (const std::string& n : names)
+    descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions(options));
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   s = disk.read_only ? rocksdb::DB::OpenForReadOnly(options, path, descriptors, &handles, &raw)
                      : rocksdb::DB::Open(options, path, descriptors, &handles, &raw);
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-      return fail("locked", path + ": the engine's store is in use by another jiayuan process; stop "
-                                   "it and retry");
+      return fail("locked", path +
+                                ": the engine's store is in use by another jiayuan process; stop "
+                                "it and retry");
     }
     return fail(store->db_error("cannot open the engine's store", s.ToString()));
   }
@@ -134,11 +140,12 @@ Status Store::write(rocksdb::WriteBatch& batch) {
   return {};
 }
 
-Result<std::optional<std::string>> Store::get(rocksdb::WriteBatchWithIndex& batch, std::string_view family,
-                                              std::string_view key) const {
+Result<std::optional<std::string>> Store::get(rocksdb::WriteBatchWithIndex& batch,
+                                              std::string_view family, std::string_view key) const {
   std::string value;
   if (cf(family) == nullptr) return std::optional<std::string>();
-  rocksdb::Status s = batch.GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), cf(family), key, &value);
+  rocksdb::Status s =
+      batch.GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), cf(family), key, &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return fail(db_error("cannot read", s.ToString()));
   return std::optional<std::string>(std::move(value));
@@ -154,14 +161,16 @@ Status Store::delete_key(std::string_view family, std::string_view key) {
 
 Result<std::optional<std::string>> Store::get(std::string_view family, std::string_view key) const {
   std::string value;
-  if (cf(family) == nullptr) return std::optional<std::string>();  // a family this read-only open lacks
+  if (cf(family) == nullptr)
+    return std::optional<std::string>();  // a family this read-only open lacks
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(family), key, &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return fail(db_error("cannot read", s.ToString()));
   return std::optional<std::string>(std::move(value));
 }
 
-Result<std::optional<std::string>> Store::first_key_from(std::string_view family, std::string_view from) const {
+Result<std::optional<std::string>> Store::first_key_from(std::string_view family,
+                                                         std::string_view from) const {
   if (cf(family) == nullptr) return std::optional<std::string>();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
   it->Seek(from);
@@ -188,7 +197,8 @@ Status Store::scan_from(std::string_view family, std::string_view from,
   return {};
 }
 
-Status Store::scan(rocksdb::WriteBatchWithIndex& batch, std::string_view family, std::string_view prefix,
+Status Store::scan(rocksdb::WriteBatchWithIndex& batch, std::string_view family,
+                   std::string_view prefix,
                    const std::function<bool(std::string_view, std::string_view)>& fn) const {
   if (cf(family) == nullptr) return {};
   std::unique_ptr<rocksdb::Iterator> it(
@@ -219,7 +229,8 @@ Status Store::drop_projections() {
   JY_CHECK(writable());
   std::vector<std::string> drop;
   for (const auto& [name, h] : handles_) {
-    if (name.starts_with(kProjectionPrefix) || name.starts_with(kProjectorPrefix)) drop.push_back(name);
+    if (name.starts_with(kProjectionPrefix) || name.starts_with(kProjectorPrefix))
+      drop.push_back(name);
   }
   for (const std::string& name : drop) {
     rocksdb::ColumnFamilyHandle* h = handles_.at(name);
@@ -239,7 +250,8 @@ Status Store::drop_projections() {
   return write(forget);
 }
 
-std::string Store::offset_name(std::string_view consumer, std::string_view topic, int32_t partition) {
+std::string Store::offset_name(std::string_view consumer, std::string_view topic,
+                               int32_t partition) {
   return std::string(consumer) + "/" + std::string(topic) + "/" + std::to_string(partition);
 }
 

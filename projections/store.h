@@ -33,25 +33,29 @@ namespace jiayuan {
 namespace cf {
 inline constexpr std::string_view kStage1 = "stage1.community";  // community id -> state
 inline constexpr std::string_view kTimers = "stage1.timers";     // partition, date, community -> ""
-inline constexpr std::string_view kChain = "stage1.chain";        // partition -> last decision hash
-inline constexpr std::string_view kPartition = "stage1.partition";  // partition -> its ticks, district publications
-inline constexpr std::string_view kWaiting = "stage1.waiting";      // community '\0' source '\0' id -> JSON
+inline constexpr std::string_view kChain = "stage1.chain";       // partition -> last decision hash
+inline constexpr std::string_view kPartition =
+    "stage1.partition";  // partition -> its ticks, district publications
+inline constexpr std::string_view kWaiting =
+    "stage1.waiting";  // community '\0' source '\0' id -> JSON
 // The stored form of each waiting fact (same keys as kWaiting), kept beside its community's state
 // rather than in it: the state is written every batch that touches it, a backlog only once.
 inline constexpr std::string_view kWaitingFacts = "stage1.waiting_facts";
-inline constexpr std::string_view kOffsets = "offsets";           // consumer/topic/partition -> next
-inline constexpr std::string_view kOutbox = "outbox";             // seq (u64 BE) -> record + topic
-inline constexpr std::string_view kApplied = "projector.applied"; // decision id -> ""
+inline constexpr std::string_view kOffsets = "offsets";  // consumer/topic/partition -> next
+inline constexpr std::string_view kOutbox = "outbox";    // seq (u64 BE) -> record + topic
+inline constexpr std::string_view kApplied = "projector.applied";  // decision id -> ""
 // company '\0' date '\0' source '\0' id -> where and when a company fact arrived (projector.h)
 inline constexpr std::string_view kCompanyFacts = "projector.company_facts";
 inline constexpr std::string_view kProjCommunity = "proj.community";  // id -> JSON particulars
 inline constexpr std::string_view kProjGrade = "proj.grade";          // year/id -> JSON rating
-inline constexpr std::string_view kProjCase = "proj.case";            // year/id -> JSON failing case
-inline constexpr std::string_view kProjCompany = "proj.company_facts";  // year/company -> JSON counts
-inline constexpr std::string_view kProjGovernance = "proj.governance";  // id -> JSON committee, items
-inline constexpr std::string_view kProjWaste = "proj.waste";            // year/id -> JSON counts
-inline constexpr std::string_view kProjDistrict = "proj.district";      // year -> JSON awards, targets
-inline constexpr std::string_view kProjStanding = "proj.standing";      // year/company -> JSON standing
+inline constexpr std::string_view kProjCase = "proj.case";  // year/id -> JSON failing case
+inline constexpr std::string_view kProjCompany =
+    "proj.company_facts";  // year/company -> JSON counts
+inline constexpr std::string_view kProjGovernance =
+    "proj.governance";                                              // id -> JSON committee, items
+inline constexpr std::string_view kProjWaste = "proj.waste";        // year/id -> JSON counts
+inline constexpr std::string_view kProjDistrict = "proj.district";  // year -> JSON awards, targets
+inline constexpr std::string_view kProjStanding = "proj.standing";  // year/company -> JSON standing
 // Revisions (transaction time: what changed after it was first decided, in log order, no
 // versions): year/community/decision id -> JSON.
 inline constexpr std::string_view kProjRevision = "proj.revision";
@@ -74,11 +78,12 @@ class Store {
   Status delete_key(std::string_view family, std::string_view key);
   Result<std::optional<std::string>> get(std::string_view family, std::string_view key) const;
   // Reads through a batch being built: its writes first, then the store.
-  Result<std::optional<std::string>> get(rocksdb::WriteBatchWithIndex& batch, std::string_view family,
-                                         std::string_view key) const;
+  Result<std::optional<std::string>> get(rocksdb::WriteBatchWithIndex& batch,
+                                         std::string_view family, std::string_view key) const;
   Status write(rocksdb::WriteBatchWithIndex& batch);
   // The first key at or after `from`, or nullopt past the last (a seek, no value read).
-  Result<std::optional<std::string>> first_key_from(std::string_view family, std::string_view from) const;
+  Result<std::optional<std::string>> first_key_from(std::string_view family,
+                                                    std::string_view from) const;
   // Calls fn(key, value) for each entry at or after `from`, in key order, until fn returns false.
   Status scan_from(std::string_view family, std::string_view from,
                    const std::function<bool(std::string_view, std::string_view)>& fn) const;
@@ -100,8 +105,10 @@ class Store {
   Result<int64_t> offset(std::string_view name) const;
   // A consumer's offset in a partition ("stage1", "projector"): its name in kOffsets is
   // "<consumer>/<topic>/<partition>".
-  static std::string offset_name(std::string_view consumer, std::string_view topic, int32_t partition);
-  Result<int64_t> offset(std::string_view consumer, std::string_view topic, int32_t partition) const {
+  static std::string offset_name(std::string_view consumer, std::string_view topic,
+                                 int32_t partition);
+  Result<int64_t> offset(std::string_view consumer, std::string_view topic,
+                         int32_t partition) const {
     return offset(offset_name(consumer, topic, partition));
   }
   void put_offset(rocksdb::WriteBatch& batch, std::string_view name, int64_t next) const;

@@ -54,7 +54,7 @@ Result<std::optional<std::string>> ProjectionView::get(std::string_view family,
 }
 
 Result<std::optional<std::string>> ProjectionView::first_key_from(std::string_view family,
-                                                                 std::string_view from) const {
+                                                                  std::string_view from) const {
   if (!as_of_) return store_.first_key_from(family, from);
   std::string outer(family);
   outer.push_back('\0');

@@ -38,7 +38,8 @@ class ProjectionView {
   Result<std::optional<std::string>> get(std::string_view family, std::string_view key) const;
   // The first key at or after `from` that has a value now (as of the date: that has a version
   // at any date; get() then says whether it had one on or before it). nullopt past the last.
-  Result<std::optional<std::string>> first_key_from(std::string_view family, std::string_view from) const;
+  Result<std::optional<std::string>> first_key_from(std::string_view family,
+                                                    std::string_view from) const;
   // fn(key, value) for each key with the prefix, in key order, until fn returns false.
   Status scan(std::string_view family, std::string_view prefix,
               const std::function<bool(std::string_view, std::string_view)>& fn) const;

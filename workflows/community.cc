@@ -7,7 +7,9 @@
 namespace jiayuan {
 namespace {
 
-std::string ref(std::string_view source, std::string_view id) { return std::string(source) + "/" + std::string(id); }
+std::string ref(std::string_view source, std::string_view id) {
+  return std::string(source) + "/" + std::string(id);
+}
 std::string ref(const Event& ev) { return ref(ev.envelope.source, ev.envelope.id); }
 
 // Sorted vectors stand for sets: what is inserted or erased is found by binary search, so the
@@ -30,7 +32,8 @@ auto key_of(const WaitingFact& w) { return std::tie(w.on, w.source, w.id); }
 
 template <class T>
 void insert_keyed(std::vector<T>& v, T item) {
-  auto it = std::lower_bound(v.begin(), v.end(), item, [](const T& a, const T& b) { return key_of(a) < key_of(b); });
+  auto it = std::lower_bound(v.begin(), v.end(), item,
+                             [](const T& a, const T& b) { return key_of(a) < key_of(b); });
   if (it != v.end() && key_of(*it) == key_of(item)) {
     *it = std::move(item);  // the same fact again: the log holds it once, so nothing changes
   } else {
@@ -39,7 +42,8 @@ void insert_keyed(std::vector<T>& v, T item) {
 }
 template <class T>
 bool erase_by_identity(std::vector<T>& v, std::string_view source, std::string_view id) {
-  auto it = std::find_if(v.begin(), v.end(), [&](const T& e) { return e.source == source && e.id == id; });
+  auto it = std::find_if(v.begin(), v.end(),
+                         [&](const T& e) { return e.source == source && e.id == id; });
   if (it == v.end()) return false;
   v.erase(it);
   return true;
@@ -65,7 +69,9 @@ struct RecordVisitor {
   YearRecord& y;
   const std::string& r;  // "source/id"
   int sign;              // +1 folds the fact in, -1 takes it out (a retraction)
-  void set(std::vector<std::string>& v) const { sign > 0 ? insert_sorted(v, r) : erase_sorted(v, r); }
+  void set(std::vector<std::string>& v) const {
+    sign > 0 ? insert_sorted(v, r) : erase_sorted(v, r);
+  }
   void operator()(const Inspection& f) const {
     y.inspections += sign;
     for (size_t i = 0; i < kDimensionCount; ++i) y.score_sums[i] += sign * f.scores[i].hundredths;
@@ -91,7 +97,9 @@ struct RecordVisitor {
     y.credit_points += sign * f.points;
     set(y.credit_facts);
   }
-  void operator()(const DepartmentFinding& f) const { set(y.findings[static_cast<size_t>(f.severity)]); }
+  void operator()(const DepartmentFinding& f) const {
+    set(y.findings[static_cast<size_t>(f.severity)]);
+  }
   void operator()(const SafetyIncident& f) const {
     // Minor and serious incidents cost nothing in the score; a major one vetoes the year.
     if (f.severity == Severity::kMajor) set(y.major_incidents);
@@ -169,13 +177,15 @@ YearSummary summarise(const YearRecord& y, const Particulars& p, const Contract*
   return s;
 }
 
-std::string_view process_name(ProcessKind k) { return k == ProcessKind::kProposal ? "proposal" : "opinion"; }
+std::string_view process_name(ProcessKind k) {
+  return k == ProcessKind::kProposal ? "proposal" : "opinion";
+}
 
 // The year's rating by DOMAIN.md "When the grade is decided": every evaluation fact of the
 // year; the proposals and opinions dated on or before R (the first review); nullopt when the
 // year has no review or the community was not registered by the rating date.
-std::optional<CommunityRated> rating(const CommunityState& s, const CommunityId& c, int32_t year, CommunityYear& y,
-                                     const RuleSet& rs) {
+std::optional<CommunityRated> rating(const CommunityState& s, const CommunityId& c, int32_t year,
+                                     CommunityYear& y, const RuleSet& rs) {
   const ProcessFact* review = first_of(y, ProcessKind::kReview);
   if (review == nullptr) return std::nullopt;
   const Date rating_date = rs.window(year)->to;
@@ -188,7 +198,8 @@ std::optional<CommunityRated> rating(const CommunityState& s, const CommunityId&
   for (const ProcessFact& f : y.process) {  // in (on, source, id) order: the last one stands
     if (f.kind != ProcessKind::kProposal && f.kind != ProcessKind::kOpinion) continue;
     if (review->on < f.on) {
-      after.push_back(ref(f.source, f.id) + " (" + std::string(process_name(f.kind)) + " of " + f.on.to_string() + ")");
+      after.push_back(ref(f.source, f.id) + " (" + std::string(process_name(f.kind)) + " of " +
+                      f.on.to_string() + ")");
     } else if (f.kind == ProcessKind::kProposal) {
       record.has_proposal = true;
       record.proposal = {f.on, f.grade};
@@ -218,10 +229,12 @@ struct Publication {
   Date on;
   std::string source, id;
 };
-std::optional<Publication> publication(const CommunityYear& y, int32_t year, const PartitionTime& time) {
+std::optional<Publication> publication(const CommunityYear& y, int32_t year,
+                                       const PartitionTime& time) {
   std::optional<Publication> best;
   auto consider = [&](Date on, const std::string& source, const std::string& id) {
-    if (!best || std::tie(on, source, id) < std::tie(best->on, best->source, best->id)) best = Publication{on, source, id};
+    if (!best || std::tie(on, source, id) < std::tie(best->on, best->source, best->id))
+      best = Publication{on, source, id};
   };
   for (const ProcessFact& f : y.process) {
     if (f.kind == ProcessKind::kPublication) consider(f.on, f.source, f.id);
@@ -242,18 +255,28 @@ std::vector<int32_t> horizon(const CommunityState& s, const PartitionTime& time)
   return h;
 }
 
-std::vector<CaseEntry> case_of(const CommunityState& s, const CommunityYear& y, const CommunityRated* rated,
-                               const std::optional<Publication>& p, const RuleSet& rs, const PartitionTime& time) {
+std::vector<CaseEntry> case_of(const CommunityState& s, const CommunityYear& y,
+                               const CommunityRated* rated, const std::optional<Publication>& p,
+                               const RuleSet& rs, const PartitionTime& time) {
   if (rated == nullptr || rated->grade != Grade::kFailing || !p) return {};
   std::vector<CaseFact> facts;
   for (const ProcessFact& f : y.process) {
     CaseFact c{f.on, f.source, f.id, CaseFact::kInterview, f.passed, f.deadline};
     switch (f.kind) {
-      case ProcessKind::kInterview: c.kind = CaseFact::kInterview; break;
-      case ProcessKind::kRectification: c.kind = CaseFact::kRectification; break;
-      case ProcessKind::kReinspection: c.kind = CaseFact::kReinspection; break;
-      case ProcessKind::kSanction: c.kind = CaseFact::kSanction; break;
-      default: continue;
+      case ProcessKind::kInterview:
+        c.kind = CaseFact::kInterview;
+        break;
+      case ProcessKind::kRectification:
+        c.kind = CaseFact::kRectification;
+        break;
+      case ProcessKind::kReinspection:
+        c.kind = CaseFact::kReinspection;
+        break;
+      case ProcessKind::kSanction:
+        c.kind = CaseFact::kSanction;
+        break;
+      default:
+        continue;
     }
     facts.push_back(std::move(c));
   }
@@ -261,7 +284,8 @@ std::vector<CaseEntry> case_of(const CommunityState& s, const CommunityYear& y, 
   // the review and P, caused by whichever of them is later.
   const ProcessFact* review = first_of(y, ProcessKind::kReview);
   if (review == nullptr) return {};
-  const bool review_later = std::tie(review->on, review->source, review->id) > std::tie(p->on, p->source, p->id);
+  const bool review_later =
+      std::tie(review->on, review->source, review->id) > std::tie(p->on, p->source, p->id);
   const Date known = std::max(review->on, p->on);
   const std::string& source = review_later ? review->source : p->source;
   const std::string& id = review_later ? review->id : p->id;
@@ -270,7 +294,8 @@ std::vector<CaseEntry> case_of(const CommunityState& s, const CommunityYear& y, 
 }
 
 Decision decision(const RuleSet& rules, const CommunityId& community, int32_t year, Date on,
-                  std::string_view cause_source, std::string_view cause_id, DecisionBody body, std::string revises) {
+                  std::string_view cause_source, std::string_view cause_id, DecisionBody body,
+                  std::string revises) {
   Decision d;
   d.rule_set_id = rules.id;
   d.rule_set_hash = rules.hash;
@@ -299,8 +324,8 @@ struct Cause {
 
 // Computes year `number`'s outcomes again and takes a decision for each that changed: with
 // `full`, its rating, publication and case; without, its case alone (log time moved).
-void decide_year(CommunityState& s, const CommunityId& c, int32_t number, CommunityYear& y, const FoldContext& ctx,
-                 const Cause& cause, bool full, Step& out) {
+void decide_year(CommunityState& s, const CommunityId& c, int32_t number, CommunityYear& y,
+                 const FoldContext& ctx, const Cause& cause, bool full, Step& out) {
   const RuleSet* rs = ctx.rules.for_year(number);
   if (rs == nullptr) return;
   Decided& done = y.decided;
@@ -308,8 +333,8 @@ void decide_year(CommunityState& s, const CommunityId& c, int32_t number, Commun
   auto dated = [&](Date at_least) { return std::max(cause.on, at_least); };
   // Every id derives from its cause and from the decision it follows, so a step that returns
   // after a revision took it away is a decision of its own.
-  auto take = [&](Date on, std::string_view source, std::string_view id, DecisionBody body, const std::string& after,
-                  std::string revises) {
+  auto take = [&](Date on, std::string_view source, std::string_view id, DecisionBody body,
+                  const std::string& after, std::string revises) {
     const std::string cause_id = after.empty() ? std::string(id) : std::string(id) + "\x1f" + after;
     Decision d = decision(*rs, c, number, on, source, id, std::move(body), std::move(revises));
     d.id = derive_decision_id(kind_of(d.body), c, number, source, cause_id);
@@ -323,7 +348,8 @@ void decide_year(CommunityState& s, const CommunityId& c, int32_t number, Commun
     rated = rating(s, c, number, y, *rs);
     const uint64_t hash = rated ? body_hash(*rated) : 0;
     if (rated && (done.rating_id.empty() || hash != done.rating_hash)) {
-      done.rating_id = take(dated(rated->rated_on), cause.source, cause.id, *rated, done.rating_id, done.rating_id);
+      done.rating_id = take(dated(rated->rated_on), cause.source, cause.id, *rated, done.rating_id,
+                            done.rating_id);
       done.rating_hash = hash;
       done.grade = rated->grade;
     } else if (!rated && !done.rating_id.empty()) {
@@ -338,15 +364,18 @@ void decide_year(CommunityState& s, const CommunityId& c, int32_t number, Commun
     }
     p = publication(y, number, ctx.time);
     if (p && (done.publication_id.empty() || p->on != done.published_on)) {
-      done.publication_id = take(dated(p->on), cause.source, cause.id, CommunityPublished{c, number, done.grade, p->on, false},
+      done.publication_id = take(dated(p->on), cause.source, cause.id,
+                                 CommunityPublished{c, number, done.grade, p->on, false},
                                  done.publication_id, done.publication_id);
       done.published_on = p->on;
     } else if (!p && !done.publication_id.empty()) {
-      take(cause.on, cause.source, cause.id, CommunityPublished{c, number, done.grade, done.published_on, true},
-           done.publication_id, done.publication_id);
+      take(cause.on, cause.source, cause.id,
+           CommunityPublished{c, number, done.grade, done.published_on, true}, done.publication_id,
+           done.publication_id);
       done.publication_id.clear();
     }
-  } else if (!done.rating_id.empty() && done.grade == Grade::kFailing && !done.publication_id.empty()) {
+  } else if (!done.rating_id.empty() && done.grade == Grade::kFailing &&
+             !done.publication_id.empty()) {
     rated = CommunityRated{};
     rated->grade = done.grade;
     p = publication(y, number, ctx.time);
@@ -357,7 +386,8 @@ void decide_year(CommunityState& s, const CommunityId& c, int32_t number, Commun
   std::vector<CaseEntry> entries = case_of(s, y, rated ? &*rated : nullptr, p, *rs, ctx.time);
   const std::vector<CaseEntry>& before = done.case_entries;
   if (entries == before) return;
-  const bool extends = entries.size() >= before.size() && std::equal(before.begin(), before.end(), entries.begin());
+  const bool extends =
+      entries.size() >= before.size() && std::equal(before.begin(), before.end(), entries.begin());
   for (CaseEntry& e : entries) {
     e.step.community = c;
     e.step.year = number;
@@ -368,8 +398,8 @@ void decide_year(CommunityState& s, const CommunityId& c, int32_t number, Commun
       done.case_id = take(e.known, e.cause_source, e.cause_id, e.step, done.case_id, "");
     }
   } else {
-    const std::string id =
-        take(cause.on, cause.source, cause.id, CaseRevised{c, number, entries}, done.case_id, done.case_id);
+    const std::string id = take(cause.on, cause.source, cause.id, CaseRevised{c, number, entries},
+                                done.case_id, done.case_id);
     done.case_id = entries.empty() ? std::string() : id;
   }
   done.case_entries = std::move(entries);
@@ -381,14 +411,15 @@ void decide_year(CommunityState& s, const CommunityId& c, int32_t number, Commun
 Result<int32_t> year_of(const Event& ev, const RuleCatalog& rules) {
   if (const auto named = named_year(ev.fact)) {
     if (rules.for_year(*named) == nullptr) {
-      return fail(field_error("no_rule_set", "data.year", "an evaluation year some rule set defines",
-                              std::to_string(*named)));
+      return fail(field_error("no_rule_set", "data.year",
+                              "an evaluation year some rule set defines", std::to_string(*named)));
     }
     return *named;
   }
   const auto year = rules.year_of(ev.envelope.occurred);
   if (!year) {
-    return fail(field_error("no_rule_set", "occurred", "a date inside an evaluation year of a rule set",
+    return fail(field_error("no_rule_set", "occurred",
+                            "a date inside an evaluation year of a rule set",
                             ev.envelope.occurred.to_string()));
   }
   return *year;
@@ -396,7 +427,8 @@ Result<int32_t> year_of(const Event& ev, const RuleCatalog& rules) {
 
 // Folds a placed evaluation, process or governance fact into its year (sign -1: takes it out).
 // Returns the year it touched, or nullopt.
-Result<std::optional<int32_t>> fold_fact(CommunityState& s, const Event& ev, const FoldContext& ctx, int sign) {
+Result<std::optional<int32_t>> fold_fact(CommunityState& s, const Event& ev, const FoldContext& ctx,
+                                         int sign) {
   const FactKind kind = type_info(ev.fact).kind;
   if (kind == FactKind::kGovernance) {
     // Governance facts may carry any date; only waste-sorting inspections count for a year.
@@ -438,7 +470,8 @@ Status authorised(const Event& ev, const CommunityState& s, const Authority& aut
 }
 
 // Places the waiting facts a registration now covers; reports (once) those dated before it.
-void place_waiting(CommunityState& s, const FoldContext& ctx, std::vector<int32_t>& years, Step& out) {
+void place_waiting(CommunityState& s, const FoldContext& ctx, std::vector<int32_t>& years,
+                   Step& out) {
   const auto registered = s.registered_on();
   if (!registered) return;
   std::vector<WaitingFact> still;  // rebuilt, not erased one by one: a community may hold thousands
@@ -450,10 +483,11 @@ void place_waiting(CommunityState& s, const FoldContext& ctx, std::vector<int32_
     }
     if (w.on < *registered) {
       if (!w.reported) {
-        out.rejected.push_back({*ev, field_error("not_registered_then", "occurred",
-                                                  "a date on or after the community's registration (" +
-                                                      registered->to_string() + ")",
-                                                  w.on.to_string())});
+        out.rejected.push_back(
+            {*ev, field_error("not_registered_then", "occurred",
+                              "a date on or after the community's registration (" +
+                                  registered->to_string() + ")",
+                              w.on.to_string())});
         w.reported = true;
         out.waiting.push_back({WaitingChange::What::kReported, w.source, w.id, w.on, true});
       }
@@ -461,13 +495,15 @@ void place_waiting(CommunityState& s, const FoldContext& ctx, std::vector<int32_
       continue;
     }
     Status allowed = authorised(*ev, s, ctx.authority);
-    Result<std::optional<int32_t>> touched = allowed ? fold_fact(s, *ev, ctx, +1) : fail(allowed.error());
+    Result<std::optional<int32_t>> touched =
+        allowed ? fold_fact(s, *ev, ctx, +1) : fail(allowed.error());
     if (!touched) {
       out.rejected.push_back({*ev, touched.error()});
     } else if (*touched) {
       years.push_back(**touched);
     }
-    out.waiting.push_back({WaitingChange::What::kLeft, std::move(w.source), std::move(w.id), w.on, w.reported});
+    out.waiting.push_back(
+        {WaitingChange::What::kLeft, std::move(w.source), std::move(w.id), w.on, w.reported});
   }
   s.waiting = std::move(still);
 }
@@ -486,7 +522,8 @@ void apply_registry(CommunityState& s, const Event& ev) {
     e.patch = kChangedFee;
     e.particulars.fee = f->fee;
   } else if (const auto* f = std::get_if<ContractAssigned>(&ev.fact)) {
-    insert_keyed(s.contracts, Contract{on, ev.envelope.source, ev.envelope.id, f->company, f->manager});
+    insert_keyed(s.contracts,
+                 Contract{on, ev.envelope.source, ev.envelope.id, f->company, f->manager});
     return;
   } else {
     return;
@@ -566,14 +603,16 @@ Step apply(CommunityState& s, const Event& ev, const FoldContext& ctx, const Eve
         stands = key;
         standing->second = key;
       }
-      out.rejected.push_back({later, field_error("already_retracted", "data.id", "a fact not yet retracted",
-                                                 "\"" + retracted->envelope.id + "\" (retracted by " + stands.substr(11) + ")")});
+      out.rejected.push_back(
+          {later, field_error("already_retracted", "data.id", "a fact not yet retracted",
+                              "\"" + retracted->envelope.id + "\" (retracted by " +
+                                  stands.substr(11) + ")")});
       return out;
     }
     s.retracted[target] = key;
     if (erase_by_identity(s.waiting, retracted->envelope.source, retracted->envelope.id)) {
-      out.waiting.push_back({WaitingChange::What::kLeft, retracted->envelope.source, retracted->envelope.id,
-                             retracted->envelope.occurred, false});
+      out.waiting.push_back({WaitingChange::What::kLeft, retracted->envelope.source,
+                             retracted->envelope.id, retracted->envelope.occurred, false});
     } else if (type_info(retracted->fact).kind != FactKind::kRegistry) {
       auto touched = fold_fact(s, *retracted, ctx, -1);
       (void)touched;  // a fact that never counted takes nothing away
@@ -591,13 +630,15 @@ Step apply(CommunityState& s, const Event& ev, const FoldContext& ctx, const Eve
     // Particulars and contracts on a rating date may have changed: every year again.
     return decide(s, *community, ctx, cause, std::nullopt, true, std::move(out));
   }
-  if (kind != FactKind::kEvaluation && kind != FactKind::kProcess && kind != FactKind::kGovernance) return out;
+  if (kind != FactKind::kEvaluation && kind != FactKind::kProcess && kind != FactKind::kGovernance)
+    return out;
   const auto registered = s.registered_on();
   if (!registered || ev.envelope.occurred < *registered) {
     // It waits for a registration dated on or before it (DOMAIN.md "Facts that arrive before
     // what they name"); dated before the one there is, it is rejected, and still kept in case
     // an earlier registration comes.
-    WaitingFact w{ev.envelope.occurred, ev.envelope.source, ev.envelope.id, encode_event_binary(ev), false};
+    WaitingFact w{ev.envelope.occurred, ev.envelope.source, ev.envelope.id, encode_event_binary(ev),
+                  false};
     if (registered) {
       out.rejected.push_back({ev, field_error("not_registered_then", "occurred",
                                               "a date on or after the community's registration (" +
@@ -619,9 +660,12 @@ Step apply(CommunityState& s, const Event& ev, const FoldContext& ctx, const Eve
   return decide(s, *community, ctx, cause, *touched, false, std::move(out));
 }
 
-Step recompute(CommunityState& s, const CommunityId& community, const FoldContext& ctx, std::optional<int32_t> year,
-               std::string_view cause_source, std::string_view cause_id, Date cause_date) {
-  return decide(s, community, ctx, Cause{std::string(cause_source), std::string(cause_id), cause_date}, year, false, {});
+Step recompute(CommunityState& s, const CommunityId& community, const FoldContext& ctx,
+               std::optional<int32_t> year, std::string_view cause_source,
+               std::string_view cause_id, Date cause_date) {
+  return decide(s, community, ctx,
+                Cause{std::string(cause_source), std::string(cause_id), cause_date}, year, false,
+                {});
 }
 
 }  // namespace jiayuan

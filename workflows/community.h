@@ -2,9 +2,10 @@
 // (DOMAIN.md "Late facts, retractions and the two time axes"), whatever order they came in.
 //
 //   CommunityState s;                              // nothing known yet
-//   PartitionTime time;                            // the partition's ticks and district publications
-//   Step step = apply(s, event, {rules, authority, time});   // the fact folded; decisions to take
-//   Step again = recompute(s, community, {rules, authority, time});  // after a tick, say
+//   PartitionTime time;                            // the partition's ticks and district
+//   publications Step step = apply(s, event, {rules, authority, time});   // the fact folded;
+//   decisions to take Step again = recompute(s, community, {rules, authority, time});  // after a
+//   tick, say
 //
 // Each fold keeps what the outcomes are computed from (registry entries, every evaluation
 // fact's contribution, every process fact, the community's own fact dates) and computes the
@@ -42,7 +43,9 @@ struct RegistryEntry {
   Particulars particulars;
 
   template <class A>
-  void serialize(A& ar) { ar(from, rank, source, id, patch, particulars); }
+  void serialize(A& ar) {
+    ar(from, rank, source, id, patch, particulars);
+  }
 };
 
 struct Contract {
@@ -51,12 +54,20 @@ struct Contract {
   CompanyId company;
   ManagerId manager;
   template <class A>
-  void serialize(A& ar) { ar(from, source, id, company, manager); }
+  void serialize(A& ar) {
+    ar(from, source, id, company, manager);
+  }
 };
 
 enum class ProcessKind : uint8_t {
-  kProposal = 0, kOpinion = 1, kReview = 2, kPublication = 3,
-  kInterview = 4, kRectification = 5, kReinspection = 6, kSanction = 7,
+  kProposal = 0,
+  kOpinion = 1,
+  kReview = 2,
+  kPublication = 3,
+  kInterview = 4,
+  kRectification = 5,
+  kReinspection = 6,
+  kSanction = 7,
 };
 
 // A process fact of a year, kept so the year's outcomes can be computed again from all of them.
@@ -64,13 +75,15 @@ struct ProcessFact {
   Date on;
   std::string source, id;
   ProcessKind kind = ProcessKind::kProposal;
-  Grade grade = Grade::kUnrated;  // proposal
+  Grade grade = Grade::kUnrated;     // proposal
   Stance stance = Stance::kSupport;  // opinion
   bool passed = false;               // re-inspection
   std::optional<Date> deadline;      // interview
 
   template <class A>
-  void serialize(A& ar) { ar(on, source, id, kind, grade, stance, passed, deadline); }
+  void serialize(A& ar) {
+    ar(on, source, id, kind, grade, stance, passed, deadline);
+  }
 };
 
 // What stage 1 last decided for a year, to tell a change (a revision) from nothing new.
@@ -80,20 +93,24 @@ struct Decided {
   Grade grade = Grade::kUnrated;
   std::string publication_id;
   Date published_on;
-  std::string case_id;              // the last case decision
+  std::string case_id;  // the last case decision
   std::vector<CaseEntry> case_entries;
 
   template <class A>
-  void serialize(A& ar) { ar(rating_id, rating_hash, grade, publication_id, published_on, case_id, case_entries); }
+  void serialize(A& ar) {
+    ar(rating_id, rating_hash, grade, publication_id, published_on, case_id, case_entries);
+  }
 };
 
 struct CommunityYear {
-  YearRecord record;                  // the evaluation facts' contributions
-  std::vector<ProcessFact> process;   // by (on, source, id)
+  YearRecord record;                 // the evaluation facts' contributions
+  std::vector<ProcessFact> process;  // by (on, source, id)
   Decided decided;
 
   template <class A>
-  void serialize(A& ar) { ar(record, process, decided); }
+  void serialize(A& ar) {
+    ar(record, process, decided);
+  }
 };
 
 // A fact that cannot count yet: dated before the community's first registration, or naming a
@@ -106,16 +123,18 @@ struct WaitingFact {
   bool reported = false;  // dead-lettered as dated before the registration
 
   template <class A>
-  void serialize(A& ar) { ar(on, source, id, stored, reported); }
+  void serialize(A& ar) {
+    ar(on, source, id, stored, reported);
+  }
 };
 
 struct CommunityState {
   std::vector<RegistryEntry> registry;  // by (from, rank, source, id)
   std::vector<Contract> contracts;      // by (from, source, id)
   std::map<int32_t, CommunityYear> years;
-  std::vector<int32_t> own_days;        // the day of each of its evaluation and process facts (sorted,
-                                        // repeated): its log time
-  std::vector<WaitingFact> waiting;     // by (on, source, id)
+  std::vector<int32_t> own_days;     // the day of each of its evaluation and process facts (sorted,
+                                     // repeated): its log time
+  std::vector<WaitingFact> waiting;  // by (on, source, id)
   // Retracted facts ("source/id") with the retraction that stands ("<occurred> <id>"): of two
   // retractions of one fact the earlier by (occurred, source, id) stands.
   std::map<std::string, std::string> retracted;
@@ -130,7 +149,9 @@ struct CommunityState {
   bool unregistered() const { return registered_on() == std::nullopt; }
 
   template <class A>
-  void serialize(A& ar) { ar(registry, contracts, years, own_days, waiting, retracted); }
+  void serialize(A& ar) {
+    ar(registry, contracts, years, own_days, waiting, retracted);
+  }
 };
 
 // What one partition of jiayuan.events knows beyond a single community: time moved by ticks,
@@ -140,17 +161,22 @@ struct DistrictPublication {
   std::string source, id;
   int32_t year = 0;
   template <class A>
-  void serialize(A& ar) { ar(on, source, id, year); }
+  void serialize(A& ar) {
+    ar(on, source, id, year);
+  }
 };
 
 struct PartitionTime {
-  std::vector<int32_t> ticks;                        // sorted days
-  std::vector<DistrictPublication> publications;     // by (on, source, id)
-  std::map<int32_t, std::vector<std::string>> reviewed;  // year -> communities with a review (sorted)
-  std::vector<std::string> with_cases;               // communities with a case (sorted)
+  std::vector<int32_t> ticks;                     // sorted days
+  std::vector<DistrictPublication> publications;  // by (on, source, id)
+  std::map<int32_t, std::vector<std::string>>
+      reviewed;                         // year -> communities with a review (sorted)
+  std::vector<std::string> with_cases;  // communities with a case (sorted)
 
   template <class A>
-  void serialize(A& ar) { ar(ticks, publications, reviewed, with_cases); }
+  void serialize(A& ar) {
+    ar(ticks, publications, reviewed, with_cases);
+  }
 };
 
 struct FoldContext {
@@ -174,12 +200,14 @@ struct WaitingChange {
   What what = What::kWaits;
   std::string source, id;
   Date on;
-  bool reported = false;  // kWaits: rejected already, still kept in case an earlier registration comes
+  bool reported =
+      false;  // kWaits: rejected already, still kept in case an earlier registration comes
 };
 
 struct Step {
   std::vector<Decision> decisions;
-  std::vector<Rejection> rejected;  // this fact, or waiting facts found dated before the registration
+  std::vector<Rejection>
+      rejected;  // this fact, or waiting facts found dated before the registration
   std::vector<WaitingChange> waiting;
 };
 
@@ -192,8 +220,8 @@ Step apply(CommunityState& state, const Event& event, const FoldContext& context
 // and case (a district-wide publication), or with no year every year's case (the partition's
 // log time moved: a tick). `cause` names what moved it.
 Step recompute(CommunityState& state, const CommunityId& community, const FoldContext& context,
-               std::optional<int32_t> year, std::string_view cause_source, std::string_view cause_id,
-               Date cause_date);
+               std::optional<int32_t> year, std::string_view cause_source,
+               std::string_view cause_id, Date cause_date);
 
 // Whether a year of the state has a review (for PartitionTime::reviewed) or a standing case.
 bool has_review(const CommunityState& state, int32_t year);

@@ -20,7 +20,8 @@ Fraction reduce(i128 num, i128 den) {
 }
 
 Fraction add(Fraction a, Fraction b) {
-  return reduce(static_cast<i128>(a.num) * b.den + static_cast<i128>(b.num) * a.den, static_cast<i128>(a.den) * b.den);
+  return reduce(static_cast<i128>(a.num) * b.den + static_cast<i128>(b.num) * a.den,
+                static_cast<i128>(a.den) * b.den);
 }
 Fraction scale(Fraction a, int64_t k) { return reduce(static_cast<i128>(a.num) * k, a.den); }
 Fraction one() { return Fraction{1, 1}; }
@@ -89,19 +90,26 @@ void finish(CompanyAccumulator& a, const CompanyFacts* facts, const AwardRules& 
   s.factors[0] = Fraction::of(2 * ex + st, 2 * static_cast<int64_t>(rated));
   // inspections = share of spot checks passed (1 with none); hotline likewise
   s.factors[1] = a.spot_checks == 0 ? one() : Fraction::of(a.spot_checks_passed, a.spot_checks);
-  s.factors[2] = s.hotline_complaints == 0 ? one() : Fraction::of(s.hotline_on_time, s.hotline_complaints);
+  s.factors[2] =
+      s.hotline_complaints == 0 ? one() : Fraction::of(s.hotline_on_time, s.hotline_complaints);
   // petitions = 1 − min(1, substantiated ÷ rated projects)
-  s.factors[3] = rated == 0 ? one()
-                            : clamp01(Fraction::of(rated - std::min<int64_t>(rated, s.petitions_substantiated), rated));
+  s.factors[3] = rated == 0
+                     ? one()
+                     : clamp01(Fraction::of(
+                           rated - std::min<int64_t>(rated, s.petitions_substantiated), rated));
   // media = clamp(base + step · (positive − negative), 0, 1), base and step in hundredths
-  s.factors[4] = clamp01(Fraction::of(
-      rules.media_base.hundredths + rules.media_step.hundredths * (s.media_positive - s.media_negative), 100));
+  s.factors[4] =
+      clamp01(Fraction::of(rules.media_base.hundredths +
+                               rules.media_step.hundredths * (s.media_positive - s.media_negative),
+                           100));
   // social responsibility = min(1, records ÷ n)
   s.factors[5] = clamp01(Fraction::of(s.social_records, rules.social_records_for_full));
   Fraction composite{0, 1};
   for (size_t i = 0; i < 6; ++i) composite = add(composite, scale(s.factors[i], rules.weights[i]));
   s.composite = composite;
-  s.mean_final_score = a.scored == 0 ? Fraction{0, 1} : Fraction::of(a.score_sum, 100 * static_cast<int64_t>(a.scored));
+  s.mean_final_score = a.scored == 0
+                           ? Fraction{0, 1}
+                           : Fraction::of(a.score_sum, 100 * static_cast<int64_t>(a.scored));
   s.eligible = ex >= 1 && s.grade_mix[static_cast<size_t>(Grade::kFailing)] == 0;
 }
 
@@ -156,7 +164,8 @@ std::vector<ExcellentManager> excellent_managers(const DistrictInput& in, int64_
   std::vector<ExcellentManager> out;
   for (const auto& [id, a] : acc) {
     if (a.exemplary >= 1 && a.failing == 0 && a.rated > 0) {
-      out.push_back({ManagerId(id), Fraction::of(a.score_sum, 100 * static_cast<int64_t>(a.rated)), a.rated});
+      out.push_back(
+          {ManagerId(id), Fraction::of(a.score_sum, 100 * static_cast<int64_t>(a.rated)), a.rated});
     }
   }
   std::sort(out.begin(), out.end(), [](const ExcellentManager& a, const ExcellentManager& b) {
@@ -172,8 +181,8 @@ bool meets(int64_t count, int64_t rated, Centi target) {
   return rated > 0 && count * 10000 >= target.hundredths * rated;
 }
 
-TargetLine target_line(std::string street, const std::vector<const RatedCommunity*>& rs, const YearTargets* t,
-                       bool standard_includes_exemplary) {
+TargetLine target_line(std::string street, const std::vector<const RatedCommunity*>& rs,
+                       const YearTargets* t, bool standard_includes_exemplary) {
   TargetLine l;
   l.street = std::move(street);
   for (const RatedCommunity* r : rs) l.grade_mix[static_cast<size_t>(r->grade)] += 1;
@@ -198,7 +207,8 @@ DistrictYear compute_district(const DistrictInput& in, const RuleSet& rules) {
   out.year = in.year;
   out.standings = standings(in, rules.awards);
   for (const CompanyStanding& s : out.standings) {
-    if (s.eligible && static_cast<int32_t>(out.top_ten.size()) < rules.awards.top_ten) out.top_ten.push_back(s.company);
+    if (s.eligible && static_cast<int32_t>(out.top_ten.size()) < rules.awards.top_ten)
+      out.top_ten.push_back(s.company);
   }
   // At most floor(10% × all communities registered on the rating date, unrated included).
   out.award_quota = in.registered_communities * rules.awards.excellent_share.hundredths / 10000;
@@ -226,7 +236,8 @@ DistrictYear compute_district(const DistrictInput& in, const RuleSet& rules) {
   }
   const bool incl = rules.standard_target_includes_exemplary;
   out.district = target_line("", all, t, incl);
-  for (const auto& [street, rs] : by_street) out.streets.push_back(target_line(street, rs, t, incl));
+  for (const auto& [street, rs] : by_street)
+    out.streets.push_back(target_line(street, rs, t, incl));
   return out;
 }
 

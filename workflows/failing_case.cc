@@ -6,12 +6,18 @@ namespace jiayuan {
 
 std::string_view to_string(CaseStatus s) {
   switch (s) {
-    case CaseStatus::kNone: return "none";
-    case CaseStatus::kInterviewDue: return "interview_due";
-    case CaseStatus::kRectifying: return "rectifying";
-    case CaseStatus::kRectified: return "rectified";
-    case CaseStatus::kEscalated: return "escalated";
-    case CaseStatus::kSanctioned: return "sanctioned";
+    case CaseStatus::kNone:
+      return "none";
+    case CaseStatus::kInterviewDue:
+      return "interview_due";
+    case CaseStatus::kRectifying:
+      return "rectifying";
+    case CaseStatus::kRectified:
+      return "rectified";
+    case CaseStatus::kEscalated:
+      return "escalated";
+    case CaseStatus::kSanctioned:
+      return "sanctioned";
   }
   return "?";
 }
@@ -37,13 +43,15 @@ CaseStep with_due(CaseStep s, Date due) {
   return s;
 }
 
-void escalate(FailingCase& c, Date on, EscalationReason reason, const RuleSet& rules, std::vector<CaseStep>& steps) {
+void escalate(FailingCase& c, Date on, EscalationReason reason, const RuleSet& rules,
+              std::vector<CaseStep>& steps) {
   c.status = CaseStatus::kEscalated;
   c.escalated_on = on;
   c.reason = std::string(to_string(reason));
   const Date due = on.plus_days(rules.lifecycle.obligation_days);
   c.obligations.clear();
-  for (std::string_view d : kSanctionDepartments) c.obligations.push_back({std::string(d), due, false, Date()});
+  for (std::string_view d : kSanctionDepartments)
+    c.obligations.push_back({std::string(d), due, false, Date()});
   CaseStep s = with_due(step(CaseStepKind::kEscalated, on), due);
   s.reason = reason;
   steps.push_back(std::move(s));
@@ -66,17 +74,20 @@ void on_interview(FailingCase& c, Date on, std::optional<Date> deadline, const R
   if (c.status != CaseStatus::kInterviewDue || on < c.published || c.interview_due < on) return;
   c.status = CaseStatus::kRectifying;
   c.interview_on = on;
-  c.deadline = deadline && !(*deadline < on) ? *deadline : on.plus_days(rules.lifecycle.rectification_days);
+  c.deadline =
+      deadline && !(*deadline < on) ? *deadline : on.plus_days(rules.lifecycle.rectification_days);
   steps.push_back(with_due(step(CaseStepKind::kInterviewHeld, on), c.deadline));
 }
 
 void on_rectification(FailingCase& c, Date on, std::vector<CaseStep>& steps) {
-  if (c.status != CaseStatus::kRectifying || c.rectification_submitted || on < c.interview_on) return;
+  if (c.status != CaseStatus::kRectifying || c.rectification_submitted || on < c.interview_on)
+    return;
   c.rectification_submitted = true;
   steps.push_back(step(CaseStepKind::kRectificationSubmitted, on));
 }
 
-void on_reinspection(FailingCase& c, Date on, bool passed, const RuleSet& rules, std::vector<CaseStep>& steps) {
+void on_reinspection(FailingCase& c, Date on, bool passed, const RuleSet& rules,
+                     std::vector<CaseStep>& steps) {
   // The first re-inspection in [interview, D] decides.
   if (c.status != CaseStatus::kRectifying || on < c.interview_on || c.deadline < on) return;
   if (passed) {
@@ -87,7 +98,8 @@ void on_reinspection(FailingCase& c, Date on, bool passed, const RuleSet& rules,
   }
 }
 
-void on_sanction(FailingCase& c, Date on, const std::string& department, std::vector<CaseStep>& steps) {
+void on_sanction(FailingCase& c, Date on, const std::string& department,
+                 std::vector<CaseStep>& steps) {
   // A sanction dated on or after escalation fulfils its department's obligation.
   if (c.status != CaseStatus::kEscalated || on < c.escalated_on) return;
   bool all = true;
@@ -110,7 +122,8 @@ void on_sanction(FailingCase& c, Date on, const std::string& department, std::ve
   }
 }
 
-void advance_case(FailingCase& c, Date log_time, const RuleSet& rules, std::vector<CaseStep>& steps) {
+void advance_case(FailingCase& c, Date log_time, const RuleSet& rules,
+                  std::vector<CaseStep>& steps) {
   if (c.status == CaseStatus::kInterviewDue && c.interview_due < log_time) {
     escalate(c, c.interview_due.plus_days(1), EscalationReason::kMissedInterview, rules, steps);
   } else if (c.status == CaseStatus::kRectifying && c.deadline < log_time) {
@@ -142,7 +155,8 @@ CaseTimeline case_timeline(Date published, Date known_from, std::string_view ope
       e.known = std::max(known, known_from);
       e.cause_source = std::string(source);
       const std::string name(to_string(s.step));
-      e.cause_id = source == kTimerSource ? name + "@" + s.on.to_string() : std::string(id) + "#" + name;
+      e.cause_id =
+          source == kTimerSource ? name + "@" + s.on.to_string() : std::string(id) + "#" + name;
       e.step = std::move(s);
       out.entries.push_back(std::move(e));
     }
@@ -168,10 +182,18 @@ CaseTimeline case_timeline(Date published, Date known_from, std::string_view ope
     if (!facts_left) break;
     const CaseFact& f = facts[i++];
     switch (f.kind) {
-      case CaseFact::kInterview: on_interview(c, f.on, f.deadline, rules, steps); break;
-      case CaseFact::kRectification: on_rectification(c, f.on, steps); break;
-      case CaseFact::kReinspection: on_reinspection(c, f.on, f.passed, rules, steps); break;
-      case CaseFact::kSanction: on_sanction(c, f.on, f.source, steps); break;
+      case CaseFact::kInterview:
+        on_interview(c, f.on, f.deadline, rules, steps);
+        break;
+      case CaseFact::kRectification:
+        on_rectification(c, f.on, steps);
+        break;
+      case CaseFact::kReinspection:
+        on_reinspection(c, f.on, f.passed, rules, steps);
+        break;
+      case CaseFact::kSanction:
+        on_sanction(c, f.on, f.source, steps);
+        break;
     }
     take(f.on, f.source, f.id);
   }

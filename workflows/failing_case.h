@@ -28,7 +28,8 @@ enum class CaseStatus : uint8_t {
 std::string_view to_string(CaseStatus s);
 
 // The three departments of joint sanctions (联合惩戒).
-inline constexpr std::array<std::string_view, 3> kSanctionDepartments = {"market", "chengguan", "police"};
+inline constexpr std::array<std::string_view, 3> kSanctionDepartments = {"market", "chengguan",
+                                                                         "police"};
 
 struct Obligation {
   std::string department;
@@ -36,29 +37,33 @@ struct Obligation {
   bool fulfilled = false;
   Date fulfilled_on;
   template <class A>
-  void serialize(A& ar) { ar(department, due, fulfilled, fulfilled_on); }
+  void serialize(A& ar) {
+    ar(department, due, fulfilled, fulfilled_on);
+  }
 };
 
 struct FailingCase {
   CaseStatus status = CaseStatus::kNone;
-  Date published;       // P
-  Date interview_due;   // P + 30
+  Date published;      // P
+  Date interview_due;  // P + 30
   Date interview_on;
-  Date deadline;        // D
+  Date deadline;  // D
   bool rectification_submitted = false;
   Date escalated_on;
   std::string reason;
   std::vector<Obligation> obligations;
 
-  bool open() const { return status == CaseStatus::kInterviewDue || status == CaseStatus::kRectifying ||
-                             status == CaseStatus::kEscalated; }
+  bool open() const {
+    return status == CaseStatus::kInterviewDue || status == CaseStatus::kRectifying ||
+           status == CaseStatus::kEscalated;
+  }
   // The date log time must reach for a deadline to fire; nullopt when none is pending.
   std::optional<Date> next_deadline() const;
 
   template <class A>
   void serialize(A& ar) {
-    ar(status, published, interview_due, interview_on, deadline, rectification_submitted, escalated_on, reason,
-       obligations);
+    ar(status, published, interview_due, interview_on, deadline, rectification_submitted,
+       escalated_on, reason, obligations);
   }
 };
 
@@ -69,11 +74,14 @@ FailingCase open_case(Date published, const RuleSet& rules, std::vector<CaseStep
 void on_interview(FailingCase& c, Date on, std::optional<Date> deadline, const RuleSet& rules,
                   std::vector<CaseStep>& steps);
 void on_rectification(FailingCase& c, Date on, std::vector<CaseStep>& steps);
-void on_reinspection(FailingCase& c, Date on, bool passed, const RuleSet& rules, std::vector<CaseStep>& steps);
-void on_sanction(FailingCase& c, Date on, const std::string& department, std::vector<CaseStep>& steps);
+void on_reinspection(FailingCase& c, Date on, bool passed, const RuleSet& rules,
+                     std::vector<CaseStep>& steps);
+void on_sanction(FailingCase& c, Date on, const std::string& department,
+                 std::vector<CaseStep>& steps);
 // Fires the deadlines log time has passed: no interview by P+30 escalates on P+31, no
 // re-inspection by D escalates on D+1.
-void advance_case(FailingCase& c, Date log_time, const RuleSet& rules, std::vector<CaseStep>& steps);
+void advance_case(FailingCase& c, Date log_time, const RuleSet& rules,
+                  std::vector<CaseStep>& steps);
 
 // ---- the case as a function of its facts ----------------------------------------------------
 
@@ -83,8 +91,8 @@ struct CaseFact {
   Date on;
   std::string source, id;  // ties on a date by (source, id), never by arrival
   Kind kind = kInterview;
-  bool passed = false;            // re-inspection
-  std::optional<Date> deadline;   // interview
+  bool passed = false;           // re-inspection
+  std::optional<Date> deadline;  // interview
 };
 
 struct CaseTimeline {

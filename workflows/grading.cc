@@ -58,13 +58,16 @@ std::vector<DeductionLine> deductions(const YearRecord& y, const RuleSet& rules)
   };
   auto n = [](const std::vector<std::string>& v) { return static_cast<int32_t>(v.size()); };
   // A complaint costs 0.5 if substantiated and, independently, 0.2 if handled late.
-  add("hotline_substantiated", y.hotline_substantiated, n(y.hotline_substantiated), rules.hotline_substantiated);
+  add("hotline_substantiated", y.hotline_substantiated, n(y.hotline_substantiated),
+      rules.hotline_substantiated);
   add("hotline_late", y.hotline_late, n(y.hotline_late), rules.hotline_late);
-  add("petition_substantiated", y.petitions_substantiated, n(y.petitions_substantiated), rules.petition_substantiated);
+  add("petition_substantiated", y.petitions_substantiated, n(y.petitions_substantiated),
+      rules.petition_substantiated);
   // Credit points: 1 per whole point, charged to the community they were recorded against.
   add("credit_points", y.credit_facts, y.credit_points, rules.credit_point);
   // Department findings: by severity, one cap over all of them.
-  const std::array<Centi, 3> per = {rules.finding.minor, rules.finding.serious, rules.finding.major};
+  const std::array<Centi, 3> per = {rules.finding.minor, rules.finding.serious,
+                                    rules.finding.major};
   int64_t total = 0;
   int32_t count = 0;
   std::string detail;
@@ -75,7 +78,8 @@ std::vector<DeductionLine> deductions(const YearRecord& y, const RuleSet& rules)
     total += k * per[s].hundredths;
     count += k;
     detail.append(detail.empty() ? "" : " + ")
-        .append(std::to_string(k) + " " + std::string(kSeverityNames[s]) + " × " + per[s].to_string());
+        .append(std::to_string(k) + " " + std::string(kSeverityNames[s]) + " × " +
+                per[s].to_string());
     facts.insert(facts.end(), y.findings[s].begin(), y.findings[s].end());
   }
   if (count > 0) {
@@ -111,7 +115,8 @@ std::vector<ScoreLine> score_lines(const YearRecord& year, const RuleSet& rules)
   std::vector<ScoreLine> lines;
   if (year.inspections > 0) {
     for (size_t i = 0; i < kDimensionCount; ++i) {
-      lines.push_back({std::string(kDimensionNames[i]), rules.dimension_weights[i], year.inspections,
+      lines.push_back({std::string(kDimensionNames[i]), rules.dimension_weights[i],
+                       year.inspections,
                        Centi{round_half_up(year.score_sums[i], year.inspections)}});
     }
   }
@@ -173,8 +178,8 @@ Rating grade_year(const YearRecord& year, const Particulars& p, const RuleSet& r
     return r;
   }
   if (year.inspections < rules.minimum_inspections) {
-    x.vetoes.push_back("fewer than " + std::to_string(rules.minimum_inspections) + " inspections (" +
-                       std::to_string(year.inspections) + "): unrated");
+    x.vetoes.push_back("fewer than " + std::to_string(rules.minimum_inspections) +
+                       " inspections (" + std::to_string(year.inspections) + "): unrated");
     r.grade = Grade::kUnrated;
     return r;
   }

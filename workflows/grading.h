@@ -32,7 +32,9 @@ struct Particulars {
   Category category = Category::kCommodity;
 
   template <class A>
-  void serialize(A& ar) { ar(name, street, households, fee, enclosure, category); }
+  void serialize(A& ar) {
+    ar(name, street, households, fee, enclosure, category);
+  }
 };
 
 // A dated stance: the latest one (by date, then log order) stands.
@@ -40,13 +42,17 @@ struct DatedGrade {
   Date on;
   Grade grade = Grade::kUnrated;
   template <class A>
-  void serialize(A& ar) { ar(on, grade); }
+  void serialize(A& ar) {
+    ar(on, grade);
+  }
 };
 struct DatedStance {
   Date on;
   Stance stance = Stance::kSupport;
   template <class A>
-  void serialize(A& ar) { ar(on, stance); }
+  void serialize(A& ar) {
+    ar(on, stance);
+  }
 };
 
 // What the facts of one evaluation year added up to. Fact references are "source/id".
@@ -79,9 +85,9 @@ struct YearRecord {
   template <class A>
   void serialize(A& ar) {
     ar(inspections, score_sums, surveys, satisfaction_sum, hotline_substantiated, hotline_late,
-       hotline_complaints, hotline_on_time, petitions_substantiated, credit_facts, credit_points, findings,
-       spot_checks, spot_checks_failed, major_incidents, media_positive, media_negative, waste_inspections,
-       waste_compliant, has_proposal, proposal, opinions);
+       hotline_complaints, hotline_on_time, petitions_substantiated, credit_facts, credit_points,
+       findings, spot_checks, spot_checks_failed, major_incidents, media_positive, media_negative,
+       waste_inspections, waste_compliant, has_proposal, proposal, opinions);
   }
 };
 

@@ -1,12 +1,12 @@
 // The operator's commands: tick, gen, schema, topics create, digest, rebuild, status and the
 // dead-letter log.
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cmd/jiayuan/commands.h"
 #include "cmd/jiayuan/common.h"
@@ -27,7 +27,8 @@ int cmd_topics_create(const Globals& g, bool acls) {
   auto config = load(g);
   if (!config) return report(config.error());
   const KafkaSettings& k = config->engine.kafka;
-  if (k.bootstrap.empty()) return report(Error{"bad_argument", "topics: no Kafka cluster (give --kafka HOST:PORT)"});
+  if (k.bootstrap.empty())
+    return report(Error{"bad_argument", "topics: no Kafka cluster (give --kafka HOST:PORT)"});
   auto lines = create_topics(k, config->district);
   if (!lines) return report(lines.error());
   for (const std::string& l : *lines) std::cout << l << "\n";
@@ -44,12 +45,16 @@ int cmd_tick(const Globals& g, const std::string& date_text) {
   auto o = open_all(g, false);
   if (!o) return report(o.error());
   const auto date = date_text.empty() ? today() : Date::parse(date_text);
-  if (!date) return report(Error{"bad_argument", "--date: expected a date YYYY-MM-DD, got \"" + date_text + "\""});
-  const int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (!date)
+    return report(
+        Error{"bad_argument", "--date: expected a date YYYY-MM-DD, got \"" + date_text + "\""});
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
   auto ticks = append_ticks(*o->log, *date, now_ms);
   if (!ticks) return report(ticks.error());
-  std::cout << "log time advances to " << date->to_string() << " on " << *ticks << " partition(s); `jiayuan run` fires what falls due\n";
+  std::cout << "log time advances to " << date->to_string() << " on " << *ticks
+            << " partition(s); `jiayuan run` fires what falls due\n";
   return 0;
 }
 
@@ -87,8 +92,8 @@ int cmd_gen(const Globals& g, const GeneratorOptions& opts, const std::string& o
   if (!s) return report(s.error());
   out->flush();
   if (!*out) return report(Error{"io", out_path + ": write failed"});
-  spdlog::info("gen: {} facts for {} communities in {} streets, year {}, seed {}", lines, opts.communities,
-               opts.streets, opts.year, opts.seed);
+  spdlog::info("gen: {} facts for {} communities in {} streets, year {}, seed {}", lines,
+               opts.communities, opts.streets, opts.year, opts.seed);
   return 0;
 }
 
@@ -199,10 +204,12 @@ int cmd_dead_letter(const Globals& g, bool show, int64_t offset, int64_t limit) 
   auto waiting = waiting_facts(*o->store, now);
   if (!waiting) return report(waiting.error());
   for (const nlohmann::json& w : *waiting) {
-    const std::string age = w["age_seconds"].is_number() ? cli_age(w["age_seconds"].get<int64_t>()) : std::string("?");
+    const std::string age =
+        w["age_seconds"].is_number() ? cli_age(w["age_seconds"].get<int64_t>()) : std::string("?");
     const char* keeper = w.contains("company") ? "projector" : "stage1";  // who keeps it waiting
-    std::cout << w["status"].get<std::string>() << "\t" << keeper << "\t" << w["source"].get<std::string>() << "/"
-              << w["id"].get<std::string>() << "\t" << w["reason"].get<std::string>() << " (accepted "
+    std::cout << w["status"].get<std::string>() << "\t" << keeper << "\t"
+              << w["source"].get<std::string>() << "/" << w["id"].get<std::string>() << "\t"
+              << w["reason"].get<std::string>() << " (accepted "
               << w["accepted_at"].get<std::string>() << ", " << age << " ago)\n";
   }
   return 0;
@@ -220,12 +227,14 @@ void add_admin_commands(CLI::App& app, const Globals& g, int& exit_code) {
     int64_t limit = 100, offset = 0;
   };
   auto a = std::make_shared<Args>();
-  auto* tick = app.add_subcommand("tick", "advance log time: deadlines up to the date fire on the next run");
+  auto* tick =
+      app.add_subcommand("tick", "advance log time: deadlines up to the date fire on the next run");
   tick->add_option("--date", a->tick_date, "the date (default: today)");
   tick->callback([&g, &exit_code, a] { exit_code = cmd_tick(g, a->tick_date); });
 
   auto* gen = app.add_subcommand("gen", "generate a synthetic district year as NDJSON facts");
-  gen->add_option("--communities", a->gen.communities, "number of communities")->capture_default_str();
+  gen->add_option("--communities", a->gen.communities, "number of communities")
+      ->capture_default_str();
   gen->add_option("--streets", a->gen.streets, "number of streets/towns")->capture_default_str();
   gen->add_option("--year", a->gen.year, "evaluation year")->capture_default_str();
   gen->add_option("--seed", a->gen.seed, "random seed")->capture_default_str();
@@ -239,29 +248,31 @@ void add_admin_commands(CLI::App& app, const Globals& g, int& exit_code) {
   schema->add_option("--out", a->schema_dir, "directory")->capture_default_str();
   schema->callback([&exit_code, a] { exit_code = cmd_schema(a->schema_dir); });
 
-  auto* topics_cmd = app.add_subcommand("topics", "the topics (and ACLs) jiayuan needs on a Kafka cluster");
+  auto* topics_cmd =
+      app.add_subcommand("topics", "the topics (and ACLs) jiayuan needs on a Kafka cluster");
   topics_cmd->require_subcommand(1);
-  auto* t_create = topics_cmd->add_subcommand("create", "create what is missing: every department's inbox, "
-                                                        "jiayuan.events, jiayuan.decisions, jiayuan.dead-letter");
-  t_create->add_flag("--acls", a->with_acls, "also let each department (User:<department>) write its own inbox");
+  auto* t_create =
+      topics_cmd->add_subcommand("create",
+                                 "create what is missing: every department's inbox, "
+                                 "jiayuan.events, jiayuan.decisions, jiayuan.dead-letter");
+  t_create->add_flag("--acls", a->with_acls,
+                     "also let each department (User:<department>) write its own inbox");
   t_create->callback([&g, &exit_code, a] { exit_code = cmd_topics_create(g, a->with_acls); });
 
-  app.add_subcommand("digest", "print the SHA-256 digest of the projections")->callback([&g, &exit_code] {
-    exit_code = cmd_digest(g);
-  });
-  app.add_subcommand("rebuild", "drop the projections and rebuild them from the log")->callback([&g, &exit_code] {
-    exit_code = cmd_rebuild(g);
-  });
-  app.add_subcommand("status", "log sizes, consumer offsets and the outbox")->callback([&g, &exit_code] {
-    exit_code = cmd_status(g);
-  });
+  app.add_subcommand("digest", "print the SHA-256 digest of the projections")
+      ->callback([&g, &exit_code] { exit_code = cmd_digest(g); });
+  app.add_subcommand("rebuild", "drop the projections and rebuild them from the log")
+      ->callback([&g, &exit_code] { exit_code = cmd_rebuild(g); });
+  app.add_subcommand("status", "log sizes, consumer offsets and the outbox")
+      ->callback([&g, &exit_code] { exit_code = cmd_status(g); });
 
   auto* dead = app.add_subcommand("dead-letter", "read the dead-letter log");
   dead->require_subcommand(1);
   auto* d_list = dead->add_subcommand("list", "list rejected input: offset, stage, origin, reason");
   d_list->add_option("--limit", a->limit, "at most this many")->capture_default_str();
   d_list->callback([&g, &exit_code, a] { exit_code = cmd_dead_letter(g, false, 0, a->limit); });
-  auto* d_show = dead->add_subcommand("show", "one dead letter with its headers and original bytes");
+  auto* d_show =
+      dead->add_subcommand("show", "one dead letter with its headers and original bytes");
   d_show->add_option("offset", a->offset, "its offset in the dead-letter log")->required();
   d_show->callback([&g, &exit_code, a] { exit_code = cmd_dead_letter(g, true, a->offset, 1); });
 }

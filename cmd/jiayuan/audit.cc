@@ -1,17 +1,17 @@
 // jiayuan audit: a year recomputed from the log in a scratch store, the decisions' hash chains
 // verified, recorded outcomes diffed against recomputed ones (or against a proposed rule set).
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
+#include "engine/audit.h"
 
+#include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cmd/jiayuan/commands.h"
 #include "cmd/jiayuan/common.h"
 #include "connectors/embedded_log.h"
-#include "engine/audit.h"
 #include "engine/cli_format.h"
 
 namespace jiayuan::cli {
@@ -39,15 +39,17 @@ int cmd_what_if(Opened& o, const ScratchDir& dir, const AuditArgs& a, AuditOptio
   if (!new_log) return report(new_log.error());
   ProgressBar bar("what-if " + std::to_string(a.year) + " (rules in force, then proposed)");
   opts.progress = [&bar](int64_t done, int64_t total) { bar.update(done, total); };
-  auto w = what_if(*o.log, **now_log, dir.sub("now-store"), **new_log, dir.sub("proposed-store"), o.config, *proposed, opts);
+  auto w = what_if(*o.log, **now_log, dir.sub("now-store"), **new_log, dir.sub("proposed-store"),
+                   o.config, *proposed, opts);
   bar.finish();
   if (!w) return report(w.error());
   if (a.as_json) {
     std::cout << what_if_json(*w, *proposed).dump(2) << "\n";
     return 0;
   }
-  std::cout << "what-if " << w->year << " with " << a.rules << " (" << proposed->id << ", " << proposed->hash.substr(0, 16)
-            << "…): " << w->changes.size() << " outcome(s) would change\n";
+  std::cout << "what-if " << w->year << " with " << a.rules << " (" << proposed->id << ", "
+            << proposed->hash.substr(0, 16) << "…): " << w->changes.size()
+            << " outcome(s) would change\n";
   std::map<std::string, size_t> by_kind;
   for (const Change& c : w->changes) ++by_kind[c.what];
   for (const auto& [k, n] : by_kind) std::cout << "  " << k << ": " << n << "\n";
@@ -60,27 +62,32 @@ int cmd_what_if(Opened& o, const ScratchDir& dir, const AuditArgs& a, AuditOptio
 
 // The audit as a person reads it: digests, chains, the first `limit` differences.
 void print_audit(const AuditReport& r, int64_t limit) {
-  std::cout << "audit " << r.year << ": " << r.recorded << " decisions recorded, " << r.recomputed << " recomputed\n"
+  std::cout << "audit " << r.year << ": " << r.recorded << " decisions recorded, " << r.recomputed
+            << " recomputed\n"
             << "digest recorded   " << r.recorded_digest << "\n"
             << "digest recomputed " << r.recomputed_digest << "\n";
   if (r.chain.empty()) {
     std::cout << "hash chains: intact\n";
   } else {
     std::cout << "hash chains: " << r.chain.size() << " problem(s)\n";
-    for (const ChainProblem& p : r.chain) std::cout << "  " << p.where << "  " << p.decision << ": " << p.problem << "\n";
+    for (const ChainProblem& p : r.chain)
+      std::cout << "  " << p.where << "  " << p.decision << ": " << p.problem << "\n";
   }
   if (r.diffs.empty()) {
     std::cout << "decisions: identical\n";
     return;
   }
-  std::cout << "decisions: " << r.diffs.size() << " difference(s)\ndecision\tfield\trecorded\trecomputed\n";
+  std::cout << "decisions: " << r.diffs.size()
+            << " difference(s)\ndecision\tfield\trecorded\trecomputed\n";
   int64_t shown = 0;
   for (const FieldDiff& d : r.diffs) {
     if (limit > 0 && shown++ == limit) {
-      std::cout << "… " << r.diffs.size() - static_cast<size_t>(limit) << " more (--limit 0 shows all, --json lists them)\n";
+      std::cout << "… " << r.diffs.size() - static_cast<size_t>(limit)
+                << " more (--limit 0 shows all, --json lists them)\n";
       break;
     }
-    std::cout << d.decision << "\t" << d.field << "\t" << d.recorded << "\t" << d.recomputed << "\n";
+    std::cout << d.decision << "\t" << d.field << "\t" << d.recorded << "\t" << d.recomputed
+              << "\n";
   }
 }
 
@@ -112,12 +119,16 @@ int cmd_audit(const Globals& g, const AuditArgs& a) {
 
 void add_audit_command(CLI::App& app, const Globals& g, int& exit_code) {
   auto a = std::make_shared<AuditArgs>();
-  auto* audit = app.add_subcommand("audit", "recompute a year from the log, verify the decisions' hash chains and "
-                                            "diff recorded against recomputed (exit 1 on any difference)");
+  auto* audit =
+      app.add_subcommand("audit",
+                         "recompute a year from the log, verify the decisions' hash chains and "
+                         "diff recorded against recomputed (exit 1 on any difference)");
   audit->add_option("--year", a->year, "evaluation year")->required();
-  audit->add_option("--rules", a->rules, "what-if: a proposed rule set (TOML) replacing the one in force "
-                                         "that year; lists every outcome that would change, writes nothing");
-  audit->add_option("--work-dir", a->work_dir, "where the scratch store and log go (default: the system temp directory)");
+  audit->add_option("--rules", a->rules,
+                    "what-if: a proposed rule set (TOML) replacing the one in force "
+                    "that year; lists every outcome that would change, writes nothing");
+  audit->add_option("--work-dir", a->work_dir,
+                    "where the scratch store and log go (default: the system temp directory)");
   audit->add_option("--limit", a->limit, "differences to print (0: all)")->capture_default_str();
   audit->add_flag("--json", a->as_json, "print JSON");
   audit->callback([&g, &exit_code, a] { exit_code = cmd_audit(g, *a); });

@@ -14,7 +14,8 @@ namespace jiayuan::cli {
 void add_run_command(CLI::App& app, const Globals& g, int& exit_code);
 // publish, import, retract
 void add_ingest_commands(CLI::App& app, const Globals& g, int& exit_code);
-// query community|revisions|summary|communities|cases|awards|companies|targets|renovation|compliance
+// query
+// community|revisions|summary|communities|cases|awards|companies|targets|renovation|compliance
 void add_query_commands(CLI::App& app, Globals& g, int& exit_code);
 // audit
 void add_audit_command(CLI::App& app, const Globals& g, int& exit_code);

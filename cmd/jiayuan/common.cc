@@ -39,7 +39,9 @@ Status use_as_known(Opened& o, const std::string& as_known) {
   if (as_known.empty()) return {};
   const auto ms = parse_instant_ms(as_known);
   if (!ms) {
-    return fail("bad_argument", "--as-known: expected an instant such as 2024-01-15T18:00:00+08:00, got \"" + as_known + "\"");
+    return fail("bad_argument",
+                "--as-known: expected an instant such as 2024-01-15T18:00:00+08:00, got \"" +
+                    as_known + "\"");
   }
   JY_TRY(o.scratch_dir, ScratchDir::make("", "as-known"));
   JY_TRY(o.scratch, scratch_log(*o.scratch_dir, "log", *o.log));
@@ -51,7 +53,8 @@ namespace {
 // Credentials and security settings from the environment override engine.toml (secrets need
 // not be written in a file).
 void apply_kafka_environment(KafkaSettings& k) {
-  for (auto [name, field] : {std::pair<const char*, std::string*>{"JIAYUAN_KAFKA_SECURITY_PROTOCOL", &k.security_protocol},
+  for (auto [name, field] : {std::pair<const char*, std::string*>{"JIAYUAN_KAFKA_SECURITY_PROTOCOL",
+                                                                  &k.security_protocol},
                              {"JIAYUAN_KAFKA_SASL_MECHANISM", &k.sasl_mechanism},
                              {"JIAYUAN_KAFKA_USERNAME", &k.username},
                              {"JIAYUAN_KAFKA_PASSWORD", &k.password},
@@ -70,8 +73,8 @@ int report(const Error& e) {
 Result<Config> load(const Globals& g) {
   auto config = load_config(g.config_dir);
   if (!config) {
-    return fail(config.error().code, config.error().message +
-                                         "\n(config directory: " + g.config_dir + "; set it with --config)");
+    return fail(config.error().code, config.error().message + "\n(config directory: " +
+                                         g.config_dir + "; set it with --config)");
   }
   if (!g.data_dir.empty()) config->engine.data_dir = g.data_dir;
   if (!g.kafka.empty()) config->engine.kafka.bootstrap = g.kafka;
@@ -79,7 +82,9 @@ Result<Config> load(const Globals& g) {
     char* end = nullptr;
     const long long mb = std::strtoll(v, &end, 10);
     if (*end != '\0' || mb < 0) {
-      return fail("bad_argument", std::string("JIAYUAN_DISK_RESERVE_MB: expected megabytes (0 or more), got \"") + v + "\"");
+      return fail("bad_argument",
+                  std::string("JIAYUAN_DISK_RESERVE_MB: expected megabytes (0 or more), got \"") +
+                      v + "\"");
     }
     config->engine.disk_reserve_mb = mb;
   }
@@ -93,15 +98,18 @@ Result<Opened> open_all(const Globals& g, bool with_store, Access access) {
   Opened o;
   JY_TRY(o.config, load(g));
   const DiskOptions disk{.read_only = access == Access::kRead,
-                         .reserve_bytes = static_cast<uint64_t>(o.config.engine.disk_reserve_mb) << 20};
+                         .reserve_bytes = static_cast<uint64_t>(o.config.engine.disk_reserve_mb)
+                                          << 20};
   const std::filesystem::path dir = o.config.engine.data_dir;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return fail("io", dir.string() + ": cannot create the data directory: " + ec.message());
   if (!o.config.engine.kafka.bootstrap.empty()) {
     o.kafka = true;
-    JY_TRY(o.log, KafkaLog::open({.settings = o.config.engine.kafka, .client_id = "jiayuan-engine",
-                                    .transactional_id = "", .require_topics = true}));
+    JY_TRY(o.log, KafkaLog::open({.settings = o.config.engine.kafka,
+                                  .client_id = "jiayuan-engine",
+                                  .transactional_id = "",
+                                  .require_topics = true}));
   } else {
     JY_TRY(o.log, EmbeddedLog::open((dir / "log").string(), {}, disk));
   }
@@ -112,7 +120,8 @@ Result<Opened> open_all(const Globals& g, bool with_store, Access access) {
 }
 
 std::string intake_snapshot(const Opened& o) {
-  return o.kafka ? std::string() : (std::filesystem::path(o.config.engine.data_dir) / "intake.snapshot").string();
+  return o.kafka ? std::string()
+                 : (std::filesystem::path(o.config.engine.data_dir) / "intake.snapshot").string();
 }
 
 std::function<Result<std::shared_ptr<const Store>>(int64_t)> known_stores(Opened& o) {
@@ -134,8 +143,10 @@ std::function<Result<std::shared_ptr<const Store>>(int64_t)> known_stores(Opened
     auto k = std::make_shared<Known>();
     std::unique_ptr<Log> own;
     if (o.kafka) {
-      JY_TRY(own, KafkaLog::open({.settings = o.config.engine.kafka, .client_id = "jiayuan-as-known",
-                                  .transactional_id = "", .require_topics = true}));
+      JY_TRY(own, KafkaLog::open({.settings = o.config.engine.kafka,
+                                  .client_id = "jiayuan-as-known",
+                                  .transactional_id = "",
+                                  .require_topics = true}));
     }
     Log& log = own ? *own : *o.log;
     JY_TRY(k->dir, ScratchDir::make("", "as-known"));

@@ -37,13 +37,16 @@ struct Globals {
 // A directory of its own under `parent`, removed with everything in it when this goes.
 class ScratchDir {
  public:
-  static Result<std::unique_ptr<ScratchDir>> make(const std::string& parent, const std::string& name) {
+  static Result<std::unique_ptr<ScratchDir>> make(const std::string& parent,
+                                                  const std::string& name) {
     std::error_code ec;
-    const std::filesystem::path base = parent.empty() ? std::filesystem::temp_directory_path(ec) : std::filesystem::path(parent);
+    const std::filesystem::path base =
+        parent.empty() ? std::filesystem::temp_directory_path(ec) : std::filesystem::path(parent);
     std::filesystem::create_directories(base, ec);
     std::string pattern = (base / ("jiayuan-" + name + "-XXXXXX")).string();
     if (mkdtemp(pattern.data()) == nullptr) {
-      return fail("io", pattern + ": cannot create a scratch directory (" + std::strerror(errno) + "); choose one with --work-dir");
+      return fail("io", pattern + ": cannot create a scratch directory (" + std::strerror(errno) +
+                            "); choose one with --work-dir");
     }
     return std::unique_ptr<ScratchDir>(new ScratchDir(pattern));
   }

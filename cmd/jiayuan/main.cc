@@ -1,9 +1,9 @@
 // jiayuan: the command line. main wires CLI11 to the command groups (cmd/jiayuan/*.cc), each a
 // thin edge over the modules.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 
 #include "cmd/jiayuan/commands.h"
@@ -22,13 +22,17 @@ int main(int argc, char** argv) {
   Globals g;
   const char* env_config = std::getenv("JIAYUAN_CONFIG_DIR");
   g.config_dir = env_config != nullptr ? env_config : JIAYUAN_DEFAULT_CONFIG_DIR;
-  app.add_option("--config", g.config_dir, "config directory (rules/, district.toml, authority.toml, "
-                                           "engine.toml); env JIAYUAN_CONFIG_DIR")
+  app.add_option("--config", g.config_dir,
+                 "config directory (rules/, district.toml, authority.toml, "
+                 "engine.toml); env JIAYUAN_CONFIG_DIR")
       ->capture_default_str();
-  app.add_option("--data-dir", g.data_dir, "data directory (default: engine.data_dir of engine.toml)");
-  app.add_option("--log-level", g.log_level, "trace, debug, info, warn, error (default: engine.toml)");
-  app.add_option("--kafka", g.kafka, "use the Kafka cluster at HOST:PORT as the log (default: engine.toml [kafka], "
-                                     "else the embedded log)");
+  app.add_option("--data-dir", g.data_dir,
+                 "data directory (default: engine.data_dir of engine.toml)");
+  app.add_option("--log-level", g.log_level,
+                 "trace, debug, info, warn, error (default: engine.toml)");
+  app.add_option("--kafka", g.kafka,
+                 "use the Kafka cluster at HOST:PORT as the log (default: engine.toml [kafka], "
+                 "else the embedded log)");
 
   int exit_code = 0;  // set by the chosen command's callback, which runs inside parse
   add_run_command(app, g, exit_code);

@@ -1,10 +1,9 @@
 // jiayuan query: supervisors' questions answered from the projections (now, --as-of a date,
 // --as-known an instant), printed as tables or JSON, or saved as CSV / .xlsx.
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
-
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "cmd/jiayuan/commands.h"
 #include "cmd/jiayuan/common.h"
@@ -31,8 +30,8 @@ ProjectionView view_of(const Store& store, const std::optional<Date>& as_of) {
   return as_of ? ProjectionView(store, *as_of) : ProjectionView(store);
 }
 
-int cmd_query_community(const Globals& g, const std::string& id, const std::string& as_of_text, bool as_json,
-                        bool with_revisions) {
+int cmd_query_community(const Globals& g, const std::string& id, const std::string& as_of_text,
+                        bool as_json, bool with_revisions) {
   auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
   if (auto known = use_as_known(*o, g.as_known); !known) return report(known.error());
@@ -41,9 +40,10 @@ int cmd_query_community(const Globals& g, const std::string& id, const std::stri
   auto v = community_view(view_of(*o->store, *as_of), CommunityId(id));
   if (!v) return report(v.error());
   if (!*v) {
-    return report(Error{"not_found", "community " + id + " is not known to the projections" +
-                                         (*as_of ? " as of " + (*as_of)->to_string() : std::string()) +
-                                         " (is it registered, and has `jiayuan run` folded the log?)"});
+    return report(
+        Error{"not_found", "community " + id + " is not known to the projections" +
+                               (*as_of ? " as of " + (*as_of)->to_string() : std::string()) +
+                               " (is it registered, and has `jiayuan run` folded the log?)"});
   }
   if (with_revisions) {
     RevisionFilter filter;
@@ -56,8 +56,8 @@ int cmd_query_community(const Globals& g, const std::string& id, const std::stri
   return 0;
 }
 
-int cmd_query_revisions(const Globals& g, RevisionFilter filter, const std::string& since, const std::string& as_of_text,
-                        bool as_json) {
+int cmd_query_revisions(const Globals& g, RevisionFilter filter, const std::string& since,
+                        const std::string& as_of_text, bool as_json) {
   auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
   if (auto known = use_as_known(*o, g.as_known); !known) return report(known.error());
@@ -65,10 +65,14 @@ int cmd_query_revisions(const Globals& g, RevisionFilter filter, const std::stri
   if (!as_of) return report(as_of.error());
   if (!since.empty()) {
     filter.since = Date::parse(since);
-    if (!filter.since) return report(Error{"bad_argument", "--since: expected a date YYYY-MM-DD, got \"" + since + "\""});
+    if (!filter.since)
+      return report(
+          Error{"bad_argument", "--since: expected a date YYYY-MM-DD, got \"" + since + "\""});
   }
   if (filter.street && !o->config.district.has_street(StreetId(*filter.street))) {
-    return report(Error{"bad_argument", "--street: expected a street or town of district.toml, got \"" + *filter.street + "\""});
+    return report(Error{
+        "bad_argument",
+        "--street: expected a street or town of district.toml, got \"" + *filter.street + "\""});
   }
   auto r = revisions(view_of(*o->store, *as_of), filter);
   if (!r) return report(r.error());
@@ -92,8 +96,10 @@ int cmd_query_summary(const Globals& g, int year, const std::string& as_of_text,
   return 0;
 }
 
-int cmd_query_json(const Globals& g, const std::string& what, int year, const std::string& as_of_text, bool all,
-                   bool as_json, const CommunityFilter& filter = {}, const std::optional<std::string>& street = {}) {
+int cmd_query_json(const Globals& g, const std::string& what, int year,
+                   const std::string& as_of_text, bool all, bool as_json,
+                   const CommunityFilter& filter = {},
+                   const std::optional<std::string>& street = {}) {
   auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
   if (auto known = use_as_known(*o, g.as_known); !known) return report(known.error());
@@ -102,10 +108,13 @@ int cmd_query_json(const Globals& g, const std::string& what, int year, const st
   const ProjectionView view = view_of(*o->store, *as_of);
   const RuleSet* rules = o->config.rules.for_year(year);
   if (rules == nullptr && what != "cases") {
-    return report(Error{"bad_argument", "--year " + std::to_string(year) + ": no rule set defines that year"});
+    return report(Error{"bad_argument",
+                        "--year " + std::to_string(year) + ": no rule set defines that year"});
   }
   if (street && !o->config.district.has_street(StreetId(*street))) {
-    return report(Error{"bad_argument", "--street: expected a street or town of district.toml, got \"" + *street + "\""});
+    return report(
+        Error{"bad_argument",
+              "--street: expected a street or town of district.toml, got \"" + *street + "\""});
   }
   Result<nlohmann::json> r = nlohmann::json();
   if (what == "awards") r = district_view_at(view, o->config, year);
@@ -130,7 +139,8 @@ int cmd_query_json(const Globals& g, const std::string& what, int year, const st
   }
   if (!r) return report(r.error());
   if (r->is_null()) {
-    return report(Error{"not_found", "nothing rated for " + std::to_string(year) + " yet (has `jiayuan run` folded the log?)"});
+    return report(Error{"not_found", "nothing rated for " + std::to_string(year) +
+                                         " yet (has `jiayuan run` folded the log?)"});
   }
   std::cout << (as_json ? r->dump(2) + "\n" : format_view(what, *r));
   return 0;
@@ -145,14 +155,18 @@ struct DownloadArgs {
 int cmd_query_download(const Globals& g, ListKind kind, ListQuery q, const std::string& as_of_text,
                        const DownloadArgs& d) {
   const auto format = download_format(d.format);
-  if (!format) return report(Error{"bad_argument", "--format: expected csv or xlsx, got \"" + d.format + "\""});
+  if (!format)
+    return report(
+        Error{"bad_argument", "--format: expected csv or xlsx, got \"" + d.format + "\""});
   auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
   if (auto known = use_as_known(*o, g.as_known); !known) return report(known.error());
   auto as_of = as_of_date(as_of_text);
   if (!as_of) return report(as_of.error());
   if (q.street && !o->config.district.has_street(StreetId(*q.street))) {
-    return report(Error{"bad_argument", "--street: expected a street or town of district.toml, got \"" + *q.street + "\""});
+    return report(
+        Error{"bad_argument",
+              "--street: expected a street or town of district.toml, got \"" + *q.street + "\""});
   }
   if (kind == ListKind::kCases) q.cases_as_of = as_of->value_or(*today());
   auto answer = list_answer(view_of(*o->store, *as_of), o->config, kind, q);
@@ -179,8 +193,8 @@ int cmd_query_download(const Globals& g, ListKind kind, ListQuery q, const std::
     std::remove(tmp.c_str());
     return report(Error{"io", path + ": cannot write here (" + std::strerror(errno) + ")"});
   }
-  std::cout << "wrote " << path << ": " << rows.size() << (rows.size() == 1 ? " row" : " rows") << " of "
-            << download_sheet(kind) << " (" << list_name(kind) << ")\n";
+  std::cout << "wrote " << path << ": " << rows.size() << (rows.size() == 1 ? " row" : " rows")
+            << " of " << download_sheet(kind) << " (" << list_name(kind) << ")\n";
   return 0;
 }
 
@@ -211,60 +225,75 @@ int query_list(const Globals& g, const std::string& name, const QueryArgs& a) {
     lq.all_cases = a.all_cases;
     return cmd_query_download(g, *list_kind(name), lq, a.as_of, a.download);
   }
-  if (!a.download.out.empty()) return report(Error{"bad_argument", "-o/--output: names the file of --format csv|xlsx; give --format too"});
-  if (name != "communities") return cmd_query_json(g, name, a.year, a.as_of, a.all_cases, a.as_json, {}, a.list_street);
+  if (!a.download.out.empty())
+    return report(Error{"bad_argument",
+                        "-o/--output: names the file of --format csv|xlsx; give --format too"});
+  if (name != "communities")
+    return cmd_query_json(g, name, a.year, a.as_of, a.all_cases, a.as_json, {}, a.list_street);
   if (a.filter.street && !a.filter.street->empty()) {
     auto cfg = load(g);
     if (cfg && !cfg->district.has_street(StreetId(*a.filter.street))) {
-      return report(Error{"bad_argument", "--street: expected a street of district.toml, got \"" + *a.filter.street + "\""});
+      return report(Error{"bad_argument", "--street: expected a street of district.toml, got \"" +
+                                              *a.filter.street + "\""});
     }
   }
   return cmd_query_json(g, "communities", a.year, a.as_of, false, a.as_json, a.filter);
 }
 
 void downloadable(CLI::App* q, QueryArgs& a) {
-  q->add_option("--format", a.download.format, "save the list as a spreadsheet instead of printing it: csv "
-                                               "(UTF-8 with BOM, as Excel opens it) or xlsx, Chinese headers")
+  q->add_option("--format", a.download.format,
+                "save the list as a spreadsheet instead of printing it: csv "
+                "(UTF-8 with BOM, as Excel opens it) or xlsx, Chinese headers")
       ->check(CLI::IsMember({"csv", "xlsx"}));
-  q->add_option("-o,--output", a.download.out, "with --format: the file (default: its download name, e.g. "
-                                               "communities-2023.xlsx, here; - for standard output)");
+  q->add_option("-o,--output", a.download.out,
+                "with --format: the file (default: its download name, e.g. "
+                "communities-2023.xlsx, here; - for standard output)");
 }
 
-void add_particulars(CLI::App* query, const Globals& g, int& exit_code, const std::shared_ptr<QueryArgs>& a) {
+void add_particulars(CLI::App* query, const Globals& g, int& exit_code,
+                     const std::shared_ptr<QueryArgs>& a) {
   auto* q_comm = query->add_subcommand("community", "a community's particulars, grade and why");
   q_comm->add_option("id", a->community, "community id, e.g. SJ00001")->required();
   q_comm->add_flag("--json", a->as_json, "print JSON");
-  q_comm->add_flag("--revisions", a->with_revisions,
-                   "also what changed after it was first decided (in the order it was learnt: unlike the rest, "
-                   "this depends on arrival order)");
+  q_comm->add_flag(
+      "--revisions", a->with_revisions,
+      "also what changed after it was first decided (in the order it was learnt: unlike the rest, "
+      "this depends on arrival order)");
   q_comm->callback([&g, &exit_code, a] {
     exit_code = cmd_query_community(g, a->community, a->as_of, a->as_json, a->with_revisions);
   });
-  auto* q_rev = query->add_subcommand("revisions", "outcomes changed after they were first decided: when, by which "
-                                                   "fact, from what to what, whether after publication");
+  auto* q_rev =
+      query->add_subcommand("revisions",
+                            "outcomes changed after they were first decided: when, by which "
+                            "fact, from what to what, whether after publication");
   q_rev->add_option("--year", a->revision_year, "evaluation year (default: every year)");
   q_rev->add_option("--street", a->revision_filter.street, "a street id, e.g. yueyang");
   q_rev->add_option("--since", a->revisions_since, "only those dated on or after this date");
   q_rev->add_flag("--json", a->as_json, "print JSON");
   q_rev->callback([&g, &exit_code, a] {
     if (a->revision_year != 0) a->revision_filter.year = a->revision_year;
-    exit_code = cmd_query_revisions(g, a->revision_filter, a->revisions_since, a->as_of, a->as_json);
+    exit_code =
+        cmd_query_revisions(g, a->revision_filter, a->revisions_since, a->as_of, a->as_json);
   });
-  auto* q_sum = query->add_subcommand("summary", "the year's grade mix per street and district-wide");
+  auto* q_sum =
+      query->add_subcommand("summary", "the year's grade mix per street and district-wide");
   q_sum->add_option("--year", a->year, "evaluation year")->required();
   q_sum->add_flag("--json", a->as_json, "print JSON");
-  q_sum->callback([&g, &exit_code, a] { exit_code = cmd_query_summary(g, a->year, a->as_of, a->as_json); });
+  q_sum->callback(
+      [&g, &exit_code, a] { exit_code = cmd_query_summary(g, a->year, a->as_of, a->as_json); });
 }
 
-void add_lists(CLI::App* query, const Globals& g, int& exit_code, const std::shared_ptr<QueryArgs>& a) {
-  auto list = [&g, &exit_code, a](CLI::App* q, std::string name) {
+void add_lists(CLI::App* query, const Globals& g, int& exit_code,
+               const std::shared_ptr<QueryArgs>& a) {
+  auto list = [&g, &exit_code, a](CLI::App* q, const std::string& name) {
     downloadable(q, *a);
     q->callback([&g, &exit_code, a, name] { exit_code = query_list(g, name, *a); });
   };
   for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
            {"awards", "the year's top ten, excellent communities and managers, targets per street"},
            {"companies", "company standings: projects, grade mix, composite factors, rank"},
-           {"targets", "the year's targets per street and district-wide: shares of each grade, met or missed"},
+           {"targets",
+            "the year's targets per street and district-wide: shares of each grade, met or missed"},
            {"renovation", "renovation priority list (旧住房修缮)"},
            {"compliance", "party-branch and waste-sorting compliance"}}) {
     auto* q = query->add_subcommand(name, help);
@@ -275,18 +304,26 @@ void add_lists(CLI::App* query, const Globals& g, int& exit_code, const std::sha
     q->add_flag("--json", a->as_json, "print JSON");
     list(q, name);
   }
-  auto* q_list = query->add_subcommand("communities", "communities with their grade: filter by street, tier, category, grade");
+  auto* q_list = query->add_subcommand(
+      "communities", "communities with their grade: filter by street, tier, category, grade");
   q_list->add_option("--year", a->year, "evaluation year")->required();
   q_list->add_option("--street", a->filter.street, "a street id, e.g. yueyang");
-  q_list->add_option("--tier", a->filter.tier, "T1, T2 or T3")->check(CLI::IsMember({"T1", "T2", "T3"}));
-  q_list->add_option("--category", a->filter.category, "commodity, mixed, relocation, affordable, scattered_public")
-      ->check(CLI::IsMember({"commodity", "mixed", "relocation", "affordable", "scattered_public"}));
+  q_list->add_option("--tier", a->filter.tier, "T1, T2 or T3")
+      ->check(CLI::IsMember({"T1", "T2", "T3"}));
+  q_list
+      ->add_option("--category", a->filter.category,
+                   "commodity, mixed, relocation, affordable, scattered_public")
+      ->check(
+          CLI::IsMember({"commodity", "mixed", "relocation", "affordable", "scattered_public"}));
   q_list->add_option("--grade", a->filter.grade, "exemplary, standard, passing, failing or unrated")
       ->check(CLI::IsMember({"exemplary", "standard", "passing", "failing", "unrated"}));
   q_list->add_flag("--json", a->as_json, "print JSON");
   list(q_list, "communities");
-  auto* q_cases = query->add_subcommand("cases", "failing cases: open interviews, rectifications, sanctions, days overdue");
-  q_cases->add_option("--as-of", a->as_of, "as of this date: the cases then, days overdue counted to it (default: today)");
+  auto* q_cases = query->add_subcommand(
+      "cases", "failing cases: open interviews, rectifications, sanctions, days overdue");
+  q_cases->add_option(
+      "--as-of", a->as_of,
+      "as of this date: the cases then, days overdue counted to it (default: today)");
   q_cases->add_flag("--all", a->all_cases, "closed cases too");
   q_cases->add_option("--year", a->year, "only that evaluation year's cases");
   q_cases->add_option("--street", a->list_street, "only this street's cases");
@@ -300,10 +337,12 @@ void add_query_commands(CLI::App& app, Globals& g, int& exit_code) {
   auto a = std::make_shared<QueryArgs>();
   auto* query = app.add_subcommand("query", "answer supervisors' questions from the projections");
   query->require_subcommand(1);
-  query->add_option("--as-of", a->as_of, "answer as of a past date: what the log held then (cases: also the date "
-                                         "days overdue count to; default today)");
-  query->add_option("--as-known", g.as_known, "answer as known at an instant (e.g. 2024-01-15T18:00:00+08:00): from "
-                                              "the facts accepted by then; with --as-of, both");
+  query->add_option("--as-of", a->as_of,
+                    "answer as of a past date: what the log held then (cases: also the date "
+                    "days overdue count to; default today)");
+  query->add_option("--as-known", g.as_known,
+                    "answer as known at an instant (e.g. 2024-01-15T18:00:00+08:00): from "
+                    "the facts accepted by then; with --as-of, both");
   add_particulars(query, g, exit_code, a);
   add_lists(query, g, exit_code, a);
 }

@@ -1,12 +1,12 @@
 // jiayuan run: the engine loop, with intake over HTTP (embedded log) or from the inboxes (Kafka),
 // the /v1 API, the dashboard and /metrics.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <csignal>
 #include <iostream>
-#include <unistd.h>
 
 #include "cmd/jiayuan/commands.h"
 #include "cmd/jiayuan/common.h"
@@ -53,10 +53,10 @@ struct OnKafka {
 Status join_kafka(Opened& o, std::string instance, OnKafka& k, RunOptions& opts) {
   Store& store = *o.store;
   if (instance.empty()) instance = instance_name(o.config.engine.data_dir);
-  JY_TRY(k.group, KafkaGroupLog::open(
-                      static_cast<KafkaLog&>(*o.log),
-                      [&store](int32_t p) { return store.offset("stage1", topics::kEvents, p); },
-                      instance));
+  JY_TRY(k.group,
+         KafkaGroupLog::open(
+             static_cast<KafkaLog&>(*o.log),
+             [&store](int32_t p) { return store.offset("stage1", topics::kEvents, p); }, instance));
   JY_TRY(k.intake, KafkaIntake::open(o.config.engine.kafka, o.config, instance));
   opts.stage1_log = k.group.get();
   opts.intake = [&k](size_t max) -> Result<size_t> {
@@ -80,11 +80,12 @@ struct OverHttp {
 };
 
 // Each round's counters into the metrics; the lag of stage 1 (Kafka asked at most once a second).
-std::function<void(const StageCounters&, double)> metrics_observer(Opened& o, Metrics& metrics,
-                                                                   const KafkaIntake* kafka_intake) {
+std::function<void(const StageCounters&, double)> metrics_observer(
+    Opened& o, Metrics& metrics, const KafkaIntake* kafka_intake) {
   auto last_lag = std::chrono::steady_clock::now() - std::chrono::hours(1);
   KafkaIntakeCounters seen;
-  return [&o, &metrics, kafka_intake, last_lag, seen](const StageCounters& round, double seconds) mutable {
+  return [&o, &metrics, kafka_intake, last_lag, seen](const StageCounters& round,
+                                                      double seconds) mutable {
     metrics.folded(round.facts);
     metrics.step_seconds(seconds);
     for (const auto& [kind, n] : round.decisions_by_kind) {
@@ -111,8 +112,8 @@ std::function<void(const StageCounters&, double)> metrics_observer(Opened& o, Me
   };
 }
 
-Status serve_http(Opened& o, const HttpOptions& http_opts, const KafkaIntake* kafka_intake, OverHttp& h,
-                  RunOptions& opts) {
+Status serve_http(Opened& o, const HttpOptions& http_opts, const KafkaIntake* kafka_intake,
+                  OverHttp& h, RunOptions& opts) {
   const size_t colon = http_opts.address.rfind(':');
   int port = -1;
   try {
@@ -122,41 +123,50 @@ Status serve_http(Opened& o, const HttpOptions& http_opts, const KafkaIntake* ka
   if (port < 0 || port > 65535) {
     return fail("bad_argument", "--http: expected HOST:PORT, got \"" + http_opts.address + "\"");
   }
-  if (http_opts.tokens.empty()) return fail("bad_argument", "--http needs --tokens FILE (see config/tokens.example.toml)");
+  if (http_opts.tokens.empty())
+    return fail("bad_argument", "--http needs --tokens FILE (see config/tokens.example.toml)");
   JY_TRY(auto tokens, load_tokens(http_opts.tokens, o.config.district));
   std::string rule_sets;
-  for (const RuleSet& rs : o.config.rules.sets()) rule_sets += (rule_sets.empty() ? "" : ",") + rs.id;
+  for (const RuleSet& rs : o.config.rules.sets())
+    rule_sets += (rule_sets.empty() ? "" : ",") + rs.id;
   h.metrics = std::make_unique<Metrics>(JIAYUAN_VERSION, rule_sets);
-  h.http = std::make_unique<HttpServer>(std::move(tokens),
-                                        HttpLimits{static_cast<size_t>(http_opts.max_body), static_cast<size_t>(http_opts.max_items),
-                                                   http_opts.rate_limit});
+  h.http = std::make_unique<HttpServer>(
+      std::move(tokens),
+      HttpLimits{static_cast<size_t>(http_opts.max_body), static_cast<size_t>(http_opts.max_items),
+                 http_opts.rate_limit});
   if (o.kafka) {
     h.http->route("POST", "/v1/events", [](const HttpRequest&, HttpResponse& res) {
-      problem(res, 404, "on Kafka, a department publishes to its inbox topic jiayuan.inbox.<department>, not over HTTP");
+      problem(res, 404,
+              "on Kafka, a department publishes to its inbox topic jiayuan.inbox.<department>, not "
+              "over HTTP");
     });
   } else {
     JY_TRY(h.intake, Intake::open(*o.log, o.config, intake_snapshot(o)));
     h.ingest = std::make_unique<HttpIngest>(*h.intake, h.metrics.get());
     h.ingest->install(*h.http);
   }
-  h.queries = std::make_unique<QueryApi>(*o.store, o.config,
-                                         QueryApiOptions{.dead_letters = o.kafka ? nullptr : o.log.get(),
-                                                         .today = [] { return *today(); },
-                                                         .ready = [&h] { return h.caught_up.load(); },
-                                                         .metrics = h.metrics.get(),
-                                                         .now_ms = nullptr,
-                                                         .as_known = known_stores(o)});
+  h.queries =
+      std::make_unique<QueryApi>(*o.store, o.config,
+                                 QueryApiOptions{.dead_letters = o.kafka ? nullptr : o.log.get(),
+                                                 .today = [] { return *today(); },
+                                                 .ready = [&h] { return h.caught_up.load(); },
+                                                 .metrics = h.metrics.get(),
+                                                 .now_ms = nullptr,
+                                                 .as_known = known_stores(o)});
   h.queries->install(*h.http);
   install_dashboard(*h.http);
   JY_CHECK(h.http->start(http_opts.address.substr(0, colon), port));
-  std::cout << "listening on http://" << http_opts.address.substr(0, colon) << ":" << h.http->port() << "\n" << std::flush;
+  std::cout << "listening on http://" << http_opts.address.substr(0, colon) << ":" << h.http->port()
+            << "\n"
+            << std::flush;
   spdlog::info("http: /v1 API, /dashboard/, /metrics on port {}", h.http->port());
   opts.caught_up = &h.caught_up;
   opts.observe = metrics_observer(o, *h.metrics, kafka_intake);
   return {};
 }
 
-int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions& http_opts, std::string instance) {
+int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions& http_opts,
+            std::string instance) {
   auto o = open_all(g);
   if (!o) return report(o.error());
   RunOptions opts;
@@ -167,7 +177,8 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
   }
   OverHttp h;
   if (!http_opts.address.empty()) {
-    if (Status s = serve_http(*o, http_opts, kafka.intake.get(), h, opts); !s) return report(s.error());
+    if (Status s = serve_http(*o, http_opts, kafka.intake.get(), h, opts); !s)
+      return report(s.error());
   }
   opts.batch_size = static_cast<size_t>(batch_size > 0 ? batch_size : o->config.engine.batch_size);
   std::signal(SIGINT, on_signal);
@@ -180,8 +191,10 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
   if (!s) return report(s.error());
   if (kafka.intake) {
     const KafkaIntakeCounters& c = kafka.intake->counters();
-    spdlog::info("intake: {} inbox messages: {} accepted, {} duplicates, {} rejected; {} transactions aborted",
-                 c.messages, c.accepted, c.duplicates, c.rejected, c.aborted);
+    spdlog::info(
+        "intake: {} inbox messages: {} accepted, {} duplicates, {} rejected; {} transactions "
+        "aborted",
+        c.messages, c.accepted, c.duplicates, c.rejected, c.aborted);
   }
   return 0;
 }
@@ -197,15 +210,25 @@ void add_run_command(CLI::App& app, const Globals& g, int& exit_code) {
   };
   auto a = std::make_shared<Args>();
   auto* run = app.add_subcommand("run", "fold the log through every stage into the projections");
-  run->add_flag("--follow", a->follow, "keep running and fold new facts as they arrive (stop with Ctrl-C)");
+  run->add_flag("--follow", a->follow,
+                "keep running and fold new facts as they arrive (stop with Ctrl-C)");
   run->add_option("--batch-size", a->batch_size, "facts per atomic step (default: engine.toml)");
-  run->add_option("--http", a->http.address, "also take facts over HTTP on HOST:PORT (POST /v1/events); implies --follow");
-  run->add_option("--tokens", a->http.tokens, "TOML file of department tokens: [tokens] \"<token>\" = \"<department>\"");
-  run->add_option("--max-body", a->http.max_body, "largest request body in bytes")->capture_default_str();
-  run->add_option("--max-items", a->http.max_items, "most events in one request")->capture_default_str();
-  run->add_option("--rate-limit", a->http.rate_limit, "requests per second per token, beyond which 429 (0: no limit)")->capture_default_str();
-  run->add_option("--instance", a->instance, "this engine's name on the Kafka cluster (default: host and data directory)");
-  run->callback([&g, &exit_code, a] { exit_code = cmd_run(g, a->follow, a->batch_size, a->http, a->instance); });
+  run->add_option("--http", a->http.address,
+                  "also take facts over HTTP on HOST:PORT (POST /v1/events); implies --follow");
+  run->add_option("--tokens", a->http.tokens,
+                  "TOML file of department tokens: [tokens] \"<token>\" = \"<department>\"");
+  run->add_option("--max-body", a->http.max_body, "largest request body in bytes")
+      ->capture_default_str();
+  run->add_option("--max-items", a->http.max_items, "most events in one request")
+      ->capture_default_str();
+  run->add_option("--rate-limit", a->http.rate_limit,
+                  "requests per second per token, beyond which 429 (0: no limit)")
+      ->capture_default_str();
+  run->add_option("--instance", a->instance,
+                  "this engine's name on the Kafka cluster (default: host and data directory)");
+  run->callback([&g, &exit_code, a] {
+    exit_code = cmd_run(g, a->follow, a->batch_size, a->http, a->instance);
+  });
 }
 
 }  // namespace jiayuan::cli

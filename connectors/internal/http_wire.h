@@ -5,9 +5,9 @@
 //   RequestParser parser(limits);
 //   buffer += bytes_received;
 //   switch (parser.feed(buffer)) {        // consumes what it used from the front of `buffer`
-//     case RequestParser::kNeedMore: ...  // wait for more bytes (parser.started(): a request began)
-//     case RequestParser::kComplete: use(parser.take()); break;
-//     case RequestParser::kError: answer(parser.error_status(), parser.error_detail()); close();
+//     case RequestParser::kNeedMore: ...  // wait for more bytes (parser.started(): a request
+//     began) case RequestParser::kComplete: use(parser.take()); break; case RequestParser::kError:
+//     answer(parser.error_status(), parser.error_detail()); close();
 //   }
 #pragma once
 
@@ -37,9 +37,10 @@ class RequestParser {
   // True once a request's first byte has come (its header deadline runs from then).
   bool started() const { return stage_ != Stage::kIdle; }
   // True once the headers are in and a body is still to come (the body deadline runs).
-  bool reading_body() const { return stage_ == Stage::kBody || stage_ == Stage::kChunkSize ||
-                                     stage_ == Stage::kChunkData || stage_ == Stage::kChunkEnd ||
-                                     stage_ == Stage::kTrailer; }
+  bool reading_body() const {
+    return stage_ == Stage::kBody || stage_ == Stage::kChunkSize || stage_ == Stage::kChunkData ||
+           stage_ == Stage::kChunkEnd || stage_ == Stage::kTrailer;
+  }
   // After the headers, when the client asked for "Expect: 100-continue"; cleared when read.
   bool take_expect_continue() { return std::exchange(expect_continue_, false); }
   WireRequest take();
@@ -73,7 +74,8 @@ class RequestParser {
 
 // The request a handler sees: path and query percent-decoded and UTF-8; false (with the problem
 // written into `error`) when they are not.
-bool decode_request(WireRequest&& wire, const HttpLimits& limits, HttpRequest& out, HttpResponse& error);
+bool decode_request(WireRequest&& wire, const HttpLimits& limits, HttpRequest& out,
+                    HttpResponse& error);
 
 // Percent-decoding; '+' is a space when `plus_is_space` (query strings).
 std::string percent_decode(std::string_view s, bool plus_is_space);

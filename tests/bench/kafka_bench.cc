@@ -85,8 +85,9 @@ Result<std::vector<Fact>> inbox_messages(const GeneratorOptions& g, const Config
   std::vector<Fact> facts;
   JY_CHECK(generate_district(g, config, [&](const std::string& line) {
     const auto doc = nlohmann::json::parse(line);
-    facts.push_back({doc["id"], inbox_topic(doc["source"].get<std::string>()),
-                     Record{doc["subject"], line, {{"content-type", "application/cloudevents+json"}}}});
+    facts.push_back(
+        {doc["id"], inbox_topic(doc["source"].get<std::string>()),
+         Record{doc["subject"], line, {{"content-type", "application/cloudevents+json"}}}});
   }));
   return facts;
 }
@@ -96,15 +97,21 @@ Result<std::vector<Fact>> inbox_messages(const GeneratorOptions& g, const Config
 // Destroying it stops and joins both threads (a joinable thread's destructor would terminate).
 class BenchEngine {
  public:
-  static Result<std::unique_ptr<BenchEngine>> start(const KafkaSettings& settings, const Config& config,
-                                                     const std::string& store_dir) {
-    std::unique_ptr<BenchEngine> e(new BenchEngine(config, static_cast<int32_t>(settings.partitions)));
-    JY_TRY(e->log_, KafkaLog::open({.settings = settings, .client_id = "bench-engine", .transactional_id = "",
+  static Result<std::unique_ptr<BenchEngine>> start(const KafkaSettings& settings,
+                                                    const Config& config,
+                                                    const std::string& store_dir) {
+    std::unique_ptr<BenchEngine> e(
+        new BenchEngine(config, static_cast<int32_t>(settings.partitions)));
+    JY_TRY(e->log_, KafkaLog::open({.settings = settings,
+                                    .client_id = "bench-engine",
+                                    .transactional_id = "",
                                     .require_topics = true}));
     JY_TRY(e->store_, Store::open(store_dir));
     Store* st = e->store_.get();
-    JY_TRY(e->group_, KafkaGroupLog::open(
-                          *e->log_, [st](int32_t p) { return st->offset("stage1", topics::kEvents, p); }, "bench"));
+    JY_TRY(e->group_,
+           KafkaGroupLog::open(
+               *e->log_, [st](int32_t p) { return st->offset("stage1", topics::kEvents, p); },
+               "bench"));
     JY_TRY(e->intake_, KafkaIntake::open(settings, config, "bench"));
     e->engine_ = std::thread([raw = e.get()] { raw->fold(); });
     e->poller_ = std::thread([raw = e.get()] { raw->poll(); });
@@ -143,7 +150,8 @@ class BenchEngine {
   KafkaIntakeCounters counters() const { return intake_->counters(); }
 
  private:
-  BenchEngine(const Config& config, int32_t partitions) : config_(config), partitions_(partitions) {}
+  BenchEngine(const Config& config, int32_t partitions)
+      : config_(config), partitions_(partitions) {}
 
   void fold() {
     RunOptions opts;
@@ -208,9 +216,12 @@ class BenchEngine {
 // notes when each fact's append was acknowledged.
 class Producer {
  public:
-  static Result<std::unique_ptr<Producer>> open(const KafkaSettings& settings, const std::vector<Fact>& facts) {
+  static Result<std::unique_ptr<Producer>> open(const KafkaSettings& settings,
+                                                const std::vector<Fact>& facts) {
     std::unique_ptr<Producer> p(new Producer(facts));
-    JY_TRY(p->log_, KafkaLog::open({.settings = settings, .client_id = "bench-producer", .transactional_id = "",
+    JY_TRY(p->log_, KafkaLog::open({.settings = settings,
+                                    .client_id = "bench-producer",
+                                    .transactional_id = "",
                                     .require_topics = true}));
     p->appended_.reserve(facts.size());
     return p;
@@ -241,7 +252,9 @@ class Follower {
   static Result<std::unique_ptr<Follower>> open(KafkaSettings settings) {
     settings.read_wait_ms = 50;
     std::unique_ptr<Follower> f(new Follower(static_cast<int32_t>(settings.partitions)));
-    JY_TRY(f->reader_, KafkaLog::open({.settings = settings, .client_id = "bench-reader", .transactional_id = "",
+    JY_TRY(f->reader_, KafkaLog::open({.settings = settings,
+                                       .client_id = "bench-reader",
+                                       .transactional_id = "",
                                        .require_topics = true}));
     return f;
   }
@@ -275,7 +288,8 @@ class Follower {
   }
   Status follow() {
     for (int32_t p = 0; p < partitions_; ++p) {
-      JY_TRY(std::vector<LogEntry> got, read_now(topics::kEvents, p, cursor_[static_cast<size_t>(p)]));
+      JY_TRY(std::vector<LogEntry> got,
+             read_now(topics::kEvents, p, cursor_[static_cast<size_t>(p)]));
       for (const LogEntry& e : got) {
         where_[std::string(e.record.header("ce_id"))] = e.position;
         last_event_[static_cast<size_t>(p)] = e.position.offset;
@@ -299,8 +313,10 @@ class Follower {
 
 // Each fact: from its append acknowledged to the first poll that saw the projection past its
 // event (the polls' offsets only grow: a binary search per fact); phase 1's and phase 2's.
-std::pair<std::vector<double>, std::vector<double>> latencies(const std::vector<Fact>& facts, size_t paced_from,
-                                                              const Producer& producer, const Follower& follower,
+std::pair<std::vector<double>, std::vector<double>> latencies(const std::vector<Fact>& facts,
+                                                              size_t paced_from,
+                                                              const Producer& producer,
+                                                              const Follower& follower,
                                                               const std::vector<Seen>& seen) {
   std::vector<double> lat1;
   std::vector<double> lat2;
@@ -322,15 +338,17 @@ std::pair<std::vector<double>, std::vector<double>> latencies(const std::vector<
 Result<double> run_peer(const BenchOptions& o, const KafkaSettings& settings, size_t facts) {
   const std::string state = o.dir + "/peer-state";
   std::filesystem::create_directories(state);
-  const testing::ProcessResult peer = testing::run(
-      "/usr/bin/java",
-      {"-cp", o.peer_libs + "/*", std::string(JIAYUAN_SOURCE_DIR) + "/tests/bench/peer/StreamsPeer.java",
-       settings.bootstrap, settings.topic_prefix, std::to_string(facts), state},
-      o.dir);
+  const testing::ProcessResult peer =
+      testing::run("/usr/bin/java",
+                   {"-cp", o.peer_libs + "/*",
+                    std::string(JIAYUAN_SOURCE_DIR) + "/tests/bench/peer/StreamsPeer.java",
+                    settings.bootstrap, settings.topic_prefix, std::to_string(facts), state},
+                   o.dir);
   const size_t at = peer.out.rfind("json ");
   if (peer.exit_code != 0 || at == std::string::npos) {
-    return fail(Error{"peer_failed", "the Kafka Streams peer failed (exit " + std::to_string(peer.exit_code) +
-                                         "): " + peer.err + peer.out});
+    return fail(Error{"peer_failed", "the Kafka Streams peer failed (exit " +
+                                         std::to_string(peer.exit_code) + "): " + peer.err +
+                                         peer.out});
   }
   const auto r = nlohmann::json::parse(peer.out.substr(at + 5));
   const double rate = r["facts_per_s"].get<double>();
@@ -349,21 +367,28 @@ struct Measured {
 void report(const Measured& m, const BenchEngine& engine) {
   const Spent& spent = engine.spent();
   const KafkaIntakeCounters c = engine.counters();
-  const auto per = [](double total, size_t n) { return total / static_cast<double>(std::max<size_t>(1, n)); };
+  const auto per = [](double total, size_t n) {
+    return total / static_cast<double>(std::max<size_t>(1, n));
+  };
   std::printf("%-40s %12zu\n", "facts", m.facts);
-  std::printf("%-40s %12zu steps, %.0f messages a step, %.1f ms a step, %.1f s in all\n", "engine: intake",
-              spent.steps, per(static_cast<double>(spent.taken), spent.steps), 1000 * per(spent.intake_s, spent.steps),
-              spent.intake_s);
-  std::printf("%-40s %12zu rounds, %.1f ms a round, %.1f s in all\n", "engine: rounds that did work", spent.rounds,
+  std::printf("%-40s %12zu steps, %.0f messages a step, %.1f ms a step, %.1f s in all\n",
+              "engine: intake", spent.steps, per(static_cast<double>(spent.taken), spent.steps),
+              1000 * per(spent.intake_s, spent.steps), spent.intake_s);
+  std::printf("%-40s %12zu rounds, %.1f ms a round, %.1f s in all\n",
+              "engine: rounds that did work", spent.rounds,
               1000 * per(spent.rounds_s, spent.rounds), spent.rounds_s);
-  std::printf("%-40s %12zu accepted, %zu duplicate, %zu rejected\n", "intake", c.accepted, c.duplicates, c.rejected);
-  std::printf("%-40s %12.0f facts/s (%zu facts; producer alone %.0f facts/s)\n", "phase 1: end to end", m.throughput,
-              m.paced_from, static_cast<double>(m.paced_from) / m.produce_s);
-  std::printf("%-40s %12.1f ms p50, %.1f ms p99 (%zu facts)\n", "phase 1: append to queryable, saturated",
-              percentile(m.lat1, 50), percentile(m.lat1, 99), m.lat1.size());
+  std::printf("%-40s %12zu accepted, %zu duplicate, %zu rejected\n", "intake", c.accepted,
+              c.duplicates, c.rejected);
+  std::printf("%-40s %12.0f facts/s (%zu facts; producer alone %.0f facts/s)\n",
+              "phase 1: end to end", m.throughput, m.paced_from,
+              static_cast<double>(m.paced_from) / m.produce_s);
+  std::printf("%-40s %12.1f ms p50, %.1f ms p99 (%zu facts)\n",
+              "phase 1: append to queryable, saturated", percentile(m.lat1, 50),
+              percentile(m.lat1, 99), m.lat1.size());
   std::printf("%-40s %12.0f facts/s offered\n", "phase 2: paced", m.rate);
-  std::printf("%-40s %12.1f ms p50, %.1f ms p99 (%zu facts)\n", "phase 2: append to queryable, paced",
-              percentile(m.lat2, 50), percentile(m.lat2, 99), m.lat2.size());
+  std::printf("%-40s %12.1f ms p50, %.1f ms p99 (%zu facts)\n",
+              "phase 2: append to queryable, paced", percentile(m.lat2, 50), percentile(m.lat2, 99),
+              m.lat2.size());
 }
 
 // Phase 1 as fast as the producer can, phase 2 at a fixed rate; then the latencies.
@@ -378,20 +403,23 @@ Result<Measured> measure(const BenchOptions& o, const std::vector<Fact>& facts, 
   }
   m.produce_s = ms_between(t0, Clock::now()) / 1000.0;
   auto phase1_done = follower.wait_for(m.paced_from, engine);
-  if (!phase1_done) return fail(Error{"phase_1", "phase 1 did not finish: " + phase1_done.error().message});
+  if (!phase1_done)
+    return fail(Error{"phase_1", "phase 1 did not finish: " + phase1_done.error().message});
   m.throughput = static_cast<double>(m.paced_from) / (ms_between(t0, *phase1_done) / 1000.0);
 
   m.rate = o.paced_rate > 0 ? o.paced_rate : m.throughput / 2;
-  const size_t step = std::max<size_t>(1, static_cast<size_t>(m.rate / 100));  // 100 appends a second
+  const size_t step =
+      std::max<size_t>(1, static_cast<size_t>(m.rate / 100));  // 100 appends a second
   const auto t1 = Clock::now();
   for (size_t i = m.paced_from, k = 0; i < facts.size(); i += step, ++k) {
-    std::this_thread::sleep_until(
-        t1 + std::chrono::microseconds(static_cast<int64_t>(1e6 * static_cast<double>(k * step) / m.rate)));
+    std::this_thread::sleep_until(t1 + std::chrono::microseconds(static_cast<int64_t>(
+                                           1e6 * static_cast<double>(k * step) / m.rate)));
     JY_CHECK(producer.append(i, std::min(facts.size(), i + step)));
   }
   auto phase2_done = follower.wait_for(facts.size(), engine);
   engine.stop();
-  if (!phase2_done) return fail(Error{"phase_2", "phase 2 did not finish: " + phase2_done.error().message});
+  if (!phase2_done)
+    return fail(Error{"phase_2", "phase 2 did not finish: " + phase2_done.error().message});
   std::tie(m.lat1, m.lat2) = latencies(facts, m.paced_from, producer, follower, engine.seen());
   return m;
 }
@@ -400,7 +428,8 @@ Result<Measured> measure(const BenchOptions& o, const std::vector<Fact>& facts, 
 int bench(BenchOptions& o) {
   auto settings = testing::test_kafka("bench");
   if (!settings) {
-    std::cerr << "jiayuan_bench_kafka: JIAYUAN_KAFKA_BOOTSTRAP is not set (scripts/kafka-broker start DIR, "
+    std::cerr << "jiayuan_bench_kafka: JIAYUAN_KAFKA_BOOTSTRAP is not set (scripts/kafka-broker "
+                 "start DIR, "
                  "then source DIR/env)\n";
     return testing::kafka_required() ? 1 : 77;  // 77: skipped (ctest's SKIP_RETURN_CODE)
   }
@@ -464,9 +493,10 @@ int run(int argc, char** argv) {
   o.g.seed = 1;
   bool smoke = false;
   CLI::App app{"jiayuan end-to-end benchmark through a real Kafka broker"};
-  app.add_option("--peer", o.peer_libs,
-                 "run the Kafka Streams peer on the same facts afterwards, with the jars in this directory "
-                 "(tests/bench/peer/fetch prints it)");
+  app.add_option(
+      "--peer", o.peer_libs,
+      "run the Kafka Streams peer on the same facts afterwards, with the jars in this directory "
+      "(tests/bench/peer/fetch prints it)");
   app.add_option("--batch-size", o.batch_size, "facts per engine step (0: engine.toml's)");
   app.add_option("--read-wait-ms", o.read_wait_ms,
                  "the engine's longest wait for a partition's next record (0: engine.toml's)");
@@ -474,12 +504,15 @@ int run(int argc, char** argv) {
   app.add_option("--streets", o.g.streets)->capture_default_str();
   app.add_option("--complaints", o.g.hotline_per_community)->capture_default_str();
   app.add_option("--seed", o.g.seed)->capture_default_str();
-  app.add_option("--paced-share", o.paced_share, "share of the year appended at a fixed rate (phase 2)")
+  app.add_option("--paced-share", o.paced_share,
+                 "share of the year appended at a fixed rate (phase 2)")
       ->capture_default_str();
-  app.add_option("--paced-rate", o.paced_rate, "facts/s of phase 2 (0: half of phase 1's throughput)");
+  app.add_option("--paced-rate", o.paced_rate,
+                 "facts/s of phase 2 (0: half of phase 1's throughput)");
   app.add_option("--producer-batch", o.producer_batch, "records per append (acknowledged together)")
       ->capture_default_str();
-  app.add_option("--dir", o.dir, "scratch directory for the store (emptied first)")->capture_default_str();
+  app.add_option("--dir", o.dir, "scratch directory for the store (emptied first)")
+      ->capture_default_str();
   app.add_option("--config", o.config_dir)->capture_default_str();
   app.add_flag("--smoke", smoke, "a tiny district: checks the benchmark runs (CI)");
   CLI11_PARSE(app, argc, argv);

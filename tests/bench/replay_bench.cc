@@ -5,10 +5,10 @@
 //
 //   jiayuan_bench_replay --communities 1500 --complaints 500 --seed 1 --dir /tmp/bench
 //   jiayuan_bench_replay --smoke          (CI: a tiny district, checks the run completes)
+#include <malloc.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
-#include <malloc.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -34,7 +34,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 uint64_t bytes_under(const std::filesystem::path& dir) {
   uint64_t n = 0;
@@ -140,8 +142,8 @@ class Delivery {
 // memory stays bounded at any size), through intake into a fresh embedded log: validation,
 // authority, dedupe, append to jiayuan.events. Only the time inside intake is counted. Answers
 // how many facts were delivered.
-std::optional<size_t> generate_and_take_in(const BenchOptions& o, const Config& config, const std::string& log_dir,
-                                           std::vector<Row>& rows) {
+std::optional<size_t> generate_and_take_in(const BenchOptions& o, const Config& config,
+                                           const std::string& log_dir, std::vector<Row>& rows) {
   auto log = EmbeddedLog::open(log_dir);
   auto intake = Intake::open(**log, config);
   std::vector<IntakeInput> chunk;
@@ -181,13 +183,14 @@ std::optional<size_t> generate_and_take_in(const BenchOptions& o, const Config& 
     return std::nullopt;
   }
   rows.push_back({"generated facts", static_cast<double>(generated), "facts",
-                  std::to_string(o.g.communities) + " communities, " + std::to_string(o.g.hotline_per_community) +
-                      " complaints each (mean)" +
+                  std::to_string(o.g.communities) + " communities, " +
+                      std::to_string(o.g.hotline_per_community) + " complaints each (mean)" +
                       (delivery.retractions() > 0
                            ? ", " + std::to_string(delivery.retractions()) + " of them retractions"
                            : std::string()) +
-                      (rejected_at_intake > 0 ? ", " + std::to_string(rejected_at_intake) + " rejected at intake"
-                                              : std::string())});
+                      (rejected_at_intake > 0
+                           ? ", " + std::to_string(rejected_at_intake) + " rejected at intake"
+                           : std::string())});
   rows.push_back({"generate + intake", seconds_since(t), "s", ""});
   rows.push_back({"intake", static_cast<double>(generated) / in_intake, "facts/s",
                   "decode, validate, authorise, dedupe, append"});
@@ -196,8 +199,9 @@ std::optional<size_t> generate_and_take_in(const BenchOptions& o, const Config& 
 }
 
 // 3. Replay: every stage into a fresh store. Answers the seconds it took.
-std::optional<double> replay(const BenchOptions& o, const Config& config, const std::string& log_dir,
-                             const std::string& store_dir, double facts, std::vector<Row>& rows) {
+std::optional<double> replay(const BenchOptions& o, const Config& config,
+                             const std::string& log_dir, const std::string& store_dir, double facts,
+                             std::vector<Row>& rows) {
   auto log = EmbeddedLog::open(log_dir);
   auto store = Store::open(store_dir);
   RunOptions opts;
@@ -212,9 +216,10 @@ std::optional<double> replay(const BenchOptions& o, const Config& config, const 
     return std::nullopt;
   }
   rows.push_back({"replay (engine)", facts / took, "facts/s",
-                  std::to_string(s->stage1.decisions) + " decisions, batch " + std::to_string(o.batch) + ", order " +
-                      o.order});
-  rows.push_back({"peak RSS: replay", peak_rss_mib(), "MB", "VmHWM of this phase: the engine, log and store"});
+                  std::to_string(s->stage1.decisions) + " decisions, batch " +
+                      std::to_string(o.batch) + ", order " + o.order});
+  rows.push_back(
+      {"peak RSS: replay", peak_rss_mib(), "MB", "VmHWM of this phase: the engine, log and store"});
   return took;
 }
 
@@ -275,8 +280,8 @@ bool raw_writes(const std::string& dir, size_t keys, size_t batch) {
 
 // 4. The floor, same run: a raw scan of the same log and a raw WriteBatch of as many keys, no
 // logic. The scan through the Log interface (records decoded) is shown beside it.
-bool measure_floor(const BenchOptions& o, const std::string& log_dir, size_t generated, double replayed,
-           std::vector<Row>& rows) {
+bool measure_floor(const BenchOptions& o, const std::string& log_dir, size_t generated,
+                   double replayed, std::vector<Row>& rows) {
   const auto facts = static_cast<double>(generated);
   auto t = Clock::now();
   const auto scanned = raw_scan(log_dir);
@@ -294,9 +299,11 @@ bool measure_floor(const BenchOptions& o, const std::string& log_dir, size_t gen
   if (!raw_writes(o.dir + "/floor", scanned->first, o.batch)) return false;
   const double floor_write = seconds_since(t);
   const double floor = floor_scan + floor_write;
-  rows.push_back({"floor: raw scan", facts / floor_scan, "facts/s",
-                  std::to_string(scanned->second / 1000000) + " MB, RocksDB iterator, nothing decoded"});
-  rows.push_back({"floor: raw WriteBatch", facts / floor_write, "keys/s", "200-byte values, WAL synced per batch"});
+  rows.push_back(
+      {"floor: raw scan", facts / floor_scan, "facts/s",
+       std::to_string(scanned->second / 1000000) + " MB, RocksDB iterator, nothing decoded"});
+  rows.push_back({"floor: raw WriteBatch", facts / floor_write, "keys/s",
+                  "200-byte values, WAL synced per batch"});
   rows.push_back({"floor (scan + write)", facts / floor, "facts/s", ""});
   rows.push_back({"engine / floor", 100.0 * floor / replayed, "%", "target ≥ 50%"});
   return true;
@@ -304,7 +311,8 @@ bool measure_floor(const BenchOptions& o, const std::string& log_dir, size_t gen
 
 // What `run --http` and `publish` do besides a restart: intake learns every accepted fact again.
 // The first start has no snapshot: it reads the whole log and writes one; the next reads it.
-bool intake_restarts(const BenchOptions& o, const Config& config, Log& log, std::vector<Row>& rows) {
+bool intake_restarts(const BenchOptions& o, const Config& config, Log& log,
+                     std::vector<Row>& rows) {
   const std::string snapshot = o.dir + "/intake.snapshot";
   reset_peak_rss();
   auto t = Clock::now();
@@ -319,7 +327,8 @@ bool intake_restarts(const BenchOptions& o, const Config& config, Log& log, std:
   intake = Intake::open(log, config, snapshot);
   if (!intake) return false;
   rows.push_back({"restart: intake from snapshot", seconds_since(t), "s",
-                  std::to_string(std::filesystem::file_size(snapshot) / 1000000) + " MB snapshot read and checked"});
+                  std::to_string(std::filesystem::file_size(snapshot) / 1000000) +
+                      " MB snapshot read and checked"});
   rows.push_back({"peak RSS: intake from snapshot", peak_rss_mib(), "MB", "VmHWM of this phase"});
   return true;
 }
@@ -337,7 +346,8 @@ bool restart_and_rebuild(const BenchOptions& o, const Config& config, const std:
   auto store = Store::open(store_dir);
   const double store_open = seconds_since(t) - log_open;
   if (!log || !store || !run_engine(**log, **store, config, opts, stop)) return false;
-  rows.push_back({"restart to ready", seconds_since(t), "s", "open log and store, nothing left to fold"});
+  rows.push_back(
+      {"restart to ready", seconds_since(t), "s", "open log and store, nothing left to fold"});
   rows.push_back({"restart: open the log", log_open, "s", ""});
   rows.push_back({"restart: open the store", store_open, "s", ""});
   rows.push_back({"peak RSS: restart", peak_rss_mib(), "MB", "VmHWM of this phase"});
@@ -370,18 +380,22 @@ int run(int argc, char** argv) {
   CLI::App app{"jiayuan replay benchmark: engine vs the floor on the embedded log"};
   app.add_option("--communities", o.g.communities)->capture_default_str();
   app.add_option("--streets", o.g.streets)->capture_default_str();
-  app.add_option("--complaints", o.g.hotline_per_community, "mean hotline complaints per community and year")
+  app.add_option("--complaints", o.g.hotline_per_community,
+                 "mean hotline complaints per community and year")
       ->capture_default_str();
   app.add_option("--seed", o.g.seed)->capture_default_str();
   app.add_option("--batch-size", o.batch, "facts per atomic step")->capture_default_str();
   app.add_option("--dir", o.dir, "scratch directory (emptied first)")->capture_default_str();
   app.add_option("--config", o.config_dir)->capture_default_str();
   app.add_flag("--smoke", smoke, "a tiny district: checks the benchmark runs (CI)");
-  app.add_option("--order", o.order,
-                 "date: the generator's order; by-source: each department's facts together, one after "
-                 "another (facts before their registrations, late facts: waiting and revisions); late: date "
-                 "order but every 50th fact held back to the end and every 1000th retracted there (revisions "
-                 "and retractions in a log that is otherwise in order)")
+  app.add_option(
+         "--order", o.order,
+         "date: the generator's order; by-source: each department's facts together, one after "
+         "another (facts before their registrations, late facts: waiting and revisions); late: "
+         "date "
+         "order but every 50th fact held back to the end and every 1000th retracted there "
+         "(revisions "
+         "and retractions in a log that is otherwise in order)")
       ->check(CLI::IsMember({"date", "by-source", "late"}))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -408,9 +422,10 @@ int run(int argc, char** argv) {
   if (!replayed || !measure_floor(o, log_dir, *generated, *replayed, rows)) return 1;
   if (!restart_and_rebuild(o, *config, log_dir, store_dir, rows)) return 1;
   const double mfacts = facts / 1e6;
-  rows.push_back({"log on disk", static_cast<double>(bytes_under(log_dir)) / mfacts / 1e6, "MB per 1M facts", ""});
-  rows.push_back({"store on disk", static_cast<double>(bytes_under(store_dir)) / mfacts / 1e6, "MB per 1M facts",
-                  "state, projections, proj.asof"});
+  rows.push_back({"log on disk", static_cast<double>(bytes_under(log_dir)) / mfacts / 1e6,
+                  "MB per 1M facts", ""});
+  rows.push_back({"store on disk", static_cast<double>(bytes_under(store_dir)) / mfacts / 1e6,
+                  "MB per 1M facts", "state, projections, proj.asof"});
   print(rows);
   std::filesystem::remove_all(o.dir);
   return 0;

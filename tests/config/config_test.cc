@@ -18,11 +18,13 @@ TEST(Authority, OnlyListedDepartmentsMayPublish) {
   ASSERT_TRUE(c);
   EXPECT_TRUE(c->authority.check("jiayuan.inspection", DepartmentId("bureau"), nullptr));
   EXPECT_TRUE(c->authority.check("jiayuan.inspection", DepartmentId("street.jiuting"), nullptr));
-  auto denied = c->authority.check("jiayuan.review.closed", DepartmentId("street.jiuting"), nullptr);
+  auto denied =
+      c->authority.check("jiayuan.review.closed", DepartmentId("street.jiuting"), nullptr);
   ASSERT_FALSE(denied);
   EXPECT_EQ(denied.error().code, "not_authorised");
   EXPECT_EQ(denied.error().message,
-            "source: expected a department allowed to publish jiayuan.review.closed (bureau), got \"street.jiuting\"");
+            "source: expected a department allowed to publish jiayuan.review.closed (bureau), got "
+            "\"street.jiuting\"");
 }
 
 TEST(Authority, OwnStreetMatchesOnlyTheCommunitysStreet) {
@@ -39,7 +41,8 @@ TEST(Authority, UnknownDepartmentInMatrixIsAConfigError) {
   d.departments = {{"bureau", "局"}};
   auto a = parse_authority("\"jiayuan.survey\" = [\"bureau\", \"aliens\"]\n", "authority.toml", d);
   ASSERT_FALSE(a);
-  EXPECT_NE(a.error().message.find("authority.toml: key jiayuan.survey"), std::string::npos) << a.error().message;
+  EXPECT_NE(a.error().message.find("authority.toml: key jiayuan.survey"), std::string::npos)
+      << a.error().message;
   EXPECT_NE(a.error().message.find("\"aliens\""), std::string::npos);
 }
 

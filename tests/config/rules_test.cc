@@ -11,7 +11,8 @@ namespace jiayuan {
 namespace {
 
 std::string shipped_rules() {
-  auto text = internal::read_file(std::string(JIAYUAN_TEST_CONFIG_DIR) + "/rules/songjiang-2022-134.toml");
+  auto text =
+      internal::read_file(std::string(JIAYUAN_TEST_CONFIG_DIR) + "/rules/songjiang-2022-134.toml");
   EXPECT_TRUE(text);
   return *text;
 }
@@ -37,7 +38,8 @@ TEST(RuleSet, BadValueNamesFileKeyLineAndReason) {
   text.replace(text.find(from), from.size(), "exemplary = \"high\"");
   auto rs = parse_rule_set(text, "x.toml");
   ASSERT_FALSE(rs);
-  EXPECT_NE(rs.error().message.find("x.toml: key tiers.T2.exemplary (line "), std::string::npos) << rs.error().message;
+  EXPECT_NE(rs.error().message.find("x.toml: key tiers.T2.exemplary (line "), std::string::npos)
+      << rs.error().message;
   EXPECT_NE(rs.error().message.find("got \"high\""), std::string::npos) << rs.error().message;
 }
 
@@ -63,18 +65,21 @@ TEST(RuleSet, UnorderedThresholdsAreRejected) {
   text.replace(text.find(from), from.size(), "passing = 80");
   auto rs = parse_rule_set(text, "x.toml");
   ASSERT_FALSE(rs);
-  EXPECT_NE(rs.error().message.find("passing ≤ standard ≤ exemplary"), std::string::npos) << rs.error().message;
+  EXPECT_NE(rs.error().message.find("passing ≤ standard ≤ exemplary"), std::string::npos)
+      << rs.error().message;
 }
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
-std::string with_period(std::string text, const std::string& id, const std::string& from, const std::string& to,
-                        const std::string& year_from, const std::string& year_to) {
+std::string with_period(std::string text, const std::string& id, const std::string& from,
+                        const std::string& to, const std::string& year_from,
+                        const std::string& year_to) {
   // Replace the header and reduce the years to one window inside the period.
   const size_t years = text.find("[[years]]");
   const size_t score = text.find("[score]");
   text.replace(years, score - years,
-               "[[years]]\nyear = " + year_from.substr(0, 4) + "\nfrom = " + year_from + "\nto = " + year_to + "\n\n");
+               "[[years]]\nyear = " + year_from.substr(0, 4) + "\nfrom = " + year_from +
+                   "\nto = " + year_to + "\n\n");
   const size_t targets = text.find("[[targets]]");
   text.erase(targets, text.find("[lifecycle]") - targets);
   text.replace(text.find("id = \"songjiang-2022-134\""), 25, "id = \"" + id + "\"");
@@ -86,8 +91,10 @@ std::string with_period(std::string text, const std::string& id, const std::stri
 TEST(RuleCatalog, OverlappingPeriodsAreAnError) {
   testing::TempDir dir;
   const std::string base = shipped_rules();
-  write(dir / "a.toml", with_period(base, "a", "2025-01-01", "2025-12-31", "2025-01-01", "2025-12-31"));
-  write(dir / "b.toml", with_period(base, "b", "2025-06-01", "2026-12-31", "2026-01-01", "2026-12-31"));
+  write(dir / "a.toml",
+        with_period(base, "a", "2025-01-01", "2025-12-31", "2025-01-01", "2025-12-31"));
+  write(dir / "b.toml",
+        with_period(base, "b", "2025-06-01", "2026-12-31", "2026-01-01", "2026-12-31"));
   auto c = load_rule_catalog(dir.path());
   ASSERT_FALSE(c);
   EXPECT_NE(c.error().message.find("overlaps"), std::string::npos) << c.error().message;
@@ -96,8 +103,10 @@ TEST(RuleCatalog, OverlappingPeriodsAreAnError) {
 TEST(RuleCatalog, GappedPeriodsAreAnError) {
   testing::TempDir dir;
   const std::string base = shipped_rules();
-  write(dir / "a.toml", with_period(base, "a", "2025-01-01", "2025-12-31", "2025-01-01", "2025-12-31"));
-  write(dir / "b.toml", with_period(base, "b", "2026-02-01", "2026-12-31", "2026-02-01", "2026-12-31"));
+  write(dir / "a.toml",
+        with_period(base, "a", "2025-01-01", "2025-12-31", "2025-01-01", "2025-12-31"));
+  write(dir / "b.toml",
+        with_period(base, "b", "2026-02-01", "2026-12-31", "2026-02-01", "2026-12-31"));
   auto c = load_rule_catalog(dir.path());
   ASSERT_FALSE(c);
   EXPECT_NE(c.error().message.find("the days between would have no rule set"), std::string::npos)

@@ -25,7 +25,7 @@ Record rec(const std::string& key, const std::string& value) {
 
 // The stored form is cereal's portable binary, which the log writes and reads by hand.
 std::string cereal_bytes(Record r, cereal::PortableBinaryOutputArchive::Options options =
-                                                   cereal::PortableBinaryOutputArchive::Options::Default()) {
+                                       cereal::PortableBinaryOutputArchive::Options::Default()) {
   std::ostringstream os(std::ios::binary);
   {
     cereal::PortableBinaryOutputArchive ar(os, options);
@@ -35,13 +35,15 @@ std::string cereal_bytes(Record r, cereal::PortableBinaryOutputArchive::Options 
 }
 
 TEST(StoredRecord, IsCerealsPortableBinaryBothWays) {
-  const Record r{"SJ00001", std::string("\0bin\xff", 5), {{"ce_type", "jiayuan.inspection"}, {"empty", ""}}};
+  const Record r{
+      "SJ00001", std::string("\0bin\xff", 5), {{"ce_type", "jiayuan.inspection"}, {"empty", ""}}};
   EXPECT_EQ(encode_record(r), cereal_bytes(r));
   auto back = decode_record(cereal_bytes(r));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, r);
   // Written on a big-endian machine: the first byte says so and the lengths are big-endian.
-  auto big = decode_record(cereal_bytes(r, cereal::PortableBinaryOutputArchive::Options::BigEndian()));
+  auto big =
+      decode_record(cereal_bytes(r, cereal::PortableBinaryOutputArchive::Options::BigEndian()));
   ASSERT_TRUE(big) << big.error().message;
   EXPECT_EQ(*big, r);
   const std::string stored = encode_record(r);  // the header's value is a view into these bytes
@@ -52,7 +54,8 @@ TEST(StoredRecord, IsCerealsPortableBinaryBothWays) {
 }
 
 TEST(StoredRecord, EveryTruncationIsACorruptRecordNotACrash) {
-  const std::string bytes = encode_record(Record{"SJ1", "value", {{"ce_type", "t"}, {"ce_id", "x"}}});
+  const std::string bytes =
+      encode_record(Record{"SJ1", "value", {{"ce_type", "t"}, {"ce_id", "x"}}});
   for (size_t n = 0; n < bytes.size(); ++n) {
     auto r = decode_record(std::string_view(bytes).substr(0, n));
     ASSERT_FALSE(r) << n;

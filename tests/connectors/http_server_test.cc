@@ -2,8 +2,6 @@
 // routes as a connection, no socket) and over real sockets for the slow clients.
 #include "connectors/http_server.h"
 
-#include "events/json_limits.h"
-
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -14,6 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <thread>
+
+#include "events/json_limits.h"
 
 namespace jiayuan {
 namespace {
@@ -30,16 +30,22 @@ json body_of(const std::string& answer) {
 
 class HttpServerTest : public ::testing::Test {
  protected:
-  HttpServerTest() : server_({{"district-token-0123456789", Principal{Scope::kDistrict, "", DepartmentId()}}}, limits()) {
-    server_.route("GET", "/healthz", [](const HttpRequest&, HttpResponse& res) { res.set_content("{}", "application/json"); });
+  HttpServerTest()
+      : server_({{"district-token-0123456789", Principal{Scope::kDistrict, "", DepartmentId()}}},
+                limits()) {
+    server_.route("GET", "/healthz", [](const HttpRequest&, HttpResponse& res) {
+      res.set_content("{}", "application/json");
+    });
     server_.route("GET", "/v1/things/{id}", [](const HttpRequest& req, HttpResponse& res) {
-      res.set_content(json{{"id", req.matches[1]}, {"q", req.param("q")}}.dump(), "application/json");
+      res.set_content(json{{"id", req.matches[1]}, {"q", req.param("q")}}.dump(),
+                      "application/json");
     });
     server_.route("POST", "/v1/echo", [this](const HttpRequest& req, HttpResponse& res) {
       if (server_.authenticate(req, res) == nullptr) return;
       res.set_content(req.body, "text/plain");
     });
-    server_.route("GET", "/v1/throws", [](const HttpRequest&, HttpResponse&) { throw std::runtime_error("boom"); });
+    server_.route("GET", "/v1/throws",
+                  [](const HttpRequest&, HttpResponse&) { throw std::runtime_error("boom"); });
   }
   static HttpLimits limits() {
     HttpLimits l;
@@ -53,11 +59,13 @@ class HttpServerTest : public ::testing::Test {
 };
 
 TEST_F(HttpServerTest, BadBytesInThePathOrAParameterAre400NamingThem) {
-  for (const char* target : {"/%FF", "/v1/nothere%FF", "/dashboard/%FF", "/dashboard/%c0%ae%c0%ae/etc/passwd",
-                             "/v1/events%FF"}) {
+  for (const char* target : {"/%FF", "/v1/nothere%FF", "/dashboard/%FF",
+                             "/dashboard/%c0%ae%c0%ae/etc/passwd", "/v1/events%FF"}) {
     const std::string a = server_.answer(std::string("GET ") + target + " HTTP/1.1\r\n\r\n");
     EXPECT_EQ(status_of(a), 400) << target;
-    EXPECT_NE(body_of(a)["detail"].get<std::string>().find("the path: expected UTF-8 text"), std::string::npos) << a;
+    EXPECT_NE(body_of(a)["detail"].get<std::string>().find("the path: expected UTF-8 text"),
+              std::string::npos)
+        << a;
   }
   const std::string a = server_.answer("GET /v1/things/x?q=%FF%FE HTTP/1.1\r\n\r\n");
   EXPECT_EQ(status_of(a), 400);
@@ -110,22 +118,26 @@ TEST_F(HttpServerTest, MalformedRequestsAreProblemsNeverCrashes) {
 
 TEST_F(HttpServerTest, ChunkedBodiesAreReadAndBounded) {
   const std::string token = "Authorization: Bearer district-token-0123456789\r\n";
-  const std::string ok = server_.answer("POST /v1/echo HTTP/1.1\r\n" + token +
-                                        "Transfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n3;x=1\r\nefg\r\n0\r\n\r\n");
+  const std::string ok =
+      server_.answer("POST /v1/echo HTTP/1.1\r\n" + token +
+                     "Transfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n3;x=1\r\nefg\r\n0\r\n\r\n");
   ASSERT_EQ(status_of(ok), 200) << ok;
   EXPECT_TRUE(ok.ends_with("\r\n\r\nabcdefg"));
   const std::string big = server_.answer("POST /v1/echo HTTP/1.1\r\n" + token +
-                                         "Transfer-Encoding: chunked\r\n\r\n800\r\n" + std::string(0x800, 'a') + "\r\n0\r\n\r\n");
+                                         "Transfer-Encoding: chunked\r\n\r\n800\r\n" +
+                                         std::string(0x800, 'a') + "\r\n0\r\n\r\n");
   EXPECT_EQ(status_of(big), 413);
 }
 
 TEST_F(HttpServerTest, TheBearerSchemeIsCaseInsensitive) {
   for (const char* scheme : {"Bearer", "bearer", "BEARER"}) {
-    const std::string a = server_.answer(std::string("POST /v1/echo HTTP/1.1\r\nAuthorization: ") + scheme +
-                                         " district-token-0123456789\r\nContent-Length: 2\r\n\r\nhi");
+    const std::string a =
+        server_.answer(std::string("POST /v1/echo HTTP/1.1\r\nAuthorization: ") + scheme +
+                       " district-token-0123456789\r\nContent-Length: 2\r\n\r\nhi");
     EXPECT_EQ(status_of(a), 200) << scheme;
   }
-  EXPECT_EQ(status_of(server_.answer("POST /v1/echo HTTP/1.1\r\nAuthorization: Basic x\r\n\r\n")), 401);
+  EXPECT_EQ(status_of(server_.answer("POST /v1/echo HTTP/1.1\r\nAuthorization: Basic x\r\n\r\n")),
+            401);
 }
 
 TEST_F(HttpServerTest, APostWithNoBodyAndNoLengthIsAnsweredAtOnce) {
@@ -179,7 +191,8 @@ TEST_F(HttpServerTest, SixtyFourSlowClientsCostOnlyTheirOwnConnections) {
     for (int fd : slow) (void)!::send(fd, "X-Slow: 1\r\n", 11, MSG_NOSIGNAL);
     const auto t0 = std::chrono::steady_clock::now();
     const int fd = connect_to(server_.port());
-    const std::string a = send_and_read(fd, "GET /v1/things/a HTTP/1.1\r\nConnection: close\r\n\r\n");
+    const std::string a =
+        send_and_read(fd, "GET /v1/things/a HTTP/1.1\r\nConnection: close\r\n\r\n");
     ::close(fd);
     const auto took = std::chrono::steady_clock::now() - t0;
     EXPECT_EQ(status_of(a), 200);
@@ -200,10 +213,13 @@ TEST_F(HttpServerTest, ABodyThatNeverComesIsAnswered408AtItsDeadline) {
   HttpLimits l = limits();
   l.body_timeout = std::chrono::milliseconds(300);
   HttpServer server({}, l);
-  server.route("POST", "/v1/echo", [](const HttpRequest& req, HttpResponse& res) { res.set_content(req.body, "text/plain"); });
+  server.route("POST", "/v1/echo", [](const HttpRequest& req, HttpResponse& res) {
+    res.set_content(req.body, "text/plain");
+  });
   ASSERT_TRUE(server.start("127.0.0.1", 0));
   const int fd = connect_to(server.port());
-  const std::string a = send_and_read(fd, "POST /v1/echo HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
+  const std::string a =
+      send_and_read(fd, "POST /v1/echo HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
   ::close(fd);
   EXPECT_EQ(status_of(a), 408) << a;
   server.stop();

@@ -36,8 +36,10 @@ struct KafkaKind {
       JY_TRY(std::vector<std::string> ignored, create_topics(*settings, District{}));
       created = true;
     }
-    JY_TRY(std::unique_ptr<KafkaLog> log, KafkaLog::open({.settings = *settings, .client_id = "contract-test",
-                                                          .transactional_id = "", .require_topics = true}));
+    JY_TRY(std::unique_ptr<KafkaLog> log, KafkaLog::open({.settings = *settings,
+                                                          .client_id = "contract-test",
+                                                          .transactional_id = "",
+                                                          .require_topics = true}));
     return std::unique_ptr<Log>(std::move(log));
   }
 };
@@ -61,7 +63,9 @@ class LogContract : public ::testing::Test {
 using Kinds = ::testing::Types<EmbeddedKind, KafkaKind>;
 struct KindNames {
   template <class T>
-  static std::string GetName(int) { return T::kName; }
+  static std::string GetName(int) {
+    return T::kName;
+  }
 };
 TYPED_TEST_SUITE(LogContract, Kinds, KindNames);
 
@@ -90,7 +94,8 @@ TYPED_TEST(LogContract, EachKeyGoesToTheSamePartitionOnEveryLog) {
   Log& log = *this->log_;
   EXPECT_EQ(log.partition_count(topics::kEvents), kPartitions);
   std::vector<Record> batch;
-  for (int i = 0; i < 40; ++i) batch.push_back(rec("SJ" + std::to_string(i % 9), std::to_string(i)));
+  for (int i = 0; i < 40; ++i)
+    batch.push_back(rec("SJ" + std::to_string(i % 9), std::to_string(i)));
   batch.push_back(rec("any", "explicit"));
   batch.back().partition = 2;
   auto pos = log.append(topics::kEvents, batch);
@@ -143,7 +148,8 @@ TYPED_TEST(LogContract, AFilteredReadStubsTheRecordsItRefuses) {
   };
   auto pos = log.append(topics::kEvents, batch);
   ASSERT_TRUE(pos) << pos.error().message;
-  auto got = log.read(topics::kEvents, (*pos)[0].partition, (*pos)[0].offset, 10, &only_inspections);
+  auto got =
+      log.read(topics::kEvents, (*pos)[0].partition, (*pos)[0].offset, 10, &only_inspections);
   ASSERT_TRUE(got) << got.error().message;
   ASSERT_EQ(got->size(), 3u);
   EXPECT_EQ((*got)[0].position.offset, (*pos)[0].offset);

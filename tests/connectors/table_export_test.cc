@@ -8,11 +8,13 @@ namespace {
 using nlohmann::json;
 
 TEST(TableExport, CsvHasABomChineseHeadersAndQuotesWhatNeedsIt) {
-  static const ExportColumn kColumns[] = {{"community", "小区编号"}, {"name", "小区名称"}, {"score", "得分"}};
+  static const ExportColumn kColumns[] = {
+      {"community", "小区编号"}, {"name", "小区名称"}, {"score", "得分"}};
   const json rows = json::array({{{"community", "C1"}, {"name", "翠湖, 二期"}, {"score", "80.35"}},
                                  {{"community", "C2"}, {"name", "说\"好\"\n的"}}});
   EXPECT_EQ(csv_table(rows, kColumns),
-            "\xEF\xBB\xBF小区编号,小区名称,得分\r\nC1,\"翠湖, 二期\",80.35\r\nC2,\"说\"\"好\"\"\n的\",\r\n");
+            "\xEF\xBB\xBF小区编号,小区名称,得分\r\nC1,\"翠湖, "
+            "二期\",80.35\r\nC2,\"说\"\"好\"\"\n的\",\r\n");
   EXPECT_EQ(csv_table(json::array(), kColumns), "\xEF\xBB\xBF小区编号,小区名称,得分\r\n");
 }
 
@@ -24,7 +26,8 @@ TEST(TableExport, CellsReadAsPeopleReadThem) {
   EXPECT_EQ(export_cell(json::array({"a", "b"})), "a；b");
   EXPECT_EQ(export_cell(json::array({{{"due", "2024-03-21"}, {"what", "x"}}})), "2024-03-21 x");
   EXPECT_EQ(export_cell("commodity", true), "商品房");
-  EXPECT_EQ(export_cell(json::array({"ebike_charging", "fee_adjustment"}), true), "电动自行车充电；物业费调整");
+  EXPECT_EQ(export_cell(json::array({"ebike_charging", "fee_adjustment"}), true),
+            "电动自行车充电；物业费调整");
   EXPECT_EQ(export_cell("commodity"), "commodity");
   EXPECT_EQ(export_cell("not-a-code", true), "not-a-code");
 }

@@ -58,18 +58,20 @@ const std::string kStrings =
     R"(<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>小区编号</t></si><si><t>日期</t></si><si><r><t>保洁</t></r><r><t>服务</t></r><rPh><t>ほけつ</t></rPh></si><si><t xml:space="preserve"> SJ00001 </t></si></sst>)";
 
 std::string sheet(const std::string& rows) {
-  return R"(<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>)" + rows +
-         "</sheetData></worksheet>";
+  return R"(<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>)" +
+         rows + "</sheetData></worksheet>";
 }
 
 std::string workbook(const std::string& rows, const std::string& strings = kStrings) {
-  return zip_of({{"[Content_Types].xml", "<Types/>"},
-                 {"xl/workbook.xml", kWorkbook},
-                 {"xl/_rels/workbook.xml.rels", kRels},
-                 {"xl/styles.xml", kStyles},
-                 {"xl/sharedStrings.xml", strings},
-                 {"xl/worksheets/notes.xml", sheet(R"(<row r="1"><c r="A1" t="inlineStr"><is><t>not this one</t></is></c></row>)")},
-                 {"xl/worksheets/data.xml", sheet(rows)}});
+  return zip_of(
+      {{"[Content_Types].xml", "<Types/>"},
+       {"xl/workbook.xml", kWorkbook},
+       {"xl/_rels/workbook.xml.rels", kRels},
+       {"xl/styles.xml", kStyles},
+       {"xl/sharedStrings.xml", strings},
+       {"xl/worksheets/notes.xml",
+        sheet(R"(<row r="1"><c r="A1" t="inlineStr"><is><t>not this one</t></is></c></row>)")},
+       {"xl/worksheets/data.xml", sheet(rows)}});
 }
 
 TEST(XlsxImport, TheFirstSheetReadsAsAPersonSeesIt) {
@@ -82,12 +84,15 @@ TEST(XlsxImport, TheFirstSheetReadsAsAPersonSeesIt) {
   auto t = read_xlsx(bytes);
   ASSERT_TRUE(t) << t.error().message;
   EXPECT_EQ(t->sheet, "检查");  // the workbook's first sheet, not the first part's
-  EXPECT_EQ(t->header, (std::vector<std::string>{"小区编号", "日期", "保洁服务", "note"}));  // runs joined, no phonetics
+  EXPECT_EQ(t->header, (std::vector<std::string>{"小区编号", "日期", "保洁服务",
+                                                 "note"}));  // runs joined, no phonetics
   ASSERT_EQ(t->rows.size(), 4u);
   EXPECT_EQ(t->rows[0].line, 3);  // Excel's row number: row 2 is empty
-  EXPECT_EQ(t->rows[0].cells, (std::vector<std::string>{" SJ00001 ", "2023-05-01", "80.5", "true"}));
-  EXPECT_EQ(t->rows[1].cells, (std::vector<std::string>{"SJ00002", "2023-05-02", "92", ""}));  // padded to the header
-  EXPECT_EQ(t->rows[2].cells, (std::vector<std::string>{"", "", "1.5", ""}));                    // a time is no date
+  EXPECT_EQ(t->rows[0].cells,
+            (std::vector<std::string>{" SJ00001 ", "2023-05-01", "80.5", "true"}));
+  EXPECT_EQ(t->rows[1].cells,
+            (std::vector<std::string>{"SJ00002", "2023-05-02", "92", ""}));  // padded to the header
+  EXPECT_EQ(t->rows[2].cells, (std::vector<std::string>{"", "", "1.5", ""}));  // a time is no date
   EXPECT_EQ(t->rows[3].line, 7);
   EXPECT_EQ(t->rows[3].cells[1], "日期");
 }
@@ -101,8 +106,9 @@ TEST(XlsxImport, DatesCountFromExcelsEpochsIncludingItsLeapDay) {
          {"xl/_rels/workbook.xml.rels", kRels},
          {"xl/styles.xml", kStyles},
          {"xl/worksheets/data.xml",
-          sheet(R"(<row r="1"><c r="A1" t="inlineStr"><is><t>日期</t></is></c></row><row r="2"><c r="A2" s="1"><v>)" +
-                serial + "</v></c></row>")}});
+          sheet(
+              R"(<row r="1"><c r="A1" t="inlineStr"><is><t>日期</t></is></c></row><row r="2"><c r="A2" s="1"><v>)" +
+              serial + "</v></c></row>")}});
     auto t = read_xlsx(bytes);
     EXPECT_TRUE(t) << t.error().message;
     return t ? t->rows.at(0).cells.at(0) : std::string();
@@ -123,7 +129,8 @@ TEST(XlsxImport, AWorkbookWrittenByLibxlsxwriterMapsToTheSameFactsAsItsCsv) {
     lxw_worksheet* ws = workbook_add_worksheet(wb, "登记");
     lxw_format* date = workbook_add_format(wb);
     format_set_num_format(date, "yyyy-mm-dd");
-    const char* head[] = {"小区编号", "小区名称", "街镇", "户数", "物业费", "封闭类型", "房屋类型", "日期"};
+    const char* head[] = {"小区编号", "小区名称", "街镇",     "户数",
+                          "物业费",   "封闭类型", "房屋类型", "日期"};
     for (lxw_col_t c = 0; c < 8; ++c) worksheet_write_string(ws, 0, c, head[c], nullptr);
     worksheet_write_string(ws, 1, 0, "SJ00001", nullptr);
     worksheet_write_string(ws, 1, 1, "佳苑", nullptr);
@@ -143,11 +150,13 @@ TEST(XlsxImport, AWorkbookWrittenByLibxlsxwriterMapsToTheSameFactsAsItsCsv) {
     ASSERT_TRUE(t) << t.error().message;
     EXPECT_EQ(t->sheet, "登记");
     ASSERT_EQ(t->rows.size(), 1u);
-    EXPECT_EQ(t->rows[0].cells, (std::vector<std::string>{"SJ00001", "佳苑", "yueyang", "1200", "2.5", "封闭", "商品房",
-                                                           "2023-01-15"}));
+    EXPECT_EQ(t->rows[0].cells, (std::vector<std::string>{"SJ00001", "佳苑", "yueyang", "1200",
+                                                          "2.5", "封闭", "商品房", "2023-01-15"}));
     const FactTypeInfo& type = *find_fact_type("jiayuan.community.registered");
     auto from_xlsx = csv_rows(*t, type, DepartmentId("bureau"), "x.xlsx");
-    auto csv = parse_csv("小区编号,小区名称,街镇,户数,物业费,封闭类型,房屋类型,日期\nSJ00001,佳苑,yueyang,1200,2.5,封闭,商品房,2023-01-15\n");
+    auto csv = parse_csv(
+        "小区编号,小区名称,街镇,户数,物业费,封闭类型,房屋类型,日期\nSJ00001,佳苑,yueyang,1200,2.5,"
+        "封闭,商品房,2023-01-15\n");
     auto from_csv = csv_rows(*csv, type, DepartmentId("bureau"), "x.csv");
     ASSERT_TRUE(from_xlsx && from_csv);
     ASSERT_FALSE((*from_xlsx)[0].rejection) << (*from_xlsx)[0].rejection->message;
@@ -162,11 +171,14 @@ TEST(XlsxImport, WhatIsNotAWorkbookIsRefusedSayingWhatToDo) {
     EXPECT_FALSE(t);
     return t ? std::string() : t.error().message;
   };
-  EXPECT_NE(refused("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 rest of an .xls").find("Excel 97-2003"), std::string::npos);
+  EXPECT_NE(refused("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 rest of an .xls").find("Excel 97-2003"),
+            std::string::npos);
   EXPECT_NE(refused("小区编号,日期\n").find("does not begin as a ZIP archive"), std::string::npos);
   EXPECT_NE(refused("PK\x03\x04 and then nothing").find("damaged ZIP archive"), std::string::npos);
-  EXPECT_EQ(refused(zip_of({{"data.csv", "a,b\n"}})), "not an Excel workbook: it has no xl/workbook.xml");
-  EXPECT_NE(refused(workbook("<row><c r=\"A1\"><v>1</v></c>")).find("xl/worksheets/data.xml: not well-formed XML"),
+  EXPECT_EQ(refused(zip_of({{"data.csv", "a,b\n"}})),
+            "not an Excel workbook: it has no xl/workbook.xml");
+  EXPECT_NE(refused(workbook("<row><c r=\"A1\"><v>1</v></c>"))
+                .find("xl/worksheets/data.xml: not well-formed XML"),
             std::string::npos);
   EXPECT_EQ(refused(workbook(R"(<row r="1"><c r="A1" t="s"><v>9</v></c></row>)")),
             "检查 cell A1: refers to shared string 9 of 4");
@@ -174,11 +186,13 @@ TEST(XlsxImport, WhatIsNotAWorkbookIsRefusedSayingWhatToDo) {
             "检查 cell IW1: expected at most 256 columns (A..IV)");
   EXPECT_EQ(refused(workbook(R"(<row r="2"><c r="B2"><v>1</v></c><c r="A2"><v>2</v></c></row>)")),
             "检查 row 2: cell \"A2\" is not a cell reference after the one before");
-  EXPECT_EQ(refused(workbook(R"(<row r="3"/><row r="2"/>)")), "检查 row 2: expected rows in order, at most 1048576");
-  EXPECT_EQ(refused(workbook("")), "sheet \"检查\" is empty: expected a header row, then the facts");
+  EXPECT_EQ(refused(workbook(R"(<row r="3"/><row r="2"/>)")),
+            "检查 row 2: expected rows in order, at most 1048576");
+  EXPECT_EQ(refused(workbook("")),
+            "sheet \"检查\" is empty: expected a header row, then the facts");
   // A part that inflates beyond the limit is refused while it is read, not after.
-  const std::string big = workbook("<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>" + std::string(200000, 'x') +
-                                   "</t></is></c></row>");
+  const std::string big = workbook("<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>" +
+                                   std::string(200000, 'x') + "</t></is></c></row>");
   EXPECT_LT(big.size(), 10000u);
   EXPECT_EQ(refused(big, XlsxLimits{.max_part_bytes = 100000}),
             "xl/worksheets/data.xml: expected at most 100000 bytes uncompressed, got more");

@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/support/gb18030_sample.h"
 #include "tests/support/process.h"
@@ -20,9 +19,12 @@ namespace {
 
 class Cli : public ::testing::Test {
  protected:
-  testing::ProcessResult jy(std::vector<std::string> args) { return jy_in(dir_ / "data", std::move(args)); }
+  testing::ProcessResult jy(std::vector<std::string> args) {
+    return jy_in(dir_ / "data", std::move(args));
+  }
   testing::ProcessResult jy_in(const std::string& data, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data, "--log-level", "warn"});
+    args.insert(args.begin(),
+                {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data, "--log-level", "warn"});
     return testing::run(JIAYUAN_BINARY, args, dir_.path().string());
   }
   std::string demo() {
@@ -71,8 +73,9 @@ TEST_F(Cli, MalformedLineIsRejectedWithItsLineNumberAndTheRestGoesOn) {
     for (std::string l; std::getline(in, l);) lines.push_back(l);
   }
   const size_t total = lines.size();
-  lines.insert(lines.begin() + 2, R"({"specversion":"1.0","id":"x","source":"bureau","type":"jiayuan.survey",)"
-                                  R"("occurred":"2023-05-01","data":{"community":"SJ00001","satisfaction":130}})");
+  lines.insert(lines.begin() + 2,
+               R"({"specversion":"1.0","id":"x","source":"bureau","type":"jiayuan.survey",)"
+               R"("occurred":"2023-05-01","data":{"community":"SJ00001","satisfaction":130}})");
   lines.insert(lines.begin() + 5, "this is not json");
   const std::string bad = dir_ / "bad.ndjson";
   {
@@ -81,9 +84,11 @@ TEST_F(Cli, MalformedLineIsRejectedWithItsLineNumberAndTheRestGoesOn) {
   }
   auto pub = jy({"publish", bad});
   EXPECT_EQ(pub.exit_code, 1);
-  EXPECT_NE(pub.err.find(bad + ":3: rejected: data.satisfaction: expected a number 0.00..100.00 with at most "
-                               "two decimals, got 130"),
-            std::string::npos)
+  EXPECT_NE(
+      pub.err.find(bad +
+                   ":3: rejected: data.satisfaction: expected a number 0.00..100.00 with at most "
+                   "two decimals, got 130"),
+      std::string::npos)
       << pub.err;
   EXPECT_NE(pub.err.find(bad + ":6: rejected: not valid JSON"), std::string::npos) << pub.err;
   EXPECT_NE(pub.out.find(std::to_string(total) + " accepted"), std::string::npos) << pub.out;
@@ -93,7 +98,8 @@ TEST_F(Cli, MalformedLineIsRejectedWithItsLineNumberAndTheRestGoesOn) {
   EXPECT_NE(show.out.find("this is not json"), std::string::npos) << show.out;
   // Publishing the same file again adds nothing.
   auto again = jy({"publish", bad});
-  EXPECT_NE(again.out.find("0 accepted, " + std::to_string(total) + " already in the log"), std::string::npos)
+  EXPECT_NE(again.out.find("0 accepted, " + std::to_string(total) + " already in the log"),
+            std::string::npos)
       << again.out;
 }
 
@@ -150,7 +156,8 @@ TEST_F(Cli, AuditOfAYearIsIdenticalAndExitsZeroAndAWhatIfListsChangesWithoutWrit
 
   auto bad = jy({"audit", "--year", "2023", "--rules", dir_ / "missing.toml"});
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.err.find("missing.toml: cannot open the proposed rule set"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("missing.toml: cannot open the proposed rule set"), std::string::npos)
+      << bad.err;
 }
 
 TEST_F(Cli, CsvImportReportsEachRowAndImportingTwiceAddsNothing) {
@@ -160,20 +167,27 @@ TEST_F(Cli, CsvImportReportsEachRowAndImportingTwiceAddsNothing) {
                         "C2,坏小区,atlantis,1,1,封闭,商品房,2022-05-01\r\n"
                         "C3,\"翠湖, 二期\",fangsong,300,1.5,零星,动迁房,2022-05-01\r\n"
                         "C4,短行\r\n";
-  auto first = jy({"import", reg, "--type", "community.registered", "--source", "bureau", "--report", dir_ / "rep.csv"});
+  auto first = jy({"import", reg, "--type", "community.registered", "--source", "bureau",
+                   "--report", dir_ / "rep.csv"});
   EXPECT_EQ(first.exit_code, 1);
-  EXPECT_NE(first.out.find("4 rows, 2 accepted, 0 already in the log, 2 rejected"), std::string::npos) << first.out;
-  EXPECT_NE(first.err.find(reg + " row 3: rejected: data.street: expected a street or town"), std::string::npos) << first.err;
-  EXPECT_EQ(testing::slurp(dir_ / "rep.csv"),
-            "row,verdict,reason\n2,accepted,\"\"\n3,rejected,\"data.street: expected a street or town of "
-            "config/district.toml, got \"\"atlantis\"\"\"\n4,accepted,\"\"\n"
-            "5,rejected,\"row 5: expected 8 cells, as the header has, got 2\"\n");
+  EXPECT_NE(first.out.find("4 rows, 2 accepted, 0 already in the log, 2 rejected"),
+            std::string::npos)
+      << first.out;
+  EXPECT_NE(first.err.find(reg + " row 3: rejected: data.street: expected a street or town"),
+            std::string::npos)
+      << first.err;
+  EXPECT_EQ(
+      testing::slurp(dir_ / "rep.csv"),
+      "row,verdict,reason\n2,accepted,\"\"\n3,rejected,\"data.street: expected a street or town of "
+      "config/district.toml, got \"\"atlantis\"\"\"\n4,accepted,\"\"\n"
+      "5,rejected,\"row 5: expected 8 cells, as the header has, got 2\"\n");
   // Both rejections are in the dead-letter log, with their stage and row.
   auto dl = jy({"dead-letter", "list"});
   EXPECT_NE(dl.out.find("intake\t" + reg + " row 3"), std::string::npos) << dl.out;
   EXPECT_NE(dl.out.find("csv\t" + reg + " row 5"), std::string::npos) << dl.out;
   auto again = jy({"import", reg, "--type", "community.registered", "--source", "bureau"});
-  EXPECT_NE(again.out.find("0 accepted, 2 already in the log, 2 rejected"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("0 accepted, 2 already in the log, 2 rejected"), std::string::npos)
+      << again.out;
   ASSERT_EQ(jy({"run"}).exit_code, 0);
   auto q = jy({"query", "community", "C3"});
   EXPECT_NE(q.out.find("翠湖, 二期"), std::string::npos) << q.out;
@@ -181,42 +195,54 @@ TEST_F(Cli, CsvImportReportsEachRowAndImportingTwiceAddsNothing) {
 
 TEST_F(Cli, ACompanyFactBeforeItsCompanyIsListedWaitingThenRejectedWhenTheCompanyIsKnownOnlyLater) {
   const std::string f = dir_ / "company.ndjson";
-  std::ofstream(f) << R"({"specversion":"1.0","id":"sr-1","source":"bureau","type":"jiayuan.social.responsibility","subject":"CO77","occurred":"2023-03-01","data":{"company":"CO77","description":"助老"}})"
-                   << "\n";
+  std::ofstream(f)
+      << R"({"specversion":"1.0","id":"sr-1","source":"bureau","type":"jiayuan.social.responsibility","subject":"CO77","occurred":"2023-03-01","data":{"company":"CO77","description":"助老"}})"
+      << "\n";
   auto first = jy({"publish", f});
   EXPECT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_NE(first.err.find("waiting for the registration of company CO77"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("waiting for the registration of company CO77"), std::string::npos)
+      << first.err;
   ASSERT_EQ(jy({"run"}).exit_code, 0);
   auto waiting = jy({"dead-letter", "list"});
-  EXPECT_NE(waiting.out.find("waiting\tprojector\tbureau/sr-1\twaiting for the registration of company CO77"),
+  EXPECT_NE(waiting.out.find(
+                "waiting\tprojector\tbureau/sr-1\twaiting for the registration of company CO77"),
             std::string::npos)
       << waiting.out;
   const std::string reg = dir_ / "reg.ndjson";
-  std::ofstream(reg) << R"({"specversion":"1.0","id":"co-77","source":"bureau","type":"jiayuan.company.registered","subject":"CO77","occurred":"2023-06-01","data":{"company":"CO77","name":"松江七七物业有限公司","credit_code":"91310117MA10000139"}})"
-                     << "\n";
+  std::ofstream(reg)
+      << R"({"specversion":"1.0","id":"co-77","source":"bureau","type":"jiayuan.company.registered","subject":"CO77","occurred":"2023-06-01","data":{"company":"CO77","name":"松江七七物业有限公司","credit_code":"91310117MA10000139"}})"
+      << "\n";
   ASSERT_EQ(jy({"publish", reg}).exit_code, 0);
   ASSERT_EQ(jy({"run"}).exit_code, 0);
   auto rejected = jy({"dead-letter", "list"});
-  EXPECT_NE(rejected.out.find("rejected\tprojector\tbureau/sr-1\tdated before the company's registration or first "
-                              "contract (company CO77 is known from 2023-06-01)"),
-            std::string::npos)
+  EXPECT_NE(
+      rejected.out.find(
+          "rejected\tprojector\tbureau/sr-1\tdated before the company's registration or first "
+          "contract (company CO77 is known from 2023-06-01)"),
+      std::string::npos)
       << rejected.out;
 }
 
 TEST_F(Cli, ACsvSavedByExcelAsGbkIsReadAsGb18030AndSaysSo) {
   const std::string gbk = dir_ / "gbk.csv";
-  std::ofstream(gbk, std::ios::binary) << testing::kGbHeader << testing::kGbRow1 << testing::kGbRow2;
+  std::ofstream(gbk, std::ios::binary)
+      << testing::kGbHeader << testing::kGbRow1 << testing::kGbRow2;
   auto first = jy({"import", gbk, "--type", "community.registered", "--source", "bureau"});
   EXPECT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_NE(first.out.find("(GB18030, detected): 2 rows, 2 accepted"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("(GB18030, detected): 2 rows, 2 accepted"), std::string::npos)
+      << first.out;
   // Named as UTF-8, its Chinese header is not UTF-8: the file is refused, saying which column.
-  auto named = jy({"import", gbk, "--type", "community.registered", "--source", "bureau", "--encoding", "utf-8"});
+  auto named = jy({"import", gbk, "--type", "community.registered", "--source", "bureau",
+                   "--encoding", "utf-8"});
   EXPECT_EQ(named.exit_code, 1);
-  EXPECT_NE(named.err.find("column 1: expected a name in UTF-8, got bytes that are not UTF-8"), std::string::npos)
+  EXPECT_NE(named.err.find("column 1: expected a name in UTF-8, got bytes that are not UTF-8"),
+            std::string::npos)
       << named.err;
-  auto unknown = jy({"import", gbk, "--type", "community.registered", "--source", "bureau", "--encoding", "latin1"});
+  auto unknown = jy({"import", gbk, "--type", "community.registered", "--source", "bureau",
+                     "--encoding", "latin1"});
   EXPECT_EQ(unknown.exit_code, 1);
-  EXPECT_NE(unknown.err.find("--encoding: expected auto, utf-8 or gb18030 (gbk), got \"latin1\""), std::string::npos)
+  EXPECT_NE(unknown.err.find("--encoding: expected auto, utf-8 or gb18030 (gbk), got \"latin1\""),
+            std::string::npos)
       << unknown.err;
   ASSERT_EQ(jy({"run"}).exit_code, 0);
   auto q = jy({"query", "community", "C1"});
@@ -232,25 +258,33 @@ TEST_F(Cli, AnExcelWorkbookImportsLikeItsCsvAndABadRowIsNamedByItsExcelRow) {
                {"C3", "春申苑", "yueyang", "300", "1.5", "零星", "动迁房", "2022-05-01"}});
   auto first = jy({"import", xlsx, "--type", "community.registered", "--source", "bureau"});
   EXPECT_EQ(first.exit_code, 1) << first.err;  // a row was rejected
-  EXPECT_NE(first.out.find("(xlsx, sheet \"登记\"): 3 rows, 2 accepted, 0 already in the log, 1 rejected"),
+  EXPECT_NE(first.out.find(
+                "(xlsx, sheet \"登记\"): 3 rows, 2 accepted, 0 already in the log, 1 rejected"),
             std::string::npos)
       << first.out;
-  EXPECT_NE(first.err.find("row 3: rejected: data.households: expected"), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("row 3: rejected: data.households: expected"), std::string::npos)
+      << first.err;
   // The same rows as a CSV are the same facts: nothing new.
   const std::string csv = dir_ / "登记.csv";
   std::ofstream(csv) << "小区编号,小区名称,街镇,户数,物业费,封闭类型,房屋类型,日期\n"
                         "C1,锦绣苑,yueyang,500,2.8,封闭,商品房,2022-05-01\n"
                         "C3,春申苑,yueyang,300,1.5,零星,动迁房,2022-05-01\n";
   auto again = jy({"import", csv, "--type", "community.registered", "--source", "bureau"});
-  EXPECT_NE(again.out.find("2 rows, 0 accepted, 2 already in the log"), std::string::npos) << again.out;
-  auto encoded = jy({"import", xlsx, "--type", "community.registered", "--source", "bureau", "--encoding", "gbk"});
+  EXPECT_NE(again.out.find("2 rows, 0 accepted, 2 already in the log"), std::string::npos)
+      << again.out;
+  auto encoded = jy({"import", xlsx, "--type", "community.registered", "--source", "bureau",
+                     "--encoding", "gbk"});
   EXPECT_EQ(encoded.exit_code, 1);
-  EXPECT_NE(encoded.err.find("--encoding: names a CSV's encoding"), std::string::npos) << encoded.err;
+  EXPECT_NE(encoded.err.find("--encoding: names a CSV's encoding"), std::string::npos)
+      << encoded.err;
   const std::string xls = dir_ / "old.xls";
-  std::ofstream(xls, std::ios::binary) << "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" << std::string(500, '\0');
+  std::ofstream(xls, std::ios::binary)
+      << "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" << std::string(500, '\0');
   auto old = jy({"import", xls, "--type", "community.registered", "--source", "bureau"});
   EXPECT_EQ(old.exit_code, 1);
-  EXPECT_NE(old.err.find("old.xls: not an .xlsx: an Excel 97-2003 workbook (.xls)"), std::string::npos) << old.err;
+  EXPECT_NE(old.err.find("old.xls: not an .xlsx: an Excel 97-2003 workbook (.xls)"),
+            std::string::npos)
+      << old.err;
   ASSERT_EQ(jy({"run"}).exit_code, 0);
   auto q = jy({"query", "community", "C3"});
   EXPECT_NE(q.out.find("春申苑"), std::string::npos) << q.out;
@@ -265,7 +299,8 @@ TEST_F(Cli, ARetractedFactCountsAsNeverHavingHappenedAndOnlyItsSenderMayRetractI
     for (std::string l; std::getline(in, l);) lines.push_back(l);
   }
   const auto hit = std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
-    return l.find("jiayuan.safety.incident") != std::string::npos && l.find("\"major\"") != std::string::npos;
+    return l.find("jiayuan.safety.incident") != std::string::npos &&
+           l.find("\"major\"") != std::string::npos;
   });
   ASSERT_NE(hit, lines.end()) << "the demo has no major incident to retract";
   const auto fact = nlohmann::json::parse(*hit);
@@ -287,14 +322,16 @@ TEST_F(Cli, ARetractedFactCountsAsNeverHavingHappenedAndOnlyItsSenderMayRetractI
 
   auto other = jy({"retract", "--source", "bureau", "--id", id, "--reason", "not ours"});
   EXPECT_EQ(other.exit_code, 1);
-  EXPECT_NE(other.err.find("data.id: expected the id of a fact bureau published, got \"" + id + "\""),
-            std::string::npos)
+  EXPECT_NE(
+      other.err.find("data.id: expected the id of a fact bureau published, got \"" + id + "\""),
+      std::string::npos)
       << other.err;
-  auto r = jy({"retract", "--source", source, "--id", id, "--reason", "recorded against the wrong community",
-               "--date", "2024-07-02"});
+  auto r = jy({"retract", "--source", source, "--id", id, "--reason",
+               "recorded against the wrong community", "--date", "2024-07-02"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("retracted: " + source + "/" + id), std::string::npos) << r.out;
-  auto twice = jy({"retract", "--source", source, "--id", id, "--reason", "again", "--date", "2024-07-03"});
+  auto twice =
+      jy({"retract", "--source", source, "--id", id, "--reason", "again", "--date", "2024-07-03"});
   EXPECT_EQ(twice.exit_code, 1);
   EXPECT_NE(twice.err.find("expected a fact not yet retracted"), std::string::npos) << twice.err;
   ASSERT_EQ(jy({"run"}).exit_code, 0);
@@ -308,7 +345,8 @@ TEST_F(Cli, ARetractedFactCountsAsNeverHavingHappenedAndOnlyItsSenderMayRetractI
   const auto listed = nlohmann::json::parse(rev.out);
   ASSERT_FALSE(listed["revisions"].empty()) << rev.out;
   for (const auto& r : listed["revisions"]) {
-    if (r["cause"]["id"] != "retract-" + id) continue;  // the demo's own (a late complaint, a withdrawn inspection)
+    if (r["cause"]["id"] != "retract-" + id)
+      continue;  // the demo's own (a late complaint, a withdrawn inspection)
     EXPECT_EQ(r["community"], community);
     EXPECT_EQ(r["log_date"], "2024-07-02");
     if (r["kind"] == "community.rated") {
@@ -326,8 +364,10 @@ TEST_F(Cli, ARetractedFactCountsAsNeverHavingHappenedAndOnlyItsSenderMayRetractI
   EXPECT_EQ(a.exit_code, 0) << a.out << a.err;
   EXPECT_NE(a.out.find("hash chains: intact"), std::string::npos) << a.out;
   auto none = jy_in(dir_ / "never", {"query", "revisions", "--json"});
-  const auto never_revised = nlohmann::json::parse(none.out);  // kept: a range over a temporary's member dangles
-  for (const auto& r : never_revised["revisions"]) EXPECT_NE(r["cause"]["id"], "retract-" + id) << r;
+  const auto never_revised =
+      nlohmann::json::parse(none.out);  // kept: a range over a temporary's member dangles
+  for (const auto& r : never_revised["revisions"])
+    EXPECT_NE(r["cause"]["id"], "retract-" + id) << r;
 }
 
 TEST_F(Cli, OneDistrictWidePublicationActsAsEachCommunitysOwnOfTheSameDay) {
@@ -345,12 +385,16 @@ TEST_F(Cli, OneDistrictWidePublicationActsAsEachCommunitysOwnOfTheSameDay) {
       } else {
         lines.push_back(l);
       }
-      if (ev["type"] == "jiayuan.community.registered") communities.insert(ev["data"]["community"].get<std::string>());
+      if (ev["type"] == "jiayuan.community.registered")
+        communities.insert(ev["data"]["community"].get<std::string>());
     }
   }
   ASSERT_EQ(days.size(), 1u);
-  lines.push_back(nlohmann::json{{"specversion", "1.0"}, {"id", "publish-2023"}, {"source", "bureau"},
-                                 {"type", "jiayuan.ratings.published"}, {"occurred", *days.begin()},
+  lines.push_back(nlohmann::json{{"specversion", "1.0"},
+                                 {"id", "publish-2023"},
+                                 {"source", "bureau"},
+                                 {"type", "jiayuan.ratings.published"},
+                                 {"occurred", *days.begin()},
                                  {"data", {{"year", 2023}}}}
                       .dump());
   const std::string wide = dir_ / "wide.ndjson";
@@ -369,7 +413,8 @@ TEST_F(Cli, OneDistrictWidePublicationActsAsEachCommunitysOwnOfTheSameDay) {
     EXPECT_EQ(own.out, one.out) << q[0] << " " << q[1];
     return own.out;
   };
-  EXPECT_NE(both({"query", "cases", "--as-of", "2024-06-30", "--all"}).find("interview"), std::string::npos);
+  EXPECT_NE(both({"query", "cases", "--as-of", "2024-06-30", "--all"}).find("interview"),
+            std::string::npos);
   both({"query", "summary", "--year", "2023"});
   // The excellent communities by name and company, as the awards' JSON names them.
   const std::string awards = both({"query", "awards", "--year", "2023"});
@@ -377,9 +422,12 @@ TEST_F(Cli, OneDistrictWidePublicationActsAsEachCommunitysOwnOfTheSameDay) {
   ASSERT_FALSE(named["excellent_communities"].empty()) << "the demo has no excellent community";
   for (const auto& c : named["excellent_communities"]) {
     ASSERT_TRUE(c["community_name"].is_string()) << c;
-    EXPECT_NE(awards.find(c["community"].get<std::string>() + " " + c["community_name"].get<std::string>()), std::string::npos)
+    EXPECT_NE(awards.find(c["community"].get<std::string>() + " " +
+                          c["community_name"].get<std::string>()),
+              std::string::npos)
         << awards;
-    EXPECT_NE(awards.find(", " + c["company_name"].get<std::string>() + ")"), std::string::npos) << awards;
+    EXPECT_NE(awards.find(", " + c["company_name"].get<std::string>() + ")"), std::string::npos)
+        << awards;
   }
   both({"query", "communities", "--year", "2023", "--json"});
   size_t n = 0;  // every eighth community in full (each query is a process; slow under ASan)
@@ -391,11 +439,14 @@ TEST_F(Cli, OneDistrictWidePublicationActsAsEachCommunitysOwnOfTheSameDay) {
 TEST_F(Cli, BadConfigIsReportedWithFileAndKey) {
   const std::string cfg = dir_ / "cfg";
   std::filesystem::copy(JIAYUAN_TEST_CONFIG_DIR, cfg, std::filesystem::copy_options::recursive);
-  std::ofstream(cfg + "/engine.toml") << "[engine]\ndata_dir = \"d\"\nbatch_size = 0\nlog_level = \"info\"\n";
+  std::ofstream(cfg + "/engine.toml")
+      << "[engine]\ndata_dir = \"d\"\nbatch_size = 0\nlog_level = \"info\"\n";
   auto r = testing::run(JIAYUAN_BINARY, {"--config", cfg, "digest"}, dir_.path().string());
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("engine.toml: key engine.batch_size (line 3): expected an integer 1..1000000, got 0"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find(
+          "engine.toml: key engine.batch_size (line 3): expected an integer 1..1000000, got 0"),
+      std::string::npos)
       << r.err;
 }
 

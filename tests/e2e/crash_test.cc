@@ -15,7 +15,8 @@ namespace {
 class CrashTest : public ::testing::Test {
  protected:
   testing::ProcessResult jy(const std::string& data, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data, "--log-level", "warn"});
+    args.insert(args.begin(),
+                {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data, "--log-level", "warn"});
     return testing::run(JIAYUAN_BINARY, args, dir_.path().string());
   }
   testing::TempDir dir_;
@@ -23,7 +24,8 @@ class CrashTest : public ::testing::Test {
 
 TEST_F(CrashTest, KilledAtAnyPointTheEngineResumesToTheSameDigest) {
   const std::string facts = dir_ / "demo.ndjson";
-  ASSERT_EQ(jy(dir_ / "ref", {"gen", "--communities", "200", "--seed", "5", "-o", facts}).exit_code, 0);
+  ASSERT_EQ(jy(dir_ / "ref", {"gen", "--communities", "200", "--seed", "5", "-o", facts}).exit_code,
+            0);
 
   // The reference: one uninterrupted run.
   ASSERT_EQ(jy(dir_ / "ref", {"publish", facts}).exit_code, 0);
@@ -33,8 +35,9 @@ TEST_F(CrashTest, KilledAtAnyPointTheEngineResumesToTheSameDigest) {
   // The same log, with the engine killed again and again.
   const std::string data = dir_ / "crash";
   ASSERT_EQ(jy(data, {"publish", facts}).exit_code, 0);
-  const std::vector<std::string> args = {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data,
-                                         "--log-level", "warn", "run", "--batch-size", "1"};
+  const std::vector<std::string> args = {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir",
+                                         data,       "--log-level",           "warn",
+                                         "run",      "--batch-size",          "1"};
   // A kill must interrupt real work: after each start, wait (reading `status` beside the running
   // engine, which a read-only open allows) until stage 1 has moved past where the last kill left
   // it, then kill after a further seeded random part. Start-up time, slower under sanitizers or
@@ -59,7 +62,8 @@ TEST_F(CrashTest, KilledAtAnyPointTheEngineResumesToTheSameDigest) {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    if (!finished) std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>((rng >> 33) % 40)));
+    if (!finished)
+      std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>((rng >> 33) % 40)));
     kill(pid, SIGKILL);
     auto r = testing::wait_for(pid, dir_ / "out", dir_ / "err");
     if (r.signal != SIGKILL) {
@@ -75,8 +79,10 @@ TEST_F(CrashTest, KilledAtAnyPointTheEngineResumesToTheSameDigest) {
   EXPECT_GE(states_seen.size(), 10u);
   ASSERT_EQ(jy(data, {"run"}).exit_code, 0);
   EXPECT_EQ(jy(data, {"digest"}).out, reference);
-  std::printf("crash test: %d SIGKILLs at %zu distinct points; final digest equals the uninterrupted run's\n",
-              kills, states_seen.size());
+  std::printf(
+      "crash test: %d SIGKILLs at %zu distinct points; final digest equals the uninterrupted "
+      "run's\n",
+      kills, states_seen.size());
 }
 
 }  // namespace

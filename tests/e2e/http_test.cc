@@ -4,9 +4,8 @@
 
 #include <chrono>
 #include <fstream>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tests/support/gb18030_sample.h"
 #include "tests/support/process.h"
@@ -24,12 +23,12 @@ const std::string kStreetToken = "yueyang-token-0123456789";
 class HttpIngestTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::ofstream(dir_ / "tokens.toml") << "[tokens]\n\"" << kBureauToken << "\" = \"bureau\"\n\"" << kStreetToken
-                                        << "\" = \"street.yueyang\"\n";
+    std::ofstream(dir_ / "tokens.toml") << "[tokens]\n\"" << kBureauToken << "\" = \"bureau\"\n\""
+                                        << kStreetToken << "\" = \"street.yueyang\"\n";
     pid_ = testing::spawn(JIAYUAN_BINARY,
-                          {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", dir_ / "data", "--log-level", "warn", "run",
-                           "--http", "127.0.0.1:0", "--tokens", dir_ / "tokens.toml", "--max-items", "5",
-                           "--max-body", "20000"},
+                          {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", dir_ / "data",
+                           "--log-level", "warn", "run", "--http", "127.0.0.1:0", "--tokens",
+                           dir_ / "tokens.toml", "--max-items", "5", "--max-body", "20000"},
                           dir_ / "out", dir_ / "err");
     port_ = testing::wait_for_port(dir_ / "out");
     ASSERT_GT(port_, 0) << testing::slurp(dir_ / "err");
@@ -52,7 +51,8 @@ class HttpIngestTest : public ::testing::Test {
 
 std::string reg(const std::string& id, const std::string& source = "bureau") {
   return R"({"specversion":"1.0","id":")" + id + R"(","source":")" + source +
-         R"(","type":"jiayuan.community.registered","occurred":"2022-06-01","data":{"community":")" + id +
+         R"(","type":"jiayuan.community.registered","occurred":"2022-06-01","data":{"community":")" +
+         id +
          R"(","name":"n","street":"yueyang","households":10,"fee":2.5,"enclosure":"closed","category":"mixed"}})";
 }
 
@@ -65,8 +65,8 @@ TEST_F(HttpIngestTest, NdjsonAndArraysAnswerEveryItem) {
   EXPECT_EQ(body["results"][1]["status"], "accepted");
   EXPECT_EQ(body["results"][1]["offset"], 1);
 
-  auto arr = post("[" + reg("H1") + "," + reg("H3") + ",{\"specversion\":\"1.0\"}]", "application/cloudevents-batch+json",
-                  kBureauToken);
+  auto arr = post("[" + reg("H1") + "," + reg("H3") + ",{\"specversion\":\"1.0\"}]",
+                  "application/cloudevents-batch+json", kBureauToken);
   ASSERT_TRUE(arr);
   json a = json::parse(arr->body);
   EXPECT_EQ(a["results"][0]["status"], "duplicate");
@@ -81,7 +81,8 @@ TEST_F(HttpIngestTest, TheTokenNotTheEnvelopeDecidesTheSource) {
   json body = json::parse(r->body);
   EXPECT_EQ(body["results"][0]["code"], "source_mismatch");
   EXPECT_EQ(body["results"][0]["reason"],
-            "source: expected \"street.yueyang\" (the department this channel authenticates), got \"bureau\"");
+            "source: expected \"street.yueyang\" (the department this channel authenticates), got "
+            "\"bureau\"");
   auto ok = post(reg("H5", "street.yueyang"), "application/json", kStreetToken);
   EXPECT_EQ(json::parse(ok->body)["results"][0]["status"], "accepted");
 }
@@ -90,7 +91,8 @@ TEST_F(HttpIngestTest, NoOrWrongTokenIs401) {
   auto none = post(reg("H6"), "application/json", "");
   ASSERT_TRUE(none);
   EXPECT_EQ(none->status, 401);
-  EXPECT_EQ(json::parse(none->body)["detail"], "Authorization: expected \"Bearer <token>\" (tokens are issued in the tokens file)");
+  EXPECT_EQ(json::parse(none->body)["detail"],
+            "Authorization: expected \"Bearer <token>\" (tokens are issued in the tokens file)");
   auto wrong = post(reg("H6"), "application/json", "not-a-token-at-all");
   EXPECT_EQ(wrong->status, 401);
   EXPECT_EQ(json::parse(wrong->body)["detail"], "the bearer token is not one of the tokens file");
@@ -109,7 +111,8 @@ TEST_F(HttpIngestTest, CsvUploadAnswersEveryRowAndASecondUploadAddsNothing) {
   json body = json::parse(r->body);
   EXPECT_EQ(body["rows"][0]["row"], 2);
   EXPECT_EQ(body["rows"][0]["status"], "accepted");
-  EXPECT_EQ(body["rows"][1]["reason"], "data.street: expected a street or town of config/district.toml, got \"atlantis\"");
+  EXPECT_EQ(body["rows"][1]["reason"],
+            "data.street: expected a street or town of config/district.toml, got \"atlantis\"");
   auto again = c.Post("/v1/imports?type=community.registered", h, csv, "text/csv");
   EXPECT_EQ(json::parse(again->body)["duplicates"], 1);
   auto bad_type = c.Post("/v1/imports?type=nope", h, csv, "text/csv");
@@ -128,17 +131,21 @@ TEST_F(HttpIngestTest, ACsvUploadInGbkIsReadByItsCharsetOrDetected) {
   EXPECT_EQ(body["encoding_detected"], false);
   EXPECT_EQ(body["accepted"], 1) << named->body;
   // Without a charset, detected; the row is the same fact, so it is already in.
-  auto detected = c.Post("/v1/imports?type=community.registered", h, gbk + testing::kGbRow2, "text/csv");
+  auto detected =
+      c.Post("/v1/imports?type=community.registered", h, gbk + testing::kGbRow2, "text/csv");
   ASSERT_TRUE(detected);
   body = json::parse(detected->body);
   EXPECT_EQ(body["encoding_detected"], true);
   EXPECT_EQ(body["duplicates"], 1) << detected->body;
   EXPECT_EQ(body["accepted"], 1) << detected->body;
   // ?encoding= wins over the charset; an encoding it does not know is a 400 naming the parameter.
-  auto forced = c.Post("/v1/imports?type=community.registered&encoding=utf-8", h, gbk, "text/csv; charset=GBK");
+  auto forced = c.Post("/v1/imports?type=community.registered&encoding=utf-8", h, gbk,
+                       "text/csv; charset=GBK");
   EXPECT_EQ(forced->status, 400);
-  EXPECT_EQ(json::parse(forced->body)["detail"], "column 1: expected a name in UTF-8, got bytes that are not UTF-8");
-  auto unknown = c.Post("/v1/imports?type=community.registered", h, gbk, "text/csv; charset=latin1");
+  EXPECT_EQ(json::parse(forced->body)["detail"],
+            "column 1: expected a name in UTF-8, got bytes that are not UTF-8");
+  auto unknown =
+      c.Post("/v1/imports?type=community.registered", h, gbk, "text/csv; charset=latin1");
   EXPECT_EQ(unknown->status, 400);
   EXPECT_EQ(json::parse(unknown->body)["parameter"], "Content-Type");
 }
@@ -147,9 +154,10 @@ TEST_F(HttpIngestTest, AnXlsxUploadReadsItsFirstSheetAndAnswersPerExcelRow) {
   httplib::Client c("127.0.0.1", port_);
   httplib::Headers h{{"Authorization", "Bearer " + kBureauToken}};
   const std::string xlsx = testing::workbook(
-      "登记", {{"小区编号", "小区名称", "街镇", "户数", "物业费", "封闭类型", "房屋类型", "日期"},
-               {"X1", "锦绣苑", "yueyang", "500", "2.8", "封闭", "商品房", "2022-05-01"},
-               {"X2", "翠湖苑", "yueyang", "three hundred", "1.5", "零星", "动迁房", "2022-05-01"}});
+      "登记",
+      {{"小区编号", "小区名称", "街镇", "户数", "物业费", "封闭类型", "房屋类型", "日期"},
+       {"X1", "锦绣苑", "yueyang", "500", "2.8", "封闭", "商品房", "2022-05-01"},
+       {"X2", "翠湖苑", "yueyang", "three hundred", "1.5", "零星", "动迁房", "2022-05-01"}});
   const char* type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
   auto up = c.Post("/v1/imports?type=community.registered", h, xlsx, type);
   ASSERT_TRUE(up);
@@ -162,7 +170,9 @@ TEST_F(HttpIngestTest, AnXlsxUploadReadsItsFirstSheetAndAnswersPerExcelRow) {
   ASSERT_EQ(body["rows"].size(), 2u);
   EXPECT_EQ(body["rows"][1]["row"], 3);
   EXPECT_EQ(body["rows"][1]["status"], "rejected");
-  EXPECT_NE(body["rows"][1]["reason"].get<std::string>().find("data.households: expected"), std::string::npos) << up->body;
+  EXPECT_NE(body["rows"][1]["reason"].get<std::string>().find("data.households: expected"),
+            std::string::npos)
+      << up->body;
   // Known by its bytes whatever it is sent as; the same row again is already in.
   auto again = c.Post("/v1/imports?type=community.registered", h, xlsx, "application/octet-stream");
   ASSERT_TRUE(again);
@@ -170,7 +180,8 @@ TEST_F(HttpIngestTest, AnXlsxUploadReadsItsFirstSheetAndAnswersPerExcelRow) {
   // Sent as a workbook, a CSV is refused saying so; an unknown ?format= names the parameter.
   auto csv = c.Post("/v1/imports?type=community.registered", h, "小区编号,日期\n", type);
   EXPECT_EQ(csv->status, 400);
-  EXPECT_EQ(json::parse(csv->body)["detail"], "not an .xlsx: it does not begin as a ZIP archive (PK) does");
+  EXPECT_EQ(json::parse(csv->body)["detail"],
+            "not an .xlsx: it does not begin as a ZIP archive (PK) does");
   auto odd = c.Post("/v1/imports?type=community.registered&format=ods", h, xlsx, type);
   EXPECT_EQ(odd->status, 400);
   EXPECT_EQ(json::parse(odd->body)["parameter"], "format");

@@ -37,7 +37,8 @@ class AsKnownTest : public ::testing::Test {
     std::mt19937 rng(3);
     std::shuffle(lines.begin(), lines.end(), rng);
     std::vector<std::vector<std::string>> out(static_cast<size_t>(parts));
-    for (size_t i = 0; i < lines.size(); ++i) out[i * out.size() / lines.size()].push_back(lines[i]);
+    for (size_t i = 0; i < lines.size(); ++i)
+      out[i * out.size() / lines.size()].push_back(lines[i]);
     return out;
   }
 
@@ -69,7 +70,8 @@ class AsKnownTest : public ::testing::Test {
   Config config_;
 };
 
-TEST_F(AsKnownTest, EveryAnswerAsKnownAtTheEndOfADeliveryIsThatOfAnEngineFedOnlyTheDeliveriesUntilThen) {
+TEST_F(AsKnownTest,
+       EveryAnswerAsKnownAtTheEndOfADeliveryIsThatOfAnEngineFedOnlyTheDeliveriesUntilThen) {
   const auto parts = deliveries(3);
   // One engine gets every delivery, each at its own instant.
   testing::MemoryLog all;
@@ -95,10 +97,12 @@ TEST_F(AsKnownTest, EveryAnswerAsKnownAtTheEndOfADeliveryIsThatOfAnEngineFedOnly
     ASSERT_TRUE(run_engine(prefix, **fed, config_, RunOptions{}, stop));
     // The whole log, as known at the end of delivery k (a minute after it).
     testing::MemoryLog scratch;
-    auto known = as_known_at(all, scratch, dir / ("known-" + std::to_string(k)), config_, ends[k] + 60 * 1000);
+    auto known = as_known_at(all, scratch, dir / ("known-" + std::to_string(k)), config_,
+                             ends[k] + 60 * 1000);
     ASSERT_TRUE(known) << known.error().message;
     for (const std::optional<Date> as_of :
-         {std::optional<Date>(), std::optional<Date>(*Date::parse("2023-12-31")), std::optional<Date>(*Date::parse("2024-02-15"))}) {
+         {std::optional<Date>(), std::optional<Date>(*Date::parse("2023-12-31")),
+          std::optional<Date>(*Date::parse("2024-02-15"))}) {
       EXPECT_EQ(answers(**known, as_of), answers(**fed, as_of))
           << "delivery " << k + 1 << (as_of ? " as of " + as_of->to_string() : std::string());
     }

@@ -15,8 +15,9 @@ struct Bad {
   std::string message;
 };
 
-std::string ev(const std::string& type, const std::string& data, const std::string& source = "bureau",
-               const std::string& occurred = "2023-05-01", const std::string& extra = "") {
+std::string ev(const std::string& type, const std::string& data,
+               const std::string& source = "bureau", const std::string& occurred = "2023-05-01",
+               const std::string& extra = "") {
   return R"({"specversion":"1.0","id":"x1","source":")" + source + R"(","type":"jiayuan.)" + type +
          R"(","occurred":")" + occurred + R"(",)" + extra + R"("data":)" + data + "}";
 }
@@ -99,10 +100,14 @@ TEST(BadInput, EachIsRejectedWithItsExactReason) {
   auto intake = Intake::open(log, *config);
   ASSERT_TRUE(intake);
   std::vector<IntakeInput> setup = {
-      {R"({"specversion":"1.0","id":"r","source":"bureau","type":"jiayuan.community.registered","occurred":"2022-01-01","data":{"community":"C1","name":"n","street":"yueyang","households":10,"fee":2,"enclosure":"closed","category":"mixed"}})", "setup", std::nullopt},
-      {R"({"specversion":"1.0","id":"k","source":"bureau","type":"jiayuan.contract.assigned","occurred":"2022-01-01","data":{"community":"C1","company":"CO1","manager":"PM1"}})", "setup", std::nullopt},
-      {R"({"specversion":"1.0","id":"f1","source":"bureau","type":"jiayuan.spot.check","occurred":"2023-03-01","data":{"community":"C1","passed":false}})", "setup", std::nullopt},
-      {R"({"specversion":"1.0","id":"rt1","source":"bureau","type":"jiayuan.fact.retracted","occurred":"2024-04-01","data":{"id":"f1","reason":"录入错误"}})", "setup", std::nullopt}};
+      {R"({"specversion":"1.0","id":"r","source":"bureau","type":"jiayuan.community.registered","occurred":"2022-01-01","data":{"community":"C1","name":"n","street":"yueyang","households":10,"fee":2,"enclosure":"closed","category":"mixed"}})",
+       "setup", std::nullopt},
+      {R"({"specversion":"1.0","id":"k","source":"bureau","type":"jiayuan.contract.assigned","occurred":"2022-01-01","data":{"community":"C1","company":"CO1","manager":"PM1"}})",
+       "setup", std::nullopt},
+      {R"({"specversion":"1.0","id":"f1","source":"bureau","type":"jiayuan.spot.check","occurred":"2023-03-01","data":{"community":"C1","passed":false}})",
+       "setup", std::nullopt},
+      {R"({"specversion":"1.0","id":"rt1","source":"bureau","type":"jiayuan.fact.retracted","occurred":"2024-04-01","data":{"id":"f1","reason":"录入错误"}})",
+       "setup", std::nullopt}};
   auto ok = (*intake)->submit(setup);
   ASSERT_TRUE(ok);
   for (const auto& o : *ok) ASSERT_EQ(o.verdict, Verdict::kAccepted) << o.reason.message;
@@ -135,7 +140,9 @@ TEST(BadInput, AFactNamingAnUnknownCommunityOrCompanyIsAcceptedAndSaysWhatItWait
   std::vector<IntakeInput> in = {
       {ev("survey", R"({"community":"C9","satisfaction":80,"respondents":10})"), "c", std::nullopt},
       {ev("social.responsibility", R"({"company":"CO9","description":"助老"})"), "s", std::nullopt},
-      {ev("street.proposal", R"({"community":"C8","year":2023,"grade":"standard"})", "street.yueyang", "2024-01-03"), "p", std::nullopt}};
+      {ev("street.proposal", R"({"community":"C8","year":2023,"grade":"standard"})",
+          "street.yueyang", "2024-01-03"),
+       "p", std::nullopt}};
   in[1].bytes = std::string(in[1].bytes).replace(in[1].bytes.find("x1"), 2, "x2");
   in[2].bytes = std::string(in[2].bytes).replace(in[2].bytes.find("x1"), 2, "x3");
   auto out = (*intake)->submit(in);

@@ -3,12 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
-#include "events/sha256.h"
 #include "engine/intake.h"
+#include "events/sha256.h"
 #include "tests/support/memory_log.h"
 
 namespace jiayuan {
@@ -63,7 +62,8 @@ TEST(Generator, ADistrictOfFifteenHundredHasNoTwoCommunitiesCompaniesOrManagersO
       ++counts[type];
     }
     if (type == "jiayuan.contract.assigned") {
-      managers.insert(e["data"]["manager"].get<std::string>() + "=" + e["data"]["manager_name"].get<std::string>());
+      managers.insert(e["data"]["manager"].get<std::string>() + "=" +
+                      e["data"]["manager_name"].get<std::string>());
     }
     if (type == "jiayuan.fact.retracted") ++retractions;
     if (e["id"].get<std::string>().starts_with("hotline-late-")) ++late;

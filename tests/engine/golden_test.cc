@@ -23,7 +23,7 @@ struct Row {
   const char* street;
   double fee;
   Enclosure enclosure;
-  double s;             // every dimension of both inspections
+  double s;  // every dimension of both inspections
   const char* company;
   const char* manager;
 };
@@ -79,7 +79,8 @@ class Golden : public ::testing::Test {
     auto out = (*intake)->submit(in);
     ASSERT_TRUE(out);
     for (size_t i = 0; i < out->size(); ++i) {
-      ASSERT_NE((*out)[i].verdict, Verdict::kRejected) << in[i].origin << ": " << (*out)[i].reason.message;
+      ASSERT_NE((*out)[i].verdict, Verdict::kRejected)
+          << in[i].origin << ": " << (*out)[i].reason.message;
     }
     auto store = Store::open(dir_ / "engine");
     ASSERT_TRUE(store);
@@ -99,56 +100,72 @@ class Golden : public ::testing::Test {
       const CommunityId c(r.id);
       const std::string office = std::string("street.") + r.street;
       facts_.push_back(testing::registered(r.id, r.street, r.fee, r.enclosure, "2022-06-01"));
-      add(std::string("ct-") + r.id, office, "2022-06-01", ContractAssigned{c, CompanyId(r.company), ManagerId(r.manager), ""});
+      add(std::string("ct-") + r.id, office, "2022-06-01",
+          ContractAssigned{c, CompanyId(r.company), ManagerId(r.manager), ""});
       const int inspections = std::string(r.id) == "Y10" ? 1 : 2;
       for (int i = 0; i < inspections; ++i) {
-        facts_.push_back(testing::inspection(r.id, r.s, i == 0 ? "2023-03-01" : "2023-09-01",
-                                             std::string("insp-") + r.id + "-" + std::to_string(i)));
+        facts_.push_back(
+            testing::inspection(r.id, r.s, i == 0 ? "2023-03-01" : "2023-09-01",
+                                std::string("insp-") + r.id + "-" + std::to_string(i)));
       }
     }
-    const CommunityId y02("Y02"), y05("Y05"), y06("Y06"), y07("Y07"), y09("Y09"), f01("F01"), f02("F02"),
-        f10("F10"), j01("J01"), j02("J02"), j04("J04"), y01("Y01");
+    const CommunityId y02("Y02"), y05("Y05"), y06("Y06"), y07("Y07"), y09("Y09"), f01("F01"),
+        f02("F02"), f10("F10"), j01("J01"), j02("J02"), j04("J04"), y01("Y01");
     add("hot-y02", "hotline", "2023-04-01", HotlineComplaint{y02, true, true});
     add("pet-y06", "petitions", "2023-04-02", Petition{y06, true});
     add("spot-y07", "bureau", "2023-04-03", SpotCheck{y07, false});
     add("inc-y09", "fire", "2023-04-04", SafetyIncident{y09, Severity::kMajor});
     add("op-f01", "greening", "2024-01-05", DepartmentOpinion{f01, 2023, Stance::kObject, "绿化"});
-    add("op-f02-a", "greening", "2024-01-04", DepartmentOpinion{f02, 2023, Stance::kObject, "绿化"});
-    add("op-f02-b", "greening", "2024-01-06", DepartmentOpinion{f02, 2023, Stance::kSupport, "已整改"});
+    add("op-f02-a", "greening", "2024-01-04",
+        DepartmentOpinion{f02, 2023, Stance::kObject, "绿化"});
+    add("op-f02-b", "greening", "2024-01-06",
+        DepartmentOpinion{f02, 2023, Stance::kSupport, "已整改"});
     add("credit-f10", "bureau", "2023-05-01", CreditPoints{f10, CompanyId("CO11"), 5});
     for (int i = 0; i < 25; ++i) {
-      add("hot-j01-" + std::to_string(i), "hotline", "2023-06-01", HotlineComplaint{j01, true, true});
+      add("hot-j01-" + std::to_string(i), "hotline", "2023-06-01",
+          HotlineComplaint{j01, true, true});
     }
     for (int i = 0; i < 3; ++i) {
-      add("late-j02-" + std::to_string(i), "hotline", "2023-06-02", HotlineComplaint{j02, false, false});
+      add("late-j02-" + std::to_string(i), "hotline", "2023-06-02",
+          HotlineComplaint{j02, false, false});
     }
-    add("find-j04-a", "chengguan", "2023-07-01", DepartmentFinding{j04, FindingKind::kRubbishDumped, Severity::kMinor});
-    add("find-j04-b", "fire", "2023-07-02", DepartmentFinding{j04, FindingKind::kFireLaneBlocked, Severity::kSerious});
+    add("find-j04-a", "chengguan", "2023-07-01",
+        DepartmentFinding{j04, FindingKind::kRubbishDumped, Severity::kMinor});
+    add("find-j04-b", "fire", "2023-07-02",
+        DepartmentFinding{j04, FindingKind::kFireLaneBlocked, Severity::kSerious});
     add("media-y01", "bureau", "2023-08-01", MediaReport{CompanyId(), y01, Tone::kPositive});
     add("social-co12-a", "bureau", "2023-08-02", SocialResponsibility{CompanyId("CO12"), "助老"});
     add("social-co12-b", "bureau", "2023-08-03", SocialResponsibility{CompanyId("CO12"), "助学"});
     add("prop-y05", "street.yueyang", "2024-01-03", StreetProposal{y05, 2023, Grade::kStandard});
     add("prop-y07", "street.yueyang", "2024-01-03", StreetProposal{y07, 2023, Grade::kStandard});
     for (const Row& r : kRows) {
-      add(std::string("review-") + r.id, "bureau", "2024-01-10", ReviewClosed{CommunityId(r.id), 2023});
-      add(std::string("pub-") + r.id, "bureau", "2024-01-20", RatingsPublished{CommunityId(r.id), 2023});
+      add(std::string("review-") + r.id, "bureau", "2024-01-10",
+          ReviewClosed{CommunityId(r.id), 2023});
+      add(std::string("pub-") + r.id, "bureau", "2024-01-20",
+          RatingsPublished{CommunityId(r.id), 2023});
     }
     // Cases. P = 2024-01-20, interview due P+30 = 2024-02-19.
-    // Y07: interviewed on P+30 exactly (counts); D = 02-19 + 60 = 2024-04-19; re-inspection on D passes → rectified.
+    // Y07: interviewed on P+30 exactly (counts); D = 02-19 + 60 = 2024-04-19; re-inspection on D
+    // passes → rectified.
     add("int-y07", "bureau", "2024-02-19", InterviewHeld{y07, 2023, "整改", std::nullopt});
     add("re-y07", "bureau", "2024-04-19", Reinspection{y07, 2023, true});
-    // Y09: no interview → escalated on P+31 = 2024-02-20 when its next fact passes it; obligations due
-    // 2024-03-21; all three sanctions → sanctioned on 2024-03-10.
+    // Y09: no interview → escalated on P+31 = 2024-02-20 when its next fact passes it; obligations
+    // due 2024-03-21; all three sanctions → sanctioned on 2024-03-10.
     add("sanc-y09-m", "market", "2024-03-01", SanctionApplied{y09, 2023, "罚款", ""});
     add("sanc-y09-c", "chengguan", "2024-03-05", SanctionApplied{y09, 2023, "责令改正", ""});
     add("sanc-y09-p", "police", "2024-03-10", SanctionApplied{y09, 2023, "警告", ""});
-    // F07: interview 02-01 with deadline 03-01; re-inspection on 03-02 is past D: escalated on D+1 = 2024-03-02
-    // (missed_deadline) before it applies; obligations due 2024-04-01; only 市场监管 acts (03-15).
-    add("int-f07", "bureau", "2024-02-01", InterviewHeld{CommunityId("F07"), 2023, "整改", *Date::parse("2024-03-01")});
+    // F07: interview 02-01 with deadline 03-01; re-inspection on 03-02 is past D: escalated on D+1
+    // = 2024-03-02 (missed_deadline) before it applies; obligations due 2024-04-01; only 市场监管
+    // acts (03-15).
+    add("int-f07", "bureau", "2024-02-01",
+        InterviewHeld{CommunityId("F07"), 2023, "整改", *Date::parse("2024-03-01")});
     add("re-f07", "bureau", "2024-03-02", Reinspection{CommunityId("F07"), 2023, true});
-    add("sanc-f07-m", "market", "2024-03-15", SanctionApplied{CommunityId("F07"), 2023, "罚款", ""});
-    // J06: interview 02-10, failed re-inspection 03-01 → escalated 2024-03-01, obligations due 2024-03-31.
-    add("int-j06", "bureau", "2024-02-10", InterviewHeld{CommunityId("J06"), 2023, "整改", std::nullopt});
+    add("sanc-f07-m", "market", "2024-03-15",
+        SanctionApplied{CommunityId("F07"), 2023, "罚款", ""});
+    // J06: interview 02-10, failed re-inspection 03-01 → escalated 2024-03-01, obligations due
+    // 2024-03-31.
+    add("int-j06", "bureau", "2024-02-10",
+        InterviewHeld{CommunityId("J06"), 2023, "整改", std::nullopt});
     add("re-j06", "bureau", "2024-03-01", Reinspection{CommunityId("J06"), 2023, false});
   }
 
@@ -172,16 +189,21 @@ class Golden : public ::testing::Test {
 
 TEST_F(Golden, GradesFollowScoresDeductionsThresholdsAndVetoes) {
   const std::map<std::string, std::pair<std::string, std::string>> expected = {
-      {"Y01", {"exemplary", "95.00"}}, {"Y02", {"exemplary", "91.50"}}, {"Y03", {"standard", "85.00"}},
-      {"Y04", {"standard", "82.00"}},  {"Y05", {"passing", "75.00"}},   {"Y06", {"passing", "70.00"}},
-      {"Y07", {"failing", "69.00"}},   {"Y08", {"exemplary", "90.00"}}, {"Y09", {"failing", "96.00"}},
-      {"F01", {"standard", "93.00"}},  {"F02", {"exemplary", "93.00"}}, {"F03", {"standard", "88.00"}},
-      {"F04", {"standard", "80.00"}},  {"F05", {"passing", "79.99"}},   {"F06", {"passing", "65.00"}},
-      {"F07", {"failing", "64.99"}},   {"F08", {"passing", "60.00"}},   {"F09", {"exemplary", "86.00"}},
-      {"F10", {"passing", "73.00"}},   {"J01", {"standard", "81.00"}},  {"J02", {"standard", "89.40"}},
-      {"J03", {"exemplary", "90.00"}}, {"J04", {"passing", "73.00"}},   {"J05", {"passing", "70.00"}},
-      {"J06", {"failing", "69.99"}},   {"J07", {"standard", "85.00"}},  {"J08", {"standard", "84.00"}},
-      {"J09", {"standard", "89.99"}},  {"J10", {"exemplary", "99.00"}},
+      {"Y01", {"exemplary", "95.00"}}, {"Y02", {"exemplary", "91.50"}},
+      {"Y03", {"standard", "85.00"}},  {"Y04", {"standard", "82.00"}},
+      {"Y05", {"passing", "75.00"}},   {"Y06", {"passing", "70.00"}},
+      {"Y07", {"failing", "69.00"}},   {"Y08", {"exemplary", "90.00"}},
+      {"Y09", {"failing", "96.00"}},   {"F01", {"standard", "93.00"}},
+      {"F02", {"exemplary", "93.00"}}, {"F03", {"standard", "88.00"}},
+      {"F04", {"standard", "80.00"}},  {"F05", {"passing", "79.99"}},
+      {"F06", {"passing", "65.00"}},   {"F07", {"failing", "64.99"}},
+      {"F08", {"passing", "60.00"}},   {"F09", {"exemplary", "86.00"}},
+      {"F10", {"passing", "73.00"}},   {"J01", {"standard", "81.00"}},
+      {"J02", {"standard", "89.40"}},  {"J03", {"exemplary", "90.00"}},
+      {"J04", {"passing", "73.00"}},   {"J05", {"passing", "70.00"}},
+      {"J06", {"failing", "69.99"}},   {"J07", {"standard", "85.00"}},
+      {"J08", {"standard", "84.00"}},  {"J09", {"standard", "89.99"}},
+      {"J10", {"exemplary", "99.00"}},
   };
   for (const auto& [id, want] : expected) {
     const auto r = rating(id);
@@ -238,15 +260,18 @@ TEST_F(Golden, TopTenHasOnlyTheFiveEligibleCompaniesRankedByCompositeThenMeanSco
   // Composite = 40·results + 20·inspections + 15·hotline + 10·petitions + 10·media + 5·social:
   //  CO07: results (2+1)/4 → 30; others full (20+15+10), media 0.5 → 5, social 0 → 80.00
   //  CO01: results 4/6 → 26.67; hotline 1/1 on time; media 0.5+0.1 (Y01 positive) → 6 → 77.67
-  //  CO12: results 3/4 → 30; hotline 0/3 on time → 0; social 2/2 → 5 → 30+20+0+10+5+5 = 70.00, mean (89.4+90)/2 = 89.70
-  //  CO08: results (1+0+2)/6 → 20; + 50 → 70.00, mean (80+79.99+99)/3 = 86.33
+  //  CO12: results 3/4 → 30; hotline 0/3 on time → 0; social 2/2 → 5 → 30+20+0+10+5+5 = 70.00, mean
+  //  (89.4+90)/2 = 89.70 CO08: results (1+0+2)/6 → 20; + 50 → 70.00, mean (80+79.99+99)/3 = 86.33
   //  CO10: results (0+2)/4 → 20; + 50 → 70.00, mean (60+86)/2 = 73.00
   auto v = district_view(ProjectionView(*store_), 2023);
   ASSERT_TRUE(v);
   const auto& top = (*v)["top_ten"];
   ASSERT_EQ(top.size(), 5u);
-  const std::vector<std::pair<std::string, std::string>> want = {
-      {"CO07", "80.00"}, {"CO01", "77.67"}, {"CO12", "70.00"}, {"CO08", "70.00"}, {"CO10", "70.00"}};
+  const std::vector<std::pair<std::string, std::string>> want = {{"CO07", "80.00"},
+                                                                 {"CO01", "77.67"},
+                                                                 {"CO12", "70.00"},
+                                                                 {"CO08", "70.00"},
+                                                                 {"CO10", "70.00"}};
   for (size_t i = 0; i < want.size(); ++i) {
     EXPECT_EQ(top[i]["company"], want[i].first) << i;
     EXPECT_EQ(top[i]["composite"], want[i].second) << i;
@@ -274,10 +299,10 @@ TEST_F(Golden, ExcellentCommunitiesAndManagersAreCappedAtTenPercent) {
 
 TEST_F(Golden, TargetAttainmentPerStreetAndDistrict) {
   // 2023 targets: 达标+ ≥ 90%, 示范 ≥ 5%, 规范 (alone) ≥ 40%.
-  // yueyang: 3 示范, 2 规范, 2 达标, 2 不达标 (Y10 unrated excluded): 7/9 = 77.78% missed, 33.33% met, 22.22% missed
-  // fangsong: 2 / 3 / 4 / 1: 9/10 = 90.00% met (exactly), 20.00% met, 30.00% missed
-  // jiuting: 2 / 5 / 2 / 1: 90.00% met, 20.00% met, 50.00% met
-  // district: 7 / 10 / 8 / 4 of 29: 86.21% missed, 24.14% met, 34.48% missed
+  // yueyang: 3 示范, 2 规范, 2 达标, 2 不达标 (Y10 unrated excluded): 7/9 = 77.78% missed, 33.33%
+  // met, 22.22% missed fangsong: 2 / 3 / 4 / 1: 9/10 = 90.00% met (exactly), 20.00% met, 30.00%
+  // missed jiuting: 2 / 5 / 2 / 1: 90.00% met, 20.00% met, 50.00% met district: 7 / 10 / 8 / 4 of
+  // 29: 86.21% missed, 24.14% met, 34.48% missed
   auto v = district_view(ProjectionView(*store_), 2023);
   ASSERT_TRUE(v);
   const auto& d = (*v)["district"];

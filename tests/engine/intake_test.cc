@@ -25,7 +25,8 @@ class IntakeTest : public ::testing::Test {
   }
   std::vector<IntakeOutcome> submit(const std::vector<std::string>& lines) {
     std::vector<IntakeInput> in;
-    for (size_t i = 0; i < lines.size(); ++i) in.push_back({lines[i], "f:" + std::to_string(i + 1), std::nullopt});
+    for (size_t i = 0; i < lines.size(); ++i)
+      in.push_back({lines[i], "f:" + std::to_string(i + 1), std::nullopt});
     auto out = intake_->submit(in);
     EXPECT_TRUE(out);
     return *out;
@@ -63,7 +64,8 @@ TEST_F(IntakeTest, SameSourceAndIdWithSameContentIsANoOp) {
 }
 
 TEST_F(IntakeTest, SameSourceAndIdWithDifferentContentIsRejected) {
-  submit({json(testing::registered("C1", "yueyang", 2.0)), json(testing::inspection("C1", 80, "2023-03-01", "i1"))});
+  submit({json(testing::registered("C1", "yueyang", 2.0)),
+          json(testing::inspection("C1", 80, "2023-03-01", "i1"))});
   auto out = submit({json(testing::inspection("C1", 81, "2023-03-01", "i1"))});
   EXPECT_EQ(out[0].verdict, Verdict::kRejected);
   EXPECT_EQ(out[0].reason.code, "conflicting_resend");
@@ -73,8 +75,9 @@ TEST_F(IntakeTest, IndexIsRebuiltFromTheLogOnOpen) {
   submit({json(testing::registered("C1", "yueyang", 2.0))});
   auto reopened = Intake::open(log_, config_);
   ASSERT_TRUE(reopened);
-  std::vector<IntakeInput> in = {{json(testing::registered("C1", "yueyang", 2.0)), "x", std::nullopt},
-                                 {json(testing::inspection("C1", 80, "2023-03-01", "i1")), "y", std::nullopt}};
+  std::vector<IntakeInput> in = {
+      {json(testing::registered("C1", "yueyang", 2.0)), "x", std::nullopt},
+      {json(testing::inspection("C1", 80, "2023-03-01", "i1")), "y", std::nullopt}};
   auto out = (*reopened)->submit(in);
   EXPECT_EQ((*out)[0].verdict, Verdict::kDuplicate);
   EXPECT_EQ((*out)[1].verdict, Verdict::kAccepted);  // the community is known after reopening
@@ -99,8 +102,10 @@ TEST_F(IntakeTest, RejectsWithPreciseReasons) {
       {json(atlantis), "unknown_street",
        "data.street: expected a street or town of config/district.toml, got \"atlantis\""},
       {json(wrong_source), "not_authorised",
-       "source: expected a department allowed to publish jiayuan.review.closed (bureau), got \"street.yueyang\""},
-      {json(unknown_dept), "unknown_source", "source: expected a department of config/district.toml, got \"aliens\""},
+       "source: expected a department allowed to publish jiayuan.review.closed (bureau), got "
+       "\"street.yueyang\""},
+      {json(unknown_dept), "unknown_source",
+       "source: expected a department of config/district.toml, got \"aliens\""},
       {json(testing::review_closed("C1", 2023, "2025-01-01")), "bad_date",
        "occurred: expected a date from 2022-12-01 to 2024-12-31 for year 2023, got 2025-01-01"},
       {json(testing::review_closed("C1", 2030, "2024-01-01")), "no_rule_set",
@@ -153,13 +158,18 @@ TEST(Ticks, MoveLogTimeOnEveryPartitionStampedWithTheGivenInstant) {
 class WatchedLog final : public Log {
  public:
   explicit WatchedLog(Log& log) : log_(log) {}
-  int32_t partition_count(std::string_view topic) const override { return log_.partition_count(topic); }
-  Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override {
+  int32_t partition_count(std::string_view topic) const override {
+    return log_.partition_count(topic);
+  }
+  Result<std::vector<Position>> append(std::string_view topic,
+                                       std::span<const Record> records) override {
     return log_.append(topic, records);
   }
   using Log::read;
-  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from, size_t max) override {
-    if (away && topic == topics::kEvents) return fail("kafka_unavailable", "no answer from the broker");
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                     size_t max) override {
+    if (away && topic == topics::kEvents)
+      return fail("kafka_unavailable", "no answer from the broker");
     auto got = log_.read(topic, partition, from, max);
     if (got && topic == topics::kEvents) events_read += got->size();
     return got;
@@ -181,12 +191,14 @@ TEST_F(IntakeTest, ARetractionWhoseTargetCannotBeReadBackIsRefusedAsAWholeNotRej
   Intake& intake = **opened;
   const std::string retraction =
       R"({"specversion":"1.0","id":"rt1","source":"bureau","type":"jiayuan.fact.retracted","occurred":"2023-04-01","data":{"id":"i1","reason":"录入错误"}})";
-  std::vector<IntakeInput> first = {{json(testing::registered("C1", "yueyang", 2.0)), "a", std::nullopt},
-                                    {json(testing::inspection("C1", 80, "2023-03-01", "i1")), "b", std::nullopt}};
+  std::vector<IntakeInput> first = {
+      {json(testing::registered("C1", "yueyang", 2.0)), "a", std::nullopt},
+      {json(testing::inspection("C1", 80, "2023-03-01", "i1")), "b", std::nullopt}};
   ASSERT_TRUE(intake.submit(first));
   away.away = true;
-  std::vector<IntakeInput> second = {{json(testing::inspection("C1", 81, "2023-03-02", "i2")), "c", std::nullopt},
-                                     {retraction, "d", std::nullopt}};
+  std::vector<IntakeInput> second = {
+      {json(testing::inspection("C1", 81, "2023-03-02", "i2")), "c", std::nullopt},
+      {retraction, "d", std::nullopt}};
   auto refused = intake.submit(second);
   ASSERT_FALSE(refused);  // the sender's facts are not at fault: no verdict, nothing dead-lettered
   EXPECT_EQ(refused.error().code, "kafka_unavailable");
@@ -198,7 +210,6 @@ TEST_F(IntakeTest, ARetractionWhoseTargetCannotBeReadBackIsRefusedAsAWholeNotRej
   EXPECT_EQ((*again)[0].verdict, Verdict::kAccepted);
   EXPECT_EQ((*again)[1].verdict, Verdict::kAccepted) << (*again)[1].reason.message;
 }
-
 
 class IntakeSnapshotTest : public IntakeTest {
  protected:
@@ -212,7 +223,8 @@ class IntakeSnapshotTest : public IntakeTest {
   static std::vector<std::string> inspections(const std::string& community, int from, int count) {
     std::vector<std::string> out;
     for (int i = from; i < from + count; ++i) {
-      out.push_back(json(testing::inspection(community, 80, "2023-03-01", "i" + std::to_string(i))));
+      out.push_back(
+          json(testing::inspection(community, 80, "2023-03-01", "i" + std::to_string(i))));
     }
     return out;
   }
@@ -233,9 +245,11 @@ TEST_F(IntakeSnapshotTest, AStartReadsOnlyWhatCameAfterTheSnapshot) {
   WatchedLog counting(log_);
   auto c = Intake::open(counting, config_, snapshot);
   ASSERT_TRUE(c) << c.error().message;
-  EXPECT_LE(counting.events_read, 5u + 1u + 1u);  // the tail, the fact at the recorded position (twice: load, save)
+  EXPECT_LE(counting.events_read,
+            5u + 1u + 1u);  // the tail, the fact at the recorded position (twice: load, save)
   EXPECT_GT(*log_.end_offset(topics::kEvents, 0), 25);
-  auto again = submit_to(**c, {inspections("C1", 3, 1)[0], inspections("C1", 22, 1)[0], inspections("C1", 40, 1)[0]});
+  auto again = submit_to(
+      **c, {inspections("C1", 3, 1)[0], inspections("C1", 22, 1)[0], inspections("C1", 40, 1)[0]});
   EXPECT_EQ(again[0].verdict, Verdict::kDuplicate);  // known from the snapshot
   EXPECT_EQ(again[1].verdict, Verdict::kDuplicate);  // learned from the tail
   EXPECT_EQ(again[2].verdict, Verdict::kAccepted);   // C1's registration known: a new fact
@@ -256,7 +270,8 @@ TEST_F(IntakeSnapshotTest, ASnapshotOfAnotherLogIsIgnored) {
   submit(inspections("C1", 0, 3));
   auto c = Intake::open(log_, config_, snapshot);
   ASSERT_TRUE(c) << c.error().message;
-  auto out = submit_to(**c, {inspections("C1", 1, 1)[0], json(testing::registered("C9", "yueyang", 2.0))});
+  auto out =
+      submit_to(**c, {inspections("C1", 1, 1)[0], json(testing::registered("C9", "yueyang", 2.0))});
   EXPECT_EQ(out[0].verdict, Verdict::kDuplicate);  // learned from this log
   EXPECT_EQ(out[1].verdict, Verdict::kAccepted);   // the other log's fact is not here
 }

@@ -50,7 +50,8 @@ class ShuffleTest : public ::testing::Test {
   }
 
   // Every answer of the engine fed `facts` in this order, then a tick on `tick`, as text.
-  std::string answers(const std::vector<Fact>& facts, const std::vector<std::string>& communities, Date tick) {
+  std::string answers(const std::vector<Fact>& facts, const std::vector<std::string>& communities,
+                      Date tick) {
     testing::MemoryLog log;
     auto intake = Intake::open(log, config_);
     std::vector<IntakeInput> in;
@@ -91,15 +92,18 @@ class ShuffleTest : public ::testing::Test {
       add("community " + c, v ? Result<json>(v->value_or(json())) : Result<json>(fail(v.error())));
       for (Date d : dates) {
         auto then = community_view(ProjectionView(**store, d), CommunityId(c));
-        add("community " + c + " as of " + d.to_string(), then ? Result<json>(then->value_or(json())) : Result<json>(fail(then.error())));
+        add("community " + c + " as of " + d.to_string(),
+            then ? Result<json>(then->value_or(json())) : Result<json>(fail(then.error())));
       }
     }
-    for (Date d : dates) add("cases as of " + d.to_string(), failing_cases(ProjectionView(**store, d), d, true));
+    for (Date d : dates)
+      add("cases as of " + d.to_string(), failing_cases(ProjectionView(**store, d), d, true));
     return out;
   }
 
   // The facts grouped by source, each source's own order kept, the sources taken in `order`.
-  static std::vector<Fact> grouped(const std::vector<Fact>& facts, const std::vector<std::string>& order) {
+  static std::vector<Fact> grouped(const std::vector<Fact>& facts,
+                                   const std::vector<std::string>& order) {
     std::map<std::string, std::vector<Fact>> by;
     for (const Fact& f : facts) by[f.source].push_back(f);
     std::vector<Fact> out;
@@ -130,7 +134,8 @@ class ShuffleTest : public ::testing::Test {
     for (const Fact& f : facts) {
       const json j = json::parse(f.line);
       if (j["type"] == "jiayuan.community.registered") ids.push_back(j["data"]["community"]);
-      if (std::find(sources.begin(), sources.end(), f.source) == sources.end()) sources.push_back(f.source);
+      if (std::find(sources.begin(), sources.end(), f.source) == sources.end())
+        sources.push_back(f.source);
     }
     std::sort(sources.begin(), sources.end());
     const Date tick = *Date::parse("2024-06-30");
@@ -139,7 +144,8 @@ class ShuffleTest : public ::testing::Test {
     orders.push_back({"by source", grouped(facts, sources)});
     orders.push_back({"by source, reversed", grouped(facts, {sources.rbegin(), sources.rend()})});
     for (int k = 0; k < random_interleavings; ++k) {
-      orders.push_back({"interleaved " + std::to_string(k), interleaved(facts, seed * 31 + static_cast<uint64_t>(k))});
+      orders.push_back({"interleaved " + std::to_string(k),
+                        interleaved(facts, seed * 31 + static_cast<uint64_t>(k))});
     }
     int differing = 0;
     for (const auto& [name, order] : orders) {
@@ -149,13 +155,17 @@ class ShuffleTest : public ::testing::Test {
         // The first differing answer, to say where.
         size_t at = 0;
         while (at < got.size() && at < expected.size() && got[at] == expected[at]) ++at;
-        const size_t line = expected.rfind('\n', at) == std::string::npos ? 0 : expected.rfind('\n', at) + 1;
-        ADD_FAILURE() << name << ": first difference in\n  date order: " << expected.substr(line, 300)
+        const size_t line =
+            expected.rfind('\n', at) == std::string::npos ? 0 : expected.rfind('\n', at) + 1;
+        ADD_FAILURE() << name
+                      << ": first difference in\n  date order: " << expected.substr(line, 300)
                       << "\n  " << name << ": " << got.substr(line, 300);
       }
     }
-    std::printf("shuffle: %d communities, %zu facts, %zu interleavings, %zu answers compared, differing: %d\n",
-                communities, facts.size(), orders.size(), compared_, differing);
+    std::printf(
+        "shuffle: %d communities, %zu facts, %zu interleavings, %zu answers compared, differing: "
+        "%d\n",
+        communities, facts.size(), orders.size(), compared_, differing);
   }
 
   Config config_;
@@ -168,7 +178,9 @@ constexpr int kDemoInterleavings = 1;
 #else
 constexpr int kDemoInterleavings = 4;
 #endif
-TEST_F(ShuffleTest, TheDemoDistrictGivesTheSameAnswersInEveryDeliveryOrder) { check(100, 3, 20231, kDemoInterleavings); }
+TEST_F(ShuffleTest, TheDemoDistrictGivesTheSameAnswersInEveryDeliveryOrder) {
+  check(100, 3, 20231, kDemoInterleavings);
+}
 
 // 1,500 communities (a real district's count): long, so under the sanitizers only the demo
 // district runs (JIAYUAN_SANITIZED builds skip this one).

@@ -1,6 +1,4 @@
 // The stage loop over an in-memory log and a real RocksDB store.
-#include "engine/runner.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +7,7 @@
 #include "engine/district_stage.h"
 #include "engine/generator.h"
 #include "engine/intake.h"
+#include "engine/runner.h"
 #include "events/binary_codec.h"
 #include "events/json_codec.h"
 #include "projections/queries.h"
@@ -51,7 +50,8 @@ class StagesTest : public ::testing::Test {
     return "{}";
   }
   // Publishes lines to a fresh log, runs the engine to idle, returns the projection digest.
-  std::string run_all(testing::MemoryLog& log, const std::vector<std::string>& lines, size_t batch = 1000) {
+  std::string run_all(testing::MemoryLog& log, const std::vector<std::string>& lines,
+                      size_t batch = 1000) {
     auto intake = Intake::open(log, config_);
     std::vector<IntakeInput> in;
     for (const auto& l : lines) in.push_back({l, "t", std::nullopt});
@@ -78,7 +78,9 @@ TEST_F(StagesTest, FoldsRelaysAndProjectsEveryRating) {
   run_all(log, demo_lines(30));
   auto summary = street_summary(ProjectionView(*last_store_), 2023);
   ASSERT_TRUE(summary);
-  EXPECT_EQ((*summary)["district"]["rated"].get<int>() + (*summary)["district"]["unrated"].get<int>(), 30);
+  EXPECT_EQ(
+      (*summary)["district"]["rated"].get<int>() + (*summary)["district"]["unrated"].get<int>(),
+      30);
   EXPECT_EQ(rated_decisions(log), 30);
   auto view = community_view(ProjectionView(*last_store_), CommunityId("SJ00001"));
   ASSERT_TRUE(view && *view);
@@ -92,10 +94,16 @@ TEST_F(StagesTest, AsOfADateEveryAnswerIsWhatTheLogHeldThen) {
   run_all(full, lines);
   std::unique_ptr<Store> all = std::move(last_store_);
   // The dates chosen see different things: nothing rated yet, rated, cases open, cases moved on.
-  EXPECT_EQ((*street_summary(ProjectionView(*all, *Date::parse("2023-03-31")), 2023))["district"]["rated"], 0);
-  EXPECT_GT((*street_summary(ProjectionView(*all, *Date::parse("2024-01-15")), 2023))["district"]["rated"], 0);
-  EXPECT_NE(*failing_cases(ProjectionView(*all, *Date::parse("2024-01-15")), *Date::parse("2024-03-01"), true),
-            *failing_cases(ProjectionView(*all, *Date::parse("2024-03-01")), *Date::parse("2024-03-01"), true));
+  EXPECT_EQ((*street_summary(ProjectionView(*all, *Date::parse("2023-03-31")),
+                             2023))["district"]["rated"],
+            0);
+  EXPECT_GT((*street_summary(ProjectionView(*all, *Date::parse("2024-01-15")),
+                             2023))["district"]["rated"],
+            0);
+  EXPECT_NE(*failing_cases(ProjectionView(*all, *Date::parse("2024-01-15")),
+                           *Date::parse("2024-03-01"), true),
+            *failing_cases(ProjectionView(*all, *Date::parse("2024-03-01")),
+                           *Date::parse("2024-03-01"), true));
   for (const char* cut : {"2023-03-31", "2023-12-31", "2024-01-15", "2024-03-01"}) {
     const Date d = *Date::parse(cut);
     std::vector<std::string> prefix;
@@ -113,12 +121,15 @@ TEST_F(StagesTest, AsOfADateEveryAnswerIsWhatTheLogHeldThen) {
     EXPECT_EQ(*district_view_at(then, config_, 2023), *district_view(now, 2023)) << cut;
     EXPECT_EQ(*company_standings_at(then, config_, 2023), *company_standings(now, 2023)) << cut;
     const RuleSet& rules = *config_.rules.for_year(2023);
-    EXPECT_EQ(*governance_compliance(then, 2023, rules), *governance_compliance(now, 2023, rules)) << cut;
-    EXPECT_EQ(*renovation_priority(then, 2023, rules), *renovation_priority(now, 2023, rules)) << cut;
+    EXPECT_EQ(*governance_compliance(then, 2023, rules), *governance_compliance(now, 2023, rules))
+        << cut;
+    EXPECT_EQ(*renovation_priority(then, 2023, rules), *renovation_priority(now, 2023, rules))
+        << cut;
     for (int i = 1; i <= 40; ++i) {
       char id[16];
       std::snprintf(id, sizeof id, "SJ%05d", i);
-      EXPECT_EQ(*community_view(then, CommunityId(id)), *community_view(now, CommunityId(id))) << cut << " " << id;
+      EXPECT_EQ(*community_view(then, CommunityId(id)), *community_view(now, CommunityId(id)))
+          << cut << " " << id;
     }
   }
 }
@@ -175,8 +186,9 @@ TEST_F(StagesTest, AFactTheWorkflowCannotApplyIsDeadLetteredAndTheRestGoesOn) {
   testing::MemoryLog log;
   // Bypass intake: an inspection where no rule set is in force, straight into the log; and one
   // for a community nobody registered, which waits (listed, not dead-lettered).
-  const std::vector<Record> bad = {event_record(testing::inspection("SJ00001", 80, "2025-03-01", "g1")),
-                                   event_record(testing::inspection("GHOST", 80, "2023-03-01", "g2"))};
+  const std::vector<Record> bad = {
+      event_record(testing::inspection("SJ00001", 80, "2025-03-01", "g1")),
+      event_record(testing::inspection("GHOST", 80, "2023-03-01", "g2"))};
   ASSERT_TRUE(log.append(topics::kEvents, bad));
   run_all(log, demo_lines(5));
   auto dead = log.read(topics::kDeadLetter, 0, 0, 10);
@@ -185,7 +197,9 @@ TEST_F(StagesTest, AFactTheWorkflowCannotApplyIsDeadLetteredAndTheRestGoesOn) {
   EXPECT_EQ((*dead)[0].record.header(headers::kErrorCode), "no_rule_set");
   size_t waiting = 0;
   ASSERT_TRUE(last_store_->scan(cf::kWaiting, "GHOST", [&](std::string_view, std::string_view v) {
-    EXPECT_NE(std::string(v).find("waiting for the registration of community GHOST"), std::string::npos) << v;
+    EXPECT_NE(std::string(v).find("waiting for the registration of community GHOST"),
+              std::string::npos)
+        << v;
     ++waiting;
     return true;
   }));
@@ -208,7 +222,8 @@ TEST_F(StagesTest, ACompanyFactWaitsForItsCompanyAndIsRejectedWhenTheCompanyIsKn
       fact("sr-early", "2023-03-01", SocialResponsibility{CompanyId("COLATE"), "助老"}),
       fact("cp-late", "2023-06-01", CreditPoints{CommunityId("SJ00001"), CompanyId("COLATE"), 2}),
       fact("sr-gone", "2023-04-01", SocialResponsibility{CompanyId("COGHOST"), "助残"}),
-      fact("reg-colate", "2023-05-01", CompanyRegistered{CompanyId("COLATE"), "松江晚到物业有限公司", "91310117MA10000139"}),
+      fact("reg-colate", "2023-05-01",
+           CompanyRegistered{CompanyId("COLATE"), "松江晚到物业有限公司", "91310117MA10000139"}),
       fact("retract-gone", "2023-07-01", FactRetracted{"sr-gone", "录入错误"}),
   };
   auto listing = [&](std::vector<std::string> lines) {
@@ -220,7 +235,8 @@ TEST_F(StagesTest, ACompanyFactWaitsForItsCompanyAndIsRejectedWhenTheCompanyIsKn
     for (const nlohmann::json& j : *w) {
       EXPECT_FALSE(j["accepted_at"].get<std::string>().empty()) << j;
       EXPECT_TRUE(j["position"].get<std::string>().starts_with("jiayuan.events/")) << j;
-      out[j["id"].get<std::string>()] = j["status"].get<std::string>() + ": " + j["reason"].get<std::string>();
+      out[j["id"].get<std::string>()] =
+          j["status"].get<std::string>() + ": " + j["reason"].get<std::string>();
     }
     return out;
   };
@@ -229,10 +245,12 @@ TEST_F(StagesTest, ACompanyFactWaitsForItsCompanyAndIsRejectedWhenTheCompanyIsKn
   const auto in_order = listing(lines);
   EXPECT_EQ(in_order, (std::map<std::string, std::string>{
                           {"sr-ghost", "waiting: waiting for the registration of company COGHOST"},
-                          {"sr-early", "rejected: dated before the company's registration or first contract "
-                                       "(company COLATE is known from 2023-05-01)"}}));
+                          {"sr-early",
+                           "rejected: dated before the company's registration or first contract "
+                           "(company COLATE is known from 2023-05-01)"}}));
   std::vector<std::string> reversed = demo_lines(5);
-  reversed.insert(reversed.begin(), company_facts.rbegin() + 1, company_facts.rend());  // all but the retraction first
+  reversed.insert(reversed.begin(), company_facts.rbegin() + 1,
+                  company_facts.rend());  // all but the retraction first
   reversed.push_back(company_facts.back());
   EXPECT_EQ(listing(reversed), in_order);
 }
@@ -294,14 +312,19 @@ TEST_F(StagesTest, ACompanyWithNoRatedProjectHasNoCompositeNotAFiftyThatReadsLik
   reg["data"]["community"] = "QUIET1";
   reg["occurred"] = "2023-01-05";
   reg.erase("time");
-  nlohmann::json contract{{"specversion", "1.0"}, {"id", "contract-QUIET1"}, {"source", reg["source"]},
-                          {"type", "jiayuan.contract.assigned"}, {"occurred", "2023-01-05"},
-                          {"data", {{"community", "QUIET1"}, {"company", "CO9999"}, {"manager", "PM9999-1"}}}};
+  nlohmann::json contract{
+      {"specversion", "1.0"},
+      {"id", "contract-QUIET1"},
+      {"source", reg["source"]},
+      {"type", "jiayuan.contract.assigned"},
+      {"occurred", "2023-01-05"},
+      {"data", {{"community", "QUIET1"}, {"company", "CO9999"}, {"manager", "PM9999-1"}}}};
   lines.push_back(reg.dump());
   lines.push_back(contract.dump());
-  nlohmann::json review = nlohmann::json::parse(*std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
-    return l.find("jiayuan.review.closed") != std::string::npos;
-  }));
+  nlohmann::json review =
+      nlohmann::json::parse(*std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
+        return l.find("jiayuan.review.closed") != std::string::npos;
+      }));
   review["id"] = "review-QUIET1";
   review["subject"] = "QUIET1";
   review["data"]["community"] = "QUIET1";
@@ -340,17 +363,27 @@ TEST_F(StagesTest, StandingsAndTopTenNameTheRegisteredCompaniesAndCommunitiesThe
   // One company renamed in 2023; another never registered (its registration left out).
   renamed = names.begin()->first;
   const std::string unnamed = std::next(names.begin())->first;
-  lines.push_back(nlohmann::json{{"specversion", "1.0"}, {"id", "rename-" + renamed}, {"source", "bureau"},
-                                 {"type", "jiayuan.company.registered"}, {"occurred", "2023-06-01"},
-                                 {"data", {{"company", renamed}, {"name", "新名称物业有限公司"}, {"credit_code", "91310117MA10000139"}}}}
+  lines.push_back(nlohmann::json{{"specversion", "1.0"},
+                                 {"id", "rename-" + renamed},
+                                 {"source", "bureau"},
+                                 {"type", "jiayuan.company.registered"},
+                                 {"occurred", "2023-06-01"},
+                                 {"data",
+                                  {{"company", renamed},
+                                   {"name", "新名称物业有限公司"},
+                                   {"credit_code", "91310117MA10000139"}}}}
                       .dump());
-  std::erase_if(lines, [&](const std::string& l) { return l.find("\"company-" + unnamed + "\"") != std::string::npos; });
+  std::erase_if(lines, [&](const std::string& l) {
+    return l.find("\"company-" + unnamed + "\"") != std::string::npos;
+  });
   names[renamed] = "新名称物业有限公司";
   names.erase(unnamed);
   run_all(log, lines);
   size_t managers = 0;
-  for (const auto& as_of : {std::optional<Date>(), std::optional<Date>(*Date::parse("2024-06-30"))}) {
-    const ProjectionView view = as_of ? ProjectionView(*last_store_, *as_of) : ProjectionView(*last_store_);
+  for (const auto& as_of :
+       {std::optional<Date>(), std::optional<Date>(*Date::parse("2024-06-30"))}) {
+    const ProjectionView view =
+        as_of ? ProjectionView(*last_store_, *as_of) : ProjectionView(*last_store_);
     const auto standings = company_standings_at(view, config_, 2023);
     ASSERT_TRUE(standings) << standings.error().message;
     size_t named = 0;
@@ -367,18 +400,21 @@ TEST_F(StagesTest, StandingsAndTopTenNameTheRegisteredCompaniesAndCommunitiesThe
     const auto awards = district_view_at(view, config_, 2023);
     ASSERT_TRUE(awards);
     for (const auto& c : (*awards)["top_ten"]) EXPECT_TRUE(c.contains("company_name")) << c;
-    for (const auto& m : (*awards)["excellent_managers"]) EXPECT_TRUE(m["manager_name"].is_string()) << m;
+    for (const auto& m : (*awards)["excellent_managers"])
+      EXPECT_TRUE(m["manager_name"].is_string()) << m;
     managers += (*awards)["excellent_managers"].size();
   }
   EXPECT_GT(managers, 0u) << "no excellent manager to name";
-  const auto before = company_standings_at(ProjectionView(*last_store_, *Date::parse("2023-05-31")), config_, 2023);
+  const auto before =
+      company_standings_at(ProjectionView(*last_store_, *Date::parse("2023-05-31")), config_, 2023);
   ASSERT_TRUE(before);
   for (const auto& c : (*before)["companies"]) {
     if (c["company"] == renamed) {
       EXPECT_NE(c["company_name"], "新名称物业有限公司") << "renamed before the renaming";
     }
   }
-  const std::string community = nlohmann::json::parse(first_registration(lines))["data"]["community"];
+  const std::string community =
+      nlohmann::json::parse(first_registration(lines))["data"]["community"];
   const auto view = community_view(ProjectionView(*last_store_), CommunityId(community));
   ASSERT_TRUE(view && *view);
   EXPECT_TRUE((**view)["manager_name"].is_string()) << (**view).dump();
@@ -395,16 +431,22 @@ TEST_F(StagesTest, ACompanyFactCountsOnlyFromTheDateItsCompanyIsKnownWhateverThe
   reg["data"]["community"] = "NEW1";
   reg["occurred"] = "2023-01-05";
   reg.erase("time");
-  auto fact = [](const std::string& id, const std::string& type, const std::string& on, nlohmann::json data) {
-    return nlohmann::json{{"specversion", "1.0"}, {"id", id}, {"source", "bureau"}, {"type", type}, {"occurred", on}, {"data", data}}
+  auto fact = [](const std::string& id, const std::string& type, const std::string& on,
+                 nlohmann::json data) {
+    return nlohmann::json{{"specversion", "1.0"}, {"id", id},       {"source", "bureau"},
+                          {"type", type},         {"occurred", on}, {"data", data}}
         .dump();
   };
-  const std::string contract = fact("contract-NEW1", "jiayuan.contract.assigned", "2023-06-01",
-                                    {{"community", "NEW1"}, {"company", "CO8888"}, {"manager", "PM8888-1"}});
-  const std::string early = fact("media-early", "jiayuan.media.report", "2023-03-01", {{"company", "CO8888"}, {"tone", "negative"}});
-  const std::string late = fact("media-late", "jiayuan.media.report", "2023-07-01", {{"company", "CO8888"}, {"tone", "negative"}});
-  const std::string registered = fact("company-CO8888", "jiayuan.company.registered", "2023-02-01",
-                                      {{"company", "CO8888"}, {"name", "新桥物业"}, {"credit_code", "91310117MA10000139"}});
+  const std::string contract =
+      fact("contract-NEW1", "jiayuan.contract.assigned", "2023-06-01",
+           {{"community", "NEW1"}, {"company", "CO8888"}, {"manager", "PM8888-1"}});
+  const std::string early = fact("media-early", "jiayuan.media.report", "2023-03-01",
+                                 {{"company", "CO8888"}, {"tone", "negative"}});
+  const std::string late = fact("media-late", "jiayuan.media.report", "2023-07-01",
+                                {{"company", "CO8888"}, {"tone", "negative"}});
+  const std::string registered =
+      fact("company-CO8888", "jiayuan.company.registered", "2023-02-01",
+           {{"company", "CO8888"}, {"name", "新桥物业"}, {"credit_code", "91310117MA10000139"}});
   auto media_negative = [&](std::vector<std::string> extra) {
     testing::MemoryLog log;
     std::vector<std::string> all = lines;
@@ -421,8 +463,29 @@ TEST_F(StagesTest, ACompanyFactCountsOnlyFromTheDateItsCompanyIsKnownWhateverThe
   };
   EXPECT_EQ(media_negative({early, late, contract}), 1) << "the report before the contract counted";
   EXPECT_EQ(media_negative({contract, late, early}), 1);
-  EXPECT_EQ(media_negative({early, late, contract, registered}), 2) << "registered before both reports";
+  EXPECT_EQ(media_negative({early, late, contract, registered}), 2)
+      << "registered before both reports";
   EXPECT_EQ(media_negative({registered, early, contract, late}), 2);
+}
+
+// What supervisors see: the district's answers for 2023 and the pages of SJ00001..8 and NEW1.
+std::string supervisor_answers(const Store& store, const Config& config) {
+  const ProjectionView v(store);
+  std::string out;
+  auto add = [&](const Result<nlohmann::json>& j) {
+    out += (j ? j->dump() : "error: " + j.error().message) + "\n";
+  };
+  add(street_summary(v, 2023));
+  add(district_view_at(v, config, 2023));
+  add(company_standings_at(v, config, 2023));
+  add(community_list(v, 2023));
+  for (const char* c : {"SJ00001", "SJ00002", "SJ00003", "SJ00004", "SJ00005", "SJ00006", "SJ00007",
+                        "SJ00008", "NEW1"}) {
+    auto page = community_view(v, CommunityId(c));
+    out += page ? page->value_or(nlohmann::json()).dump() : "error";
+    out += "\n";
+  }
+  return out;
 }
 
 TEST_F(StagesTest, FactsWaitingAcrossBatchesCountOnceRegisteredAndTheListingFollowsThem) {
@@ -440,7 +503,8 @@ TEST_F(StagesTest, FactsWaitingAcrossBatchesCountOnceRegisteredAndTheListingFoll
   nlohmann::json reg = nlohmann::json::parse(first_registration(lines));
   nlohmann::json early;
   for (const std::string& l : lines) {
-    if (l.find("\"jiayuan.inspection\"") != std::string::npos && l.find(reg["source"].get<std::string>()) != std::string::npos) {
+    if (l.find("\"jiayuan.inspection\"") != std::string::npos &&
+        l.find(reg["source"].get<std::string>()) != std::string::npos) {
       early = nlohmann::json::parse(l);
       break;
     }
@@ -461,45 +525,31 @@ TEST_F(StagesTest, FactsWaitingAcrossBatchesCountOnceRegisteredAndTheListingFoll
   late.push_back(reg.dump());
   late.insert(late.begin(), after.dump());
   late.insert(late.begin(), early.dump());
-  // What supervisors see: the district's answers and every community's page.
-  auto answers = [&]() {
-    const ProjectionView v(*last_store_);
-    std::string out;
-    auto add = [&](const Result<nlohmann::json>& j) { out += (j ? j->dump() : "error: " + j.error().message) + "\n"; };
-    add(street_summary(v, 2023));
-    add(district_view_at(v, config_, 2023));
-    add(company_standings_at(v, config_, 2023));
-    add(community_list(v, 2023));
-    for (const char* c : {"SJ00001", "SJ00002", "SJ00003", "SJ00004", "SJ00005", "SJ00006", "SJ00007", "SJ00008", "NEW1"}) {
-      auto page = community_view(v, CommunityId(c));
-      out += page ? page->value_or(nlohmann::json()).dump() : "error";
-      out += "\n";
-    }
-    return out;
-  };
   testing::MemoryLog b;
   run_all(b, late, 1);
-  const std::string registered_last = answers();
+  const std::string registered_last = supervisor_answers(*last_store_, config_);
   std::map<std::string, nlohmann::json> listed;
   ASSERT_TRUE(last_store_->scan(cf::kWaiting, "", [&](std::string_view k, std::string_view v) {
     listed[std::string(k)] = nlohmann::json::parse(v);
     return true;
   }));
   size_t stored = 0;
-  ASSERT_TRUE(last_store_->scan(cf::kWaitingFacts, "", [&](std::string_view, std::string_view) { return ++stored, true; }));
+  ASSERT_TRUE(last_store_->scan(
+      cf::kWaitingFacts, "", [&](std::string_view, std::string_view) { return ++stored, true; }));
   ASSERT_EQ(listed.size(), 1u) << "every other waiting fact was placed and left the listing";
   const nlohmann::json& w = listed.begin()->second;
   EXPECT_EQ(w["id"], "too-early");
   EXPECT_EQ(w["status"], "rejected");
   EXPECT_EQ(w["reason"], "dated before the community's registration");
   EXPECT_FALSE(w["accepted_at"].get<std::string>().empty());
-  EXPECT_EQ(stored, 1u) << "the rejected fact is kept (an earlier registration may come); nothing else";
+  EXPECT_EQ(stored, 1u)
+      << "the rejected fact is kept (an earlier registration may come); nothing else";
   // The early inspection counts for nothing, so the outcomes are the date order's.
   testing::MemoryLog c;
   std::vector<std::string> with_early = lines;
   for (const nlohmann::json* f : {&reg, &early, &after}) with_early.push_back(f->dump());
   run_all(c, with_early, 1000);
-  EXPECT_EQ(registered_last, answers());
+  EXPECT_EQ(registered_last, supervisor_answers(*last_store_, config_));
   EXPECT_NE(registered_last.find("\"NEW1\""), std::string::npos);
 }
 
@@ -509,10 +559,11 @@ TEST_F(StagesTest, RebuildingProjectionsGivesTheSameDigest) {
   ASSERT_GT(*last_store_->offset("projector", topics::kEvents, 0), 0);
   ASSERT_TRUE(last_store_->drop_projections());
   std::vector<std::string> keys;  // the projector's offsets went with its projections
-  ASSERT_TRUE(last_store_->scan(cf::kOffsets, "projector/", [&](std::string_view k, std::string_view) {
-    keys.emplace_back(k);
-    return true;
-  }));
+  ASSERT_TRUE(
+      last_store_->scan(cf::kOffsets, "projector/", [&](std::string_view k, std::string_view) {
+        keys.emplace_back(k);
+        return true;
+      }));
   EXPECT_TRUE(keys.empty());
   EXPECT_GT(*last_store_->offset("stage1", topics::kEvents, 0), 0);  // stage 1's stay
   EXPECT_NE(*last_store_->projection_digest(), before);

@@ -123,7 +123,8 @@ TEST(BinaryCodec, ADecisionOfFormatTwoReadsWithNoRevisionAndNothingWithdrawn) {
   EXPECT_TRUE(back->revises.empty());
   EXPECT_FALSE(std::get<CommunityPublished>(back->body).withdrawn);
   EXPECT_EQ(back->format, 2);
-  EXPECT_EQ(encode_decision_binary(*back), bytes) << "a format 2 decision writes (and hashes) as format 2";
+  EXPECT_EQ(encode_decision_binary(*back), bytes)
+      << "a format 2 decision writes (and hashes) as format 2";
 }
 
 TEST(BinaryCodec, ADecisionStoredBeforeTheChainReadsWithEmptyLinks) {

@@ -40,9 +40,9 @@ TEST(Centi, FormatsWithTwoDecimals) {
 }
 
 TEST(Centi, RoundHalfUpRoundsHalvesUp) {
-  EXPECT_EQ(round_half_up(5, 2), 3);    // 2.5 -> 3
-  EXPECT_EQ(round_half_up(7, 3), 2);    // 2.33 -> 2
-  EXPECT_EQ(round_half_up(8, 3), 3);    // 2.67 -> 3
+  EXPECT_EQ(round_half_up(5, 2), 3);  // 2.5 -> 3
+  EXPECT_EQ(round_half_up(7, 3), 2);  // 2.33 -> 2
+  EXPECT_EQ(round_half_up(8, 3), 3);  // 2.67 -> 3
   EXPECT_EQ(round_half_up(0, 7), 0);
 }
 

@@ -16,8 +16,8 @@ TEST(Date, ParsesAndFormatsIsoDates) {
 }
 
 TEST(Date, RejectsImpossibleAndMalformedDates) {
-  for (const char* bad : {"2023-02-29", "2023-13-01", "2023-00-10", "2023-1-01", "20231201", "2023-12-32",
-                          "abcd-ef-gh", "", "2023-12-01T00:00"}) {
+  for (const char* bad : {"2023-02-29", "2023-13-01", "2023-00-10", "2023-1-01", "20231201",
+                          "2023-12-32", "abcd-ef-gh", "", "2023-12-01T00:00"}) {
     EXPECT_FALSE(Date::parse(bad)) << bad;
   }
   EXPECT_TRUE(Date::parse("2024-02-29"));  // leap year
@@ -34,7 +34,7 @@ TEST(Date, TodayIsTheShanghaiDateOfTheInstant) {
   EXPECT_EQ(shanghai_date_of(1705276799).to_string(), "2024-01-15");
   EXPECT_EQ(shanghai_date_of(1705247999).to_string(), "2024-01-14");  // 15:59:59Z
   EXPECT_EQ(shanghai_date_of(1705248000).to_string(), "2024-01-15");  // 16:00:00Z
-  EXPECT_EQ(shanghai_date_of(-28801).to_string(), "1969-12-31");     // before the epoch, floored
+  EXPECT_EQ(shanghai_date_of(-28801).to_string(), "1969-12-31");      // before the epoch, floored
 }
 
 }  // namespace

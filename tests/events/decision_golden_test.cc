@@ -5,7 +5,8 @@
 // lists wrote. A decision read from any format writes again (and hashes) as those bytes.
 //
 // A deliberate new format adds files; it never edits one. To write the files of a new format
-// (and only then): JIAYUAN_WRITE_GOLDEN=1 build/default/tests/events_test --gtest_filter='DecisionGolden.*'
+// (and only then): JIAYUAN_WRITE_GOLDEN=1 build/default/tests/events_test
+// --gtest_filter='DecisionGolden.*'
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -18,7 +19,8 @@
 namespace jiayuan {
 namespace {
 
-const std::filesystem::path kDir = std::filesystem::path(JIAYUAN_SOURCE_DIR) / "tests/events/golden";
+const std::filesystem::path kDir =
+    std::filesystem::path(JIAYUAN_SOURCE_DIR) / "tests/events/golden";
 
 std::string hex(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -89,7 +91,13 @@ Decision rated() {
   x.scores = {{"cleaning", 15, 2, Centi{8125}}, {"satisfaction", 10, 1, Centi{7700}}};
   x.has_score = true;
   x.service = Centi{8012};
-  x.deductions = {{"hotline_substantiated", "2 × 0.50", 2, Centi{50}, Centi{500}, Centi{100}, {"hotline/h1", "hotline/h2"}}};
+  x.deductions = {{"hotline_substantiated",
+                   "2 × 0.50",
+                   2,
+                   Centi{50},
+                   Centi{500},
+                   Centi{100},
+                   {"hotline/h1", "hotline/h2"}}};
   x.deductions_total = Centi{100};
   x.final_score = Centi{7912};
   x.thresholds = {Centi{9000}, Centi{8000}, Centi{6000}};
@@ -117,20 +125,40 @@ Decision published() {
 
 Decision case_step() {
   Decision d = base("case.escalated");
-  d.body = CaseStep{d.community, 2023, CaseStepKind::kEscalated, *Date::parse("2024-02-20"), true,
-                    *Date::parse("2024-03-21"), EscalationReason::kMissedInterview, "chengguan"};
+  d.body = CaseStep{d.community,
+                    2023,
+                    CaseStepKind::kEscalated,
+                    *Date::parse("2024-02-20"),
+                    true,
+                    *Date::parse("2024-03-21"),
+                    EscalationReason::kMissedInterview,
+                    "chengguan"};
   d.hash = decision_hash(d);
   return d;
 }
 
 Decision case_revised() {
   Decision d = base("case.revised");
-  const CaseStep opened{d.community, 2023, CaseStepKind::kOpened, *Date::parse("2024-01-20"), true,
-                        *Date::parse("2024-02-19"), EscalationReason::kNone, ""};
-  const CaseStep held{d.community, 2023, CaseStepKind::kInterviewHeld, *Date::parse("2024-02-01"), true,
-                      *Date::parse("2024-03-02"), EscalationReason::kNone, ""};
-  d.body = CaseRevised{d.community, 2023,
-                       {{opened, *Date::parse("2024-01-20"), "bureau", "pub-1"}, {held, *Date::parse("2024-02-25"), "bureau", "int-1"}}};
+  const CaseStep opened{d.community,
+                        2023,
+                        CaseStepKind::kOpened,
+                        *Date::parse("2024-01-20"),
+                        true,
+                        *Date::parse("2024-02-19"),
+                        EscalationReason::kNone,
+                        ""};
+  const CaseStep held{d.community,
+                      2023,
+                      CaseStepKind::kInterviewHeld,
+                      *Date::parse("2024-02-01"),
+                      true,
+                      *Date::parse("2024-03-02"),
+                      EscalationReason::kNone,
+                      ""};
+  d.body = CaseRevised{d.community,
+                       2023,
+                       {{opened, *Date::parse("2024-01-20"), "bureau", "pub-1"},
+                        {held, *Date::parse("2024-02-25"), "bureau", "int-1"}}};
   d.hash = decision_hash(d);
   return d;
 }
@@ -142,8 +170,10 @@ struct Golden {
 
 std::vector<Golden> goldens() {
   std::vector<Golden> out;
-  const std::vector<std::pair<std::string, Decision>> kinds = {
-      {"community.rated", rated()}, {"community.published", published()}, {"case.escalated", case_step()}, {"case.revised", case_revised()}};
+  const std::vector<std::pair<std::string, Decision>> kinds = {{"community.rated", rated()},
+                                                               {"community.published", published()},
+                                                               {"case.escalated", case_step()},
+                                                               {"case.revised", case_revised()}};
   for (const auto& [kind, d] : kinds) {
     out.push_back({kind + ".format4.hex", d});
     // Formats 1 and 2 were cut from format 3's bytes (the chain's hash is format 3's).
@@ -196,14 +226,17 @@ TEST(DecisionGolden, EveryKindOfEveryFormatDecodesToWhatItStored) {
     ASSERT_TRUE(back) << g.file << ": " << back.error().message;
     EXPECT_EQ(back->format, g.expected.format == 0 ? 4 : g.expected.format) << g.file;
     // Written again in its own format: the same bytes (so its hash is what it was).
-    EXPECT_EQ(hex(encode_decision_binary(*back)), hex(stored)) << g.file << ": this build no longer writes it as it was";
+    EXPECT_EQ(hex(encode_decision_binary(*back)), hex(stored))
+        << g.file << ": this build no longer writes it as it was";
     // Equal field for field: both in the current format, which carries every field.
     Decision now = *back, expected = g.expected;
     now.format = expected.format = 0;
     EXPECT_EQ(hex(encode_decision_binary(now)), hex(encode_decision_binary(expected))) << g.file;
     EXPECT_EQ(kind_of(back->body), kind_of(g.expected.body)) << g.file;
-    if (g.file.find("format3") != std::string::npos || g.file.find("format4") != std::string::npos) {
-      EXPECT_EQ(decision_hash(*back), back->hash) << g.file << ": the hash chain no longer verifies";
+    if (g.file.find("format3") != std::string::npos ||
+        g.file.find("format4") != std::string::npos) {
+      EXPECT_EQ(decision_hash(*back), back->hash)
+          << g.file << ": the hash chain no longer verifies";
     }
   }
 }
@@ -232,7 +265,8 @@ TEST(DecisionGolden, CaseStepsAndReasonsAreStoredByTheirFixedNumbers) {
   bytes[at] = 42;
   auto back = decode_decision_binary(bytes);
   ASSERT_FALSE(back);
-  EXPECT_NE(back.error().message.find("does not know (step 42"), std::string::npos) << back.error().message;
+  EXPECT_NE(back.error().message.find("does not know (step 42"), std::string::npos)
+      << back.error().message;
 }
 
 TEST(DecisionGolden, TheStoredTagOfEachKindIsFixed) {

@@ -1,9 +1,8 @@
 #include "events/json_codec.h"
 
-#include "events/binary_codec.h"
-
 #include <gtest/gtest.h>
 
+#include "events/binary_codec.h"
 #include "tests/support/facts.h"
 
 namespace jiayuan {
@@ -30,7 +29,8 @@ TEST_P(RoundTrip, JsonToEventToBinaryToEventToJsonIsUnchanged) {
   EXPECT_EQ(encode_event_json(*stored), json);
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryFactType, RoundTrip, ::testing::Range<size_t>(0, std::variant_size_v<Fact>),
+INSTANTIATE_TEST_SUITE_P(EveryFactType, RoundTrip,
+                         ::testing::Range<size_t>(0, std::variant_size_v<Fact>),
                          [](const ::testing::TestParamInfo<size_t>& info) {
                            std::string name(fact_types()[info.param].name.substr(8));
                            for (char& c : name) c = c == '.' ? '_' : c;
@@ -98,16 +98,18 @@ TEST(PartialChanges, AChangeOfNothingIsRejectedAndVersionOneStillRestatesEveryFi
   auto a = decode_event_json(nothing);
   ASSERT_FALSE(a);
   EXPECT_EQ(a.error().message,
-            "data: expected at least one particular that changes (name, street, households, fee, enclosure or category) "
+            "data: expected at least one particular that changes (name, street, households, fee, "
+            "enclosure or category) "
             "beside data.community, got only data.community");
   std::string v1 = kPartialChange;
   v1.replace(v1.find(R"("occurred")"), 0, R"("schemaversion":1,)");
   auto b = decode_event_json(v1);
   ASSERT_FALSE(b);
   EXPECT_EQ(b.error().message, "data.name: expected a value, got nothing");
-  const std::string full = R"({"specversion":"1.0","id":"ch2","source":"street.yueyang","type":"jiayuan.community.changed",)"
-                           R"("occurred":"2023-05-01","schemaversion":1,"data":{"community":"C9","name":"n","street":"yueyang",)"
-                           R"("households":10,"fee":2.5,"enclosure":"closed","category":"mixed"}})";
+  const std::string full =
+      R"({"specversion":"1.0","id":"ch2","source":"street.yueyang","type":"jiayuan.community.changed",)"
+      R"("occurred":"2023-05-01","schemaversion":1,"data":{"community":"C9","name":"n","street":"yueyang",)"
+      R"("households":10,"fee":2.5,"enclosure":"closed","category":"mixed"}})";
   auto c = decode_event_json(full);
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(std::get<CommunityChanged>(c->fact).changed, 0);  // every field
@@ -132,13 +134,16 @@ TEST(CompanyRegistration, ACreditCodeWithItsCheckCharacterIsAcceptedAndAWrongOne
   auto wrong = decode_event_json(company("91110000802100433C"));
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().message,
-            "data.credit_code: expected the check character B (GB 32100-2015) at the end, got \"91110000802100433C\" (ends in C)");
+            "data.credit_code: expected the check character B (GB 32100-2015) at the end, got "
+            "\"91110000802100433C\" (ends in C)");
   auto short_code = decode_event_json(company("9111000080210043"));
   ASSERT_FALSE(short_code);
-  EXPECT_NE(short_code.error().message.find("18 characters"), std::string::npos) << short_code.error().message;
+  EXPECT_NE(short_code.error().message.find("18 characters"), std::string::npos)
+      << short_code.error().message;
   auto letters = decode_event_json(company("9111000080210O433B"));  // O is not of the alphabet
   ASSERT_FALSE(letters);
-  EXPECT_NE(letters.error().message.find("other than I, O, S, V and Z"), std::string::npos) << letters.error().message;
+  EXPECT_NE(letters.error().message.find("other than I, O, S, V and Z"), std::string::npos)
+      << letters.error().message;
 }
 
 struct BadCase {
@@ -148,7 +153,8 @@ struct BadCase {
   const char* message;
 };
 
-std::string with_data(const std::string& type, const std::string& data, const std::string& extra = "") {
+std::string with_data(const std::string& type, const std::string& data,
+                      const std::string& extra = "") {
   return R"({"specversion":"1.0","id":"x","source":"bureau","type":")" + type +
          R"(","occurred":"2023-05-01",)" + extra + R"("data":)" + data + "}";
 }
@@ -160,30 +166,47 @@ TEST(JsonCodec, RejectsBadInputWithFieldExpectedAndGot) {
   const std::vector<BadCase> cases = {
       {"not json", "{oops", "bad_json", "not valid JSON"},
       {"not an object", "[1,2]", "wrong_type", "(event): expected a JSON object, got an array"},
-      {"missing id", R"({"specversion":"1.0","source":"b","type":"jiayuan.survey","occurred":"2023-05-01","data":{}})",
+      {"missing id",
+       R"({"specversion":"1.0","source":"b","type":"jiayuan.survey","occurred":"2023-05-01","data":{}})",
        "missing_field", "id: expected a value, got nothing"},
-      {"bad specversion", R"({"specversion":"0.3"})", "bad_enum", "specversion: expected \"1.0\", got \"0.3\""},
-      {"unknown type", with_data("jiayuan.nope", "{}"), "unknown_type", "type: expected one of jiayuan."},
-      {"bad date", R"({"specversion":"1.0","id":"x","source":"b","type":"jiayuan.survey","occurred":"2023-02-30","data":{}})",
+      {"bad specversion", R"({"specversion":"0.3"})", "bad_enum",
+       "specversion: expected \"1.0\", got \"0.3\""},
+      {"unknown type", with_data("jiayuan.nope", "{}"), "unknown_type",
+       "type: expected one of jiayuan."},
+      {"bad date",
+       R"({"specversion":"1.0","id":"x","source":"b","type":"jiayuan.survey","occurred":"2023-02-30","data":{}})",
        "bad_date", "occurred: expected a date YYYY-MM-DD, got \"2023-02-30\""},
-      {"score out of range", with_data("jiayuan.inspection", R"({"community":"C1","scores":{)" +
-                                                                 std::string(kScores).replace(19, 2, "130") + "}}"),
-       "out_of_range", "data.scores.basic_management: expected a number 0.00..100.00 with at most two decimals, got 130"},
-      {"score wrong type", with_data("jiayuan.survey", R"({"community":"C1","satisfaction":"high"})"), "wrong_type",
-       "data.satisfaction: expected a number 0.00..100.00 with at most two decimals, got the string \"high\""},
-      {"three decimals", with_data("jiayuan.survey", R"({"community":"C1","satisfaction":80.125})"), "bad_number",
+      {"score out of range",
+       with_data("jiayuan.inspection", R"({"community":"C1","scores":{)" +
+                                           std::string(kScores).replace(19, 2, "130") + "}}"),
+       "out_of_range",
+       "data.scores.basic_management: expected a number 0.00..100.00 with at most two decimals, "
+       "got 130"},
+      {"score wrong type",
+       with_data("jiayuan.survey", R"({"community":"C1","satisfaction":"high"})"), "wrong_type",
+       "data.satisfaction: expected a number 0.00..100.00 with at most two decimals, got the "
+       "string \"high\""},
+      {"three decimals", with_data("jiayuan.survey", R"({"community":"C1","satisfaction":80.125})"),
+       "bad_number",
        "data.satisfaction: expected a number 0.00..100.00 with at most two decimals, got 80.125"},
-      {"missing dimension", with_data("jiayuan.inspection", R"({"community":"C1","scores":{"cleaning":80}})"),
+      {"missing dimension",
+       with_data("jiayuan.inspection", R"({"community":"C1","scores":{"cleaning":80}})"),
        "missing_field", "data.scores.basic_management: expected a value, got nothing"},
       {"bad enclosure",
-       with_data("jiayuan.community.registered",
-                 R"({"community":"C1","name":"n","street":"s","households":1,"fee":2,"enclosure":"open","category":"mixed"})"),
+       with_data(
+           "jiayuan.community.registered",
+           R"({"community":"C1","name":"n","street":"s","households":1,"fee":2,"enclosure":"open","category":"mixed"})"),
        "bad_enum", "data.enclosure: expected one of closed, scattered, got \"open\""},
-      {"unexpected field", with_data("jiayuan.survey", R"({"community":"C1","satisfaction":80,"respondents":1,"colour":"red"})"),
+      {"unexpected field",
+       with_data("jiayuan.survey",
+                 R"({"community":"C1","satisfaction":80,"respondents":1,"colour":"red"})"),
        "unexpected_field", "data.colour: expected no such field, got the string \"red\""},
-      {"subject mismatch", with_data("jiayuan.survey", R"({"community":"C1","satisfaction":80,"respondents":1})", R"("subject":"C2",)"),
+      {"subject mismatch",
+       with_data("jiayuan.survey", R"({"community":"C1","satisfaction":80,"respondents":1})",
+                 R"("subject":"C2",)"),
        "subject_mismatch", "subject: expected the id the data names (\"C1\"), got \"C2\""},
-      {"year not integer", with_data("jiayuan.review.closed", R"({"community":"C1","year":2023.5})"), "wrong_type",
+      {"year not integer",
+       with_data("jiayuan.review.closed", R"({"community":"C1","year":2023.5})"), "wrong_type",
        "data.year: expected an integer 2000..2100, got 2023.5"},
   };
   for (const BadCase& c : cases) {

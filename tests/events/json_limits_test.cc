@@ -18,7 +18,8 @@ TEST(JsonLimits, ANestingBombOfAHundredThousandArraysIsRefusedAtTheLimit) {
   auto s = check_json(bomb, JsonLimits{}, "body");
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, "too_deep");
-  EXPECT_NE(s.error().message.find("expected at most 16 levels of nested arrays and objects"), std::string::npos)
+  EXPECT_NE(s.error().message.find("expected at most 16 levels of nested arrays and objects"),
+            std::string::npos)
       << s.error().message;
   // The decoder says the same of an event whose data is a bomb, and does not crash.
   auto e = decode_event_json(R"({"specversion":"1.0","id":"x","data":)" + bomb + "}");
@@ -34,11 +35,11 @@ TEST(JsonLimits, SixteenLevelsPassSeventeenDoNot) {
 }
 
 TEST(JsonLimits, BytesThatAreNotUtf8AreRefusedWithWhereTheyAre) {
-  for (const std::string& bad : {std::string("{\"a\":\"\xff\"}"),          // never valid
-                                std::string("{\"a\":\"\xc0\xae\"}"),      // overlong "."
-                                std::string("{\"a\":\"\xed\xa0\x80\"}"),  // a surrogate
-                                std::string("{\"a\":\"\xf4\x90\x80\x80\"}"),  // above U+10FFFF
-                                std::string("{\"a\":\"\xe4\xb8\"}")}) {       // cut short
+  for (const std::string& bad : {std::string("{\"a\":\"\xff\"}"),              // never valid
+                                 std::string("{\"a\":\"\xc0\xae\"}"),          // overlong "."
+                                 std::string("{\"a\":\"\xed\xa0\x80\"}"),      // a surrogate
+                                 std::string("{\"a\":\"\xf4\x90\x80\x80\"}"),  // above U+10FFFF
+                                 std::string("{\"a\":\"\xe4\xb8\"}")}) {       // cut short
     auto s = check_json(bad, JsonLimits{});
     ASSERT_FALSE(s) << printable(bad);
     EXPECT_EQ(s.error().code, "not_utf8");
@@ -53,7 +54,9 @@ TEST(JsonLimits, LongStringsAndNumbersAreRefusedNamingTheField) {
   auto s = check_json(R"({"data":{"name":"01234567890"}})", limits);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, "too_long");
-  EXPECT_NE(s.error().message.find("data.name: expected a string of at most 10 bytes, got 11 bytes"), std::string::npos)
+  EXPECT_NE(
+      s.error().message.find("data.name: expected a string of at most 10 bytes, got 11 bytes"),
+      std::string::npos)
       << s.error().message;
   auto n = check_json(R"({"n":)" + std::string(50, '1') + "}", JsonLimits{});
   ASSERT_FALSE(n);
@@ -61,12 +64,14 @@ TEST(JsonLimits, LongStringsAndNumbersAreRefusedNamingTheField) {
 }
 
 TEST(JsonLimits, NumbersWithMoreThanTwoDecimalsAreRefusedExactly) {
-  for (const char* bad : {"80.0000000000000000000000000001", "99.999999999999999999", "1e-400", "80.001", "8.0001e1"}) {
+  for (const char* bad : {"80.0000000000000000000000000001", "99.999999999999999999", "1e-400",
+                          "80.001", "8.0001e1"}) {
     auto e = decode_event_json(survey(bad));
     ASSERT_FALSE(e) << bad;
     EXPECT_EQ(e.error().code, "bad_number") << bad;
-    EXPECT_EQ(e.error().message, "data.satisfaction: expected a number 0.00..100.00 with at most two decimals, got " +
-                                     std::string(bad));
+    EXPECT_EQ(e.error().message,
+              "data.satisfaction: expected a number 0.00..100.00 with at most two decimals, got " +
+                  std::string(bad));
   }
   for (const char* good : {"80", "80.1", "80.10", "80.100", "8.01e1", "8010e-2", "0.5e2"}) {
     auto e = decode_event_json(survey(good));
@@ -78,8 +83,9 @@ TEST(JsonLimits, IdsWithControlCharactersAreRefused) {
   auto e = decode_event_json(survey("80", "ab\\u0001c"));
   ASSERT_FALSE(e);
   EXPECT_EQ(e.error().code, "bad_id");
-  EXPECT_NE(e.error().message.find(R"(id: expected an id without control characters, got "ab\u0001c")"),
-            std::string::npos)
+  EXPECT_NE(
+      e.error().message.find(R"(id: expected an id without control characters, got "ab\u0001c")"),
+      std::string::npos)
       << e.error().message;
   auto nul = decode_event_json(survey("80", std::string("\\u0000bad")));
   ASSERT_FALSE(nul);
@@ -88,7 +94,10 @@ TEST(JsonLimits, IdsWithControlCharactersAreRefused) {
 
 TEST(Printable, ShowsAnyBytesSafely) {
   EXPECT_EQ(printable("ok 云"), "ok 云");
-  EXPECT_EQ(printable(std::string("\xff\xfe\x00" "bad", 6)), "\\xff\\xfe\\u0000bad");
+  EXPECT_EQ(printable(std::string("\xff\xfe\x00"
+                                  "bad",
+                                  6)),
+            "\\xff\\xfe\\u0000bad");
   EXPECT_EQ(printable(std::string(100, 'a'), 10), std::string(10, 'a') + "...");
 }
 

@@ -50,10 +50,13 @@ TEST(Schema, SchemasAcceptWhatTheEncoderWritesAndRejectWhatTheDecoderRejects) {
       with_data("jiayuan.petition", R"({"community":"C","substantiated":true,"colour":1})"),
       with_data("jiayuan.survey", R"({"community":"C","satisfaction":130,"respondents":1})"),
       with_data("jiayuan.inspection", R"({"community":"C","scores":{"cleaning":80}})"),
-      with_data("jiayuan.inspection", R"({"community":"C","scores":{)" + scores + R"(,"parking":1}})"),
+      with_data("jiayuan.inspection",
+                R"({"community":"C","scores":{)" + scores + R"(,"parking":1}})"),
       with_data("jiayuan.finding", R"({"community":"C","kind":"noise","severity":"minor"})"),
       with_data("jiayuan.credit.points", R"({"community":"C","company":"K","points":0})"),
-      with_data("jiayuan.community.registered", R"({"community":"C","name":"n","street":"s","households":1,"fee":2,"enclosure":"open","category":"mixed"})"),
+      with_data(
+          "jiayuan.community.registered",
+          R"({"community":"C","name":"n","street":"s","households":1,"fee":2,"enclosure":"open","category":"mixed"})"),
       with_data("jiayuan.nope", "{}"),
   };
   {
@@ -63,8 +66,9 @@ TEST(Schema, SchemasAcceptWhatTheEncoderWritesAndRejectWhatTheDecoderRejects) {
       out << b << "\n";
     }
   }
-  const std::string cmd = "/usr/bin/python3 " + std::string(JIAYUAN_SOURCE_DIR) + "/tests/events/validate_schema.py " +
-                          kSchemaDir + " " + (dir / "good.ndjson") + " " + (dir / "bad.ndjson") + " > " +
+  const std::string cmd = "/usr/bin/python3 " + std::string(JIAYUAN_SOURCE_DIR) +
+                          "/tests/events/validate_schema.py " + kSchemaDir + " " +
+                          (dir / "good.ndjson") + " " + (dir / "bad.ndjson") + " > " +
                           (dir / "report.txt") + " 2>&1";
   const int rc = std::system(cmd.c_str());
   std::ifstream report(dir / "report.txt");

@@ -12,7 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto table = jiayuan::read_csv(text, encoding);
     if (!table) continue;
     for (const char* type : {"jiayuan.inspection", "jiayuan.community.registered"}) {
-      auto rows = jiayuan::csv_rows(*table, *jiayuan::find_fact_type(type), jiayuan::DepartmentId("bureau"), "fuzz");
+      auto rows = jiayuan::csv_rows(*table, *jiayuan::find_fact_type(type),
+                                    jiayuan::DepartmentId("bureau"), "fuzz");
       (void)rows;
     }
   }

@@ -50,7 +50,9 @@ World* world() {
     GeneratorOptions g;
     g.communities = 6;
     g.streets = 2;
-    (void)generate_district(g, w->config, [&](const std::string& line) { facts.push_back({line, "gen", std::nullopt}); });
+    (void)generate_district(g, w->config, [&](const std::string& line) {
+      facts.push_back({line, "gen", std::nullopt});
+    });
     (void)w->intake->submit(facts);
     std::atomic<bool> stop{false};
     (void)run_engine(*w->log, *w->store, w->config, RunOptions{}, stop);
@@ -81,8 +83,10 @@ World* world() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string answer = world()->server->answer(std::string_view(reinterpret_cast<const char*>(data), size));
-  if (!answer.starts_with("HTTP/1.1 ") || answer.find("\r\n\r\n") == std::string::npos) std::abort();
+  const std::string answer =
+      world()->server->answer(std::string_view(reinterpret_cast<const char*>(data), size));
+  if (!answer.starts_with("HTTP/1.1 ") || answer.find("\r\n\r\n") == std::string::npos)
+    std::abort();
   const int status = std::atoi(answer.c_str() + 9);
   if (status < 200 || status > 599) std::abort();
   if (status == 500) std::abort();  // 500 means a handler threw: a bug, whatever the input

@@ -24,7 +24,8 @@ std::string take(std::string_view& in) {
     in = {};
     return {};
   }
-  const size_t n = static_cast<uint8_t>(in[0]) | (static_cast<size_t>(static_cast<uint8_t>(in[1])) << 8);
+  const size_t n =
+      static_cast<uint8_t>(in[0]) | (static_cast<size_t>(static_cast<uint8_t>(in[1])) << 8);
   in.remove_prefix(2);
   const std::string out(in.substr(0, n));
   in.remove_prefix(std::min(n, in.size()));
@@ -76,6 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto outcomes = (*intake)->submit(std::vector<IntakeInput>{*input});
   if (!outcomes || outcomes->size() != 1) std::abort();
   const IntakeOutcome& o = outcomes->front();
-  if (o.verdict == Verdict::kRejected && (o.reason.code.empty() || o.reason.code == "internal_error")) std::abort();
+  if (o.verdict == Verdict::kRejected &&
+      (o.reason.code.empty() || o.reason.code == "internal_error"))
+    std::abort();
   return 0;
 }

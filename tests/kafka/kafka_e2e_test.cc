@@ -6,10 +6,10 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
-#include <random>
-#include <thread>
 #include <map>
+#include <random>
 #include <set>
+#include <thread>
 
 #include "tests/kafka/kafka_fixture.h"
 
@@ -21,8 +21,12 @@ using testing::ProcessResult;
 // A registration as a street office would send it in binary content mode (CloudEvents Kafka
 // binding): the envelope in ce_ headers, the data as the value.
 std::vector<std::string> registration_headers(const std::string& id, const std::string& community) {
-  return {"-H", "ce_specversion=1.0", "-H", "ce_id=" + id, "-H", "ce_type=jiayuan.community.registered",
-          "-H", "ce_occurred=2020-03-01", "-H", "ce_subject=" + community, "-H", "ce_schemaversion=1"};
+  return {"-H", "ce_specversion=1.0",
+          "-H", "ce_id=" + id,
+          "-H", "ce_type=jiayuan.community.registered",
+          "-H", "ce_occurred=2020-03-01",
+          "-H", "ce_subject=" + community,
+          "-H", "ce_schemaversion=1"};
 }
 
 std::string registration_data(const std::string& community) {
@@ -34,7 +38,8 @@ TEST_F(KafkaE2E, ADepartmentPublishesWithKcatAndTheProjectionAnswers) {
   const std::string data_file = write_file("data.json", registration_data("SJ09001"));
   std::vector<std::string> args = {"-k", "SJ09001"};
   for (const auto& h : registration_headers("kcat-reg-1", "SJ09001")) args.push_back(h);
-  const ProcessResult sent = kcat("street.xiaokunshan", inbox("street.xiaokunshan"), args, data_file);
+  const ProcessResult sent =
+      kcat("street.xiaokunshan", inbox("street.xiaokunshan"), args, data_file);
   ASSERT_EQ(sent.exit_code, 0) << sent.err;
 
   const std::string data = dir_ / "engine";
@@ -56,10 +61,11 @@ TEST_F(KafkaE2E, ADepartmentPublishesWithKcatAndTheProjectionAnswers) {
 // The questions of the order test: the year's lists, every tenth community and `also`.
 std::vector<std::vector<std::string>> year_questions(const std::set<std::string>& communities,
                                                      const std::string& also) {
-  std::vector<std::vector<std::string>> questions = {{"query", "summary", "--year", "2023", "--json"},
-                                                     {"query", "awards", "--year", "2023", "--json"},
-                                                     {"query", "companies", "--year", "2023", "--json"},
-                                                     {"query", "cases", "--as-of", "2024-06-30", "--all", "--json"}};
+  std::vector<std::vector<std::string>> questions = {
+      {"query", "summary", "--year", "2023", "--json"},
+      {"query", "awards", "--year", "2023", "--json"},
+      {"query", "companies", "--year", "2023", "--json"},
+      {"query", "cases", "--as-of", "2024-06-30", "--all", "--json"}};
   size_t n = 0;
   for (const auto& c : communities) {
     if (n++ % 10 == 0 || c == also) questions.push_back({"query", "community", c, "--json"});
@@ -70,7 +76,8 @@ std::vector<std::vector<std::string>> year_questions(const std::set<std::string>
 TEST_F(KafkaE2E, DepartmentsInTheirOwnOrderGiveTheDateOrderAnswersAndARetractionRevisesThem) {
   const auto facts = generated_facts(30, 10);  // a seed whose year has a major incident
   const auto incident = std::find_if(facts.begin(), facts.end(), [](const std::string& l) {
-    return l.find("jiayuan.safety.incident") != std::string::npos && l.find("\"major\"") != std::string::npos;
+    return l.find("jiayuan.safety.incident") != std::string::npos &&
+           l.find("\"major\"") != std::string::npos;
   });
   ASSERT_NE(incident, facts.end());
   const auto fact = nlohmann::json::parse(*incident);
@@ -79,7 +86,8 @@ TEST_F(KafkaE2E, DepartmentsInTheirOwnOrderGiveTheDateOrderAnswersAndARetraction
   std::string all, without;
   for (const std::string& l : facts) {
     const auto ev = nlohmann::json::parse(l);
-    if (ev["type"] == "jiayuan.community.registered") communities.insert(ev["data"]["community"].get<std::string>());
+    if (ev["type"] == "jiayuan.community.registered")
+      communities.insert(ev["data"]["community"].get<std::string>());
     all += l + "\n";
     if (&l != &*incident) without += l + "\n";
   }
@@ -92,7 +100,8 @@ TEST_F(KafkaE2E, DepartmentsInTheirOwnOrderGiveTheDateOrderAnswersAndARetraction
   const std::string data = dir_ / "engine";
   ASSERT_EQ(jy(data, {"tick", "--date", "2024-06-30"}).exit_code, 0);
   ASSERT_EQ(jy(data, {"run"}).exit_code, 0);
-  EXPECT_EQ(answers(data, questions, true), answers(ordered, questions, false)) << "delivery order changed an answer";
+  EXPECT_EQ(answers(data, questions, true), answers(ordered, questions, false))
+      << "delivery order changed an answer";
 
   // Delivery by department may already have revised outcomes (a fact dated before a rating that
   // arrived after it); the retraction's revisions are the ones it adds.
@@ -105,11 +114,13 @@ TEST_F(KafkaE2E, DepartmentsInTheirOwnOrderGiveTheDateOrderAnswersAndARetraction
     return by_decision;
   };
   const auto before = revisions();
-  const ProcessResult r = jy(dir_ / "publisher", {"retract", "--source", source, "--id", id, "--reason",
-                                                   "recorded against the wrong community", "--date", "2024-07-02"});
+  const ProcessResult r =
+      jy(dir_ / "publisher", {"retract", "--source", source, "--id", id, "--reason",
+                              "recorded against the wrong community", "--date", "2024-07-02"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(jy(data, {"run"}).exit_code, 0);
-  EXPECT_EQ(answers(data, questions, true), answers(never, questions, false)) << "the retracted fact still counts";
+  EXPECT_EQ(answers(data, questions, true), answers(never, questions, false))
+      << "the retracted fact still counts";
   size_t added = 0;
   for (const auto& [decision, x] : revisions()) {
     if (before.contains(decision)) continue;
@@ -122,15 +133,16 @@ TEST_F(KafkaE2E, DepartmentsInTheirOwnOrderGiveTheDateOrderAnswersAndARetraction
 
 // Now as an instant of transaction time, to the millisecond (UTC).
 std::string instant_now() {
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
   const std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm utc{};
   gmtime_r(&secs, &utc);
   char text[96];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms % 1000));
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(ms % 1000));
   return std::string(text);
 }
 
@@ -143,11 +155,12 @@ TEST_F(KafkaE2E, AsKnownAtTheEndOfEachDeliveryIsWhatAnEngineFedOnlyThoseDeliveri
   std::mt19937 rng(4);
   std::shuffle(facts.begin(), facts.end(), rng);
   const auto parts = split(facts, 3);
-  const std::vector<std::vector<std::string>> questions = {{"query", "summary", "--year", "2023", "--json"},
-                                                           {"query", "awards", "--year", "2023", "--json"},
-                                                           {"query", "companies", "--year", "2023", "--json"},
-                                                           {"query", "communities", "--year", "2023", "--json"},
-                                                           {"query", "community", "SJ00004", "--json"}};
+  const std::vector<std::vector<std::string>> questions = {
+      {"query", "summary", "--year", "2023", "--json"},
+      {"query", "awards", "--year", "2023", "--json"},
+      {"query", "companies", "--year", "2023", "--json"},
+      {"query", "communities", "--year", "2023", "--json"},
+      {"query", "community", "SJ00004", "--json"}};
   const std::string data = dir_ / "engine";
   std::vector<std::string> ends;
   std::string fed_text;
@@ -159,7 +172,8 @@ TEST_F(KafkaE2E, AsKnownAtTheEndOfEachDeliveryIsWhatAnEngineFedOnlyThoseDeliveri
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     // The embedded engine fed deliveries 1..k.
     for (const auto& l : parts[k]) fed_text += l + "\n";
-    expected.push_back(answers(embedded_engine("fed-" + std::to_string(k), fed_text), questions, false));
+    expected.push_back(
+        answers(embedded_engine("fed-" + std::to_string(k), fed_text), questions, false));
   }
   ASSERT_NE(expected[0], expected[2]) << "the deliveries should change the answers";
   for (size_t k = 0; k < parts.size(); ++k) {
@@ -170,12 +184,15 @@ TEST_F(KafkaE2E, AsKnownAtTheEndOfEachDeliveryIsWhatAnEngineFedOnlyThoseDeliveri
       EXPECT_EQ(r.exit_code, 0) << r.err;
       answers += r.out;
     }
-    EXPECT_EQ(answers, expected[k]) << "as known at the end of delivery " << k + 1 << " (" << ends[k] << ")";
+    EXPECT_EQ(answers, expected[k])
+        << "as known at the end of delivery " << k + 1 << " (" << ends[k] << ")";
   }
 
   // Over HTTP, from an engine serving on Kafka: ?as_known= answers as the command line does.
-  std::ofstream(dir_ / "tokens.toml") << "[tokens]\n\"district-token-0123456789\" = { scope = \"district\" }\n";
-  const pid_t server = start(data, {"run", "--http", "127.0.0.1:0", "--tokens", dir_ / "tokens.toml"}, "serve");
+  std::ofstream(dir_ / "tokens.toml")
+      << "[tokens]\n\"district-token-0123456789\" = { scope = \"district\" }\n";
+  const pid_t server =
+      start(data, {"run", "--http", "127.0.0.1:0", "--tokens", dir_ / "tokens.toml"}, "serve");
   const int port = testing::wait_for_port(dir_ / "serve.out");
   ASSERT_GT(port, 0) << slurp_err("serve");
   httplib::Client client("127.0.0.1", port);
@@ -186,7 +203,8 @@ TEST_F(KafkaE2E, AsKnownAtTheEndOfEachDeliveryIsWhatAnEngineFedOnlyThoseDeliveri
     const auto got = client.Get("/v1/communities/SJ00004?as_known=" + ends[k], auth);
     ASSERT_TRUE(got) << httplib::to_string(got.error());
     EXPECT_EQ(got->status, 200) << got->body;
-    const ProcessResult cli = jy(data, {"query", "--as-known", ends[k], "community", "SJ00004", "--json"});
+    const ProcessResult cli =
+        jy(data, {"query", "--as-known", ends[k], "community", "SJ00004", "--json"});
     ASSERT_EQ(cli.exit_code, 0) << cli.err;
     const auto api = nlohmann::json::parse(got->body, nullptr, false);
     const auto want = nlohmann::json::parse(cli.out);
@@ -207,7 +225,8 @@ TEST_F(KafkaE2E, TheBrokerLetsADepartmentWriteOnlyItsOwnInbox) {
   for (const std::string& topic : {inbox("street.xiaokunshan"), physical(topics::kEvents)}) {
     const ProcessResult refused = kcat("hotline", topic, args, data_file);
     EXPECT_NE(refused.exit_code, 0) << topic;
-    EXPECT_NE((refused.out + refused.err).find("uthoriz"), std::string::npos) << topic << ": " << refused.err;
+    EXPECT_NE((refused.out + refused.err).find("uthoriz"), std::string::npos)
+        << topic << ": " << refused.err;
     EXPECT_EQ(records_in(topic), 0u) << topic;
   }
   // Its own inbox: accepted.
@@ -219,21 +238,27 @@ TEST_F(KafkaE2E, TheBrokerLetsADepartmentWriteOnlyItsOwnInbox) {
 TEST_F(KafkaE2E, PoisonMessagesGoToTheDeadLetterLogAndTheEngineGoesOn) {
   const std::string bad_json = write_file("bad.txt", "this is not JSON {");
   const std::string no_envelope = write_file("garbage.txt", "}{");
-  const std::string wrong_schema = write_file("wrong.json", R"({"community":"SJ09003","scores":{"cleaning":"high"}})");
-  const std::string spot_check = write_file("spot.json", R"({"community":"SJ09003","passed":false})");
-  std::vector<std::string> inspection = {"-H", "ce_specversion=1.0", "-H", "ce_type=jiayuan.inspection",
-                                         "-H", "ce_occurred=2023-03-01", "-H", "ce_subject=SJ09003"};
+  const std::string wrong_schema =
+      write_file("wrong.json", R"({"community":"SJ09003","scores":{"cleaning":"high"}})");
+  const std::string spot_check =
+      write_file("spot.json", R"({"community":"SJ09003","passed":false})");
+  std::vector<std::string> inspection = {
+      "-H", "ce_specversion=1.0",     "-H", "ce_type=jiayuan.inspection",
+      "-H", "ce_occurred=2023-03-01", "-H", "ce_subject=SJ09003"};
   auto with = [](std::vector<std::string> a, std::vector<std::string> b) {
     a.insert(a.end(), b.begin(), b.end());
     return a;
   };
-  ASSERT_EQ(kcat("bureau", inbox("bureau"), with(inspection, {"-H", "ce_id=p1"}), bad_json).exit_code, 0);
+  ASSERT_EQ(
+      kcat("bureau", inbox("bureau"), with(inspection, {"-H", "ce_id=p1"}), bad_json).exit_code, 0);
   ASSERT_EQ(kcat("bureau", inbox("bureau"), {}, no_envelope).exit_code, 0);
-  ASSERT_EQ(kcat("bureau", inbox("bureau"), with(inspection, {"-H", "ce_id=p3"}), wrong_schema).exit_code, 0);
+  ASSERT_EQ(
+      kcat("bureau", inbox("bureau"), with(inspection, {"-H", "ce_id=p3"}), wrong_schema).exit_code,
+      0);
   // The hotline may not publish spot checks (the bureau does).
   ASSERT_EQ(kcat("hotline", inbox("hotline"),
-                 {"-H", "ce_specversion=1.0", "-H", "ce_type=jiayuan.spot.check", "-H", "ce_id=p4", "-H",
-                  "ce_occurred=2023-03-01", "-H", "ce_subject=SJ09003"},
+                 {"-H", "ce_specversion=1.0", "-H", "ce_type=jiayuan.spot.check", "-H", "ce_id=p4",
+                  "-H", "ce_occurred=2023-03-01", "-H", "ce_subject=SJ09003"},
                  spot_check)
                 .exit_code,
             0);
@@ -255,7 +280,9 @@ TEST_F(KafkaE2E, PoisonMessagesGoToTheDeadLetterLogAndTheEngineGoesOn) {
   EXPECT_NE(dead.out.find("data: expected the fact's data as JSON"), std::string::npos) << dead.out;
   EXPECT_NE(dead.out.find("jiayuan.inbox.bureau[0]@1"), std::string::npos) << dead.out;
   EXPECT_NE(dead.out.find("data.scores"), std::string::npos) << dead.out;
-  EXPECT_NE(dead.out.find("allowed to publish jiayuan.spot.check (bureau), got \"hotline\""), std::string::npos) << dead.out;
+  EXPECT_NE(dead.out.find("allowed to publish jiayuan.spot.check (bureau), got \"hotline\""),
+            std::string::npos)
+      << dead.out;
 }
 
 // The poison messages of docs/reliability.md, each sent by a department to its own inbox with
@@ -265,18 +292,28 @@ TEST_F(KafkaE2E, PoisonMessagesGoToTheDeadLetterLogAndTheEngineGoesOn) {
 TEST_F(KafkaE2E, PoisonHeadersAndNestingBombsNeverStopTheEngineNorARestart) {
   KafkaSettings as_bureau = settings_;
   as_bureau.username = "bureau";
-  as_bureau.password = "bureau" + testing::env_or("JIAYUAN_KAFKA_DEPARTMENT_PASSWORD_SUFFIX", "-secret");
-  auto producer = KafkaLog::open({.settings = as_bureau, .client_id = "test-bureau", .transactional_id = "",
+  as_bureau.password =
+      "bureau" + testing::env_or("JIAYUAN_KAFKA_DEPARTMENT_PASSWORD_SUFFIX", "-secret");
+  auto producer = KafkaLog::open({.settings = as_bureau,
+                                  .client_id = "test-bureau",
+                                  .transactional_id = "",
                                   .require_topics = false});
   ASSERT_TRUE(producer) << producer.error().message;
   auto headers = [](const std::string& id, const std::string& occurred) {
-    return std::vector<Header>{{"ce_specversion", "1.0"}, {"ce_id", id},           {"ce_type", "jiayuan.spot.check"},
-                               {"ce_occurred", occurred},  {"ce_subject", "SJ09004"}};
+    return std::vector<Header>{{"ce_specversion", "1.0"},
+                               {"ce_id", id},
+                               {"ce_type", "jiayuan.spot.check"},
+                               {"ce_occurred", occurred},
+                               {"ce_subject", "SJ09004"}};
   };
   const std::string bomb = std::string(100000, '[') + std::string(100000, ']');
   const std::string spot = R"({"community":"SJ09004","passed":true})";
   const std::vector<Record> poison = {
-      {"SJ09004", spot, headers(std::string("\xff\xfe\x00" "bad", 6), "2023-07-01")},
+      {"SJ09004", spot,
+       headers(std::string("\xff\xfe\x00"
+                           "bad",
+                           6),
+               "2023-07-01")},
       {"SJ09004", spot, headers("p-occurred", "2024-07-01\xff")},
       {"SJ09004", bomb, headers("p-bomb", "2023-07-01")},
       {"SJ09004", R"({"specversion":"1.0","id":"p-structured","data":)" + bomb + "}", {}},
@@ -284,7 +321,8 @@ TEST_F(KafkaE2E, PoisonHeadersAndNestingBombsNeverStopTheEngineNorARestart) {
   };
   std::vector<std::string> reg = {"-k", "SJ09004"};
   for (const auto& h : registration_headers("reg-4", "SJ09004")) reg.push_back(h);
-  ASSERT_EQ(kcat("street.xiaokunshan", inbox("street.xiaokunshan"), reg, write_file("reg.json", registration_data("SJ09004")))
+  ASSERT_EQ(kcat("street.xiaokunshan", inbox("street.xiaokunshan"), reg,
+                 write_file("reg.json", registration_data("SJ09004")))
                 .exit_code,
             0);
   ASSERT_TRUE(producer.value()->append(inbox_topic("bureau"), poison));
@@ -296,17 +334,25 @@ TEST_F(KafkaE2E, PoisonHeadersAndNestingBombsNeverStopTheEngineNorARestart) {
   EXPECT_EQ(run.signal, 0);
   // The good facts are in jiayuan.events; each poison message is a dead letter with its reason.
   std::set<std::string> accepted;
-  for (const LogEntry& e : all_records(physical(topics::kEvents))) accepted.insert(std::string(e.record.header("ce_id")));
+  for (const LogEntry& e : all_records(physical(topics::kEvents)))
+    accepted.insert(std::string(e.record.header("ce_id")));
   EXPECT_EQ(accepted, (std::set<std::string>{"reg-4", "good-1"}));
   const ProcessResult dead = jy(data, {"dead-letter", "list"});
   ASSERT_EQ(dead.exit_code, 0) << dead.err;
   EXPECT_EQ(records_in(physical(topics::kDeadLetter)), 4u) << dead.out;
-  EXPECT_NE(dead.out.find(R"(header ce_id: expected UTF-8 text of at most 4096 bytes, got "\xff\xfe\u0000bad")"),
+  EXPECT_NE(
+      dead.out.find(
+          R"(header ce_id: expected UTF-8 text of at most 4096 bytes, got "\xff\xfe\u0000bad")"),
+      std::string::npos)
+      << dead.out;
+  EXPECT_NE(dead.out.find("header ce_occurred: expected UTF-8 text"), std::string::npos)
+      << dead.out;
+  EXPECT_NE(dead.out.find("data: expected at most 15 levels of nested arrays and objects"),
             std::string::npos)
       << dead.out;
-  EXPECT_NE(dead.out.find("header ce_occurred: expected UTF-8 text"), std::string::npos) << dead.out;
-  EXPECT_NE(dead.out.find("data: expected at most 15 levels of nested arrays and objects"), std::string::npos) << dead.out;
-  EXPECT_NE(dead.out.find("data: expected at most 16 levels of nested arrays and objects"), std::string::npos) << dead.out;
+  EXPECT_NE(dead.out.find("data: expected at most 16 levels of nested arrays and objects"),
+            std::string::npos)
+      << dead.out;
   // A restart meets none of them again: the inbox offsets moved past them in the same transaction.
   const ProcessResult again = jy(data, {"run"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
@@ -339,12 +385,15 @@ TEST_F(KafkaE2E, KilledFiftyTimesTheEngineLosesNothingAndAppliesEachDecisionOnce
   const std::string digest = jy(data, {"digest"}).out;
   const std::string reference = reference_digest();
   const size_t lost = facts.size() - std::min(facts.size(), events);
-  std::cout << "crash loop: " << kills << " SIGKILLs; facts published " << facts.size() << ", in jiayuan.events "
-            << events << " (lost " << lost << ", doubled " << (events > facts.size() ? events - facts.size() : 0)
+  std::cout << "crash loop: " << kills << " SIGKILLs; facts published " << facts.size()
+            << ", in jiayuan.events " << events << " (lost " << lost << ", doubled "
+            << (events > facts.size() ? events - facts.size() : 0)
             << "); decisions: " << decisions.distinct << " ids, " << decisions.records
-            << " records in jiayuan.decisions (re-published after crashes: " << decisions.records - decisions.distinct
-            << "), applied " << applied << " (applied twice: " << (applied > decisions.distinct ? applied - decisions.distinct : 0)
-            << "); digest " << (digest == reference ? "equals" : "DIFFERS FROM") << " the uninterrupted run's\n";
+            << " records in jiayuan.decisions (re-published after crashes: "
+            << decisions.records - decisions.distinct << "), applied " << applied
+            << " (applied twice: "
+            << (applied > decisions.distinct ? applied - decisions.distinct : 0) << "); digest "
+            << (digest == reference ? "equals" : "DIFFERS FROM") << " the uninterrupted run's\n";
   EXPECT_EQ(kills, 50u);
   EXPECT_EQ(events, facts.size());
   EXPECT_EQ(applied, decisions.distinct);
@@ -395,11 +444,13 @@ TEST_F(KafkaE2E, WithScramADepartmentWritesItsOwnInboxAndIsRefusedEverywhereElse
   const std::string libs = testing::env_or("JIAYUAN_KAFKA_LIBS");
   if (libs.empty()) GTEST_SKIP() << "JIAYUAN_KAFKA_LIBS unset: not the project's test broker";
   const std::string suffix = testing::env_or("JIAYUAN_KAFKA_DEPARTMENT_PASSWORD_SUFFIX", "-secret");
-  auto produce = [&](const std::string& user, const std::string& password, const std::string& topic) {
-    return testing::run("/usr/bin/java",
-                        {"-cp", libs + "/*", std::string(JIAYUAN_SOURCE_DIR) + "/tests/kafka/ScramProducer.java",
-                         settings_.bootstrap, user, password, topic, "{}"},
-                        dir_.path().string());
+  auto produce = [&](const std::string& user, const std::string& password,
+                     const std::string& topic) {
+    return testing::run(
+        "/usr/bin/java",
+        {"-cp", libs + "/*", std::string(JIAYUAN_SOURCE_DIR) + "/tests/kafka/ScramProducer.java",
+         settings_.bootstrap, user, password, topic, "{}"},
+        dir_.path().string());
   };
   const testing::ProcessResult own = produce("hotline", "hotline" + suffix, inbox("hotline"));
   EXPECT_EQ(own.exit_code, 0) << own.out << own.err;

@@ -29,7 +29,8 @@ class KafkaE2E : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    auto s = testing::test_kafka(std::string("e2e-") + std::to_string(std::hash<std::string>{}(info->name()) % 10000));
+    auto s = testing::test_kafka(std::string("e2e-") +
+                                 std::to_string(std::hash<std::string>{}(info->name()) % 10000));
     if (!s) {
       if (testing::kafka_required()) FAIL() << "JIAYUAN_KAFKA_BOOTSTRAP is not set";
       GTEST_SKIP() << "no Kafka broker: set JIAYUAN_KAFKA_BOOTSTRAP (scripts/test starts one)";
@@ -41,13 +42,17 @@ class KafkaE2E : public ::testing::Test {
     ASSERT_EQ(created.exit_code, 0) << created.err;
   }
 
-  std::string physical(std::string_view topic) const { return settings_.topic_prefix + std::string(topic); }
-  std::string inbox(const std::string& department) const { return physical(inbox_topic(department)); }
+  std::string physical(std::string_view topic) const {
+    return settings_.topic_prefix + std::string(topic);
+  }
+  std::string inbox(const std::string& department) const {
+    return physical(inbox_topic(department));
+  }
 
   std::vector<std::string> jy_args(const std::string& data, std::vector<std::string> args,
                                    const std::string& level = "warn") const {
-    args.insert(args.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--kafka", settings_.bootstrap, "--data-dir",
-                               data, "--log-level", level});
+    args.insert(args.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--kafka", settings_.bootstrap,
+                               "--data-dir", data, "--log-level", level});
     return args;
   }
   testing::ProcessResult jy(const std::string& data, std::vector<std::string> args) {
@@ -56,8 +61,8 @@ class KafkaE2E : public ::testing::Test {
   // Starts the engine in the background; its output goes to <name>.out / <name>.err.
   pid_t start(const std::string& data, std::vector<std::string> args, const std::string& name,
               const std::string& level = "warn") {
-    return testing::spawn(JIAYUAN_BINARY, jy_args(data, std::move(args), level), dir_ / (name + ".out"),
-                          dir_ / (name + ".err"));
+    return testing::spawn(JIAYUAN_BINARY, jy_args(data, std::move(args), level),
+                          dir_ / (name + ".out"), dir_ / (name + ".err"));
   }
   testing::ProcessResult wait(pid_t pid, const std::string& name) {
     return testing::wait_for(pid, dir_ / (name + ".out"), dir_ / (name + ".err"));
@@ -66,7 +71,8 @@ class KafkaE2E : public ::testing::Test {
   size_t count_in_log(const std::string& name, const std::string& needle) {
     const std::string text = slurp_err(name);
     size_t n = 0;
-    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+      ++n;
     return n;
   }
   bool wait_for_log(const std::string& name, const std::string& needle, size_t count, int seconds) {
@@ -87,19 +93,32 @@ class KafkaE2E : public ::testing::Test {
   // kcat as `department` (its own SASL user), producing the file as one message.
   testing::ProcessResult kcat(const std::string& department, const std::string& topic,
                               const std::vector<std::string>& extra, const std::string& file) {
-    std::vector<std::string> args = {"-P", "-b", settings_.bootstrap, "-t", topic,
-                                     "-X", "security.protocol=" + settings_.security_protocol,
-                                     "-X", "sasl.mechanisms=" + settings_.sasl_mechanism,
-                                     "-X", "sasl.username=" + department,
-                                     "-X", "sasl.password=" + department + testing::env_or("JIAYUAN_KAFKA_DEPARTMENT_PASSWORD_SUFFIX", "-secret"),
-                                     "-X", "message.timeout.ms=15000"};
+    std::vector<std::string> args = {
+        "-P",
+        "-b",
+        settings_.bootstrap,
+        "-t",
+        topic,
+        "-X",
+        "security.protocol=" + settings_.security_protocol,
+        "-X",
+        "sasl.mechanisms=" + settings_.sasl_mechanism,
+        "-X",
+        "sasl.username=" + department,
+        "-X",
+        "sasl.password=" + department +
+            testing::env_or("JIAYUAN_KAFKA_DEPARTMENT_PASSWORD_SUFFIX", "-secret"),
+        "-X",
+        "message.timeout.ms=15000"};
     args.insert(args.end(), extra.begin(), extra.end());
     args.push_back(file);
     return testing::run("/usr/bin/kcat", args, dir_.path().string());
   }
 
   std::unique_ptr<KafkaLog> open_log() {
-    auto log = KafkaLog::open({.settings = settings_, .client_id = "test-reader", .transactional_id = "",
+    auto log = KafkaLog::open({.settings = settings_,
+                               .client_id = "test-reader",
+                               .transactional_id = "",
                                .require_topics = false});
     EXPECT_TRUE(log) << log.error().message;
     return log ? std::move(*log) : nullptr;
@@ -123,7 +142,9 @@ class KafkaE2E : public ::testing::Test {
     }
     return out;
   }
-  size_t records_in(const std::string& physical_topic) { return all_records(physical_topic).size(); }
+  size_t records_in(const std::string& physical_topic) {
+    return all_records(physical_topic).size();
+  }
 
   // What a downstream consumer of jiayuan.decisions sees: records, and distinct decision ids.
   DecisionCount count_decisions() {
@@ -146,10 +167,11 @@ class KafkaE2E : public ::testing::Test {
 
   std::vector<std::string> generated_facts(int communities, int seed) {
     const std::string file = dir_ / "facts.ndjson";
-    const testing::ProcessResult g = testing::run(
-        JIAYUAN_BINARY, {"gen", "--communities", std::to_string(communities), "--streets", "3", "--seed",
-                         std::to_string(seed), "-o", file},
-        dir_.path().string());
+    const testing::ProcessResult g =
+        testing::run(JIAYUAN_BINARY,
+                     {"gen", "--communities", std::to_string(communities), "--streets", "3",
+                      "--seed", std::to_string(seed), "-o", file},
+                     dir_.path().string());
     EXPECT_EQ(g.exit_code, 0) << g.err;
     std::vector<std::string> lines;
     std::ifstream in(file);
@@ -159,7 +181,8 @@ class KafkaE2E : public ::testing::Test {
     return lines;
   }
 
-  static std::vector<std::vector<std::string>> split(const std::vector<std::string>& lines, size_t parts) {
+  static std::vector<std::vector<std::string>> split(const std::vector<std::string>& lines,
+                                                     size_t parts) {
     std::vector<std::vector<std::string>> out(parts);
     for (size_t i = 0; i < lines.size(); ++i) out[i * parts / lines.size()].push_back(lines[i]);
     return out;
@@ -168,20 +191,24 @@ class KafkaE2E : public ::testing::Test {
   // Each fact to the inbox of its source department (with the engine's own user).
   void publish(const std::vector<std::string>& lines) {
     std::map<std::string, std::string> by_source;
-    for (const std::string& l : lines) by_source[nlohmann::json::parse(l)["source"].get<std::string>()] += l + "\n";
+    for (const std::string& l : lines)
+      by_source[nlohmann::json::parse(l)["source"].get<std::string>()] += l + "\n";
     for (const auto& [source, text] : by_source) {
-      const testing::ProcessResult r = jy(dir_ / "publisher", {"publish", "--source", source, write_file("chunk.ndjson", text)});
+      const testing::ProcessResult r =
+          jy(dir_ / "publisher", {"publish", "--source", source, write_file("chunk.ndjson", text)});
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
   }
 
   // `jiayuan ARGS` on the embedded log in `data` (the reference a Kafka engine is compared with).
   testing::ProcessResult embedded(const std::string& data, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data, "--log-level", "warn"});
+    args.insert(args.begin(),
+                {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data, "--log-level", "warn"});
     return testing::run(JIAYUAN_BINARY, args, dir_.path().string());
   }
   // An embedded engine in dir_/NAME fed `ndjson` (and ticked to `tick`, if given): its data dir.
-  std::string embedded_engine(const std::string& name, const std::string& ndjson, const std::string& tick = "") {
+  std::string embedded_engine(const std::string& name, const std::string& ndjson,
+                              const std::string& tick = "") {
     const std::string data = dir_ / name;
     EXPECT_EQ(embedded(data, {"publish", write_file(name + ".ndjson", ndjson)}).exit_code, 0);
     if (!tick.empty()) {
@@ -193,7 +220,8 @@ class KafkaE2E : public ::testing::Test {
   }
   // The answers to `questions`, one process each, from the Kafka engine's store in `data` or
   // (kafka false) the embedded engine's.
-  std::string answers(const std::string& data, const std::vector<std::vector<std::string>>& questions, bool kafka) {
+  std::string answers(const std::string& data,
+                      const std::vector<std::vector<std::string>>& questions, bool kafka) {
     std::string out;
     for (const auto& q : questions) {
       const testing::ProcessResult r = kafka ? jy(data, q) : embedded(data, q);

@@ -24,7 +24,8 @@ double cpu_seconds(pid_t pid) {
 
 int broker(const std::string& what) {
   const std::string dir = testing::env_or("JIAYUAN_KAFKA_BROKER_DIR");
-  const std::string cmd = std::string(JIAYUAN_SOURCE_DIR) + "/scripts/kafka-broker " + what + " " + dir + " >/dev/null 2>&1";
+  const std::string cmd = std::string(JIAYUAN_SOURCE_DIR) + "/scripts/kafka-broker " + what + " " +
+                          dir + " >/dev/null 2>&1";
   return std::system(cmd.c_str());
 }
 
@@ -45,8 +46,10 @@ TEST_F(KafkaE2E, TheEngineWaitsForARestartedBrokerAndResumes) {
   std::this_thread::sleep_for(outage);
   const double cpu_during = cpu_seconds(pid) - cpu_before;
   ASSERT_EQ(broker("restart"), 0);
-  std::cout << "broker outage of " << outage.count() << " s: the engine used " << cpu_during << " s of CPU\n";
-  EXPECT_LT(cpu_during, 0.25 * static_cast<double>(outage.count())) << "the engine spins while the broker is away";
+  std::cout << "broker outage of " << outage.count() << " s: the engine used " << cpu_during
+            << " s of CPU\n";
+  EXPECT_LT(cpu_during, 0.25 * static_cast<double>(outage.count()))
+      << "the engine spins while the broker is away";
 
   const size_t seen = count_in_log("engine", "caught up");
   publish(halves[1]);
@@ -58,10 +61,12 @@ TEST_F(KafkaE2E, TheEngineWaitsForARestartedBrokerAndResumes) {
   EXPECT_NE(r.err.find("Connection refused"), std::string::npos) << r.err;
 
   const testing::ProcessResult rest =
-      testing::run(JIAYUAN_BINARY, jy_args(data, {"run", "--instance", "restart"}, "info"), dir_.path().string());
+      testing::run(JIAYUAN_BINARY, jy_args(data, {"run", "--instance", "restart"}, "info"),
+                   dir_.path().string());
   ASSERT_EQ(rest.exit_code, 0) << rest.err;
-  EXPECT_EQ(records_in(physical(topics::kEvents)), facts.size())
-      << "the engine:\n" << r.err << "\nthe run after it:\n" << rest.err;
+  EXPECT_EQ(records_in(physical(topics::kEvents)), facts.size()) << "the engine:\n"
+                                                                 << r.err << "\nthe run after it:\n"
+                                                                 << rest.err;
   const DecisionCount decisions = count_decisions();
   EXPECT_EQ(applied_decisions(data), decisions.distinct);
   EXPECT_EQ(jy(data, {"digest"}).out, reference_digest());

@@ -26,7 +26,8 @@ class ProjectorTest : public ::testing::Test {
     store_ = std::move(*s);
     projector_ = std::make_unique<Projector>(*store_, config_);
   }
-  static Decision rated(const std::string& community, const std::string& street, Grade g, const std::string& cause) {
+  static Decision rated(const std::string& community, const std::string& street, Grade g,
+                        const std::string& cause) {
     Decision d;
     d.community = CommunityId(community);
     d.year = 2023;
@@ -106,7 +107,8 @@ TEST_F(ProjectorTest, RevisionsInOneBatchLeaveTheBytesOfOneDecisionPerBatch) {
 }
 
 TEST_F(ProjectorTest, SummaryCountsGradesPerStreetAndSharesOfRatedOnly) {
-  apply({rated("C1", "yueyang", Grade::kExemplary, "a"), rated("C2", "yueyang", Grade::kStandard, "b"),
+  apply({rated("C1", "yueyang", Grade::kExemplary, "a"),
+         rated("C2", "yueyang", Grade::kStandard, "b"),
          rated("C3", "yueyang", Grade::kFailing, "c"), rated("C4", "yueyang", Grade::kUnrated, "d"),
          rated("C5", "jiuting", Grade::kPassing, "e")});
   auto s = street_summary(ProjectionView(*store_), 2023);
@@ -125,7 +127,8 @@ TEST_F(ProjectorTest, SummaryCountsGradesPerStreetAndSharesOfRatedOnly) {
 }
 
 TEST_F(ProjectorTest, AStreetWithNoRatedCommunityHasNoShareNotZero) {
-  apply({rated("C1", "yueyang", Grade::kUnrated, "a"), rated("C2", "jiuting", Grade::kPassing, "b")});
+  apply(
+      {rated("C1", "yueyang", Grade::kUnrated, "a"), rated("C2", "jiuting", Grade::kPassing, "b")});
   auto s = street_summary(ProjectionView(*store_), 2023);
   ASSERT_TRUE(s);
   const auto& yueyang = (*s)["streets"][1];
@@ -139,8 +142,10 @@ TEST_F(ProjectorTest, AStreetWithNoRatedCommunityHasNoShareNotZero) {
 
 TEST_F(ProjectorTest, LaterRegistrationByDateWinsWhateverTheLogOrder) {
   rocksdb::WriteBatchWithIndex b;
-  ASSERT_TRUE(projector_->apply_event(b, testing::registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2023-05-01")));
-  ASSERT_TRUE(projector_->apply_event(b, testing::registered("C1", "yueyang", 1.0, Enclosure::kClosed, "2022-01-01")));
+  ASSERT_TRUE(projector_->apply_event(
+      b, testing::registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2023-05-01")));
+  ASSERT_TRUE(projector_->apply_event(
+      b, testing::registered("C1", "yueyang", 1.0, Enclosure::kClosed, "2022-01-01")));
   ASSERT_TRUE(store_->write(b));
   auto v = community_view(ProjectionView(*store_), CommunityId("C1"));
   ASSERT_TRUE(v && *v);
@@ -162,10 +167,14 @@ TEST_F(ProjectorTest, PartialChangesPatchTheirFieldsInEveryArrivalOrder) {
   };
   std::vector<Event> facts = {
       testing::registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2022-01-01"),
-      change("a-households", "2023-03-01", kChangedHouseholds, [](CommunityChanged& c) { c.households = 900; }),
-      change("b-street", "2023-06-01", kChangedStreet, [](CommunityChanged& c) { c.street = StreetId("sijing"); }),
-      change("c-households", "2023-09-01", kChangedHouseholds, [](CommunityChanged& c) { c.households = 950; })};
-  std::sort(facts.begin(), facts.end(), [](const Event& a, const Event& b) { return a.envelope.id < b.envelope.id; });
+      change("a-households", "2023-03-01", kChangedHouseholds,
+             [](CommunityChanged& c) { c.households = 900; }),
+      change("b-street", "2023-06-01", kChangedStreet,
+             [](CommunityChanged& c) { c.street = StreetId("sijing"); }),
+      change("c-households", "2023-09-01", kChangedHouseholds,
+             [](CommunityChanged& c) { c.households = 950; })};
+  std::sort(facts.begin(), facts.end(),
+            [](const Event& a, const Event& b) { return a.envelope.id < b.envelope.id; });
   std::set<std::string> views;
   int orders = 0;
   do {
@@ -176,7 +185,9 @@ TEST_F(ProjectorTest, PartialChangesPatchTheirFieldsInEveryArrivalOrder) {
     rocksdb::WriteBatchWithIndex b;
     for (const Event& e : facts) ASSERT_TRUE(projector.apply_event(b, e));
     ASSERT_TRUE((*store)->write(b));
-    auto at = [&](const char* day) { return **community_view(ProjectionView(**store, *Date::parse(day)), CommunityId("C1")); };
+    auto at = [&](const char* day) {
+      return **community_view(ProjectionView(**store, *Date::parse(day)), CommunityId("C1"));
+    };
     const auto now = **community_view(ProjectionView(**store), CommunityId("C1"));
     EXPECT_EQ(now["households"], 950);
     EXPECT_EQ(now["street"], "sijing");
@@ -188,8 +199,9 @@ TEST_F(ProjectorTest, PartialChangesPatchTheirFieldsInEveryArrivalOrder) {
     EXPECT_EQ(at("2023-06-01")["households"], 900);
     views.insert(now.dump() + at("2023-05-31").dump() + at("2023-07-01").dump());
     ++orders;
-  } while (std::next_permutation(facts.begin(), facts.end(),
-                                 [](const Event& a, const Event& b) { return a.envelope.id < b.envelope.id; }));
+  } while (std::next_permutation(facts.begin(), facts.end(), [](const Event& a, const Event& b) {
+    return a.envelope.id < b.envelope.id;
+  }));
   EXPECT_EQ(orders, 24);
   EXPECT_EQ(views.size(), 1u) << "the arrival order changed the particulars";
 }
@@ -227,7 +239,9 @@ TEST_F(ProjectorTest, AsOfADateAFactArrivingLateStillCountsFromItsOwnDate) {
   ASSERT_TRUE(projector_->apply_event(b, event(fee, "f", "2023-08-01")));
   ASSERT_TRUE(projector_->apply_event(b, event(reg, "r", "2023-05-01")));
   ASSERT_TRUE(store_->write(b));
-  auto at = [&](const char* day) { return *community_view(ProjectionView(*store_, *Date::parse(day)), CommunityId("C1")); };
+  auto at = [&](const char* day) {
+    return *community_view(ProjectionView(*store_, *Date::parse(day)), CommunityId("C1"));
+  };
   EXPECT_FALSE(at("2023-04-30"));
   EXPECT_EQ((*at("2023-05-01"))["fee"], "1.50");
   EXPECT_EQ((*at("2023-07-31"))["name"], "一号小区");
@@ -265,10 +279,12 @@ TEST(ProjectorReads, OnlyTheFactsItProjectsAndAnythingItDoesNotKnow) {
   EXPECT_FALSE(Projector::reads("jiayuan.inspection"));
   EXPECT_FALSE(Projector::reads("jiayuan.review.closed"));
   EXPECT_FALSE(Projector::reads("jiayuan.tick"));
-  for (const char* t : {"jiayuan.community.registered", "jiayuan.community.changed", "jiayuan.fee.adjusted",
-                        "jiayuan.contract.assigned", "jiayuan.media.report", "jiayuan.social.responsibility",
-                        "jiayuan.credit.points", "jiayuan.committee.elected", "jiayuan.party.branch.established",
-                        "jiayuan.governance.completed", "jiayuan.waste.sorting.inspection", "jiayuan.some.future.type"}) {
+  for (const char* t :
+       {"jiayuan.community.registered", "jiayuan.community.changed", "jiayuan.fee.adjusted",
+        "jiayuan.contract.assigned", "jiayuan.media.report", "jiayuan.social.responsibility",
+        "jiayuan.credit.points", "jiayuan.committee.elected", "jiayuan.party.branch.established",
+        "jiayuan.governance.completed", "jiayuan.waste.sorting.inspection",
+        "jiayuan.some.future.type"}) {
     EXPECT_TRUE(Projector::reads(t)) << t;
   }
 }

@@ -19,7 +19,8 @@ inline Envelope env(const std::string& id, const std::string& source, const std:
 }
 
 inline Event registered(const std::string& community, const std::string& street, double fee,
-                        Enclosure enclosure = Enclosure::kClosed, const std::string& date = "2022-06-01") {
+                        Enclosure enclosure = Enclosure::kClosed,
+                        const std::string& date = "2022-06-01") {
   CommunityRegistered r;
   r.community = CommunityId(community);
   r.name = "测试小区";
@@ -40,12 +41,15 @@ inline Event inspection(const std::string& community, double score, const std::s
   return Event{env(id, "bureau", date, community), i};
 }
 
-inline Event survey(const std::string& community, double score, const std::string& date, const std::string& id) {
-  return Event{env(id, "bureau", date, community), SatisfactionSurvey{CommunityId(community), *Centi::from_double(score)}};
+inline Event survey(const std::string& community, double score, const std::string& date,
+                    const std::string& id) {
+  return Event{env(id, "bureau", date, community),
+               SatisfactionSurvey{CommunityId(community), *Centi::from_double(score)}};
 }
 
 inline Event review_closed(const std::string& community, int year, const std::string& date) {
-  return Event{env("review-" + community, "bureau", date, community), ReviewClosed{CommunityId(community), year}};
+  return Event{env("review-" + community, "bureau", date, community),
+               ReviewClosed{CommunityId(community), year}};
 }
 
 }  // namespace jiayuan::testing
@@ -62,21 +66,24 @@ inline std::vector<Event> one_of_each() {
     return ev;
   };
   CommunityChanged changed;
-  static_cast<CommunityRegistered&>(changed) = std::get<CommunityRegistered>(registered("C1", "yueyang", 2.2).fact);
+  static_cast<CommunityRegistered&>(changed) =
+      std::get<CommunityRegistered>(registered("C1", "yueyang", 2.2).fact);
   changed.households = 777;
   std::vector<Event> all = {
       registered("C1", "yueyang", 2.5),
       e("chg", "bureau", "2023-02-01", changed),
       e("fee", "bureau", "2023-03-01", FeeAdjusted{c, Centi{275}}),
       e("ct", "street.yueyang", "2022-06-01", ContractAssigned{c, co, ManagerId("PM1"), "王伟"}),
-      e("co", "bureau", "2022-05-01", CompanyRegistered{co, "松江安居物业管理有限公司", "91310117MA10000139"}),
+      e("co", "bureau", "2022-05-01",
+        CompanyRegistered{co, "松江安居物业管理有限公司", "91310117MA10000139"}),
       inspection("C1", 86.5, "2023-03-01", "i1"),
       survey("C1", 91.25, "2023-04-01", "s1"),
       e("spot", "bureau", "2023-05-01", SpotCheck{c, false}),
       e("hot", "hotline", "2023-05-02", HotlineComplaint{c, true, false}),
       e("pet", "petitions", "2023-05-03", Petition{c, true}),
       e("cred", "bureau", "2023-05-04", CreditPoints{c, co, 3}),
-      e("find", "chengguan", "2023-05-05", DepartmentFinding{c, FindingKind::kRubbishDumped, Severity::kSerious}),
+      e("find", "chengguan", "2023-05-05",
+        DepartmentFinding{c, FindingKind::kRubbishDumped, Severity::kSerious}),
       e("inc", "fire", "2023-05-06", SafetyIncident{c, Severity::kMajor}),
       e("media", "bureau", "2023-05-07", MediaReport{co, c, Tone::kPositive}),
       e("social", "bureau", "2023-05-08", SocialResponsibility{co, "助老"}),
@@ -90,7 +97,8 @@ inline std::vector<Event> one_of_each() {
       e("sanc", "market", "2024-03-01", SanctionApplied{c, 2023, "罚款", "条例"}),
       e("comm", "street.yueyang", "2022-01-01", CommitteeElected{c, 7, 3}),
       e("branch", "civil_affairs", "2022-02-01", PartyBranchEstablished{c}),
-      e("gov", "street.yueyang", "2022-03-01", GovernanceCompleted{c, RenovationItem::kEbikeCharging}),
+      e("gov", "street.yueyang", "2022-03-01",
+        GovernanceCompleted{c, RenovationItem::kEbikeCharging}),
       e("waste", "greening", "2023-06-01", WasteSortingInspection{c, false}),
       e("tick", "jiayuan", "2024-06-30", Tick{}),
       e("retract", "bureau", "2024-04-01", FactRetracted{"i1", "录入错误"}),

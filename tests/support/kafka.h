@@ -41,10 +41,10 @@ inline bool kafka_required() { return env_or("JIAYUAN_REQUIRE_KAFKA") == "1"; }
 }  // namespace jiayuan::testing
 
 // In a test body: the broker's settings, or skip (fail when a broker is required).
-#define JY_KAFKA_OR_SKIP(var, name)                                                               \
-  auto var##_opt = ::jiayuan::testing::test_kafka(name);                                          \
-  if (!var##_opt) {                                                                               \
-    if (::jiayuan::testing::kafka_required()) FAIL() << "JIAYUAN_KAFKA_BOOTSTRAP is not set";     \
-    GTEST_SKIP() << "no Kafka broker: set JIAYUAN_KAFKA_BOOTSTRAP (scripts/test starts one)";      \
-  }                                                                                               \
+#define JY_KAFKA_OR_SKIP(var, name)                                                           \
+  auto var##_opt = ::jiayuan::testing::test_kafka(name);                                      \
+  if (!var##_opt) {                                                                           \
+    if (::jiayuan::testing::kafka_required()) FAIL() << "JIAYUAN_KAFKA_BOOTSTRAP is not set"; \
+    GTEST_SKIP() << "no Kafka broker: set JIAYUAN_KAFKA_BOOTSTRAP (scripts/test starts one)"; \
+  }                                                                                           \
   const KafkaSettings& var = *var##_opt

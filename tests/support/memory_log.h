@@ -11,13 +11,15 @@ namespace jiayuan::testing {
 
 class MemoryLog final : public Log {
  public:
-  explicit MemoryLog(std::map<std::string, int32_t> partitions = {}) : partitions_(std::move(partitions)) {}
+  explicit MemoryLog(std::map<std::string, int32_t> partitions = {})
+      : partitions_(std::move(partitions)) {}
 
   int32_t partition_count(std::string_view topic) const override {
     auto it = partitions_.find(std::string(topic));
     return it == partitions_.end() ? 1 : it->second;
   }
-  Result<std::vector<Position>> append(std::string_view topic, std::span<const Record> records) override {
+  Result<std::vector<Position>> append(std::string_view topic,
+                                       std::span<const Record> records) override {
     std::vector<Position> out;
     for (const Record& r : records) {
       const int32_t p = partition_of(r, partition_count(topic));

@@ -30,8 +30,8 @@ inline std::string slurp(const std::string& path) {
 }
 
 // Starts `binary args...` with stdout/stderr to the given files; returns its pid.
-inline pid_t spawn(const std::string& binary, const std::vector<std::string>& args, const std::string& out_path,
-                   const std::string& err_path) {
+inline pid_t spawn(const std::string& binary, const std::vector<std::string>& args,
+                   const std::string& out_path, const std::string& err_path) {
   pid_t pid = fork();
   if (pid == 0) {
     int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -62,7 +62,8 @@ inline ProcessResult wait_for(pid_t pid, const std::string& out_path, const std:
 // True once the child has exited (it is a zombie until wait_for reaps it), without reaping it.
 inline bool exited(pid_t pid) {
   siginfo_t info{};
-  return waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+  return waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+         info.si_pid == pid;
 }
 
 // The port a `jiayuan run --http 127.0.0.1:0` prints on its stdout ("listening on
@@ -72,13 +73,15 @@ inline int wait_for_port(const std::string& out_path) {
   for (int i = 0; i < 400; ++i) {
     const std::string out = slurp(out_path);
     const size_t at = out.find(banner);
-    if (at != std::string::npos && out.find('\n', at) != std::string::npos) return std::stoi(out.substr(at + banner.size()));
+    if (at != std::string::npos && out.find('\n', at) != std::string::npos)
+      return std::stoi(out.substr(at + banner.size()));
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return 0;
 }
 
-inline ProcessResult run(const std::string& binary, const std::vector<std::string>& args, const std::string& scratch) {
+inline ProcessResult run(const std::string& binary, const std::vector<std::string>& args,
+                         const std::string& scratch) {
   const std::string out = scratch + "/stdout", err = scratch + "/stderr";
   return wait_for(spawn(binary, args, out, err), out, err);
 }

@@ -17,11 +17,13 @@
 
 namespace jiayuan::testing {
 
-inline std::string workbook(const std::string& sheet_name, const std::vector<std::vector<std::string>>& rows) {
+inline std::string workbook(const std::string& sheet_name,
+                            const std::vector<std::vector<std::string>>& rows) {
   static int n = 0;
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            ("jiayuan-sample-" + std::to_string(getpid()) + "-" + std::to_string(++n) + ".xlsx"))
-                               .string();
+  const std::string path =
+      (std::filesystem::temp_directory_path() /
+       ("jiayuan-sample-" + std::to_string(getpid()) + "-" + std::to_string(++n) + ".xlsx"))
+          .string();
   lxw_workbook* wb = workbook_new(path.c_str());
   lxw_worksheet* ws = workbook_add_worksheet(wb, sheet_name.c_str());
   lxw_format* date = workbook_add_format(wb);

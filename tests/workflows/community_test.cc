@@ -25,17 +25,22 @@ class CommunityWorkflow : public ::testing::Test {
     config_ = std::move(*c);
   }
   FoldContext context() const { return FoldContext{config_.rules, config_.authority, time_}; }
-  Step fold(const Event& e, const Event* retracted = nullptr) { return apply(state_, e, context(), retracted); }
+  Step fold(const Event& e, const Event* retracted = nullptr) {
+    return apply(state_, e, context(), retracted);
+  }
   Step tick(const std::string& date) {
     time_.ticks.push_back(Date::parse(date)->days());
     std::sort(time_.ticks.begin(), time_.ticks.end());
-    return recompute(state_, CommunityId("C1"), context(), std::nullopt, "jiayuan", "tick-" + date, *Date::parse(date));
+    return recompute(state_, CommunityId("C1"), context(), std::nullopt, "jiayuan", "tick-" + date,
+                     *Date::parse(date));
   }
   static Event published(const std::string& date) {
-    return Event{env("pub-" + date, "bureau", date, "C1"), RatingsPublished{CommunityId("C1"), 2023}};
+    return Event{env("pub-" + date, "bureau", date, "C1"),
+                 RatingsPublished{CommunityId("C1"), 2023}};
   }
   static Event interview(const std::string& date) {
-    return Event{env("int-" + date, "bureau", date, "C1"), InterviewHeld{CommunityId("C1"), 2023, "整改", std::nullopt}};
+    return Event{env("int-" + date, "bureau", date, "C1"),
+                 InterviewHeld{CommunityId("C1"), 2023, "整改", std::nullopt}};
   }
   static Event proposal(const std::string& id, const std::string& date, Grade g) {
     return Event{env(id, "street.yueyang", date, "C1"), StreetProposal{CommunityId("C1"), 2023, g}};
@@ -44,7 +49,9 @@ class CommunityWorkflow : public ::testing::Test {
     return Event{env(id, "hotline", date, "C1"), HotlineComplaint{CommunityId("C1"), true, true}};
   }
   const CommunityRated& rating() { return rated_in(last_of("community.rated")); }
-  static const CommunityRated& rated_in(const Decision& d) { return std::get<CommunityRated>(d.body); }
+  static const CommunityRated& rated_in(const Decision& d) {
+    return std::get<CommunityRated>(d.body);
+  }
   // The last decision of a kind taken since the test began.
   const Decision& last_of(const std::string& kind) {
     for (auto it = taken_.rbegin(); it != taken_.rend(); ++it) {
@@ -72,7 +79,8 @@ TEST_F(CommunityWorkflow, ReviewClosedRatesTheYearWithADecisionDerivedFromItsCau
   ASSERT_TRUE(s.rejected.empty());
   ASSERT_EQ(s.decisions.size(), 1u);
   const Decision& d = s.decisions[0];
-  EXPECT_EQ(d.id, derive_decision_id("community.rated", CommunityId("C1"), 2023, "bureau", "review-C1"));
+  EXPECT_EQ(d.id,
+            derive_decision_id("community.rated", CommunityId("C1"), 2023, "bureau", "review-C1"));
   EXPECT_TRUE(d.revises.empty());
   const auto& rated = std::get<CommunityRated>(d.body);
   EXPECT_EQ(rated.grade, Grade::kExemplary);  // 92.00 ≥ 90 in T1
@@ -92,7 +100,8 @@ TEST_F(CommunityWorkflow, FactsCountForTheYearWhoseWindowHoldsTheirDate) {
 
 TEST_F(CommunityWorkflow, ParticularsOnTheRatingDateDecideTheTier) {
   fold(registered("C1", "yueyang", 2.0, Enclosure::kClosed, "2022-06-01"));
-  fold(registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2023-12-31"));  // on the rating date: counts
+  fold(registered("C1", "yueyang", 3.0, Enclosure::kClosed,
+                  "2023-12-31"));  // on the rating date: counts
   fold(registered("C1", "yueyang", 1.0, Enclosure::kScattered, "2024-01-01"));  // after: does not
   fold(inspection("C1", 85, "2023-03-01", "i1"));
   fold(inspection("C1", 85, "2023-04-01", "i2"));
@@ -103,7 +112,8 @@ TEST_F(CommunityWorkflow, ParticularsOnTheRatingDateDecideTheTier) {
 
 TEST_F(CommunityWorkflow, FeeAdjustmentMovesTheTier) {
   fold(registered("C1", "yueyang", 2.0));  // T2
-  fold(Event{env("fee1", "bureau", "2023-07-01", "C1"), FeeAdjusted{CommunityId("C1"), Centi{250}}});
+  fold(
+      Event{env("fee1", "bureau", "2023-07-01", "C1"), FeeAdjusted{CommunityId("C1"), Centi{250}}});
   fold(inspection("C1", 85, "2023-03-01", "i1"));
   fold(inspection("C1", 85, "2023-04-01", "i2"));
   Step s = fold(review_closed("C1", 2023, "2024-01-10"));
@@ -134,7 +144,8 @@ TEST_F(CommunityWorkflow, APartialChangePatchesOnlyItsFieldsInAnyArrivalOrder) {
     c.changed = kChangedName;
   });
   std::vector<Event> facts = {registered("C1", "yueyang", 2.0), fee, enclosure, name};
-  std::sort(facts.begin(), facts.end(), [](const Event& a, const Event& b) { return a.envelope.id < b.envelope.id; });
+  std::sort(facts.begin(), facts.end(),
+            [](const Event& a, const Event& b) { return a.envelope.id < b.envelope.id; });
   std::optional<Particulars> first;
   do {
     CommunityState s;
@@ -145,20 +156,23 @@ TEST_F(CommunityWorkflow, APartialChangePatchesOnlyItsFieldsInAnyArrivalOrder) {
     EXPECT_EQ(p->enclosure, Enclosure::kScattered);
     EXPECT_EQ(p->name, "新名");
     EXPECT_EQ(p->street, StreetId("yueyang"));  // not carried: unchanged
-    EXPECT_EQ(p->households, std::get<CommunityRegistered>(registered("C1", "yueyang", 2.0).fact).households);
+    EXPECT_EQ(p->households,
+              std::get<CommunityRegistered>(registered("C1", "yueyang", 2.0).fact).households);
     const auto before = s.particulars_on(*Date::parse("2023-04-01"));
     ASSERT_TRUE(before);
     EXPECT_EQ(before->enclosure, Enclosure::kClosed);  // the enclosure changes in June
     EXPECT_EQ(before->fee, Centi{250});
-  } while (std::next_permutation(facts.begin(), facts.end(),
-                                 [](const Event& a, const Event& b) { return a.envelope.id < b.envelope.id; }));
+  } while (std::next_permutation(facts.begin(), facts.end(), [](const Event& a, const Event& b) {
+    return a.envelope.id < b.envelope.id;
+  }));
 }
 
 TEST_F(CommunityWorkflow, CompanyServingOnTheRatingDateAnswersForTheGrade) {
   fold(registered("C1", "yueyang", 3.0));
   auto contract = [&](const char* id, const char* date, const char* company) {
     fold(Event{env(id, "bureau", date, "C1"),
-               ContractAssigned{CommunityId("C1"), CompanyId(company), ManagerId(std::string("PM-") + company), ""}});
+               ContractAssigned{CommunityId("C1"), CompanyId(company),
+                                ManagerId(std::string("PM-") + company), ""}});
   };
   contract("k1", "2022-06-01", "OLD");
   contract("k2", "2023-12-31", "NEW");    // starts on the rating date: counts
@@ -182,7 +196,7 @@ TEST_F(CommunityWorkflow, PublishedFailingGradeOpensACaseAndLogTimeEscalatesIt) 
   EXPECT_EQ(kind_of(pub.decisions[1].body), "case.opened");
   EXPECT_TRUE(has_case(state_));
   EXPECT_TRUE(tick("2024-02-19").decisions.empty());  // P+30: the interview is still due
-  Step fired = tick("2024-02-20");                      // log time passes P+30
+  Step fired = tick("2024-02-20");                    // log time passes P+30
   ASSERT_EQ(fired.decisions.size(), 1u);
   EXPECT_EQ(kind_of(fired.decisions[0].body), "case.escalated");
   EXPECT_EQ(std::get<CaseStep>(fired.decisions[0].body).on.to_string(), "2024-02-20");
@@ -207,7 +221,8 @@ TEST_F(CommunityWorkflow, AFactDatedBeforeTheRegistrationThatArrivesIsRejectedTh
   EXPECT_EQ(reg.rejected[0].event.envelope.id, "early");
   EXPECT_EQ(reg.rejected[0].reason.code, "not_registered_then");
   EXPECT_EQ(reg.rejected[0].reason.message,
-            "occurred: expected a date on or after the community's registration (2023-01-10), got 2022-12-05");
+            "occurred: expected a date on or after the community's registration (2023-01-10), got "
+            "2022-12-05");
   // Whether a fact counts is a function of the set: an earlier registration places it after all.
   fold(registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2022-06-01"));
   EXPECT_EQ(state_.years.at(2023).record.inspections, 1);
@@ -237,7 +252,8 @@ TEST_F(CommunityWorkflow, EachStepReportsHowTheWaitingFactsChangedSoTheirListing
   EXPECT_EQ(late.what, What::kWaits);
   EXPECT_TRUE(late.reported);
   // Retracted while waiting: it leaves. A fact that counts leaves nothing to report.
-  const Event retraction{env("r1", "bureau", "2023-02-01", ""), FactRetracted{"later-early", "录入错误"}};
+  const Event retraction{env("r1", "bureau", "2023-02-01", ""),
+                         FactRetracted{"later-early", "录入错误"}};
   const Event retracted = inspection("C1", 70, "2022-11-01", "later-early");
   EXPECT_EQ(only(fold(retraction, &retracted)).what, What::kLeft);
   EXPECT_TRUE(fold(inspection("C1", 85, "2023-04-01", "counts")).waiting.empty());
@@ -261,13 +277,15 @@ TEST_F(CommunityWorkflow, AnEvaluationFactAfterTheReviewIsARevisionNamingTheDeci
   const std::string first = last_of("community.rated").id;
   EXPECT_EQ(rating().grade, Grade::kExemplary);
   // An incident of 2023-08-31 reported after the review: the year is 不达标 after all.
-  Step late = keep(fold(Event{env("inc", "fire", "2023-08-31", "C1"), SafetyIncident{CommunityId("C1"), Severity::kMajor}}));
+  Step late = keep(fold(Event{env("inc", "fire", "2023-08-31", "C1"),
+                              SafetyIncident{CommunityId("C1"), Severity::kMajor}}));
   ASSERT_EQ(late.decisions.size(), 1u);
   const Decision& revision = late.decisions[0];
   EXPECT_EQ(revision.revises, first);
   EXPECT_EQ(revision.cause_id, "inc");
   EXPECT_EQ(rated_in(revision).grade, Grade::kFailing);
-  EXPECT_EQ(revision.log_date.to_string(), "2024-01-10");  // dated by the review it revises, not before
+  EXPECT_EQ(revision.log_date.to_string(),
+            "2024-01-10");  // dated by the review it revises, not before
 }
 
 TEST_F(CommunityWorkflow, ProposalsAndOpinionsDatedAfterTheReviewChangeNothingAndAreListed) {
@@ -335,7 +353,8 @@ TEST_F(CommunityWorkflow, ARetractedFactCountsAsNeverHavingHappened) {
   fold(registered("C1", "yueyang", 3.0));
   fold(inspection("C1", 91, "2023-03-01", "i1"));
   fold(inspection("C1", 91, "2023-09-01", "i2"));
-  const Event incident{env("inc", "fire", "2023-08-31", "C1"), SafetyIncident{CommunityId("C1"), Severity::kMajor}};
+  const Event incident{env("inc", "fire", "2023-08-31", "C1"),
+                       SafetyIncident{CommunityId("C1"), Severity::kMajor}};
   fold(incident);
   keep(fold(review_closed("C1", 2023, "2024-01-10")));
   EXPECT_EQ(rating().grade, Grade::kFailing);
@@ -353,7 +372,9 @@ TEST_F(CommunityWorkflow, RetractingTheReviewWithdrawsTheRating) {
   fold(inspection("C1", 91, "2023-09-01", "i2"));
   const Event review = review_closed("C1", 2023, "2024-01-10");
   keep(fold(review));
-  Step s = keep(fold(Event{env("r1", "bureau", "2024-01-12", ""), FactRetracted{"review-C1", "提前关闭"}}, &review));
+  Step s = keep(
+      fold(Event{env("r1", "bureau", "2024-01-12", ""), FactRetracted{"review-C1", "提前关闭"}},
+           &review));
   ASSERT_EQ(s.decisions.size(), 1u);
   EXPECT_TRUE(rated_in(s.decisions[0]).withdrawn);
   EXPECT_EQ(s.decisions[0].revises, taken_.front().id);
@@ -361,14 +382,17 @@ TEST_F(CommunityWorkflow, RetractingTheReviewWithdrawsTheRating) {
 
 // The outcome of every shuffle of one community's facts: its rating and its case as stage 1
 // last decided them.
-std::string outcome_of(const std::vector<Event>& facts, const Config& config, const PartitionTime& time) {
+std::string outcome_of(const std::vector<Event>& facts, const Config& config,
+                       const PartitionTime& time) {
   CommunityState s;
   FoldContext ctx{config.rules, config.authority, time};
   for (const Event& e : facts) (void)apply(s, e, ctx);
   const Decided& d = s.years.at(2023).decided;
-  std::string out = "grade " + std::to_string(static_cast<int>(d.grade)) + " P " + d.published_on.to_string();
+  std::string out =
+      "grade " + std::to_string(static_cast<int>(d.grade)) + " P " + d.published_on.to_string();
   for (const CaseEntry& e : d.case_entries) {
-    out += " | " + std::string(to_string(e.step.step)) + " " + e.step.on.to_string() + " known " + e.known.to_string();
+    out += " | " + std::string(to_string(e.step.step)) + " " + e.step.on.to_string() + " known " +
+           e.known.to_string();
   }
   return out;
 }
@@ -383,9 +407,11 @@ TEST_F(CommunityWorkflow, EveryOrderOfTheSameFactsGivesTheSameOutcomes) {
       proposal("p1", "2024-01-10", Grade::kPassing),
       published("2024-01-20"),
       interview("2024-02-10"),
-      Event{env("rect", "street.yueyang", "2024-03-20", "C1"), RectificationSubmitted{CommunityId("C1"), 2023}},
+      Event{env("rect", "street.yueyang", "2024-03-20", "C1"),
+            RectificationSubmitted{CommunityId("C1"), 2023}},
       Event{env("re", "bureau", "2024-04-01", "C1"), Reinspection{CommunityId("C1"), 2023, false}},
-      Event{env("s1", "market", "2024-04-20", "C1"), SanctionApplied{CommunityId("C1"), 2023, "罚款", ""}},
+      Event{env("s1", "market", "2024-04-20", "C1"),
+            SanctionApplied{CommunityId("C1"), 2023, "罚款", ""}},
       inspection("C1", 70, "2024-06-01", "i2024"),
   };
   const std::string expected = outcome_of(facts, config_, time_);
@@ -400,8 +426,9 @@ TEST_F(CommunityWorkflow, EveryOrderOfTheSameFactsGivesTheSameOutcomes) {
 TEST_F(CommunityWorkflow, SameFactsGiveTheSameDecisionsByteForByte) {
   auto run = [&] {
     CommunityState s;
-    std::vector<Event> facts = {registered("C1", "yueyang", 2.2), inspection("C1", 77.3, "2023-02-01", "a"),
-                                inspection("C1", 81.9, "2023-05-01", "b"), review_closed("C1", 2023, "2024-01-10")};
+    std::vector<Event> facts = {
+        registered("C1", "yueyang", 2.2), inspection("C1", 77.3, "2023-02-01", "a"),
+        inspection("C1", 81.9, "2023-05-01", "b"), review_closed("C1", 2023, "2024-01-10")};
     std::vector<Decision> out;
     for (const Event& e : facts) {
       Step st = apply(s, e, context());

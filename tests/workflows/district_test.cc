@@ -45,7 +45,8 @@ TEST_F(DistrictTest, TopTenEligibilityNeedsAnExemplaryAndNoFailingProject) {
 }
 
 TEST_F(DistrictTest, ExactlyTenWhenMoreAreEligible) {
-  for (int i = 0; i < 14; ++i) rated("C" + std::to_string(i), "CO" + std::to_string(100 + i), Grade::kExemplary, 90 + i * 0.1);
+  for (int i = 0; i < 14; ++i)
+    rated("C" + std::to_string(i), "CO" + std::to_string(100 + i), Grade::kExemplary, 90 + i * 0.1);
   EXPECT_EQ(run().top_ten.size(), 10u);
 }
 
@@ -55,17 +56,18 @@ TEST_F(DistrictTest, TiesGoToTheHigherMeanFinalScoreThenTheCompanyId) {
   rated("X2", "CO-A", Grade::kExemplary, 91);
   rated("X3", "CO-C", Grade::kExemplary, 93);
   const DistrictYear d = run();
-  EXPECT_EQ(d.top_ten, (std::vector<CompanyId>{CompanyId("CO-C"), CompanyId("CO-A"), CompanyId("CO-B")}));
+  EXPECT_EQ(d.top_ten,
+            (std::vector<CompanyId>{CompanyId("CO-C"), CompanyId("CO-A"), CompanyId("CO-B")}));
 }
 
 TEST_F(DistrictTest, CompositeWeighsTheSixFactors) {
   rated("A1", "A", Grade::kExemplary, 95);
   in_.ratings[0].summary.spot_checks = 4;
-  in_.ratings[0].summary.spot_checks_passed = 3;   // inspections 3/4
+  in_.ratings[0].summary.spot_checks_passed = 3;  // inspections 3/4
   in_.ratings[0].summary.hotline_complaints = 10;
-  in_.ratings[0].summary.hotline_on_time = 5;      // hotline 1/2
+  in_.ratings[0].summary.hotline_on_time = 5;          // hotline 1/2
   in_.ratings[0].summary.petitions_substantiated = 3;  // 1 − min(1, 3/1) = 0
-  in_.companies["A"] = CompanyFacts{0, 7, 1, 0};   // media 0.5 − 0.7 → 0; social 1/2
+  in_.companies["A"] = CompanyFacts{0, 7, 1, 0};       // media 0.5 − 0.7 → 0; social 1/2
   const DistrictYear d = run();
   const CompanyStanding& s = d.standings[0];
   // 40·1 + 20·3/4 + 15·1/2 + 10·0 + 10·0 + 5·1/2 = 40 + 15 + 7.5 + 2.5 = 65
@@ -87,7 +89,7 @@ TEST_F(DistrictTest, ExcellentCommunitiesAreAtMostTenPercentOfAllRegistered) {
 TEST_F(DistrictTest, ExcellentManagerNeedsAnExemplaryAndNoFailingCommunity) {
   in_.registered_communities = 100;
   rated("M1", "A", Grade::kExemplary, 95, "yueyang", "PM-good");
-  rated("M2", "A", Grade::kStandard, 85, "yueyang", "PM-good");   // mean (95 + 85) / 2 = 90
+  rated("M2", "A", Grade::kStandard, 85, "yueyang", "PM-good");  // mean (95 + 85) / 2 = 90
   rated("M3", "A", Grade::kExemplary, 99, "yueyang", "PM-mixed");
   rated("M4", "A", Grade::kFailing, 60, "yueyang", "PM-mixed");
   const DistrictYear d = run();

@@ -69,7 +69,8 @@ TEST_F(FailingCaseTest, PassedReinspectionWithinTheDeadlineClosesTheCase) {
   on_rectification(c_, d("2024-02-20"), steps_);
   on_reinspection(c_, d("2024-03-01"), true, rules_, steps_);  // on D exactly
   EXPECT_EQ(c_.status, CaseStatus::kRectified);
-  EXPECT_EQ(names(), (std::vector<std::string>{"opened", "interview_held", "rectification_submitted", "rectified"}));
+  EXPECT_EQ(names(), (std::vector<std::string>{"opened", "interview_held",
+                                               "rectification_submitted", "rectified"}));
 }
 
 TEST_F(FailingCaseTest, FailedReinspectionEscalatesThatDay) {
@@ -91,7 +92,7 @@ TEST_F(FailingCaseTest, NoReinspectionByTheDeadlineEscalatesTheDayAfter) {
 }
 
 TEST_F(FailingCaseTest, CaseClosesWhenEachOfTheThreeDepartmentsRecordedItsMeasure) {
-  advance_case(c_, d("2024-03-01"), rules_, steps_);  // escalated 2024-02-20
+  advance_case(c_, d("2024-03-01"), rules_, steps_);   // escalated 2024-02-20
   on_sanction(c_, d("2024-02-19"), "market", steps_);  // before escalation: does not count
   EXPECT_FALSE(c_.obligations[0].fulfilled);
   on_sanction(c_, d("2024-02-20"), "market", steps_);

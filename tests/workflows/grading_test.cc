@@ -19,7 +19,9 @@ class Grading : public ::testing::Test {
     y.inspections += 1;
     for (size_t i = 0; i < 6; ++i) y.score_sums[i] += Centi::from_double(scores[i])->hundredths;
   }
-  static void add_inspection(YearRecord& y, double all) { add_inspection(y, {all, all, all, all, all, all}); }
+  static void add_inspection(YearRecord& y, double all) {
+    add_inspection(y, {all, all, all, all, all, all});
+  }
   static void add_survey(YearRecord& y, double s) {
     y.surveys += 1;
     y.satisfaction_sum += Centi::from_double(s)->hundredths;
@@ -65,7 +67,7 @@ TEST_F(Grading, MeansOverDifferentCountsOfInspectionsAndSurveysStayExact) {
   add_inspection(y, 71);
   add_inspection(y, 71);  // dimension means 70.666…
   add_survey(y, 90);
-  add_survey(y, 91);      // satisfaction mean 90.5
+  add_survey(y, 91);  // satisfaction mean 90.5
   // (90 × 212/3 + 10 × 90.5) / 100 = (6360 + 905) / 100 = 72.65 exactly
   EXPECT_EQ(service_score(y, rules_), Centi{7265});
 }
@@ -102,7 +104,7 @@ TEST_F(Grading, ScoreExactlyOnAThresholdReachesTheGrade) {
 TEST_F(Grading, ThresholdsDependOnTheFeeTier) {
   YearRecord y;
   add_inspection(y, 79);
-  add_inspection(y, 79);  // 79.00
+  add_inspection(y, 79);                                                     // 79.00
   EXPECT_EQ(grade_year(y, closed_at(3.0), rules_).grade, Grade::kPassing);   // T1: 规范 ≥ 80
   EXPECT_EQ(grade_year(y, closed_at(2.0), rules_).grade, Grade::kStandard);  // T2: 规范 ≥ 78
   YearRecord low;
@@ -114,7 +116,8 @@ TEST_F(Grading, ThresholdsDependOnTheFeeTier) {
 }
 
 TEST_F(Grading, FeeTierFromFeeAndEnclosure) {
-  EXPECT_EQ(fee_tier(Centi{250}, Enclosure::kClosed, rules_).tier, "T1");  // exactly 2.5 is "2.5 元及以上"
+  EXPECT_EQ(fee_tier(Centi{250}, Enclosure::kClosed, rules_).tier,
+            "T1");  // exactly 2.5 is "2.5 元及以上"
   EXPECT_EQ(fee_tier(Centi{249}, Enclosure::kClosed, rules_).tier, "T2");
   EXPECT_EQ(fee_tier(Centi{249}, Enclosure::kScattered, rules_).tier, "T3");
   const TierResult unnamed = fee_tier(Centi{250}, Enclosure::kScattered, rules_);

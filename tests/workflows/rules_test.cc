@@ -20,7 +20,9 @@ class Rules : public ::testing::Test {
     p_.street = StreetId("yueyang");
     p_.fee = Centi{300};
   }
-  static std::vector<std::string> refs(int n) { return std::vector<std::string>(static_cast<size_t>(n), "x/y"); }
+  static std::vector<std::string> refs(int n) {
+    return std::vector<std::string>(static_cast<size_t>(n), "x/y");
+  }
   Rating rate() { return grade_year(year_, p_, rules_); }
   Centi amount(const std::string& kind) {
     for (const DeductionLine& d : deductions(year_, rules_)) {
