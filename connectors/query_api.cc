@@ -10,6 +10,7 @@
 #include "connectors/openapi_document.h"
 #include "engine/district_stage.h"
 #include "engine/intake.h"
+#include "events/hex.h"
 #include "events/json_limits.h"
 #include "projections/queries.h"
 
@@ -100,28 +101,6 @@ class Params {
   const HttpRequest& req_;
 };
 
-std::string hex(std::string_view s) {
-  static const char* d = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out.push_back(d[c >> 4]);
-    out.push_back(d[c & 15]);
-  }
-  return out;
-}
-
-std::optional<std::string> unhex(std::string_view s) {
-  if (s.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  for (size_t i = 0; i < s.size(); i += 2) {
-    int v = 0;
-    const auto [p, ec] = std::from_chars(s.data() + i, s.data() + i + 2, v, 16);
-    if (ec != std::errc() || p != s.data() + i + 2) return std::nullopt;
-    out.push_back(static_cast<char>(v));
-  }
-  return out;
-}
-
 // Sorts `items` by `field` (then `id_field`), and returns the page after `cursor`.
 // Downloaded (?format=csv|xlsx), every item after the cursor: a download is the whole list.
 json page(json items, const Params& p, const std::string& default_sort,
@@ -157,7 +136,7 @@ json page(json items, const Params& p, const std::string& default_sort,
       all ? items.size() : static_cast<size_t>(p.integer("limit", 1, 1000).value_or(50));
   size_t from = 0;
   if (auto c = p.text("cursor")) {
-    auto raw = unhex(*c);
+    auto raw = from_hex(*c);
     json at = raw && check_json(*raw, JsonLimits{}) ? json::parse(*raw, nullptr, false) : json();
     if (!at.is_array() || at.size() != 3 || at[2] != sort || !at[1].is_string()) {
       bad_parameter("cursor", "a next_cursor of this resource and sort", *c);
@@ -170,7 +149,7 @@ json page(json items, const Params& p, const std::string& default_sort,
   const size_t to = std::min(v.size(), from + limit);
   for (size_t i = from; i < to; ++i) out["items"].push_back(v[i]);
   if (to < v.size() && to > 0) {
-    out["next_cursor"] = hex(json::array({key(v[to - 1]), v[to - 1][id_field], sort}).dump());
+    out["next_cursor"] = to_hex(json::array({key(v[to - 1]), v[to - 1][id_field], sort}).dump());
   }
   return out;
 }

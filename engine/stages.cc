@@ -19,6 +19,7 @@
 #include "engine/district_stage.h"
 #include "engine/intake.h"
 #include "events/binary_codec.h"
+#include "events/hex.h"
 #include "events/json_codec.h"
 #include "events/view_stream.h"
 #include "workflows/community.h"
@@ -91,10 +92,8 @@ void append_json_string(std::string& out, std::string_view text) {
         break;
       default:
         if (c < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
           out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
+          append_hex(out, c);
         } else {
           out += ch;
         }

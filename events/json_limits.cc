@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "events/hex.h"
+
 namespace jiayuan {
 namespace {
 
@@ -40,8 +42,9 @@ size_t first_invalid_utf8(std::string_view s) {
 }
 
 std::string hex_byte(unsigned char c) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  return {kHex[c >> 4], kHex[c & 15]};
+  std::string out;
+  append_hex(out, c);
+  return out;
 }
 
 // The path of the value being read: object keys and array indexes from the top.

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "events/hex.h"
+
 namespace jiayuan {
 
 struct Sha256::Impl {
@@ -36,14 +38,7 @@ std::string Sha256::hex_digest() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_DigestFinal_ex(impl_->ctx, md, &n);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (unsigned int i = 0; i < n; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 0xf]);
-  }
-  return out;
+  return to_hex(std::string_view(reinterpret_cast<const char*>(md), n));
 }
 
 std::string sha256_hex(std::string_view bytes) {

@@ -7,6 +7,7 @@
                                      and through a view a header of a module it may not use does not
                                      preprocess (a header of one it may use does).
   code_checks.py sizes               no file of ours past 800 lines, no function past 80.
+  code_checks.py readmes             every module's README.md names each of its headers.
   code_checks.py format              clang-format --dry-run --Werror over every C++ file of ours.
   code_checks.py tidy BUILD_DIR      clang-tidy (.clang-tidy's checks) over every product source,
                                      with the build's compile_commands.json.
@@ -222,6 +223,18 @@ def check_sizes(max_file=800, max_function=80):
     return problems
 
 
+def check_readmes():
+    problems = []
+    for module in [*MAY_USE, "cmd/jiayuan"]:
+        readme = ROOT / module / "README.md"
+        text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+        for header in sorted((ROOT / module).rglob("*.h")):
+            name = header.relative_to(ROOT / module).as_posix()
+            if name not in text:
+                problems.append(f"{module}/README.md: does not name {name}")
+    return problems
+
+
 # ---- clang-format, clang-tidy ---------------------------------------------------------------------
 
 def check_format():
@@ -290,6 +303,7 @@ def main(argv):
     checks = {
         "layering": lambda: check_layering(argv[2]),
         "sizes": check_sizes,
+        "readmes": check_readmes,
         "format": check_format,
         "tidy": lambda: check_tidy(argv[2]),
     }

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "events/binary_codec.h"
+#include "events/hex.h"
 
 namespace jiayuan {
 namespace {
@@ -23,12 +24,9 @@ const std::filesystem::path kDir =
     std::filesystem::path(JIAYUAN_SOURCE_DIR) / "tests/events/golden";
 
 std::string hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (size_t i = 0; i < bytes.size(); ++i) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
+    append_hex(out, static_cast<unsigned char>(bytes[i]));
     if (i % 32 == 31) out += '\n';
   }
   if (out.empty() || out.back() != '\n') out += '\n';
