@@ -11,6 +11,7 @@
 #include "engine/intake.h"
 #include "engine/runner.h"
 #include "projections/queries.h"
+#include "tests/support/config.h"
 #include "tests/support/memory_log.h"
 #include "tests/support/temp_dir.h"
 
@@ -21,11 +22,7 @@ using nlohmann::json;
 
 class AsKnownTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
-    ASSERT_TRUE(c) << c.error().message;
-    config_ = std::move(*c);
-  }
+  void SetUp() override { config_ = testing::shipped_config(); }
 
   // The facts of a generated district, shuffled across sources, in `parts` deliveries.
   std::vector<std::vector<std::string>> deliveries(int parts) {

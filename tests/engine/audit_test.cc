@@ -16,6 +16,7 @@
 #include "events/binary_codec.h"
 #include "events/json_codec.h"
 #include "projections/store.h"
+#include "tests/support/config.h"
 #include "tests/support/temp_dir.h"
 
 namespace jiayuan {
@@ -30,9 +31,7 @@ const std::map<std::string, int32_t> kPartitions = {{std::string(topics::kEvents
 class AuditTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
-    ASSERT_TRUE(c) << c.error().message;
-    config_ = std::move(*c);
+    config_ = testing::shipped_config();
     auto log = EmbeddedLog::open(dir_ / "log", kPartitions);
     ASSERT_TRUE(log) << log.error().message;
     log_ = std::move(*log);

@@ -11,6 +11,7 @@
 #include "engine/runner.h"
 #include "events/json_codec.h"
 #include "projections/queries.h"
+#include "tests/support/config.h"
 #include "tests/support/facts.h"
 #include "tests/support/memory_log.h"
 #include "tests/support/temp_dir.h"
@@ -69,9 +70,7 @@ const std::vector<Row> kRows = {
 class Golden : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
-    ASSERT_TRUE(c) << c.error().message;
-    config_ = std::move(*c);
+    config_ = testing::shipped_config();
     build_facts();
     auto intake = Intake::open(log_, config_);
     std::vector<IntakeInput> in;

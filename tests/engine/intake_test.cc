@@ -6,6 +6,7 @@
 
 #include "events/binary_codec.h"
 #include "events/json_codec.h"
+#include "tests/support/config.h"
 #include "tests/support/facts.h"
 #include "tests/support/memory_log.h"
 #include "tests/support/temp_dir.h"
@@ -16,9 +17,7 @@ namespace {
 class IntakeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
-    ASSERT_TRUE(c) << c.error().message;
-    config_ = std::move(*c);
+    config_ = testing::shipped_config();
     auto i = Intake::open(log_, config_);
     ASSERT_TRUE(i);
     intake_ = std::move(*i);

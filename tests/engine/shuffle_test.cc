@@ -16,6 +16,7 @@
 #include "engine/intake.h"
 #include "engine/runner.h"
 #include "projections/queries.h"
+#include "tests/support/config.h"
 #include "tests/support/memory_log.h"
 #include "tests/support/temp_dir.h"
 
@@ -31,11 +32,7 @@ struct Fact {
 
 class ShuffleTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
-    ASSERT_TRUE(c) << c.error().message;
-    config_ = std::move(*c);
-  }
+  void SetUp() override { config_ = testing::shipped_config(); }
 
   std::vector<Fact> district(int communities, int streets, uint64_t seed) {
     std::vector<Fact> out;

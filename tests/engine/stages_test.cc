@@ -11,6 +11,7 @@
 #include "events/binary_codec.h"
 #include "events/json_codec.h"
 #include "projections/queries.h"
+#include "tests/support/config.h"
 #include "tests/support/facts.h"
 #include "tests/support/memory_log.h"
 #include "tests/support/temp_dir.h"
@@ -29,11 +30,7 @@ int rated_decisions(testing::MemoryLog& log) {
 
 class StagesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
-    ASSERT_TRUE(c) << c.error().message;
-    config_ = std::move(*c);
-  }
+  void SetUp() override { config_ = testing::shipped_config(); }
   std::vector<std::string> demo_lines(int communities = 30) {
     std::vector<std::string> lines;
     GeneratorOptions o;

@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "projections/queries.h"
+#include "tests/support/config.h"
 #include "tests/support/facts.h"
 #include "tests/support/temp_dir.h"
 
@@ -18,9 +19,7 @@ namespace {
 class ProjectorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
-    ASSERT_TRUE(c);
-    config_ = std::move(*c);
+    config_ = testing::shipped_config();
     auto s = Store::open(dir_ / "engine");
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);

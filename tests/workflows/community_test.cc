@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "events/binary_codec.h"
+#include "tests/support/config.h"
 #include "tests/support/facts.h"
 
 namespace jiayuan {
@@ -19,11 +20,7 @@ using testing::review_closed;
 
 class CommunityWorkflow : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
-    ASSERT_TRUE(c) << c.error().message;
-    config_ = std::move(*c);
-  }
+  void SetUp() override { config_ = testing::shipped_config(); }
   FoldContext context() const { return FoldContext{config_.rules, config_.authority, time_}; }
   Step fold(const Event& e, const Event* retracted = nullptr) {
     return apply(state_, e, context(), retracted);

@@ -4,17 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "config/config.h"
+#include "tests/support/config.h"
 
 namespace jiayuan {
 namespace {
 
 class Grading : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto c = load_config(JIAYUAN_TEST_CONFIG_DIR);
-    ASSERT_TRUE(c) << c.error().message;
-    rules_ = *c->rules.for_year(2023);
-  }
+  void SetUp() override { rules_ = *testing::shipped_config().rules.for_year(2023); }
   static void add_inspection(YearRecord& y, std::array<double, 6> scores) {
     y.inspections += 1;
     for (size_t i = 0; i < 6; ++i) y.score_sums[i] += Centi::from_double(scores[i])->hundredths;
