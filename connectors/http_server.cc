@@ -313,12 +313,12 @@ const Principal* HttpServer::authenticate(const HttpRequest& req, HttpResponse& 
 bool HttpServer::admit(const std::string& token, HttpResponse& res) const {
   const double rate = limits_.requests_per_second;
   if (rate <= 0) return true;
-  const auto now = std::chrono::steady_clock::now();
+  const double now = clock_->monotonic_s();
   std::lock_guard lock(buckets_mu_);
   auto [it, fresh] = buckets_.try_emplace(token, Bucket{rate, now});
   Bucket& b = it->second;
   if (!fresh) {
-    b.tokens = std::min(rate, b.tokens + rate * std::chrono::duration<double>(now - b.at).count());
+    b.tokens = std::min(rate, b.tokens + rate * (now - b.at));
     b.at = now;
   }
   if (b.tokens >= 1) {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "engine/clock.h"
 #include "events/ids.h"
 #include "events/result.h"
 
@@ -131,6 +132,9 @@ class HttpServer {
   void route(const std::string& method, const std::string& pattern, HttpHandler handler);
 
   const HttpLimits& limits() const { return limits_; }
+  // The clock of the rate limiter (default: the system's), set before start(); it must outlive
+  // the server.
+  void set_clock(const Clock& clock) { clock_ = &clock; }
   // The principal of the request's bearer token; nullptr after answering 401 (or 429).
   const Principal* authenticate(const HttpRequest& req, HttpResponse& res) const;
   // Binds and serves on threads of its own; fails naming the address when it cannot bind.
@@ -162,8 +166,9 @@ class HttpServer {
   std::vector<Route> routes_;
   struct Bucket {
     double tokens = 0;
-    std::chrono::steady_clock::time_point at;
+    double at = 0;  // the clock's monotonic seconds when last refilled
   };
+  const Clock* clock_ = &system_clock();
   mutable std::mutex buckets_mu_;
   mutable std::map<std::string, Bucket> buckets_;
   std::unique_ptr<Loop> loop_;

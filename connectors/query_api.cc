@@ -236,12 +236,7 @@ class Resources {
   void dead_letters(const Principal* who, const HttpRequest& req, HttpResponse& res) const;
 
  private:
-  int64_t now_ms() const {
-    if (options_.now_ms) return options_.now_ms();
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
+  int64_t now_ms() const { return options_.clock->now_ms(); }
   int32_t year_of(const Params& p) const;
   std::optional<std::string> street_filter(const Principal* who, const Params& p) const;
   ProjectionView view_of(const Params& p) const;
@@ -529,7 +524,7 @@ void Resources::cases(const Principal* who, const HttpRequest& req, HttpResponse
   ListQuery q;
   q.year = p.integer("year", 1900, 2999).value_or(0);
   q.street = street_filter(who, p);
-  q.cases_as_of = p.date("as_of").value_or(options_.today ? options_.today() : Date::from_days(0));
+  q.cases_as_of = p.date("as_of").value_or(options_.clock->today());
   q.all_cases = p.one_of("status", {"open", "all"}).value_or("open") == "all";
   json out = page(answer_of(view_of(p), config_, ListKind::kCases, q)["items"], p, "-days_overdue",
                   {"-days_overdue", "days_overdue", "id", "community"}, "id", format.has_value());

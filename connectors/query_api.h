@@ -1,6 +1,6 @@
 // The /v1 query API: what supervisors ask, as JSON over HTTP, from the projections.
 //
-//   QueryApi api(store, config, {.dead_letters = &log, .today = today, .ready = ready, .metrics =
+//   QueryApi api(store, config, {.dead_letters = &log, .ready = ready, .metrics =
 //   &m}); api.install(server);
 //
 // Resources (GET; described in connectors/openapi.json, served at /v1/openapi.json):
@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "connectors/http_server.h"
 #include "connectors/metrics.h"
+#include "engine/clock.h"
 #include "engine/log.h"
 #include "events/date.h"
 #include "projections/store.h"
@@ -28,11 +29,10 @@ namespace jiayuan {
 
 struct QueryApiOptions {
   Log* dead_letters = nullptr;  // where /v1/dead-letters reads; null: 404
-  std::function<Date()> today;  // default as-of date of /v1/cases
   std::function<bool()> ready;  // /readyz: caught up with the log at least once
   Metrics* metrics = nullptr;   // /metrics; null: 404
-  std::function<int64_t()>
-      now_ms;  // the clock at this edge (ages of waiting facts); null: the system's
+  // The clock at this edge: the ages of waiting facts, the default as-of date of /v1/cases.
+  const Clock* clock = &system_clock();
   // ?as_known=INSTANT: the store as known at that instant (engine/audit.h as_known_at); null: 400.
   std::function<Result<std::shared_ptr<const Store>>(int64_t known_ms)> as_known;
 };

@@ -571,11 +571,8 @@ Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t no
 }
 
 std::string Intake::accepted_at() {
-  const int64_t now = now_ms_ ? now_ms_()
-                              : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count();
-  last_stamp_ms_ = std::max(last_stamp_ms_, now);  // transaction time never goes backwards
+  last_stamp_ms_ =
+      std::max(last_stamp_ms_, clock_->now_ms());  // transaction time never goes backwards
   return rfc3339_ms(last_stamp_ms_);
 }
 

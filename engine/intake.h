@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "engine/clock.h"
 #include "engine/log.h"
 #include "engine/seen_facts.h"
 #include "events/facts.h"
@@ -128,9 +129,9 @@ class Intake {
   // accepted).
   Result<std::vector<IntakeOutcome>> submit(std::span<const IntakeInput> inputs);
 
-  // The clock at this edge: milliseconds since the Unix epoch (default: the system clock).
-  // Accepted-at stamps never go backwards, whatever the clock does.
-  void set_clock(std::function<int64_t()> now_ms) { now_ms_ = std::move(now_ms); }
+  // The clock at this edge (default: the system's); it must outlive this intake. Accepted-at
+  // stamps never go backwards, whatever the clock does.
+  void set_clock(const Clock& clock) { clock_ = &clock; }
 
   // Learns what others appended to jiayuan.events since it last looked (another intake
   // instance's facts): registrations, contracts, and what is already in the log.
@@ -173,7 +174,7 @@ class Intake {
   std::map<int32_t, int64_t>
       seen_;  // per partition of jiayuan.events: the next offset to learn from
   std::string snapshot_;
-  std::function<int64_t()> now_ms_;
+  const Clock* clock_ = &system_clock();
   int64_t last_stamp_ms_ = 0;
 };
 

@@ -13,6 +13,7 @@
 #include "connectors/embedded_log.h"
 #include "connectors/kafka_log.h"
 #include "engine/audit.h"
+#include "engine/clock.h"
 #include "engine/intake.h"
 
 namespace jiayuan::cli {
@@ -21,10 +22,7 @@ std::atomic<bool> g_stop{false};
 
 void on_signal(int) { g_stop.store(true); }
 
-std::optional<Date> today() {
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return shanghai_date_of(std::chrono::duration_cast<std::chrono::seconds>(now).count());
-}
+std::optional<Date> today() { return system_clock().today(); }
 
 Result<std::unique_ptr<Log>> scratch_log(const ScratchDir& dir, const char* name, const Log& like) {
   std::map<std::string, int32_t> parts;

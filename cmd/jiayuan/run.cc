@@ -148,10 +148,8 @@ Status serve_http(Opened& o, const HttpOptions& http_opts, const KafkaIntake* ka
   h.queries =
       std::make_unique<QueryApi>(*o.store, o.config,
                                  QueryApiOptions{.dead_letters = o.kafka ? nullptr : o.log.get(),
-                                                 .today = [] { return *today(); },
                                                  .ready = [&h] { return h.caught_up.load(); },
                                                  .metrics = h.metrics.get(),
-                                                 .now_ms = nullptr,
                                                  .as_known = known_stores(o)});
   h.queries->install(*h.http);
   install_dashboard(*h.http);

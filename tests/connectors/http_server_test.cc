@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "events/json_limits.h"
+#include "tests/support/manual_clock.h"
 
 namespace jiayuan {
 namespace {
@@ -127,6 +128,38 @@ TEST_F(HttpServerTest, ChunkedBodiesAreReadAndBounded) {
                                          "Transfer-Encoding: chunked\r\n\r\n800\r\n" +
                                          std::string(0x800, 'a') + "\r\n0\r\n\r\n");
   EXPECT_EQ(status_of(big), 413);
+}
+
+// The token bucket: `requests_per_second` a second per token, refilled as the clock moves (a
+// manual clock here: no sleeping), 429 with Retry-After when empty; other tokens unaffected.
+TEST(HttpRateLimit, ATokenGetsItsRateASecondAndThen429UntilTheClockRefillsIt) {
+  HttpLimits l;
+  l.requests_per_second = 3;
+  HttpServer server({{"district-token-0123456789", Principal{Scope::kDistrict, "", DepartmentId()}},
+                     {"auditor-token-0123456789", Principal{Scope::kAuditor, "", DepartmentId()}}},
+                    l);
+  testing::ManualClock clock(1'700'000'000'000);
+  server.set_clock(clock);
+  server.route("GET", "/v1/me", [&server](const HttpRequest& req, HttpResponse& res) {
+    if (server.authenticate(req, res) != nullptr) res.set_content("{}", "application/json");
+  });
+  auto ask = [&](const char* token) {
+    return server.answer(std::string("GET /v1/me HTTP/1.1\r\nAuthorization: Bearer ") + token +
+                         "\r\n\r\n");
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(status_of(ask("district-token-0123456789")), 200) << i;
+  const std::string refused = ask("district-token-0123456789");
+  EXPECT_EQ(status_of(refused), 429);
+  EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos) << refused;
+  EXPECT_EQ(status_of(ask("auditor-token-0123456789")), 200) << "another token has its own bucket";
+  clock.advance_ms(300);  // 0.9 of a request refilled: still empty
+  EXPECT_EQ(status_of(ask("district-token-0123456789")), 429);
+  clock.advance_ms(100);  // 1.2 since the refusal: one request
+  EXPECT_EQ(status_of(ask("district-token-0123456789")), 200);
+  EXPECT_EQ(status_of(ask("district-token-0123456789")), 429);
+  clock.advance_ms(60'000);  // a long pause refills to the rate, not beyond
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(status_of(ask("district-token-0123456789")), 200) << i;
+  EXPECT_EQ(status_of(ask("district-token-0123456789")), 429);
 }
 
 TEST_F(HttpServerTest, TheBearerSchemeIsCaseInsensitive) {

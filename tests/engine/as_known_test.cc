@@ -12,6 +12,7 @@
 #include "engine/runner.h"
 #include "projections/queries.h"
 #include "tests/support/config.h"
+#include "tests/support/manual_clock.h"
 #include "tests/support/memory_log.h"
 #include "tests/support/temp_dir.h"
 
@@ -74,13 +75,13 @@ TEST_F(AsKnownTest,
   testing::MemoryLog all;
   auto intake = Intake::open(all, config_);
   ASSERT_TRUE(intake);
-  int64_t clock = 1705312800000;  // 2024-01-15T10:00:00Z
-  (*intake)->set_clock([&] { return clock; });
+  testing::ManualClock clock(1705312800000);  // 2024-01-15T10:00:00Z
+  (*intake)->set_clock(clock);
   std::vector<int64_t> ends;
   for (const auto& part : parts) {
     deliver(**intake, part);
-    ends.push_back(clock);
-    clock += 3600 * 1000;  // the next delivery an hour later
+    ends.push_back(clock.now_ms());
+    clock.advance_ms(3600 * 1000);  // the next delivery an hour later
   }
   testing::TempDir dir;
   for (size_t k = 0; k < parts.size(); ++k) {
@@ -110,7 +111,8 @@ TEST_F(AsKnownTest, BeforeAnyDeliveryNothingIsKnown) {
   const auto parts = deliveries(2);
   testing::MemoryLog all;
   auto intake = Intake::open(all, config_);
-  (*intake)->set_clock([] { return int64_t{1705312800000}; });
+  const testing::ManualClock clock(1705312800000);
+  (*intake)->set_clock(clock);
   deliver(**intake, parts[0]);
   testing::MemoryLog scratch;
   testing::TempDir dir;

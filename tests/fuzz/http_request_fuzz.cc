@@ -17,10 +17,17 @@
 #include "engine/generator.h"
 #include "engine/intake.h"
 #include "engine/runner.h"
+#include "tests/support/manual_clock.h"
 
 namespace {
 
 using namespace jiayuan;
+
+// 2024-06-30T00:00:00Z: the ages of waiting facts and /v1/cases's default date (2024-06-30).
+const Clock& fixed_clock() {
+  static const testing::ManualClock clock(1719705600000);
+  return clock;
+}
 
 struct World {
   Config config;
@@ -66,13 +73,11 @@ World* world() {
     w->server = std::make_unique<HttpServer>(std::move(tokens), limits);
     w->ingest = std::make_unique<HttpIngest>(*w->intake, nullptr);
     w->ingest->install(*w->server);
-    w->queries = std::make_unique<QueryApi>(
-        *w->store, w->config,
-        QueryApiOptions{.dead_letters = w->log.get(),
-                        .today = [] { return Date::from_civil(2024, 6, 30); },
-                        .ready = nullptr,
-                        .metrics = nullptr,
-                        .now_ms = [] { return int64_t{1719705600000}; }});
+    w->queries = std::make_unique<QueryApi>(*w->store, w->config,
+                                            QueryApiOptions{.dead_letters = w->log.get(),
+                                                            .ready = nullptr,
+                                                            .metrics = nullptr,
+                                                            .clock = &fixed_clock()});
     w->queries->install(*w->server);
     install_dashboard(*w->server);
     return w;
