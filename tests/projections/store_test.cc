@@ -3,28 +3,13 @@
 #include "projections/store.h"
 
 #include <gtest/gtest.h>
-#include <rocksdb/write_batch.h>
 
-#include "tests/support/temp_dir.h"
+#include "tests/support/store_fixture.h"
 
 namespace jiayuan {
 namespace {
 
-class StoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto s = Store::open(dir_ / "engine");
-    ASSERT_TRUE(s) << s.error().message;
-    store_ = std::move(*s);
-  }
-  void put(std::string_view family, const std::string& key, const std::string& value) {
-    rocksdb::WriteBatch b;
-    b.Put(store_->cf(family), key, value);
-    ASSERT_TRUE(store_->write(b));
-  }
-  testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
-};
+using StoreTest = testing::StoreFixture;
 
 TEST_F(StoreTest, AnOffsetIsNamedConsumerTopicPartitionAndReadsZeroUntilWritten) {
   EXPECT_EQ(Store::offset_name("stage1", "jiayuan.events", 3), "stage1/jiayuan.events/3");
