@@ -27,6 +27,7 @@ namespace jiayuan {
 Result<IntakeInput> inbox_input(const Record& message, std::string_view department,
                                 std::string origin);
 
+// Threads: a KafkaIntake is driven by the engine loop alone (RunOptions::intake).
 struct KafkaIntakeCounters {
   size_t messages = 0;
   size_t accepted = 0;

@@ -31,6 +31,9 @@ typedef struct rd_kafka_message_s rd_kafka_message_t;
 
 namespace jiayuan {
 
+// Threads: a KafkaLog, and a KafkaGroupLog over it, are used from one thread at a time (their
+// readers and known ends are unguarded; librdkafka's own handles are thread-safe). The engine
+// loop has one; intake has its own transactional one.
 // The inbox topic a department publishes to (logical name): jiayuan.inbox.<department>.
 std::string inbox_topic(std::string_view department);
 inline constexpr std::string_view kInboxPrefix = "jiayuan.inbox.";

@@ -27,6 +27,10 @@
 
 namespace jiayuan {
 
+// Threads: handlers run on the HTTP server's threads at once; they only read the store (a
+// ProjectionView per request) and call the options' callbacks, which must therefore be
+// thread-safe (`ready` reads an atomic, the clock is thread-safe). The QueryApi, its Store and
+// Config must outlive the server it is installed on.
 struct QueryApiOptions {
   Log* dead_letters = nullptr;  // where /v1/dead-letters reads; null: 404
   std::function<bool()> ready;  // /readyz: caught up with the log at least once

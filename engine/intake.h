@@ -30,6 +30,9 @@
 
 namespace jiayuan {
 
+// Threads: an Intake is used by one thread at a time (HttpIngest serialises its handlers with a
+// mutex; `jiayuan publish` and the Kafka intake are single-threaded). It borrows the Log and the
+// Config it is opened with; both must outlive it.
 struct IntakeInput {
   std::string bytes;   // exactly as received
   std::string origin;  // where it came from, for messages: "demo.ndjson line 12"

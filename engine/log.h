@@ -9,6 +9,12 @@
 // from the last offset it read + 1, never counts records. A record goes to the partition of its
 // key (partition_for). Committing consumed offsets is not part of Log: a
 // consumer keeps them with its own state.
+//
+// Threads: each implementation says its own (connectors/embedded_log.h: thread-safe;
+// connectors/kafka_log.h: one thread at a time). On the embedded log `run --http` shares one Log
+// between the engine loop, HTTP ingest's intake (appending from the HTTP threads, one at a time)
+// and /v1/dead-letters (reading); on Kafka the engine loop and the Kafka intake each have a
+// KafkaLog of their own.
 #pragma once
 
 #include <cstdint>

@@ -15,6 +15,9 @@
 
 namespace jiayuan {
 
+// Threads: run_engine runs on the calling thread until `stop` is set (from any thread: a signal
+// handler, the HTTP server's shutdown) or, with until_idle, the log is folded. Its callbacks
+// (intake, progress, observe) are called on that thread; `caught_up` may be read from any.
 struct RunOptions {
   size_t batch_size = 1000;
   bool until_idle = true;  // false: keep following the log until stopped

@@ -20,6 +20,7 @@
 
 namespace jiayuan {
 
+// Threads: not thread-safe; intake owns one and uses it from one thread at a time.
 class SeenFacts {
  public:
   enum Match { kNew, kSame, kDifferent };

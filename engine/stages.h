@@ -19,6 +19,8 @@
 
 namespace jiayuan {
 
+// Threads: the stages belong to run_engine's loop (runner.h) and are driven by it alone. Each
+// borrows the Log and the Store it is built on.
 struct StageCounters {
   size_t facts = 0;
   size_t decisions = 0;

@@ -64,6 +64,9 @@ inline constexpr std::string_view kProjRevision = "proj.revision";
 inline constexpr std::string_view kProjAsOf = "proj.asof";
 }  // namespace cf
 
+// Threads: reads and writes may come from any thread (RocksDB's guarantee): the engine loop
+// writes while the HTTP threads read. drop_projections() replaces column families and must run
+// with nothing else using the store (`jiayuan rebuild`, the engine stopped).
 class Store {
  public:
   // Opens (creating when absent) the store at `path`. Read-only (`disk.read_only`): beside a

@@ -24,6 +24,9 @@
 
 namespace jiayuan {
 
+// Threads: a view reads only; views over the same Store may be used from many threads at once
+// (the query API makes one per request) while the engine writes, as RocksDB allows. A view
+// borrows its Store (or shares the as-known store it was given) and must not outlive it.
 class ProjectionView {
  public:
   explicit ProjectionView(const Store& store) : store_(store) {}
