@@ -4,6 +4,7 @@
 #include <map>
 
 #include "engine/district_stage.h"
+#include "projections/records.h"
 
 namespace jiayuan {
 
@@ -100,12 +101,12 @@ struct Place {
 // Each registered community's street, street name and name, by id.
 Result<std::map<std::string, Place>> places_of(const ProjectionView& view) {
   std::map<std::string, Place> out;
-  JY_CHECK(view.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
-    const json c = json::parse(v);
-    if (c.contains("street"))
-      out[std::string(k)] = {c["street"], c.value("street_name", json()), c.value("name", json())};
-    return true;
-  }));
+  JY_CHECK(scan_records<CommunityRecord>(
+      view, cf::kProjCommunity, "", decode_community, [&](std::string_view k, CommunityRecord& c) {
+        auto shown = [](const std::optional<std::string>& v) { return v ? json(*v) : json(); };
+        if (c.street) out[std::string(k)] = {*c.street, shown(c.street_name), shown(c.name)};
+        return true;
+      }));
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "events/binary_codec.h"
 #include "events/sha256.h"
 #include "projections/projector.h"
+#include "projections/records.h"
 #include "projections/store.h"
 
 namespace jiayuan {
@@ -169,26 +170,37 @@ std::string year_digest(const std::map<std::string, Decision>& decisions) {
 // The outcomes of a year a rule set decides: key -> value, by kind.
 using Outcomes = std::map<std::pair<std::string, std::string>, std::string>;
 
+Status district_outcomes(const json& d, Outcomes& out);
+
 Result<Outcomes> outcomes(const Store& store, int32_t year) {
   Outcomes out;
   const std::string prefix = std::to_string(year) + "/";
-  JY_CHECK(store.scan(cf::kProjGrade, prefix, [&](std::string_view, std::string_view v) {
-    const json r = json::parse(v);
-    if (!r.contains("grade")) return true;
-    std::string shown = r["grade"].get<std::string>();
-    const json& x = r["explanation"];
-    if (x.contains("final_score")) shown += " (" + x["final_score"].get<std::string>() + ")";
-    out[{"grade", r["community"].get<std::string>()}] = shown;
-    return true;
-  }));
-  JY_CHECK(store.scan(cf::kProjCase, prefix, [&](std::string_view, std::string_view v) {
-    const json c = json::parse(v);
-    out[{"case", c["community"].get<std::string>()}] = c.value("status", std::string("open"));
-    return true;
-  }));
+  const ProjectionView view(store);
+  JY_CHECK(scan_records<RatingRecord>(view, cf::kProjGrade, prefix, decode_rating,
+                                      [&](std::string_view, RatingRecord& r) {
+                                        if (!r.grade) return true;
+                                        std::string shown(to_string(*r.grade));
+                                        if (r.final_score)
+                                          shown += " (" + r.final_score->to_string() + ")";
+                                        out[{"grade", r.community}] = shown;
+                                        return true;
+                                      }));
+  JY_CHECK(scan_records<CaseRecord>(
+      view, cf::kProjCase, prefix, decode_case, [&](std::string_view, CaseRecord& c) {
+        out[{"case", c.community}] = c.status.empty() ? "open" : c.status;
+        return true;
+      }));
   JY_TRY(std::optional<std::string> district, store.get(cf::kProjDistrict, std::to_string(year)));
   if (district) {
-    const json d = json::parse(*district);
+    JY_TRY(const json d, parse_stored(cf::kProjDistrict, *district));
+    JY_CHECK(district_outcomes(d, out));
+  }
+  return out;
+}
+
+// The awards and targets of a stored stage 2/3 answer (proj.district).
+Status district_outcomes(const json& d, Outcomes& out) try {
+  {
     for (const json& c : d["excellent_communities"]) {
       out[{"excellent_community", c["community"].get<std::string>()}] =
           c["final_score"].get<std::string>();
@@ -211,7 +223,10 @@ Result<Outcomes> outcomes(const Store& store, int32_t year) {
     targets(d["district"], "district");
     for (const json& s : d["streets"]) targets(s, s["street"].get<std::string>());
   }
-  return out;
+  return {};
+} catch (const json::exception& e) {
+  return fail("projection_damaged", std::string("proj.district: ") + e.what() +
+                                        "; `jiayuan rebuild` writes the projections again");
 }
 
 }  // namespace

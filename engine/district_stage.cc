@@ -6,6 +6,7 @@
 
 #include "projections/projector.h"
 #include "projections/queries.h"
+#include "projections/records.h"
 #include "workflows/district.h"
 
 namespace jiayuan {
@@ -14,37 +15,35 @@ using nlohmann::json;
 
 namespace {
 
-int32_t count(const json& j, const char* key) {
-  return j.contains(key) ? j.at(key).get<int32_t>() : 0;
+// A rating as the district's arithmetic reads it.
+RatedCommunity rated(const RatingRecord& r) {
+  RatedCommunity c;
+  c.community = CommunityId(r.community);
+  c.street = r.street;
+  c.grade = r.grade.value_or(Grade::kUnrated);
+  c.has_score = r.final_score.has_value();
+  c.final_score = r.final_score.value_or(Centi{});
+  c.summary = r.summary;
+  return c;
 }
 
-RatedCommunity rated_from_json(const json& r) {
-  RatedCommunity c;
-  c.community = CommunityId(r.at("community").get<std::string>());
-  c.street = r.at("street").get<std::string>();
-  const std::string grade = r.at("grade");
-  c.grade = Grade::kUnrated;
-  for (size_t i = 0; i < kGradeNames.size(); ++i) {
-    if (kGradeNames[i] == grade) c.grade = static_cast<Grade>(i);
+// The facts of a year dated on or after its company is known (its first registration or
+// contract); a company known by no fact of the view counts none.
+CompanyFacts counted(const CompanyFactsRecord& c, const std::optional<std::string>& known) {
+  auto facts = [](const CompanyFactCounts& n) {
+    return CompanyFacts{n.media_positive, n.media_negative, n.social_records, n.credit_points};
+  };
+  if (!c.dated) return facts(c.total);  // a store projected before dates were kept
+  CompanyFacts f;
+  if (!known) return f;
+  for (const auto& [day, n] : c.by_date) {
+    if (day < *known) continue;
+    f.media_positive += n.media_positive;
+    f.media_negative += n.media_negative;
+    f.social_records += n.social_records;
+    f.credit_points += n.credit_points;
   }
-  const json& x = r.at("explanation");
-  if (x.contains("final_score")) {
-    c.has_score = true;
-    c.final_score = *Centi::parse(x.at("final_score").get<std::string>());
-  }
-  const json& s = r.at("summary");
-  YearSummary& y = c.summary;
-  y.company = CompanyId(s.at("company").get<std::string>());
-  y.manager = ManagerId(s.at("manager").get<std::string>());
-  y.spot_checks = count(s, "spot_checks");
-  y.spot_checks_passed = count(s, "spot_checks_passed");
-  y.hotline_complaints = count(s, "hotline_complaints");
-  y.hotline_on_time = count(s, "hotline_on_time");
-  y.petitions_substantiated = count(s, "petitions_substantiated");
-  y.media_positive = count(s, "media_positive");
-  y.media_negative = count(s, "media_negative");
-  y.credit_points = count(s, "credit_points");
-  return c;
+  return f;
 }
 
 json fraction_json(const Fraction& f) { return f.rounded_percent().to_string(); }
@@ -111,44 +110,34 @@ Result<DistrictInput> district_input(const ProjectionView& view, int32_t year,
   DistrictInput in;
   in.year = year;
   const std::string prefix = std::to_string(year) + "/";
-  JY_CHECK(view.scan(cf::kProjGrade, prefix, [&](std::string_view, std::string_view v) {
-    const json r = json::parse(v);
-    if (r.contains("grade")) in.ratings.push_back(rated_from_json(r));
-    return true;
-  }));
-  std::vector<std::pair<std::string, json>> company_facts;
-  JY_CHECK(view.scan(cf::kProjCompany, prefix, [&](std::string_view k, std::string_view v) {
-    company_facts.emplace_back(std::string(k.substr(prefix.size())), json::parse(v));
-    return true;
-  }));
+  JY_CHECK(scan_records<RatingRecord>(view, cf::kProjGrade, prefix, decode_rating,
+                                      [&](std::string_view, RatingRecord& r) {
+                                        if (r.grade) in.ratings.push_back(rated(r));
+                                        return true;
+                                      }));
+  std::vector<std::pair<std::string, CompanyFactsRecord>> company_facts;
+  JY_CHECK(scan_records<CompanyFactsRecord>(view, cf::kProjCompany, prefix, decode_company_facts,
+                                            [&](std::string_view k, CompanyFactsRecord& c) {
+                                              company_facts.emplace_back(k.substr(prefix.size()),
+                                                                         std::move(c));
+                                              return true;
+                                            }));
   for (const auto& [company, c] : company_facts) {
-    // Only the facts dated on or after the company is known (its first registration or
-    // contract); one known by no fact of the view counts none.
     JY_TRY(std::optional<std::string> registry,
            view.get(cf::kProjCompany, company_registry_key(company)));
-    const std::string known =
-        registry ? json::parse(*registry).value("known_from", std::string()) : std::string();
-    CompanyFacts f;
-    if (!c.contains("by_date")) {  // a store projected before dates were kept
-      f = CompanyFacts{count(c, "media_positive"), count(c, "media_negative"),
-                       count(c, "social_records"), count(c, "credit_points")};
-    } else if (!known.empty()) {
-      for (const auto& [day, n] : c["by_date"].items()) {
-        if (day < known) continue;
-        f.media_positive += count(n, "media_positive");
-        f.media_negative += count(n, "media_negative");
-        f.social_records += count(n, "social_records");
-        f.credit_points += count(n, "credit_points");
-      }
+    std::optional<std::string> known;
+    if (registry) {
+      JY_TRY(CompanyRecord r, decode_company(*registry));
+      known = r.known_from;
     }
-    in.companies[company] = f;
+    in.companies[company] = counted(c, known);
   }
-  JY_CHECK(view.scan(cf::kProjCommunity, "", [&](std::string_view, std::string_view v) {
-    const json c = json::parse(v);
-    if (c.contains("registered_on") && c["registered_on"].get<std::string>() <= rating_day)
-      ++in.registered_communities;
-    return true;
-  }));
+  JY_CHECK(scan_records<CommunityRecord>(view, cf::kProjCommunity, "", decode_community,
+                                         [&](std::string_view, CommunityRecord& c) {
+                                           if (c.registered_on && *c.registered_on <= rating_day)
+                                             ++in.registered_communities;
+                                           return true;
+                                         }));
   return in;
 }
 
@@ -205,19 +194,12 @@ Result<std::optional<DistrictYearView>> compute_district_year(const ProjectionVi
   const RuleSet* rules = config.rules.for_year(year);
   if (rules == nullptr) return std::optional<DistrictYearView>();
   const std::string rating_day = rules->window(year)->to.to_string();
-  Result<DistrictInput> in = fail("projection_damaged", "");
-  try {
-    in = district_input(view, year, rating_day);
-  } catch (const json::exception& e) {  // a damaged projection: an error, never an exception
-    return fail("projection_damaged", "year " + std::to_string(year) +
-                                          ": a stored projection could not be read: " + e.what());
-  }
-  if (!in) return fail(in.error());
-  const DistrictYear d = compute_district(*in, *rules);
+  JY_TRY(const DistrictInput in, district_input(view, year, rating_day));
+  const DistrictYear d = compute_district(in, *rules);
   DistrictYearView out;
   for (const CompanyStanding& s : d.standings)
     out.standings.emplace_back(s.company.value, standing_json(s));
-  out.view = district_json(d, *in, *rules, config, rating_day);
+  out.view = district_json(d, in, *rules, config, rating_day);
   return std::optional<DistrictYearView>(std::move(out));
 }
 

@@ -20,6 +20,7 @@
 #include "events/sha256.h"
 #include "events/view_stream.h"
 #include "projections/projector.h"
+#include "projections/records.h"
 
 namespace jiayuan {
 namespace {
@@ -538,8 +539,8 @@ Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t no
            store.get(cf::kProjCompany, company_registry_key(company)));
     std::optional<std::string> from;
     if (registry) {
-      const nlohmann::json r = nlohmann::json::parse(*registry, nullptr, false);
-      if (r.is_object() && !r.value("known_from", "").empty()) from = r.value("known_from", "");
+      JY_TRY(const CompanyRecord r, decode_company(*registry));
+      from = r.known_from;
     }
     return known_from[company] = from;
   };

@@ -2,6 +2,7 @@
 
 #include <rocksdb/utilities/write_batch_with_index.h>
 
+#include "projections/records.h"
 #include "projections/view.h"
 
 namespace jiayuan {
@@ -112,7 +113,7 @@ Result<json> Projector::read(rocksdb::WriteBatchWithIndex& b, std::string_view f
                              const std::string& key) {
   JY_TRY(std::optional<std::string> v, store_.get(b, family, key));
   if (!v) return json();
-  return json::parse(*v);
+  return parse_stored(family, *v);
 }
 
 void Projector::write(rocksdb::WriteBatchWithIndex& b, std::string_view family,
@@ -128,11 +129,16 @@ Status Projector::update(rocksdb::WriteBatchWithIndex& b, std::string_view famil
   write(b, family, key, now);
   // The versions: one at `on` (from the last one before it) and every later one, changed too.
   std::vector<std::pair<Date, json>> versions;
+  Status damaged;
   JY_CHECK(store_.scan(b, cf::kProjAsOf, as_of_prefix(family, key),
                        [&](std::string_view k, std::string_view v) {
-                         versions.emplace_back(as_of_date(k), json::parse(v));
+                         Result<json> version = parse_stored(family, v);
+                         if (!version) damaged = fail(version.error());
+                         if (!version) return false;
+                         versions.emplace_back(as_of_date(k), std::move(*version));
                          return true;
                        }));
+  JY_CHECK(damaged);
   json base;
   bool at_on = false;
   for (auto& [d, v] : versions) {
@@ -413,14 +419,16 @@ Status Projector::apply_retraction(rocksdb::WriteBatchWithIndex& b, const Event&
   JY_TRY(std::optional<std::string> seen, store_.get(b, cf::kApplied, once));
   if (seen) return {};
   b.Put(store_.cf(cf::kApplied), once, "");
-  switch (type_info(target.fact).kind) {
-    case FactKind::kEvaluation:
-      return apply_company_fact(b, target, -1);
-    case FactKind::kGovernance:
-      return apply_governance(b, target, -1);
-    default:
-      return {};  // registry facts cannot be retracted; stage 1 takes back the rest
-  }
+  return guard_damage("projecting a retraction", [&]() -> Status {
+    switch (type_info(target.fact).kind) {
+      case FactKind::kEvaluation:
+        return apply_company_fact(b, target, -1);
+      case FactKind::kGovernance:
+        return apply_governance(b, target, -1);
+      default:
+        return {};  // registry facts cannot be retracted; stage 1 takes back the rest
+    }
+  });
 }
 
 bool Projector::reads(std::string_view type) {
@@ -440,19 +448,23 @@ bool Projector::reads(std::string_view type) {
   }
 }
 
+// The public entry points run under guard_damage: the values read back are the projector's own,
+// but a value damaged outside it is the error projection_damaged, never an exception.
 Status Projector::apply_event(rocksdb::WriteBatchWithIndex& b, const Event& ev,
                               const Arrival& arrival) {
-  switch (type_info(ev.fact).kind) {
-    case FactKind::kRegistry:
-      streets_.clear();  // a batch of facts and decisions: a street read before may change
-      return apply_registry(b, ev);
-    case FactKind::kEvaluation:
-      return apply_company_fact(b, ev, +1, arrival);
-    case FactKind::kGovernance:
-      return apply_governance(b, ev, +1);
-    default:
-      return {};
-  }
+  return guard_damage("projecting a fact", [&]() -> Status {
+    switch (type_info(ev.fact).kind) {
+      case FactKind::kRegistry:
+        streets_.clear();  // a batch of facts and decisions: a street read before may change
+        return apply_registry(b, ev);
+      case FactKind::kEvaluation:
+        return apply_company_fact(b, ev, +1, arrival);
+      case FactKind::kGovernance:
+        return apply_governance(b, ev, +1);
+      default:
+        return {};
+    }
+  });
 }
 
 namespace {
@@ -653,13 +665,15 @@ Result<Projector::Rating*> Projector::rating(rocksdb::WriteBatchWithIndex& b,
 }
 
 Status Projector::finish(rocksdb::WriteBatchWithIndex& b) {
-  if (batch_ == &b) {
+  Status written = guard_damage("writing the ratings", [&]() -> Status {
+    if (batch_ != &b) return {};
     for (auto& [key, r] : ratings_) {
       if (r.changed) JY_CHECK(rewrite_grade(b, key, value(r)));
     }
-  }
+    return {};
+  });
   discard();
-  return {};
+  return written;
 }
 
 // A rating or publication: the grade read once per batch, its outcome before and after kept for
@@ -761,15 +775,18 @@ Result<bool> Projector::apply_decision(rocksdb::WriteBatchWithIndex& b, const De
   JY_TRY(std::optional<std::string> seen, store_.get(b, cf::kApplied, d.id));
   if (seen) return false;
   b.Put(store_.cf(cf::kApplied), d.id, "");
-  if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
-    JY_CHECK(apply_rating(b, d, *r));
-    mark_dirty(b, r->year);
-  } else if (const auto* p = std::get_if<CommunityPublished>(&d.body)) {
-    JY_CHECK(apply_publication(b, d, *p));
-    mark_dirty(b, p->year);
-  } else {
-    JY_CHECK(apply_case_decision(b, d));
-  }
+  JY_CHECK(guard_damage("projecting a decision", [&]() -> Status {
+    if (const auto* r = std::get_if<CommunityRated>(&d.body)) {
+      JY_CHECK(apply_rating(b, d, *r));
+      mark_dirty(b, r->year);
+    } else if (const auto* p = std::get_if<CommunityPublished>(&d.body)) {
+      JY_CHECK(apply_publication(b, d, *p));
+      mark_dirty(b, p->year);
+    } else {
+      JY_CHECK(apply_case_decision(b, d));
+    }
+    return {};
+  }));
   return true;
 }
 

@@ -5,6 +5,7 @@
 
 #include "events/centi.h"
 #include "projections/projector.h"
+#include "projections/records.h"
 
 namespace jiayuan {
 
@@ -12,23 +13,15 @@ using nlohmann::json;
 
 namespace {
 
-// Runs a query's body with a damaged projection (JSON that does not parse, a field of another
-// type) answered as the error projection_damaged, never an exception out of a Result.
-template <class F>
-auto guarded(std::string_view what, F&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const json::exception& e) {
-    return fail("projection_damaged",
-                std::string(what) + ": a stored projection could not be read (" + e.what() +
-                    "); `jiayuan rebuild` writes the projections again from the log");
-  }
+template <class T>
+json or_null(const std::optional<T>& v) {
+  return v ? json(*v) : json();
 }
 
 }  // namespace
 
 Result<std::optional<json>> community_view(const ProjectionView& store, const CommunityId& id) {
-  return guarded("community_view", [&]() -> Result<std::optional<json>> {
+  return guard_damage("community_view", [&]() -> Result<std::optional<json>> {
     JY_TRY(std::optional<std::string> info, store.get(cf::kProjCommunity, id.value));
     json ratings = json::array();
     json cases = json::array();
@@ -41,13 +34,22 @@ Result<std::optional<json>> community_view(const ProjectionView& store, const Co
       if (slash == std::string::npos) break;
       const std::string year = first->substr(0, slash);
       JY_TRY(std::optional<std::string> rating, store.get(cf::kProjGrade, year + "/" + id.value));
-      if (rating) ratings.push_back(json::parse(*rating));
+      if (rating) {
+        JY_TRY(json r, parse_stored(cf::kProjGrade, *rating));
+        ratings.push_back(std::move(r));
+      }
       JY_TRY(std::optional<std::string> c, store.get(cf::kProjCase, year + "/" + id.value));
-      if (c) cases.push_back(json::parse(*c));
+      if (c) {
+        JY_TRY(json shown, parse_stored(cf::kProjCase, *c));
+        cases.push_back(std::move(shown));
+      }
       from = year + "0";  // '0' sorts right after '/': the next year
     }
     if (!info && ratings.empty()) return std::optional<json>();
-    json out = info ? json::parse(*info) : json{{"community", id.value}};
+    json out{{"community", id.value}};
+    if (info) {
+      JY_TRY(out, parse_stored(cf::kProjCommunity, *info));
+    }
     out.erase("_since");  // what the shown particulars were set by
     out["ratings"] = std::move(ratings);
     out["cases"] = std::move(cases);
@@ -58,7 +60,7 @@ Result<std::optional<json>> community_view(const ProjectionView& store, const Co
     }
     JY_TRY(std::optional<std::string> governance, store.get(cf::kProjGovernance, id.value));
     if (governance) {
-      out["governance"] = json::parse(*governance);
+      JY_TRY(out["governance"], parse_stored(cf::kProjGovernance, *governance));
       out["governance"].erase("_facts");  // what the shown fields are derived from
     }
     return std::optional<json>(std::move(out));
@@ -66,14 +68,17 @@ Result<std::optional<json>> community_view(const ProjectionView& store, const Co
 }
 
 Result<json> revisions(const ProjectionView& store, const RevisionFilter& filter) {
-  return guarded("revisions", [&]() -> Result<json> {
+  return guard_damage("revisions", [&]() -> Result<json> {
     std::vector<json> found;
     const std::string prefix = filter.year ? std::to_string(*filter.year) + "/" : std::string();
     // No versions: read from the store as it stands, the date filtered here.
+    Status failed;
     JY_CHECK(ProjectionView(store.store())
                  .scan(cf::kProjRevision, prefix, [&](std::string_view, std::string_view v) {
-                   json r = json::parse(v, nullptr, false);
-                   if (r.is_discarded()) return true;
+                   Result<json> parsed = parse_stored(cf::kProjRevision, v);
+                   if (!parsed) failed = fail(parsed.error());
+                   if (!parsed) return false;
+                   json r = std::move(*parsed);
                    const std::string on = r.value("log_date", "");
                    if (filter.community && r.value("community", "") != *filter.community)
                      return true;
@@ -83,6 +88,7 @@ Result<json> revisions(const ProjectionView& store, const RevisionFilter& filter
                    found.push_back(std::move(r));
                    return true;
                  }));
+    JY_CHECK(failed);
     auto key = [](const json& r) {
       return std::make_tuple(r.value("log_date", ""), r.value("community", ""),
                              r.value("decision", ""));
@@ -97,7 +103,7 @@ Result<json> revisions(const ProjectionView& store, const RevisionFilter& filter
 
 Result<json> community_list(const ProjectionView& store, int32_t year,
                             const CommunityFilter& filter) {
-  return guarded("community_list", [&]() -> Result<json> {
+  return guard_damage("community_list", [&]() -> Result<json> {
     json items = json::array();
     const std::string year_prefix = std::to_string(year) + "/";
     Status failed;
@@ -105,48 +111,47 @@ Result<json> community_list(const ProjectionView& store, int32_t year,
     std::optional<Date> on = filter.rating_date;
     if (store.as_of() && (!on || *store.as_of() < *on)) on = store.as_of();
     const ProjectionView particulars = on ? ProjectionView(store.store(), *on) : store;
-    JY_CHECK(particulars.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
-      const json c = json::parse(v);
-      if (!c.contains("street")) return true;  // named by a contract, never registered
-      if (filter.street && c["street"] != *filter.street) return true;
-      if (filter.category && c["category"] != *filter.category) return true;
-      // The rating only of the communities the particulars let through: a point read each.
-      auto rating = store.get(cf::kProjGrade, year_prefix + std::string(k));
-      if (!rating) {
-        failed = fail(rating.error());
-        return false;
-      }
-      json item{{"community", c["community"]},
-                {"name", c["name"]},
-                {"street", c["street"]},
-                {"street_name", c["street_name"]},
-                {"category", c["category"]},
-                {"enclosure", c["enclosure"]},
-                {"households", c["households"]},
-                {"fee", c["fee"]},
-                {"company", c.value("company", "")},
-                {"year", year},
-                {"grade", "unrated"},
-                {"grade_zh", "未评定"},
-                {"tier", nullptr},
-                {"final_score", nullptr},
-                {"published_on", nullptr}};
-      const json r = *rating ? json::parse(**rating) : json::object();
-      if (r.contains("grade")) {
-        item["grade"] = r["grade"];
-        item["grade_zh"] = r["grade_zh"];
-        item["tier"] = r["explanation"]["tier"];
-        if (r["explanation"].contains("final_score"))
-          item["final_score"] = r["explanation"]["final_score"];
-        if (r.contains("published_on")) item["published_on"] = r["published_on"];
-      }
-      if (filter.street && item["street"] != *filter.street) return true;
-      if (filter.tier && item["tier"] != *filter.tier) return true;
-      if (filter.category && item["category"] != *filter.category) return true;
-      if (filter.grade && item["grade"] != *filter.grade) return true;
-      items.push_back(std::move(item));
-      return true;
-    }));
+    JY_CHECK(scan_records<CommunityRecord>(
+        particulars, cf::kProjCommunity, "", decode_community,
+        [&](std::string_view k, CommunityRecord& c) {
+          if (!c.registered()) return true;  // named by a contract, never registered
+          if (filter.street && c.street != filter.street) return true;
+          if (filter.category && c.category != filter.category) return true;
+          // The rating only of the communities the particulars let through: a point read each.
+          auto stored = store.get(cf::kProjGrade, year_prefix + std::string(k));
+          Result<RatingRecord> r = RatingRecord{};
+          if (stored && *stored) r = decode_rating(**stored);
+          if (!stored || !r) {
+            failed = fail(stored ? r.error() : stored.error());
+            return false;
+          }
+          json item{{"community", c.community},
+                    {"name", or_null(c.name)},
+                    {"street", or_null(c.street)},
+                    {"street_name", or_null(c.street_name)},
+                    {"category", or_null(c.category)},
+                    {"enclosure", or_null(c.enclosure)},
+                    {"households", or_null(c.households)},
+                    {"fee", or_null(c.fee)},
+                    {"company", c.company.value_or("")},
+                    {"year", year},
+                    {"grade", "unrated"},
+                    {"grade_zh", "未评定"},
+                    {"tier", nullptr},
+                    {"final_score", nullptr},
+                    {"published_on", nullptr}};
+          if (r->grade) {
+            item["grade"] = std::string(to_string(*r->grade));
+            item["grade_zh"] = r->grade_zh;
+            item["tier"] = r->tier;
+            if (r->final_score) item["final_score"] = r->final_score->to_string();
+            item["published_on"] = or_null(r->published_on);
+          }
+          if (filter.tier && item["tier"] != *filter.tier) return true;
+          if (filter.grade && item["grade"] != *filter.grade) return true;
+          items.push_back(std::move(item));
+          return true;
+        }));
     JY_CHECK(failed);
     JY_CHECK(name_companies(particulars, items));
     return items;
@@ -188,21 +193,19 @@ json tally_json(const std::string& id, const Tally& t) {
 }  // namespace
 
 Result<json> street_summary(const ProjectionView& store, int32_t year) {
-  return guarded("street_summary", [&]() -> Result<json> {
+  return guard_damage("street_summary", [&]() -> Result<json> {
     std::map<std::string, Tally> streets;
     Tally district{"全区", {}};
-    Result<void> parsed;
-    JY_CHECK(store.scan(cf::kProjGrade, std::to_string(year) + "/",
-                        [&](std::string_view, std::string_view v) {
-                          const json r = json::parse(v);
-                          if (!r.contains("grade")) return true;  // published, not yet rated
-                          const std::string grade = r.at("grade");
-                          Tally& t = streets[r.at("street")];
-                          t.name = r.at("street_name");
-                          t.by_grade[grade] += 1;
-                          district.by_grade[grade] += 1;
-                          return true;
-                        }));
+    JY_CHECK(scan_records<RatingRecord>(store, cf::kProjGrade, std::to_string(year) + "/",
+                                        decode_rating, [&](std::string_view, RatingRecord& r) {
+                                          if (!r.grade) return true;  // published, not yet rated
+                                          const std::string grade(to_string(*r.grade));
+                                          Tally& t = streets[r.street];
+                                          t.name = r.street_name;
+                                          t.by_grade[grade] += 1;
+                                          district.by_grade[grade] += 1;
+                                          return true;
+                                        }));
     json list = json::array();
     for (const auto& [id, t] : streets) list.push_back(tally_json(id, t));
     return json{{"year", year},
@@ -218,28 +221,28 @@ namespace jiayuan {
 using nlohmann::json;
 
 Result<json> district_view(const ProjectionView& store, int32_t year) {
-  return guarded("district_view", [&]() -> Result<json> {
+  return guard_damage("district_view", [&]() -> Result<json> {
     JY_TRY(std::optional<std::string> v, store.get(cf::kProjDistrict, std::to_string(year)));
     if (!v) return json();
-    json view = json::parse(*v);
+    JY_TRY(json view, parse_stored(cf::kProjDistrict, *v));
     JY_CHECK(name_awards(store, view));
     return view;
   });
 }
 
 Status name_awards(const ProjectionView& view, json& awards) {
-  return guarded("name_awards", [&]() -> Status {
+  return guard_damage("name_awards", [&]() -> Status {
     if (awards.contains("top_ten")) JY_CHECK(name_companies(view, awards["top_ten"]));
     if (awards.contains("excellent_communities"))
       JY_CHECK(name_companies(view, awards["excellent_communities"]));
     std::map<std::string, std::string> managers, communities;
-    JY_CHECK(view.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
-      const json c = json::parse(v);
-      if (c.contains("manager") && c.contains("manager_name"))
-        managers[c["manager"].get<std::string>()] = c["manager_name"];
-      if (c.contains("name") && c["name"].is_string()) communities[std::string(k)] = c["name"];
-      return true;
-    }));
+    JY_CHECK(scan_records<CommunityRecord>(view, cf::kProjCommunity, "", decode_community,
+                                           [&](std::string_view k, CommunityRecord& c) {
+                                             if (c.manager && c.manager_name)
+                                               managers[*c.manager] = *c.manager_name;
+                                             if (c.name) communities[std::string(k)] = *c.name;
+                                             return true;
+                                           }));
     auto name = [](const std::map<std::string, std::string>& names, const json& id) {
       const auto it = id.is_string() ? names.find(id.get<std::string>()) : names.end();
       return it == names.end() ? json() : json(it->second);
@@ -259,25 +262,32 @@ Status name_awards(const ProjectionView& view, json& awards) {
 }
 
 Result<json> company_standings(const ProjectionView& store, int32_t year) {
-  return guarded("company_standings", [&]() -> Result<json> {
+  return guard_damage("company_standings", [&]() -> Result<json> {
     json list = json::array();
-    JY_CHECK(store.scan(cf::kProjStanding, std::to_string(year) + "/",
-                        [&](std::string_view, std::string_view v) {
-                          list.push_back(json::parse(v));
-                          return true;
-                        }));
+    JY_CHECK(scan_records<json>(
+        store, cf::kProjStanding, std::to_string(year) + "/",
+        [](std::string_view v) { return parse_stored(cf::kProjStanding, v); },
+        [&](std::string_view, json& standing) {
+          list.push_back(std::move(standing));
+          return true;
+        }));
     JY_CHECK(name_companies(store, list));
     return order_standings(std::move(list), year);
   });
 }
 
 Status name_companies(const ProjectionView& view, json& items) {
-  return guarded("name_companies", [&]() -> Status {
+  return guard_damage("name_companies", [&]() -> Status {
     for (json& item : items) {
       if (!item.contains("company") || !item["company"].is_string()) continue;
       JY_TRY(std::optional<std::string> r,
              view.get(cf::kProjCompany, company_registry_key(item["company"].get<std::string>())));
-      item["company_name"] = r ? json::parse(*r)["name"] : json();
+      if (!r) {
+        item["company_name"] = nullptr;
+        continue;
+      }
+      JY_TRY(CompanyRecord company, decode_company(*r));
+      item["company_name"] = or_null(company.name);
     }
     return {};
   });
@@ -294,63 +304,66 @@ json order_standings(json list, int32_t year) {
 }
 
 Result<json> failing_cases(const ProjectionView& store, Date as_of, bool all) {
-  return guarded("failing_cases", [&]() -> Result<json> {
+  return guard_damage("failing_cases", [&]() -> Result<json> {
     json out = json::array();
+    Status damaged;
     auto overdue = [&](const std::string& due) {
       const auto d = Date::parse(due);
       return d ? std::max(0, days_between(*d, as_of)) : 0;
     };
-    JY_CHECK(store.scan(cf::kProjCase, "", [&](std::string_view, std::string_view v) {
-      json c = json::parse(v);
-      const std::string status = c.value("status", "");
-      json open = json::array();
-      if (status == "interview_due") {
-        open.push_back({{"what", "interview"},
-                        {"due", c["interview_due"]},
-                        {"days_overdue", overdue(c["interview_due"])}});
-      } else if (status == "rectifying") {
-        open.push_back({{"what", "rectification"},
-                        {"due", c["deadline"]},
-                        {"days_overdue", overdue(c["deadline"])}});
-      } else if (status == "escalated") {
-        for (const json& o : c["obligations"]) {
-          if (o.contains("fulfilled_on")) continue;
-          open.push_back({{"what", "sanction:" + o["department"].get<std::string>()},
-                          {"due", o["due"]},
-                          {"days_overdue", overdue(o["due"])}});
-        }
-      }
-      if (!all && open.empty()) return true;
-      c["open"] = open;
-      out.push_back(std::move(c));
-      return true;
-    }));
+    JY_CHECK(scan_records<json>(
+        store, cf::kProjCase, "", [](std::string_view v) { return parse_stored(cf::kProjCase, v); },
+        [&](std::string_view, json& shown) {
+          const Result<CaseRecord> c = decode_case_value(shown);
+          if (!c) {
+            damaged = fail(c.error());
+            return false;
+          }
+          json open = json::array();
+          auto owed = [&](const std::string& what, const std::optional<std::string>& due) {
+            open.push_back({{"what", what},
+                            {"due", or_null(due)},
+                            {"days_overdue", overdue(due.value_or(""))}});
+          };
+          if (c->status == "interview_due") {
+            owed("interview", c->interview_due);
+          } else if (c->status == "rectifying") {
+            owed("rectification", c->deadline);
+          } else if (c->status == "escalated") {
+            for (const CaseRecord::Obligation& o : c->obligations) {
+              if (!o.fulfilled_on) owed("sanction:" + o.department, o.due);
+            }
+          }
+          if (!all && open.empty()) return true;
+          shown["open"] = open;
+          out.push_back(std::move(shown));
+          return true;
+        }));
+    JY_CHECK(damaged);
     return json{{"as_of", as_of.to_string()}, {"cases", out}};
   });
 }
 
 Result<json> renovation_priority(const ProjectionView& store, int32_t year, const RuleSet& rules) {
-  return guarded("renovation_priority", [&]() -> Result<json> {
+  return guard_damage("renovation_priority", [&]() -> Result<json> {
     const std::string from =
         std::to_string(year - rules.governance.renovation_years + 1) + "-01-01";
     const std::string to = std::to_string(year) + "-12-31";
     json list = json::array();
-    JY_CHECK(store.scan(cf::kProjGovernance, "", [&](std::string_view, std::string_view v) {
-      const json g = json::parse(v);
-      json items = json::array();
-      for (const auto& [item, dates] : g["items"].items()) {
-        for (const json& d : dates) {
-          const std::string day = d;
-          if (from <= day && day <= to) {
-            items.push_back(item);
-            break;
+    JY_CHECK(scan_records<GovernanceRecord>(
+        store, cf::kProjGovernance, "", decode_governance,
+        [&](std::string_view, GovernanceRecord& g) {
+          json items = json::array();
+          for (const auto& [item, dates] : g.items) {
+            const bool within =
+                std::any_of(dates.begin(), dates.end(),
+                            [&](const std::string& day) { return from <= day && day <= to; });
+            if (within) items.push_back(item);
           }
-        }
-      }
-      if (!items.empty())
-        list.push_back({{"community", g["community"]}, {"items", items}, {"count", items.size()}});
-      return true;
-    }));
+          if (!items.empty())
+            list.push_back({{"community", g.community}, {"items", items}, {"count", items.size()}});
+          return true;
+        }));
     std::stable_sort(list.begin(), list.end(), [](const json& a, const json& b) {
       if (a["count"] != b["count"]) return a["count"].get<int>() > b["count"].get<int>();
       return a["community"].get<std::string>() < b["community"].get<std::string>();
@@ -361,7 +374,7 @@ Result<json> renovation_priority(const ProjectionView& store, int32_t year, cons
 
 Result<json> governance_compliance(const ProjectionView& store, int32_t year,
                                    const RuleSet& rules) {
-  return guarded("governance_compliance", [&]() -> Result<json> {
+  return guard_damage("governance_compliance", [&]() -> Result<json> {
     const YearWindow* w = rules.window(year);
     const std::string rating_day =
         w != nullptr ? w->to.to_string() : std::to_string(year) + "-12-31";
@@ -370,32 +383,29 @@ Result<json> governance_compliance(const ProjectionView& store, int32_t year,
     };
     std::map<std::string, Tally> by_street;
     std::map<std::string, std::string> street_of;
-    JY_CHECK(store.scan(cf::kProjCommunity, "", [&](std::string_view k, std::string_view v) {
-      const json c = json::parse(v);
-      if (c.contains("street")) street_of[std::string(k)] = c["street"];
-      return true;
-    }));
-    JY_CHECK(store.scan(cf::kProjGovernance, "", [&](std::string_view k, std::string_view v) {
-      const json g = json::parse(v);
-      if (!g.contains("committee")) return true;
-      const json& committee = g["committee"];
-      if (committee["on"].get<std::string>() > rating_day) return true;
-      if (committee["party_members"].get<int>() < rules.governance.party_branch_min_members)
-        return true;
-      Tally& t = by_street[street_of[std::string(k)]];
-      t.eligible += 1;
-      if (g.contains("party_branch_on") && g["party_branch_on"].get<std::string>() <= rating_day)
-        t.with_branch += 1;
-      return true;
-    }));
-    JY_CHECK(store.scan(cf::kProjWaste, std::to_string(year) + "/",
-                        [&](std::string_view k, std::string_view v) {
-                          const json w = json::parse(v);
-                          Tally& t = by_street[street_of[std::string(k.substr(k.find('/') + 1))]];
-                          t.inspections += w["inspections"].get<int64_t>();
-                          t.compliant += w["compliant"].get<int64_t>();
-                          return true;
-                        }));
+    JY_CHECK(scan_records<CommunityRecord>(store, cf::kProjCommunity, "", decode_community,
+                                           [&](std::string_view k, CommunityRecord& c) {
+                                             if (c.street) street_of[std::string(k)] = *c.street;
+                                             return true;
+                                           }));
+    JY_CHECK(scan_records<GovernanceRecord>(
+        store, cf::kProjGovernance, "", decode_governance,
+        [&](std::string_view k, GovernanceRecord& g) {
+          if (!g.committee || g.committee->on > rating_day) return true;
+          if (g.committee->party_members < rules.governance.party_branch_min_members) return true;
+          Tally& t = by_street[street_of[std::string(k)]];
+          t.eligible += 1;
+          if (g.party_branch_on && *g.party_branch_on <= rating_day) t.with_branch += 1;
+          return true;
+        }));
+    JY_CHECK(scan_records<WasteRecord>(
+        store, cf::kProjWaste, std::to_string(year) + "/", decode_waste,
+        [&](std::string_view k, WasteRecord& w) {
+          Tally& t = by_street[street_of[std::string(k.substr(k.find('/') + 1))]];
+          t.inspections += w.inspections;
+          t.compliant += w.compliant;
+          return true;
+        }));
     auto share = [](int64_t n, int64_t d) {
       return d == 0 ? std::string("0.00") : Centi{round_half_up(n * 10000, d)}.to_string();
     };

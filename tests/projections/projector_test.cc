@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "projections/queries.h"
+#include "projections/records.h"
 #include "tests/support/config.h"
 #include "tests/support/facts.h"
 #include "tests/support/temp_dir.h"
@@ -271,6 +272,84 @@ TEST_F(ProjectorTest, AsOfADateARatingStandsFromItsReviewAndARevisionReplacesItF
   EXPECT_EQ(grade_at("2024-01-09"), "none");
   EXPECT_EQ(grade_at("2024-01-10"), "standard");
   EXPECT_EQ(grade_at("2024-02-01"), "standard");
+}
+
+// What the projector writes is what the read models decode (projections/records.h): a field
+// renamed or retyped on one side fails here, not in a supervisor's query.
+TEST_F(ProjectorTest, WhatItWritesDecodesAsTheReadModels) {
+  rocksdb::WriteBatchWithIndex b;
+  ASSERT_TRUE(projector_->apply_event(
+      b, testing::registered("C1", "yueyang", 2.5, Enclosure::kScattered, "2022-06-01")));
+  ASSERT_TRUE(projector_->apply_event(
+      b, Event{testing::env("co1", "bureau", "2023-02-01", "CO1"),
+               CompanyRegistered{CompanyId("CO1"), "松江物业", "91310117MA1J3W9U1N"}}));
+  MediaReport praise;
+  praise.company = CompanyId("CO1");
+  praise.tone = Tone::kPositive;
+  ASSERT_TRUE(
+      projector_->apply_event(b, Event{testing::env("m1", "media", "2023-03-02", "CO1"), praise}));
+  ASSERT_TRUE(store_->write(b));
+  Decision d = rated("C1", "yueyang", Grade::kExemplary, "r1");
+  auto& r = std::get<CommunityRated>(d.body);
+  r.summary.company = CompanyId("CO1");
+  r.summary.spot_checks = 3;
+  r.summary.hotline_complaints = 7;
+  r.rated_on = *Date::parse("2024-01-05");
+  apply({d});
+
+  auto stored = [&](std::string_view family, const std::string& key) {
+    auto v = store_->get(family, key);
+    EXPECT_TRUE(v && *v) << family << " " << key;
+    return v && *v ? **v : std::string();
+  };
+  auto community = decode_community(stored(cf::kProjCommunity, "C1"));
+  ASSERT_TRUE(community) << community.error().message;
+  EXPECT_TRUE(community->registered());
+  EXPECT_EQ(community->street, "yueyang");
+  EXPECT_EQ(community->households, 500);
+  EXPECT_EQ(community->fee, "2.50");
+  EXPECT_EQ(community->registered_on, "2022-06-01");
+
+  auto rating = decode_rating(stored(cf::kProjGrade, "2023/C1"));
+  ASSERT_TRUE(rating) << rating.error().message;
+  EXPECT_EQ(rating->grade, Grade::kExemplary);
+  EXPECT_EQ(rating->street, "yueyang");
+  EXPECT_EQ(rating->year, 2023);
+  EXPECT_EQ(rating->summary.company, CompanyId("CO1"));
+  EXPECT_EQ(rating->summary.spot_checks, 3);
+  EXPECT_EQ(rating->summary.hotline_complaints, 7);
+  EXPECT_EQ(rating->published_on, std::nullopt);
+
+  auto company = decode_company(stored(cf::kProjCompany, "registry/CO1"));
+  ASSERT_TRUE(company) << company.error().message;
+  EXPECT_EQ(company->name, "松江物业");
+  EXPECT_EQ(company->credit_code, "91310117MA1J3W9U1N");
+  EXPECT_EQ(company->known_from, "2023-02-01");
+
+  auto facts = decode_company_facts(stored(cf::kProjCompany, "2023/CO1"));
+  ASSERT_TRUE(facts) << facts.error().message;
+  EXPECT_EQ(facts->total.media_positive, 1);
+  EXPECT_EQ(facts->total.media_negative, 0);
+  ASSERT_EQ(facts->by_date.count("2023-03-02"), 1u);
+  EXPECT_EQ(facts->by_date.at("2023-03-02").media_positive, 1);
+}
+
+// A stored value damaged outside the projector (another type where it wrote a number) is the
+// error projection_damaged from the projector too, never an exception out of a fold.
+TEST_F(ProjectorTest, ADamagedValueItWouldUpdateIsAnErrorNotAnException) {
+  rocksdb::WriteBatch raw;
+  raw.Put(store_->cf(cf::kProjCompany), "2023/CO1", R"({"media_positive":"many"})");
+  ASSERT_TRUE(store_->write(raw));
+  MediaReport praise;
+  praise.company = CompanyId("CO1");
+  praise.tone = Tone::kPositive;
+  rocksdb::WriteBatchWithIndex b;
+  Status s;
+  EXPECT_NO_THROW(s = projector_->apply_event(
+                      b, Event{testing::env("m1", "media", "2023-03-02", "CO1"), praise}));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, "projection_damaged");
+  EXPECT_NE(s.error().message.find("jiayuan rebuild"), std::string::npos) << s.error().message;
 }
 
 TEST(ProjectorReads, OnlyTheFactsItProjectsAndAnythingItDoesNotKnow) {

@@ -1,0 +1,152 @@
+// The read models: what each projection family holds, typed, and the one place its stored JSON
+// is read. What computes over the projections (stages 2 and 3, lists, targets, audit) reads
+// these structs; only what shows a value whole (a community's page, a case's steps) passes the
+// JSON on.
+//
+//   JY_TRY(RatingRecord r, decode_rating(bytes));      // proj.grade "<year>/<community>"
+//   if (r.grade) tally[*r.grade] += 1;                  // unset: published, not yet rated
+//
+// decode_* never throw: bytes that are not JSON, a missing field or a field of another type give
+// the error projection_damaged naming the family, the field, what was expected and what came,
+// and the remedy (`jiayuan rebuild`). The projector (projector.cc) writes these values; a field
+// added there is read here. Pure functions, thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/centi.h"
+#include "events/decisions.h"
+#include "events/facts.h"
+#include "events/result.h"
+#include "projections/view.h"
+
+namespace jiayuan {
+
+// proj.community "<community>": the particulars, each as the latest fact that set it left it.
+// A community named only by a contract has no street (nor name) and is not registered.
+struct CommunityRecord {
+  std::string community;
+  std::optional<std::string> name, street, street_name, enclosure, category, fee;
+  std::optional<int64_t> households;
+  std::optional<std::string> company, manager, manager_name;  // the contract in force
+  std::optional<std::string> registered_on;                   // the earliest registration
+  bool registered() const { return street.has_value(); }
+};
+
+// proj.grade "<year>/<community>": the year's rating (from community.rated) and publication.
+struct RatingRecord {
+  std::string community;
+  int32_t year = 0;
+  std::optional<Grade> grade;  // unset: published but not (or no longer) rated
+  std::string grade_zh, street, street_name, tier, decided_on;
+  std::optional<Centi> final_score;  // unset: rated without a score (a veto before scoring)
+  std::optional<std::string> published_on;
+  YearSummary summary;  // the year's counts, company and manager on the rating date
+};
+
+// proj.case "<year>/<community>": a failing community's interview-to-sanction case.
+struct CaseRecord {
+  struct Obligation {
+    std::string department, due;
+    std::optional<std::string> fulfilled_on;
+  };
+  std::string community;
+  int32_t year = 0;
+  std::string status;  // interview_due, rectifying, rectified, escalated, sanctioned
+  std::optional<std::string> interview_due, deadline;
+  std::vector<Obligation> obligations;  // sanctions owed once escalated
+};
+
+// The company facts of a year (media reports naming the company, social responsibility, credit
+// points): counts.
+struct CompanyFactCounts {
+  int32_t media_positive = 0, media_negative = 0, social_records = 0, credit_points = 0;
+};
+
+// proj.company "<year>/<company>": the year's company facts, in all and by date.
+struct CompanyFactsRecord {
+  CompanyFactCounts total;
+  std::map<std::string, CompanyFactCounts> by_date;  // occurred date -> counts of that day
+  bool dated = true;  // false: a store projected before dates were kept (totals only)
+};
+
+// proj.company "registry/<company>": a company's registration.
+struct CompanyRecord {
+  std::string company;
+  std::optional<std::string> name, credit_code;
+  std::optional<std::string> known_from;  // its first registration or contract
+};
+
+// proj.governance "<community>": committee, party branch and renovation items.
+struct GovernanceRecord {
+  struct Committee {
+    int64_t members = 0, party_members = 0;
+    std::string on;
+  };
+  std::string community;
+  std::optional<Committee> committee;  // the latest election
+  std::optional<std::string> party_branch_on;
+  std::map<std::string, std::vector<std::string>> items;  // renovation item -> completion dates
+};
+
+// proj.waste "<year>/<community>": the year's waste-sorting inspections.
+struct WasteRecord {
+  int64_t inspections = 0, compliant = 0;
+};
+
+Result<CommunityRecord> decode_community(std::string_view bytes);
+Result<RatingRecord> decode_rating(std::string_view bytes);
+Result<CaseRecord> decode_case(std::string_view bytes);
+Result<CaseRecord> decode_case_value(const nlohmann::json& value);  // parsed already, to show
+Result<CompanyFactsRecord> decode_company_facts(std::string_view bytes);
+Result<CompanyRecord> decode_company(std::string_view bytes);
+Result<GovernanceRecord> decode_governance(std::string_view bytes);
+Result<WasteRecord> decode_waste(std::string_view bytes);
+
+// A value shown whole (a stored stage 2/3 answer, a community's particulars): parsed, or
+// projection_damaged naming the family, never an exception.
+Result<nlohmann::json> parse_stored(std::string_view family, std::string_view bytes);
+
+// Runs `body` (returning a Result or Status) with a damaged projection met inside it (a field
+// of another type that nlohmann::json refuses) answered as the error projection_damaged, never
+// an exception out of a Result; a projection_damaged error from `body` is prefixed by `what`.
+template <class F>
+auto guard_damage(std::string_view what, F&& body) -> decltype(body()) {
+  try {
+    auto r = body();
+    if (!r && r.error().code == "projection_damaged")
+      r.error().message = std::string(what) + ": " + r.error().message;
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    return fail("projection_damaged",
+                std::string(what) + ": a stored projection could not be read (" + e.what() +
+                    "); `jiayuan rebuild` writes the projections again from the log");
+  }
+}
+
+// Every value of `family` under `prefix` in the view, decoded and given to `use(key, record)` in
+// key order; `use` returns false to stop. The first value that does not decode stops the scan
+// and is the error, its key named.
+template <class Record>
+Status scan_records(const ProjectionView& view, std::string_view family, std::string_view prefix,
+                    Result<Record> (*decode)(std::string_view),
+                    const std::function<bool(std::string_view, Record&)>& use) {
+  Status failed;
+  JY_CHECK(view.scan(family, prefix, [&](std::string_view k, std::string_view v) {
+    Result<Record> r = decode(v);
+    if (!r) {
+      failed = fail(r.error().code, r.error().message + " (key " + std::string(k) + ")");
+      return false;
+    }
+    return use(k, *r);
+  }));
+  return failed;
+}
+
+}  // namespace jiayuan
