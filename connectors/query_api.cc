@@ -262,17 +262,11 @@ int32_t Resources::year_of(const Params& p) const {
     return *y;
   }
   int32_t latest = 0;
-  must(scan_records<json>(
-      ProjectionView(store_), cf::kProjDistrict, "",
-      [](std::string_view v) { return parse_stored(cf::kProjDistrict, v); },
-      [&](std::string_view k, json& d) {
-        const auto district = d.find("district");
-        const bool any = district != d.end() && district->is_object() &&
-                         district->contains("rated") && (*district)["rated"].is_number_integer() &&
-                         (*district)["rated"].get<int64_t>() > 0;
-        if (any) latest = std::max(latest, std::stoi(std::string(k)));
-        return true;
-      }));
+  must(scan_records<DistrictRecord>(ProjectionView(store_), cf::kProjDistrict, "", decode_district,
+                                    [&](std::string_view, DistrictRecord& d) {
+                                      if (d.district.rated > 0) latest = std::max(latest, d.year);
+                                      return true;
+                                    }));
   if (latest == 0)
     throw HttpError{404, "year: nothing has been rated yet; give ?year=", {{"parameter", "year"}}};
   return latest;

@@ -1,7 +1,9 @@
 #include "engine/audit.h"
 
+#include <array>
 #include <atomic>
 #include <set>
+#include <tuple>
 
 #include "engine/intake.h"
 #include "engine/runner.h"
@@ -170,7 +172,7 @@ std::string year_digest(const std::map<std::string, Decision>& decisions) {
 // The outcomes of a year a rule set decides: key -> value, by kind.
 using Outcomes = std::map<std::pair<std::string, std::string>, std::string>;
 
-Status district_outcomes(const json& d, Outcomes& out);
+void district_outcomes(const DistrictRecord& d, Outcomes& out);
 
 Result<Outcomes> outcomes(const Store& store, int32_t year) {
   Outcomes out;
@@ -192,41 +194,34 @@ Result<Outcomes> outcomes(const Store& store, int32_t year) {
       }));
   JY_TRY(std::optional<std::string> district, store.get(cf::kProjDistrict, std::to_string(year)));
   if (district) {
-    JY_TRY(const json d, parse_stored(cf::kProjDistrict, *district));
-    JY_CHECK(district_outcomes(d, out));
+    JY_TRY(const DistrictRecord d, decode_district(*district));
+    district_outcomes(d, out);
   }
   return out;
 }
 
 // The awards and targets of a stored stage 2/3 answer (proj.district).
-Status district_outcomes(const json& d, Outcomes& out) try {
-  {
-    for (const json& c : d["excellent_communities"]) {
-      out[{"excellent_community", c["community"].get<std::string>()}] =
-          c["final_score"].get<std::string>();
+void district_outcomes(const DistrictRecord& d, Outcomes& out) {
+  for (const auto& c : d.excellent_communities)
+    out[{"excellent_community", c.community}] = c.final_score;
+  for (const auto& m : d.excellent_managers)
+    out[{"excellent_manager", m.manager}] = m.mean_final_score;
+  for (const StandingRecord& t : d.top_ten)
+    out[{"top_ten", t.company}] = "rank " + std::to_string(t.rank);
+  auto targets = [&](const TargetRecord& line, const std::string& who) {
+    const std::array<std::tuple<const char*, bool, const std::optional<std::string>&>, 3> lines{{
+        {"passing_or_better", line.met_passing_or_better, line.share_passing_or_better},
+        {"exemplary", line.met_exemplary, line.share_exemplary},
+        {"standard", line.met_standard, line.share_standard},
+    }};
+    for (const auto& [name, met, share] : lines) {
+      // The share as its JSON ("92.50" quoted, or null): the form audits have always shown.
+      const std::string shown = share ? json(*share).dump() : "null";
+      out[{"target", who + " " + name}] = std::string(met ? "met" : "missed") + " (" + shown + ")";
     }
-    for (const json& m : d["excellent_managers"]) {
-      out[{"excellent_manager", m["manager"].get<std::string>()}] =
-          m["mean_final_score"].get<std::string>();
-    }
-    for (const json& t : d["top_ten"]) {
-      out[{"top_ten", t["company"].get<std::string>()}] = "rank " + t["rank"].dump();
-    }
-    auto targets = [&](const json& line, const std::string& who) {
-      for (const char* name : {"passing_or_better", "exemplary", "standard"}) {
-        const std::string met = std::string("met_") + name;
-        const std::string share = std::string("share_") + name;
-        out[{"target", who + " " + name}] =
-            std::string(line[met].get<bool>() ? "met" : "missed") + " (" + line[share].dump() + ")";
-      }
-    };
-    targets(d["district"], "district");
-    for (const json& s : d["streets"]) targets(s, s["street"].get<std::string>());
-  }
-  return {};
-} catch (const json::exception& e) {
-  return fail("projection_damaged", std::string("proj.district: ") + e.what() +
-                                        "; `jiayuan rebuild` writes the projections again");
+  };
+  targets(d.district, "district");
+  for (const TargetRecord& s : d.streets) targets(s, s.street.value_or(""));
 }
 
 }  // namespace

@@ -46,57 +46,53 @@ CompanyFacts counted(const CompanyFactsRecord& c, const std::optional<std::strin
   return f;
 }
 
-json fraction_json(const Fraction& f) { return f.rounded_percent().to_string(); }
-// A 0..1 factor shown on 0..1 with four decimals' precision as a percentage string.
-json factor_json(const Fraction& f) { return f.rounded_percent().to_string(); }
+// A share or factor (0..1) as a percentage rounded half up to 0.01.
+std::string percent(const Fraction& f) { return f.rounded_percent().to_string(); }
+// A score already on 0..100, rounded half up to 0.01.
+std::string score(const Fraction& f) { return percent(Fraction{f.num, f.den * 100}); }
 
-json standing_json(const CompanyStanding& s) {
-  json factors = json::object();
+StandingRecord standing_record(const CompanyStanding& s) {
+  StandingRecord r;
+  r.company = s.company.value;
+  r.projects = s.projects;
+  r.rated_projects = s.rated_projects;
+  r.grade_mix = s.grade_mix;
+  r.credit_points = s.credit_points;
+  r.hotline_complaints = s.hotline_complaints;
+  r.hotline_on_time = s.hotline_on_time;
+  r.petitions_substantiated = s.petitions_substantiated;
+  r.media_positive = s.media_positive;
+  r.media_negative = s.media_negative;
+  r.social_records = s.social_records;
+  r.eligible = s.eligible;
+  r.rank = s.rank;
   for (size_t i = 0; i < kFactorNames.size(); ++i)
-    factors[std::string(kFactorNames[i])] = factor_json(s.factors[i]);
-  json mix = json::object();
-  for (size_t g = 0; g < 5; ++g)
-    mix[std::string(to_string(static_cast<Grade>(g)))] = s.grade_mix[g];
-  // composite is already on 0..100: report it rounded half up to 0.01
-  const Centi composite = Fraction{s.composite.num, s.composite.den * 100}.rounded_percent();
-  const Centi mean =
-      Fraction{s.mean_final_score.num, s.mean_final_score.den * 100}.rounded_percent();
-  return json{{"company", s.company.value},
-              {"projects", s.projects},
-              {"rated_projects", s.rated_projects},
-              {"grade_mix", mix},
-              {"credit_points", s.credit_points},
-              {"hotline_complaints", s.hotline_complaints},
-              {"hotline_on_time", s.hotline_on_time},
-              {"petitions_substantiated", s.petitions_substantiated},
-              {"media_positive", s.media_positive},
-              {"media_negative", s.media_negative},
-              {"social_records", s.social_records},
-              {"factors_percent", factors},
-              // No rated project: no composite and no mean (null, not a 50.00 that reads like one).
-              {"composite", s.rated_projects == 0 ? json() : json(composite.to_string())},
-              {"mean_final_score", s.rated_projects == 0 ? json() : json(mean.to_string())},
-              {"eligible", s.eligible},
-              {"rank", s.rank}};
+    r.factors_percent[std::string(kFactorNames[i])] = percent(s.factors[i]);
+  // No rated project: no composite and no mean (null, not a 50.00 that reads like one).
+  if (s.rated_projects > 0) {
+    r.composite = score(s.composite);
+    r.mean_final_score = score(s.mean_final_score);
+  }
+  return r;
 }
 
-json target_json(const TargetLine& t, const District& district) {
-  json mix = json::object();
-  for (size_t g = 0; g < 5; ++g)
-    mix[std::string(to_string(static_cast<Grade>(g)))] = t.grade_mix[g];
-  json out{{"rated", t.rated},
-           {"grade_mix", mix},
-           {"share_passing_or_better", t.rated == 0 ? json() : fraction_json(t.passing_or_better)},
-           {"share_exemplary", t.rated == 0 ? json() : fraction_json(t.exemplary)},
-           {"share_standard", t.rated == 0 ? json() : fraction_json(t.standard)},
-           {"met_passing_or_better", t.met_passing_or_better},
-           {"met_exemplary", t.met_exemplary},
-           {"met_standard", t.met_standard}};
-  if (!t.street.empty()) {
-    out["street"] = t.street;
-    out["street_name"] = district.street_name(StreetId(t.street));
+TargetRecord target_record(const TargetLine& t, const District& district) {
+  TargetRecord r;
+  r.rated = t.rated;
+  r.grade_mix = t.grade_mix;
+  r.met_passing_or_better = t.met_passing_or_better;
+  r.met_exemplary = t.met_exemplary;
+  r.met_standard = t.met_standard;
+  if (t.rated > 0) {
+    r.share_passing_or_better = percent(t.passing_or_better);
+    r.share_exemplary = percent(t.exemplary);
+    r.share_standard = percent(t.standard);
   }
-  return out;
+  if (!t.street.empty()) {
+    r.street = t.street;
+    r.street_name = district.street_name(StreetId(t.street));
+  }
+  return r;
 }
 
 }  // namespace
@@ -142,49 +138,33 @@ Result<DistrictInput> district_input(const ProjectionView& view, int32_t year,
 }
 
 // The year's answer as the district projection keeps it.
-json district_json(const DistrictYear& d, const DistrictInput& in, const RuleSet& rules,
-                   const Config& config, const std::string& rating_day) {
-  json top = json::array();
+DistrictRecord district_record(const DistrictYear& d, const DistrictInput& in, const RuleSet& rules,
+                               const Config& config, const std::string& rating_day) {
+  DistrictRecord r;
+  r.year = in.year;
+  r.rating_date = rating_day;
+  r.registered_communities = in.registered_communities;
+  r.award_quota = d.award_quota;
+  r.district = target_record(d.district, config.district);
+  r.rule_set_id = rules.id;
+  r.rule_set_hash = rules.hash;
   for (const CompanyStanding& s : d.standings) {
     if (s.rank > 0 && s.rank <= static_cast<int32_t>(d.top_ten.size()))
-      top.push_back(standing_json(s));
+      r.top_ten.push_back(standing_record(s));
   }
-  json excellent = json::array();
   for (const RatedCommunity& c : d.excellent_communities) {
-    excellent.push_back({{"community", c.community.value},
-                         {"street", c.street},
-                         {"final_score", c.final_score.to_string()},
-                         {"company", c.summary.company.value},
-                         {"manager", c.summary.manager.value}});
+    r.excellent_communities.push_back({c.community.value, c.street, c.final_score.to_string(),
+                                       c.summary.company.value, c.summary.manager.value});
   }
-  json managers = json::array();
-  for (const ExcellentManager& m : d.excellent_managers) {
-    managers.push_back(
-        {{"manager", m.manager.value},
-         {"mean_final_score", Fraction{m.mean_final_score.num, m.mean_final_score.den * 100}
-                                  .rounded_percent()
-                                  .to_string()},
-         {"rated_communities", m.communities}});
-  }
-  json streets = json::array();
-  for (const TargetLine& t : d.streets) streets.push_back(target_json(t, config.district));
-  json out{{"year", in.year},
-           {"rating_date", rating_day},
-           {"registered_communities", in.registered_communities},
-           {"award_quota", d.award_quota},
-           {"top_ten", top},
-           {"excellent_communities", excellent},
-           {"excellent_managers", managers},
-           {"district", target_json(d.district, config.district)},
-           {"streets", streets},
-           {"rule_set", {{"id", rules.id}, {"hash", rules.hash}}}};
+  for (const ExcellentManager& m : d.excellent_managers)
+    r.excellent_managers.push_back({m.manager.value, score(m.mean_final_score), m.communities});
+  for (const TargetLine& t : d.streets) r.streets.push_back(target_record(t, config.district));
   if (d.has_targets) {
-    out["targets"] = {{"passing_or_better", d.targets.passing_or_better.to_string()},
-                      {"exemplary", d.targets.exemplary.to_string()},
-                      {"standard", d.targets.standard.to_string()},
-                      {"standard_includes_exemplary", rules.standard_target_includes_exemplary}};
+    r.targets = DistrictRecord::Targets{
+        d.targets.passing_or_better.to_string(), d.targets.exemplary.to_string(),
+        d.targets.standard.to_string(), rules.standard_target_includes_exemplary};
   }
-  return out;
+  return r;
 }
 
 }  // namespace
@@ -198,8 +178,8 @@ Result<std::optional<DistrictYearView>> compute_district_year(const ProjectionVi
   const DistrictYear d = compute_district(in, *rules);
   DistrictYearView out;
   for (const CompanyStanding& s : d.standings)
-    out.standings.emplace_back(s.company.value, standing_json(s));
-  out.view = district_json(d, in, *rules, config, rating_day);
+    out.standings.emplace_back(s.company.value, encode_standing(standing_record(s)));
+  out.view = encode_district(district_record(d, in, *rules, config, rating_day));
   return std::optional<DistrictYearView>(std::move(out));
 }
 

@@ -1,7 +1,9 @@
 // Stages 2 and 3: company standings, awards, the top ten and target attainment per year.
-// They read what the projector holds of stage 1's decisions (which came through the log) and
-// company facts, compute with the pure functions of workflows/district.h, and write
-// proj.district and proj.standing.
+// They read typed read models (projections/records.h): each community's year rating as the
+// projector applied stage 1's community.rated decision (grade, score, street and the decision's
+// YearSummary), each company's facts by date and the registry; compute with the pure functions
+// of workflows/district.h; and write proj.district and proj.standing as StandingRecord and
+// DistrictRecord in their one JSON form (encode_standing, encode_district).
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -224,7 +224,8 @@ Result<json> district_view(const ProjectionView& store, int32_t year) {
   return guard_damage("district_view", [&]() -> Result<json> {
     JY_TRY(std::optional<std::string> v, store.get(cf::kProjDistrict, std::to_string(year)));
     if (!v) return json();
-    JY_TRY(json view, parse_stored(cf::kProjDistrict, *v));
+    JY_TRY(const DistrictRecord district, decode_district(*v));
+    json view = encode_district(district);
     JY_CHECK(name_awards(store, view));
     return view;
   });
@@ -264,13 +265,12 @@ Status name_awards(const ProjectionView& view, json& awards) {
 Result<json> company_standings(const ProjectionView& store, int32_t year) {
   return guard_damage("company_standings", [&]() -> Result<json> {
     json list = json::array();
-    JY_CHECK(scan_records<json>(
-        store, cf::kProjStanding, std::to_string(year) + "/",
-        [](std::string_view v) { return parse_stored(cf::kProjStanding, v); },
-        [&](std::string_view, json& standing) {
-          list.push_back(std::move(standing));
-          return true;
-        }));
+    JY_CHECK(scan_records<StandingRecord>(store, cf::kProjStanding, std::to_string(year) + "/",
+                                          decode_standing,
+                                          [&](std::string_view, StandingRecord& standing) {
+                                            list.push_back(encode_standing(standing));
+                                            return true;
+                                          }));
     JY_CHECK(name_companies(store, list));
     return order_standings(std::move(list), year);
   });

@@ -137,6 +137,124 @@ CompanyFactCounts counts_of(const Fields& f) {
                            f.count("social_records"), f.count("credit_points")};
 }
 
+std::array<int32_t, 5> mix_of(const Fields& f) {
+  const Fields m = f.object("grade_mix");
+  std::array<int32_t, 5> mix{};
+  for (size_t g = 0; g < mix.size(); ++g)
+    mix[g] = m.count(std::string(to_string(static_cast<Grade>(g))).c_str());
+  return mix;
+}
+
+json mix_json(const std::array<int32_t, 5>& mix) {
+  json out = json::object();
+  for (size_t g = 0; g < mix.size(); ++g)
+    out[std::string(to_string(static_cast<Grade>(g)))] = mix[g];
+  return out;
+}
+
+json or_null(const std::optional<std::string>& v) { return v ? json(*v) : json(); }
+
+bool flag(const Fields& f, const char* key) {
+  const json* v = f.find(key);
+  if (v == nullptr || !v->is_boolean()) throw Damage{f.name(key), "true or false", shown(v)};
+  return v->get<bool>();
+}
+
+TargetRecord target_of(const Fields& f) {
+  TargetRecord t;
+  t.street = f.maybe_text("street");
+  if (t.street) t.street_name = f.maybe_text("street_name").value_or("");
+  t.rated = f.count("rated");
+  t.grade_mix = mix_of(f);
+  t.share_passing_or_better = f.maybe_text("share_passing_or_better");
+  t.share_exemplary = f.maybe_text("share_exemplary");
+  t.share_standard = f.maybe_text("share_standard");
+  t.met_passing_or_better = flag(f, "met_passing_or_better");
+  t.met_exemplary = flag(f, "met_exemplary");
+  t.met_standard = flag(f, "met_standard");
+  return t;
+}
+
+json target_json(const TargetRecord& t) {
+  json out{{"rated", t.rated},
+           {"grade_mix", mix_json(t.grade_mix)},
+           {"share_passing_or_better", or_null(t.share_passing_or_better)},
+           {"share_exemplary", or_null(t.share_exemplary)},
+           {"share_standard", or_null(t.share_standard)},
+           {"met_passing_or_better", t.met_passing_or_better},
+           {"met_exemplary", t.met_exemplary},
+           {"met_standard", t.met_standard}};
+  if (t.street) {
+    out["street"] = *t.street;
+    out["street_name"] = t.street_name.value_or("");
+  }
+  return out;
+}
+
+StandingRecord standing_of(const Fields& f) {
+  StandingRecord s;
+  s.company = f.text("company");
+  s.projects = f.count("projects");
+  s.rated_projects = f.count("rated_projects");
+  s.grade_mix = mix_of(f);
+  s.credit_points = f.count("credit_points");
+  s.hotline_complaints = f.count("hotline_complaints");
+  s.hotline_on_time = f.count("hotline_on_time");
+  s.petitions_substantiated = f.count("petitions_substantiated");
+  s.media_positive = f.count("media_positive");
+  s.media_negative = f.count("media_negative");
+  s.social_records = f.count("social_records");
+  const Fields factors = f.object("factors_percent");
+  for (const auto& [factor, v] : factors.raw().items()) {
+    if (!v.is_string()) throw Damage{factors.name(factor.c_str()), "a percentage", shown(&v)};
+    s.factors_percent[factor] = v.get<std::string>();
+  }
+  s.composite = f.maybe_text("composite");
+  s.mean_final_score = f.maybe_text("mean_final_score");
+  s.eligible = flag(f, "eligible");
+  s.rank = f.count("rank");
+  return s;
+}
+
+// Each element of the array `key`, read by `read`.
+template <class T, class Read>
+std::vector<T> each(const Fields& f, const char* key, Read&& read) {
+  std::vector<T> out;
+  for (const json& item : f.array(key)) out.push_back(read(Fields(item, f.name(key) + "[]")));
+  return out;
+}
+
+DistrictRecord district_of(const Fields& f) {
+  DistrictRecord d;
+  d.year = f.count("year");
+  d.rating_date = f.text("rating_date");
+  d.registered_communities = f.integer("registered_communities");
+  d.award_quota = f.integer("award_quota");
+  d.top_ten = each<StandingRecord>(f, "top_ten", standing_of);
+  d.excellent_communities =
+      each<DistrictRecord::ExcellentCommunity>(f, "excellent_communities", [](const Fields& c) {
+        return DistrictRecord::ExcellentCommunity{c.text("community"), c.text("street"),
+                                                  c.text("final_score"), c.text("company"),
+                                                  c.text("manager")};
+      });
+  d.excellent_managers =
+      each<DistrictRecord::ExcellentManager>(f, "excellent_managers", [](const Fields& m) {
+        return DistrictRecord::ExcellentManager{m.text("manager"), m.text("mean_final_score"),
+                                                m.count("rated_communities")};
+      });
+  d.district = target_of(f.object("district"));
+  d.streets = each<TargetRecord>(f, "streets", target_of);
+  const Fields rules = f.object("rule_set");
+  d.rule_set_id = rules.text("id");
+  d.rule_set_hash = rules.text("hash");
+  if (f.find("targets") != nullptr) {
+    const Fields t = f.object("targets");
+    d.targets = DistrictRecord::Targets{t.text("passing_or_better"), t.text("exemplary"),
+                                        t.text("standard"), flag(t, "standard_includes_exemplary")};
+  }
+  return d;
+}
+
 }  // namespace
 
 Result<CommunityRecord> decode_community(std::string_view bytes) {
@@ -262,6 +380,73 @@ Result<WasteRecord> decode_waste(std::string_view bytes) {
   return decode<WasteRecord>(cf::kProjWaste, bytes, [](const Fields& f) {
     return WasteRecord{f.integer("inspections"), f.integer("compliant")};
   });
+}
+
+Result<StandingRecord> decode_standing(std::string_view bytes) {
+  return decode<StandingRecord>(cf::kProjStanding, bytes, standing_of);
+}
+
+Result<DistrictRecord> decode_district(std::string_view bytes) {
+  return decode<DistrictRecord>(cf::kProjDistrict, bytes, district_of);
+}
+
+json encode_standing(const StandingRecord& s) {
+  json factors = json::object();
+  for (const auto& [factor, percent] : s.factors_percent) factors[factor] = percent;
+  return json{{"company", s.company},
+              {"projects", s.projects},
+              {"rated_projects", s.rated_projects},
+              {"grade_mix", mix_json(s.grade_mix)},
+              {"credit_points", s.credit_points},
+              {"hotline_complaints", s.hotline_complaints},
+              {"hotline_on_time", s.hotline_on_time},
+              {"petitions_substantiated", s.petitions_substantiated},
+              {"media_positive", s.media_positive},
+              {"media_negative", s.media_negative},
+              {"social_records", s.social_records},
+              {"factors_percent", factors},
+              {"composite", or_null(s.composite)},
+              {"mean_final_score", or_null(s.mean_final_score)},
+              {"eligible", s.eligible},
+              {"rank", s.rank}};
+}
+
+json encode_district(const DistrictRecord& d) {
+  json top = json::array();
+  for (const StandingRecord& s : d.top_ten) top.push_back(encode_standing(s));
+  json excellent = json::array();
+  for (const auto& c : d.excellent_communities) {
+    excellent.push_back({{"community", c.community},
+                         {"street", c.street},
+                         {"final_score", c.final_score},
+                         {"company", c.company},
+                         {"manager", c.manager}});
+  }
+  json managers = json::array();
+  for (const auto& m : d.excellent_managers) {
+    managers.push_back({{"manager", m.manager},
+                        {"mean_final_score", m.mean_final_score},
+                        {"rated_communities", m.rated_communities}});
+  }
+  json streets = json::array();
+  for (const TargetRecord& t : d.streets) streets.push_back(target_json(t));
+  json out{{"year", d.year},
+           {"rating_date", d.rating_date},
+           {"registered_communities", d.registered_communities},
+           {"award_quota", d.award_quota},
+           {"top_ten", top},
+           {"excellent_communities", excellent},
+           {"excellent_managers", managers},
+           {"district", target_json(d.district)},
+           {"streets", streets},
+           {"rule_set", {{"id", d.rule_set_id}, {"hash", d.rule_set_hash}}}};
+  if (d.targets) {
+    out["targets"] = {{"passing_or_better", d.targets->passing_or_better},
+                      {"exemplary", d.targets->exemplary},
+                      {"standard", d.targets->standard},
+                      {"standard_includes_exemplary", d.targets->standard_includes_exemplary}};
+  }
+  return out;
 }
 
 Result<json> parse_stored(std::string_view family, std::string_view bytes) {

@@ -12,6 +12,7 @@
 // added there is read here. Pure functions, thread-safe.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -100,6 +101,60 @@ struct WasteRecord {
   int64_t inspections = 0, compliant = 0;
 };
 
+// The counts of rated communities in each grade, the shares and the targets met: of the
+// district, or of a street (stage 3).
+struct TargetRecord {
+  std::optional<std::string> street, street_name;  // unset for the district
+  int32_t rated = 0;
+  std::array<int32_t, 5> grade_mix{};  // by Grade value: failing .. exemplary, unrated
+  // Percentages such as "92.50"; unset when nothing is rated.
+  std::optional<std::string> share_passing_or_better, share_exemplary, share_standard;
+  bool met_passing_or_better = false, met_exemplary = false, met_standard = false;
+};
+
+// proj.standing "<year>/<company>" (and each of the district's top ten): a company's standing
+// (stage 2).
+struct StandingRecord {
+  std::string company;
+  int32_t projects = 0, rated_projects = 0;
+  std::array<int32_t, 5> grade_mix{};  // by Grade value
+  int32_t credit_points = 0, hotline_complaints = 0, hotline_on_time = 0,
+          petitions_substantiated = 0, media_positive = 0, media_negative = 0, social_records = 0;
+  std::map<std::string, std::string> factors_percent;      // factor -> percentage
+  std::optional<std::string> composite, mean_final_score;  // unset: no rated project
+  bool eligible = false;
+  int32_t rank = 0;  // 0: not eligible
+};
+
+// proj.district "<year>": the year's awards and targets (stage 3).
+struct DistrictRecord {
+  struct ExcellentCommunity {
+    std::string community, street, final_score, company, manager;
+  };
+  struct ExcellentManager {
+    std::string manager, mean_final_score;
+    int32_t rated_communities = 0;
+  };
+  struct Targets {
+    std::string passing_or_better, exemplary, standard;  // the rule set's shares
+    bool standard_includes_exemplary = false;
+  };
+  int32_t year = 0;
+  std::string rating_date;
+  int64_t registered_communities = 0, award_quota = 0;
+  std::vector<StandingRecord> top_ten;  // by rank
+  std::vector<ExcellentCommunity> excellent_communities;
+  std::vector<ExcellentManager> excellent_managers;
+  TargetRecord district;
+  std::vector<TargetRecord> streets;  // by street id
+  std::string rule_set_id, rule_set_hash;
+  std::optional<Targets> targets;  // unset: the rule set sets none for the year
+};
+
+// The one JSON form of the values stages 2 and 3 write (what is stored and what the API shows).
+nlohmann::json encode_standing(const StandingRecord& standing);
+nlohmann::json encode_district(const DistrictRecord& district);
+
 Result<CommunityRecord> decode_community(std::string_view bytes);
 Result<RatingRecord> decode_rating(std::string_view bytes);
 Result<CaseRecord> decode_case(std::string_view bytes);
@@ -108,6 +163,8 @@ Result<CompanyFactsRecord> decode_company_facts(std::string_view bytes);
 Result<CompanyRecord> decode_company(std::string_view bytes);
 Result<GovernanceRecord> decode_governance(std::string_view bytes);
 Result<WasteRecord> decode_waste(std::string_view bytes);
+Result<StandingRecord> decode_standing(std::string_view bytes);
+Result<DistrictRecord> decode_district(std::string_view bytes);
 
 // A value shown whole (a stored stage 2/3 answer, a community's particulars): parsed, or
 // projection_damaged naming the family, never an exception.

@@ -87,6 +87,75 @@ TEST(Records, ACaseObligationOfAnotherShapeIsNamed) {
   EXPECT_TRUE(says(m, "field obligations[].department")) << m;
 }
 
+// A district year of stage 3 with every part set: what encode_district writes decodes to the
+// same record, and encoding that again gives the same JSON.
+DistrictRecord a_district_year() {
+  StandingRecord s;
+  s.company = "CO1";
+  s.projects = 4;
+  s.rated_projects = 3;
+  s.grade_mix = {0, 1, 1, 1, 1};
+  s.hotline_complaints = 9;
+  s.factors_percent = {{"grades", "75.00"}, {"hotline", "88.89"}};
+  s.composite = "81.25";
+  s.mean_final_score = "86.10";
+  s.eligible = true;
+  s.rank = 1;
+  DistrictRecord d;
+  d.year = 2023;
+  d.rating_date = "2023-12-31";
+  d.registered_communities = 40;
+  d.award_quota = 4;
+  d.top_ten = {s};
+  d.excellent_communities = {{"SJ1", "yueyang", "93.00", "CO1", "PM1"}};
+  d.excellent_managers = {{"PM1", "93.00", 1}};
+  d.district.rated = 3;
+  d.district.grade_mix = {0, 1, 1, 1, 0};
+  d.district.share_passing_or_better = "100.00";
+  d.district.share_exemplary = "33.33";
+  d.district.share_standard = "33.33";
+  d.district.met_passing_or_better = true;
+  TargetRecord street = d.district;
+  street.street = "yueyang";
+  street.street_name = "岳阳街道";
+  TargetRecord empty;
+  empty.street = "yongfeng";
+  empty.street_name = "永丰街道";
+  d.streets = {street, empty};
+  d.rule_set_id = "songjiang-2022-134";
+  d.rule_set_hash = "abc";
+  d.targets = DistrictRecord::Targets{"90.00", "5.00", "40.00", false};
+  return d;
+}
+
+TEST(Records, ADistrictYearEncodesAndDecodesToItself) {
+  const json encoded = encode_district(a_district_year());
+  EXPECT_EQ(encoded["streets"][1]["share_standard"], json()) << "none rated: no share";
+  EXPECT_EQ(encoded["top_ten"][0]["grade_mix"]["unrated"], 1);
+  auto decoded = decode_district(encoded.dump());
+  ASSERT_TRUE(decoded) << decoded.error().message;
+  EXPECT_EQ(decoded->top_ten.at(0).factors_percent.at("hotline"), "88.89");
+  EXPECT_EQ(decoded->streets.at(1).share_standard, std::nullopt);
+  EXPECT_EQ(decoded->streets.at(0).street_name, "岳阳街道");
+  ASSERT_TRUE(decoded->targets);
+  EXPECT_EQ(decoded->targets->standard, "40.00");
+  EXPECT_EQ(encode_district(*decoded), encoded);
+  auto standing = decode_standing(encoded["top_ten"][0].dump());
+  ASSERT_TRUE(standing) << standing.error().message;
+  EXPECT_EQ(encode_standing(*standing), encoded["top_ten"][0]);
+}
+
+TEST(Records, ADamagedDistrictYearNamesTheNestedField) {
+  json d = encode_district(a_district_year());
+  d["streets"][0]["met_standard"] = "yes";
+  const std::string m = damage(decode_district(d.dump()));
+  EXPECT_TRUE(says(m, "field streets[].met_standard: expected true or false")) << m;
+  d = encode_district(a_district_year());
+  d["top_ten"][0]["factors_percent"]["grades"] = 75;
+  const std::string f = damage(decode_district(d.dump()));
+  EXPECT_TRUE(says(f, "field top_ten[].factors_percent.grades")) << f;
+}
+
 using ScanRecords = testing::StoreFixture;
 
 TEST_F(ScanRecords, TheFirstDamagedValueStopsTheScanAndNamesItsKey) {
