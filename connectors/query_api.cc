@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 
 #include "connectors/csv_import.h"
@@ -104,7 +107,7 @@ class Params {
 
 // Sorts `items` by `field` (then `id_field`), and returns the page after `cursor`.
 // Downloaded (?format=csv|xlsx), every item after the cursor: a download is the whole list.
-json page(json items, const Params& p, const std::string& default_sort,
+json page(const json& items, const Params& p, const std::string& default_sort,
           std::initializer_list<const char*> sorts, const std::string& id_field, bool all = false) {
   const std::string sort = p.one_of("sort", sorts).value_or(default_sort);
   const bool desc = sort.starts_with('-');
@@ -195,6 +198,48 @@ void reply(HttpResponse& res, const json& body) {
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
+// The lists' answers, each computed once per state of the store: the same list asked again
+// before anything is written is answered from memory (Store::sequence says whether anything
+// was). A supervisor's list otherwise reads every community's particulars per request. Holds at
+// most kMaxAnswers answers of one state; thread-safe.
+class ListCache {
+ public:
+  std::shared_ptr<const json> get(const std::string& key, uint64_t sequence,
+                                  const std::function<json()>& compute) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (sequence != sequence_) {
+        answers_.clear();
+        sequence_ = sequence;
+      }
+      if (auto it = answers_.find(key); it != answers_.end()) return it->second;
+    }
+    auto answer = std::make_shared<const json>(compute());  // outside the lock: readers go on
+    std::lock_guard<std::mutex> lock(mu_);
+    if (sequence == sequence_) {
+      if (answers_.size() >= kMaxAnswers) answers_.clear();
+      answers_.emplace(key, answer);
+    }
+    return answer;
+  }
+
+ private:
+  static constexpr size_t kMaxAnswers = 256;
+  std::mutex mu_;
+  uint64_t sequence_ = 0;
+  std::map<std::string, std::shared_ptr<const json>> answers_;
+};
+
+// What names one list's answer: the list, its query and the view's date.
+std::string list_key(ListKind kind, const ListQuery& q, const ProjectionView& view) {
+  auto text = [](const std::optional<std::string>& v) { return v ? json(*v) : json(); };
+  return json::array({list_name(kind), q.year, text(q.street), text(q.communities.tier),
+                      text(q.communities.category), text(q.communities.grade),
+                      q.eligible ? json(*q.eligible) : json(), q.cases_as_of.to_string(),
+                      q.all_cases, view.as_of() ? json(view.as_of()->to_string()) : json()})
+      .dump();
+}
+
 // The resources of /v1, one function each; `install` routes them.
 class Resources {
  public:
@@ -247,9 +292,19 @@ class Resources {
   std::vector<LogEntry> dead_letter_page(const std::optional<std::string>& mine, int64_t from,
                                          int32_t limit, int64_t* at, int64_t* scanned) const;
 
+  // A list's answer (answer_of), from the cache when the view is of this process's store (not
+  // of a store built for ?as_known=).
+  std::shared_ptr<const json> answer(const ProjectionView& view, ListKind kind,
+                                     const ListQuery& q) const {
+    auto compute = [&] { return answer_of(view, config_, kind, q); };
+    if (&view.store() != &store_) return std::make_shared<const json>(compute());
+    return lists_.get(list_key(kind, q, view), store_.sequence(), compute);
+  }
+
   const Store& store_;
   const Config& config_;
   const QueryApiOptions& options_;
+  mutable ListCache lists_;
 };
 
 // ---- the year asked about, the street a principal may see, the view -------------------------
@@ -431,7 +486,7 @@ void Resources::communities(const Principal* who, const HttpRequest& req, HttpRe
       p.one_of("grade", {"exemplary", "standard", "passing", "failing", "unrated"});
   const ProjectionView view = view_of(p);
   json out =
-      page(answer_of(view, config_, ListKind::kCommunities, q)["items"], p, "community",
+      page(answer(view, ListKind::kCommunities, q)->at("items"), p, "community",
            {"community", "-community", "name", "final_score", "-final_score", "grade", "street"},
            "community", format.has_value());
   if (format) return reply_download(res, ListKind::kCommunities, *format, out, q);
@@ -485,7 +540,7 @@ void Resources::companies(const Principal*, const HttpRequest& req, HttpResponse
   ListQuery q;
   q.year = year_of(p);
   if (auto e = p.one_of("eligible", {"true", "false"})) q.eligible = *e == "true";
-  json out = page(answer_of(view_of(p), config_, ListKind::kCompanies, q)["items"], p, "rank",
+  json out = page(answer(view_of(p), ListKind::kCompanies, q)->at("items"), p, "rank",
                   {"rank", "company", "composite", "-composite", "projects", "-projects"},
                   "company", format.has_value());
   if (format) return reply_download(res, ListKind::kCompanies, *format, out, q);
@@ -499,7 +554,7 @@ void Resources::awards(const Principal* who, const HttpRequest& req, HttpRespons
   ListQuery q;
   q.year = year_of(p);
   if (who->scope == Scope::kStreet) q.street = who->street;  // its own excellent communities
-  json out = answer_of(view_of(p), config_, ListKind::kAwards, q);
+  json out = *answer(view_of(p), ListKind::kAwards, q);
   if (format) return reply_download(res, ListKind::kAwards, *format, out, q);
   reply(res, out);
 }
@@ -512,7 +567,7 @@ void Resources::street_lines(ListKind kind, const Principal* who, const HttpRequ
   ListQuery q;
   q.year = year_of(p);
   q.street = street_filter(who, p);
-  json out = answer_of(view_of(p), config_, kind, q);
+  json out = *answer(view_of(p), kind, q);
   if (format) return reply_download(res, kind, *format, out, q);
   reply(res, out);
 }
@@ -527,7 +582,7 @@ void Resources::cases(const Principal* who, const HttpRequest& req, HttpResponse
   q.street = street_filter(who, p);
   q.cases_as_of = p.date("as_of").value_or(options_.clock->today());
   q.all_cases = p.one_of("status", {"open", "all"}).value_or("open") == "all";
-  json out = page(answer_of(view_of(p), config_, ListKind::kCases, q)["items"], p, "-days_overdue",
+  json out = page(answer(view_of(p), ListKind::kCases, q)->at("items"), p, "-days_overdue",
                   {"-days_overdue", "days_overdue", "id", "community"}, "id", format.has_value());
   if (format) return reply_download(res, ListKind::kCases, *format, out, q);
   out["as_of"] = q.cases_as_of.to_string();
@@ -540,9 +595,9 @@ void Resources::renovation(const Principal* who, const HttpRequest& req, HttpRes
   ListQuery q;
   q.year = year_of(p);
   q.street = street_filter(who, p);
-  json r = answer_of(view_of(p), config_, ListKind::kRenovation, q);
-  json out = page(std::move(r["items"]), p, "-count", {"-count", "community"}, "community",
-                  format.has_value());
+  json r = *answer(view_of(p), ListKind::kRenovation, q);
+  json out =
+      page(r["items"], p, "-count", {"-count", "community"}, "community", format.has_value());
   if (format) return reply_download(res, ListKind::kRenovation, *format, out, q);
   out["year"] = q.year;
   out["window"] = r["window"];

@@ -121,6 +121,8 @@ rocksdb::ColumnFamilyHandle* Store::cf(std::string_view name) const {
   return it == handles_.end() ? nullptr : it->second;
 }
 
+uint64_t Store::sequence() const { return db_->GetLatestSequenceNumber(); }
+
 std::vector<std::string> Store::families() const {
   std::vector<std::string> out;
   for (const auto& [name, h] : handles_) out.push_back(name);

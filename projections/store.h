@@ -103,6 +103,9 @@ class Store {
   Status drop_projections();
   std::vector<std::string> families() const;
   const std::string& path() const { return path_; }
+  // The number of the latest write: unchanged while nothing is written (what a cache of answers
+  // computed from the store is valid for). A read-only store's never changes.
+  uint64_t sequence() const;
 
   // Offsets in kOffsets: -> 0 when absent.
   Result<int64_t> offset(std::string_view name) const;

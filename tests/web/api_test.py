@@ -264,6 +264,13 @@ class ApiTest(unittest.TestCase):
         since = [x["decision"] for x in asked["revisions"] if x["log_date"] >= "2024-07-01"]  # the demo has its own before
         self.assertEqual(since, [x["decision"] for x in r["items"]])
         self.assertEqual(self.call("/v1/revisions", "/v1/revisions?since=2024-07-03")["total"], 0)
+        # The list asked before the retraction, asked again: the revised score, not an answer kept
+        # from before (lists are kept per state of the store; a write is a new state).
+        listed = {i["community"]: i for i in
+                  self.call("/v1/communities", "/v1/communities?year=2023&limit=500")["items"]}
+        listed_before = next(i for i in c if i["community"] == target)
+        self.assertEqual(listed_before["final_score"], before["ratings"][0]["explanation"]["final_score"])
+        self.assertEqual(listed[target]["final_score"], now["ratings"][0]["explanation"]["final_score"])
         other = next(i for i in c if i["street"] != rated[0]["street"])
         self.assertEqual(self.call("/v1/revisions", f"/v1/revisions?street={other['street']}&since=2024-07-01")["total"], 0)
         self.call("/v1/communities/{id}", f"/v1/communities/{target}?include=everything", expect=400)
