@@ -103,8 +103,7 @@ Result<std::map<std::string, Place>> places_of(const ProjectionView& view) {
   std::map<std::string, Place> out;
   JY_CHECK(scan_records<CommunityRecord>(
       view, cf::kProjCommunity, "", decode_community, [&](std::string_view k, CommunityRecord& c) {
-        auto shown = [](const std::optional<std::string>& v) { return v ? json(*v) : json(); };
-        if (c.street) out[std::string(k)] = {*c.street, shown(c.street_name), shown(c.name)};
+        if (c.street) out[std::string(k)] = {*c.street, or_null(c.street_name), or_null(c.name)};
         return true;
       }));
   return out;

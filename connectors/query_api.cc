@@ -232,11 +232,10 @@ class ListCache {
 
 // What names one list's answer: the list, its query and the view's date.
 std::string list_key(ListKind kind, const ListQuery& q, const ProjectionView& view) {
-  auto text = [](const std::optional<std::string>& v) { return v ? json(*v) : json(); };
-  return json::array({list_name(kind), q.year, text(q.street), text(q.communities.tier),
-                      text(q.communities.category), text(q.communities.grade),
-                      q.eligible ? json(*q.eligible) : json(), q.cases_as_of.to_string(),
-                      q.all_cases, view.as_of() ? json(view.as_of()->to_string()) : json()})
+  return json::array({list_name(kind), q.year, or_null(q.street), or_null(q.communities.tier),
+                      or_null(q.communities.category), or_null(q.communities.grade),
+                      or_null(q.eligible), q.cases_as_of.to_string(), q.all_cases,
+                      view.as_of() ? json(view.as_of()->to_string()) : json()})
       .dump();
 }
 

@@ -11,15 +11,6 @@ namespace jiayuan {
 
 using nlohmann::json;
 
-namespace {
-
-template <class T>
-json or_null(const std::optional<T>& v) {
-  return v ? json(*v) : json();
-}
-
-}  // namespace
-
 Result<std::optional<json>> community_view(const ProjectionView& store, const CommunityId& id) {
   return guard_damage("community_view", [&]() -> Result<std::optional<json>> {
     JY_TRY(std::optional<std::string> info, store.get(cf::kProjCommunity, id.value));

@@ -152,8 +152,6 @@ json mix_json(const std::array<int32_t, 5>& mix) {
   return out;
 }
 
-json or_null(const std::optional<std::string>& v) { return v ? json(*v) : json(); }
-
 bool flag(const Fields& f, const char* key) {
   const json* v = f.find(key);
   if (v == nullptr || !v->is_boolean()) throw Damage{f.name(key), "true or false", shown(v)};

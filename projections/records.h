@@ -170,6 +170,12 @@ Result<DistrictRecord> decode_district(std::string_view bytes);
 // projection_damaged naming the family, never an exception.
 Result<nlohmann::json> parse_stored(std::string_view family, std::string_view bytes);
 
+// An optional value as JSON: the value, or null when unset.
+template <class T>
+nlohmann::json or_null(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
+
 // Runs `body` (returning a Result or Status) with a damaged projection met inside it (a field
 // of another type that nlohmann::json refuses) answered as the error projection_damaged, never
 // an exception out of a Result; a projection_damaged error from `body` is prefixed by `what`.
