@@ -7,6 +7,8 @@
 #include <chrono>
 #include <thread>
 
+#include "connectors/kafka_wire.h"
+
 namespace jiayuan {
 namespace {
 
@@ -241,9 +243,15 @@ Result<std::vector<Position>> KafkaLog::append(std::string_view topic,
                                       ": run `jiayuan topics create`");
   }
   const std::string name = physical(topic);
+  // jiayuan.events and jiayuan.decisions go out in their JSON form (kafka_wire.h).
+  std::vector<Record> wire;
+  if (topic == topics::kEvents || topic == topics::kDecisions) {
+    wire.reserve(records.size());
+    for (const Record& r : records) wire.push_back(to_wire(topic, r));
+  }
   std::vector<Delivery> deliveries(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
-    const Record& r = records[i];
+    const Record& r = wire.empty() ? records[i] : wire[i];
     for (;;) {
       rd_kafka_headers_t* hdrs = rd_kafka_headers_new(r.headers.size());
       for (const Header& h : r.headers) {
@@ -365,8 +373,38 @@ Result<KafkaLog::Reader*> KafkaLog::reader(std::string_view topic, int32_t parti
   return r.get();
 }
 
+namespace {
+// What jiayuan.events and jiayuan.decisions carry as JSON, read back in the storage form; a
+// record `wanted` refuses comes back as a stub without being converted (Log::read's contract).
+std::vector<LogEntry> inside(std::string_view topic, std::vector<LogEntry> entries,
+                             TypeFilter wanted) {
+  if (topic != topics::kEvents && topic != topics::kDecisions) return entries;
+  for (LogEntry& e : entries) {
+    const std::string_view type = e.record.header("ce_type");
+    if (wanted != nullptr && !type.empty() && !wanted(type)) {
+      e.record = Record{e.record.key, "", {{"ce_type", std::string(type)}}};
+      continue;
+    }
+    e.record = from_wire(topic, e.record);
+  }
+  return entries;
+}
+}  // namespace
+
 Result<std::vector<LogEntry>> KafkaLog::read(std::string_view topic, int32_t partition,
                                              int64_t from, size_t max) {
+  JY_TRY(std::vector<LogEntry> raw, read_raw(topic, partition, from, max));
+  return inside(topic, std::move(raw), nullptr);
+}
+
+Result<std::vector<LogEntry>> KafkaLog::read(std::string_view topic, int32_t partition,
+                                             int64_t from, size_t max, TypeFilter wanted) {
+  JY_TRY(std::vector<LogEntry> raw, read_raw(topic, partition, from, max));
+  return inside(topic, std::move(raw), wanted);
+}
+
+Result<std::vector<LogEntry>> KafkaLog::read_raw(std::string_view topic, int32_t partition,
+                                                 int64_t from, size_t max) {
   std::vector<LogEntry> out;
   if (max == 0 || partition >= partition_count(topic)) return out;
   JY_TRY(Reader * r, reader(topic, partition, from));
@@ -591,6 +629,20 @@ Status KafkaGroupLog::poll() {
 Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_t partition,
                                                   int64_t from, size_t max) {
   if (topic != topics::kEvents) return log_.read(topic, partition, from, max);
+  JY_TRY(std::vector<LogEntry> raw, read_owned(partition, from, max));
+  return inside(topic, std::move(raw), nullptr);
+}
+
+Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_t partition,
+                                                  int64_t from, size_t max, TypeFilter wanted) {
+  if (topic != topics::kEvents) return log_.read(topic, partition, from, max, wanted);
+  JY_TRY(std::vector<LogEntry> raw, read_owned(partition, from, max));
+  return inside(topic, std::move(raw), wanted);
+}
+
+Result<std::vector<LogEntry>> KafkaGroupLog::read_owned(int32_t partition, int64_t from,
+                                                        size_t max) {
+  const std::string_view topic = topics::kEvents;
   if (partition == 0) JY_CHECK(poll());
   if (partition == 0 && !assigned_) {
     // Until the group has assigned partitions, "nothing owned" is not "nothing to read".

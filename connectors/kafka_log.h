@@ -71,9 +71,11 @@ class KafkaLog final : public Log {
   // this process knows of (its own appends, expect()) lies beyond; when the broker does not answer
   // within `read_wait_ms`, an error "kafka_unavailable" (never an empty answer that only looks
   // like the end).
-  using Log::read;
+  // jiayuan.events and jiayuan.decisions are read in their storage form (kafka_wire.h).
   Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
                                      size_t max) override;
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                     size_t max, TypeFilter wanted) override;
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override;
 
   // Records up to `end` (exclusive) exist on the partition (another client of this process
@@ -103,6 +105,9 @@ class KafkaLog final : public Log {
   explicit KafkaLog(Options options);
   struct Reader;
   Result<Reader*> reader(std::string_view topic, int32_t partition, int64_t from);
+  // The records as they are on the cluster (kafka_wire.h's form).
+  Result<std::vector<LogEntry>> read_raw(std::string_view topic, int32_t partition, int64_t from,
+                                         size_t max);
 
   Options options_;
   rd_kafka_t* producer_ = nullptr;
@@ -134,9 +139,10 @@ class KafkaGroupLog final : public Log {
   // read first serves the group (rebalances happen between steps) and, until the group has
   // assigned this member its partitions, fails with "kafka_unavailable" after `read_wait_ms`.
   // An owned partition reads as empty only at its end (as KafkaLog::read). Other topics: the log's.
-  using Log::read;
   Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
                                      size_t max) override;
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                     size_t max, TypeFilter wanted) override;
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
     return log_.end_offset(topic, partition);
   }
@@ -152,6 +158,8 @@ class KafkaGroupLog final : public Log {
  private:
   KafkaGroupLog(KafkaLog& log, StartOffset start) : log_(log), start_(std::move(start)) {}
   void take(rd_kafka_message_t* m);
+  // An owned partition of jiayuan.events as the cluster has it (kafka_wire.h's form).
+  Result<std::vector<LogEntry>> read_owned(int32_t partition, int64_t from, size_t max);
 
   KafkaLog& log_;
   StartOffset start_;

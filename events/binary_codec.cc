@@ -103,8 +103,9 @@ constexpr char kFormat = 1;
 // Decisions: format 2 adds the hash chain (cause partition and offset, previous hash, hash);
 // format 3 the revision (`revises`), the rating's date and withdrawals, proposals after the
 // review, and case.revised; format 4 is written from the field lists (decision_fields.h), case
-// steps and escalation reasons by number. Formats 1 and 2 read with what they lack empty.
-constexpr char kDecisionFormat = 4;
+// steps and escalation reasons by number; format 5 has format 4's layout and is hashed over its
+// JSON form (decisions.h kJsonHashedFormat). Formats 1 and 2 read with what they lack empty.
+constexpr char kWrittenFormat = static_cast<char>(kDecisionFormat);
 constexpr char kOldestDecisionFormat = 1;
 
 template <class Writer>
@@ -125,7 +126,7 @@ Status check_prefix(std::string_view bytes, char kind) {
     return fail("bad_binary", std::string("not a stored ") + (kind == 'E' ? "event" : "decision"));
   }
   if (bytes[2] != kFormat &&
-      !(kind == 'D' && bytes[2] >= kOldestDecisionFormat && bytes[2] <= kDecisionFormat)) {
+      !(kind == 'D' && bytes[2] >= kOldestDecisionFormat && bytes[2] <= kWrittenFormat)) {
     return fail("bad_binary",
                 "unknown storage format " + std::to_string(static_cast<int>(bytes[2])));
   }
@@ -292,7 +293,7 @@ std::string encode_decision_binary(const Decision& d) {
   if (d.format >= kOldestDecisionFormat && d.format < internal::kFieldListFormat) {
     return encode_legacy_decision(d, static_cast<char>(d.format));
   }
-  const char format = d.format > 0 ? static_cast<char>(d.format) : kDecisionFormat;
+  const char format = d.format > 0 ? static_cast<char>(d.format) : kWrittenFormat;
   return encode('D', format, static_cast<uint16_t>(tag_of(d.body)), [&](auto& ar) {
     Decision copy = d;
     DecisionFields<cereal::PortableBinaryOutputArchive> v{ar, format};
@@ -345,7 +346,7 @@ Result<Decision> decode_decision_binary(std::string_view bytes) {
         }
       }
     }
-    d.format = static_cast<unsigned char>(format);  // 1..4: the third byte
+    d.format = static_cast<unsigned char>(format);  // 1..5: the third byte
     return d;
   } catch (const cereal::Exception& e) {
     return fail("bad_binary", std::string("truncated or corrupt stored decision: ") + e.what());

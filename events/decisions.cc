@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "events/binary_codec.h"
+#include "events/decision_json.h"
 #include "events/sha256.h"
 
 namespace jiayuan {
@@ -44,6 +45,8 @@ std::optional<EscalationReason> parse_escalation_reason(std::string_view name) {
 }
 
 std::string decision_hash(const Decision& decision) {
+  if (decision.format == 0 || decision.format >= kJsonHashedFormat)
+    return sha256_hex(encode_decision_json(decision));  // leaves the hash out
   if (decision.hash.empty()) return sha256_hex(encode_decision_binary(decision));
   Decision unhashed = decision;
   unhashed.hash.clear();

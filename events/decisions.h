@@ -200,6 +200,12 @@ struct CaseRevised {
 
 using DecisionBody = std::variant<CommunityRated, CommunityPublished, CaseStep, CaseRevised>;
 
+// The storage format this build writes decisions in (events/binary_codec.h): 5. From format 5 a
+// decision's hash is over its JSON form (events/decision_json.h), which any program can compute
+// from a record of jiayuan.decisions alone; formats 1 to 4 hash their binary form.
+inline constexpr int32_t kDecisionFormat = 5;
+inline constexpr int32_t kJsonHashedFormat = 5;
+
 // The stored type tag of each decision kind: fixed for ever, whatever the variant's order (a new
 // kind takes the next number; a number is never reused).
 enum class DecisionTag : uint16_t {
@@ -244,8 +250,9 @@ struct Decision {
 // "community.rated", "community.published", "case.<step>", "case.revised".
 std::string kind_of(const DecisionBody& body);
 
-// SHA-256 (hex) of the decision's stored form with `hash` left empty: any change to any field,
-// the chain links included, changes it.
+// SHA-256 (hex) of the decision with `hash` left empty: from format 5 of its JSON form
+// (encode_decision_json), before that of its stored binary form. Any change to any field, the
+// chain links included, changes it.
 std::string decision_hash(const Decision& decision);
 
 // A stable, platform-independent 64-bit hash (FNV-1a) for deriving ids; not cryptographic.

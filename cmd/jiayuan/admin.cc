@@ -16,6 +16,7 @@
 #include "engine/generator.h"
 #include "engine/intake.h"
 #include "engine/runner.h"
+#include "events/decision_json.h"
 #include "events/schema.h"
 #include "events/sha256.h"
 
@@ -69,7 +70,18 @@ int cmd_schema(const std::string& out_dir) {
     out << json_schema(t);
     if (!out) return report(Error{"io", path + ": write failed"});
   }
-  std::cout << "wrote " << fact_types().size() << " schemas to " << out_dir << "\n";
+  // Decisions, as jiayuan.decisions carries them on Kafka (events/decision_json.h).
+  const std::string decisions_dir = out_dir + "/decisions";
+  std::filesystem::create_directories(decisions_dir, ec);
+  if (ec) return report(Error{"io", decisions_dir + ": cannot create: " + ec.message()});
+  for (const std::string& kind : decision_kinds()) {
+    const std::string path = decisions_dir + "/" + kind + ".json";
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << decision_json_schema(kind);
+    if (!out) return report(Error{"io", path + ": write failed"});
+  }
+  std::cout << "wrote " << fact_types().size() << " fact schemas to " << out_dir << " and "
+            << decision_kinds().size() << " decision schemas to " << decisions_dir << "\n";
   return 0;
 }
 
@@ -244,7 +256,8 @@ void add_admin_commands(CLI::App& app, const Globals& g, int& exit_code) {
   gen->add_option("-o,--output", a->gen_out, "output file (default: standard output)");
   gen->callback([&g, &exit_code, a] { exit_code = cmd_gen(g, a->gen, a->gen_out); });
 
-  auto* schema = app.add_subcommand("schema", "write the JSON Schema (2020-12) of every fact type");
+  auto* schema = app.add_subcommand(
+      "schema", "write the JSON Schema (2020-12) of every fact type and every decision kind");
   schema->add_option("--out", a->schema_dir, "directory")->capture_default_str();
   schema->callback([&exit_code, a] { exit_code = cmd_schema(a->schema_dir); });
 

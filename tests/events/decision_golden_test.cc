@@ -2,7 +2,9 @@
 // decode for ever. The files in tests/events/golden/ are the bytes (hex) of the decisions built
 // below; format 4 is what this build writes (from the field lists of events/decision_fields.h),
 // formats 1, 2 and 3 what the builds before the hash chain, before revisions and before the field
-// lists wrote. A decision read from any format writes again (and hashes) as those bytes.
+// lists wrote; format 5 has format 4's layout and is hashed over its JSON form, kept beside it
+// (<kind>.format5.json, events/decision_json.h): what jiayuan.decisions carries on Kafka. A
+// decision read from any format writes again (and hashes) as those bytes.
 //
 // A deliberate new format adds files; it never edits one. To write the files of a new format
 // (and only then): JIAYUAN_WRITE_GOLDEN=1 build/default/tests/events_test
@@ -15,7 +17,9 @@
 #include <sstream>
 
 #include "events/binary_codec.h"
+#include "events/decision_json.h"
 #include "events/hex.h"
+#include "events/sha256.h"
 
 namespace jiayuan {
 namespace {
@@ -173,7 +177,11 @@ std::vector<Golden> goldens() {
                                                                {"case.escalated", case_step()},
                                                                {"case.revised", case_revised()}};
   for (const auto& [kind, d] : kinds) {
-    out.push_back({kind + ".format4.hex", d});
+    out.push_back({kind + ".format5.hex", d});
+    Decision four = d;
+    four.format = 4;
+    four.hash = decision_hash(four);
+    out.push_back({kind + ".format4.hex", four});
     // Formats 1 and 2 were cut from format 3's bytes (the chain's hash is format 3's).
     Decision three = d;
     three.format = 3;
@@ -222,7 +230,7 @@ TEST(DecisionGolden, EveryKindOfEveryFormatDecodesToWhatItStored) {
     const std::string stored = unhex(read_file(file));
     auto back = decode_decision_binary(stored);
     ASSERT_TRUE(back) << g.file << ": " << back.error().message;
-    EXPECT_EQ(back->format, g.expected.format == 0 ? 4 : g.expected.format) << g.file;
+    EXPECT_EQ(back->format, g.expected.format == 0 ? kDecisionFormat : g.expected.format) << g.file;
     // Written again in its own format: the same bytes (so its hash is what it was).
     EXPECT_EQ(hex(encode_decision_binary(*back)), hex(stored))
         << g.file << ": this build no longer writes it as it was";
@@ -231,12 +239,62 @@ TEST(DecisionGolden, EveryKindOfEveryFormatDecodesToWhatItStored) {
     now.format = expected.format = 0;
     EXPECT_EQ(hex(encode_decision_binary(now)), hex(encode_decision_binary(expected))) << g.file;
     EXPECT_EQ(kind_of(back->body), kind_of(g.expected.body)) << g.file;
-    if (g.file.find("format3") != std::string::npos ||
-        g.file.find("format4") != std::string::npos) {
+    if (back->format >= 3) {
       EXPECT_EQ(decision_hash(*back), back->hash)
           << g.file << ": the hash chain no longer verifies";
     }
   }
+}
+
+// The JSON form of format 5: the bytes a program reads on Kafka and hashes to check the chain.
+TEST(DecisionGolden, TheJsonFormOfEveryKindDecodesWritesAgainByteForByteAndHashesToItsHash) {
+  const bool write = std::getenv("JIAYUAN_WRITE_GOLDEN") != nullptr;
+  for (const Decision& d : {rated(), published(), case_step(), case_revised()}) {
+    const std::filesystem::path file = kDir / (kind_of(d.body) + ".format5.json");
+    if (write && !std::filesystem::exists(file)) {
+      std::ofstream(file, std::ios::binary) << encode_decision_json(d);
+    }
+    ASSERT_TRUE(std::filesystem::exists(file)) << file << " is missing";
+    const std::string stored = read_file(file);
+    auto back = decode_decision_json(stored, d.hash);
+    ASSERT_TRUE(back) << file << ": " << back.error().message;
+    EXPECT_EQ(back->format, kDecisionFormat);
+    EXPECT_EQ(encode_decision_json(*back), stored) << file << ": no longer written as it was";
+    EXPECT_EQ(sha256_hex(stored), d.hash) << file << ": the hash is no longer over these bytes";
+    EXPECT_EQ(decision_hash(*back), d.hash);
+    EXPECT_EQ(hex(encode_decision_binary(*back)), hex(encode_decision_binary(d)))
+        << file << ": the JSON form lost or changed a field";
+  }
+}
+
+TEST(DecisionGolden, TheJsonFormRefusesWhatIsNotADecisionNamingTheField) {
+  std::string text = encode_decision_json(case_step());
+  auto with = [&](std::string_view from, std::string_view to) {
+    std::string t = text;
+    const size_t at = t.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) t.replace(at, from.size(), to);
+    auto r = decode_decision_json(t);
+    EXPECT_FALSE(r) << to;
+    return r ? std::string() : r.error().message;
+  };
+  EXPECT_EQ(with("\"step\":\"escalated\"", "\"step\":\"escalate\""),
+            "body.step: expected one of \"opened\", \"interview_held\", "
+            "\"rectification_submitted\", \"rectified\", \"escalated\", "
+            "\"sanction_recorded\", \"sanctioned\", got \"escalate\"");
+  EXPECT_EQ(with("\"step\":\"escalated\"", "\"step\":\"opened\""),
+            "body.step: expected the step its kind names (escalated), got \"opened\"");
+  EXPECT_EQ(with("\"cause_offset\":123456789012", "\"cause_offset\":\"12\""),
+            "cause_offset: expected an integer, got \"12\"");
+  EXPECT_EQ(with("\"format\":5", "\"format\":6"), "format: expected a decision format 1..5, got 6");
+  EXPECT_EQ(with("\"kind\":\"case.escalated\"", "\"kind\":\"case.lost\""),
+            "kind: expected a decision kind such as \"community.rated\", got \"case.lost\"");
+  EXPECT_EQ(with("\"body\":{", "\"body\":{\"extra\":1,"),
+            "body.extra: expected no such field, got 1");
+  EXPECT_EQ(with("\"on\":\"2024-02-20\"", "\"on\":\"2024-02-30\""),
+            "body.on: expected a date YYYY-MM-DD, got \"2024-02-30\"");
+  EXPECT_FALSE(decode_decision_json("[1,2]"));
+  EXPECT_FALSE(decode_decision_json("{\"format\":5"));
 }
 
 TEST(DecisionGolden, CaseStepsAndReasonsAreStoredByTheirFixedNumbers) {
@@ -282,7 +340,7 @@ TEST(DecisionGolden, TheStoredTagOfEachKindIsFixed) {
 }
 
 TEST(DecisionGolden, AnUnknownTagIsRefusedWithItsNumber) {
-  std::string bytes = unhex(read_file(kDir / "case.revised.format4.hex"));
+  std::string bytes = unhex(read_file(kDir / "case.revised.format5.hex"));
   ASSERT_GE(bytes.size(), 6u);
   bytes[4] = 9;
   auto back = decode_decision_binary(bytes);

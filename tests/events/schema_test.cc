@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "events/decision_json.h"
 #include "events/json_codec.h"
 #include "tests/support/facts.h"
 #include "tests/support/temp_dir.h"
@@ -26,6 +27,18 @@ TEST(Schema, CommittedSchemasAreWhatTheCodeGenerates) {
     os << in.rdbuf();
     EXPECT_EQ(os.str(), json_schema(t)) << t.name << ": stale; run `jiayuan schema`";
   }
+}
+
+TEST(Schema, CommittedDecisionSchemasAreWhatTheCodeGenerates) {
+  EXPECT_EQ(decision_kinds().size(), 10u);
+  for (const std::string& kind : decision_kinds()) {
+    std::ifstream in(kSchemaDir + "/decisions/" + kind + ".json");
+    ASSERT_TRUE(in) << kind << ": missing; run `jiayuan schema`";
+    std::ostringstream os;
+    os << in.rdbuf();
+    EXPECT_EQ(os.str(), decision_json_schema(kind)) << kind << ": stale; run `jiayuan schema`";
+  }
+  EXPECT_EQ(decision_json_schema("case.lost"), "");
 }
 
 std::string with_data(const std::string& type, const std::string& data) {
