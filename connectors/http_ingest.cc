@@ -100,7 +100,7 @@ void unavailable(HttpResponse& res, const Error& e) {
 // Counts an intake outcome and writes its status (and, when rejected, its reason) into `r`.
 struct Tally {
   size_t accepted = 0, duplicates = 0, rejected = 0;
-  size_t waiting = 0;
+  size_t waiting = 0, pending = 0;
   void add(const IntakeOutcome& o, json& r) {
     if (o.verdict == Verdict::kAccepted) {
       ++accepted;
@@ -112,6 +112,10 @@ struct Tally {
     } else if (o.verdict == Verdict::kDuplicate) {
       ++duplicates;
       r["status"] = "duplicate";
+    } else if (o.verdict == Verdict::kPending) {
+      ++pending;
+      r["status"] = "pending";
+      r["reason"] = o.reason.message;
     } else {
       ++rejected;
       r["status"] = "rejected";
@@ -139,6 +143,7 @@ void HttpIngest::count(const IntakeOutcome& o) {
   if (o.verdict == Verdict::kAccepted) metrics_->intake_outcome("accepted");
   if (o.verdict == Verdict::kDuplicate) metrics_->intake_outcome("duplicate");
   if (o.verdict == Verdict::kRejected) metrics_->intake_outcome("rejected", o.reason.code);
+  if (o.verdict == Verdict::kPending) metrics_->intake_outcome("pending");
 }
 
 namespace {
@@ -225,11 +230,7 @@ void HttpIngest::post_events(const HttpServer& server, const HttpRequest& req, H
   for (size_t i = 0; i < items->size(); ++i) {
     inputs.push_back({(*items)[i], "http " + dept->value + " item " + std::to_string(i), *dept});
   }
-  Result<std::vector<IntakeOutcome>> outcomes = fail("io", "not submitted");
-  {
-    std::lock_guard lock(intake_mu_);
-    outcomes = intake_.submit(inputs);
-  }
+  Result<std::vector<IntakeOutcome>> outcomes = sink_.submit(inputs);
   if (!outcomes) return unavailable(res, outcomes.error());
   json results = json::array();
   Tally tally;
@@ -241,18 +242,21 @@ void HttpIngest::post_events(const HttpServer& server, const HttpRequest& req, H
     if (o.verdict == Verdict::kAccepted) {
       r["partition"] = o.position.partition;
       r["offset"] = o.position.offset;
+    } else if (o.verdict == Verdict::kPending) {
+      r["inbox_offset"] = o.position.offset;
     } else if (o.verdict == Verdict::kRejected) {
       r["code"] = o.reason.code;
     }
     results.push_back(std::move(r));
   }
   res.status = 200;
-  res.set_content(dump(json{{"accepted", tally.accepted},
-                            {"waiting", tally.waiting},
-                            {"duplicates", tally.duplicates},
-                            {"rejected", tally.rejected},
-                            {"results", results}}),
-                  "application/json");
+  json answer{{"accepted", tally.accepted},
+              {"waiting", tally.waiting},
+              {"duplicates", tally.duplicates},
+              {"rejected", tally.rejected},
+              {"results", results}};
+  if (tally.pending > 0) answer["pending"] = tally.pending;
+  res.set_content(dump(answer), "application/json");
 }
 
 void HttpIngest::post_import(const HttpServer& server, const HttpRequest& req, HttpResponse& res) {
@@ -278,8 +282,7 @@ void HttpIngest::post_import(const HttpServer& server, const HttpRequest& req, H
       if (metrics_ != nullptr) metrics_->intake_outcome("rejected", r.rejection->code);
       results[i]["status"] = "rejected";
       results[i]["reason"] = r.rejection->message;
-      std::lock_guard lock(intake_mu_);
-      if (auto s = intake_.dead_letter(r.input, "csv", *r.rejection); !s) {
+      if (auto s = sink_.refuse(r.input, "csv", *r.rejection); !s) {
         return unavailable(res, s.error());
       }
       continue;
@@ -287,11 +290,7 @@ void HttpIngest::post_import(const HttpServer& server, const HttpRequest& req, H
     inputs.push_back(r.input);
     at.push_back(i);
   }
-  Result<std::vector<IntakeOutcome>> outcomes = fail("io", "not submitted");
-  {
-    std::lock_guard lock(intake_mu_);
-    outcomes = intake_.submit(inputs);
-  }
+  Result<std::vector<IntakeOutcome>> outcomes = sink_.submit(inputs);
   if (!outcomes) return unavailable(res, outcomes.error());
   for (size_t k = 0; k < outcomes->size(); ++k) {
     const IntakeOutcome& o = (*outcomes)[k];
@@ -310,6 +309,7 @@ void HttpIngest::post_import(const HttpServer& server, const HttpRequest& req, H
                      {"duplicates", tally.duplicates},
                      {"rejected", tally.rejected},
                      {"rows", results}});
+  if (tally.pending > 0) answer["pending"] = tally.pending;
   res.set_content(dump(answer), "application/json");
 }
 

@@ -9,20 +9,22 @@
 // duplicate, or rejected (with the reason). 401 without a valid token, 403 for a token that is
 // not a department's, 413 over the limits, 415 for another content type, 400 for a body that
 // is not JSON at all. POST /v1/imports?type=T takes a CSV batch of one fact type.
+//
+// The facts go through a FactSink: intake in this process (embedded log), or the department's
+// inbox on Kafka (connectors/kafka_gateway.h), whose receipts give the same answers; an item
+// intake has not judged within the gateway's wait is answered "pending".
 #pragma once
-
-#include <mutex>
 
 #include "connectors/http_server.h"
 #include "connectors/metrics.h"
-#include "engine/intake.h"
+#include "engine/fact_sink.h"
 
 namespace jiayuan {
 
 class HttpIngest {
  public:
-  // `metrics` (may be null) counts every item's outcome.
-  HttpIngest(Intake& intake, Metrics* metrics) : intake_(intake), metrics_(metrics) {}
+  // `metrics` (may be null) counts every item's outcome. Borrows the sink, which must outlive it.
+  HttpIngest(FactSink& sink, Metrics* metrics) : sink_(sink), metrics_(metrics) {}
   void install(HttpServer& server);
 
  private:
@@ -30,9 +32,8 @@ class HttpIngest {
   // POST /v1/events: a batch of CloudEvents; POST /v1/imports: a CSV or .xlsx of one fact type.
   void post_events(const HttpServer& server, const HttpRequest& req, HttpResponse& res);
   void post_import(const HttpServer& server, const HttpRequest& req, HttpResponse& res);
-  Intake& intake_;
+  FactSink& sink_;
   Metrics* metrics_;
-  std::mutex intake_mu_;  // Intake is single-threaded; the server's threads take turns
 };
 
 }  // namespace jiayuan

@@ -6,12 +6,13 @@
 #include <chrono>
 #include <thread>
 
+#include "connectors/kafka_gateway.h"
 #include "connectors/kafka_log.h"
 
 namespace jiayuan {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 constexpr int kAdminTimeoutMs = 30000;
 constexpr int kMetadataTimeoutMs = 10000;
@@ -79,6 +80,7 @@ std::vector<TopicSpec> topic_specs(const KafkaSettings& s, const District& distr
   std::vector<TopicSpec> specs;
   for (const std::string& d : all_departments(district)) {
     specs.push_back({s.topic_prefix + inbox_topic(d), 1, false});
+    specs.push_back({s.topic_prefix + receipts_topic(d), 1, false});
   }
   const int partitions = static_cast<int>(s.partitions);
   specs.push_back({s.topic_prefix + std::string(topics::kEvents), partitions, true});
@@ -156,9 +158,9 @@ Result<std::vector<std::string>> create_topics(const KafkaSettings& s, const Dis
   if (!lines) return lines;
   // The cluster answers before every broker knows the new topics: wait until the metadata shows
   // each with its partitions led, so that the topics can be used as soon as this returns.
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
   for (size_t ready = 0; (ready = topics_ready(a, specs)) < specs.size();) {
-    if (Clock::now() > deadline) {
+    if (SteadyClock::now() > deadline) {
       return fail("kafka", "creating topics: " + std::to_string(ready) + " of " +
                                std::to_string(specs.size()) + " are usable after 30 s");
     }
@@ -169,29 +171,91 @@ Result<std::vector<std::string>> create_topics(const KafkaSettings& s, const Dis
   return lines;
 }
 
+namespace {
+
+// One grant: `principal` may do `ops` on `topic`.
+struct Grant {
+  std::string principal;
+  std::string topic;
+  std::vector<rd_kafka_AclOperation_t> ops;
+  std::string line;
+};
+
+// Each department writes its own inbox and reads its own receipts; User:gateway (the HTTP and
+// upload gateway of a deployment that does not run it as the engine's user) writes every inbox
+// and reads every receipt topic; User:auditor reads jiayuan.events and jiayuan.decisions.
+std::vector<Grant> grants(const KafkaSettings& s, const District& district) {
+  std::vector<Grant> out;
+  const auto write = std::vector{RD_KAFKA_ACL_OPERATION_WRITE, RD_KAFKA_ACL_OPERATION_DESCRIBE};
+  const auto read = std::vector{RD_KAFKA_ACL_OPERATION_READ, RD_KAFKA_ACL_OPERATION_DESCRIBE};
+  for (const std::string& d : all_departments(district)) {
+    const std::string inbox = s.topic_prefix + inbox_topic(d);
+    const std::string receipts = s.topic_prefix + receipts_topic(d);
+    out.push_back({"User:" + d, inbox, write, "allow   User:" + d + " to write " + inbox});
+    out.push_back({"User:" + d, receipts, read, "allow   User:" + d + " to read " + receipts});
+    out.push_back({"User:gateway", inbox, write, ""});
+    out.push_back({"User:gateway", receipts, read, ""});
+  }
+  out.back().line = "allow   User:gateway to write every inbox and read every receipt topic";
+  for (std::string_view t : {topics::kEvents, topics::kDecisions}) {
+    const std::string topic = s.topic_prefix + std::string(t);
+    out.push_back({"User:auditor", topic, read, "allow   User:auditor to read " + topic});
+  }
+  return out;
+}
+
+// How many of the ACLs the broker now enforces (it applies new ones a moment after accepting).
+Result<size_t> acls_enforced(AdminClient& a, const std::vector<rd_kafka_AclBinding_t*>& wanted) {
+  char err[512];
+  rd_kafka_AclBindingFilter_t* filter = rd_kafka_AclBindingFilter_new(
+      RD_KAFKA_RESOURCE_TOPIC, nullptr, RD_KAFKA_RESOURCE_PATTERN_ANY, nullptr, nullptr,
+      RD_KAFKA_ACL_OPERATION_ANY, RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW, err, sizeof err);
+  rd_kafka_DescribeAcls(a.rk, filter, nullptr, a.queue);
+  rd_kafka_AclBinding_destroy(filter);
+  JY_TRY(rd_kafka_event_t * described, await_result(a, "reading ACLs back"));
+  size_t n = 0;
+  const rd_kafka_AclBinding_t** found =
+      rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(described), &n);
+  size_t ours = 0;
+  for (const rd_kafka_AclBinding_t* w : wanted) {
+    for (size_t i = 0; i < n; ++i) {
+      if (std::string_view(rd_kafka_AclBinding_name(found[i])) == rd_kafka_AclBinding_name(w) &&
+          std::string_view(rd_kafka_AclBinding_principal(found[i])) ==
+              rd_kafka_AclBinding_principal(w) &&
+          rd_kafka_AclBinding_operation(found[i]) == rd_kafka_AclBinding_operation(w)) {
+        ++ours;
+        break;
+      }
+    }
+  }
+  rd_kafka_event_destroy(described);
+  return ours;
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> create_department_acls(const KafkaSettings& s,
                                                         const District& district) {
   AdminClient a;
   JY_CHECK(open_admin(s, a));
   std::vector<rd_kafka_AclBinding_t*> acls;
+  struct Free {
+    std::vector<rd_kafka_AclBinding_t*>& acls;
+    ~Free() { rd_kafka_AclBinding_destroy_array(acls.data(), acls.size()); }
+  } free_acls{acls};
   std::vector<std::string> lines;
   char err[512];
-  for (const std::string& d : all_departments(district)) {
-    const std::string topic = s.topic_prefix + inbox_topic(d);
-    for (auto op : {RD_KAFKA_ACL_OPERATION_WRITE, RD_KAFKA_ACL_OPERATION_DESCRIBE}) {
+  for (const Grant& g : grants(s, district)) {
+    for (rd_kafka_AclOperation_t op : g.ops) {
       rd_kafka_AclBinding_t* b = rd_kafka_AclBinding_new(
-          RD_KAFKA_RESOURCE_TOPIC, topic.c_str(), RD_KAFKA_RESOURCE_PATTERN_LITERAL,
-          ("User:" + d).c_str(), "*", op, RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW, err, sizeof err);
-      if (b == nullptr) {
-        rd_kafka_AclBinding_destroy_array(acls.data(), acls.size());
-        return fail("kafka_config", topic + ": " + err);
-      }
+          RD_KAFKA_RESOURCE_TOPIC, g.topic.c_str(), RD_KAFKA_RESOURCE_PATTERN_LITERAL,
+          g.principal.c_str(), "*", op, RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW, err, sizeof err);
+      if (b == nullptr) return fail("kafka_config", g.topic + ": " + err);
       acls.push_back(b);
     }
-    lines.push_back("allow   User:" + d + " to write " + topic);
+    if (!g.line.empty()) lines.push_back(g.line);
   }
   rd_kafka_CreateAcls(a.rk, acls.data(), acls.size(), nullptr, a.queue);
-  rd_kafka_AclBinding_destroy_array(acls.data(), acls.size());
   JY_TRY(rd_kafka_event_t * ev, await_result(a, "creating ACLs"));
   size_t count = 0;
   const rd_kafka_acl_result_t** results =
@@ -205,30 +269,15 @@ Result<std::vector<std::string>> create_department_acls(const KafkaSettings& s,
   }
   rd_kafka_event_destroy(ev);
   if (!failure) return fail(failure.error());
-  // The broker applies new ACLs a moment after it accepted them: wait until it enforces them
-  // all, so that a department can write its inbox as soon as this returns.
-  const std::string inbox_prefix = s.topic_prefix + std::string(kInboxPrefix);
-  const size_t wanted = all_departments(district).size();
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  // Wait until the broker enforces them all, so that a department can write its inbox (and read
+  // its receipts) as soon as this returns.
+  const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
   for (;;) {
-    rd_kafka_AclBindingFilter_t* filter = rd_kafka_AclBindingFilter_new(
-        RD_KAFKA_RESOURCE_TOPIC, nullptr, RD_KAFKA_RESOURCE_PATTERN_ANY, nullptr, nullptr,
-        RD_KAFKA_ACL_OPERATION_WRITE, RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW, err, sizeof err);
-    rd_kafka_DescribeAcls(a.rk, filter, nullptr, a.queue);
-    rd_kafka_AclBinding_destroy(filter);
-    JY_TRY(rd_kafka_event_t * described, await_result(a, "reading ACLs back"));
-    size_t n = 0;
-    const rd_kafka_AclBinding_t** found =
-        rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(described), &n);
-    size_t ours = 0;
-    for (size_t i = 0; i < n; ++i)
-      ours +=
-          std::string_view(rd_kafka_AclBinding_name(found[i])).starts_with(inbox_prefix) ? 1 : 0;
-    rd_kafka_event_destroy(described);
-    if (ours >= wanted) break;
-    if (Clock::now() > deadline)
+    JY_TRY(size_t ours, acls_enforced(a, acls));
+    if (ours >= acls.size()) break;
+    if (SteadyClock::now() > deadline)
       return fail("kafka", "creating ACLs: the broker enforces " + std::to_string(ours) + " of " +
-                               std::to_string(wanted) + " after 30 s");
+                               std::to_string(acls.size()) + " after 30 s");
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return lines;

@@ -39,6 +39,22 @@ void intake_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   }
 }
 
+// The sender's own refusal of input that never became a fact (kRefusedHeader): its stage and
+// the reason, or nullopt. It can only have its own message dead-lettered.
+std::optional<std::pair<std::string, Error>> refused_by_sender(const Record& message) {
+  const std::string_view header = message.header(kRefusedHeader);
+  if (header.empty() || header.size() > 4096 || !is_utf8(header)) return std::nullopt;
+  const json v = json::parse(header, nullptr, false);
+  if (!v.is_object()) return std::nullopt;
+  auto text = [&](const char* k, const char* otherwise) {
+    const auto it = v.find(k);
+    return it != v.end() && it->is_string() ? printable(it->get<std::string>(), 1000)
+                                            : std::string(otherwise);
+  };
+  return std::pair{text("stage", "gateway"),
+                   Error{text("code", "refused"), text("reason", "refused by its sender")}};
+}
+
 }  // namespace
 
 Result<IntakeInput> inbox_input(const Record& message, std::string_view department,
@@ -190,6 +206,10 @@ struct KafkaIntake::Batch {
     TopicPartition tp;
     int64_t offset = 0;
     std::optional<Error> refused;  // never became a fact: straight to the dead letters
+    std::string refused_stage = "kafka";
+    std::string department;  // of the inbox ("" for an inbox of no department)
+    std::string request;     // kRequestHeader
+    std::string fact_id;     // ce_id, when the message has one
   };
   std::vector<Taken> taken;         // every message, in the order polled
   std::vector<IntakeInput> inputs;  // the ones that are facts to judge
@@ -237,14 +257,30 @@ KafkaIntake::Batch KafkaIntake::read_messages(std::vector<rd_kafka_message_t*>& 
     const std::string department = topic.substr(std::min(prefix.size(), topic.size()));
     std::string origin =
         topic + "[" + std::to_string(m->partition) + "]@" + std::to_string(m->offset);
-    batch.taken.push_back({{topic, m->partition}, m->offset, std::nullopt});
+    batch.taken.push_back({{topic, m->partition},
+                           m->offset,
+                           std::nullopt,
+                           "kafka",
+                           department,
+                           printable(entry.record.header(kRequestHeader), 200),
+                           printable(entry.record.header("ce_id"), 200)});
+    if (const std::string_view from = entry.record.header("jiayuan_origin"); !from.empty())
+      origin += " (" + printable(from, 200) + ")";
     rd_kafka_message_destroy(m);
     m = nullptr;
     if (!config_.district.has_department(DepartmentId(department))) {
+      batch.taken.back().department.clear();
       batch.taken.back().refused =
           field_error("unknown_inbox", "topic", "the inbox of a department of config/district.toml",
                       "\"" + topic + "\"");
       batch.refused_inputs.push_back(IntakeInput{entry.record.value, origin, std::nullopt});
+      continue;
+    }
+    if (auto refused = refused_by_sender(entry.record)) {  // a gateway's row of the wrong shape
+      batch.taken.back().refused = refused->second;
+      batch.taken.back().refused_stage = refused->first;
+      batch.refused_inputs.push_back(
+          IntakeInput{entry.record.value, origin, DepartmentId(department)});
       continue;
     }
     Result<IntakeInput> in = fail("internal_error", "not read");
@@ -278,12 +314,13 @@ Status KafkaIntake::transact(const Batch& batch) {
   for (const Batch::Taken& t : batch.taken) {
     if (t.refused) {
       const IntakeInput& in = batch.refused_inputs[refused_seen++];
-      JY_CHECK(intake_->dead_letter(in, "kafka", *t.refused));
+      JY_CHECK(intake_->dead_letter(in, t.refused_stage, *t.refused));
       spdlog::warn("intake: {}: rejected: {}", in.origin, t.refused->message);
       ++dead;
     }
     next_offsets[t.tp] = t.offset + 1;
   }
+  JY_CHECK(send_receipts(batch, outcomes));
   JY_CHECK(log_->commit(consumer_, next_offsets));
   for (size_t k = 0; k < outcomes.size(); ++k) {
     switch (outcomes[k].verdict) {
@@ -298,10 +335,44 @@ Status KafkaIntake::transact(const Batch& batch) {
         spdlog::warn("intake: {}: rejected: {}", batch.inputs[k].origin,
                      outcomes[k].reason.message);
         break;
+      case Verdict::kPending:  // never intake's own verdict
+        break;
     }
   }
   counters_.rejected += dead;
   counters_.messages += batch.taken.size();
+  return {};
+}
+
+Status KafkaIntake::send_receipts(const Batch& batch, const std::vector<IntakeOutcome>& outcomes) {
+  std::map<std::string, std::vector<Record>> by_department;
+  size_t judged = 0;
+  for (const Batch::Taken& t : batch.taken) {
+    if (t.department.empty()) continue;  // an inbox of no department: nobody to answer
+    IntakeOutcome o;
+    if (t.refused) {
+      o.verdict = Verdict::kRejected;
+      o.reason = *t.refused;
+    } else {
+      o = outcomes[judged++];
+    }
+    by_department[t.department].push_back(
+        receipt_record(InboxMessage{t.tp.first, t.tp.second, t.offset, t.request, t.fact_id}, o));
+  }
+  for (const auto& [department, receipts] : by_department) {
+    const std::string topic = receipts_topic(department);
+    if (log_->partition_count(topic) == 0) {  // a deployment from before receipts
+      if (without_receipts_.insert(department).second) {
+        spdlog::warn(
+            "intake: no topic {}{}: {}'s messages get no receipts (run `jiayuan topics "
+            "create`)",
+            log_->settings().topic_prefix, topic, department);
+      }
+      continue;
+    }
+    JY_TRY(std::vector<Position> at, log_->append(topic, receipts));
+    (void)at;
+  }
   return {};
 }
 

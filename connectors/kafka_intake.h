@@ -16,6 +16,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "connectors/kafka_gateway.h"
 #include "connectors/kafka_log.h"
 #include "engine/intake.h"
 
@@ -24,6 +25,7 @@ namespace jiayuan {
 // A message of an inbox as intake input. Binary content mode (CloudEvents Kafka binding): the
 // envelope is in ce_ headers and the value is the fact's data; a missing ce_source is the
 // inbox's department. Structured mode (no ce_type header): the value is the whole envelope.
+// Every message gets a receipt on jiayuan.receipts.<department> (connectors/kafka_gateway.h).
 Result<IntakeInput> inbox_input(const Record& message, std::string_view department,
                                 std::string origin);
 
@@ -66,6 +68,8 @@ class KafkaIntake {
   Status transact(const Batch& batch);
   Status rewind();
   bool caught_up();
+  // Each message's receipt to its department's receipt topic, in the open transaction.
+  Status send_receipts(const Batch& batch, const std::vector<IntakeOutcome>& outcomes);
 
   const Config& config_;
   std::unique_ptr<KafkaLog> log_;  // transactional producer, and the reader of jiayuan.events
@@ -73,6 +77,7 @@ class KafkaIntake {
   rd_kafka_t* consumer_ = nullptr;
   KafkaIntakeCounters counters_;
   std::set<std::pair<std::string, int32_t>> at_end_;  // inbox partitions read to their end
+  std::set<std::string> without_receipts_;  // departments whose receipt topic is missing (warned)
 };
 
 }  // namespace jiayuan

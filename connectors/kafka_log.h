@@ -173,12 +173,15 @@ class KafkaGroupLog final : public Log {
   Status failure_;                     // an error seen in a callback, reported by the next read
 };
 
-// `jiayuan topics create`: the inbox of every department and street office, jiayuan.events,
-// jiayuan.decisions (settings.partitions each, unlimited retention) and jiayuan.dead-letter.
-// Idempotent; one line per topic saying whether it was created or already there.
+// `jiayuan topics create`: the inbox and the receipt topic of every department and street
+// office, jiayuan.events, jiayuan.decisions (settings.partitions each, unlimited retention) and
+// jiayuan.dead-letter. Idempotent; one line per topic saying whether it was created or already
+// there.
 Result<std::vector<std::string>> create_topics(const KafkaSettings& settings,
                                                const District& district);
-// ACLs that let each department write its own inbox and nothing else (User:<department>).
+// ACLs that let each department (User:<department>) write its own inbox and read its own
+// receipts and nothing else, the gateway (User:gateway) write every inbox and read every
+// receipt topic, and the auditor (User:auditor) read jiayuan.events and jiayuan.decisions.
 Result<std::vector<std::string>> create_department_acls(const KafkaSettings& settings,
                                                         const District& district);
 // Every department id of the district, street offices as street.<id>.

@@ -39,12 +39,15 @@ struct IntakeInput {
   std::optional<DepartmentId> proven_source;
 };
 
-enum class Verdict { kAccepted, kDuplicate, kRejected };
+// kPending: sent to a department's inbox on Kafka, not judged by intake within the wait
+// (engine/fact_sink.h); never an outcome of Intake itself.
+enum class Verdict { kAccepted, kDuplicate, kRejected, kPending };
 
 struct IntakeOutcome {
   Verdict verdict = Verdict::kRejected;
-  Position position;  // in jiayuan.events (accepted) or jiayuan.dead-letter (rejected)
-  Error reason;       // when rejected
+  Position position;  // in jiayuan.events (accepted), jiayuan.dead-letter (rejected), the inbox
+                      // (pending)
+  Error reason;       // when rejected; what it waits for when pending
   // Accepted, but naming a community (or company) the log does not know yet: "community
   // SJ00002". It waits, recorded, and counts once a registration dated on or before it comes
   // (DOMAIN.md "Facts that arrive before what they name").

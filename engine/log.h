@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -91,6 +92,41 @@ class Log {
 
   // The offset the next appended record of the partition will get.
   virtual Result<int64_t> end_offset(std::string_view topic, int32_t partition) = 0;
+};
+
+// A Log that several threads may call at once, over one that only one thread at a time may (a
+// KafkaLog, whose readers and known ends are unguarded): every call holds one lock. Borrows
+// the log, which must outlive it.
+class LockedLog final : public Log {
+ public:
+  explicit LockedLog(Log& log) : log_(log) {}
+  int32_t partition_count(std::string_view topic) const override {
+    std::lock_guard lock(mu_);
+    return log_.partition_count(topic);
+  }
+  Result<std::vector<Position>> append(std::string_view topic,
+                                       std::span<const Record> records) override {
+    std::lock_guard lock(mu_);
+    return log_.append(topic, records);
+  }
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                     size_t max) override {
+    std::lock_guard lock(mu_);
+    return log_.read(topic, partition, from, max);
+  }
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                     size_t max, TypeFilter wanted) override {
+    std::lock_guard lock(mu_);
+    return log_.read(topic, partition, from, max, wanted);
+  }
+  Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
+    std::lock_guard lock(mu_);
+    return log_.end_offset(topic, partition);
+  }
+
+ private:
+  Log& log_;
+  mutable std::mutex mu_;
 };
 
 // A record's storage form (embedded log, outboxes), written by hand (no cereal): an endianness

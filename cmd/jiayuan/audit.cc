@@ -43,9 +43,10 @@ int cmd_what_if(Opened& o, const ScratchDir& dir, const AuditArgs& a, AuditOptio
                    o.config, *proposed, opts);
   bar.finish();
   if (!w) return report(w.error());
+  const int done = w->changes.empty() ? kDone : kDoneWithRejections;  // as diff: 1 = differences
   if (a.as_json) {
     std::cout << what_if_json(*w, *proposed).dump(2) << "\n";
-    return 0;
+    return done;
   }
   std::cout << "what-if " << w->year << " with " << a.rules << " (" << proposed->id << ", "
             << proposed->hash.substr(0, 16) << "…): " << w->changes.size()
@@ -57,7 +58,7 @@ int cmd_what_if(Opened& o, const ScratchDir& dir, const AuditArgs& a, AuditOptio
     std::cout << c.what << "\t" << c.key << "\t" << (c.from.empty() ? "(none)" : c.from) << " -> "
               << (c.to.empty() ? "(none)" : c.to) << "\n";
   }
-  return 0;
+  return done;
 }
 
 // The audit as a person reads it: digests, chains, the first `limit` differences.

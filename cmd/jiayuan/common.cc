@@ -65,7 +65,7 @@ void apply_kafka_environment(KafkaSettings& k) {
 
 int report(const Error& e) {
   std::cerr << "jiayuan: error: " << e.message << "\n";
-  return 1;
+  return kCouldNotRun;
 }
 
 Result<Config> load(const Globals& g) {
@@ -92,7 +92,7 @@ Result<Config> load(const Globals& g) {
   return config;
 }
 
-Result<Opened> open_all(const Globals& g, bool with_store, Access access) {
+Result<Opened> open_all(const Globals& g, bool with_store, Access access, KafkaLogUse kafka_log) {
   Opened o;
   JY_TRY(o.config, load(g));
   const DiskOptions disk{.read_only = access == Access::kRead,
@@ -104,10 +104,12 @@ Result<Opened> open_all(const Globals& g, bool with_store, Access access) {
   if (ec) return fail("io", dir.string() + ": cannot create the data directory: " + ec.message());
   if (!o.config.engine.kafka.bootstrap.empty()) {
     o.kafka = true;
-    JY_TRY(o.log, KafkaLog::open({.settings = o.config.engine.kafka,
-                                  .client_id = "jiayuan-engine",
-                                  .transactional_id = "",
-                                  .require_topics = true}));
+    if (kafka_log == KafkaLogUse::kOpen) {
+      JY_TRY(o.log, KafkaLog::open({.settings = o.config.engine.kafka,
+                                    .client_id = "jiayuan-engine",
+                                    .transactional_id = "",
+                                    .require_topics = true}));
+    }
   } else {
     JY_TRY(o.log, EmbeddedLog::open((dir / "log").string(), {}, disk));
   }

@@ -66,7 +66,7 @@ Result<std::unique_ptr<Log>> scratch_log(const ScratchDir& dir, const char* name
 
 struct Opened {
   Config config;
-  std::unique_ptr<Log> log;
+  std::unique_ptr<Log> log;  // null on Kafka with KafkaLogUse::kNone
   std::unique_ptr<Store> store;
   bool kafka = false;
   // As known at an instant: the store recomputed from what had been accepted by then.
@@ -78,7 +78,14 @@ struct Opened {
 // stages run over the facts accepted by then, in a scratch directory removed afterwards).
 Status use_as_known(Opened& o, const std::string& as_known);
 
-// Prints "jiayuan: error: <message>" to standard error; returns the exit code 1.
+// Exit codes: 0 done; 1 done, with rejections or differences (publish, import, retract, audit);
+// 2 could not run (bad arguments, an unreachable broker, a locked data directory, a file that
+// cannot be read).
+inline constexpr int kDone = 0;
+inline constexpr int kDoneWithRejections = 1;
+inline constexpr int kCouldNotRun = 2;
+
+// Prints "jiayuan: error: <message>" to standard error; returns kCouldNotRun.
 int report(const Error& e);
 
 // The configuration, with the global options and the environment applied (and the log level set).
@@ -88,8 +95,13 @@ Result<Config> load(const Globals& g);
 // runs beside the engine and on a full disk) or writes.
 enum class Access { kRead, kWrite };
 
+// Whether a command needs the log on Kafka: a department's commands (publish, import, retract)
+// write its inbox and read its receipts only, which is all its credentials allow.
+enum class KafkaLogUse { kOpen, kNone };
+
 // The configuration, the log (Kafka or embedded) and, `with_store`, the projections' store.
-Result<Opened> open_all(const Globals& g, bool with_store = true, Access access = Access::kWrite);
+Result<Opened> open_all(const Globals& g, bool with_store = true, Access access = Access::kWrite,
+                        KafkaLogUse kafka_log = KafkaLogUse::kOpen);
 
 // Where intake keeps what it remembers between starts (embedded log only: on Kafka each
 // instance learns from the cluster).

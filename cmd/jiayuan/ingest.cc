@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <array>
+#include <chrono>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -14,9 +16,11 @@
 #include "cmd/jiayuan/commands.h"
 #include "cmd/jiayuan/common.h"
 #include "connectors/csv_import.h"
+#include "connectors/kafka_gateway.h"
 #include "connectors/kafka_log.h"
 #include "connectors/ndjson.h"
 #include "connectors/xlsx_import.h"
+#include "engine/fact_sink.h"
 #include "engine/intake.h"
 #include "events/json_limits.h"
 
@@ -60,51 +64,102 @@ Error line_too_long(const NdjsonLine& line) {
                          " kept in the dead-letter log)");
 }
 
-// Over Kafka, `publish` is a department's tool: it writes the lines to the department's inbox
-// (structured CloudEvents), and the engine's intake validates them.
-int publish_to_inbox(Opened& o, const std::vector<std::string>& files, const std::string& source) {
-  if (source.empty() || !o.config.district.has_department(DepartmentId(source))) {
-    return report(Error{"bad_argument",
-                        "--source: over Kafka, publish writes the inbox of a department of "
-                        "district.toml; expected one, got \"" +
-                            source + "\""});
+// Where the command's facts go: intake in this process (embedded log), or on Kafka the
+// department's inbox through a gateway of the command's own (logging in with the department's
+// Kafka credentials), which waits up to `wait` for intake's receipt of each.
+struct Ingest {
+  std::unique_ptr<Intake> intake;  // embedded log
+  std::unique_ptr<FactSink> sink;
+  bool kafka = false;
+  // Intake's snapshot, kept for its next start (embedded log).
+  void finish() {
+    if (!intake) return;
+    if (auto saved = intake->save_snapshot(); !saved) spdlog::warn("{}", saved.error().message);
   }
-  size_t sent = 0;
-  Status s = read_ndjson(files, [&](std::vector<NdjsonLine>& lines) -> Status {
-    std::vector<Record> batch;
-    for (NdjsonLine& line : lines) {
-      if (line.too_long) {
-        std::cerr << line.origin << ": not sent: " << line_too_long(line).message << "\n";
-        continue;
-      }
-      std::string key;
-      if (check_json(line.text, JsonLimits{})) {
-        const auto doc = nlohmann::json::parse(line.text, nullptr, false);
-        if (doc.is_object() && doc.contains("subject") && doc["subject"].is_string())
-          key = doc["subject"];
-      }
-      batch.push_back(
-          Record{key, std::move(line.text), {{"content-type", "application/cloudevents+json"}}});
+};
+
+Result<Ingest> open_ingest(Opened& o, const std::string& source, double wait_seconds) {
+  Ingest in;
+  if (o.kafka) {
+    if (source.empty() || !o.config.district.has_department(DepartmentId(source))) {
+      return fail("bad_argument",
+                  "--source: on Kafka, facts go to the inbox of a department of district.toml "
+                  "(log in with its credentials); expected one, got \"" +
+                      source + "\"");
     }
-    JY_TRY(std::vector<Position> ignored, o.log->append(inbox_topic(source), batch));
-    sent += batch.size();
-    return {};
-  });
-  if (!s) return report(s.error());
-  std::cout << "published: " << sent << " facts to " << o.config.engine.kafka.topic_prefix
-            << inbox_topic(source)
-            << " (the engine's intake validates them; rejects go to jiayuan.dead-letter)\n";
-  return 0;
+    in.kafka = true;
+    JY_TRY(in.sink, KafkaGateway::open({.settings = o.config.engine.kafka,
+                                        .departments = {source},
+                                        .wait = std::chrono::milliseconds(static_cast<int64_t>(
+                                            std::max(0.0, wait_seconds) * 1000)),
+                                        .client_id = "jiayuan-cli"}));
+    return in;
+  }
+  JY_TRY(in.intake, Intake::open(*o.log, o.config, intake_snapshot(o)));
+  in.sink = std::make_unique<LocalSink>(*in.intake);
+  return in;
 }
 
-int cmd_publish(const Globals& g, const std::vector<std::string>& files,
-                const std::string& source) {
-  auto o = open_all(g, false);
+// Every item's outcome, counted; rejections, waits and (unless all are) pending items on
+// standard error; with --json, the items that were not simply accepted.
+struct Tally {
+  size_t accepted = 0, duplicates = 0, rejected = 0, waiting = 0, pending = 0;
+  nlohmann::json items = nlohmann::json::array();
+  bool keep_items = false;     // --json
+  bool quiet_pending = false;  // sent without waiting: every item is pending
+
+  void note(const std::string& origin, const IntakeOutcome& o) {
+    nlohmann::json item{{"origin", origin}};
+    switch (o.verdict) {
+      case Verdict::kAccepted:
+        ++accepted;
+        if (o.waiting_for.empty()) return;
+        ++waiting;
+        item["status"] = "accepted";
+        item["waiting"] = "waiting for the registration of " + o.waiting_for;
+        std::cerr << origin << ": waiting for the registration of " << o.waiting_for << "\n";
+        break;
+      case Verdict::kDuplicate:
+        ++duplicates;
+        return;
+      case Verdict::kRejected:
+        ++rejected;
+        item["status"] = "rejected";
+        item["code"] = o.reason.code;
+        item["reason"] = o.reason.message;
+        std::cerr << origin << ": rejected: " << o.reason.message << "\n";
+        break;
+      case Verdict::kPending:
+        ++pending;
+        item["status"] = "pending";
+        item["inbox_offset"] = o.position.offset;
+        if (!quiet_pending) std::cerr << origin << ": pending: " << o.reason.message << "\n";
+        break;
+    }
+    if (keep_items) items.push_back(std::move(item));
+  }
+  nlohmann::json counts() const {
+    return {{"accepted", accepted},
+            {"duplicates", duplicates},
+            {"rejected", rejected},
+            {"waiting", waiting},
+            {"pending", pending}};
+  }
+};
+
+int cmd_publish(const Globals& g, const std::vector<std::string>& files, const std::string& source,
+                double wait_seconds, bool as_json) {
+  auto o = open_all(g, false, Access::kWrite, KafkaLogUse::kNone);
   if (!o) return report(o.error());
-  if (o->kafka) return publish_to_inbox(*o, files, source);
-  auto intake = Intake::open(*o->log, o->config, intake_snapshot(*o));
-  if (!intake) return report(intake.error());
-  size_t accepted = 0, duplicates = 0, rejected = 0, waiting = 0;
+  if (!source.empty() && !o->config.district.has_department(DepartmentId(source))) {
+    return report(Error{"bad_argument", "--source: expected a department of district.toml, got \"" +
+                                            source + "\""});
+  }
+  auto in = open_ingest(*o, source, wait_seconds);
+  if (!in) return report(in.error());
+  Tally tally;
+  tally.keep_items = as_json;
+  tally.quiet_pending = wait_seconds <= 0;
   Status s = read_ndjson(files, [&](std::vector<NdjsonLine>& lines) -> Status {
     std::vector<IntakeInput> batch;
     for (NdjsonLine& line : lines) {
@@ -113,48 +168,42 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files,
       IntakeInput input{std::move(line.text), std::move(line.origin), std::nullopt};
       if (!source.empty()) input.proven_source = DepartmentId(source);
       if (too_long) {
-        const Error& why = *too_long;
-        JY_CHECK((*intake)->dead_letter(input, "intake", why));
-        std::cerr << input.origin << ": rejected: " << why.message << "\n";
-        ++rejected;
+        JY_CHECK(in->sink->refuse(input, "intake", *too_long));
+        tally.note(input.origin, IntakeOutcome{Verdict::kRejected, {}, *too_long, ""});
         continue;
       }
       batch.push_back(std::move(input));
     }
-    JY_TRY(std::vector<IntakeOutcome> outcomes, (*intake)->submit(batch));
-    for (size_t i = 0; i < outcomes.size(); ++i) {
-      switch (outcomes[i].verdict) {
-        case Verdict::kAccepted:
-          ++accepted;
-          if (!outcomes[i].waiting_for.empty()) {
-            ++waiting;
-            std::cerr << batch[i].origin << ": waiting for the registration of "
-                      << outcomes[i].waiting_for << "\n";
-          }
-          break;
-        case Verdict::kDuplicate:
-          ++duplicates;
-          break;
-        case Verdict::kRejected:
-          ++rejected;
-          std::cerr << batch[i].origin << ": rejected: " << outcomes[i].reason.message << "\n";
-          break;
-      }
-    }
+    JY_TRY(std::vector<IntakeOutcome> outcomes, in->sink->submit(batch));
+    for (size_t i = 0; i < outcomes.size(); ++i) tally.note(batch[i].origin, outcomes[i]);
     return {};
   });
+  in->finish();
   if (!s) return report(s.error());
-  if (auto saved = (*intake)->save_snapshot(); !saved) spdlog::warn("{}", saved.error().message);
-  if (waiting > 0) {
+  if (as_json) {
+    nlohmann::json out = tally.counts();
+    out["items"] = tally.items;
+    if (in->kafka) out["inbox"] = o->config.engine.kafka.topic_prefix + inbox_topic(source);
+    std::cout << out.dump() << "\n";
+    return tally.rejected == 0 ? 0 : 1;
+  }
+  if (tally.waiting > 0) {
     std::cout
-        << waiting
+        << tally.waiting
         << " of the accepted facts wait for the registration of what they name (they count once it "
            "comes; `jiayuan dead-letter list` shows them)\n";
   }
-  std::cout << "published: " << accepted << " accepted, " << duplicates << " already in the log, "
-            << rejected << " rejected" << (rejected ? " (see `jiayuan dead-letter list`)" : "")
-            << "\n";
-  return rejected == 0 ? 0 : 1;
+  if (in->kafka && tally.pending > 0) {
+    std::cout << "published: " << tally.pending << " facts to "
+              << o->config.engine.kafka.topic_prefix << inbox_topic(source)
+              << " not yet judged (the engine's intake judges them; its receipts are on "
+              << o->config.engine.kafka.topic_prefix << receipts_topic(source)
+              << ", rejects in `jiayuan dead-letter list`)\n";
+  }
+  std::cout << "published: " << tally.accepted << " accepted, " << tally.duplicates
+            << " already in the log, " << tally.rejected << " rejected"
+            << (tally.rejected ? " (see `jiayuan dead-letter list`)" : "") << "\n";
+  return tally.rejected == 0 ? 0 : 1;
 }
 
 // ---- retract -----------------------------------------------------------------------------
@@ -162,8 +211,8 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files,
 // fact counts as never having happened. Over Kafka it goes to the department's inbox, after
 // the fact it names.
 int cmd_retract(const Globals& g, const std::string& source, const std::string& id,
-                const std::string& reason, const std::string& date_text) {
-  auto o = open_all(g, false);
+                const std::string& reason, const std::string& date_text, double wait_seconds) {
+  auto o = open_all(g, false, Access::kWrite, KafkaLogUse::kNone);
   if (!o) return report(o.error());
   if (!o->config.district.has_department(DepartmentId(source))) {
     return report(Error{"bad_argument", "--source: expected a department of district.toml, got \"" +
@@ -179,26 +228,20 @@ int cmd_retract(const Globals& g, const std::string& source, const std::string& 
                           {"type", "jiayuan.fact.retracted"},
                           {"occurred", date->to_string()},
                           {"data", {{"id", id}, {"reason", reason}}}};
-  if (o->kafka) {
-    const std::vector<Record> one = {
-        Record{"", ev.dump(), {{"content-type", "application/cloudevents+json"}}}};
-    auto sent = o->log->append(inbox_topic(source), one);
-    if (!sent) return report(sent.error());
-    std::cout << "retraction of " << source << "/" << id << " sent to "
-              << o->config.engine.kafka.topic_prefix << inbox_topic(source)
-              << " (the engine's intake judges it)\n";
-    return 0;
-  }
-  auto intake = Intake::open(*o->log, o->config, intake_snapshot(*o));
-  if (!intake) return report(intake.error());
-  const std::vector<IntakeInput> in = {{ev.dump(), "retract", DepartmentId(source)}};
-  auto out = (*intake)->submit(in);
+  auto in = open_ingest(*o, source, wait_seconds);
+  if (!in) return report(in.error());
+  const std::vector<IntakeInput> one = {{ev.dump(), "retract", DepartmentId(source)}};
+  auto out = in->sink->submit(one);
+  in->finish();
   if (!out) return report(out.error());
-  if (auto saved = (*intake)->save_snapshot(); !saved) spdlog::warn("{}", saved.error().message);
   const IntakeOutcome& r = out->front();
   if (r.verdict == Verdict::kRejected) {
     std::cerr << "jiayuan: retraction refused: " << r.reason.message << "\n";
     return 1;
+  }
+  if (r.verdict == Verdict::kPending) {
+    std::cout << "retraction of " << source << "/" << id << " sent: " << r.reason.message << "\n";
+    return 0;
   }
   std::cout << (r.verdict == Verdict::kDuplicate ? "already retracted: " : "retracted: ") << source
             << "/" << id
@@ -240,22 +283,26 @@ Result<ImportTable> read_import_file(const std::string& file, CsvEncoding encodi
   return out;
 }
 
-// Every row's outcome: counted, rejections and waits on standard error, the --report lines.
+// Every row's outcome: counted (Tally), the --report lines and, with --json, every row.
 struct ImportTally {
-  size_t accepted = 0, duplicates = 0, rejected = 0;
+  Tally tally;
   std::map<int64_t, std::string> report_lines;  // by row, written in row order at the end
-  bool keep_lines = false;
+  std::map<int64_t, nlohmann::json> rows;       // --json
+  bool keep_lines = false, keep_rows = false;
 
-  void note(const CsvRow& r, Verdict v, const Error& reason, const std::string& waiting_for = "") {
-    const char* verdict = v == Verdict::kAccepted    ? "accepted"
-                          : v == Verdict::kDuplicate ? "duplicate"
-                                                     : "rejected";
-    (v == Verdict::kAccepted ? accepted : v == Verdict::kDuplicate ? duplicates : rejected) += 1;
-    if (v == Verdict::kRejected)
-      std::cerr << r.input.origin << ": rejected: " << reason.message << "\n";
-    const std::string why =
-        waiting_for.empty() ? reason.message : "waiting for the registration of " + waiting_for;
-    if (!waiting_for.empty()) std::cerr << r.input.origin << ": " << why << "\n";
+  void note(const CsvRow& r, const IntakeOutcome& o) {
+    tally.note(r.input.origin, o);
+    static constexpr std::array<const char*, 4> kVerdicts = {"accepted", "duplicate", "rejected",
+                                                             "pending"};
+    const char* verdict = kVerdicts[static_cast<size_t>(o.verdict)];
+    const std::string why = !o.waiting_for.empty()
+                                ? "waiting for the registration of " + o.waiting_for
+                                : (o.verdict == Verdict::kAccepted ? "" : o.reason.message);
+    if (keep_rows) {
+      nlohmann::json row{{"row", r.line}, {"status", verdict}};
+      if (!why.empty()) row["reason"] = why;
+      rows[r.line] = std::move(row);
+    }
     if (keep_lines)
       report_lines[r.line] = std::to_string(r.line) + "," + verdict + "," + csv_cell(why);
   }
@@ -266,9 +313,9 @@ struct ImportTally {
   }
 };
 
-// The rows through intake in batches of 1000 (rows refused by the reader to the dead letters),
+// The rows through the sink in batches of 1000 (rows refused by the reader to the dead letters),
 // with a progress bar on a terminal.
-Status import_rows(Intake& intake, const std::vector<CsvRow>& rows, ImportTally& tally) {
+Status import_rows(FactSink& sink, const std::vector<CsvRow>& rows, ImportTally& tally) {
   const bool tty = isatty(2) != 0;
   const size_t total = rows.size();
   for (size_t start = 0; start < total; start += 1000) {
@@ -277,17 +324,15 @@ Status import_rows(Intake& intake, const std::vector<CsvRow>& rows, ImportTally&
     for (size_t i = start; i < std::min(total, start + 1000); ++i) {
       const CsvRow& r = rows[i];
       if (r.rejection) {
-        tally.note(r, Verdict::kRejected, *r.rejection);
-        JY_CHECK(intake.dead_letter(r.input, "csv", *r.rejection));
+        tally.note(r, IntakeOutcome{Verdict::kRejected, {}, *r.rejection, ""});
+        JY_CHECK(sink.refuse(r.input, "csv", *r.rejection));
         continue;
       }
       batch.push_back(r.input);
       batch_rows.push_back(&r);
     }
-    JY_TRY(std::vector<IntakeOutcome> outcomes, intake.submit(batch));
-    for (size_t k = 0; k < outcomes.size(); ++k) {
-      tally.note(*batch_rows[k], outcomes[k].verdict, outcomes[k].reason, outcomes[k].waiting_for);
-    }
+    JY_TRY(std::vector<IntakeOutcome> outcomes, sink.submit(batch));
+    for (size_t k = 0; k < outcomes.size(); ++k) tally.note(*batch_rows[k], outcomes[k]);
     const size_t done = std::min(total, start + 1000);
     if (tty && total > 1000) {
       const int width = 30, filled = static_cast<int>(width * done / total);
@@ -299,56 +344,76 @@ Status import_rows(Intake& intake, const std::vector<CsvRow>& rows, ImportTally&
   return {};
 }
 
-int cmd_import(const Globals& g, const std::string& file, const std::string& type_name_arg,
-               const std::string& source, const std::string& report_path,
-               const std::string& encoding_name) {
-  const auto encoding = parse_csv_encoding(encoding_name);
+struct ImportArgs {
+  std::string file, type, source, report, encoding = "auto";
+  double wait = 60;
+  bool json = false;
+};
+
+int cmd_import(const Globals& g, const ImportArgs& a) {
+  const auto encoding = parse_csv_encoding(a.encoding);
   if (!encoding) {
     return report(
         Error{"bad_argument",
-              "--encoding: expected auto, utf-8 or gb18030 (gbk), got \"" + encoding_name + "\""});
+              "--encoding: expected auto, utf-8 or gb18030 (gbk), got \"" + a.encoding + "\""});
   }
-  auto type = fact_type_arg(type_name_arg);
+  auto type = fact_type_arg(a.type);
   if (!type) return report(type.error());
-  auto o = open_all(g, false);
+  auto o = open_all(g, false, Access::kWrite, KafkaLogUse::kNone);
   if (!o) return report(o.error());
-  if (o->kafka) {
-    return report(Error{"bad_argument",
-                        "import over Kafka: convert with `jiayuan import` on the embedded log, or "
-                        "publish the facts to the department's inbox"});
-  }
-  if (!o->config.district.has_department(DepartmentId(source))) {
+  if (!o->config.district.has_department(DepartmentId(a.source))) {
     return report(Error{"bad_argument", "--source: expected a department of district.toml, got \"" +
-                                            source + "\""});
+                                            a.source + "\""});
   }
-  auto read = read_import_file(file, *encoding);
+  auto read = read_import_file(a.file, *encoding);
   if (!read) return report(read.error());
   const CsvTable& table = read->table;
-  auto rows = csv_rows(table, **type, DepartmentId(source), file);
-  if (!rows) return report(Error{rows.error().code, file + ": " + rows.error().message});
-  auto intake = Intake::open(*o->log, o->config, intake_snapshot(*o));
-  if (!intake) return report(intake.error());
+  auto rows = csv_rows(table, **type, DepartmentId(a.source), a.file);
+  if (!rows) return report(Error{rows.error().code, a.file + ": " + rows.error().message});
+  auto in = open_ingest(*o, a.source, a.wait);
+  if (!in) return report(in.error());
 
   std::ofstream report_file;
-  if (!report_path.empty()) {
-    report_file.open(report_path, std::ios::binary | std::ios::trunc);
-    if (!report_file) return report(Error{"io", report_path + ": cannot open for writing"});
+  if (!a.report.empty()) {
+    report_file.open(a.report, std::ios::binary | std::ios::trunc);
+    if (!report_file) return report(Error{"io", a.report + ": cannot open for writing"});
     report_file << "row,verdict,reason\n";
   }
-  ImportTally tally;
-  tally.keep_lines = static_cast<bool>(report_file);
-  if (Status s = import_rows(**intake, *rows, tally); !s) return report(s.error());
-  for (const auto& [row, line] : tally.report_lines) report_file << line << "\n";
-  if (auto saved = (*intake)->save_snapshot(); !saved) spdlog::warn("{}", saved.error().message);
+  ImportTally it;
+  it.keep_lines = static_cast<bool>(report_file);
+  it.keep_rows = a.json;
+  Status imported = import_rows(*in->sink, *rows, it);
+  in->finish();
+  if (!imported) return report(imported.error());
+  for (const auto& [row, line] : it.report_lines) report_file << line << "\n";
+  const Tally& t = it.tally;
+  const size_t total = rows->size();
+  if (a.json) {
+    nlohmann::json out = t.counts();
+    out["file"] = a.file;
+    out["format"] = read->workbook ? "xlsx" : "csv";
+    if (read->workbook) {
+      out["sheet"] = table.sheet;
+    } else {
+      out["encoding"] = table.encoding;
+      out["encoding_detected"] = table.encoding_detected;
+    }
+    out["rows"] = nlohmann::json::array();
+    for (auto& [line, row] : it.rows) out["rows"].push_back(row);
+    std::cout << out.dump() << "\n";
+    return t.rejected == 0 ? 0 : 1;
+  }
   const std::string read_as = read->workbook
                                   ? "xlsx, sheet \"" + table.sheet + "\""
                                   : table.encoding + (table.encoding_detected ? ", detected" : "");
-  const size_t total = rows->size();
-  std::cout << "imported " << file << " (" << read_as << "): " << total
-            << (total == 1 ? " row, " : " rows, ") << tally.accepted << " accepted, "
-            << tally.duplicates << " already in the log, " << tally.rejected << " rejected"
-            << (tally.rejected ? " (see `jiayuan dead-letter list`)" : "") << "\n";
-  return tally.rejected == 0 ? 0 : 1;
+  std::cout << "imported " << a.file << " (" << read_as << "): " << total
+            << (total == 1 ? " row, " : " rows, ") << t.accepted << " accepted, " << t.duplicates
+            << " already in the log, " << t.rejected << " rejected"
+            << (t.rejected ? " (see `jiayuan dead-letter list`)" : "");
+  if (t.pending > 0)
+    std::cout << ", " << t.pending << " sent but not yet judged (the engine's intake judges them)";
+  std::cout << "\n";
+  return t.rejected == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -357,40 +422,57 @@ void add_ingest_commands(CLI::App& app, const Globals& g, int& exit_code) {
   struct Args {
     std::vector<std::string> files;
     std::string source;
-    std::string import_file, import_type, import_source, import_report, import_encoding = "auto";
+    double publish_wait = 0;
+    bool publish_json = false;
+    ImportArgs import;
     std::string retract_source, retract_id, retract_reason, retract_date;
+    double retract_wait = 30;
   };
   auto a = std::make_shared<Args>();
   auto* publish =
       app.add_subcommand("publish", "append facts (NDJSON, one CloudEvent per line) to the log");
   publish->add_option("files", a->files, "NDJSON files; - reads standard input")->required();
   publish->add_option("--source", a->source,
-                      "the publishing department; each fact's source must match it");
-  publish->callback([&g, &exit_code, a] { exit_code = cmd_publish(g, a->files, a->source); });
+                      "the publishing department; each fact's source must match it (on Kafka: "
+                      "required, its inbox is written)");
+  publish
+      ->add_option("--wait", a->publish_wait,
+                   "on Kafka: seconds to wait for intake's judgement of each fact (0: send "
+                   "and return)")
+      ->capture_default_str();
+  publish->add_flag("--json", a->publish_json, "the outcome as JSON");
+  publish->callback([&g, &exit_code, a] {
+    exit_code = cmd_publish(g, a->files, a->source, a->publish_wait, a->publish_json);
+  });
 
   auto* import = app.add_subcommand(
       "import",
       "import a CSV or Excel (.xlsx) batch of one fact type (header in English or Chinese)");
   import
       ->add_option(
-          "file", a->import_file,
+          "file", a->import.file,
           "the CSV file (UTF-8 with or without BOM, or GB18030/GBK as Excel saves it), or an "
           ".xlsx workbook (its first sheet)")
       ->required();
-  import->add_option("--encoding", a->import_encoding,
+  import->add_option("--encoding", a->import.encoding,
                      "auto (the default: UTF-8 unless most lines are not), utf-8, or gb18030 (also "
                      "gbk, gb2312, cp936)");
   import
-      ->add_option("--type", a->import_type, "the fact type, e.g. inspection or jiayuan.inspection")
+      ->add_option("--type", a->import.type, "the fact type, e.g. inspection or jiayuan.inspection")
       ->required();
   import
-      ->add_option("--source", a->import_source,
+      ->add_option("--source", a->import.source,
                    "the importing department, e.g. bureau or street.yueyang")
       ->required();
-  import->add_option("--report", a->import_report,
+  import->add_option("--report", a->import.report,
                      "write every row's outcome (row,verdict,reason) to this CSV");
-  import->callback([&g, &exit_code, a] {
-    exit_code = cmd_import(g, a->import_file, a->import_type, a->import_source, a->import_report, a->import_encoding);
+  import
+      ->add_option("--wait", a->import.wait,
+                   "on Kafka: seconds to wait for intake's judgement of each row before "
+                   "answering \"pending\"")
+      ->capture_default_str();
+  import->add_flag("--json", a->import.json, "every row's outcome as JSON");
+  import->callback([&g, &exit_code, a] { exit_code = cmd_import(g, a->import);
 });
 
 auto* retract = app.add_subcommand(
@@ -401,8 +483,11 @@ retract->add_option("--id", a->retract_id, "the fact's id")->required();
 retract->add_option("--reason", a->retract_reason, "why, for the record")->required();
 retract->add_option("--date", a->retract_date,
                     "the retraction's date (default: today in Shanghai)");
+retract->add_option("--wait", a->retract_wait, "on Kafka: seconds to wait for intake's judgement")
+    ->capture_default_str();
 retract->callback([&g, &exit_code, a] {
-  exit_code = cmd_retract(g, a->retract_source, a->retract_id, a->retract_reason, a->retract_date);
+  exit_code = cmd_retract(g, a->retract_source, a->retract_id, a->retract_reason, a->retract_date,
+                          a->retract_wait);
 });
 }  // namespace jiayuan::cli
 

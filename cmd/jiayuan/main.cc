@@ -7,9 +7,13 @@
 #include <cstdlib>
 
 #include "cmd/jiayuan/commands.h"
+#include "events/decisions.h"
 
 #ifndef JIAYUAN_DEFAULT_CONFIG_DIR
 #define JIAYUAN_DEFAULT_CONFIG_DIR "config"
+#endif
+#ifndef JIAYUAN_VERSION
+#define JIAYUAN_VERSION "dev"
 #endif
 
 int main(int argc, char** argv) {
@@ -19,6 +23,9 @@ int main(int argc, char** argv) {
 
   CLI::App app{"jiayuan (家园): the Songjiang 美丽家园 property-service rating engine"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("jiayuan ") + JIAYUAN_VERSION +
+                                        " (decision format " +
+                                        std::to_string(jiayuan::kDecisionFormat) + ")");
   Globals g;
   const char* env_config = std::getenv("JIAYUAN_CONFIG_DIR");
   g.config_dir = env_config != nullptr ? env_config : JIAYUAN_DEFAULT_CONFIG_DIR;
@@ -40,6 +47,13 @@ int main(int argc, char** argv) {
   add_query_commands(app, g, exit_code);
   add_admin_commands(app, g, exit_code);
   add_audit_command(app, g, exit_code);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);  // says what was wrong with the arguments
+    return kCouldNotRun;
+  }
   return exit_code;
 }

@@ -12,6 +12,7 @@
 #include "cmd/jiayuan/common.h"
 #include "connectors/dashboard.h"
 #include "connectors/http_ingest.h"
+#include "connectors/kafka_gateway.h"
 #include "connectors/kafka_intake.h"
 #include "connectors/kafka_log.h"
 #include "connectors/metrics.h"
@@ -33,6 +34,7 @@ struct HttpOptions {
   int64_t max_body = 8 * 1024 * 1024;
   int64_t max_items = 10000;
   double rate_limit = 0;
+  double ingest_wait = 30;  // Kafka: seconds to wait for intake's receipts
 };
 
 // This instance's name on the cluster: the host and its data directory, stable across restarts.
@@ -69,9 +71,13 @@ Status join_kafka(Opened& o, std::string instance, OnKafka& k, RunOptions& opts)
   return {};
 }
 
-// With --http: the listener, HTTP intake (embedded log), the /v1 API, the dashboard, /metrics.
+// With --http: the listener, ingest (intake here on the embedded log, the inboxes on Kafka), the
+// /v1 API, the dashboard, /metrics.
 struct OverHttp {
   std::unique_ptr<Intake> intake;
+  std::unique_ptr<FactSink> sink;
+  std::unique_ptr<Log> kafka_reader;        // Kafka: the dead-letter log's reader for HTTP threads
+  std::unique_ptr<LockedLog> dead_letters;  // (the embedded log is thread-safe as it is)
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<HttpIngest> ingest;
   std::unique_ptr<QueryApi> queries;
@@ -112,6 +118,30 @@ std::function<void(const StageCounters&, double)> metrics_observer(
   };
 }
 
+// Ingest and the dead letters for the HTTP threads: on the embedded log, intake in this process;
+// on Kafka, the gateway to the departments' inboxes (answers from intake's receipts) and a
+// reader of jiayuan.dead-letter of their own.
+Status open_ingest(Opened& o, const HttpOptions& http_opts, OverHttp& h) {
+  if (o.kafka) {
+    JY_TRY(h.sink, KafkaGateway::open({.settings = o.config.engine.kafka,
+                                       .departments = all_departments(o.config.district),
+                                       .wait = std::chrono::milliseconds(static_cast<int64_t>(
+                                           std::max(0.0, http_opts.ingest_wait) * 1000)),
+                                       .client_id = "jiayuan-gateway"}));
+    JY_TRY(h.kafka_reader, KafkaLog::open({.settings = o.config.engine.kafka,
+                                           .client_id = "jiayuan-dead-letters",
+                                           .transactional_id = "",
+                                           .require_topics = true}));
+    h.dead_letters = std::make_unique<LockedLog>(*h.kafka_reader);
+  } else {
+    JY_TRY(h.intake, Intake::open(*o.log, o.config, intake_snapshot(o)));
+    h.sink = std::make_unique<LocalSink>(*h.intake);
+  }
+  h.ingest = std::make_unique<HttpIngest>(*h.sink, h.metrics.get());
+  h.ingest->install(*h.http);
+  return {};
+}
+
 Status serve_http(Opened& o, const HttpOptions& http_opts, const KafkaIntake* kafka_intake,
                   OverHttp& h, RunOptions& opts) {
   const size_t colon = http_opts.address.rfind(':');
@@ -134,23 +164,13 @@ Status serve_http(Opened& o, const HttpOptions& http_opts, const KafkaIntake* ka
       std::move(tokens),
       HttpLimits{static_cast<size_t>(http_opts.max_body), static_cast<size_t>(http_opts.max_items),
                  http_opts.rate_limit});
-  if (o.kafka) {
-    h.http->route("POST", "/v1/events", [](const HttpRequest&, HttpResponse& res) {
-      problem(res, 404,
-              "on Kafka, a department publishes to its inbox topic jiayuan.inbox.<department>, not "
-              "over HTTP");
-    });
-  } else {
-    JY_TRY(h.intake, Intake::open(*o.log, o.config, intake_snapshot(o)));
-    h.ingest = std::make_unique<HttpIngest>(*h.intake, h.metrics.get());
-    h.ingest->install(*h.http);
-  }
-  h.queries =
-      std::make_unique<QueryApi>(*o.store, o.config,
-                                 QueryApiOptions{.dead_letters = o.kafka ? nullptr : o.log.get(),
-                                                 .ready = [&h] { return h.caught_up.load(); },
-                                                 .metrics = h.metrics.get(),
-                                                 .as_known = known_stores(o)});
+  JY_CHECK(open_ingest(o, http_opts, h));
+  h.queries = std::make_unique<QueryApi>(
+      *o.store, o.config,
+      QueryApiOptions{.dead_letters = h.dead_letters ? h.dead_letters.get() : o.log.get(),
+                      .ready = [&h] { return h.caught_up.load(); },
+                      .metrics = h.metrics.get(),
+                      .as_known = known_stores(o)});
   h.queries->install(*h.http);
   install_dashboard(*h.http);
   JY_CHECK(h.http->start(http_opts.address.substr(0, colon), port));
@@ -221,6 +241,10 @@ void add_run_command(CLI::App& app, const Globals& g, int& exit_code) {
       ->capture_default_str();
   run->add_option("--rate-limit", a->http.rate_limit,
                   "requests per second per token, beyond which 429 (0: no limit)")
+      ->capture_default_str();
+  run->add_option("--ingest-wait", a->http.ingest_wait,
+                  "on Kafka: seconds HTTP ingest waits for intake to judge what it put in a "
+                  "department's inbox before answering \"pending\"")
       ->capture_default_str();
   run->add_option("--instance", a->instance,
                   "this engine's name on the Kafka cluster (default: host and data directory)");

@@ -61,7 +61,7 @@ TEST_F(Cli, PublishRunAndQueryACommunityWithItsGradeAndWhy) {
 TEST_F(Cli, UnknownCommunityIsANonZeroExitWithAReason) {
   ASSERT_EQ(jy({"run"}).exit_code, 0);
   auto q = jy({"query", "community", "NOPE"});
-  EXPECT_EQ(q.exit_code, 1);
+  EXPECT_EQ(q.exit_code, 2);
   EXPECT_NE(q.err.find("community NOPE is not known"), std::string::npos) << q.err;
 }
 
@@ -142,7 +142,7 @@ TEST_F(Cli, AuditOfAYearIsIdenticalAndExitsZeroAndAWhatIfListsChangesWithoutWrit
   }
   std::ofstream(dir_ / "lenient.toml") << toml;
   auto w = jy({"audit", "--year", "2023", "--rules", dir_ / "lenient.toml", "--json"});
-  ASSERT_EQ(w.exit_code, 0) << w.err;
+  ASSERT_EQ(w.exit_code, 1) << w.err;  // done, with differences (as diff)
   const auto changes = nlohmann::json::parse(w.out)["changes"];
   bool failing_to_passing = false;
   for (const auto& c : changes) {
@@ -155,7 +155,7 @@ TEST_F(Cli, AuditOfAYearIsIdenticalAndExitsZeroAndAWhatIfListsChangesWithoutWrit
   EXPECT_EQ(digest(), before);  // the engine's own store is untouched
 
   auto bad = jy({"audit", "--year", "2023", "--rules", dir_ / "missing.toml"});
-  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("missing.toml: cannot open the proposed rule set"), std::string::npos)
       << bad.err;
 }
@@ -234,13 +234,13 @@ TEST_F(Cli, ACsvSavedByExcelAsGbkIsReadAsGb18030AndSaysSo) {
   // Named as UTF-8, its Chinese header is not UTF-8: the file is refused, saying which column.
   auto named = jy({"import", gbk, "--type", "community.registered", "--source", "bureau",
                    "--encoding", "utf-8"});
-  EXPECT_EQ(named.exit_code, 1);
+  EXPECT_EQ(named.exit_code, 2);
   EXPECT_NE(named.err.find("column 1: expected a name in UTF-8, got bytes that are not UTF-8"),
             std::string::npos)
       << named.err;
   auto unknown = jy({"import", gbk, "--type", "community.registered", "--source", "bureau",
                      "--encoding", "latin1"});
-  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("--encoding: expected auto, utf-8 or gb18030 (gbk), got \"latin1\""),
             std::string::npos)
       << unknown.err;
@@ -274,14 +274,14 @@ TEST_F(Cli, AnExcelWorkbookImportsLikeItsCsvAndABadRowIsNamedByItsExcelRow) {
       << again.out;
   auto encoded = jy({"import", xlsx, "--type", "community.registered", "--source", "bureau",
                      "--encoding", "gbk"});
-  EXPECT_EQ(encoded.exit_code, 1);
+  EXPECT_EQ(encoded.exit_code, 2);
   EXPECT_NE(encoded.err.find("--encoding: names a CSV's encoding"), std::string::npos)
       << encoded.err;
   const std::string xls = dir_ / "old.xls";
   std::ofstream(xls, std::ios::binary)
       << "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" << std::string(500, '\0');
   auto old = jy({"import", xls, "--type", "community.registered", "--source", "bureau"});
-  EXPECT_EQ(old.exit_code, 1);
+  EXPECT_EQ(old.exit_code, 2);
   EXPECT_NE(old.err.find("old.xls: not an .xlsx: an Excel 97-2003 workbook (.xls)"),
             std::string::npos)
       << old.err;
@@ -442,7 +442,7 @@ TEST_F(Cli, BadConfigIsReportedWithFileAndKey) {
   std::ofstream(cfg + "/engine.toml")
       << "[engine]\ndata_dir = \"d\"\nbatch_size = 0\nlog_level = \"info\"\n";
   auto r = testing::run(JIAYUAN_BINARY, {"--config", cfg, "digest"}, dir_.path().string());
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(
       r.err.find(
           "engine.toml: key engine.batch_size (line 3): expected an integer 1..1000000, got 0"),

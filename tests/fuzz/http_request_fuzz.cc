@@ -34,6 +34,7 @@ struct World {
   std::unique_ptr<EmbeddedLog> log;
   std::unique_ptr<Store> store;
   std::unique_ptr<Intake> intake;
+  std::unique_ptr<LocalSink> sink;
   std::unique_ptr<HttpServer> server;
   std::unique_ptr<HttpIngest> ingest;
   std::unique_ptr<QueryApi> queries;
@@ -71,7 +72,8 @@ World* world() {
     HttpLimits limits;
     limits.max_body_bytes = 1 << 16;
     w->server = std::make_unique<HttpServer>(std::move(tokens), limits);
-    w->ingest = std::make_unique<HttpIngest>(*w->intake, nullptr);
+    w->sink = std::make_unique<LocalSink>(*w->intake);
+    w->ingest = std::make_unique<HttpIngest>(*w->sink, nullptr);
     w->ingest->install(*w->server);
     w->queries = std::make_unique<QueryApi>(*w->store, w->config,
                                             QueryApiOptions{.dead_letters = w->log.get(),
