@@ -65,6 +65,36 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const std::string& path,
       new EmbeddedLog(std::unique_ptr<rocksdb::DB>(raw), path, std::move(partitions), disk));
 }
 
+Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open_secondary(
+    const std::string& path, const std::string& secondary_path,
+    std::map<std::string, int32_t> partitions) {
+  if (!std::filesystem::exists(path + "/CURRENT")) {
+    return fail("not_found", path +
+                                 ": no embedded log here to follow (start the engine first, or "
+                                 "name its data directory with --data-dir)");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(secondary_path, ec);
+  rocksdb::Options options;
+  options.max_open_files = -1;  // a secondary keeps every file open (RocksDB requires it)
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status s = rocksdb::DB::OpenAsSecondary(options, path, secondary_path, &raw);
+  if (!s.ok()) return fail(db_error(path, s, "cannot follow the embedded log"));
+  DiskOptions disk;
+  disk.read_only = true;
+  return std::unique_ptr<EmbeddedLog>(
+      new EmbeddedLog(std::unique_ptr<rocksdb::DB>(raw), path, std::move(partitions), disk));
+}
+
+Status EmbeddedLog::catch_up() {
+  if (!db_) return {};
+  const rocksdb::Status s = db_->TryCatchUpWithPrimary();
+  if (!s.ok()) return fail(db_error(path_, s, "catching up with the engine's log"));
+  std::lock_guard lock(mu_);
+  ends_.clear();  // the writer's appends moved them
+  return {};
+}
+
 EmbeddedLog::EmbeddedLog(std::unique_ptr<rocksdb::DB> db, std::string path,
                          std::map<std::string, int32_t> partitions, DiskOptions disk)
     : db_(std::move(db)), path_(std::move(path)), partitions_(std::move(partitions)), disk_(disk) {}

@@ -32,6 +32,14 @@ class EmbeddedLog final : public Log {
   static Result<std::unique_ptr<EmbeddedLog>> open(const std::string& path,
                                                    std::map<std::string, int32_t> partitions = {},
                                                    DiskOptions disk = {});
+  // A follower of the log another process writes (a read replica beside the engine: `jiayuan
+  // serve`): a RocksDB secondary instance, its own files under `secondary_path`. It sees what the
+  // writer has appended as of the last catch_up(); appends are refused.
+  static Result<std::unique_ptr<EmbeddedLog>> open_secondary(
+      const std::string& path, const std::string& secondary_path,
+      std::map<std::string, int32_t> partitions = {});
+  // A secondary: takes in what the writer appended since (RocksDB's TryCatchUpWithPrimary).
+  Status catch_up();
   ~EmbeddedLog() override;
 
   int32_t partition_count(std::string_view topic) const override;

@@ -373,7 +373,15 @@ class HttpServer::Loop {
 };
 
 HttpServer::HttpServer(std::map<std::string, Principal> tokens, HttpLimits limits)
-    : tokens_(std::move(tokens)), limits_(limits) {}
+    : limits_(limits) {
+  set_tokens(std::move(tokens));
+}
+
+void HttpServer::set_tokens(std::map<std::string, Principal> tokens) {
+  std::lock_guard lock(tokens_mu_);
+  token_sets_.push_back(std::make_unique<const Tokens>(std::move(tokens)));
+  tokens_.store(token_sets_.back().get());
+}
 
 HttpServer::~HttpServer() { stop(); }
 

@@ -298,7 +298,7 @@ const Principal* HttpServer::authenticate(const HttpRequest& req, HttpResponse& 
   // length nor the position of a match shows in the time taken.
   const std::string presented = sha256_hex(std::string_view(auth).substr(7));
   const Principal* found = nullptr;
-  for (const auto& [t, who] : tokens_) {
+  for (const auto& [t, who] : *tokens_.load()) {
     const std::string known = sha256_hex(t);
     if (CRYPTO_memcmp(known.data(), presented.data(), known.size()) == 0) found = &who;
   }

@@ -135,6 +135,10 @@ class HttpServer {
   // The clock of the rate limiter (default: the system's), set before start(); it must outlive
   // the server.
   void set_clock(const Clock& clock) { clock_ = &clock; }
+  // Replaces the tokens (`jiayuan run`/`serve` on SIGHUP): requests from now on are judged by
+  // the new ones. Thread-safe.
+  void set_tokens(std::map<std::string, Principal> tokens);
+  size_t token_count() const { return tokens_.load()->size(); }
   // The principal of the request's bearer token; nullptr after answering 401 (or 429).
   const Principal* authenticate(const HttpRequest& req, HttpResponse& res) const;
   // Binds and serves on threads of its own; fails naming the address when it cannot bind.
@@ -161,7 +165,12 @@ class HttpServer {
   // Token bucket per token: false (after answering 429) when it is empty.
   bool admit(const std::string& token, HttpResponse& res) const;
 
-  std::map<std::string, Principal> tokens_;
+  using Tokens = std::map<std::string, Principal>;
+  // The tokens in force, and every set in force before: a principal handed to a running handler
+  // stays valid when the tokens are replaced (a set is kilobytes; reloads are rare).
+  std::atomic<const Tokens*> tokens_{nullptr};
+  std::mutex tokens_mu_;
+  std::vector<std::unique_ptr<const Tokens>> token_sets_;
   HttpLimits limits_;
   std::vector<Route> routes_;
   struct Bucket {

@@ -250,9 +250,16 @@ class Resources {
     reply(res, {{"status", "ok"}});
   }
   void readyz(const Principal*, const HttpRequest&, HttpResponse& res) const {
-    if (options_.ready && !options_.ready())
-      throw HttpError{503, "the engine has not caught up with the log yet"};
-    reply(res, {{"status", "ready"}});
+    const json position = options_.position ? options_.position() : json();
+    if (options_.ready && !options_.ready()) {
+      json extra = json::object();
+      if (!position.is_null()) extra["position"] = position;
+      problem(res, 503, "not caught up with the log yet", extra);
+      return;
+    }
+    json out{{"status", "ready"}};
+    if (!position.is_null()) out["position"] = position;
+    reply(res, out);
   }
   void metrics(const Principal*, const HttpRequest&, HttpResponse& res) const;
   void openapi(const Principal*, const HttpRequest&, HttpResponse& res) const {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "config/config.h"
@@ -34,7 +35,10 @@ namespace jiayuan {
 struct QueryApiOptions {
   Log* dead_letters = nullptr;  // where /v1/dead-letters reads; null: 404
   std::function<bool()> ready;  // /readyz: caught up with the log at least once
-  Metrics* metrics = nullptr;   // /metrics; null: 404
+  // /readyz's "position": how far this process has folded the log (a replica: its projector's
+  // records folded, to fold and behind); null: not said.
+  std::function<nlohmann::json()> position;
+  Metrics* metrics = nullptr;  // /metrics; null: 404
   // The clock at this edge: the ages of waiting facts, the default as-of date of /v1/cases.
   const Clock* clock = &system_clock();
   // ?as_known=INSTANT: the store as known at that instant (engine/audit.h as_known_at); null: 400.

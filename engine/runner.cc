@@ -21,6 +21,20 @@ Result<int64_t> backlog(Log& log, Store& store) {
 
 }  // namespace
 
+Result<std::pair<int64_t, int64_t>> projection_position(Log& log, const Store& store) {
+  int64_t done = 0;
+  int64_t total = 0;
+  for (std::string_view topic : {topics::kEvents, topics::kDecisions}) {
+    for (int32_t p = 0; p < log.partition_count(topic); ++p) {
+      JY_TRY(int64_t end, log.end_offset(topic, p));
+      JY_TRY(int64_t at, store.offset("projector", topic, p));
+      done += std::min(at, end);
+      total += end;
+    }
+  }
+  return std::pair{done, total};
+}
+
 Result<std::pair<int64_t, int64_t>> fold_position(Log& log, const Store& store) {
   int64_t done = 0;
   int64_t total = 0;
@@ -73,6 +87,49 @@ bool waited_out(const Error& error, const RunOptions& options, Clock::time_point
 }
 
 }  // namespace
+
+Status run_replica(Log& log, Store& store, const Config& config, const ReplicaOptions& options,
+                   const std::atomic<bool>& stop) {
+  ProjectionStage projection(log, store, config);
+  auto last_warning = Clock::now() - std::chrono::hours(1);
+  bool idle_reported = false;
+  auto last_progress = Clock::now() - std::chrono::hours(1);
+  RunOptions waits;  // what waited_out needs: a full disk and an absent broker are waited out
+  waits.until_idle = false;
+  waits.idle_poll_ms = options.idle_poll_ms;
+  while (!stop.load()) {
+    size_t projected = 0;
+    Status round = [&]() -> Status {
+      if (options.refresh) JY_CHECK(options.refresh());
+      JY_TRY(projected, projection.step(options.batch_size));
+      return {};
+    }();
+    if (!round) {
+      if (!waited_out(round.error(), waits, last_warning)) return fail(round.error());
+      continue;
+    }
+    const bool idle = projected == 0;
+    // Where it stands: once a second while folding (Kafka is asked over the network), and on
+    // becoming idle.
+    if (options.progress &&
+        (idle ? !idle_reported : Clock::now() - last_progress > std::chrono::seconds(1))) {
+      JY_TRY(auto at, projection_position(log, store));
+      options.progress(at.first, at.second);
+      last_progress = Clock::now();
+    }
+    if (!idle) {
+      idle_reported = false;
+      continue;
+    }
+    if (!idle_reported) {
+      if (options.caught_up != nullptr) options.caught_up->store(true);
+      spdlog::info("replica: caught up; following the log");
+      idle_reported = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(options.idle_poll_ms));
+  }
+  return {};
+}
 
 Result<RunSummary> run_engine(Log& log, Store& store, const Config& config,
                               const RunOptions& options, const std::atomic<bool>& stop) {

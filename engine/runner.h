@@ -45,6 +45,25 @@ struct RunSummary {
   size_t projected = 0;
 };
 
+// A read replica (`jiayuan serve`): the projection stage alone, over a log another process
+// writes (the engine's embedded log through a RocksDB secondary, or Kafka), into a store of its
+// own. Projections are a function of jiayuan.events and jiayuan.decisions, so once caught up its
+// answers are the engine's, byte for byte. Runs on the calling thread until `stop` is set.
+struct ReplicaOptions {
+  size_t batch_size = 1000;
+  int idle_poll_ms = 200;
+  // Before each round: take in what the writer appended (a secondary's catch-up); may be empty.
+  std::function<Status()> refresh;
+  // After each round that did work, and once idle: records folded and to fold (the projector's
+  // share of fold_position).
+  std::function<void(int64_t done, int64_t total)> progress;
+  std::atomic<bool>* caught_up = nullptr;
+};
+// The projector's position in the log: records folded, of records to fold.
+Result<std::pair<int64_t, int64_t>> projection_position(Log& log, const Store& store);
+Status run_replica(Log& log, Store& store, const Config& config, const ReplicaOptions& options,
+                   const std::atomic<bool>& stop);
+
 // Runs the stages over the log. Returns when caught up (until_idle) or when `stop` is set;
 // every step it finished is durable, so stopping or crashing at any point loses nothing.
 Result<RunSummary> run_engine(Log& log, Store& store, const Config& config,

@@ -12,6 +12,8 @@ namespace jiayuan::cli {
 
 // run
 void add_run_command(CLI::App& app, const Globals& g, int& exit_code);
+// serve (a read replica)
+void add_serve_command(CLI::App& app, const Globals& g, int& exit_code);
 // publish, import, retract
 void add_ingest_commands(CLI::App& app, const Globals& g, int& exit_code);
 // query

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
 
   int exit_code = 0;  // set by the chosen command's callback, which runs inside parse
   add_run_command(app, g, exit_code);
+  add_serve_command(app, g, exit_code);
   add_ingest_commands(app, g, exit_code);
   add_query_commands(app, g, exit_code);
   add_admin_commands(app, g, exit_code);

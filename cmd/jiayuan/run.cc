@@ -10,32 +10,16 @@
 
 #include "cmd/jiayuan/commands.h"
 #include "cmd/jiayuan/common.h"
-#include "connectors/dashboard.h"
-#include "connectors/http_ingest.h"
-#include "connectors/kafka_gateway.h"
+#include "cmd/jiayuan/http.h"
 #include "connectors/kafka_intake.h"
 #include "connectors/kafka_log.h"
 #include "connectors/metrics.h"
-#include "connectors/query_api.h"
 #include "engine/intake.h"
 #include "engine/runner.h"
 #include "events/sha256.h"
 
-#ifndef JIAYUAN_VERSION
-#define JIAYUAN_VERSION "dev"
-#endif
-
 namespace jiayuan::cli {
 namespace {
-
-struct HttpOptions {
-  std::string address;  // host:port; empty: no HTTP
-  std::string tokens;
-  int64_t max_body = 8 * 1024 * 1024;
-  int64_t max_items = 10000;
-  double rate_limit = 0;
-  double ingest_wait = 30;  // Kafka: seconds to wait for intake's receipts
-};
 
 // This instance's name on the cluster: the host and its data directory, stable across restarts.
 std::string instance_name(const std::string& data_dir) {
@@ -71,20 +55,6 @@ Status join_kafka(Opened& o, std::string instance, OnKafka& k, RunOptions& opts)
   return {};
 }
 
-// With --http: the listener, ingest (intake here on the embedded log, the inboxes on Kafka), the
-// /v1 API, the dashboard, /metrics.
-struct OverHttp {
-  std::unique_ptr<Intake> intake;
-  std::unique_ptr<FactSink> sink;
-  std::unique_ptr<Log> kafka_reader;        // Kafka: the dead-letter log's reader for HTTP threads
-  std::unique_ptr<LockedLog> dead_letters;  // (the embedded log is thread-safe as it is)
-  std::unique_ptr<HttpServer> http;
-  std::unique_ptr<HttpIngest> ingest;
-  std::unique_ptr<QueryApi> queries;
-  std::unique_ptr<Metrics> metrics;
-  std::atomic<bool> caught_up{false};
-};
-
 // Each round's counters into the metrics; the lag of stage 1 (Kafka asked at most once a second).
 std::function<void(const StageCounters&, double)> metrics_observer(
     Opened& o, Metrics& metrics, const KafkaIntake* kafka_intake) {
@@ -118,66 +88,11 @@ std::function<void(const StageCounters&, double)> metrics_observer(
   };
 }
 
-// Ingest and the dead letters for the HTTP threads: on the embedded log, intake in this process;
-// on Kafka, the gateway to the departments' inboxes (answers from intake's receipts) and a
-// reader of jiayuan.dead-letter of their own.
-Status open_ingest(Opened& o, const HttpOptions& http_opts, OverHttp& h) {
-  if (o.kafka) {
-    JY_TRY(h.sink, KafkaGateway::open({.settings = o.config.engine.kafka,
-                                       .departments = all_departments(o.config.district),
-                                       .wait = std::chrono::milliseconds(static_cast<int64_t>(
-                                           std::max(0.0, http_opts.ingest_wait) * 1000)),
-                                       .client_id = "jiayuan-gateway"}));
-    JY_TRY(h.kafka_reader, KafkaLog::open({.settings = o.config.engine.kafka,
-                                           .client_id = "jiayuan-dead-letters",
-                                           .transactional_id = "",
-                                           .require_topics = true}));
-    h.dead_letters = std::make_unique<LockedLog>(*h.kafka_reader);
-  } else {
-    JY_TRY(h.intake, Intake::open(*o.log, o.config, intake_snapshot(o)));
-    h.sink = std::make_unique<LocalSink>(*h.intake);
-  }
-  h.ingest = std::make_unique<HttpIngest>(*h.sink, h.metrics.get());
-  h.ingest->install(*h.http);
-  return {};
-}
-
+// With --http: serving while it runs, the metrics fed by every round.
 Status serve_http(Opened& o, const HttpOptions& http_opts, const KafkaIntake* kafka_intake,
-                  OverHttp& h, RunOptions& opts) {
-  const size_t colon = http_opts.address.rfind(':');
-  int port = -1;
-  try {
-    port = colon == std::string::npos ? -1 : std::stoi(http_opts.address.substr(colon + 1));
-  } catch (...) {
-  }
-  if (port < 0 || port > 65535) {
-    return fail("bad_argument", "--http: expected HOST:PORT, got \"" + http_opts.address + "\"");
-  }
-  if (http_opts.tokens.empty())
-    return fail("bad_argument", "--http needs --tokens FILE (see config/tokens.example.toml)");
-  JY_TRY(auto tokens, load_tokens(http_opts.tokens, o.config.district));
-  std::string rule_sets;
-  for (const RuleSet& rs : o.config.rules.sets())
-    rule_sets += (rule_sets.empty() ? "" : ",") + rs.id;
-  h.metrics = std::make_unique<Metrics>(JIAYUAN_VERSION, rule_sets);
-  h.http = std::make_unique<HttpServer>(
-      std::move(tokens),
-      HttpLimits{static_cast<size_t>(http_opts.max_body), static_cast<size_t>(http_opts.max_items),
-                 http_opts.rate_limit});
-  JY_CHECK(open_ingest(o, http_opts, h));
-  h.queries = std::make_unique<QueryApi>(
-      *o.store, o.config,
-      QueryApiOptions{.dead_letters = h.dead_letters ? h.dead_letters.get() : o.log.get(),
-                      .ready = [&h] { return h.caught_up.load(); },
-                      .metrics = h.metrics.get(),
-                      .as_known = known_stores(o)});
-  h.queries->install(*h.http);
-  install_dashboard(*h.http);
-  JY_CHECK(h.http->start(http_opts.address.substr(0, colon), port));
-  std::cout << "listening on http://" << http_opts.address.substr(0, colon) << ":" << h.http->port()
-            << "\n"
-            << std::flush;
-  spdlog::info("http: /v1 API, /dashboard/, /metrics on port {}", h.http->port());
+                  HttpSide& h, RunOptions& opts) {
+  JY_CHECK(start_http(o, *o.store, http_opts,
+                      o.kafka ? HttpIngestMode::kGateway : HttpIngestMode::kHere, h));
   opts.caught_up = &h.caught_up;
   opts.observe = metrics_observer(o, *h.metrics, kafka_intake);
   return {};
@@ -193,7 +108,7 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
   if (o->kafka) {
     if (Status s = join_kafka(*o, std::move(instance), kafka, opts); !s) return report(s.error());
   }
-  OverHttp h;
+  HttpSide h;
   if (!http_opts.address.empty()) {
     if (Status s = serve_http(*o, http_opts, kafka.intake.get(), h, opts); !s)
       return report(s.error());
@@ -202,10 +117,7 @@ int cmd_run(const Globals& g, bool follow, int64_t batch_size, const HttpOptions
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   auto s = run_engine(*o->log, *o->store, o->config, opts, g_stop);
-  if (h.http) h.http->stop();
-  if (h.intake) {
-    if (auto saved = h.intake->save_snapshot(); !saved) spdlog::warn("{}", saved.error().message);
-  }
+  h.stop();
   if (!s) return report(s.error());
   if (kafka.intake) {
     const KafkaIntakeCounters& c = kafka.intake->counters();
@@ -233,19 +145,7 @@ void add_run_command(CLI::App& app, const Globals& g, int& exit_code) {
   run->add_option("--batch-size", a->batch_size, "facts per atomic step (default: engine.toml)");
   run->add_option("--http", a->http.address,
                   "also take facts over HTTP on HOST:PORT (POST /v1/events); implies --follow");
-  run->add_option("--tokens", a->http.tokens,
-                  "TOML file of department tokens: [tokens] \"<token>\" = \"<department>\"");
-  run->add_option("--max-body", a->http.max_body, "largest request body in bytes")
-      ->capture_default_str();
-  run->add_option("--max-items", a->http.max_items, "most events in one request")
-      ->capture_default_str();
-  run->add_option("--rate-limit", a->http.rate_limit,
-                  "requests per second per token, beyond which 429 (0: no limit)")
-      ->capture_default_str();
-  run->add_option("--ingest-wait", a->http.ingest_wait,
-                  "on Kafka: seconds HTTP ingest waits for intake to judge what it put in a "
-                  "department's inbox before answering \"pending\"")
-      ->capture_default_str();
+  add_http_options(run, a->http);
   run->add_option("--instance", a->instance,
                   "this engine's name on the Kafka cluster (default: host and data directory)");
   run->callback([&g, &exit_code, a] {

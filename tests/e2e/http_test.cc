@@ -23,8 +23,9 @@ const std::string kStreetToken = "yueyang-token-0123456789";
 class HttpIngestTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::ofstream(dir_ / "tokens.toml") << "[tokens]\n\"" << kBureauToken << "\" = \"bureau\"\n\""
-                                        << kStreetToken << "\" = \"street.yueyang\"\n";
+    std::ofstream(dir_ / "tokens.toml")
+        << "[tokens]\n\"" << kBureauToken << "\" = \"bureau\"\n\"" << kStreetToken
+        << "\" = \"street.yueyang\"\n\"district-token-0123456789\" = { scope = \"district\" }\n";
     pid_ = testing::spawn(JIAYUAN_BINARY,
                           {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", dir_ / "data",
                            "--log-level", "warn", "run", "--http", "127.0.0.1:0", "--tokens",
@@ -199,6 +200,79 @@ TEST_F(HttpIngestTest, LimitsAndContentTypeAreAnsweredWithReasons) {
   EXPECT_EQ(big->status, 413);
   auto text = post(reg("T1"), "text/plain", kBureauToken);
   EXPECT_EQ(text->status, 415);
+}
+
+// The tokens file is read again on SIGHUP: a token added works, one removed is refused, and
+// nothing restarts.
+TEST_F(HttpIngestTest, SighupReadsTheTokensFileAgainWithoutARestart) {
+  const std::string added = "bureau-second-token-0123456789";
+  ASSERT_EQ(post(reg("S1"), "application/json", added)->status, 401);
+  std::ofstream(dir_ / "tokens.toml", std::ios::trunc)
+      << "[tokens]\n\"" << added << "\" = \"bureau\"\n\"" << kStreetToken
+      << "\" = \"street.yueyang\"\n";
+  kill(pid_, SIGHUP);
+  int status = 0;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = post(reg("S1"), "application/json", added)->status;
+  }
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(post(reg("S2"), "application/json", kBureauToken)->status, 401);
+  // A file that does not load leaves the tokens in force as they were.
+  std::ofstream(dir_ / "tokens.toml", std::ios::trunc) << "[tokens\n";
+  kill(pid_, SIGHUP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(post(reg("S3"), "application/json", added)->status, 200);
+}
+
+// `jiayuan serve` beside a running engine on the embedded log: a replica of its own follows the
+// engine's log through a RocksDB secondary and answers as the engine does, byte for byte; it
+// takes no facts (the engine is the one writer) and says how far it has folded.
+TEST_F(HttpIngestTest, AReplicaBesideTheEngineFollowsItsLogAndAnswersTheSame) {
+  std::string body;
+  for (int i = 0; i < 5; ++i) body += reg("R" + std::to_string(i)) + "\n";
+  ASSERT_EQ(post(body, "application/x-ndjson", kBureauToken)->status, 200);
+  std::ofstream(dir_ / "readers.toml")
+      << "[tokens]\n\"district-token-0123456789\" = { scope = \"district\" }\n\"" << kBureauToken
+      << "\" = \"bureau\"\n";
+  const pid_t replica =
+      testing::spawn(JIAYUAN_BINARY,
+                     {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", dir_ / "data",
+                      "--log-level", "warn", "serve", "--http", "127.0.0.1:0", "--tokens",
+                      dir_ / "readers.toml", "--replica-dir", dir_ / "replica"},
+                     dir_ / "replica.out", dir_ / "replica.err");
+  const int port = testing::wait_for_port(dir_ / "replica.out");
+  ASSERT_GT(port, 0) << testing::slurp(dir_ / "replica.err");
+  ASSERT_EQ(post(reg("R5") + "\n" + reg("R6"), "application/x-ndjson", kBureauToken)->status, 200);
+  const httplib::Headers auth = {{"Authorization", "Bearer district-token-0123456789"}};
+  auto get = [&](int on, const std::string& path) {
+    httplib::Client c("127.0.0.1", on);
+    auto r = c.Get(path, auth);
+    return r ? std::to_string(r->status) + " " + r->body : std::string("no answer");
+  };
+  std::string engine, copy;
+  for (int i = 0; i < 100; ++i) {  // both fold in the background
+    engine = get(port_, "/v1/communities/R6");
+    copy = get(port, "/v1/communities/R6");
+    if (engine.starts_with("200") && engine == copy) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(engine.starts_with("200")) << engine;
+  EXPECT_EQ(copy, engine);
+  for (const char* path : {"/v1/communities/R0", "/v1/communities?year=2023&limit=100",
+                           "/v1/dead-letters", "/v1/revisions"})
+    EXPECT_EQ(get(port, path), get(port_, path)) << path;
+  const std::string ready = get(port, "/readyz");
+  EXPECT_NE(ready.find("\"behind\":0"), std::string::npos) << ready;
+  httplib::Client c("127.0.0.1", port);
+  auto refused = c.Post("/v1/events", {{"Authorization", "Bearer " + kBureauToken}}, reg("R7"),
+                        "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 404);
+  EXPECT_NE(refused->body.find("read replica"), std::string::npos) << refused->body;
+  kill(replica, SIGTERM);
+  const auto stopped = testing::wait_for(replica, dir_ / "replica.out", dir_ / "replica.err");
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
 }
 
 }  // namespace
