@@ -114,7 +114,9 @@ Status run_replica(Log& log, Store& store, const Config& config, const ReplicaOp
     if (options.progress &&
         (idle ? !idle_reported : Clock::now() - last_progress > std::chrono::seconds(1))) {
       JY_TRY(auto at, projection_position(log, store));
-      options.progress(at.first, at.second);
+      // Idle, it has read every record there is: on Kafka the end offsets also count transaction
+      // markers, which no read returns, so they would show as never folded.
+      options.progress(idle ? at.second : at.first, at.second);
       last_progress = Clock::now();
     }
     if (!idle) {

@@ -48,6 +48,8 @@ int cmd_serve(const Globals& g, const ServeArgs& a) {
   const std::filesystem::path own = a.replica_dir;
   const std::filesystem::path engine_dir = o->config.engine.data_dir;
   std::error_code ec;
+  std::filesystem::create_directories(own, ec);
+  if (ec) return report(Error{"io", own.string() + ": cannot create: " + ec.message()});
   if (std::filesystem::equivalent(own, engine_dir, ec)) {
     return report(Error{"bad_argument", "--replica-dir " + a.replica_dir +
                                             " is the engine's data directory; give the replica "
