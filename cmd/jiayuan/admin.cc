@@ -10,6 +10,7 @@
 
 #include "cmd/jiayuan/commands.h"
 #include "cmd/jiayuan/common.h"
+#include "connectors/backup.h"
 #include "connectors/kafka_log.h"
 #include "engine/cli_format.h"
 #include "engine/district_stage.h"
@@ -227,6 +228,53 @@ int cmd_dead_letter(const Globals& g, bool show, int64_t offset, int64_t limit) 
   return 0;
 }
 
+// ---- backup, restore ---------------------------------------------------------------------
+int cmd_backup(const Globals& g, const std::string& dir, bool as_json) {
+  auto config = load(g);
+  if (!config) return report(config.error());
+  const bool kafka = !config->engine.kafka.bootstrap.empty();
+  auto made = backup_data_dir(config->engine.data_dir, dir, !kafka,
+                              [](const std::string& what, int64_t records) {
+                                spdlog::info("backup: {} records of the {} copied", records, what);
+                              });
+  if (!made) return report(made.error());
+  if (as_json) {
+    std::cout << nlohmann::json{{"backup", made->dir},
+                                {"store_records", made->store_records},
+                                {"log_records", made->log_records},
+                                {"projections_digest", made->digest}}
+                     .dump()
+              << "\n";
+    return kDone;
+  }
+  std::cout << "backed up " << config->engine.data_dir << " to " << made->dir << ": "
+            << made->store_records << " store records"
+            << (kafka ? " (the log is the Kafka cluster's)"
+                      : ", " + std::to_string(made->log_records) + " log records")
+            << "; projections digest " << made->digest << "\n";
+  return kDone;
+}
+
+int cmd_restore(const Globals& g, const std::string& dir, bool as_json) {
+  auto config = load(g);
+  if (!config) return report(config.error());
+  auto back = restore_data_dir(dir, config->engine.data_dir);
+  if (!back) return report(back.error());
+  if (as_json) {
+    std::cout << nlohmann::json{{"data_dir", back->dir},
+                                {"store_records", back->store_records},
+                                {"log_records", back->log_records},
+                                {"projections_digest", back->digest}}
+                     .dump()
+              << "\n";
+    return kDone;
+  }
+  std::cout << "restored " << dir << " into " << back->dir << "; projections digest "
+            << back->digest
+            << " (as backed up); `jiayuan run` folds what the log holds beyond it\n";
+  return kDone;
+}
+
 }  // namespace
 
 void add_admin_commands(CLI::App& app, const Globals& g, int& exit_code) {
@@ -237,6 +285,8 @@ void add_admin_commands(CLI::App& app, const Globals& g, int& exit_code) {
     std::string schema_dir = "events/schema";
     bool with_acls = false;
     int64_t limit = 100, offset = 0;
+    std::string backup_dir;
+    bool json = false;
   };
   auto a = std::make_shared<Args>();
   auto* tick =
@@ -278,6 +328,18 @@ void add_admin_commands(CLI::App& app, const Globals& g, int& exit_code) {
       ->callback([&g, &exit_code] { exit_code = cmd_rebuild(g); });
   app.add_subcommand("status", "log sizes, consumer offsets and the outbox")
       ->callback([&g, &exit_code] { exit_code = cmd_status(g); });
+
+  auto* backup = app.add_subcommand(
+      "backup",
+      "copy the data directory (store and embedded log) to DIR, consistent while the engine runs");
+  backup->add_option("dir", a->backup_dir, "a new or empty directory")->required();
+  backup->add_flag("--json", a->json, "the result as JSON");
+  backup->callback([&g, &exit_code, a] { exit_code = cmd_backup(g, a->backup_dir, a->json); });
+  auto* restore = app.add_subcommand(
+      "restore", "put the backup in DIR in place as the data directory (--data-dir; new or empty)");
+  restore->add_option("dir", a->backup_dir, "a directory `jiayuan backup` wrote")->required();
+  restore->add_flag("--json", a->json, "the result as JSON");
+  restore->callback([&g, &exit_code, a] { exit_code = cmd_restore(g, a->backup_dir, a->json); });
 
   auto* dead = app.add_subcommand("dead-letter", "read the dead-letter log");
   dead->require_subcommand(1);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -273,6 +274,64 @@ TEST_F(HttpIngestTest, AReplicaBesideTheEngineFollowsItsLogAndAnswersTheSame) {
   kill(replica, SIGTERM);
   const auto stopped = testing::wait_for(replica, dir_ / "replica.out", dir_ / "replica.err");
   EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+}
+
+// `jiayuan backup` while facts arrive: each backup's store and log agree (restored and run, its
+// projections are what a rebuild from its log gives), and the last one, taken once the engine
+// has folded everything, restores to the engine's own digest.
+TEST_F(HttpIngestTest, BackupsTakenWhileFactsArriveRestoreToAStoreAndLogThatAgree) {
+  auto jy = [&](const std::string& data, std::vector<std::string> args) {
+    args.insert(args.begin(),
+                {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", data, "--log-level", "warn"});
+    return testing::run(JIAYUAN_BINARY, args, dir_.path().string());
+  };
+  std::atomic<bool> sending{true};
+  std::thread sender([&] {
+    for (int i = 0; i < 60; ++i) {
+      std::string body;
+      for (int k = 0; k < 5; ++k) body += reg("B" + std::to_string(i * 5 + k)) + "\n";
+      EXPECT_EQ(post(body, "application/x-ndjson", kBureauToken)->status, 200);
+    }
+    sending = false;
+  });
+  std::vector<std::string> backups;
+  for (int n = 0; sending.load() || n < 2; ++n) {
+    const std::string to = dir_ / ("backup-" + std::to_string(n));
+    const auto made = jy(dir_ / "data", {"backup", to});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    backups.push_back(to);
+  }
+  sender.join();
+  ASSERT_GE(backups.size(), 2u);
+  for (size_t n = 0; n < backups.size(); ++n) {
+    const std::string data = dir_ / ("restored-" + std::to_string(n));
+    const auto restored = jy(data, {"restore", backups[n], "--json"});
+    ASSERT_EQ(restored.exit_code, 0) << restored.err;
+    ASSERT_EQ(jy(data, {"run"}).exit_code, 0);
+    const std::string folded = jy(data, {"digest"}).out;
+    ASSERT_EQ(jy(data, {"rebuild"}).exit_code, 0);
+    EXPECT_EQ(jy(data, {"digest"}).out, folded) << "backup " << n << ": store and log disagree";
+  }
+  // Once the engine has folded everything, a backup restores to its digest.
+  std::string digest;
+  for (int i = 0; i < 100; ++i) {
+    httplib::Client c("127.0.0.1", port_);
+    auto r = c.Get("/v1/communities/B299", {{"Authorization", "Bearer district-token-0123456789"}});
+    if (r && r->status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_EQ(jy(dir_ / "data", {"backup", dir_ / "last"}).exit_code, 0);
+  const auto last = jy(dir_ / "restored-last", {"restore", dir_ / "last", "--json"});
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  kill(pid_, SIGTERM);
+  testing::wait_for(pid_, dir_ / "out", dir_ / "err");
+  pid_ = testing::spawn("/bin/true", {}, dir_ / "out2", dir_ / "err2");  // for TearDown
+  EXPECT_EQ(nlohmann::json::parse(last.out)["projections_digest"].get<std::string>() + "\n",
+            jy(dir_ / "data", {"digest"}).out);
+  // Nothing is overwritten: an existing backup or data directory is refused.
+  EXPECT_EQ(jy(dir_ / "data", {"backup", dir_ / "last"}).exit_code, 2);
+  EXPECT_EQ(jy(dir_ / "data", {"restore", dir_ / "last"}).exit_code, 2);
 }
 
 }  // namespace
