@@ -1,9 +1,13 @@
 // The operator's commands: tick, gen, schema, topics create, digest, rebuild, status and the
 // dead-letter log.
+#include <netdb.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -25,7 +29,7 @@ namespace jiayuan::cli {
 namespace {
 
 // ---- topics ------------------------------------------------------------------------------
-int cmd_topics_create(const Globals& g, bool acls) {
+int cmd_topics_create(const Globals& g, bool acls, bool as_json) {
   auto config = load(g);
   if (!config) return report(config.error());
   const KafkaSettings& k = config->engine.kafka;
@@ -33,17 +37,26 @@ int cmd_topics_create(const Globals& g, bool acls) {
     return report(Error{"bad_argument", "topics: no Kafka cluster (give --kafka HOST:PORT)"});
   auto lines = create_topics(k, config->district);
   if (!lines) return report(lines.error());
-  for (const std::string& l : *lines) std::cout << l << "\n";
+  std::vector<std::string> granted;
   if (acls) {
-    auto granted = create_department_acls(k, config->district);
-    if (!granted) return report(granted.error());
-    for (const std::string& l : *granted) std::cout << l << "\n";
+    auto made = create_department_acls(k, config->district);
+    if (!made) return report(made.error());
+    granted = std::move(*made);
   }
-  return 0;
+  if (as_json) {
+    nlohmann::json topics = nlohmann::json::array();
+    for (const std::string& l : *lines)  // "created NAME" / "exists  NAME"
+      topics.push_back({{"topic", l.substr(8)}, {"created", l.starts_with("created")}});
+    std::cout << nlohmann::json{{"topics", topics}, {"acls", granted}}.dump() << "\n";
+    return kDone;
+  }
+  for (const std::string& l : *lines) std::cout << l << "\n";
+  for (const std::string& l : granted) std::cout << l << "\n";
+  return kDone;
 }
 
 // ---- tick --------------------------------------------------------------------------------
-int cmd_tick(const Globals& g, const std::string& date_text) {
+int cmd_tick(const Globals& g, const std::string& date_text, bool as_json) {
   auto o = open_all(g, false);
   if (!o) return report(o.error());
   const auto date = date_text.empty() ? today() : Date::parse(date_text);
@@ -55,6 +68,10 @@ int cmd_tick(const Globals& g, const std::string& date_text) {
                              .count();
   auto ticks = append_ticks(*o->log, *date, now_ms);
   if (!ticks) return report(ticks.error());
+  if (as_json) {
+    std::cout << nlohmann::json{{"date", date->to_string()}, {"partitions", *ticks}}.dump() << "\n";
+    return kDone;
+  }
   std::cout << "log time advances to " << date->to_string() << " on " << *ticks
             << " partition(s); `jiayuan run` fires what falls due\n";
   return 0;
@@ -111,12 +128,12 @@ int cmd_gen(const Globals& g, const GeneratorOptions& opts, const std::string& o
 }
 
 // ---- digest, rebuild ----------------------------------------------------------------------
-int cmd_digest(const Globals& g) {
+int cmd_digest(const Globals& g, bool as_json) {
   auto o = open_all(g, true, Access::kRead);
   if (!o) return report(o.error());
   auto d = o->store->projection_digest();
   if (!d) return report(d.error());
-  std::cout << *d << "\n";
+  std::cout << (as_json ? nlohmann::json{{"digest", *d}}.dump() : *d) << "\n";
   return 0;
 }
 
@@ -139,43 +156,60 @@ int cmd_rebuild(const Globals& g) {
 }
 
 // ---- status ------------------------------------------------------------------------------
-int cmd_status(const Globals& g) {
-  auto o = open_all(g, true, Access::kRead);
-  if (!o) return report(o.error());
+// What `status` says: the log's ends, every consumer offset, the outbox, what the projector
+// applied.
+Result<nlohmann::json> status_of(Opened& o) {
+  nlohmann::json log = nlohmann::json::array(), offsets = nlohmann::json::object();
   for (std::string_view topic : {topics::kEvents, topics::kDecisions, topics::kDeadLetter}) {
-    for (int32_t p = 0; p < o->log->partition_count(topic); ++p) {
-      auto end = o->log->end_offset(topic, p);
-      if (!end) return report(end.error());
-      std::cout << "log " << topic << "/" << p << ": end offset " << *end << "\n";
+    for (int32_t p = 0; p < o.log->partition_count(topic); ++p) {
+      JY_TRY(int64_t end, o.log->end_offset(topic, p));
+      log.push_back({{"topic", topic}, {"partition", p}, {"end_offset", end}});
     }
   }
-  auto s = o->store->scan(cf::kOffsets, "", [&](std::string_view k, std::string_view v) {
-    std::cout << "offset " << k << ": " << decode_be64(v) << "\n";
+  JY_CHECK(o.store->scan(cf::kOffsets, "", [&](std::string_view k, std::string_view v) {
+    offsets[std::string(k)] = decode_be64(v);
     return true;
-  });
-  if (!s) return report(s.error());
-  auto count = [&](std::string_view family) -> Result<size_t> {
-    size_t n = 0;
-    JY_CHECK(o->store->scan(family, "", [&](std::string_view, std::string_view) {
-      ++n;
-      return true;
-    }));
-    return n;
-  };
-  auto pending = count(cf::kOutbox);
-  if (!pending) return report(pending.error());
-  std::cout << "outbox: " << *pending << " pending\n";
+  }));
+  size_t pending = 0, decisions = 0, retractions = 0;
+  JY_CHECK(o.store->scan(cf::kOutbox, "", [&](std::string_view, std::string_view) {
+    ++pending;
+    return true;
+  }));
   // projector.applied keeps each decision id once, and a "retracted:<source>/<id>" marker for each
   // retraction it has taken back (projections/projector.cc): counted apart.
-  size_t decisions = 0, retractions = 0;
-  auto applied = o->store->scan(cf::kApplied, "", [&](std::string_view k, std::string_view) {
+  JY_CHECK(o.store->scan(cf::kApplied, "", [&](std::string_view k, std::string_view) {
     ++(k.starts_with("retracted:") ? retractions : decisions);
     return true;
-  });
-  if (!applied) return report(applied.error());
-  std::cout << "projector: " << decisions << " decisions applied (each id once), " << retractions
-            << (retractions == 1 ? " retraction" : " retractions") << " taken back\n";
-  return 0;
+  }));
+  return nlohmann::json{{"log", log},
+                        {"offsets", offsets},
+                        {"outbox_pending", pending},
+                        {"decisions_applied", decisions},
+                        {"retractions_taken_back", retractions}};
+}
+
+int cmd_status(const Globals& g, bool as_json) {
+  auto o = open_all(g, true, Access::kRead);
+  if (!o) return report(o.error());
+  auto st = status_of(*o);
+  if (!st) return report(st.error());
+  if (as_json) {
+    std::cout << st->dump() << "\n";
+    return kDone;
+  }
+  const nlohmann::json& s = *st;
+  for (const auto& l : s["log"]) {
+    std::cout << "log " << l["topic"].get<std::string>() << "/" << l["partition"] << ": end offset "
+              << l["end_offset"] << "\n";
+  }
+  for (const auto& [name, at] : s["offsets"].items())
+    std::cout << "offset " << name << ": " << at << "\n";
+  std::cout << "outbox: " << s["outbox_pending"] << " pending\n";
+  const size_t retractions = s["retractions_taken_back"];
+  std::cout << "projector: " << s["decisions_applied"] << " decisions applied (each id once), "
+            << retractions << (retractions == 1 ? " retraction" : " retractions")
+            << " taken back\n";
+  return kDone;
 }
 
 // ---- dead-letter -------------------------------------------------------------------------
@@ -187,21 +221,56 @@ std::string cli_age(int64_t seconds) {
   return std::to_string(seconds) + " s";
 }
 
-int cmd_dead_letter(const Globals& g, bool show, int64_t offset, int64_t limit) {
-  auto o = open_all(g, !show, Access::kRead);
+nlohmann::json headers_json(const Record& r) {
+  nlohmann::json h = nlohmann::json::object();
+  for (const Header& x : r.headers) h[x.key] = x.value;
+  return h;
+}
+
+int cmd_dead_letter_show(const Globals& g, int64_t offset, bool as_json) {
+  auto o = open_all(g, false, Access::kRead);
   if (!o) return report(o.error());
-  const int64_t from = show ? offset : 0;
-  auto entries = o->log->read(topics::kDeadLetter, 0, from, show ? 1 : static_cast<size_t>(limit));
+  auto entries = o->log->read(topics::kDeadLetter, 0, offset, 1);
   if (!entries) return report(entries.error());
-  if (show) {
-    if (entries->empty() || entries->front().position.offset != offset) {
-      return report(Error{"not_found", "no dead letter at offset " + std::to_string(offset)});
-    }
-    const Record& r = entries->front().record;
-    std::cout << "offset " << offset << "\n";
-    for (const Header& h : r.headers) std::cout << h.key << ": " << h.value << "\n";
-    std::cout << "\n" << r.value << "\n";
-    return 0;
+  if (entries->empty() || entries->front().position.offset != offset) {
+    return report(Error{"not_found", "no dead letter at offset " + std::to_string(offset)});
+  }
+  const Record& r = entries->front().record;
+  if (as_json) {
+    std::cout << nlohmann::json{{"offset", offset},
+                                {"headers", headers_json(r)},
+                                {"bytes", r.value}}
+                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+    return kDone;
+  }
+  std::cout << "offset " << offset << "\n";
+  for (const Header& h : r.headers) std::cout << h.key << ": " << h.value << "\n";
+  std::cout << "\n" << r.value << "\n";
+  return kDone;
+}
+
+// The dead letters (the first `limit`), then the facts accepted that wait for the registration of
+// the community or company they name, with their age, and those rejected once it came dated
+// after them.
+int cmd_dead_letter_list(const Globals& g, int64_t limit, bool as_json) {
+  auto o = open_all(g, true, Access::kRead);
+  if (!o) return report(o.error());
+  auto entries = o->log->read(topics::kDeadLetter, 0, 0, static_cast<size_t>(limit));
+  if (!entries) return report(entries.error());
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto waiting = waiting_facts(*o->store, now);
+  if (!waiting) return report(waiting.error());
+  if (as_json) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const LogEntry& e : *entries)
+      items.push_back({{"offset", e.position.offset}, {"headers", headers_json(e.record)}});
+    std::cout << nlohmann::json{{"items", items}, {"waiting", *waiting}}.dump(
+                     -1, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+    return kDone;
   }
   for (const LogEntry& e : *entries) {
     const Record& r = e.record;
@@ -209,13 +278,6 @@ int cmd_dead_letter(const Globals& g, bool show, int64_t offset, int64_t limit) 
               << r.header(headers::kErrorOrigin) << "\t" << r.header(headers::kErrorReason) << "\n";
   }
   if (entries->empty()) std::cout << "the dead-letter log is empty\n";
-  // Facts accepted that wait for the registration of the community or company they name, with
-  // their age, and those rejected once the registration came dated after them.
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  auto waiting = waiting_facts(*o->store, now);
-  if (!waiting) return report(waiting.error());
   for (const nlohmann::json& w : *waiting) {
     const std::string age =
         w["age_seconds"].is_number() ? cli_age(w["age_seconds"].get<int64_t>()) : std::string("?");
@@ -225,7 +287,7 @@ int cmd_dead_letter(const Globals& g, bool show, int64_t offset, int64_t limit) 
               << w["reason"].get<std::string>() << " (accepted "
               << w["accepted_at"].get<std::string>() << ", " << age << " ago)\n";
   }
-  return 0;
+  return kDone;
 }
 
 // ---- backup, restore ---------------------------------------------------------------------
@@ -275,6 +337,66 @@ int cmd_restore(const Globals& g, const std::string& dir, bool as_json) {
   return kDone;
 }
 
+// ---- healthcheck --------------------------------------------------------------------------
+// GET of an http://HOST:PORT/PATH URL with a deadline: the status code, or an error. No curl in
+// the slim image, so the one request a health check needs is made here.
+Result<int> http_status(const std::string& url, int timeout_s) {
+  const std::string_view scheme = "http://";
+  if (!url.starts_with(scheme))
+    return fail("bad_argument", "--url: expected http://HOST:PORT/PATH, got \"" + url + "\"");
+  const std::string rest = url.substr(scheme.size());
+  const size_t slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  const std::string path = slash == std::string::npos ? "/" : rest.substr(slash);
+  const size_t colon = authority.rfind(':');
+  const std::string host = authority.substr(0, colon);
+  const std::string port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr)
+    return fail("unreachable", url + ": cannot resolve " + host);
+  const int fd = socket(found->ai_family, found->ai_socktype, found->ai_protocol);
+  timeval tv{timeout_s, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  const bool connected = fd >= 0 && connect(fd, found->ai_addr, found->ai_addrlen) == 0;
+  freeaddrinfo(found);
+  if (!connected) {
+    if (fd >= 0) close(fd);
+    return fail("unreachable", url + ": " + std::strerror(errno));
+  }
+  const std::string request =
+      "GET " + path + " HTTP/1.1\r\nHost: " + authority + "\r\nConnection: close\r\n\r\n";
+  std::string answer;
+  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+      static_cast<ssize_t>(request.size())) {
+    char buf[512];
+    for (ssize_t n; answer.size() < 12 && (n = recv(fd, buf, sizeof buf, 0)) > 0;)
+      answer.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  if (answer.size() < 12 || !answer.starts_with("HTTP/1."))
+    return fail("unreachable", url + ": no HTTP answer within " + std::to_string(timeout_s) + " s");
+  return std::atoi(answer.substr(9, 3).c_str());
+}
+
+// 0 when the server answers 200, 1 when it answers otherwise or not at all (Docker's HEALTHCHECK
+// and systemd read the exit code).
+int cmd_healthcheck(const std::string& url, int timeout_s) {
+  auto status = http_status(url, timeout_s);
+  if (!status) {
+    std::cerr << "jiayuan: unhealthy: " << status.error().message << "\n";
+    return kDoneWithRejections;
+  }
+  if (*status != 200) {
+    std::cerr << "jiayuan: unhealthy: " << url << " answered " << *status << "\n";
+    return kDoneWithRejections;
+  }
+  std::cout << "healthy: " << url << " answered 200\n";
+  return kDone;
+}
+
 }  // namespace
 
 void add_admin_commands(CLI::App& app, const Globals& g, int& exit_code) {
@@ -287,12 +409,15 @@ void add_admin_commands(CLI::App& app, const Globals& g, int& exit_code) {
     int64_t limit = 100, offset = 0;
     std::string backup_dir;
     bool json = false;
+    std::string health_url = "http://127.0.0.1:8080/healthz";
+    int health_timeout = 5;
   };
   auto a = std::make_shared<Args>();
   auto* tick =
       app.add_subcommand("tick", "advance log time: deadlines up to the date fire on the next run");
   tick->add_option("--date", a->tick_date, "the date (default: today)");
-  tick->callback([&g, &exit_code, a] { exit_code = cmd_tick(g, a->tick_date); });
+  tick->add_flag("--json", a->json, "the result as JSON");
+  tick->callback([&g, &exit_code, a] { exit_code = cmd_tick(g, a->tick_date, a->json); });
 
   auto* gen = app.add_subcommand("gen", "generate a synthetic district year as NDJSON facts");
   gen->add_option("--communities", a->gen.communities, "number of communities")
@@ -320,14 +445,18 @@ void add_admin_commands(CLI::App& app, const Globals& g, int& exit_code) {
                                  "jiayuan.events, jiayuan.decisions, jiayuan.dead-letter");
   t_create->add_flag("--acls", a->with_acls,
                      "also let each department (User:<department>) write its own inbox");
-  t_create->callback([&g, &exit_code, a] { exit_code = cmd_topics_create(g, a->with_acls); });
+  t_create->add_flag("--json", a->json, "the result as JSON");
+  t_create->callback(
+      [&g, &exit_code, a] { exit_code = cmd_topics_create(g, a->with_acls, a->json); });
 
-  app.add_subcommand("digest", "print the SHA-256 digest of the projections")
-      ->callback([&g, &exit_code] { exit_code = cmd_digest(g); });
+  auto* digest = app.add_subcommand("digest", "print the SHA-256 digest of the projections");
+  digest->add_flag("--json", a->json, "the result as JSON");
+  digest->callback([&g, &exit_code, a] { exit_code = cmd_digest(g, a->json); });
   app.add_subcommand("rebuild", "drop the projections and rebuild them from the log")
       ->callback([&g, &exit_code] { exit_code = cmd_rebuild(g); });
-  app.add_subcommand("status", "log sizes, consumer offsets and the outbox")
-      ->callback([&g, &exit_code] { exit_code = cmd_status(g); });
+  auto* status = app.add_subcommand("status", "log sizes, consumer offsets and the outbox");
+  status->add_flag("--json", a->json, "the result as JSON");
+  status->callback([&g, &exit_code, a] { exit_code = cmd_status(g, a->json); });
 
   auto* backup = app.add_subcommand(
       "backup",
@@ -341,15 +470,25 @@ void add_admin_commands(CLI::App& app, const Globals& g, int& exit_code) {
   restore->add_flag("--json", a->json, "the result as JSON");
   restore->callback([&g, &exit_code, a] { exit_code = cmd_restore(g, a->backup_dir, a->json); });
 
+  auto* health = app.add_subcommand(
+      "healthcheck", "exit 0 when the server answers 200 at --url, else 1 (for HEALTHCHECK)");
+  health->add_option("--url", a->health_url, "what to ask")->capture_default_str();
+  health->add_option("--timeout", a->health_timeout, "seconds")->capture_default_str();
+  health->callback(
+      [&exit_code, a] { exit_code = cmd_healthcheck(a->health_url, a->health_timeout); });
+
   auto* dead = app.add_subcommand("dead-letter", "read the dead-letter log");
   dead->require_subcommand(1);
   auto* d_list = dead->add_subcommand("list", "list rejected input: offset, stage, origin, reason");
   d_list->add_option("--limit", a->limit, "at most this many")->capture_default_str();
-  d_list->callback([&g, &exit_code, a] { exit_code = cmd_dead_letter(g, false, 0, a->limit); });
+  d_list->add_flag("--json", a->json, "the list as JSON");
+  d_list->callback([&g, &exit_code, a] { exit_code = cmd_dead_letter_list(g, a->limit, a->json); });
   auto* d_show =
       dead->add_subcommand("show", "one dead letter with its headers and original bytes");
   d_show->add_option("offset", a->offset, "its offset in the dead-letter log")->required();
-  d_show->callback([&g, &exit_code, a] { exit_code = cmd_dead_letter(g, true, a->offset, 1); });
+  d_show->add_flag("--json", a->json, "the dead letter as JSON");
+  d_show->callback(
+      [&g, &exit_code, a] { exit_code = cmd_dead_letter_show(g, a->offset, a->json); });
 }
 
 }  // namespace jiayuan::cli

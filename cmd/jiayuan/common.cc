@@ -74,7 +74,11 @@ Result<Config> load(const Globals& g) {
     return fail(config.error().code, config.error().message + "\n(config directory: " +
                                          g.config_dir + "; set it with --config)");
   }
-  if (!g.data_dir.empty()) config->engine.data_dir = g.data_dir;
+  if (!g.data_dir.empty()) {
+    config->engine.data_dir = g.data_dir;
+  } else if (const char* d = std::getenv("JIAYUAN_DATA_DIR"); d != nullptr && *d != '\0') {
+    config->engine.data_dir = d;  // the image's and the systemd unit's
+  }
   if (!g.kafka.empty()) config->engine.kafka.bootstrap = g.kafka;
   if (const char* v = std::getenv("JIAYUAN_DISK_RESERVE_MB"); v != nullptr && *v != '\0') {
     char* end = nullptr;

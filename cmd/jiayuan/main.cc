@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
                  "engine.toml); env JIAYUAN_CONFIG_DIR")
       ->capture_default_str();
   app.add_option("--data-dir", g.data_dir,
-                 "data directory (default: engine.data_dir of engine.toml)");
+                 "data directory (default: env JIAYUAN_DATA_DIR, else engine.data_dir of "
+                 "engine.toml)");
   app.add_option("--log-level", g.log_level,
                  "trace, debug, info, warn, error (default: engine.toml)");
   app.add_option("--kafka", g.kafka,

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "tests/support/gb18030_sample.h"
 #include "tests/support/process.h"
@@ -448,6 +449,58 @@ TEST_F(Cli, BadConfigIsReportedWithFileAndKey) {
           "engine.toml: key engine.batch_size (line 3): expected an integer 1..1000000, got 0"),
       std::string::npos)
       << r.err;
+}
+
+// Exit codes say what happened: 0 done; 1 done, with rejections (or differences); 2 could not
+// run. --json answers what the text does, for programs.
+TEST_F(Cli, ExitCodesSayDoneDoneWithRejectionsOrCouldNotRunAndJsonAnswersForPrograms) {
+  auto version = jy({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_TRUE(version.out.starts_with("jiayuan ")) << version.out;
+  EXPECT_NE(version.out.find("decision format 5"), std::string::npos) << version.out;
+  EXPECT_EQ(jy({"--no-such-option", "status"}).exit_code, 2);
+  EXPECT_EQ(jy({"query", "community"}).exit_code, 2);  // a missing argument
+
+  const std::string file = demo();
+  auto pub = jy({"publish", file, "--json"});
+  ASSERT_EQ(pub.exit_code, 0) << pub.err;
+  const auto published = nlohmann::json::parse(pub.out);
+  EXPECT_GT(published["accepted"].get<int>(), 100);
+  EXPECT_EQ(published["rejected"], 0);
+  ASSERT_EQ(jy({"tick", "--date", "2024-06-30", "--json"}).exit_code, 0);
+  ASSERT_EQ(jy({"run"}).exit_code, 0);
+  auto d = jy({"digest", "--json"});
+  ASSERT_EQ(d.exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(d.out)["digest"].get<std::string>() + "\n", digest());
+  auto st = jy({"status", "--json"});
+  ASSERT_EQ(st.exit_code, 0);
+  const auto status = nlohmann::json::parse(st.out);
+  EXPECT_EQ(status["outbox_pending"], 0);
+  EXPECT_GT(status["decisions_applied"].get<int>(), 0);
+  auto dl = jy({"dead-letter", "list", "--json"});
+  ASSERT_EQ(dl.exit_code, 0);
+  EXPECT_TRUE(nlohmann::json::parse(dl.out)["items"].is_array());
+
+  // A data directory another process holds: could not run.
+  const pid_t engine = testing::spawn(
+      JIAYUAN_BINARY,
+      {"--config", JIAYUAN_TEST_CONFIG_DIR, "--data-dir", dir_ / "data", "run", "--follow"},
+      dir_ / "engine.out", dir_ / "engine.err");
+  testing::ProcessResult locked;
+  for (int i = 0; i < 50; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    locked = jy({"publish", file});
+    if (locked.err.find("in use by another jiayuan process") != std::string::npos) break;
+  }
+  EXPECT_EQ(locked.exit_code, 2) << locked.err;
+  // Reading beside it is fine.
+  EXPECT_EQ(jy({"status"}).exit_code, 0);
+  kill(engine, SIGTERM);
+  testing::wait_for(engine, dir_ / "engine.out", dir_ / "engine.err");
+  // Nothing answers there: unhealthy, 1.
+  auto health = jy({"healthcheck", "--url", "http://127.0.0.1:1/healthz", "--timeout", "2"});
+  EXPECT_EQ(health.exit_code, 1);
+  EXPECT_NE(health.err.find("unhealthy"), std::string::npos) << health.err;
 }
 
 }  // namespace
