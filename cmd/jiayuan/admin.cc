@@ -397,6 +397,35 @@ int cmd_healthcheck(const std::string& url, int timeout_s) {
   return kDone;
 }
 
+// backup, restore, healthcheck.
+void add_operations_commands(CLI::App& app, const Globals& g, int& exit_code) {
+  struct Args {
+    std::string backup_dir;
+    bool json = false;
+    std::string health_url = "http://127.0.0.1:8080/healthz";
+    int health_timeout = 5;
+  };
+  auto a = std::make_shared<Args>();
+  auto* backup = app.add_subcommand(
+      "backup",
+      "copy the data directory (store and embedded log) to DIR, consistent while the engine runs");
+  backup->add_option("dir", a->backup_dir, "a new or empty directory")->required();
+  backup->add_flag("--json", a->json, "the result as JSON");
+  backup->callback([&g, &exit_code, a] { exit_code = cmd_backup(g, a->backup_dir, a->json); });
+  auto* restore = app.add_subcommand(
+      "restore", "put the backup in DIR in place as the data directory (--data-dir; new or empty)");
+  restore->add_option("dir", a->backup_dir, "a directory `jiayuan backup` wrote")->required();
+  restore->add_flag("--json", a->json, "the result as JSON");
+  restore->callback([&g, &exit_code, a] { exit_code = cmd_restore(g, a->backup_dir, a->json); });
+
+  auto* health = app.add_subcommand(
+      "healthcheck", "exit 0 when the server answers 200 at --url, else 1 (for HEALTHCHECK)");
+  health->add_option("--url", a->health_url, "what to ask")->capture_default_str();
+  health->add_option("--timeout", a->health_timeout, "seconds")->capture_default_str();
+  health->callback(
+      [&exit_code, a] { exit_code = cmd_healthcheck(a->health_url, a->health_timeout); });
+}
+
 }  // namespace
 
 void add_admin_commands(CLI::App& app, const Globals& g, int& exit_code) {
@@ -407,10 +436,7 @@ void add_admin_commands(CLI::App& app, const Globals& g, int& exit_code) {
     std::string schema_dir = "events/schema";
     bool with_acls = false;
     int64_t limit = 100, offset = 0;
-    std::string backup_dir;
     bool json = false;
-    std::string health_url = "http://127.0.0.1:8080/healthz";
-    int health_timeout = 5;
   };
   auto a = std::make_shared<Args>();
   auto* tick =
@@ -458,24 +484,7 @@ void add_admin_commands(CLI::App& app, const Globals& g, int& exit_code) {
   status->add_flag("--json", a->json, "the result as JSON");
   status->callback([&g, &exit_code, a] { exit_code = cmd_status(g, a->json); });
 
-  auto* backup = app.add_subcommand(
-      "backup",
-      "copy the data directory (store and embedded log) to DIR, consistent while the engine runs");
-  backup->add_option("dir", a->backup_dir, "a new or empty directory")->required();
-  backup->add_flag("--json", a->json, "the result as JSON");
-  backup->callback([&g, &exit_code, a] { exit_code = cmd_backup(g, a->backup_dir, a->json); });
-  auto* restore = app.add_subcommand(
-      "restore", "put the backup in DIR in place as the data directory (--data-dir; new or empty)");
-  restore->add_option("dir", a->backup_dir, "a directory `jiayuan backup` wrote")->required();
-  restore->add_flag("--json", a->json, "the result as JSON");
-  restore->callback([&g, &exit_code, a] { exit_code = cmd_restore(g, a->backup_dir, a->json); });
-
-  auto* health = app.add_subcommand(
-      "healthcheck", "exit 0 when the server answers 200 at --url, else 1 (for HEALTHCHECK)");
-  health->add_option("--url", a->health_url, "what to ask")->capture_default_str();
-  health->add_option("--timeout", a->health_timeout, "seconds")->capture_default_str();
-  health->callback(
-      [&exit_code, a] { exit_code = cmd_healthcheck(a->health_url, a->health_timeout); });
+  add_operations_commands(app, g, exit_code);
 
   auto* dead = app.add_subcommand("dead-letter", "read the dead-letter log");
   dead->require_subcommand(1);
