@@ -54,6 +54,7 @@ Status open_both(const std::string& from, const std::string& scratch, const std:
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), from, &names);
   if (!s.ok()) return fail(db_error(from, "cannot read its column families", s));
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  families.reserve(names.size());
   for (const std::string& n : names) families.emplace_back(n, rocksdb::ColumnFamilyOptions());
   rocksdb::Options options;
   options.max_open_files = -1;  // a secondary keeps every file open (RocksDB requires it)
