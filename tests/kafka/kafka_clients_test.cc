@@ -42,6 +42,15 @@ TEST_F(KafkaClients, KafkaPythonReadsEveryDecisionAsAnAuditorAndVerifiesItsHashA
       << read.out;
   EXPECT_NE(read.out.find("; 0 problems"), std::string::npos) << read.out;
 
+  // On Kafka a backup is the store (the log is the cluster's): restored, its projections are
+  // the engine's, and the restored engine has nothing left to fold.
+  const ProcessResult backed = jy(data, {"backup", dir_ / "backup", "--json"});
+  ASSERT_EQ(backed.exit_code, 0) << backed.err;
+  EXPECT_EQ(json::parse(backed.out)["log_records"], 0);
+  const std::string restored = dir_ / "restored";
+  ASSERT_EQ(jy(restored, {"restore", dir_ / "backup"}).exit_code, 0);
+  EXPECT_EQ(jy(restored, {"digest"}).out, jy(data, {"digest"}).out);
+
   // The auditor reads; it may not write.
   const std::string file = write_file("forged.json", "{}");
   const ProcessResult wrote = kcat("auditor", physical(topics::kDecisions), {}, file);
