@@ -199,6 +199,7 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files, const s
               << " not yet judged (the engine's intake judges them; its receipts are on "
               << o->config.engine.kafka.topic_prefix << receipts_topic(source)
               << ", rejects in `jiayuan dead-letter list`)\n";
+    if (tally.accepted + tally.duplicates + tally.rejected == 0) return kDone;  // none judged yet
   }
   std::cout << "published: " << tally.accepted << " accepted, " << tally.duplicates
             << " already in the log, " << tally.rejected << " rejected"

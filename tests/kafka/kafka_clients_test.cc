@@ -42,6 +42,11 @@ TEST_F(KafkaClients, KafkaPythonReadsEveryDecisionAsAnAuditorAndVerifiesItsHashA
       << read.out;
   EXPECT_NE(read.out.find("; 0 problems"), std::string::npos) << read.out;
 
+  // jiayuan's own audit over the same JSON records: chains intact, every decision recomputed.
+  const ProcessResult audit = jy(data, {"audit", "--year", "2023", "--work-dir", dir_ / "audit"});
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
+  EXPECT_NE(audit.out.find("hash chains: intact"), std::string::npos) << audit.out;
+
   // On Kafka a backup is the store (the log is the cluster's): restored, its projections are
   // the engine's, and the restored engine has nothing left to fold.
   const ProcessResult backed = jy(data, {"backup", dir_ / "backup", "--json"});
