@@ -9,13 +9,26 @@
 
 namespace jiayuan {
 
+namespace {
+
+// The algorithm fetched once: EVP_sha256() makes OpenSSL 3 look its implementation up again at
+// every EVP_DigestInit_ex, which cost more than hashing a fact.
+const EVP_MD* sha256_md() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) throw std::runtime_error("OpenSSL: cannot fetch SHA-256");
+  return md;
+}
+
+}  // namespace
+
 struct Sha256::Impl {
   EVP_MD_CTX* ctx = nullptr;
 };
 
 Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
   impl_->ctx = EVP_MD_CTX_new();
-  if (impl_->ctx == nullptr || EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr) != 1) {
+  if (impl_->ctx == nullptr || EVP_DigestInit_ex2(impl_->ctx, sha256_md(), nullptr) != 1) {
+    EVP_MD_CTX_free(impl_->ctx);
     throw std::runtime_error("OpenSSL: cannot initialise SHA-256");
   }
 }
@@ -42,9 +55,12 @@ std::string Sha256::hex_digest() {
 }
 
 std::string sha256_hex(std::string_view bytes) {
-  Sha256 h;
-  h.update(bytes);
-  return h.hex_digest();
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), md, &n, sha256_md(), nullptr) != 1) {
+    throw std::runtime_error("OpenSSL: SHA-256 failed");
+  }
+  return to_hex(std::string_view(reinterpret_cast<const char*>(md), n));
 }
 
 }  // namespace jiayuan
