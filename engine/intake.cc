@@ -227,11 +227,13 @@ std::string rfc3339_ms(int64_t ms) {
   return buf;
 }
 
-Record event_record(const Event& ev, std::string_view accepted_at) {
+Record event_record(const Event& ev, std::string_view accepted_at, std::string hash) {
   const Envelope& e = ev.envelope;
   Record r;
   r.key = e.subject;
   r.value = encode_event_binary(ev);
+  if (hash.empty()) hash = content_hash(ev);
+  r.headers.reserve(11);
   r.headers = {{"ce_specversion", e.specversion},
                {"ce_id", e.id},
                {"ce_source", e.source},
@@ -240,7 +242,7 @@ Record event_record(const Event& ev, std::string_view accepted_at) {
                {"ce_occurred", e.occurred.to_string()},
                {"ce_schemaversion", std::to_string(e.schema_version)},
                {"content-type", "application/vnd.jiayuan.event+cereal"},
-               {std::string(headers::kContentHash), content_hash(ev)}};
+               {std::string(headers::kContentHash), std::move(hash)}};
   if (!e.time.empty()) r.headers.push_back({"ce_time", e.time});
   if (!accepted_at.empty())
     r.headers.push_back({std::string(headers::kAcceptedAt), std::string(accepted_at)});
@@ -647,7 +649,7 @@ void Intake::accept(size_t i, Event ev, const std::string& hash, std::optional<E
   p.batch.emplace(id_key, hash);
   p.to_insert.emplace_back(ev.envelope.source, ev.envelope.id, hash);
   remember(index_, ev.fact, &p.undo);
-  Record record = event_record(ev, p.stamp);
+  Record record = event_record(ev, p.stamp, hash);
   if (target) {
     record.key = target->envelope.subject;
     record.headers.push_back({std::string(headers::kRetracts), encode_event_binary(*target)});
@@ -681,7 +683,16 @@ Status Intake::commit(Pending& p, std::vector<IntakeOutcome>& outcomes) {
   }
   for (size_t k = 0; k < p.to_insert.size(); ++k) {
     const auto& [source, id, hash] = p.to_insert[k];
-    index_.seen.insert(source, id, hash, (*positions)[p.first_record[k]]);
+    // A fact of several records (a district-wide publication) is known by its last one, as
+    // catch_up learns it from the log.
+    const size_t last = (k + 1 < p.first_record.size() ? p.first_record[k + 1] : p.accepted.size());
+    index_.seen.insert(source, id, hash, (*positions)[last - 1]);
+  }
+  // What this intake appended it has learnt already: catch_up need not read it back, unless
+  // another writer appended in between (then the gap is read as before).
+  for (const Position& at : *positions) {
+    int64_t& next = seen_[at.partition];
+    if (at.offset == next) next = at.offset + 1;
   }
   for (size_t k = 0; k < p.accepted_at_index.size(); ++k) {
     outcomes[p.accepted_at_index[k]].position = (*positions)[p.first_record[k]];

@@ -90,8 +90,9 @@ inline constexpr std::string_view kErrorOrigin = "jiayuan.errors.origin";
 inline constexpr std::string_view kErrorDepartment = "jiayuan.errors.department";
 }  // namespace headers
 
-// The record of an accepted event in jiayuan.events; `accepted_at` (RFC 3339) when known.
-Record event_record(const Event& event, std::string_view accepted_at = "");
+// The record of an accepted event in jiayuan.events; `accepted_at` (RFC 3339) when known;
+// `hash`, the event's content_hash when the caller has it already (computed here when empty).
+Record event_record(const Event& event, std::string_view accepted_at = "", std::string hash = {});
 // "2024-01-15T10:00:00.123Z"
 std::string rfc3339_ms(int64_t unix_ms);
 
