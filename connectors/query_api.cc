@@ -132,9 +132,20 @@ json page(const json& items, const Params& p, const std::string& default_sort,
     }
     return ida < idb;
   };
-  std::vector<json> v(items.begin(), items.end());
-  std::stable_sort(v.begin(), v.end(), [&](const json& a, const json& b) {
-    return less(key(a), a[id_field].get<std::string>(), key(b), b[id_field].get<std::string>());
+  // Each item's sort key computed once; the items are sorted by reference and only the page's
+  // are copied (a street of a large district has a thousand items, a page fifty).
+  struct Keyed {
+    json key;
+    const std::string* id;
+    const json* item;
+  };
+  std::vector<Keyed> v;
+  v.reserve(items.size());
+  for (const json& item : items) {
+    v.push_back({key(item), &item.at(id_field).get_ref<const std::string&>(), &item});
+  }
+  std::stable_sort(v.begin(), v.end(), [&](const Keyed& a, const Keyed& b) {
+    return less(a.key, *a.id, b.key, *b.id);
   });
   const size_t limit =
       all ? items.size() : static_cast<size_t>(p.integer("limit", 1, 1000).value_or(50));
@@ -145,15 +156,14 @@ json page(const json& items, const Params& p, const std::string& default_sort,
     if (!at.is_array() || at.size() != 3 || at[2] != sort || !at[1].is_string()) {
       bad_parameter("cursor", "a next_cursor of this resource and sort", *c);
     }
-    while (from < v.size() && !less(at[0], at[1].get<std::string>(), key(v[from]),
-                                    v[from][id_field].get<std::string>()))
-      ++from;
+    const std::string& after = at[1].get_ref<const std::string&>();
+    while (from < v.size() && !less(at[0], after, v[from].key, *v[from].id)) ++from;
   }
   json out{{"items", json::array()}, {"total", v.size()}, {"sort", sort}, {"next_cursor", nullptr}};
   const size_t to = std::min(v.size(), from + limit);
-  for (size_t i = from; i < to; ++i) out["items"].push_back(v[i]);
+  for (size_t i = from; i < to; ++i) out["items"].push_back(*v[i].item);
   if (to < v.size() && to > 0) {
-    out["next_cursor"] = to_hex(json::array({key(v[to - 1]), v[to - 1][id_field], sort}).dump());
+    out["next_cursor"] = to_hex(json::array({v[to - 1].key, *v[to - 1].id, sort}).dump());
   }
   return out;
 }
