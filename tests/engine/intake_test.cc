@@ -254,6 +254,41 @@ TEST_F(IntakeSnapshotTest, AStartReadsOnlyWhatCameAfterTheSnapshot) {
   EXPECT_EQ(again[2].verdict, Verdict::kAccepted);   // C1's registration known: a new fact
 }
 
+TEST_F(IntakeSnapshotTest, WhatItAppendedIsNotReadBackAndItsSnapshotIsTheOneLearntFromTheLog) {
+  const std::string mine = dir_ / "mine.snapshot";
+  WatchedLog counting(log_);
+  auto a = Intake::open(counting, config_, mine);
+  ASSERT_TRUE(a) << a.error().message;
+  submit_to(**a, {json(testing::registered("C1", "yueyang", 2.0))});
+  submit_to(**a, inspections("C1", 0, 20));
+  counting.events_read = 0;
+  ASSERT_TRUE((*a)->save_snapshot());
+  // Only the fact at each recorded position, to name it in the snapshot; none of the 21 appended.
+  EXPECT_LE(counting.events_read, static_cast<size_t>(log_.partition_count(topics::kEvents)));
+
+  // Another writer in between: its facts are read, and known after.
+  ASSERT_TRUE(intake_->catch_up());
+  submit(inspections("C1", 20, 5));
+  submit_to(**a, inspections("C1", 25, 3));
+  counting.events_read = 0;
+  ASSERT_TRUE((*a)->catch_up());
+  EXPECT_GE(counting.events_read, 5u);
+  auto again = submit_to(**a, {inspections("C1", 21, 1)[0], inspections("C1", 26, 1)[0]});
+  EXPECT_EQ(again[0].verdict, Verdict::kDuplicate);  // the other writer's, read back
+  EXPECT_EQ(again[1].verdict, Verdict::kDuplicate);  // its own, never read back
+
+  // What it knows is what an intake learning the whole log knows: the same snapshot bytes.
+  ASSERT_TRUE((*a)->save_snapshot());
+  const std::string learnt = dir_ / "learnt.snapshot";
+  ASSERT_TRUE(Intake::open(log_, config_, learnt));  // no snapshot there: learns the whole log
+  auto bytes = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  EXPECT_FALSE(bytes(mine).empty());
+  EXPECT_EQ(bytes(mine), bytes(learnt));
+}
+
 TEST_F(IntakeSnapshotTest, ASnapshotOfAnotherLogIsIgnored) {
   const std::string snapshot = dir_ / "intake.snapshot";
   testing::MemoryLog other;
