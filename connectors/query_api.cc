@@ -9,6 +9,7 @@
 #include <set>
 
 #include "connectors/csv_import.h"
+#include "connectors/list_cache.h"
 #include "connectors/lists.h"
 #include "connectors/openapi_document.h"
 #include "engine/district_stage.h"
@@ -105,67 +106,51 @@ class Params {
   const HttpRequest& req_;
 };
 
-// Sorts `items` by `field` (then `id_field`), and returns the page after `cursor`.
+// ?sort=, one of `sorts`; `default_sort` without it.
+std::string sort_of(const Params& p, const std::string& default_sort,
+                    std::initializer_list<const char*> sorts) {
+  return p.one_of("sort", sorts).value_or(default_sort);
+}
+
+// The page after ?cursor= of `sorted`, ?limit= items (50 unless given).
 // Downloaded (?format=csv|xlsx), every item after the cursor: a download is the whole list.
-json page(const json& items, const Params& p, const std::string& default_sort,
-          std::initializer_list<const char*> sorts, const std::string& id_field, bool all = false) {
-  const std::string sort = p.one_of("sort", sorts).value_or(default_sort);
-  const bool desc = sort.starts_with('-');
-  const std::string field = desc ? sort.substr(1) : sort;
-  // Numbers written as text ("80.35") sort as numbers.
-  auto key = [&](const json& item) -> json {
-    if (!item.contains(field) || item[field].is_null()) return json();
-    const json& v = item[field];
-    if (v.is_string() && !v.get<std::string>().empty() && field != id_field && field != "name") {
-      const std::string s = v.get<std::string>();
-      char* end = nullptr;
-      const double d = std::strtod(s.c_str(), &end);
-      if (end == s.c_str() + s.size()) return d;
-    }
-    return v;
-  };
-  auto less = [&](const json& ka, const std::string& ida, const json& kb, const std::string& idb) {
-    if (ka != kb) {
-      if (ka.is_null()) return false;  // absent values last, either way
-      if (kb.is_null()) return true;
-      return desc ? kb < ka : ka < kb;
-    }
-    return ida < idb;
-  };
-  // Each item's sort key computed once; the items are sorted by reference and only the page's
-  // are copied (a street of a large district has a thousand items, a page fifty).
-  struct Keyed {
-    json key;
-    const std::string* id;
-    const json* item;
-  };
-  std::vector<Keyed> v;
-  v.reserve(items.size());
-  for (const json& item : items) {
-    v.push_back({key(item), &item.at(id_field).get_ref<const std::string&>(), &item});
-  }
-  std::stable_sort(v.begin(), v.end(), [&](const Keyed& a, const Keyed& b) {
-    return less(a.key, *a.id, b.key, *b.id);
-  });
+json page_of(const SortedItems& sorted, const Params& p, bool all = false) {
+  const std::vector<SortedItems::Keyed>& v = sorted.order;
+  const bool desc = sorted.sort.starts_with('-');
   const size_t limit =
-      all ? items.size() : static_cast<size_t>(p.integer("limit", 1, 1000).value_or(50));
+      all ? v.size() : static_cast<size_t>(p.integer("limit", 1, 1000).value_or(50));
   size_t from = 0;
   if (auto c = p.text("cursor")) {
     auto raw = from_hex(*c);
     json at = raw && check_json(*raw, JsonLimits{}) ? json::parse(*raw, nullptr, false) : json();
-    if (!at.is_array() || at.size() != 3 || at[2] != sort || !at[1].is_string()) {
+    if (!at.is_array() || at.size() != 3 || at[2] != sorted.sort || !at[1].is_string()) {
       bad_parameter("cursor", "a next_cursor of this resource and sort", *c);
     }
+    // The first item after the cursor's (key, id): the order is sorted, so a binary search.
     const std::string& after = at[1].get_ref<const std::string&>();
-    while (from < v.size() && !less(at[0], after, v[from].key, *v[from].id)) ++from;
+    from = static_cast<size_t>(std::partition_point(v.begin(), v.end(),
+                                                    [&](const SortedItems::Keyed& k) {
+                                                      return !sorted_before(desc, at[0], after,
+                                                                            k.key, *k.id);
+                                                    }) -
+                               v.begin());
   }
-  json out{{"items", json::array()}, {"total", v.size()}, {"sort", sort}, {"next_cursor", nullptr}};
+  json out{{"items", json::array()},
+           {"total", v.size()},
+           {"sort", sorted.sort},
+           {"next_cursor", nullptr}};
   const size_t to = std::min(v.size(), from + limit);
   for (size_t i = from; i < to; ++i) out["items"].push_back(*v[i].item);
   if (to < v.size() && to > 0) {
-    out["next_cursor"] = to_hex(json::array({v[to - 1].key, *v[to - 1].id, sort}).dump());
+    out["next_cursor"] = to_hex(json::array({v[to - 1].key, *v[to - 1].id, sorted.sort}).dump());
   }
   return out;
+}
+
+// Sorts `items` and returns the page after ?cursor= (a list not kept: computed per request).
+json page(const json& items, const Params& p, const std::string& default_sort,
+          std::initializer_list<const char*> sorts, const std::string& id_field, bool all = false) {
+  return page_of(sort_items(items, sort_of(p, default_sort, sorts), id_field), p, all);
 }
 
 // What a list answers as: JSON, or a download (?format=csv|xlsx, or an Accept naming only that).
@@ -207,38 +192,6 @@ void reply(HttpResponse& res, const json& body) {
   // Dead letters keep the bytes as received, which need not be UTF-8.
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
-
-// The lists' answers, each computed once per state of the store: the same list asked again
-// before anything is written is answered from memory (Store::sequence says whether anything
-// was). A supervisor's list otherwise reads every community's particulars per request. Holds at
-// most kMaxAnswers answers of one state; thread-safe.
-class ListCache {
- public:
-  std::shared_ptr<const json> get(const std::string& key, uint64_t sequence,
-                                  const std::function<json()>& compute) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (sequence != sequence_) {
-        answers_.clear();
-        sequence_ = sequence;
-      }
-      if (auto it = answers_.find(key); it != answers_.end()) return it->second;
-    }
-    auto answer = std::make_shared<const json>(compute());  // outside the lock: readers go on
-    std::lock_guard<std::mutex> lock(mu_);
-    if (sequence == sequence_) {
-      if (answers_.size() >= kMaxAnswers) answers_.clear();
-      answers_.emplace(key, answer);
-    }
-    return answer;
-  }
-
- private:
-  static constexpr size_t kMaxAnswers = 256;
-  std::mutex mu_;
-  uint64_t sequence_ = 0;
-  std::map<std::string, std::shared_ptr<const json>> answers_;
-};
 
 // What names one list's answer: the list, its query and the view's date.
 std::string list_key(ListKind kind, const ListQuery& q, const ProjectionView& view) {
@@ -312,9 +265,27 @@ class Resources {
   // of a store built for ?as_known=).
   std::shared_ptr<const json> answer(const ProjectionView& view, ListKind kind,
                                      const ListQuery& q) const {
-    auto compute = [&] { return answer_of(view, config_, kind, q); };
-    if (&view.store() != &store_) return std::make_shared<const json>(compute());
+    std::function<std::shared_ptr<const json>()> compute = [&] {
+      return std::make_shared<const json>(answer_of(view, config_, kind, q));
+    };
+    if (&view.store() != &store_) return compute();
     return lists_.get(list_key(kind, q, view), store_.sequence(), compute);
+  }
+  // The page of a list's items in ?sort= order; the sorted order is kept like the answer.
+  json list_page(const ProjectionView& view, ListKind kind, const ListQuery& q, const Params& p,
+                 const std::string& default_sort, std::initializer_list<const char*> sorts,
+                 const std::string& id_field, bool all) const {
+    const std::string sort = sort_of(p, default_sort, sorts);
+    std::function<std::shared_ptr<const SortedItems>()> compute = [&] {
+      std::shared_ptr<const json> a = answer(view, kind, q);
+      auto sorted = std::make_shared<SortedItems>(sort_items(a->at("items"), sort, id_field));
+      sorted->answer = std::move(a);
+      return std::shared_ptr<const SortedItems>(std::move(sorted));
+    };
+    if (&view.store() != &store_) return page_of(*compute(), p, all);
+    return page_of(
+        *lists_.get(list_key(kind, q, view) + " sorted by " + sort, store_.sequence(), compute), p,
+        all);
   }
 
   const Store& store_;
@@ -501,10 +472,10 @@ void Resources::communities(const Principal* who, const HttpRequest& req, HttpRe
   q.communities.grade =
       p.one_of("grade", {"exemplary", "standard", "passing", "failing", "unrated"});
   const ProjectionView view = view_of(p);
-  json out =
-      page(answer(view, ListKind::kCommunities, q)->at("items"), p, "community",
-           {"community", "-community", "name", "final_score", "-final_score", "grade", "street"},
-           "community", format.has_value());
+  json out = list_page(
+      view, ListKind::kCommunities, q, p, "community",
+      {"community", "-community", "name", "final_score", "-final_score", "grade", "street"},
+      "community", format.has_value());
   if (format) return reply_download(res, ListKind::kCommunities, *format, out, q);
   out["year"] = q.year;
   if (view.as_of()) out["as_of"] = view.as_of()->to_string();
@@ -556,9 +527,9 @@ void Resources::companies(const Principal*, const HttpRequest& req, HttpResponse
   ListQuery q;
   q.year = year_of(p);
   if (auto e = p.one_of("eligible", {"true", "false"})) q.eligible = *e == "true";
-  json out = page(answer(view_of(p), ListKind::kCompanies, q)->at("items"), p, "rank",
-                  {"rank", "company", "composite", "-composite", "projects", "-projects"},
-                  "company", format.has_value());
+  json out = list_page(view_of(p), ListKind::kCompanies, q, p, "rank",
+                       {"rank", "company", "composite", "-composite", "projects", "-projects"},
+                       "company", format.has_value());
   if (format) return reply_download(res, ListKind::kCompanies, *format, out, q);
   out["year"] = q.year;
   reply(res, out);
@@ -598,8 +569,9 @@ void Resources::cases(const Principal* who, const HttpRequest& req, HttpResponse
   q.street = street_filter(who, p);
   q.cases_as_of = p.date("as_of").value_or(options_.clock->today());
   q.all_cases = p.one_of("status", {"open", "all"}).value_or("open") == "all";
-  json out = page(answer(view_of(p), ListKind::kCases, q)->at("items"), p, "-days_overdue",
-                  {"-days_overdue", "days_overdue", "id", "community"}, "id", format.has_value());
+  json out =
+      list_page(view_of(p), ListKind::kCases, q, p, "-days_overdue",
+                {"-days_overdue", "days_overdue", "id", "community"}, "id", format.has_value());
   if (format) return reply_download(res, ListKind::kCases, *format, out, q);
   out["as_of"] = q.cases_as_of.to_string();
   reply(res, out);
