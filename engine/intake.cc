@@ -233,7 +233,7 @@ Record event_record(const Event& ev, std::string_view accepted_at, std::string h
   r.key = e.subject;
   r.value = encode_event_binary(ev);
   if (hash.empty()) hash = content_hash(ev);
-  r.headers.reserve(11);
+  r.headers.reserve(12);  // the nine below, ce_time, accepted-at and a retraction's target
   r.headers = {{"ce_specversion", e.specversion},
                {"ce_id", e.id},
                {"ce_source", e.source},

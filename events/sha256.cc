@@ -26,8 +26,9 @@ struct Sha256::Impl {
 };
 
 Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
+  const EVP_MD* md = sha256_md();  // before the context: a throw here leaves nothing to free
   impl_->ctx = EVP_MD_CTX_new();
-  if (impl_->ctx == nullptr || EVP_DigestInit_ex2(impl_->ctx, sha256_md(), nullptr) != 1) {
+  if (impl_->ctx == nullptr || EVP_DigestInit_ex2(impl_->ctx, md, nullptr) != 1) {
     EVP_MD_CTX_free(impl_->ctx);
     throw std::runtime_error("OpenSSL: cannot initialise SHA-256");
   }
