@@ -1,6 +1,7 @@
 #include "connectors/embedded_log.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
@@ -32,6 +33,19 @@ std::string record_key(std::string_view topic, int32_t partition, int64_t offset
   return k;
 }
 
+// The log is written once and read front to back: larger blocks, LZ4 where records are fresh
+// (cheap to write, fast to read), ZSTD where they settle (the bottommost level: most of a year),
+// and the WAL compressed too (it holds the newest 64 MB uncompressed otherwise). The records'
+// own form is already compact (engine/log.cc, format 2); this is what repeats between them.
+void set_log_storage(rocksdb::Options& options) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_size = 32 * 1024;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.compression = rocksdb::kLZ4Compression;
+  options.bottommost_compression = rocksdb::kZSTD;
+  options.wal_compression = rocksdb::kZSTD;
+}
+
 Error db_error(const std::string& path, const rocksdb::Status& s, std::string_view doing) {
   return Error{"io", path + ": " + std::string(doing) + ": " + s.ToString()};
 }
@@ -45,6 +59,7 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const std::string& path,
   rocksdb::Options options;
   options.create_if_missing = true;
   options.IncreaseParallelism(2);
+  set_log_storage(options);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = disk.read_only ? rocksdb::DB::OpenForReadOnly(options, path, &raw)
                                      : rocksdb::DB::Open(options, path, &raw);
@@ -178,10 +193,10 @@ Result<std::vector<LogEntry>> EmbeddedLog::read(std::string_view topic, int32_t 
     const int64_t offset = static_cast<int64_t>(get_be(it->key().ToStringView(), prefix.size(), 8));
     const std::string_view bytes = it->value().ToStringView();
     if (wanted != nullptr) {
-      JY_TRY(std::string_view type, stored_record_header(bytes, "ce_type"));
+      JY_TRY(std::string type, stored_record_header(bytes, "ce_type"));
       if (!type.empty() && !wanted(type)) {
         Record stub;
-        stub.headers = {{"ce_type", std::string(type)}};
+        stub.headers = {{"ce_type", std::move(type)}};
         out.push_back(LogEntry{{partition, offset}, std::move(stub)});
         continue;
       }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/string.hpp>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <span>
 #include <sstream>
 #include <tuple>
 
@@ -373,26 +375,35 @@ Status Intake::save_snapshot() {
 }
 
 Result<bool> Intake::load_snapshot() {
-  std::ifstream in(snapshot_, std::ios::binary);
+  std::ifstream in(snapshot_, std::ios::binary | std::ios::ate);
   if (!in) return false;  // none yet
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto file_size = static_cast<uint64_t>(std::max<std::streamoff>(in.tellg(), 0));
+  in.seekg(0);
   auto ignore = [&](const std::string& why) {
     spdlog::warn("intake: ignoring the snapshot {} ({}); learning the whole log instead", snapshot_,
                  why);
     return false;
   };
+  // Read piece by piece: the fact table (hundreds of MB at district scale) goes straight into
+  // its own memory, never through a buffer of the whole file.
+  auto read_into = [&in](std::span<char> into) {
+    return static_cast<bool>(in.read(into.data(), static_cast<std::streamsize>(into.size())));
+  };
   const size_t fixed = kSnapshotMagic.size() + 2 + sizeof(uint64_t);
-  if (bytes.size() < fixed || !bytes.starts_with(kSnapshotMagic))
+  std::string prefix(fixed, '\0');
+  if (file_size < fixed || !read_into(prefix) || !prefix.starts_with(kSnapshotMagic))
     return ignore("not an intake snapshot");
-  if (static_cast<uint8_t>(bytes[4]) != kSnapshotFormat) return ignore("unknown format");
-  if (static_cast<uint8_t>(bytes[5]) != little_endian())
+  if (static_cast<uint8_t>(prefix[4]) != kSnapshotFormat) return ignore("unknown format");
+  if (static_cast<uint8_t>(prefix[5]) != little_endian())
     return ignore("written on a machine of the other byte order");
   uint64_t blob_size = 0;
-  std::memcpy(&blob_size, bytes.data() + 6, sizeof blob_size);
-  if (blob_size > bytes.size() - fixed) return ignore("truncated");
+  std::memcpy(&blob_size, prefix.data() + 6, sizeof blob_size);
+  if (blob_size > file_size - fixed) return ignore("truncated");
+  std::string blob(blob_size, '\0');
+  if (!read_into(blob)) return ignore("truncated");
   SnapshotHead head;
   try {
-    ViewStream s(std::string_view(bytes).substr(fixed, blob_size));
+    ViewStream s(blob);
     cereal::PortableBinaryInputArchive ar(s);
     ar(head);
   } catch (const cereal::Exception& e) {
@@ -413,7 +424,7 @@ Result<bool> Intake::load_snapshot() {
     }
   }
   IntakeIndex index;
-  if (!index.seen.restore(std::string_view(bytes).substr(fixed + blob_size), head.facts)) {
+  if (!index.seen.restore(file_size - fixed - blob_size, head.facts, read_into)) {
     return ignore("its table of facts is damaged");
   }
   index.street_by_community = {head.streets.begin(), head.streets.end()};

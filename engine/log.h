@@ -129,13 +129,15 @@ class LockedLog final : public Log {
   mutable std::mutex mu_;
 };
 
-// A record's storage form (embedded log, outboxes), written by hand (no cereal): an endianness
-// byte (1: little-endian), then key, value and each header's key and value as a u64 length and
-// bytes, the header count before the headers; read without copies.
+// A record's storage form (embedded log, outboxes), written by hand (no cereal). encode_record
+// writes format 2 (varint lengths, the usual header keys and values as one-byte tags, hex values
+// as bytes); decode_record reads it and format 1, cereal's portable binary of (key, value,
+// headers), which logs written before 2026-12 hold. engine/log.cc describes both byte by byte.
 std::string encode_record(const Record& r);
+std::string encode_record_format1(const Record& r);  // the old form, for tests of reading it
 Result<Record> decode_record(std::string_view bytes);
 // One header's value straight from the storage form ("" when the record has none).
-Result<std::string_view> stored_record_header(std::string_view bytes, std::string_view key);
+Result<std::string> stored_record_header(std::string_view bytes, std::string_view key);
 
 // The partition a key maps to: a stable hash, the same on every machine.
 int32_t partition_for(std::string_view key, int32_t partitions);

@@ -79,17 +79,25 @@ std::string_view SeenFacts::raw() const {
   return {reinterpret_cast<const char*>(slots_.data()), slots_.size() * sizeof(Slot)};
 }
 
-bool SeenFacts::restore(std::string_view raw, size_t size) {
-  const size_t n = raw.size() / sizeof(Slot);
-  if (raw.size() % sizeof(Slot) != 0 || (n & (n - 1)) != 0 || size * 4 > n * 3) return false;
+bool SeenFacts::restore(size_t raw_bytes, size_t size,
+                        const std::function<bool(std::span<char>)>& fill) {
+  const size_t n = raw_bytes / sizeof(Slot);
+  if (raw_bytes % sizeof(Slot) != 0 || (n & (n - 1)) != 0 || size * 4 > n * 3) return false;
   std::vector<Slot> slots(n);
-  if (n > 0) std::memcpy(slots.data(), raw.data(), raw.size());
+  if (n > 0 && !fill({reinterpret_cast<char*>(slots.data()), raw_bytes})) return false;
   size_t used = 0;
   for (const Slot& s : slots) used += s.id[0] != 0 ? 1 : 0;
   if (used != size) return false;
   slots_ = std::move(slots);
   size_ = size;
   return true;
+}
+
+bool SeenFacts::restore(std::string_view raw, size_t size) {
+  return restore(raw.size(), size, [raw](std::span<char> into) {
+    std::memcpy(into.data(), raw.data(), into.size());
+    return true;
+  });
 }
 
 void SeenFacts::grow() {

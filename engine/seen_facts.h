@@ -11,7 +11,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +40,10 @@ class SeenFacts {
 
   // The table as bytes (this machine's byte order), to keep in a file; restore() takes them back
   // and says false when they cannot be a table (wrong length, not a power of two, wrong count).
+  // `fill` writes the `raw_bytes` stored bytes straight into the table's memory (so a table of
+  // 400 MB is not held twice while it loads) and says false when it could not read them all.
   std::string_view raw() const;
+  bool restore(size_t raw_bytes, size_t size, const std::function<bool(std::span<char>)>& fill);
   bool restore(std::string_view raw, size_t size);
 
  private:
