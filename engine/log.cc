@@ -54,10 +54,6 @@ constexpr uint8_t kValueKnown = 0x20;
 constexpr uint8_t kValueIsKey = 0x40;
 constexpr uint8_t kValueHex = 0x80;
 
-void put_u64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
 void put_varint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
     out.push_back(static_cast<char>((v & 0x7f) | 0x80));
@@ -129,7 +125,6 @@ class RecordCursor {
     at_ = 1;
     return true;
   }
-  bool compact() const { return compact_; }
   bool str(std::string_view& s) {
     uint64_t n = 0;
     if (!(compact_ ? varint(n) : u64(n)) || n > in_.size() - at_) return false;
@@ -244,26 +239,6 @@ std::string encode_record(const Record& r) {
   put_bytes(out, r.value);
   put_varint(out, r.headers.size());
   for (const Header& h : r.headers) put_header(out, h, r.key);
-  return out;
-}
-
-std::string encode_record_format1(const Record& r) {
-  size_t n = 1 + 8 + r.key.size() + 8 + r.value.size() + 8;
-  for (const Header& h : r.headers) n += 16 + h.key.size() + h.value.size();
-  std::string out;
-  out.reserve(n);
-  out.push_back(1);  // little-endian numbers
-  auto put_str = [&out](std::string_view s) {
-    put_u64(out, s.size());
-    out.append(s);
-  };
-  put_str(r.key);
-  put_str(r.value);
-  put_u64(out, r.headers.size());
-  for (const Header& h : r.headers) {
-    put_str(h.key);
-    put_str(h.value);
-  }
   return out;
 }
 

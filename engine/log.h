@@ -134,7 +134,6 @@ class LockedLog final : public Log {
 // as bytes); decode_record reads it and format 1, cereal's portable binary of (key, value,
 // headers), which logs written before 2026-12 hold. engine/log.cc describes both byte by byte.
 std::string encode_record(const Record& r);
-std::string encode_record_format1(const Record& r);  // the old form, for tests of reading it
 Result<Record> decode_record(std::string_view bytes);
 // One header's value straight from the storage form ("" when the record has none).
 Result<std::string> stored_record_header(std::string_view bytes, std::string_view key);

@@ -1,6 +1,5 @@
 #include "engine/seen_facts.h"
 
-#include <cstring>
 #include <string>
 
 #include "events/sha256.h"
@@ -91,13 +90,6 @@ bool SeenFacts::restore(size_t raw_bytes, size_t size,
   slots_ = std::move(slots);
   size_ = size;
   return true;
-}
-
-bool SeenFacts::restore(std::string_view raw, size_t size) {
-  return restore(raw.size(), size, [raw](std::span<char> into) {
-    std::memcpy(into.data(), raw.data(), into.size());
-    return true;
-  });
 }
 
 void SeenFacts::grow() {

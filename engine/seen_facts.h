@@ -44,7 +44,6 @@ class SeenFacts {
   // 400 MB is not held twice while it loads) and says false when it could not read them all.
   std::string_view raw() const;
   bool restore(size_t raw_bytes, size_t size, const std::function<bool(std::span<char>)>& fill);
-  bool restore(std::string_view raw, size_t size);
 
  private:
   struct Slot {
