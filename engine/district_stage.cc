@@ -106,8 +106,8 @@ Result<DistrictInput> district_input(const ProjectionView& view, int32_t year,
   DistrictInput in;
   in.year = year;
   const std::string prefix = std::to_string(year) + "/";
-  JY_CHECK(scan_records<RatingRecord>(view, cf::kProjGrade, prefix, decode_rating,
-                                      [&](std::string_view, RatingRecord& r) {
+  JY_CHECK(scan_records<RatingRecord>(view, line_family(view.store(), cf::kProjGrade), prefix,
+                                      decode_rating, [&](std::string_view, RatingRecord& r) {
                                         if (r.grade) in.ratings.push_back(rated(r));
                                         return true;
                                       }));

@@ -22,64 +22,6 @@ std::string company_fact_key(std::string_view company, Date on, std::string_view
   return k.append(id);
 }
 
-json explanation_json(const Explanation& x) {
-  json scores = json::array();
-  for (const ScoreLine& s : x.scores) {
-    scores.push_back(
-        {{"name", s.name}, {"weight", s.weight}, {"count", s.count}, {"mean", s.mean.to_string()}});
-  }
-  json deductions = json::array();
-  for (const DeductionLine& d : x.deductions) {
-    json line{{"kind", d.kind},
-              {"count", d.count},
-              {"per_item", d.per_item.to_string()},
-              {"cap", d.cap.to_string()},
-              {"amount", d.amount.to_string()},
-              {"facts", d.facts}};
-    if (!d.detail.empty()) line["detail"] = d.detail;
-    deductions.push_back(std::move(line));
-  }
-  json out{{"street", x.street},
-           {"tier", x.tier},
-           {"tier_unnamed", x.tier_unnamed},
-           {"fee", x.fee.to_string()},
-           {"enclosure", std::string(to_string(x.enclosure))},
-           {"category", std::string(to_string(x.category))},
-           {"inspections", x.inspections},
-           {"surveys", x.surveys},
-           {"weight_divisor", x.weight_divisor},
-           {"scores", std::move(scores)},
-           {"deductions", std::move(deductions)},
-           {"deductions_total", x.deductions_total.to_string()},
-           {"thresholds",
-            {{"exemplary", x.thresholds.exemplary.to_string()},
-             {"standard", x.thresholds.standard.to_string()},
-             {"passing", x.thresholds.passing.to_string()}}},
-           {"vetoes", x.vetoes},
-           {"rule_set", {{"id", x.rule_set_id}, {"hash", x.rule_set_hash}}}};
-  if (x.has_score) {
-    out["service_score"] = x.service.to_string();
-    out["final_score"] = x.final_score.to_string();
-  }
-  return out;
-}
-
-json summary_json(const YearSummary& s) {
-  return json{{"company", s.company.value},
-              {"manager", s.manager.value},
-              {"households", s.households},
-              {"spot_checks", s.spot_checks},
-              {"spot_checks_passed", s.spot_checks_passed},
-              {"hotline_complaints", s.hotline_complaints},
-              {"hotline_on_time", s.hotline_on_time},
-              {"petitions_substantiated", s.petitions_substantiated},
-              {"media_positive", s.media_positive},
-              {"media_negative", s.media_negative},
-              {"credit_points", s.credit_points},
-              {"waste_inspections", s.waste_inspections},
-              {"waste_compliant", s.waste_compliant}};
-}
-
 namespace {
 
 std::string date_or_empty(const json& j, const char* key) {
@@ -87,27 +29,6 @@ std::string date_or_empty(const json& j, const char* key) {
 }
 
 }  // namespace
-
-json rating_json(const Decision& d, const CommunityRated& r, const District& district) {
-  // Nothing here depends on the order facts arrived in (no decision id, no decision date):
-  // the same set of facts gives the same rating bytes.
-  json out{{"decided_on", r.rated_on.to_string()},
-           {"rule_set", {{"id", d.rule_set_id}, {"hash", d.rule_set_hash}}},
-           {"community", r.community.value},
-           {"name", r.name},
-           {"year", r.year},
-           {"street", r.explanation.street},
-           {"street_name", district.street_name(StreetId(r.explanation.street))},
-           {"grade", std::string(to_string(r.grade))},
-           {"grade_zh", std::string(chinese_name(r.grade))},
-           {"proposal_flagged", r.proposal_flagged},
-           {"summary", summary_json(r.summary)},
-           {"explanation", explanation_json(r.explanation)}};
-  if (r.has_proposal) out["proposal"] = std::string(to_string(r.proposal));
-  if (!r.explanation.after_review.empty())
-    out["explanation"]["after_review"] = r.explanation.after_review;
-  return out;
-}
 
 Result<json> Projector::read(rocksdb::WriteBatchWithIndex& b, std::string_view family,
                              const std::string& key) {
@@ -119,6 +40,22 @@ Result<json> Projector::read(rocksdb::WriteBatchWithIndex& b, std::string_view f
 void Projector::write(rocksdb::WriteBatchWithIndex& b, std::string_view family,
                       const std::string& key, const json& value) {
   b.Put(store_.cf(family), key, value.dump());
+  if (family == cf::kProjCommunity)
+    b.Put(store_.cf(cf::kProjCommunityLine), key, community_line(value).dump());
+}
+
+// A value's version on `on`, and its list line's (the community's particulars, a rating).
+void Projector::put_version(rocksdb::WriteBatchWithIndex& b, std::string_view family,
+                            const std::string& key, Date on, const json& value,
+                            const std::string& bytes) {
+  b.Put(store_.cf(cf::kProjAsOf), as_of_key(family, key, on), bytes);
+  if (family == cf::kProjCommunity) {
+    b.Put(store_.cf(cf::kProjAsOf), as_of_key(cf::kProjCommunityLine, key, on),
+          community_line(value).dump());
+  } else if (family == cf::kProjGrade) {
+    b.Put(store_.cf(cf::kProjAsOf), as_of_key(cf::kProjGradeLine, key, on),
+          rating_line(value).dump());
+  }
 }
 
 Status Projector::update(rocksdb::WriteBatchWithIndex& b, std::string_view family,
@@ -146,12 +83,12 @@ Status Projector::update(rocksdb::WriteBatchWithIndex& b, std::string_view famil
     if (d == on) at_on = true;
     if (d >= on) {
       change(v);
-      b.Put(store_.cf(cf::kProjAsOf), as_of_key(family, key, d), v.dump());
+      put_version(b, family, key, d, v, v.dump());
     }
   }
   if (!at_on) {
     change(base);
-    b.Put(store_.cf(cf::kProjAsOf), as_of_key(family, key, on), base.dump());
+    put_version(b, family, key, on, base, base.dump());
   }
   return {};
 }
@@ -557,28 +494,31 @@ Status Projector::apply_case_revised(rocksdb::WriteBatchWithIndex& b, const Case
 Status Projector::rewrite_grade(rocksdb::WriteBatchWithIndex& b, const std::string& key,
                                 const json& now) {
   JY_CHECK(drop_versions(b, cf::kProjGrade, key));
+  JY_CHECK(drop_versions(b, cf::kProjGradeLine, key));
   const bool rated = now.contains("grade");
   const bool published = now.contains("published_on");
   if (!rated && !published) {
     b.Delete(store_.cf(cf::kProjGrade), key);
+    b.Delete(store_.cf(cf::kProjGradeLine), key);
     return {};
   }
   const std::string bytes = now.dump();  // a rating with its explanation: dumped once
   b.Put(store_.cf(cf::kProjGrade), key, bytes);
+  b.Put(store_.cf(cf::kProjGradeLine), key, rating_line(now).dump());
   const std::string r = rated ? now["decided_on"].get<std::string>() : std::string();
   const std::string p = published ? now["published_on"].get<std::string>() : std::string();
-  auto put = [&](const std::string& on, const std::string& value) {
-    b.Put(store_.cf(cf::kProjAsOf), as_of_key(cf::kProjGrade, key, *Date::parse(on)), value);
+  auto put = [&](const std::string& on, const json& value, const std::string& dumped) {
+    put_version(b, cf::kProjGrade, key, *Date::parse(on), value, dumped);
   };
   if (rated && published && p < r) {
-    put(p,
-        json{{"community", now["community"]}, {"year", now["year"]}, {"published_on", p}}.dump());
+    const json before{{"community", now["community"]}, {"year", now["year"]}, {"published_on", p}};
+    put(p, before, before.dump());
   } else if (rated && published && r < p) {
     json unpublished = now;
     unpublished.erase("published_on");
-    put(r, unpublished.dump());
+    put(r, unpublished, unpublished.dump());
   }
-  put(rated && (!published || p < r) ? r : p, bytes);
+  put(rated && (!published || p < r) ? r : p, now, bytes);
   return {};
 }
 

@@ -93,6 +93,8 @@ class Projector {
   // after, outcome_of) and whether the year's rating was already published when it was taken.
   Status record_revision(rocksdb::WriteBatchWithIndex& b, const Decision& d, nlohmann::json before,
                          nlohmann::json after, bool after_publication);
+  void put_version(rocksdb::WriteBatchWithIndex& b, std::string_view family, const std::string& key,
+                   Date on, const nlohmann::json& value, const std::string& bytes);
   // Every proj.asof version of a key, removed.
   Status drop_versions(rocksdb::WriteBatchWithIndex& b, std::string_view family,
                        const std::string& key);
@@ -122,10 +124,6 @@ class Projector {
   std::map<std::string, Rating> ratings_;
   std::map<std::string, nlohmann::json> streets_;  // community -> its street, read once per batch
 };
-
-nlohmann::json explanation_json(const Explanation& x);
-nlohmann::json summary_json(const YearSummary& s);
-nlohmann::json rating_json(const Decision& d, const CommunityRated& r, const District& district);
 
 // Keys: "<year>/<community or company>".
 std::string year_key(int32_t year, std::string_view id);

@@ -102,14 +102,17 @@ Result<json> community_list(const ProjectionView& store, int32_t year,
     std::optional<Date> on = filter.rating_date;
     if (store.as_of() && (!on || *store.as_of() < *on)) on = store.as_of();
     const ProjectionView particulars = on ? ProjectionView(store.store(), *on) : store;
+    // The list lines: the particulars and ratings without their stamps and explanations.
+    const std::string_view community_family = line_family(store.store(), cf::kProjCommunity);
+    const std::string_view grade_family = line_family(store.store(), cf::kProjGrade);
     JY_CHECK(scan_records<CommunityRecord>(
-        particulars, cf::kProjCommunity, "", decode_community,
+        particulars, community_family, "", decode_community,
         [&](std::string_view k, CommunityRecord& c) {
           if (!c.registered()) return true;  // named by a contract, never registered
           if (filter.street && c.street != filter.street) return true;
           if (filter.category && c.category != filter.category) return true;
           // The rating only of the communities the particulars let through: a point read each.
-          auto stored = store.get(cf::kProjGrade, year_prefix + std::string(k));
+          auto stored = store.get(grade_family, year_prefix + std::string(k));
           Result<RatingRecord> r = RatingRecord{};
           if (stored && *stored) r = decode_rating(**stored);
           if (!stored || !r) {
@@ -187,8 +190,9 @@ Result<json> street_summary(const ProjectionView& store, int32_t year) {
   return guard_damage("street_summary", [&]() -> Result<json> {
     std::map<std::string, Tally> streets;
     Tally district{"全区", {}};
-    JY_CHECK(scan_records<RatingRecord>(store, cf::kProjGrade, std::to_string(year) + "/",
-                                        decode_rating, [&](std::string_view, RatingRecord& r) {
+    JY_CHECK(scan_records<RatingRecord>(store, line_family(store.store(), cf::kProjGrade),
+                                        std::to_string(year) + "/", decode_rating,
+                                        [&](std::string_view, RatingRecord& r) {
                                           if (!r.grade) return true;  // published, not yet rated
                                           const std::string grade(to_string(*r.grade));
                                           Tally& t = streets[r.street];

@@ -274,6 +274,40 @@ Result<CommunityRecord> decode_community(std::string_view bytes) {
   });
 }
 
+namespace {
+
+json only(const json& value, std::initializer_list<const char*> keys) {
+  json out = json::object();
+  if (!value.is_object()) return out;
+  for (const char* k : keys) {
+    if (const auto it = value.find(k); it != value.end()) out[k] = *it;
+  }
+  return out;
+}
+
+}  // namespace
+
+json community_line(const json& particulars) {
+  return only(particulars,
+              {"community", "name", "street", "street_name", "enclosure", "category", "fee",
+               "households", "company", "manager", "manager_name", "registered_on"});
+}
+
+json rating_line(const json& rating) {
+  json out = only(rating, {"community", "year", "published_on", "grade", "grade_zh", "street",
+                           "street_name", "decided_on", "summary"});
+  if (rating.is_object() && rating.contains("explanation"))
+    out["explanation"] = only(rating["explanation"], {"tier", "final_score"});
+  return out;
+}
+
+std::string_view line_family(const Store& store, std::string_view family) {
+  const std::string_view line = family == cf::kProjCommunity ? cf::kProjCommunityLine
+                                : family == cf::kProjGrade   ? cf::kProjGradeLine
+                                                             : family;
+  return store.has_family(line) ? line : family;
+}
+
 Result<RatingRecord> decode_rating(std::string_view bytes) {
   return decode<RatingRecord>(cf::kProjGrade, bytes, [](const Fields& f) {
     RatingRecord r;
@@ -449,6 +483,85 @@ json encode_district(const DistrictRecord& d) {
 
 Result<json> parse_stored(std::string_view family, std::string_view bytes) {
   return decode<json>(family, bytes, [](const Fields& f) { return f.raw(); });
+}
+
+json explanation_json(const Explanation& x) {
+  json scores = json::array();
+  for (const ScoreLine& s : x.scores) {
+    scores.push_back(
+        {{"name", s.name}, {"weight", s.weight}, {"count", s.count}, {"mean", s.mean.to_string()}});
+  }
+  json deductions = json::array();
+  for (const DeductionLine& d : x.deductions) {
+    json line{{"kind", d.kind},
+              {"count", d.count},
+              {"per_item", d.per_item.to_string()},
+              {"cap", d.cap.to_string()},
+              {"amount", d.amount.to_string()},
+              {"facts", d.facts}};
+    if (!d.detail.empty()) line["detail"] = d.detail;
+    deductions.push_back(std::move(line));
+  }
+  json out{{"street", x.street},
+           {"tier", x.tier},
+           {"tier_unnamed", x.tier_unnamed},
+           {"fee", x.fee.to_string()},
+           {"enclosure", std::string(to_string(x.enclosure))},
+           {"category", std::string(to_string(x.category))},
+           {"inspections", x.inspections},
+           {"surveys", x.surveys},
+           {"weight_divisor", x.weight_divisor},
+           {"scores", std::move(scores)},
+           {"deductions", std::move(deductions)},
+           {"deductions_total", x.deductions_total.to_string()},
+           {"thresholds",
+            {{"exemplary", x.thresholds.exemplary.to_string()},
+             {"standard", x.thresholds.standard.to_string()},
+             {"passing", x.thresholds.passing.to_string()}}},
+           {"vetoes", x.vetoes},
+           {"rule_set", {{"id", x.rule_set_id}, {"hash", x.rule_set_hash}}}};
+  if (x.has_score) {
+    out["service_score"] = x.service.to_string();
+    out["final_score"] = x.final_score.to_string();
+  }
+  return out;
+}
+
+json summary_json(const YearSummary& s) {
+  return json{{"company", s.company.value},
+              {"manager", s.manager.value},
+              {"households", s.households},
+              {"spot_checks", s.spot_checks},
+              {"spot_checks_passed", s.spot_checks_passed},
+              {"hotline_complaints", s.hotline_complaints},
+              {"hotline_on_time", s.hotline_on_time},
+              {"petitions_substantiated", s.petitions_substantiated},
+              {"media_positive", s.media_positive},
+              {"media_negative", s.media_negative},
+              {"credit_points", s.credit_points},
+              {"waste_inspections", s.waste_inspections},
+              {"waste_compliant", s.waste_compliant}};
+}
+
+json rating_json(const Decision& d, const CommunityRated& r, const District& district) {
+  // Nothing here depends on the order facts arrived in (no decision id, no decision date):
+  // the same set of facts gives the same rating bytes.
+  json out{{"decided_on", r.rated_on.to_string()},
+           {"rule_set", {{"id", d.rule_set_id}, {"hash", d.rule_set_hash}}},
+           {"community", r.community.value},
+           {"name", r.name},
+           {"year", r.year},
+           {"street", r.explanation.street},
+           {"street_name", district.street_name(StreetId(r.explanation.street))},
+           {"grade", std::string(to_string(r.grade))},
+           {"grade_zh", std::string(chinese_name(r.grade))},
+           {"proposal_flagged", r.proposal_flagged},
+           {"summary", summary_json(r.summary)},
+           {"explanation", explanation_json(r.explanation)}};
+  if (r.has_proposal) out["proposal"] = std::string(to_string(r.proposal));
+  if (!r.explanation.after_review.empty())
+    out["explanation"]["after_review"] = r.explanation.after_review;
+  return out;
 }
 
 }  // namespace jiayuan

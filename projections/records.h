@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
 #include "events/centi.h"
 #include "events/decisions.h"
 #include "events/facts.h"
@@ -151,12 +152,28 @@ struct DistrictRecord {
   std::optional<Targets> targets;  // unset: the rule set sets none for the year
 };
 
+// The JSON form of a rating as proj.grade stores it (rating_json: nothing in it depends on the
+// order facts arrived in), with its explanation and year summary.
+nlohmann::json explanation_json(const Explanation& x);
+nlohmann::json summary_json(const YearSummary& s);
+nlohmann::json rating_json(const Decision& d, const CommunityRated& r, const District& district);
+
 // The one JSON form of the values stages 2 and 3 write (what is stored and what the API shows).
 nlohmann::json encode_standing(const StandingRecord& standing);
 nlohmann::json encode_district(const DistrictRecord& district);
 
 Result<CommunityRecord> decode_community(std::string_view bytes);
 Result<RatingRecord> decode_rating(std::string_view bytes);
+
+// The list lines (proj.community_line, proj.grade_line): of a proj.community value, the fields
+// decode_community reads; of a proj.grade value, those decode_rating reads (its explanation
+// reduced to the tier and final score). The same names, so the decoders read a line as they
+// read the whole value, at a fraction of the bytes (no stamps, no explanation).
+nlohmann::json community_line(const nlohmann::json& particulars);
+nlohmann::json rating_line(const nlohmann::json& rating);
+// The family a reader of lines reads: the line family `family`'s values have in this store, or
+// `family` itself in a store an earlier version wrote, opened read-only (it has no lines).
+std::string_view line_family(const Store& store, std::string_view family);
 Result<CaseRecord> decode_case(std::string_view bytes);
 Result<CaseRecord> decode_case_value(const nlohmann::json& value);  // parsed already, to show
 Result<CompanyFactsRecord> decode_company_facts(std::string_view bytes);

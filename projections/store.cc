@@ -17,11 +17,14 @@ constexpr std::string_view kProjectorPrefix = "projector.";  // the projector's 
 
 const std::vector<std::string_view>& engine_families() {
   static const std::vector<std::string_view> kAll = {
-      cf::kStage1,       cf::kTimers,       cf::kChain,          cf::kPartition,
-      cf::kWaiting,      cf::kWaitingFacts, cf::kOffsets,        cf::kOutbox,
-      cf::kApplied,      cf::kCompanyFacts, cf::kProjCommunity,  cf::kProjGrade,
-      cf::kProjCase,     cf::kProjCompany,  cf::kProjGovernance, cf::kProjWaste,
-      cf::kProjDistrict, cf::kProjStanding, cf::kProjRevision,   cf::kProjAsOf};
+      cf::kStage1,       cf::kTimers,        cf::kChain,
+      cf::kPartition,    cf::kWaiting,       cf::kWaitingFacts,
+      cf::kOffsets,      cf::kOutbox,        cf::kApplied,
+      cf::kCompanyFacts, cf::kProjCommunity, cf::kProjGrade,
+      cf::kProjCase,     cf::kProjCompany,   cf::kProjGovernance,
+      cf::kProjWaste,    cf::kProjDistrict,  cf::kProjStanding,
+      cf::kProjRevision, cf::kProjAsOf,      cf::kProjCommunityLine,
+      cf::kProjGradeLine};
   return kAll;
 }
 
@@ -73,9 +76,14 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, DiskOptions 
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(options, path, &names);
   if (!s.ok() && disk.read_only) return store;  // nothing folded yet: every read is empty
   if (!s.ok()) names = {rocksdb::kDefaultColumnFamilyName};
+  auto named = [&](std::string_view f) {
+    return std::find(names.begin(), names.end(), f) != names.end();
+  };
+  // Projections written before the list lines existed: built again, lines and all.
+  const bool without_lines = named(cf::kProjCommunity) && !named(cf::kProjCommunityLine);
   if (!disk.read_only) {  // a read-only open sees the families there are; the others read as empty
     for (std::string_view f : engine_families()) {
-      if (std::find(names.begin(), names.end(), f) == names.end()) names.emplace_back(f);
+      if (!named(f)) names.emplace_back(f);
     }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -96,6 +104,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, DiskOptions 
   }
   store->db_.reset(raw);
   for (size_t i = 0; i < names.size(); ++i) store->handles_[names[i]] = handles[i];
+  if (without_lines && !disk.read_only) {
+    JY_CHECK(store->drop_projections());
+    store->rebuilt_projections_ = true;
+  }
   return store;
 }
 

@@ -62,6 +62,12 @@ inline constexpr std::string_view kProjRevision = "proj.revision";
 // Every proj.* value above that events and decisions write, as of each log date it changed:
 // family '\0' key '\0' date (u32 big-endian, days + 2^31) -> the value as of that date.
 inline constexpr std::string_view kProjAsOf = "proj.asof";
+// The list lines: beside each proj.community and proj.grade value, and each of their versions in
+// proj.asof, what the lists and stages 2/3 read of it (records.h community_line, rating_line),
+// so a list of a large district does not parse every rating's explanation and every
+// particular's stamps.
+inline constexpr std::string_view kProjCommunityLine = "proj.community_line";  // id -> JSON
+inline constexpr std::string_view kProjGradeLine = "proj.grade_line";          // year/id -> JSON
 }  // namespace cf
 
 // Threads: reads and writes may come from any thread (RocksDB's guarantee): the engine loop
@@ -71,7 +77,9 @@ class Store {
  public:
   // Opens (creating when absent) the store at `path`. Read-only (`disk.read_only`): beside a
   // running engine, on a full disk; every write then fails. Otherwise refuses (disk_full) while
-  // the disk has less than `disk.reserve_bytes` free.
+  // the disk has less than `disk.reserve_bytes` free. A store an earlier version wrote, with
+  // projections but no list lines, has its projections dropped when opened for writing (they
+  // rebuild from the log, as after `jiayuan rebuild`; rebuilt_projections() says so).
   static Result<std::unique_ptr<Store>> open(const std::string& path, DiskOptions disk = {});
   ~Store();
 
@@ -102,6 +110,9 @@ class Store {
   // and forgets the projector's offsets: the projections rebuild from the log's start.
   Status drop_projections();
   std::vector<std::string> families() const;
+  bool has_family(std::string_view name) const { return cf(name) != nullptr; }
+  // Whether open() dropped the projections of an earlier version's store.
+  bool rebuilt_projections() const { return rebuilt_projections_; }
   const std::string& path() const { return path_; }
   // The number of the latest write: unchanged while nothing is written (what a cache of answers
   // computed from the store is valid for). A read-only store's never changes.
@@ -129,6 +140,7 @@ class Store {
   std::string path_;
   std::unique_ptr<rocksdb::DB> db_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> handles_;
+  bool rebuilt_projections_ = false;
 };
 
 // Big-endian u64, so keys sort by number.

@@ -119,6 +119,12 @@ Result<Opened> open_all(const Globals& g, bool with_store, Access access, KafkaL
   }
   if (with_store) {
     JY_TRY(o.store, Store::open((dir / "engine").string(), disk));
+    if (o.store->rebuilt_projections()) {
+      spdlog::warn(
+          "{}: the projections were written by an earlier version (no list lines); they are "
+          "built again from the log as the engine folds it",
+          (dir / "engine").string());
+    }
   }
   return o;
 }

@@ -17,6 +17,8 @@
 namespace jiayuan {
 namespace {
 
+using nlohmann::json;
+
 class ProjectorTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -42,6 +44,17 @@ class ProjectorTest : public ::testing::Test {
     r.grade = g;
     r.explanation.street = street;
     d.body = r;
+    return d;
+  }
+  static Decision published(const std::string& community, const char* on) {
+    Decision d;
+    d.community = CommunityId(community);
+    d.year = 2023;
+    d.cause_source = "bureau";
+    d.cause_id = std::string("published-") + on;
+    d.id = derive_decision_id("community.published", d.community, 2023, "bureau", d.cause_id);
+    d.log_date = *Date::parse(on);
+    d.body = CommunityPublished{d.community, 2023, Grade::kStandard, d.log_date, false};
     return d;
   }
   void apply(const std::vector<Decision>& ds) {
@@ -332,6 +345,86 @@ TEST_F(ProjectorTest, WhatItWritesDecodesAsTheReadModels) {
   EXPECT_EQ(facts->total.media_negative, 0);
   ASSERT_EQ(facts->by_date.count("2023-03-02"), 1u);
   EXPECT_EQ(facts->by_date.at("2023-03-02").media_positive, 1);
+}
+
+// The list lines (proj.community_line, proj.grade_line) are each value and each version of the
+// particulars and ratings, reduced to what the lists read: one for one, same keys, same dates,
+// decoding as the whole value does. A registration changed later, a rating revised and then
+// published, so there are several versions of each.
+TEST_F(ProjectorTest, ListLinesAreEachValueAndVersionReducedToWhatTheListsRead) {
+  rocksdb::WriteBatchWithIndex b;
+  ASSERT_TRUE(projector_->apply_event(
+      b, testing::registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2023-05-01")));
+  ASSERT_TRUE(projector_->apply_event(
+      b, testing::registered("C1", "yueyang", 1.0, Enclosure::kClosed, "2022-01-01")));
+  ASSERT_TRUE(store_->write(b));
+  Decision first = rated("C1", "yueyang", Grade::kPassing, "r1");
+  std::get<CommunityRated>(first.body).rated_on = *Date::parse("2024-01-10");
+  std::get<CommunityRated>(first.body).explanation.has_score = true;
+  std::get<CommunityRated>(first.body).explanation.final_score = *Centi::parse("71.50");
+  Decision second = rated("C1", "yueyang", Grade::kStandard, "late");
+  std::get<CommunityRated>(second.body).rated_on = *Date::parse("2024-01-10");
+  std::get<CommunityRated>(second.body).explanation.has_score = true;
+  std::get<CommunityRated>(second.body).explanation.final_score = *Centi::parse("80.25");
+  second.log_date = *Date::parse("2024-02-01");
+  second.revises = first.id;
+  apply({first});
+  apply({second, published("C1", "2024-03-01")});
+
+  auto all = [&](std::string_view family, std::string_view prefix) {
+    std::map<std::string, std::string> out;
+    EXPECT_TRUE(store_->scan(family, prefix, [&](std::string_view k, std::string_view v) {
+      out.emplace(std::string(k.substr(prefix.size())), std::string(v));
+      return true;
+    }));
+    return out;
+  };
+  auto check = [&](std::string_view family, std::string_view line_family, json (*line)(const json&),
+                   size_t versions) {
+    const auto values = all(family, ""), lines = all(line_family, "");
+    ASSERT_EQ(values.size(), 1u) << family;
+    ASSERT_EQ(lines.size(), 1u) << line_family;
+    EXPECT_EQ(lines.begin()->second, line(json::parse(values.begin()->second)).dump());
+    auto as_of = all(cf::kProjAsOf, as_of_prefix(family, values.begin()->first));
+    auto line_as_of = all(cf::kProjAsOf, as_of_prefix(line_family, lines.begin()->first));
+    ASSERT_EQ(as_of.size(), versions) << family;
+    ASSERT_EQ(line_as_of.size(), versions) << line_family;
+    for (const auto& [date, value] : as_of) {
+      EXPECT_EQ(line_as_of[date], line(json::parse(value)).dump()) << family;
+    }
+  };
+  check(cf::kProjCommunity, cf::kProjCommunityLine, community_line, 2);
+  check(cf::kProjGrade, cf::kProjGradeLine, rating_line, 2);  // rated, then published
+
+  const std::string full = **store_->get(cf::kProjGrade, "2023/C1");
+  const std::string line = **store_->get(cf::kProjGradeLine, "2023/C1");
+  EXPECT_LT(line.size(), full.size());
+  std::set<std::string> explained;
+  const json parsed = json::parse(line);
+  for (const auto& [k, v] : parsed.at("explanation").items()) explained.insert(k);
+  EXPECT_EQ(explained, (std::set<std::string>{"final_score", "tier"}))
+      << "no explanation but the tier and the score";
+  auto a = decode_rating(full), l = decode_rating(line);
+  ASSERT_TRUE(a && l) << (a ? l.error().message : a.error().message);
+  EXPECT_EQ(l->grade, a->grade);
+  EXPECT_EQ(l->grade, Grade::kStandard);
+  EXPECT_EQ(l->grade_zh, a->grade_zh);
+  EXPECT_EQ(l->tier, a->tier);
+  EXPECT_EQ(l->final_score, a->final_score);
+  EXPECT_EQ(l->final_score, Centi::parse("80.25"));
+  EXPECT_EQ(l->published_on, a->published_on);
+  EXPECT_EQ(l->published_on, "2024-03-01");
+  EXPECT_EQ(l->street_name, a->street_name);
+  EXPECT_EQ(l->decided_on, a->decided_on);
+  EXPECT_EQ(summary_json(l->summary), summary_json(a->summary));
+  auto c = decode_community(**store_->get(cf::kProjCommunity, "C1"));
+  auto cl = decode_community(**store_->get(cf::kProjCommunityLine, "C1"));
+  ASSERT_TRUE(c && cl);
+  EXPECT_EQ(cl->fee, c->fee);
+  EXPECT_EQ(cl->fee, "3.00");
+  EXPECT_EQ(cl->registered_on, c->registered_on);
+  EXPECT_EQ(cl->street, c->street);
+  EXPECT_EQ(cl->households, c->households);
 }
 
 // A stored value damaged outside the projector (another type where it wrote a number) is the

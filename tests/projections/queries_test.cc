@@ -46,6 +46,9 @@ TEST_F(QueriesTest, ADamagedProjectionIsAnErrorSayingHowToRebuildNeverAnExceptio
   put(cf::kProjCommunity, "SJ00001", "{not json");
   put(cf::kProjGrade, "2023/SJ00001", "[1, 2");
   put(cf::kProjCommunity, "SJ00002", "42");
+  put(cf::kProjCommunityLine, "SJ00001", "{not json");  // what the lists read
+  put(cf::kProjGradeLine, "2023/SJ00001", "[1, 2");
+  put(cf::kProjCommunityLine, "SJ00002", "42");
   const ProjectionView view(*store_);
   Result<std::optional<json>> page = fail("unset", "");
   EXPECT_NO_THROW(page = community_view(view, CommunityId("SJ00001")));

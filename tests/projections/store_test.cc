@@ -3,7 +3,9 @@
 #include "projections/store.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
+#include "projections/records.h"
 #include "tests/support/store_fixture.h"
 
 namespace jiayuan {
@@ -79,6 +81,54 @@ TEST_F(StoreTest, TheDigestIsOfTheProjectionsOnly) {
   EXPECT_NE(one, empty);
   put(cf::kProjCommunity, "C1", "{\"name\":\"b\"}");
   EXPECT_NE(*store_->projection_digest(), one) << "a value's change changes the digest";
+}
+
+// A store an earlier version wrote (projections, no list lines): opened for writing, its
+// projections are dropped to be built again with their lines; opened read-only, it is read as it
+// is, the lines' readers reading the whole values instead (line_family).
+TEST_F(StoreTest, AStoreWithoutListLinesHasItsProjectionsBuiltAgain) {
+  const std::string path = dir_ / "engine";
+  put(cf::kProjCommunity, "C1", "{}");
+  put(cf::kStage1, "C1", "state");
+  rocksdb::WriteBatch b;
+  store_->put_offset(b, Store::offset_name("projector", "jiayuan.events", 0), 10);
+  ASSERT_TRUE(store_->write(b));
+  EXPECT_FALSE(store_->rebuilt_projections());
+  store_.reset();
+  {  // what an earlier version's store looks like: no line families
+    rocksdb::Options options;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, path, &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> all;
+    for (const std::string& n : names) all.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, path, all, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == cf::kProjCommunityLine || names[i] == cf::kProjGradeLine) {
+        ASSERT_TRUE(db->DropColumnFamily(handles[i]).ok());
+      }
+    }
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  }
+  auto read_only = Store::open(path, DiskOptions{.read_only = true});
+  ASSERT_TRUE(read_only) << read_only.error().message;
+  EXPECT_FALSE((*read_only)->has_family(cf::kProjCommunityLine));
+  EXPECT_EQ(line_family(**read_only, cf::kProjCommunity), cf::kProjCommunity);
+  EXPECT_EQ(*(*read_only)->get(cf::kProjCommunity, "C1"), std::optional<std::string>("{}"));
+  EXPECT_FALSE((*read_only)->rebuilt_projections());
+  read_only->reset();
+
+  auto s = Store::open(path);
+  ASSERT_TRUE(s) << s.error().message;
+  store_ = std::move(*s);
+  EXPECT_TRUE(store_->rebuilt_projections());
+  EXPECT_EQ(line_family(*store_, cf::kProjCommunity), cf::kProjCommunityLine);
+  EXPECT_EQ(line_family(*store_, cf::kProjGrade), cf::kProjGradeLine);
+  EXPECT_EQ(*store_->get(cf::kProjCommunity, "C1"), std::nullopt) << "built again from the log";
+  EXPECT_EQ(*store_->offset("projector", "jiayuan.events", 0), 0) << "from the log's start";
+  EXPECT_EQ(*store_->get(cf::kStage1, "C1"), std::optional<std::string>("state"));
 }
 
 }  // namespace
