@@ -92,61 +92,109 @@ Result<json> revisions(const ProjectionView& store, const RevisionFilter& filter
   });
 }
 
+namespace {
+
+// What community_list reads of one community: its particulars, then its rating, if any.
+struct ListedCommunity {
+  std::string key;
+  CommunityRecord particulars;
+  std::optional<RatingRecord> rating;
+};
+
+// The registered communities the filter's particulars let through, in key order, from their
+// list lines. With a street, a line whose bytes cannot hold it (`"street":"<id>"`, the form
+// every stored value is written in) is passed over undecoded; what is decoded is checked whole.
+Result<std::vector<ListedCommunity>> listed_particulars(const ProjectionView& particulars,
+                                                        const CommunityFilter& filter) {
+  std::vector<ListedCommunity> out;
+  const std::string street = filter.street ? "\"street\":" + json(*filter.street).dump() : "";
+  Status failed;
+  JY_CHECK(particulars.scan(line_family(particulars.store(), cf::kProjCommunity), "",
+                            [&](std::string_view k, std::string_view v) {
+                              if (!street.empty() && v.find(street) == std::string_view::npos)
+                                return true;
+                              Result<CommunityRecord> c = decode_community(v);
+                              if (!c) {
+                                failed = fail(c.error().code,
+                                              c.error().message + " (key " + std::string(k) + ")");
+                                return false;
+                              }
+                              if (!c->registered()) return true;  // named by a contract only
+                              if (filter.street && c->street != filter.street) return true;
+                              if (filter.category && c->category != filter.category) return true;
+                              out.push_back({std::string(k), std::move(*c), std::nullopt});
+                              return true;
+                            }));
+  JY_CHECK(failed);
+  return out;
+}
+
+// Each listed community's rating of the year, from one pass over the year's rating lines in
+// key order (the listed are in the same order): no seek per community.
+Status attach_ratings(const ProjectionView& view, int32_t year,
+                      std::vector<ListedCommunity>& listed) {
+  const std::string prefix = std::to_string(year) + "/";
+  size_t next = 0;
+  Status failed;
+  JY_CHECK(view.scan(line_family(view.store(), cf::kProjGrade), prefix,
+                     [&](std::string_view k, std::string_view v) {
+                       const std::string_view id = k.substr(prefix.size());
+                       while (next < listed.size() && listed[next].key < id) ++next;
+                       if (next == listed.size()) return false;
+                       if (listed[next].key != id) return true;
+                       Result<RatingRecord> r = decode_rating(v);
+                       if (!r) {
+                         failed = fail(r.error().code,
+                                       r.error().message + " (key " + std::string(k) + ")");
+                         return false;
+                       }
+                       listed[next].rating = std::move(*r);
+                       return true;
+                     }));
+  return failed;
+}
+
+}  // namespace
+
 Result<json> community_list(const ProjectionView& store, int32_t year,
                             const CommunityFilter& filter) {
   return guard_damage("community_list", [&]() -> Result<json> {
-    json items = json::array();
-    const std::string year_prefix = std::to_string(year) + "/";
-    Status failed;
     // Particulars on the rating date (or the view's date, if earlier); the ratings from the view.
     std::optional<Date> on = filter.rating_date;
     if (store.as_of() && (!on || *store.as_of() < *on)) on = store.as_of();
     const ProjectionView particulars = on ? ProjectionView(store.store(), *on) : store;
-    // The list lines: the particulars and ratings without their stamps and explanations.
-    const std::string_view community_family = line_family(store.store(), cf::kProjCommunity);
-    const std::string_view grade_family = line_family(store.store(), cf::kProjGrade);
-    JY_CHECK(scan_records<CommunityRecord>(
-        particulars, community_family, "", decode_community,
-        [&](std::string_view k, CommunityRecord& c) {
-          if (!c.registered()) return true;  // named by a contract, never registered
-          if (filter.street && c.street != filter.street) return true;
-          if (filter.category && c.category != filter.category) return true;
-          // The rating only of the communities the particulars let through: a point read each.
-          auto stored = store.get(grade_family, year_prefix + std::string(k));
-          Result<RatingRecord> r = RatingRecord{};
-          if (stored && *stored) r = decode_rating(**stored);
-          if (!stored || !r) {
-            failed = fail(stored ? r.error() : stored.error());
-            return false;
-          }
-          json item{{"community", c.community},
-                    {"name", or_null(c.name)},
-                    {"street", or_null(c.street)},
-                    {"street_name", or_null(c.street_name)},
-                    {"category", or_null(c.category)},
-                    {"enclosure", or_null(c.enclosure)},
-                    {"households", or_null(c.households)},
-                    {"fee", or_null(c.fee)},
-                    {"company", c.company.value_or("")},
-                    {"year", year},
-                    {"grade", "unrated"},
-                    {"grade_zh", "未评定"},
-                    {"tier", nullptr},
-                    {"final_score", nullptr},
-                    {"published_on", nullptr}};
-          if (r->grade) {
-            item["grade"] = std::string(to_string(*r->grade));
-            item["grade_zh"] = r->grade_zh;
-            item["tier"] = r->tier;
-            if (r->final_score) item["final_score"] = r->final_score->to_string();
-            item["published_on"] = or_null(r->published_on);
-          }
-          if (filter.tier && item["tier"] != *filter.tier) return true;
-          if (filter.grade && item["grade"] != *filter.grade) return true;
-          items.push_back(std::move(item));
-          return true;
-        }));
-    JY_CHECK(failed);
+    JY_TRY(std::vector<ListedCommunity> listed, listed_particulars(particulars, filter));
+    JY_CHECK(attach_ratings(store, year, listed));
+    json items = json::array();
+    for (const ListedCommunity& l : listed) {
+      const CommunityRecord& c = l.particulars;
+      json item{{"community", c.community},
+                {"name", or_null(c.name)},
+                {"street", or_null(c.street)},
+                {"street_name", or_null(c.street_name)},
+                {"category", or_null(c.category)},
+                {"enclosure", or_null(c.enclosure)},
+                {"households", or_null(c.households)},
+                {"fee", or_null(c.fee)},
+                {"company", c.company.value_or("")},
+                {"year", year},
+                {"grade", "unrated"},
+                {"grade_zh", "未评定"},
+                {"tier", nullptr},
+                {"final_score", nullptr},
+                {"published_on", nullptr}};
+      if (l.rating && l.rating->grade) {
+        const RatingRecord& r = *l.rating;
+        item["grade"] = std::string(to_string(*r.grade));
+        item["grade_zh"] = r.grade_zh;
+        item["tier"] = r.tier;
+        if (r.final_score) item["final_score"] = r.final_score->to_string();
+        item["published_on"] = or_null(r.published_on);
+      }
+      if (filter.tier && item["tier"] != *filter.tier) continue;
+      if (filter.grade && item["grade"] != *filter.grade) continue;
+      items.push_back(std::move(item));
+    }
     JY_CHECK(name_companies(particulars, items));
     return items;
   });
@@ -273,16 +321,21 @@ Result<json> company_standings(const ProjectionView& store, int32_t year) {
 
 Status name_companies(const ProjectionView& view, json& items) {
   return guard_damage("name_companies", [&]() -> Status {
+    std::map<std::string, json> named;  // each company read once (a district has few)
     for (json& item : items) {
       if (!item.contains("company") || !item["company"].is_string()) continue;
-      JY_TRY(std::optional<std::string> r,
-             view.get(cf::kProjCompany, company_registry_key(item["company"].get<std::string>())));
-      if (!r) {
-        item["company_name"] = nullptr;
-        continue;
+      const std::string& id = item["company"].get_ref<const std::string&>();
+      auto it = named.find(id);
+      if (it == named.end()) {
+        JY_TRY(std::optional<std::string> r, view.get(cf::kProjCompany, company_registry_key(id)));
+        json name;
+        if (r) {
+          JY_TRY(CompanyRecord company, decode_company(*r));
+          name = or_null(company.name);
+        }
+        it = named.emplace(id, std::move(name)).first;
       }
-      JY_TRY(CompanyRecord company, decode_company(*r));
-      item["company_name"] = or_null(company.name);
+      item["company_name"] = it->second;
     }
     return {};
   });
