@@ -108,24 +108,19 @@ Result<std::vector<ListedCommunity>> listed_particulars(const ProjectionView& pa
                                                         const CommunityFilter& filter) {
   std::vector<ListedCommunity> out;
   const std::string street = filter.street ? "\"street\":" + json(*filter.street).dump() : "";
-  Status failed;
-  JY_CHECK(particulars.scan(line_family(particulars.store(), cf::kProjCommunity), "",
-                            [&](std::string_view k, std::string_view v) {
-                              if (!street.empty() && v.find(street) == std::string_view::npos)
-                                return true;
-                              Result<CommunityRecord> c = decode_community(v);
-                              if (!c) {
-                                failed = fail(c.error().code,
-                                              c.error().message + " (key " + std::string(k) + ")");
-                                return false;
-                              }
-                              if (!c->registered()) return true;  // named by a contract only
-                              if (filter.street && c->street != filter.street) return true;
-                              if (filter.category && c->category != filter.category) return true;
-                              out.push_back({std::string(k), std::move(*c), std::nullopt});
-                              return true;
-                            }));
-  JY_CHECK(failed);
+  JY_CHECK(scan_records<CommunityRecord>(
+      particulars, line_family(particulars.store(), cf::kProjCommunity), "", decode_community,
+      [&](std::string_view k, CommunityRecord& c) {
+        if (!c.registered()) return true;  // named by a contract only
+        if (filter.street && c.street != filter.street) return true;
+        if (filter.category && c.category != filter.category) return true;
+        out.push_back({std::string(k), std::move(c), std::nullopt});
+        return true;
+      },
+      [&](std::string_view, std::string_view v) {
+        return street.empty() || v.find(street) != std::string_view::npos ? Take::kDecode
+                                                                          : Take::kSkip;
+      }));
   return out;
 }
 
@@ -135,23 +130,18 @@ Status attach_ratings(const ProjectionView& view, int32_t year,
                       std::vector<ListedCommunity>& listed) {
   const std::string prefix = std::to_string(year) + "/";
   size_t next = 0;
-  Status failed;
-  JY_CHECK(view.scan(line_family(view.store(), cf::kProjGrade), prefix,
-                     [&](std::string_view k, std::string_view v) {
-                       const std::string_view id = k.substr(prefix.size());
-                       while (next < listed.size() && listed[next].key < id) ++next;
-                       if (next == listed.size()) return false;
-                       if (listed[next].key != id) return true;
-                       Result<RatingRecord> r = decode_rating(v);
-                       if (!r) {
-                         failed = fail(r.error().code,
-                                       r.error().message + " (key " + std::string(k) + ")");
-                         return false;
-                       }
-                       listed[next].rating = std::move(*r);
-                       return true;
-                     }));
-  return failed;
+  return scan_records<RatingRecord>(
+      view, line_family(view.store(), cf::kProjGrade), prefix, decode_rating,
+      [&](std::string_view, RatingRecord& r) {
+        listed[next].rating = std::move(r);
+        return true;
+      },
+      [&](std::string_view k, std::string_view) {
+        const std::string_view id = k.substr(prefix.size());
+        while (next < listed.size() && listed[next].key < id) ++next;
+        if (next == listed.size()) return Take::kStop;
+        return listed[next].key == id ? Take::kDecode : Take::kSkip;
+      });
 }
 
 }  // namespace

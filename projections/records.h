@@ -210,15 +210,24 @@ auto guard_damage(std::string_view what, F&& body) -> decltype(body()) {
   }
 }
 
+// What scan_records does with a stored value before decoding it (`take(key, bytes)`): decode it
+// and give it to `use`, pass over it undecoded, or stop.
+enum class Take { kDecode, kSkip, kStop };
+
 // Every value of `family` under `prefix` in the view, decoded and given to `use(key, record)` in
-// key order; `use` returns false to stop. The first value that does not decode stops the scan
-// and is the error, its key named.
+// key order; `use` returns false to stop. `take`, when given, says first which values to decode
+// at all. The first value that does not decode stops the scan and is the error, its key named.
 template <class Record>
 Status scan_records(const ProjectionView& view, std::string_view family, std::string_view prefix,
                     Result<Record> (*decode)(std::string_view),
-                    const std::function<bool(std::string_view, Record&)>& use) {
+                    const std::function<bool(std::string_view, Record&)>& use,
+                    const std::function<Take(std::string_view, std::string_view)>& take = {}) {
   Status failed;
   JY_CHECK(view.scan(family, prefix, [&](std::string_view k, std::string_view v) {
+    if (take) {
+      const Take t = take(k, v);
+      if (t != Take::kDecode) return t == Take::kSkip;
+    }
     Result<Record> r = decode(v);
     if (!r) {
       failed = fail(r.error().code, r.error().message + " (key " + std::string(k) + ")");

@@ -57,6 +57,15 @@ class ProjectorTest : public ::testing::Test {
     d.body = CommunityPublished{d.community, 2023, Grade::kStandard, d.log_date, false};
     return d;
   }
+  // C1 registered on 2023-05-01 (fee 3.00), then, arriving later, on 2022-01-01 (fee 1.00).
+  void register_c1_later_then_earlier() {
+    rocksdb::WriteBatchWithIndex b;
+    ASSERT_TRUE(projector_->apply_event(
+        b, testing::registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2023-05-01")));
+    ASSERT_TRUE(projector_->apply_event(
+        b, testing::registered("C1", "yueyang", 1.0, Enclosure::kClosed, "2022-01-01")));
+    ASSERT_TRUE(store_->write(b));
+  }
   void apply(const std::vector<Decision>& ds) {
     rocksdb::WriteBatchWithIndex b;
     for (const auto& d : ds) ASSERT_TRUE(projector_->apply_decision(b, d));
@@ -154,12 +163,7 @@ TEST_F(ProjectorTest, AStreetWithNoRatedCommunityHasNoShareNotZero) {
 }
 
 TEST_F(ProjectorTest, LaterRegistrationByDateWinsWhateverTheLogOrder) {
-  rocksdb::WriteBatchWithIndex b;
-  ASSERT_TRUE(projector_->apply_event(
-      b, testing::registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2023-05-01")));
-  ASSERT_TRUE(projector_->apply_event(
-      b, testing::registered("C1", "yueyang", 1.0, Enclosure::kClosed, "2022-01-01")));
-  ASSERT_TRUE(store_->write(b));
+  register_c1_later_then_earlier();
   auto v = community_view(ProjectionView(*store_), CommunityId("C1"));
   ASSERT_TRUE(v && *v);
   EXPECT_EQ((**v)["fee"], "3.00");
@@ -352,12 +356,7 @@ TEST_F(ProjectorTest, WhatItWritesDecodesAsTheReadModels) {
 // decoding as the whole value does. A registration changed later, a rating revised and then
 // published, so there are several versions of each.
 TEST_F(ProjectorTest, ListLinesAreEachValueAndVersionReducedToWhatTheListsRead) {
-  rocksdb::WriteBatchWithIndex b;
-  ASSERT_TRUE(projector_->apply_event(
-      b, testing::registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2023-05-01")));
-  ASSERT_TRUE(projector_->apply_event(
-      b, testing::registered("C1", "yueyang", 1.0, Enclosure::kClosed, "2022-01-01")));
-  ASSERT_TRUE(store_->write(b));
+  register_c1_later_then_earlier();
   Decision first = rated("C1", "yueyang", Grade::kPassing, "r1");
   std::get<CommunityRated>(first.body).rated_on = *Date::parse("2024-01-10");
   std::get<CommunityRated>(first.body).explanation.has_score = true;
