@@ -17,6 +17,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "engine/waiting.h"
 #include "events/binary_codec.h"
 #include "events/json_codec.h"
 #include "events/sha256.h"
@@ -537,11 +538,7 @@ Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t no
         at ? nlohmann::json(std::max<int64_t>(0, (now_ms - *at) / 1000)) : nlohmann::json();
     out.push_back(std::move(w));
   };
-  JY_CHECK(store.scan(cf::kWaiting, "", [&](std::string_view, std::string_view v) {
-    nlohmann::json w = nlohmann::json::parse(v, nullptr, false);
-    if (!w.is_discarded()) add(std::move(w));
-    return true;
-  }));
+  JY_CHECK(list_waiting_communities(store, add));
   // Company facts: each is listed while its company is unknown (waiting), and as rejected when
   // the company's earliest registration or contract is dated after it (it never counts); judged
   // here from the registry as it stands, so the listing does not depend on arrival order.

@@ -18,8 +18,8 @@
 
 #include "engine/district_stage.h"
 #include "engine/intake.h"
+#include "engine/waiting.h"
 #include "events/binary_codec.h"
-#include "events/hex.h"
 #include "events/json_codec.h"
 #include "events/view_stream.h"
 #include "workflows/community.h"
@@ -60,46 +60,6 @@ Record decision_record(const Decision& d) {
       d.community.value,
       encode_decision_binary(d),
       {{"jiayuan.decision.id", d.id}, {"jiayuan.decision.kind", std::string(kind_of(d.body))}}};
-}
-
-// `text` as a JSON string (quotes, backslashes and control characters escaped as nlohmann's
-// dump escapes them; the rest is UTF-8 that intake already checked).
-void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          append_hex(out, c);
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
 }
 
 }  // namespace
@@ -160,22 +120,19 @@ class CommunityStage::Batch {
   Status commit(const std::string& offset_key, int64_t next_offset) {
     rocksdb::WriteBatch& b = batch_;
     for (const std::string& key : waiting_left_) b.Delete(store_.cf(cf::kWaitingFacts), key);
+    for (const std::string& key : earlier_listing_) b.Delete(store_.cf(cf::kWaiting), key);
     for (auto& [id, s] : states_) {
-      // Each waiting fact's stored form goes to its own key, once; the state keeps its place
-      // (an empty `stored`, filled again before a registration can place it: hydrate).
+      // The waiting facts go to their own keys and the state is written without them (see
+      // `hydrate`): what began to wait in this batch, or all of them once read back.
       for (WaitingFact& w : s.waiting) {
-        if (w.stored.empty()) continue;
-        b.Put(store_.cf(cf::kWaitingFacts), waiting_key(id, w.source, w.id), w.stored);
-        w.stored = {};
+        std::string key = waiting_key(id, w.source, w.id);
+        const Listed& at = listed_[key];
+        b.Put(store_.cf(cf::kWaitingFacts), key,
+              encode_waiting_entry(
+                  {w.reported, w.on, at.accepted_at, at.position, std::move(w.stored)}));
       }
+      s.waiting.clear();
       b.Put(store_.cf(cf::kStage1), id, encode_cereal(s));
-    }
-    for (const auto& [k, v] : waiting_) {
-      if (v) {
-        b.Put(store_.cf(cf::kWaiting), k, *v);
-      } else {
-        b.Delete(store_.cf(cf::kWaiting), k);
-      }
     }
     if (time_changed_)
       b.Put(store_.cf(cf::kPartition), std::to_string(partition_), encode_cereal(time_));
@@ -248,7 +205,7 @@ class CommunityStage::Batch {
     if (community == nullptr) return {};  // company facts: nothing of a community
     const std::string id = community->value;
     JY_TRY(CommunityState * state, load(id));
-    if (type_info(ev->fact).kind == FactKind::kRegistry) JY_CHECK(hydrate(id, *state));
+    if (target || type_info(ev->fact).kind == FactKind::kRegistry) JY_CHECK(hydrate(id, *state));
     // apply() leaves the state consistent whatever it rejects; nothing to fall back on.
     const Step step = apply(*state, *ev, context(), target ? &*target : nullptr);
     settle(id, *state, step);
@@ -285,90 +242,63 @@ class CommunityStage::Batch {
         index(time_.reviewed[year], has_review(state, year));
     }
     index(time_.with_cases, has_case(state));
-    // The waiting facts, as the dead-letter view lists them: only what this fold changed (a
-    // community may hold thousands waiting; reading them all again per fact was quadratic).
+    // Where and when each fact that begins to wait came (its listing shows them).
     for (const WaitingChange& w : step.waiting) {
       std::string key = waiting_key(id, w.source, w.id);
       if (w.what == WaitingChange::What::kLeft) {
-        waiting_[key] = std::nullopt;
         waiting_left_.insert(std::move(key));
-        continue;
+      } else if (w.what == WaitingChange::What::kWaits) {
+        listed_[std::move(key)] = {accepted_at_, origin(cause_offset_)};
       }
-      const char* status = w.reported ? "rejected" : "waiting";
-      const std::string reason = w.reported ? "dated before the community's registration"
-                                            : "waiting for the registration of community " + id;
-      if (w.what == WaitingChange::What::kReported) {
-        if (nlohmann::json v = listed_waiting(key); v.is_object()) {  // keeps when it was accepted
-          v["status"] = status;
-          v["reason"] = reason;
-          waiting_[key] = v.dump();
-          continue;
-        }
-      }
-      // Written by hand (the same bytes nlohmann's dump gives, keys sorted): one per waiting
-      // fact, and a department's backlog can be most of a delivery.
-      std::string v = "{\"accepted_at\":";
-      append_json_string(v, accepted_at_);
-      v += ",\"community\":";
-      append_json_string(v, id);
-      v += ",\"id\":";
-      append_json_string(v, w.id);
-      v += ",\"occurred\":";
-      append_json_string(v, w.on.to_string());
-      v += ",\"position\":";
-      append_json_string(v, origin(cause_offset_));
-      v += ",\"reason\":";
-      append_json_string(v, reason);
-      v += ",\"source\":";
-      append_json_string(v, w.source);
-      v += ",\"status\":";
-      append_json_string(v, status);
-      v += '}';
-      waiting_[key] = std::move(v);
     }
   }
 
-  // A waiting fact as listed (this batch first, then the store); null when not listed.
-  nlohmann::json listed_waiting(const std::string& key) {
-    std::optional<std::string> bytes;
-    if (auto it = waiting_.find(key); it != waiting_.end()) {
-      bytes = it->second;
-    } else if (auto got = store_.get(cf::kWaiting, key); got) {
-      bytes = *got;
-    }
-    if (!bytes) return nullptr;
-    nlohmann::json v = nlohmann::json::parse(*bytes, nullptr, false);
-    return v.is_discarded() ? nlohmann::json() : v;
-  }
-
-  static std::string waiting_key(std::string_view community, std::string_view source,
-                                 std::string_view id) {
-    std::string k(community);
-    k += '\0';
-    k += source;
-    k += '\0';
-    k += id;
-    return k;
-  }
-
-  // The stored form of each of the community's waiting facts, read back from its own keys
-  // (commit moved it there), so that a registration can place them.
+  // A community's waiting facts live under their own keys (cf::kWaitingFacts, engine/waiting.h),
+  // not in its state: the state is written by every batch that touches the community, and a
+  // department's backlog can be thousands of facts per community that would otherwise be
+  // decoded and encoded again each time. So a loaded state's `waiting` holds only the facts that
+  // began to wait in this batch, until hydrate reads the others back (before a registration,
+  // which may place them, or a retraction, which may take one away); commit writes back whatever
+  // it holds. The pure fold sees the whole set wherever it reads it.
   Status hydrate(const std::string& id, CommunityState& state) {
-    if (std::none_of(state.waiting.begin(), state.waiting.end(),
-                     [](const WaitingFact& w) { return w.stored.empty(); })) {
-      return {};
-    }
-    std::map<std::string, std::string, std::less<>> stored;
+    if (!hydrated_.insert(id).second) return {};
+    std::vector<WaitingFact> all = std::move(state.waiting);  // this batch's, not stored yet
+    Status bad;
     JY_CHECK(store_.scan(cf::kWaitingFacts, id + '\0', [&](std::string_view k, std::string_view v) {
-      stored.emplace(std::string(k), std::string(v));
+      const size_t a = k.find('\0'), b = k.find('\0', a + 1);
+      auto e = decode_waiting_entry(v);
+      if (b == std::string_view::npos || !e || !*e) {
+        bad = fail("bad_binary", "corrupt waiting fact of community " + id);
+        return false;
+      }
+      WaitingEntry& entry = **e;
+      listed_[std::string(k)] = {std::move(entry.accepted_at), std::move(entry.position)};
+      all.push_back({entry.on, std::string(k.substr(a + 1, b - a - 1)),
+                     std::string(k.substr(b + 1)), std::move(entry.stored), entry.reported});
       return true;
     }));
+    JY_CHECK(bad);
+    std::sort(all.begin(), all.end(), [](const WaitingFact& x, const WaitingFact& y) {
+      return std::tie(x.on, x.source, x.id) < std::tie(y.on, y.source, y.id);
+    });
+    state.waiting = std::move(all);
+    return {};
+  }
+
+  // A state written before the waiting facts left it: they are in it, each stored form under its
+  // key as it came and its listing in cf::kWaiting. Read back whole, so that commit writes them
+  // in the present layout and removes the earlier listing.
+  Status hydrate_earlier_layout(const std::string& id, CommunityState& state) {
+    hydrated_.insert(id);
     for (WaitingFact& w : state.waiting) {
-      if (!w.stored.empty()) continue;
-      // Missing (cannot happen: written in the batch that emptied it), the fact stays waiting
-      // and listed rather than lost.
-      if (auto it = stored.find(waiting_key(id, w.source, w.id)); it != stored.end())
-        w.stored = std::move(it->second);
+      std::string key = waiting_key(id, w.source, w.id);
+      // Missing (cannot happen), the fact stays waiting and listed rather than lost.
+      JY_TRY(std::optional<std::string> stored, store_.get(cf::kWaitingFacts, key));
+      if (stored) w.stored = std::move(*stored);
+      JY_TRY(std::optional<std::string> listing, store_.get(cf::kWaiting, key));
+      const nlohmann::json l = nlohmann::json::parse(listing.value_or("{}"), nullptr, false);
+      if (l.is_object()) listed_[key] = {l.value("accepted_at", ""), l.value("position", "")};
+      earlier_listing_.insert(std::move(key));
     }
     return {};
   }
@@ -380,6 +310,7 @@ class CommunityStage::Batch {
       CommunityState s;
       if (bytes) {
         JY_TRY(s, decode_cereal<CommunityState>(*bytes, "community state"));
+        if (!s.waiting.empty()) JY_CHECK(hydrate_earlier_layout(id, s));
       }
       it = states_.emplace(id, std::move(s)).first;
     }
@@ -420,8 +351,13 @@ class CommunityStage::Batch {
   std::string accepted_at_;    // when intake accepted it
   rocksdb::WriteBatch batch_;
   std::map<std::string, CommunityState> states_;
-  std::map<std::string, std::optional<std::string>> waiting_;  // puts (and deletes: nullopt)
-  std::set<std::string> waiting_left_;  // keys of waiting facts placed or retracted
+  std::set<std::string> hydrated_;  // states whose `waiting` holds all their waiting facts
+  struct Listed {
+    std::string accepted_at, position;
+  };
+  std::map<std::string, Listed> listed_;   // of the waiting facts read or begun in this batch
+  std::set<std::string> waiting_left_;     // keys of waiting facts placed or retracted
+  std::set<std::string> earlier_listing_;  // cf::kWaiting keys of states of the earlier layout
   StageCounters delta_;
 };
 

@@ -1,13 +1,22 @@
 // The stage loop over an in-memory log and a real RocksDB store.
 #include <gtest/gtest.h>
+#include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/array.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
 #include <map>
+#include <sstream>
 
 #include "engine/district_stage.h"
 #include "engine/generator.h"
 #include "engine/intake.h"
 #include "engine/runner.h"
+#include "engine/waiting.h"
 #include "events/binary_codec.h"
 #include "events/json_codec.h"
 #include "projections/queries.h"
@@ -15,9 +24,27 @@
 #include "tests/support/facts.h"
 #include "tests/support/memory_log.h"
 #include "tests/support/temp_dir.h"
+#include "workflows/community.h"
 
 namespace jiayuan {
 namespace {
+
+// Stage 1's stored form of a community's state (cereal's portable binary, as stages.cc writes).
+std::string encode_state(const CommunityState& s) {
+  std::ostringstream os(std::ios::binary);
+  {
+    cereal::PortableBinaryOutputArchive ar(os);
+    ar(s);
+  }
+  return std::move(os).str();
+}
+CommunityState decode_state(const std::string& bytes) {
+  std::istringstream is(bytes, std::ios::binary);
+  cereal::PortableBinaryInputArchive ar(is);
+  CommunityState s;
+  ar(s);
+  return s;
+}
 
 int rated_decisions(testing::MemoryLog& log) {
   int n = 0;
@@ -192,15 +219,11 @@ TEST_F(StagesTest, AFactTheWorkflowCannotApplyIsDeadLetteredAndTheRestGoesOn) {
   ASSERT_EQ(dead->size(), 1u);
   EXPECT_EQ((*dead)[0].record.header(headers::kErrorStage), "stage1");
   EXPECT_EQ((*dead)[0].record.header(headers::kErrorCode), "no_rule_set");
-  size_t waiting = 0;
-  ASSERT_TRUE(last_store_->scan(cf::kWaiting, "GHOST", [&](std::string_view, std::string_view v) {
-    EXPECT_NE(std::string(v).find("waiting for the registration of community GHOST"),
-              std::string::npos)
-        << v;
-    ++waiting;
-    return true;
-  }));
-  EXPECT_EQ(waiting, 1u);
+  auto waiting = waiting_facts(*last_store_, 0);
+  ASSERT_TRUE(waiting);
+  ASSERT_EQ(waiting->size(), 1u);
+  EXPECT_EQ((*waiting)[0]["community"], "GHOST");
+  EXPECT_EQ((*waiting)[0]["reason"], "waiting for the registration of community GHOST");
   EXPECT_EQ(rated_decisions(log), 5);
 }
 
@@ -525,16 +548,14 @@ TEST_F(StagesTest, FactsWaitingAcrossBatchesCountOnceRegisteredAndTheListingFoll
   testing::MemoryLog b;
   run_all(b, late, 1);
   const std::string registered_last = supervisor_answers(*last_store_, config_);
-  std::map<std::string, nlohmann::json> listed;
-  ASSERT_TRUE(last_store_->scan(cf::kWaiting, "", [&](std::string_view k, std::string_view v) {
-    listed[std::string(k)] = nlohmann::json::parse(v);
-    return true;
-  }));
+  std::vector<nlohmann::json> listed;
+  ASSERT_TRUE(list_waiting_communities(*last_store_,
+                                       [&](nlohmann::json w) { listed.push_back(std::move(w)); }));
   size_t stored = 0;
   ASSERT_TRUE(last_store_->scan(
       cf::kWaitingFacts, "", [&](std::string_view, std::string_view) { return ++stored, true; }));
   ASSERT_EQ(listed.size(), 1u) << "every other waiting fact was placed and left the listing";
-  const nlohmann::json& w = listed.begin()->second;
+  const nlohmann::json& w = listed.front();
   EXPECT_EQ(w["id"], "too-early");
   EXPECT_EQ(w["status"], "rejected");
   EXPECT_EQ(w["reason"], "dated before the community's registration");
@@ -548,6 +569,76 @@ TEST_F(StagesTest, FactsWaitingAcrossBatchesCountOnceRegisteredAndTheListingFoll
   run_all(c, with_early, 1000);
   EXPECT_EQ(registered_last, supervisor_answers(*last_store_, config_));
   EXPECT_NE(registered_last.find("\"NEW1\""), std::string::npos);
+}
+
+// A store written while a community's waiting facts were kept in its state (their stored forms
+// under their keys as they came, their listing in cf::kWaiting as JSON) goes on from where it
+// stood: listed as before, placed by the registration as if written today, the earlier listing
+// gone once its community is next folded.
+TEST_F(StagesTest, WaitingFactsOfTheEarlierLayoutAreListedPlacedAndMovedOn) {
+  std::vector<std::string> lines = demo_lines(6);
+  auto registry = std::stable_partition(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("\"jiayuan.community.registered\"") == std::string::npos;
+  });
+  const std::vector<std::string> waiting_part(lines.begin(), registry);
+  const std::vector<std::string> registry_part(registry, lines.end());
+  testing::MemoryLog fresh;
+  run_all(fresh, lines);
+  const std::string expected = supervisor_answers(*last_store_, config_);
+
+  testing::MemoryLog log;
+  run_all(log, waiting_part);
+  Store& store = *last_store_;
+  std::vector<nlohmann::json> listed_before;
+  ASSERT_TRUE(list_waiting_communities(
+      store, [&](nlohmann::json w) { listed_before.push_back(std::move(w)); }));
+  ASSERT_GT(listed_before.size(), 100u);
+  // Into the earlier layout, by hand.
+  std::map<std::string, CommunityState> states;
+  rocksdb::WriteBatch b;
+  size_t i = 0;
+  ASSERT_TRUE(store.scan(cf::kWaitingFacts, "", [&](std::string_view k, std::string_view v) {
+    auto e = decode_waiting_entry(v);
+    EXPECT_TRUE(e && *e);
+    const nlohmann::json& l = listed_before[i++];
+    EXPECT_EQ(waiting_key(l["community"].get<std::string>(), l["source"].get<std::string>(),
+                          l["id"].get<std::string>()),
+              k);
+    states[l["community"]].waiting.push_back({(*e)->on, l["source"], l["id"], "", (*e)->reported});
+    b.Put(store.cf(cf::kWaitingFacts), k, (*e)->stored);
+    b.Put(store.cf(cf::kWaiting), k, l.dump());
+    return true;
+  }));
+  for (auto& [id, s] : states) {
+    auto bytes = store.get(cf::kStage1, id);
+    ASSERT_TRUE(bytes && *bytes);
+    CommunityState state = decode_state(**bytes);
+    ASSERT_TRUE(state.waiting.empty());
+    state.waiting = std::move(s.waiting);
+    std::sort(state.waiting.begin(), state.waiting.end(), [](const auto& x, const auto& y) {
+      return std::tie(x.on, x.source, x.id) < std::tie(y.on, y.source, y.id);
+    });
+    b.Put(store.cf(cf::kStage1), id, encode_state(state));
+  }
+  ASSERT_TRUE(store.write(b));
+  std::vector<nlohmann::json> listed_earlier;
+  ASSERT_TRUE(list_waiting_communities(
+      store, [&](nlohmann::json w) { listed_earlier.push_back(std::move(w)); }));
+  EXPECT_EQ(listed_earlier, listed_before);
+
+  auto intake = Intake::open(log, config_);
+  ASSERT_TRUE(intake);
+  std::vector<IntakeInput> in;
+  for (const auto& l : registry_part) in.push_back({l, "t", std::nullopt});
+  ASSERT_TRUE((*intake)->submit(in));
+  std::atomic<bool> stop{false};
+  ASSERT_TRUE(run_engine(log, store, config_, RunOptions{}, stop));
+  EXPECT_EQ(supervisor_answers(store, config_), expected);
+  size_t earlier = 0, entries = 0;
+  ASSERT_TRUE(store.scan(cf::kWaiting, "", [&](auto, auto) { return ++earlier, true; }));
+  ASSERT_TRUE(store.scan(cf::kWaitingFacts, "", [&](auto, auto) { return ++entries, true; }));
+  EXPECT_EQ(earlier, 0u) << "the earlier listing went with its communities' next fold";
+  EXPECT_EQ(entries, 0u) << "every waiting fact was placed";
 }
 
 TEST_F(StagesTest, RebuildingProjectionsGivesTheSameDigest) {

@@ -1,0 +1,80 @@
+#include "engine/waiting.h"
+
+#include <nlohmann/json.hpp>
+
+namespace jiayuan {
+namespace {
+
+constexpr char kOpen = 'w';
+constexpr char kReported = 'r';
+constexpr size_t kDate = 10;  // "YYYY-MM-DD"
+
+}  // namespace
+
+std::string waiting_key(std::string_view community, std::string_view source, std::string_view id) {
+  std::string k(community);
+  k += '\0';
+  k += source;
+  k += '\0';
+  k += id;
+  return k;
+}
+
+// A byte for `reported`, the date, accepted_at '\0' position '\0', then the stored form (which
+// begins "JE", as the earlier layout's whole value did).
+std::string encode_waiting_entry(const WaitingEntry& e) {
+  std::string v(1, e.reported ? kReported : kOpen);
+  v += e.on.to_string();
+  v += e.accepted_at;
+  v += '\0';
+  v += e.position;
+  v += '\0';
+  v += e.stored;
+  return v;
+}
+
+Result<std::optional<WaitingEntry>> decode_waiting_entry(std::string_view v) {
+  if (v.starts_with("JE")) return std::optional<WaitingEntry>();
+  const size_t a = v.find('\0', 1 + kDate);
+  const size_t b = a == std::string_view::npos ? a : v.find('\0', a + 1);
+  const std::optional<Date> on = v.size() > kDate ? Date::parse(v.substr(1, kDate)) : std::nullopt;
+  if (b == std::string_view::npos || !on || (v[0] != kOpen && v[0] != kReported))
+    return fail("bad_binary", "corrupt waiting fact (neither layout stage 1 writes)");
+  return std::optional<WaitingEntry>(
+      WaitingEntry{v[0] == kReported, *on, std::string(v.substr(1 + kDate, a - 1 - kDate)),
+                   std::string(v.substr(a + 1, b - a - 1)), std::string(v.substr(b + 1))});
+}
+
+Status list_waiting_communities(const Store& store,
+                                const std::function<void(nlohmann::json)>& each) {
+  Status bad;
+  JY_CHECK(store.scan(cf::kWaitingFacts, "", [&](std::string_view k, std::string_view v) {
+    const size_t a = k.find('\0'), b = k.find('\0', a + 1);
+    auto e = decode_waiting_entry(v);
+    if (b == std::string_view::npos || !e) {
+      bad = fail("bad_binary", "corrupt waiting fact " + nlohmann::json(std::string(k)).dump());
+      return false;
+    }
+    if (!*e) return true;  // earlier layout: listed below
+    const std::string community(k.substr(0, a));
+    each(nlohmann::json{
+        {"accepted_at", (*e)->accepted_at},
+        {"community", community},
+        {"id", k.substr(b + 1)},
+        {"occurred", (*e)->on.to_string()},
+        {"position", (*e)->position},
+        {"reason", (*e)->reported ? "dated before the community's registration"
+                                  : "waiting for the registration of community " + community},
+        {"source", k.substr(a + 1, b - a - 1)},
+        {"status", (*e)->reported ? "rejected" : "waiting"}});
+    return true;
+  }));
+  JY_CHECK(bad);
+  return store.scan(cf::kWaiting, "", [&](std::string_view, std::string_view v) {
+    nlohmann::json w = nlohmann::json::parse(v, nullptr, false);
+    if (!w.is_discarded()) each(std::move(w));
+    return true;
+  });
+}
+
+}  // namespace jiayuan
