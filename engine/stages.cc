@@ -123,10 +123,20 @@ class CommunityStage::Batch {
     for (const std::string& key : earlier_listing_) b.Delete(store_.cf(cf::kWaiting), key);
     for (auto& [id, s] : states_) {
       // The waiting facts go to their own keys and the state is written without them (see
-      // `hydrate`): what began to wait in this batch, or all of them once read back.
+      // `hydrate`): those that began to wait in this batch, and those read back that are now
+      // reported; the others' keys hold them as they are.
       for (WaitingFact& w : s.waiting) {
         std::string key = waiting_key(id, w.source, w.id);
-        const Listed& at = listed_[key];
+        Listed at;
+        if (auto it = listed_.find(key); it != listed_.end()) {
+          at = it->second;
+        } else if (reported_.contains(key)) {
+          JY_TRY(std::optional<std::string> was, store_.get(cf::kWaitingFacts, key));
+          JY_TRY(std::optional<WaitingEntry> e, decode_waiting_entry(was.value_or("")));
+          if (e) at = {std::move(e->accepted_at), std::move(e->position)};
+        } else {
+          continue;
+        }
         b.Put(store_.cf(cf::kWaitingFacts), key,
               encode_waiting_entry(
                   {w.reported, w.on, at.accepted_at, at.position, std::move(w.stored)}));
@@ -207,7 +217,8 @@ class CommunityStage::Batch {
     JY_TRY(CommunityState * state, load(id));
     if (target || type_info(ev->fact).kind == FactKind::kRegistry) JY_CHECK(hydrate(id, *state));
     // apply() leaves the state consistent whatever it rejects; nothing to fall back on.
-    const Step step = apply(*state, *ev, context(), target ? &*target : nullptr);
+    const Step step = apply(*state, *ev, context(), target ? &*target : nullptr,
+                            target ? std::string_view() : std::string_view(e.record.value));
     settle(id, *state, step);
     return {};
   }
@@ -249,6 +260,8 @@ class CommunityStage::Batch {
         waiting_left_.insert(std::move(key));
       } else if (w.what == WaitingChange::What::kWaits) {
         listed_[std::move(key)] = {accepted_at_, origin(cause_offset_)};
+      } else {
+        reported_.insert(std::move(key));
       }
     }
   }
@@ -272,7 +285,6 @@ class CommunityStage::Batch {
         return false;
       }
       WaitingEntry& entry = **e;
-      listed_[std::string(k)] = {std::move(entry.accepted_at), std::move(entry.position)};
       all.push_back({entry.on, std::string(k.substr(a + 1, b - a - 1)),
                      std::string(k.substr(b + 1)), std::move(entry.stored), entry.reported});
       return true;
@@ -355,7 +367,10 @@ class CommunityStage::Batch {
   struct Listed {
     std::string accepted_at, position;
   };
-  std::map<std::string, Listed> listed_;   // of the waiting facts read or begun in this batch
+  // Of the waiting facts begun in this batch (or read in the earlier layout): where and when
+  // they came; and those found dated before a registration in it.
+  std::map<std::string, Listed> listed_;
+  std::set<std::string> reported_;
   std::set<std::string> waiting_left_;     // keys of waiting facts placed or retracted
   std::set<std::string> earlier_listing_;  // cf::kWaiting keys of states of the earlier layout
   StageCounters delta_;

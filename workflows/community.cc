@@ -585,7 +585,8 @@ bool has_case(const CommunityState& state) {
   return false;
 }
 
-Step apply(CommunityState& s, const Event& ev, const FoldContext& ctx, const Event* retracted) {
+Step apply(CommunityState& s, const Event& ev, const FoldContext& ctx, const Event* retracted,
+           std::string_view stored) {
   const CommunityId* community = community_of(retracted != nullptr ? retracted->fact : ev.fact);
   const Cause cause{ev.envelope.source, ev.envelope.id, ev.envelope.occurred};
   Step out;
@@ -637,8 +638,8 @@ Step apply(CommunityState& s, const Event& ev, const FoldContext& ctx, const Eve
     // It waits for a registration dated on or before it (DOMAIN.md "Facts that arrive before
     // what they name"); dated before the one there is, it is rejected, and still kept in case
     // an earlier registration comes.
-    WaitingFact w{ev.envelope.occurred, ev.envelope.source, ev.envelope.id, encode_event_binary(ev),
-                  false};
+    WaitingFact w{ev.envelope.occurred, ev.envelope.source, ev.envelope.id,
+                  stored.empty() ? encode_event_binary(ev) : std::string(stored), false};
     if (registered) {
       out.rejected.push_back({ev, field_error("not_registered_then", "occurred",
                                               "a date on or after the community's registration (" +

@@ -212,9 +212,11 @@ struct Step {
 };
 
 // Folds one fact of the community (a retraction carries the fact it retracts in `retracted`)
-// and takes the decisions its outcomes now call for.
+// and takes the decisions its outcomes now call for. `stored`: the fact's stored form
+// (encode_event_binary) when the caller has it, kept as it is if the fact waits; encoded here
+// when empty.
 Step apply(CommunityState& state, const Event& event, const FoldContext& context,
-           const Event* retracted = nullptr);
+           const Event* retracted = nullptr, std::string_view stored = {});
 
 // Computes outcomes again and takes the decisions that calls for: `year`'s rating, publication
 // and case (a district-wide publication), or with no year every year's case (the partition's

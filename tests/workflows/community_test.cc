@@ -211,6 +211,23 @@ TEST_F(CommunityWorkflow, FactsThatArriveBeforeWhatTheyNameWaitAndCountOnceRegis
   EXPECT_EQ(state_.years.at(2023).record.inspections, 2);
 }
 
+// A waiting fact is kept in the stored form the caller gives (stage 1 passes the log record's
+// bytes, already encoded), not encoded again; placed, it is that form that counts. (Here the given
+// form scores 95 where the event says 80, to tell the two apart.)
+TEST_F(CommunityWorkflow, AWaitingFactIsKeptInTheStoredFormGivenNotEncodedAgain) {
+  const std::string stored = encode_event_binary(inspection("C1", 95, "2023-03-01", "given"));
+  apply(state_, inspection("C1", 80, "2023-03-01", "given"), context(), nullptr, stored);
+  const Event encoded = inspection("C1", 90, "2023-04-01", "encoded");
+  fold(encoded);
+  ASSERT_EQ(state_.waiting.size(), 2u);
+  EXPECT_EQ(state_.waiting[0].stored, stored);
+  EXPECT_EQ(state_.waiting[1].stored, encode_event_binary(encoded));
+  fold(registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2022-06-01"));
+  const YearRecord& r = state_.years.at(2023).record;
+  EXPECT_EQ(r.inspections, 2);
+  EXPECT_EQ(r.score_sums[0], 9500 + 9000);
+}
+
 TEST_F(CommunityWorkflow, AFactDatedBeforeTheRegistrationThatArrivesIsRejectedThen) {
   fold(inspection("C1", 80, "2022-12-05", "early"));
   Step reg = fold(registered("C1", "yueyang", 3.0, Enclosure::kClosed, "2023-01-10"));
