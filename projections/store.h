@@ -36,10 +36,12 @@ inline constexpr std::string_view kTimers = "stage1.timers";     // partition, d
 inline constexpr std::string_view kChain = "stage1.chain";       // partition -> last decision hash
 inline constexpr std::string_view kPartition =
     "stage1.partition";  // partition -> its ticks, district publications
-inline constexpr std::string_view kWaiting =
-    "stage1.waiting";  // community '\0' source '\0' id -> JSON
-// The stored form of each waiting fact (same keys as kWaiting), kept beside its community's state
-// rather than in it: the state is written every batch that touches it, a backlog only once.
+// Listings of waiting facts written before 2026-12-06 (community '\0' source '\0' id -> JSON):
+// read, and removed as each community is next folded; nothing new is written here.
+inline constexpr std::string_view kWaiting = "stage1.waiting";
+// Each waiting fact (community '\0' source '\0' id -> engine/waiting.h's entry), kept beside its
+// community's state rather than in it: the state is written every batch that touches it, a
+// waiting fact only where it begins or stops waiting.
 inline constexpr std::string_view kWaitingFacts = "stage1.waiting_facts";
 inline constexpr std::string_view kOffsets = "offsets";  // consumer/topic/partition -> next
 inline constexpr std::string_view kOutbox = "outbox";    // seq (u64 BE) -> record + topic
