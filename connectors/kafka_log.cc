@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 
+#include "connectors/internal/kafka_read_back.h"
 #include "connectors/kafka_wire.h"
 
 namespace jiayuan {
@@ -233,6 +235,8 @@ int32_t KafkaLog::partition_count(std::string_view topic) const {
   return count;
 }
 
+uint64_t kafka_records_read_back_from_memory() { return ReadBack::instance().hits(); }
+
 Result<std::vector<Position>> KafkaLog::append(std::string_view topic,
                                                std::span<const Record> records) {
   if (records.empty()) return std::vector<Position>{};
@@ -308,6 +312,7 @@ Result<std::vector<Position>> KafkaLog::append(std::string_view topic,
     out.push_back(d.position);
   }
   for (const Position& p : out) expect(topic, p.partition, p.offset + 1);
+  if (!wire.empty()) ReadBack::instance().remember(produced_key(topic), records, out);
   return out;
 }
 
@@ -374,10 +379,12 @@ Result<KafkaLog::Reader*> KafkaLog::reader(std::string_view topic, int32_t parti
 }
 
 namespace {
+
 // What jiayuan.events and jiayuan.decisions carry as JSON, read back in the storage form; a
 // record `wanted` refuses comes back as a stub without being converted (Log::read's contract).
-std::vector<LogEntry> inside(std::string_view topic, std::vector<LogEntry> entries,
-                             TypeFilter wanted) {
+// `where`: the cluster and physical topic, for the records this process produced.
+std::vector<LogEntry> inside(std::string_view topic, const std::string& where,
+                             std::vector<LogEntry> entries, TypeFilter wanted) {
   if (topic != topics::kEvents && topic != topics::kDecisions) return entries;
   for (LogEntry& e : entries) {
     const std::string_view type = e.record.header("ce_type");
@@ -385,7 +392,12 @@ std::vector<LogEntry> inside(std::string_view topic, std::vector<LogEntry> entri
       e.record = Record{e.record.key, "", {{"ce_type", std::string(type)}}};
       continue;
     }
-    e.record = from_wire(topic, e.record);
+    if (auto own =
+            ReadBack::instance().recall(where, e.position.partition, e.position.offset, e.record)) {
+      e.record = std::move(*own);
+    } else {
+      e.record = from_wire(topic, e.record);
+    }
   }
   return entries;
 }
@@ -394,13 +406,13 @@ std::vector<LogEntry> inside(std::string_view topic, std::vector<LogEntry> entri
 Result<std::vector<LogEntry>> KafkaLog::read(std::string_view topic, int32_t partition,
                                              int64_t from, size_t max) {
   JY_TRY(std::vector<LogEntry> raw, read_raw(topic, partition, from, max));
-  return inside(topic, std::move(raw), nullptr);
+  return inside(topic, produced_key(topic), std::move(raw), nullptr);
 }
 
 Result<std::vector<LogEntry>> KafkaLog::read(std::string_view topic, int32_t partition,
                                              int64_t from, size_t max, TypeFilter wanted) {
   JY_TRY(std::vector<LogEntry> raw, read_raw(topic, partition, from, max));
-  return inside(topic, std::move(raw), wanted);
+  return inside(topic, produced_key(topic), std::move(raw), wanted);
 }
 
 Result<std::vector<LogEntry>> KafkaLog::read_raw(std::string_view topic, int32_t partition,
@@ -630,14 +642,14 @@ Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_
                                                   int64_t from, size_t max) {
   if (topic != topics::kEvents) return log_.read(topic, partition, from, max);
   JY_TRY(std::vector<LogEntry> raw, read_owned(partition, from, max));
-  return inside(topic, std::move(raw), nullptr);
+  return inside(topic, log_.produced_key(topic), std::move(raw), nullptr);
 }
 
 Result<std::vector<LogEntry>> KafkaGroupLog::read(std::string_view topic, int32_t partition,
                                                   int64_t from, size_t max, TypeFilter wanted) {
   if (topic != topics::kEvents) return log_.read(topic, partition, from, max, wanted);
   JY_TRY(std::vector<LogEntry> raw, read_owned(partition, from, max));
-  return inside(topic, std::move(raw), wanted);
+  return inside(topic, log_.produced_key(topic), std::move(raw), wanted);
 }
 
 Result<std::vector<LogEntry>> KafkaGroupLog::read_owned(int32_t partition, int64_t from,

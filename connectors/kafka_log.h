@@ -48,6 +48,9 @@ Result<rd_kafka_conf_t*> kafka_conf(const KafkaSettings& settings, const std::st
 Status kafka_set(rd_kafka_conf_t* conf, const char* key, const std::string& value);
 // A record of a consumed message (headers, key, value, position).
 LogEntry kafka_entry(const rd_kafka_message_t* m);
+// How many records of jiayuan.events and jiayuan.decisions this process's reads took from what
+// it had produced itself (kept in memory, up to 64 MB) instead of parsing their JSON again.
+uint64_t kafka_records_read_back_from_memory();
 
 class KafkaLog final : public Log {
  public:
@@ -100,6 +103,10 @@ class KafkaLog final : public Log {
     return options_.settings.topic_prefix + std::string(topic);
   }
   const KafkaSettings& settings() const { return options_.settings; }
+  // The cluster and physical topic, naming the records this process produced (kafka_log.cc).
+  std::string produced_key(std::string_view topic) const {
+    return options_.settings.bootstrap + '\0' + physical(topic);
+  }
 
  private:
   explicit KafkaLog(Options options);

@@ -48,8 +48,7 @@ Record event_to_wire(const Record& stored) {
   auto ev = decode_event_binary(stored.value);
   if (!ev) return stored;
   Record wire = stored;
-  const json env = json::parse(encode_event_json(*ev));
-  wire.value = env.at("data").dump();
+  wire.value = encode_fact_data_json(ev->fact);  // the "data" of encode_event_json
   set_header(wire, "content-type", std::string(kJsonContentType));
   if (!ev->envelope.dataschema.empty()) set_header(wire, "ce_dataschema", ev->envelope.dataschema);
   if (const std::string_view t = stored.header(kRetractsHeader); !t.empty()) {

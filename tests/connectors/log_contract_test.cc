@@ -6,6 +6,10 @@
 
 #include "connectors/embedded_log.h"
 #include "connectors/kafka_log.h"
+#include "connectors/kafka_wire.h"
+#include "engine/intake.h"
+#include "events/json_codec.h"
+#include "tests/support/facts.h"
 #include "tests/support/kafka.h"
 #include "tests/support/temp_dir.h"
 
@@ -171,6 +175,42 @@ TYPED_TEST(LogContract, ARecordOutlivesTheWriter) {
   ASSERT_TRUE(got) << got.error().message;
   ASSERT_EQ(got->size(), 1u);
   EXPECT_EQ(got->front().record.value, "kept");
+}
+
+// Kafka only: the facts and decisions this process produced are read back from memory, not
+// parsed from their JSON again, and a reader gets the same records either way (the JSON form
+// gives them back byte for byte: tests/connectors/kafka_wire_test.cc).
+TEST(KafkaReadBack, WhatThisProcessProducedReadsBackFromMemoryAsTheBrokerHasIt) {
+  JY_KAFKA_OR_SKIP(settings, "readback");
+  ASSERT_TRUE(create_topics(settings, District{}));
+  auto open = [&](const std::string& id) {
+    return KafkaLog::open(
+        {.settings = settings, .client_id = id, .transactional_id = "", .require_topics = true});
+  };
+  auto writer = open("readback-writer");
+  auto reader = open("readback-reader");
+  ASSERT_TRUE(writer && reader);
+  // As intake writes them: events as their JSON decodes (every envelope field set).
+  std::vector<Record> facts;
+  for (int i = 0; i < 12; ++i) {
+    const Event made = testing::inspection("SJ0000" + std::to_string(i % 4), 80 + i, "2023-03-01",
+                                           "f" + std::to_string(i));
+    auto ev = decode_event_json(encode_event_json(made));
+    ASSERT_TRUE(ev) << ev.error().message;
+    facts.push_back(event_record(*ev, "2023-03-02T09:00:00.000+08:00"));
+  }
+  auto pos = (*writer)->append(topics::kEvents, facts);
+  ASSERT_TRUE(pos) << pos.error().message;
+  const uint64_t before = kafka_records_read_back_from_memory();
+  size_t read = 0;
+  for (size_t i = 0; i < facts.size(); ++i) {
+    auto got = (*reader)->read(topics::kEvents, (*pos)[i].partition, (*pos)[i].offset, 1);
+    ASSERT_TRUE(got && got->size() == 1u);
+    EXPECT_EQ(got->front().record, facts[i]);
+    EXPECT_EQ(from_wire(topics::kEvents, to_wire(topics::kEvents, facts[i])), facts[i]);
+    ++read;
+  }
+  EXPECT_EQ(kafka_records_read_back_from_memory() - before, read);
 }
 
 }  // namespace
