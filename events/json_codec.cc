@@ -1,30 +1,38 @@
 #include "events/json_codec.h"
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
+#include <charconv>
 
 #include "events/fields.h"
+#include "events/internal/json_tape.h"
 #include "events/json_limits.h"
 
 namespace jiayuan {
 namespace {
 
-using json = nlohmann::json;
+using internal::JsonTape;
+using Inexact = std::vector<std::pair<std::string, std::string>>;
 
-std::string describe(const json& v) {
-  std::string s = printable(v.dump(-1, ' ', false, json::error_handler_t::replace), 57);
-  switch (v.type()) {
-    case json::value_t::string:
-      return "the string " + s;
-    case json::value_t::null:
+// A value as a message quotes it: "the string \"red\"", "130", "an object".
+std::string describe(const JsonTape::Value& v) {
+  switch (v.kind) {
+    case JsonTape::Kind::kString: {
+      std::string quoted;
+      internal::append_json_string(quoted, v.text);
+      return "the string " + printable(quoted, 57);
+    }
+    case JsonTape::Kind::kNull:
       return "null";
-    case json::value_t::boolean:
-      return "the boolean " + s;
-    case json::value_t::array:
+    case JsonTape::Kind::kTrue:
+      return "the boolean true";
+    case JsonTape::Kind::kFalse:
+      return "the boolean false";
+    case JsonTape::Kind::kArray:
       return "an array";
-    case json::value_t::object:
+    case JsonTape::Kind::kObject:
       return "an object";
     default:
-      return s;
+      return printable(v.text, 57);
   }
 }
 
@@ -48,52 +56,51 @@ class ObjectReader {
  public:
   // `inexact`: paths of numbers with more than two decimals (json_limits), which the double
   // read here cannot tell apart from their rounding.
-  ObjectReader(const json& obj, std::string path,
-               const std::vector<std::pair<std::string, std::string>>* inexact)
-      : obj_(obj), path_(std::move(path)), inexact_(inexact) {}
+  ObjectReader(const JsonTape& tape, uint32_t obj, std::string path, const Inexact* inexact)
+      : tape_(tape), obj_(obj), path_(std::move(path)), inexact_(inexact) {}
 
-  Result<const json*> required(const char* key) {
-    seen_.push_back(key);
-    auto it = obj_.find(key);
-    if (it == obj_.end() || it->is_null()) {
-      return fail(field_error("missing_field", join(path_, key), "a value", "nothing"));
-    }
-    return &*it;
+  // The value's index on the tape; a missing or null field is an error.
+  Result<uint32_t> required(const char* key) {
+    const uint32_t v = optional(key);
+    if (v == 0) return fail(field_error("missing_field", join(path_, key), "a value", "nothing"));
+    return v;
   }
-  const json* optional(const char* key) {
+  // The value's index on the tape, or 0 when the field is missing or null.
+  uint32_t optional(const char* key) {
     seen_.push_back(key);
-    auto it = obj_.find(key);
-    return it == obj_.end() || it->is_null() ? nullptr : &*it;
+    const uint32_t v = tape_.find(obj_, key);
+    return v == 0 || tape_.at(v).kind == JsonTape::Kind::kNull ? 0 : v;
   }
 
-  Result<std::string> string(const char* key) {
-    JY_TRY(const json* v, required(key));
-    if (!v->is_string())
-      return fail(field_error("wrong_type", join(path_, key), "a string", describe(*v)));
-    std::string s = v->get<std::string>();
-    if (s.empty())
+  Result<std::string_view> string(const char* key) {
+    JY_TRY(const uint32_t v, required(key));
+    const JsonTape::Value& value = tape_.at(v);
+    if (value.kind != JsonTape::Kind::kString)
+      return fail(field_error("wrong_type", join(path_, key), "a string", describe(value)));
+    if (value.text.empty())
       return fail(field_error("missing_field", join(path_, key), "a non-empty string", "\"\""));
-    return s;
+    return value.text;
   }
   // An id (a community's, a fact's, a source's): at most kMaxIdBytes, no control characters.
   Result<std::string> identifier(const char* key, bool optional = false) {
-    JY_TRY(std::string s, optional ? optional_string(key) : string(key));
+    JY_TRY(std::string_view s, optional ? optional_string(key) : string(key));
     JY_CHECK(check_identifier(s, join(path_, key)));
-    return s;
+    return std::string(s);
   }
-  Result<std::string> optional_string(const char* key) {
-    const json* v = optional(key);
-    if (v == nullptr) return std::string();
-    if (!v->is_string())
-      return fail(field_error("wrong_type", join(path_, key), "a string", describe(*v)));
-    return v->get<std::string>();
+  Result<std::string_view> optional_string(const char* key) {
+    const uint32_t v = optional(key);
+    if (v == 0) return std::string_view();
+    const JsonTape::Value& value = tape_.at(v);
+    if (value.kind != JsonTape::Kind::kString)
+      return fail(field_error("wrong_type", join(path_, key), "a string", describe(value)));
+    return value.text;
   }
   Result<int64_t> integer(const char* key, int64_t lo, int64_t hi) {
-    JY_TRY(const json* v, required(key));
-    return integer_value(*v, join(path_, key), lo, hi);
+    JY_TRY(const uint32_t v, required(key));
+    return integer_value(tape_.at(v), join(path_, key), lo, hi);
   }
   Result<Centi> number(const char* key, Centi lo, Centi hi) {
-    JY_TRY(const json* v, required(key));
+    JY_TRY(const uint32_t v, required(key));
     const std::string path = join(path_, key);
     if (inexact_ != nullptr) {
       for (const auto& [at, text] : *inexact_) {
@@ -105,57 +112,60 @@ class ObjectReader {
         }
       }
     }
-    return centi_value(*v, path, lo, hi);
+    return centi_value(tape_.at(v), path, lo, hi);
   }
   Result<Date> date(const char* key) {
-    JY_TRY(std::string s, string(key));
+    JY_TRY(std::string_view s, string(key));
     auto d = Date::parse(s);
     if (!d)
-      return fail(field_error("bad_date", join(path_, key), "a date YYYY-MM-DD",
-                              "\"" + printable(s) + "\""));
+      return fail(
+          field_error("bad_date", join(path_, key), "a date YYYY-MM-DD", in_quotes(printable(s))));
     return *d;
   }
   template <class E>
   Result<E> one_of(const char* key, std::span<const std::string_view> names) {
-    JY_TRY(std::string s, string(key));
+    JY_TRY(std::string_view s, string(key));
     for (size_t i = 0; i < names.size(); ++i) {
       if (names[i] == s) return static_cast<E>(i);
     }
     std::string expected = "one of";
     for (size_t i = 0; i < names.size(); ++i) expected.append(i ? ", " : " ").append(names[i]);
-    return fail(field_error("bad_enum", join(path_, key), expected, "\"" + printable(s) + "\""));
+    return fail(field_error("bad_enum", join(path_, key), expected, in_quotes(printable(s))));
   }
   Result<bool> boolean(const char* key) {
-    JY_TRY(const json* v, required(key));
-    if (!v->is_boolean())
-      return fail(field_error("wrong_type", join(path_, key), "true or false", describe(*v)));
-    return v->get<bool>();
+    JY_TRY(const uint32_t v, required(key));
+    const JsonTape::Value& value = tape_.at(v);
+    if (value.kind != JsonTape::Kind::kTrue && value.kind != JsonTape::Kind::kFalse)
+      return fail(field_error("wrong_type", join(path_, key), "true or false", describe(value)));
+    return value.kind == JsonTape::Kind::kTrue;
   }
   Result<std::optional<Date>> optional_date(const char* key) {
-    if (optional(key) == nullptr) return std::optional<Date>();
+    if (optional(key) == 0) return std::optional<Date>();
     JY_TRY(Date d, date(key));
     return std::optional<Date>(d);
   }
   Result<ObjectReader> object(const char* key) {
-    JY_TRY(const json* v, required(key));
-    if (!v->is_object())
-      return fail(field_error("wrong_type", join(path_, key), "an object", describe(*v)));
-    return ObjectReader(*v, join(path_, key), inexact_);
+    JY_TRY(const uint32_t v, required(key));
+    if (tape_.at(v).kind != JsonTape::Kind::kObject)
+      return fail(field_error("wrong_type", join(path_, key), "an object", describe(tape_.at(v))));
+    return ObjectReader(tape_, v, join(path_, key), inexact_);
   }
   std::string path(const char* key) const { return join(path_, key); }
+  // The first field no read asked for, in byte order of the keys (as the object's keys sort).
   Status no_other_fields() const {
-    for (auto it = obj_.begin(); it != obj_.end(); ++it) {
+    std::optional<std::string_view> first;
+    for (uint32_t k = tape_.first_member(obj_); k != 0; k = tape_.next_member(obj_, k)) {
+      const std::string_view key = tape_.at(k).text;
       bool known = false;
-      for (const char* k : seen_) known = known || it.key() == k;
-      if (!known) {
-        return fail(field_error("unexpected_field", join(path_, it.key()), "no such field",
-                                describe(it.value())));
-      }
+      for (const char* s : seen_) known = known || key == s;
+      if (!known && (!first || key < *first)) first = key;
     }
-    return {};
+    if (!first) return {};
+    return fail(field_error("unexpected_field", join(path_, *first), "no such field",
+                            describe(tape_.at(tape_.find(obj_, *first)))));
   }
 
-  static Status check_identifier(const std::string& s, const std::string& path) {
+  static Status check_identifier(std::string_view s, const std::string& path) {
     constexpr size_t kMaxIdBytes = 200;
     if (s.size() > kMaxIdBytes) {
       return fail(field_error("too_long", path,
@@ -171,7 +181,7 @@ class ObjectReader {
     return {};
   }
   // Free text (a name, a reason): no control characters but tab and line breaks.
-  static Status check_text(const std::string& s, const std::string& path) {
+  static Status check_text(std::string_view s, const std::string& path) {
     for (unsigned char c : s) {
       if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
         return fail(field_error("bad_text", path, "text without control characters",
@@ -181,31 +191,38 @@ class ObjectReader {
     return {};
   }
 
-  static Result<int64_t> integer_value(const json& v, const std::string& path, int64_t lo,
-                                       int64_t hi) {
+  static Result<int64_t> integer_value(const JsonTape::Value& v, const std::string& path,
+                                       int64_t lo, int64_t hi) {
     const std::string range = std::to_string(lo) + ".." + std::to_string(hi);
-    if (!v.is_number_integer())
+    if (v.kind != JsonTape::Kind::kInteger)
       return fail(field_error("wrong_type", path, "an integer " + range, describe(v)));
-    const int64_t n =
-        v.is_number_unsigned() && v.get<uint64_t>() > INT64_MAX ? INT64_MAX : v.get<int64_t>();
-    if (n < lo || n > hi)
+    int64_t n = 0;
+    const auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), n);
+    if (ec != std::errc() || n < lo || n > hi)  // too large for 64 bits is out of range too
       return fail(field_error("out_of_range", path, "an integer " + range, describe(v)));
     return n;
   }
-  static Result<Centi> centi_value(const json& v, const std::string& path, Centi lo, Centi hi) {
+  static Result<Centi> centi_value(const JsonTape::Value& v, const std::string& path, Centi lo,
+                                   Centi hi) {
     const std::string range =
         "a number " + lo.to_string() + ".." + hi.to_string() + " with at most two decimals";
-    if (!v.is_number()) return fail(field_error("wrong_type", path, range, describe(v)));
-    auto c = Centi::from_double(v.get<double>());
+    if (v.kind != JsonTape::Kind::kInteger && v.kind != JsonTape::Kind::kNumber)
+      return fail(field_error("wrong_type", path, range, describe(v)));
+    double d = 0;
+    const auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), d);
+    if (ec != std::errc())  // beyond a double (1e999): out of any range a field has
+      return fail(field_error("out_of_range", path, range, describe(v)));
+    auto c = Centi::from_double(d);
     if (!c) return fail(field_error("bad_number", path, range, describe(v)));
     if (*c < lo || *c > hi) return fail(field_error("out_of_range", path, range, describe(v)));
     return *c;
   }
 
  private:
-  const json& obj_;
+  const JsonTape& tape_;
+  uint32_t obj_;
   std::string path_;
-  const std::vector<std::pair<std::string, std::string>>* inexact_;
+  const Inexact* inexact_;
   std::vector<const char*> seen_;
 };
 
@@ -218,7 +235,7 @@ class Decoder {
     if (error_ || spec.since > version_ || !spec.in_json)
       return;  // not in this version: the default stands
     if (spec.patch_bit != 0 && version_ >= 2) {
-      if (r_.optional(name) == nullptr) return;  // a patch: absent when it does not change
+      if (r_.optional(name) == 0) return;  // a patch: absent when it does not change
       present_ |= spec.patch_bit;
     }
     Status s = read(name, member, spec);
@@ -234,8 +251,10 @@ class Decoder {
     return {};
   }
   Status read(const char* name, std::string& s, internal::Spec spec) {
-    JY_TRY(s, spec.optional ? r_.optional_string(name) : r_.string(name));
-    return ObjectReader::check_text(s, r_.path(name));
+    JY_TRY(std::string_view v, spec.optional ? r_.optional_string(name) : r_.string(name));
+    JY_CHECK(ObjectReader::check_text(v, r_.path(name)));
+    s.assign(v);
+    return {};
   }
   Status read(const char* name, int32_t& n, internal::Spec spec) {
     JY_TRY(int64_t v, r_.integer(name, spec.lo, spec.hi));
@@ -273,6 +292,46 @@ class Decoder {
   int32_t present_ = 0;
 };
 
+// A JSON object written as nlohmann::json::dump writes one: keys in byte order, no spaces.
+class CanonicalObject {
+ public:
+  // `key` must outlive the object; `value` is JSON text.
+  void add(std::string_view key, std::string value) {
+    members_.emplace_back(key, std::move(value));
+  }
+  void add_string(std::string_view key, std::string_view value) {
+    std::string text;
+    internal::append_json_string(text, value);
+    add(key, std::move(text));
+  }
+  std::string str() {
+    std::sort(members_.begin(), members_.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    size_t bytes = 2;
+    for (const auto& [k, v] : members_) bytes += k.size() + v.size() + 4;
+    std::string out;
+    out.reserve(bytes);
+    out += '{';
+    for (const auto& [k, v] : members_) {
+      if (out.size() > 1) out += ',';
+      internal::append_json_string(out, k);
+      out += ':';
+      out += v;
+    }
+    out += '}';
+    return out;
+  }
+
+ private:
+  std::vector<std::pair<std::string_view, std::string>> members_;
+};
+
+std::string centi_json(Centi c) {
+  std::string out;
+  internal::append_json_centi(out, c.hundredths);
+  return out;
+}
+
 // Writes each field of a fact into a JSON object.
 class Encoder {
  public:
@@ -283,35 +342,34 @@ class Encoder {
       return;
     write(name, member, spec);
   }
-  json& out() { return out_; }
+  CanonicalObject& out() { return out_; }
 
  private:
   template <class Tag>
   void write(const char* name, const Id<Tag>& id, internal::Spec spec) {
-    if (!(spec.optional && id.empty())) out_[name] = id.value;
+    if (!(spec.optional && id.empty())) out_.add_string(name, id.value);
   }
   void write(const char* name, const std::string& s, internal::Spec spec) {
-    if (!(spec.optional && s.empty())) out_[name] = s;
+    if (!(spec.optional && s.empty())) out_.add_string(name, s);
   }
-  void write(const char* name, int32_t n, internal::Spec) { out_[name] = n; }
-  void write(const char* name, Centi c, internal::Spec) { out_[name] = c.to_double(); }
-  void write(const char* name, bool b, internal::Spec) { out_[name] = b; }
+  void write(const char* name, int32_t n, internal::Spec) { out_.add(name, std::to_string(n)); }
+  void write(const char* name, Centi c, internal::Spec) { out_.add(name, centi_json(c)); }
+  void write(const char* name, bool b, internal::Spec) { out_.add(name, b ? "true" : "false"); }
   void write(const char* name, const std::optional<Date>& d, internal::Spec) {
-    if (d) out_[name] = d->to_string();
+    if (d) out_.add_string(name, d->to_string());
   }
   void write(const char* name, const std::array<Centi, kDimensionCount>& scores, internal::Spec) {
-    json obj = json::object();
-    for (size_t i = 0; i < kDimensionCount; ++i)
-      obj[std::string(kDimensionNames[i])] = scores[i].to_double();
-    out_[name] = std::move(obj);
+    CanonicalObject obj;
+    for (size_t i = 0; i < kDimensionCount; ++i) obj.add(kDimensionNames[i], centi_json(scores[i]));
+    out_.add(name, obj.str());
   }
   template <class E>
   requires std::is_enum_v<E>
   void write(const char* name, E e, internal::Spec) {
-    out_[name] = std::string(internal::enum_names(e)[static_cast<size_t>(e)]);
+    out_.add_string(name, internal::enum_names(e)[static_cast<size_t>(e)]);
   }
 
-  json out_ = json::object();
+  CanonicalObject out_;
   int32_t patch_;  // the patch fields to write; 0: all
 };
 
@@ -380,7 +438,7 @@ Status check_fact(const Fact& fact) {
   return {};
 }
 
-json data_json(const Fact& fact) {
+std::string data_json(const Fact& fact) {
   return std::visit(
       [](const auto& f) {
         int32_t patch = 0;
@@ -388,7 +446,7 @@ json data_json(const Fact& fact) {
           patch = f.changed;
         Encoder enc(patch);
         internal::fields(enc, const_cast<std::decay_t<decltype(f)>&>(f));
-        return std::move(enc.out());
+        return enc.out().str();
       },
       fact);
 }
@@ -396,18 +454,14 @@ json data_json(const Fact& fact) {
 }  // namespace
 
 Result<Event> decode_event_json(std::string_view text) {
-  std::vector<std::pair<std::string, std::string>> inexact;
+  Inexact inexact;
   JY_CHECK(check_json(text, JsonLimits{}, "(event)", &inexact));
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
-    return fail("bad_json", std::string("not valid JSON: ") + e.what());
+  thread_local JsonTape tape;  // its buffers are kept from one event to the next
+  JY_CHECK(tape.parse(text));
+  if (tape.at(0).kind != JsonTape::Kind::kObject) {
+    return fail(field_error("wrong_type", "(event)", "a JSON object", describe(tape.at(0))));
   }
-  if (!doc.is_object()) {
-    return fail(field_error("wrong_type", "(event)", "a JSON object", describe(doc)));
-  }
-  ObjectReader r(doc, "", &inexact);
+  ObjectReader r(tape, 0, "", &inexact);
   Event ev;
   Envelope& env = ev.envelope;
   JY_TRY(env.specversion, r.string("specversion"));
@@ -431,9 +485,9 @@ Result<Event> decode_event_json(std::string_view text) {
         field_error("unknown_type", "type", "one of " + known, "\"" + printable(env.type) + "\""));
   }
   env.schema_version = type->schema_version;
-  if (const json* v = r.optional("schemaversion")) {
+  if (const uint32_t v = r.optional("schemaversion"); v != 0) {
     JY_TRY(int64_t version,
-           ObjectReader::integer_value(*v, "schemaversion", 1, type->schema_version));
+           ObjectReader::integer_value(tape.at(v), "schemaversion", 1, type->schema_version));
     env.schema_version = static_cast<int32_t>(version);
   }
   JY_TRY(ObjectReader data, r.object("data"));
@@ -456,21 +510,22 @@ Result<Event> decode_event_json(std::string_view text) {
   return ev;
 }
 
-std::string encode_fact_data_json(const Fact& fact) { return data_json(fact).dump(); }
+std::string encode_fact_data_json(const Fact& fact) { return data_json(fact); }
 
 std::string encode_event_json(const Event& event) {
   const Envelope& e = event.envelope;
-  json doc{{"specversion", e.specversion},
-           {"id", e.id},
-           {"source", e.source},
-           {"type", std::string(type_name(event.fact))},
-           {"subject", e.subject},
-           {"occurred", e.occurred.to_string()},
-           {"schemaversion", type_info(event.fact).schema_version},
-           {"data", data_json(event.fact)}};
-  if (!e.time.empty()) doc["time"] = e.time;
-  if (!e.dataschema.empty()) doc["dataschema"] = e.dataschema;
-  return doc.dump();
+  CanonicalObject doc;
+  doc.add_string("specversion", e.specversion);
+  doc.add_string("id", e.id);
+  doc.add_string("source", e.source);
+  doc.add_string("type", type_name(event.fact));
+  doc.add_string("subject", e.subject);
+  doc.add_string("occurred", e.occurred.to_string());
+  doc.add("schemaversion", std::to_string(type_info(event.fact).schema_version));
+  doc.add("data", data_json(event.fact));
+  if (!e.time.empty()) doc.add_string("time", e.time);
+  if (!e.dataschema.empty()) doc.add_string("dataschema", e.dataschema);
+  return doc.str();
 }
 
 }  // namespace jiayuan
