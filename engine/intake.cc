@@ -587,12 +587,29 @@ std::string Intake::accepted_at() {
   return rfc3339_ms(last_stamp_ms_);
 }
 
-Result<Event> Intake::retraction_target(const Event& retraction,
-                                        const std::unordered_map<std::string, Event>& batch) const {
+// What one submit accepts and rejects, kept here until it is in the log: what it accepts is
+// remembered by the index only then (and registrations undone if the append fails), so a failed
+// append (a full disk) leaves intake as it was, with nothing to learn again from the log.
+struct Intake::Pending {
+  std::string stamp;  // accepted-at of every fact of the call
+  std::vector<Record> accepted, rejected;
+  std::vector<size_t> accepted_at_index, rejected_at;  // the inputs they came from
+  std::vector<size_t> first_record;  // accepted_at_index[k]'s first record in `accepted`
+  struct Accepted {
+    std::string hash;  // its content hash
+    size_t record;     // its (first) record in `accepted`: what a retraction in the call may name
+  };
+  std::unordered_map<std::string, Accepted> batch;  // source '\0' id -> the fact accepted
+  std::vector<std::tuple<std::string, std::string, std::string>> to_insert;  // source, id, hash
+  IndexUndo undo;
+};
+
+Result<Event> Intake::retraction_target(const Event& retraction, const Pending& p) const {
   const auto& r = std::get<FactRetracted>(retraction.fact);
   const std::string& source = retraction.envelope.source;
   const std::string key = identity(source, r.id);
-  if (auto it = batch.find(key); it != batch.end()) return it->second;
+  if (auto it = p.batch.find(key); it != p.batch.end())  // its record holds it as stored
+    return decode_event_binary(p.accepted[it->second.record].value);
   const auto at = index_.seen.position(source, r.id);
   if (!at) {
     return fail(field_error("unknown_fact", "data.id", "the id of a fact " + source + " published",
@@ -607,23 +624,9 @@ Result<Event> Intake::retraction_target(const Event& retraction,
   return decode_event_binary(got.front().record.value);
 }
 
-// What one submit accepts and rejects, kept here until it is in the log: what it accepts is
-// remembered by the index only then (and registrations undone if the append fails), so a failed
-// append (a full disk) leaves intake as it was, with nothing to learn again from the log.
-struct Intake::Pending {
-  std::string stamp;  // accepted-at of every fact of the call
-  std::vector<Record> accepted, rejected;
-  std::vector<size_t> accepted_at_index, rejected_at;  // the inputs they came from
-  std::vector<size_t> first_record;  // accepted_at_index[k]'s first record in `accepted`
-  std::unordered_map<std::string, std::string> batch;   // source '\0' id -> content hash
-  std::unordered_map<std::string, Event> batch_events;  // what a retraction in this call may name
-  std::vector<std::tuple<std::string, std::string, std::string>> to_insert;  // source, id, hash
-  IndexUndo undo;
-};
-
 Status Intake::judge_retraction(Result<Event>& ev, std::optional<Event>& target,
                                 const Pending& p) const {
-  auto t = retraction_target(*ev, p.batch_events);
+  auto t = retraction_target(*ev, p);
   const std::string& rid = std::get<FactRetracted>(ev->fact).id;
   // The log did not give the target back (a broker away, a damaged log): not the sender's
   // fault, so nothing of this call is accepted; the caller tries again.
@@ -651,10 +654,10 @@ Status Intake::judge_retraction(Result<Event>& ev, std::optional<Event>& target,
   return {};
 }
 
-void Intake::accept(size_t i, Event ev, const std::string& hash, std::optional<Event> target,
+void Intake::accept(size_t i, const Event& ev, const std::string& hash, std::optional<Event> target,
                     Pending& p) {
   const std::string id_key = identity(ev.envelope.source, ev.envelope.id);
-  p.batch.emplace(id_key, hash);
+  p.batch.emplace(id_key, Pending::Accepted{hash, p.accepted.size()});
   p.to_insert.emplace_back(ev.envelope.source, ev.envelope.id, hash);
   remember(index_, ev.fact, &p.undo);
   Record record = event_record(ev, p.stamp, hash);
@@ -680,7 +683,6 @@ void Intake::accept(size_t i, Event ev, const std::string& hash, std::optional<E
     p.accepted.push_back(std::move(record));
   }
   p.accepted_at_index.push_back(i);
-  p.batch_events.emplace(id_key, std::move(ev));
 }
 
 Status Intake::commit(Pending& p, std::vector<IntakeOutcome>& outcomes) {
@@ -733,7 +735,7 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
       SeenFacts::Match seen = index_.seen.find(ev->envelope.source, ev->envelope.id, hash);
       if (auto b = pending.batch.find(identity(ev->envelope.source, ev->envelope.id));
           b != pending.batch.end()) {
-        seen = b->second == hash ? SeenFacts::kSame : SeenFacts::kDifferent;
+        seen = b->second.hash == hash ? SeenFacts::kSame : SeenFacts::kDifferent;
       }
       if (seen == SeenFacts::kSame) {
         outcomes[i].verdict = Verdict::kDuplicate;
@@ -742,7 +744,7 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
       if (seen == SeenFacts::kNew) {
         outcomes[i].verdict = Verdict::kAccepted;
         outcomes[i].waiting_for = judged->waiting_for;
-        accept(i, std::move(*ev), hash, std::move(target), pending);
+        accept(i, *ev, hash, std::move(target), pending);
         continue;
       }
       ev = fail(field_error("conflicting_resend", "id",

@@ -157,16 +157,16 @@ class Intake {
   Status rebuild_index();
   // validate_input, with any exception turned into an internal_error rejection.
   Result<Judged> judge(const IntakeInput& input) const;
-  // A retraction's target: from this call's accepted facts, else from the log.
-  Result<Event> retraction_target(const Event& retraction,
-                                  const std::unordered_map<std::string, Event>& batch) const;
   // What one submit holds until it is in the log (intake.cc).
   struct Pending;
+  // A retraction's target: from this call's accepted facts, else from the log.
+  Result<Event> retraction_target(const Event& retraction, const Pending& p) const;
   // A retraction judged: its target (in `target`), or why it is refused (in `ev`); an error:
   // the log did not give the target back, and the whole call fails.
   Status judge_retraction(Result<Event>& ev, std::optional<Event>& target, const Pending& p) const;
   // Input `i` accepted: kept in `p` (with its retraction's target) and remembered by the index.
-  void accept(size_t i, Event ev, const std::string& hash, std::optional<Event> target, Pending& p);
+  void accept(size_t i, const Event& ev, const std::string& hash, std::optional<Event> target,
+              Pending& p);
   // `p` appended: accepted facts, then dead letters; their positions in `outcomes`.
   Status commit(Pending& p, std::vector<IntakeOutcome>& outcomes);
   std::string accepted_at();

@@ -278,15 +278,15 @@ class CommunityStage::Batch {
     std::vector<WaitingFact> all = std::move(state.waiting);  // this batch's, not stored yet
     Status bad;
     JY_CHECK(store_.scan(cf::kWaitingFacts, id + '\0', [&](std::string_view k, std::string_view v) {
-      const size_t a = k.find('\0'), b = k.find('\0', a + 1);
+      const std::optional<WaitingKey> key = split_waiting_key(k);
       auto e = decode_waiting_entry(v);
-      if (b == std::string_view::npos || !e || !*e) {
+      if (!key || !e || !*e) {
         bad = fail("bad_binary", "corrupt waiting fact of community " + id);
         return false;
       }
       WaitingEntry& entry = **e;
-      all.push_back({entry.on, std::string(k.substr(a + 1, b - a - 1)),
-                     std::string(k.substr(b + 1)), std::move(entry.stored), entry.reported});
+      all.push_back({entry.on, std::string(key->source), std::string(key->id),
+                     std::move(entry.stored), entry.reported});
       return true;
     }));
     JY_CHECK(bad);

@@ -20,6 +20,13 @@ std::string waiting_key(std::string_view community, std::string_view source, std
   return k;
 }
 
+std::optional<WaitingKey> split_waiting_key(std::string_view key) {
+  const size_t a = key.find('\0');
+  const size_t b = a == std::string_view::npos ? a : key.find('\0', a + 1);
+  if (b == std::string_view::npos) return std::nullopt;
+  return WaitingKey{key.substr(0, a), key.substr(a + 1, b - a - 1), key.substr(b + 1)};
+}
+
 // A byte for `reported`, the date, accepted_at '\0' position '\0', then the stored form (which
 // begins "JE", as the earlier layout's whole value did).
 std::string encode_waiting_entry(const WaitingEntry& e) {
@@ -49,23 +56,23 @@ Status list_waiting_communities(const Store& store,
                                 const std::function<void(nlohmann::json)>& each) {
   Status bad;
   JY_CHECK(store.scan(cf::kWaitingFacts, "", [&](std::string_view k, std::string_view v) {
-    const size_t a = k.find('\0'), b = k.find('\0', a + 1);
+    const std::optional<WaitingKey> key = split_waiting_key(k);
     auto e = decode_waiting_entry(v);
-    if (b == std::string_view::npos || !e) {
+    if (!key || !e) {
       bad = fail("bad_binary", "corrupt waiting fact " + nlohmann::json(std::string(k)).dump());
       return false;
     }
     if (!*e) return true;  // earlier layout: listed below
-    const std::string community(k.substr(0, a));
+    const std::string community(key->community);
     each(nlohmann::json{
         {"accepted_at", (*e)->accepted_at},
         {"community", community},
-        {"id", k.substr(b + 1)},
+        {"id", key->id},
         {"occurred", (*e)->on.to_string()},
         {"position", (*e)->position},
         {"reason", (*e)->reported ? "dated before the community's registration"
                                   : "waiting for the registration of community " + community},
-        {"source", k.substr(a + 1, b - a - 1)},
+        {"source", key->source},
         {"status", (*e)->reported ? "rejected" : "waiting"}});
     return true;
   }));

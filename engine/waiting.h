@@ -32,6 +32,11 @@ struct WaitingEntry {
 };
 
 std::string waiting_key(std::string_view community, std::string_view source, std::string_view id);
+// A waiting_key's parts (views into `key`), or nullopt when it is not one.
+struct WaitingKey {
+  std::string_view community, source, id;
+};
+std::optional<WaitingKey> split_waiting_key(std::string_view key);
 
 std::string encode_waiting_entry(const WaitingEntry& entry);
 // nullopt for an entry of the earlier layout (the stored form alone, its listing in

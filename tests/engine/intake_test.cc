@@ -210,6 +210,31 @@ TEST_F(IntakeTest, ARetractionWhoseTargetCannotBeReadBackIsRefusedAsAWholeNotRej
   EXPECT_EQ((*again)[1].verdict, Verdict::kAccepted) << (*again)[1].reason.message;
 }
 
+TEST_F(IntakeTest, ARetractionNamesAFactAcceptedEarlierInTheSameCallAsThatFactWasStored) {
+  auto opened = Intake::open(log_, config_);
+  ASSERT_TRUE(opened) << opened.error().message;
+  const std::string retract_i1 =
+      R"({"specversion":"1.0","id":"rt1","source":"bureau","type":"jiayuan.fact.retracted","occurred":"2023-04-01","data":{"id":"i1","reason":"录入错误"}})";
+  const std::string retract_rt1 =
+      R"({"specversion":"1.0","id":"rt2","source":"bureau","type":"jiayuan.fact.retracted","occurred":"2023-04-02","data":{"id":"rt1","reason":"x"}})";
+  std::vector<IntakeInput> in = {
+      {json(testing::registered("C1", "yueyang", 2.0)), "a", std::nullopt},
+      {json(testing::inspection("C1", 80, "2023-03-01", "i1")), "b", std::nullopt},
+      {retract_i1, "c", std::nullopt},
+      {retract_rt1, "d", std::nullopt}};
+  auto out = (*opened)->submit(in);
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ((*out)[2].verdict, Verdict::kAccepted) << (*out)[2].reason.message;
+  EXPECT_EQ((*out)[3].verdict, Verdict::kRejected);
+  EXPECT_EQ((*out)[3].reason.code, "not_retractable");
+  auto events = log_.read(topics::kEvents, 0, 0, 10);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 3u);
+  const Record& retraction = (*events)[2].record;
+  EXPECT_EQ(retraction.key, "C1");  // stage 1 meets it where the inspection is
+  EXPECT_EQ(retraction.header(headers::kRetracts), (*events)[1].record.value);
+}
+
 class IntakeSnapshotTest : public IntakeTest {
  protected:
   std::vector<IntakeOutcome> submit_to(Intake& intake, const std::vector<std::string>& lines) {

@@ -50,6 +50,14 @@ TEST(WaitingTest, TheEarlierLayoutIsToldApartAndAnythingElseIsAnError) {
 
 TEST(WaitingTest, TheKeyIsCommunitySourceAndIdSeparatedByNul) {
   EXPECT_EQ(waiting_key("C1", "street-a", "f1"), std::string("C1\0street-a\0f1", 14));
+  const std::string key = waiting_key("C1", "street-a", "f1");
+  const std::optional<WaitingKey> parts = split_waiting_key(key);
+  ASSERT_TRUE(parts);
+  EXPECT_EQ(parts->community, "C1");
+  EXPECT_EQ(parts->source, "street-a");
+  EXPECT_EQ(parts->id, "f1");
+  EXPECT_FALSE(split_waiting_key(std::string("C1\0street-a", 11)));
+  EXPECT_FALSE(split_waiting_key("C1"));
 }
 
 }  // namespace

@@ -74,6 +74,17 @@ TEST(JsonTape, AcceptsAndRefusesWhatNlohmannDoesAndReadsTheSameValues) {
   }
 }
 
+// nlohmann stops at a NUL byte as at the end of the text, so it reads "1\0garbage" as 1; a raw
+// NUL is nowhere valid JSON, and the tape refuses it.
+TEST(JsonTape, ARawNulByteIsRefusedWhereNlohmannWouldStopReadingAtIt) {
+  JsonTape tape;
+  const std::string text("{\"a\":1}\0{\"b\"", 12);
+  EXPECT_FALSE(json::parse(text, nullptr, false).is_discarded());
+  const Status s = tape.parse(text);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("at byte 7"), std::string::npos) << s.error().message;
+}
+
 TEST(JsonTape, ARepeatedKeyReadsAsItsLastValue) {
   JsonTape tape;
   ASSERT_TRUE(tape.parse(R"({"a":1,"b":2,"a":3})"));
