@@ -600,7 +600,7 @@ struct Intake::Pending {
     size_t record;     // its (first) record in `accepted`: what a retraction in the call may name
   };
   std::unordered_map<std::string, Accepted> batch;  // source '\0' id -> the fact accepted
-  std::vector<std::tuple<std::string, std::string, std::string>> to_insert;  // source, id, hash
+  std::vector<SeenFacts::Key> to_insert;  // what the index learns once they are in the log
   IndexUndo undo;
 };
 
@@ -654,11 +654,11 @@ Status Intake::judge_retraction(Result<Event>& ev, std::optional<Event>& target,
   return {};
 }
 
-void Intake::accept(size_t i, const Event& ev, const std::string& hash, std::optional<Event> target,
-                    Pending& p) {
+void Intake::accept(size_t i, const Event& ev, const std::string& hash, const SeenFacts::Key& key,
+                    std::optional<Event> target, Pending& p) {
   const std::string id_key = identity(ev.envelope.source, ev.envelope.id);
   p.batch.emplace(id_key, Pending::Accepted{hash, p.accepted.size()});
-  p.to_insert.emplace_back(ev.envelope.source, ev.envelope.id, hash);
+  p.to_insert.push_back(key);
   remember(index_, ev.fact, &p.undo);
   Record record = event_record(ev, p.stamp, hash);
   if (target) {
@@ -692,11 +692,10 @@ Status Intake::commit(Pending& p, std::vector<IntakeOutcome>& outcomes) {
     return fail(positions.error());
   }
   for (size_t k = 0; k < p.to_insert.size(); ++k) {
-    const auto& [source, id, hash] = p.to_insert[k];
     // A fact of several records (a district-wide publication) is known by its last one, as
     // catch_up learns it from the log.
     const size_t last = (k + 1 < p.first_record.size() ? p.first_record[k + 1] : p.accepted.size());
-    index_.seen.insert(source, id, hash, (*positions)[last - 1]);
+    index_.seen.insert(p.to_insert[k], (*positions)[last - 1]);
   }
   // What this intake appended it has learnt already: catch_up need not read it back, unless
   // another writer appended in between (then the gap is read as before).
@@ -732,7 +731,8 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
     }
     if (ev) {
       const std::string hash = content_hash(*ev);
-      SeenFacts::Match seen = index_.seen.find(ev->envelope.source, ev->envelope.id, hash);
+      const SeenFacts::Key key = SeenFacts::key(ev->envelope.source, ev->envelope.id, hash);
+      SeenFacts::Match seen = index_.seen.find(key);
       if (auto b = pending.batch.find(identity(ev->envelope.source, ev->envelope.id));
           b != pending.batch.end()) {
         seen = b->second.hash == hash ? SeenFacts::kSame : SeenFacts::kDifferent;
@@ -744,7 +744,7 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
       if (seen == SeenFacts::kNew) {
         outcomes[i].verdict = Verdict::kAccepted;
         outcomes[i].waiting_for = judged->waiting_for;
-        accept(i, *ev, hash, std::move(target), pending);
+        accept(i, *ev, hash, key, std::move(target), pending);
         continue;
       }
       ev = fail(field_error("conflicting_resend", "id",

@@ -165,8 +165,8 @@ class Intake {
   // the log did not give the target back, and the whole call fails.
   Status judge_retraction(Result<Event>& ev, std::optional<Event>& target, const Pending& p) const;
   // Input `i` accepted: kept in `p` (with its retraction's target) and remembered by the index.
-  void accept(size_t i, const Event& ev, const std::string& hash, std::optional<Event> target,
-              Pending& p);
+  void accept(size_t i, const Event& ev, const std::string& hash, const SeenFacts::Key& key,
+              std::optional<Event> target, Pending& p);
   // `p` appended: accepted facts, then dead letters; their positions in `outcomes`.
   Status commit(Pending& p, std::vector<IntakeOutcome>& outcomes);
   std::string accepted_at();

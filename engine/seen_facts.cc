@@ -21,18 +21,24 @@ uint32_t hex32(std::string_view hex, size_t at) {
 
 }  // namespace
 
-SeenFacts::Slot SeenFacts::digest(std::string_view source, std::string_view id,
-                                  std::string_view content_hash) {
-  std::string key(source);
-  key.push_back('\0');
-  key.append(id);
-  const std::string h = sha256_hex(key);
-  Slot s;
-  s.id[0] = hex32(h, 0) | 1u;  // never all zero
-  s.id[1] = hex32(h, 8);
-  s.id[2] = hex32(h, 16);
-  s.content = hex32(content_hash, 0);
-  return s;
+SeenFacts::Key SeenFacts::key(std::string_view source, std::string_view id,
+                              std::string_view content_hash) {
+  std::string identity;
+  identity.reserve(source.size() + 1 + id.size());
+  identity.append(source).append(1, '\0').append(id);
+  const std::array<unsigned char, 32> h = sha256(identity);
+  // The first 96 bits, big-endian, as the hex digest's first 24 digits read (what snapshots of
+  // the table hold).
+  auto be32 = [&](size_t at) {
+    return static_cast<uint32_t>(h[at]) << 24 | static_cast<uint32_t>(h[at + 1]) << 16 |
+           static_cast<uint32_t>(h[at + 2]) << 8 | static_cast<uint32_t>(h[at + 3]);
+  };
+  Key k;
+  k.slot_.id[0] = be32(0) | 1u;  // never all zero
+  k.slot_.id[1] = be32(4);
+  k.slot_.id[2] = be32(8);
+  k.slot_.content = hex32(content_hash, 0);
+  return k;
 }
 
 size_t SeenFacts::probe(const Slot& key) const {
@@ -44,31 +50,38 @@ size_t SeenFacts::probe(const Slot& key) const {
   }
 }
 
+SeenFacts::Match SeenFacts::find(const Key& key) const {
+  if (slots_.empty()) return kNew;
+  const Slot& s = slots_[probe(key.slot_)];
+  if (s.id[0] == 0) return kNew;
+  return s.content == key.slot_.content ? kSame : kDifferent;
+}
+
 SeenFacts::Match SeenFacts::find(std::string_view source, std::string_view id,
                                  std::string_view content_hash) const {
-  if (slots_.empty()) return kNew;
-  const Slot key = digest(source, id, content_hash);
-  const Slot& s = slots_[probe(key)];
-  if (s.id[0] == 0) return kNew;
-  return s.content == key.content ? kSame : kDifferent;
+  return find(key(source, id, content_hash));
+}
+
+void SeenFacts::insert(const Key& key, Position at) {
+  if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // load ≤ 3/4
+  Slot slot = key.slot_;
+  if (at.offset >= 0 && at.partition >= 0) {
+    slot.at = static_cast<uint64_t>(at.partition) << 44 | static_cast<uint64_t>(at.offset + 1);
+  }
+  Slot& s = slots_[probe(slot)];
+  if (s.id[0] == 0) ++size_;
+  if (slot.at == 0) slot.at = s.at;  // a re-insert without a position keeps the one known
+  s = slot;
 }
 
 void SeenFacts::insert(std::string_view source, std::string_view id, std::string_view content_hash,
                        Position at) {
-  if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // load ≤ 3/4
-  Slot key = digest(source, id, content_hash);
-  if (at.offset >= 0 && at.partition >= 0) {
-    key.at = static_cast<uint64_t>(at.partition) << 44 | static_cast<uint64_t>(at.offset + 1);
-  }
-  Slot& s = slots_[probe(key)];
-  if (s.id[0] == 0) ++size_;
-  if (key.at == 0) key.at = s.at;  // a re-insert without a position keeps the one known
-  s = key;
+  insert(key(source, id, content_hash), at);
 }
 
 std::optional<Position> SeenFacts::position(std::string_view source, std::string_view id) const {
   if (slots_.empty()) return std::nullopt;
-  const Slot& s = slots_[probe(digest(source, id, ""))];
+  const Slot& s = slots_[probe(key(source, id, "").slot_)];
   if (s.id[0] == 0 || s.at == 0) return std::nullopt;
   return Position{static_cast<int32_t>(s.at >> 44),
                   static_cast<int64_t>(s.at & ((uint64_t{1} << 44) - 1)) - 1};

@@ -27,10 +27,16 @@ class SeenFacts {
  public:
   enum Match { kNew, kSame, kDifferent };
 
+  // A fact as the table knows it: digests of its identity and content. Computed once by whoever
+  // both looks a fact up and then records it.
+  class Key;
   // `content_hash` is the fact's content hash in hex (content_hash()).
+  static Key key(std::string_view source, std::string_view id, std::string_view content_hash);
+  Match find(const Key& key) const;
   Match find(std::string_view source, std::string_view id, std::string_view content_hash) const;
   // Records the fact (or replaces the content of the one with that identity), with where it is
   // in jiayuan.events (to find it again: a retraction names it).
+  void insert(const Key& key, Position at = {-1, -1});
   void insert(std::string_view source, std::string_view id, std::string_view content_hash,
               Position at = {-1, -1});
   // Where the fact with that identity is in jiayuan.events; nullopt when unknown or not recorded.
@@ -51,12 +57,16 @@ class SeenFacts {
     uint32_t content = 0;
     uint64_t at = 0;  // partition << 44 | (offset + 1); 0: not recorded
   };
-  static Slot digest(std::string_view source, std::string_view id, std::string_view content_hash);
   size_t probe(const Slot& key) const;  // the slot holding key's identity, or the empty one to use
   void grow();
 
   std::vector<Slot> slots_;
   size_t size_ = 0;
+};
+
+class SeenFacts::Key {
+  friend class SeenFacts;
+  Slot slot_;
 };
 
 }  // namespace jiayuan

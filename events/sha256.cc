@@ -55,13 +55,19 @@ std::string Sha256::hex_digest() {
   return to_hex(std::string_view(reinterpret_cast<const char*>(md), n));
 }
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
+std::array<unsigned char, 32> sha256(std::string_view bytes) {
+  std::array<unsigned char, 32> md{};
   unsigned int n = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), md, &n, sha256_md(), nullptr) != 1) {
+  if (EVP_Digest(bytes.data(), bytes.size(), md.data(), &n, sha256_md(), nullptr) != 1 ||
+      n != md.size()) {
     throw std::runtime_error("OpenSSL: SHA-256 failed");
   }
-  return to_hex(std::string_view(reinterpret_cast<const char*>(md), n));
+  return md;
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  const std::array<unsigned char, 32> md = sha256(bytes);
+  return to_hex(std::string_view(reinterpret_cast<const char*>(md.data()), md.size()));
 }
 
 }  // namespace jiayuan

@@ -1,6 +1,7 @@
 // SHA-256, hex-encoded, over bytes or incrementally.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -8,6 +9,8 @@
 namespace jiayuan {
 
 std::string sha256_hex(std::string_view bytes);
+// The 32 bytes of the digest (sha256_hex is their hex).
+std::array<unsigned char, 32> sha256(std::string_view bytes);
 
 class Sha256 {
  public:

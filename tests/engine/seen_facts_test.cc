@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "events/sha256.h"
@@ -42,6 +44,30 @@ TEST(SeenFacts, KeepsEveryFactAcrossGrowth) {
   seen.insert("hotline", "h-5", sha256_hex("changed"));    // replaces, does not add
   EXPECT_EQ(seen.size(), static_cast<size_t>(kFacts));
   EXPECT_EQ(seen.find("hotline", "h-5", sha256_hex("changed")), SeenFacts::kSame);
+}
+
+// Snapshots keep the table's bytes, so a slot's words may never change meaning: the identity is
+// the first 96 bits of SHA-256("source\0id") read as three big-endian words (the first with its
+// low bit set), the content the first 32 bits of the content hash.
+TEST(SeenFacts, ASlotHoldsTheDigestsSnapshotsWereWrittenWith) {
+  SeenFacts seen;
+  const std::string content = sha256_hex("content");
+  seen.insert("hotline", "h-1", content, Position{2, 41});
+  const std::string id = sha256_hex(std::string("hotline\0h-1", 11));
+  const auto word = [](const std::string& hex, size_t at) {
+    return static_cast<uint32_t>(std::stoul(hex.substr(at, 8), nullptr, 16));
+  };
+  const uint32_t expected[4] = {word(id, 0) | 1u, word(id, 8), word(id, 16), word(content, 0)};
+  const std::string_view raw = seen.raw();
+  bool found = false;
+  for (size_t at = 0; at + 24 <= raw.size(); at += 24) {
+    uint32_t words[4];
+    std::memcpy(words, raw.data() + at, sizeof words);
+    uint64_t position = 0;
+    std::memcpy(&position, raw.data() + at + 16, sizeof position);
+    if (std::equal(words, words + 4, expected)) found = position == (uint64_t{2} << 44 | 42);
+  }
+  EXPECT_TRUE(found);
 }
 
 }  // namespace
