@@ -159,7 +159,7 @@ std::string retraction_key(const Event& ev) {
 }  // namespace
 
 std::string content_hash(const Event& ev) {
-  Sha256 h;
+  thread_local Sha256 h;  // one OpenSSL context per thread, started over by each digest
   h.update_field(type_name(ev.fact));
   h.update_field(ev.envelope.occurred.to_string());
   h.update_field(encode_fact_data_json(ev.fact));

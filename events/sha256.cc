@@ -52,6 +52,8 @@ std::string Sha256::hex_digest() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_DigestFinal_ex(impl_->ctx, md, &n);
+  if (EVP_DigestInit_ex2(impl_->ctx, sha256_md(), nullptr) != 1)  // ready to hash anew
+    throw std::runtime_error("OpenSSL: cannot initialise SHA-256");
   return to_hex(std::string_view(reinterpret_cast<const char*>(md), n));
 }
 

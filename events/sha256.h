@@ -21,6 +21,8 @@ class Sha256 {
   void update(std::string_view bytes);
   // Length-prefixed, so ("ab","c") and ("a","bc") differ.
   void update_field(std::string_view bytes);
+  // The digest of everything updated so far; the hash then starts over (the object can be
+  // reused for the next bytes without a new OpenSSL context).
   std::string hex_digest();
 
  private:
