@@ -201,14 +201,17 @@ Body read_body(Archive& ar) {
 }  // namespace
 
 std::string encode_event_binary(const Event& event, int32_t version) {
+  const int32_t written = version > 0 ? version : type_info(event.fact).schema_version;
   return encode('E', kFormat, type_info(event.fact).tag, [&](auto& ar) {
-    Envelope env = event.envelope;
-    env.schema_version = version > 0 ? version : type_info(event.fact).schema_version;
-    ar(env);
+    if (event.envelope.schema_version == written) {  // the usual case: written as it is
+      ar(const_cast<Envelope&>(event.envelope));     // cereal's save takes it non-const
+    } else {
+      Envelope env = event.envelope;
+      env.schema_version = written;
+      ar(env);
+    }
     std::visit(
-        [&](const auto& f) {
-          fact_fields(ar, const_cast<std::decay_t<decltype(f)>&>(f), env.schema_version);
-        },
+        [&](const auto& f) { fact_fields(ar, const_cast<std::decay_t<decltype(f)>&>(f), written); },
         event.fact);
   });
 }
