@@ -133,6 +133,7 @@ LogEntry kafka_entry(const rd_kafka_message_t* m) {
   if (m->payload != nullptr) e.record.value.assign(static_cast<const char*>(m->payload), m->len);
   rd_kafka_headers_t* hdrs = nullptr;
   if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    e.record.headers.reserve(rd_kafka_header_cnt(hdrs));
     const char* name = nullptr;
     const void* value = nullptr;
     size_t size = 0;

@@ -5,7 +5,8 @@
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
-#include <sstream>
+#include <ostream>
+#include <streambuf>
 #include <type_traits>
 #include <vector>
 
@@ -108,16 +109,40 @@ constexpr char kFormat = 1;
 constexpr char kWrittenFormat = static_cast<char>(kDecisionFormat);
 constexpr char kOldestDecisionFormat = 1;
 
+// The bytes an std::ostream writes, appended to a string.
+class StringBuf : public std::streambuf {
+ public:
+  std::string bytes;
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) bytes.push_back(static_cast<char>(c));
+    return traits_type::not_eof(c);
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    bytes.append(s, static_cast<size_t>(n));
+    return n;
+  }
+};
+
 template <class Writer>
 std::string encode(char kind, char format, uint16_t tag, Writer&& write) {
-  std::ostringstream os(std::ios::binary);
+  // One stream per thread: constructing an std::ostringstream (its locale) for every stored form
+  // cost as much as writing the form. Nothing written here encodes another form inside it.
+  thread_local StringBuf buf;
+  thread_local std::ostream os(&buf);
+  buf.bytes.clear();
+  buf.bytes.reserve(256);
+  os.clear();
   os.put('J').put(kind).put(format);
   {
     cereal::PortableBinaryOutputArchive ar(os);
     ar(tag);
     write(ar);
   }
-  return std::move(os).str();
+  std::string out = std::move(buf.bytes);
+  buf.bytes.clear();  // a moved-from string is valid but unspecified
+  return out;
 }
 
 // Checks the stored form's prefix; the archive then reads from bytes[3].

@@ -121,6 +121,20 @@ int64_t decimals_of(std::string_view n) {
   return std::max<int64_t>(0, scale);
 }
 
+// Where the string whose contents start at `i` ends (its closing quote), or past the text.
+size_t string_end(std::string_view text, size_t i) {
+  for (;;) {  // the usual case: no escapes before the quote, found by memchr
+    if (i >= text.size()) return text.size();
+    const auto* quote =
+        static_cast<const char*>(std::memchr(text.data() + i, '"', text.size() - i));
+    if (quote == nullptr) return text.size();
+    const size_t q = static_cast<size_t>(quote - text.data());
+    const auto* escape = static_cast<const char*>(std::memchr(text.data() + i, '\\', q - i));
+    if (escape == nullptr) return q;
+    i = static_cast<size_t>(escape - text.data()) + 2;  // past the escape and what it escapes
+  }
+}
+
 bool number_char(char c) {
   return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
 }
@@ -171,7 +185,7 @@ Status check_json(std::string_view text, const JsonLimits& limits, std::string_v
     Path::Level* top = path.top();
     if (c == '"') {
       const size_t start = ++i;
-      while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+      i = string_end(text, i);
       const size_t end = std::min(i, text.size());
       const std::string_view s = text.substr(start, end - start);
       const bool is_key = top != nullptr && top->object && top->expect_key;
@@ -184,7 +198,7 @@ Status check_json(std::string_view text, const JsonLimits& limits, std::string_v
                         std::to_string(s.size()) + " bytes"));
       }
       if (is_key) {
-        top->key = std::string(s);
+        top->key.assign(s);  // the level's string is reused from key to key
         top->expect_key = false;
       }
     } else if (c == '{' || c == '[') {
