@@ -139,6 +139,9 @@ Result<EngineSettings> parse_engine_settings(const std::string& text, const std:
   if (r.raw().contains("disk_reserve_mb")) {
     JY_TRY(s.disk_reserve_mb, r.integer("disk_reserve_mb", 0, 1 << 20));
   }
+  if (r.raw().contains("state_cache")) {
+    JY_TRY(s.state_cache, r.integer("state_cache", 0, 10'000'000));
+  }
   if (doc.contains("kafka")) {
     JY_TRY(TomlReader k, root.table("kafka"));
     KafkaSettings& ks = s.kafka;

@@ -66,6 +66,9 @@ struct EngineSettings {
   // Writes are refused (a clear disk_full error, never a RocksDB abort) while the data
   // directory's filesystem has less than this free; 0 turns the guard off.
   int64_t disk_reserve_mb = 64;
+  // Communities whose decoded state stage 1 keeps between steps (0: none, every step reads and
+  // decodes each state it touches from the store).
+  int64_t state_cache = 4096;
   KafkaSettings kafka;
 };
 

@@ -93,10 +93,11 @@ Result<size_t> CommunityStage::step(size_t max_facts) {
 // touches, written once.
 class CommunityStage::Batch {
  public:
-  Batch(Store& store, const Config& config, int32_t partition, int64_t seq, std::string chain_head,
-        PartitionTime time)
+  Batch(Store& store, const Config& config, std::unordered_map<std::string, Kept>& kept,
+        int32_t partition, int64_t seq, std::string chain_head, PartitionTime time)
       : store_(store),
         config_(config),
+        kept_(kept),
         partition_(partition),
         seq_(seq),
         chain_head_(std::move(chain_head)),
@@ -153,6 +154,8 @@ class CommunityStage::Batch {
   }
 
   const StageCounters& delta() const { return delta_; }
+  // After commit: the states as written (their waiting facts under their own keys).
+  std::map<std::string, CommunityState> take_states() { return std::move(states_); }
 
  private:
   std::string origin(int64_t offset) const {
@@ -317,7 +320,11 @@ class CommunityStage::Batch {
 
   Result<CommunityState*> load(const std::string& id) {
     auto it = states_.find(id);
-    if (it == states_.end()) {
+    if (it != states_.end()) return &it->second;
+    if (auto k = kept_.find(id); k != kept_.end()) {
+      it = states_.emplace(id, std::move(k->second.state)).first;
+      kept_.erase(k);
+    } else {
       JY_TRY(std::optional<std::string> bytes, store_.get(cf::kStage1, id));
       CommunityState s;
       if (bytes) {
@@ -354,6 +361,7 @@ class CommunityStage::Batch {
 
   Store& store_;
   const Config& config_;
+  std::unordered_map<std::string, Kept>& kept_;
   int32_t partition_;
   int64_t seq_;
   std::string chain_head_;  // hash of the partition's last decision
@@ -389,11 +397,30 @@ Result<size_t> CommunityStage::step_partition(int32_t partition, size_t max_fact
   if (time_bytes) {
     JY_TRY(time, decode_cereal<PartitionTime>(*time_bytes, "partition time"));
   }
-  Batch batch(store_, config_, partition, seq, head.value_or(""), std::move(time));
+  Batch batch(store_, config_, kept_, partition, seq, head.value_or(""), std::move(time));
   for (const LogEntry& e : entries) JY_CHECK(batch.fold(e));
   JY_CHECK(batch.commit(offset_key, entries.back().position.offset + 1));
   counters_.add(batch.delta());
+  keep(batch.take_states());
   return entries.size();
+}
+
+void CommunityStage::keep(std::map<std::string, CommunityState> states) {
+  const auto budget = static_cast<size_t>(config_.engine.state_cache);
+  if (budget == 0) return;
+  ++steps_;
+  for (auto& [id, s] : states) kept_.insert_or_assign(id, Kept{std::move(s), steps_});
+  if (kept_.size() <= budget) return;
+  std::vector<std::pair<uint64_t, const std::string*>> by_age;
+  by_age.reserve(kept_.size());
+  for (const auto& [id, k] : kept_) by_age.emplace_back(k.step, &id);
+  const size_t drop = kept_.size() - budget;
+  std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(drop - 1),
+                   by_age.end());
+  std::vector<std::string> gone;
+  gone.reserve(drop);
+  for (size_t i = 0; i < drop; ++i) gone.push_back(*by_age[i].second);
+  for (const std::string& id : gone) kept_.erase(id);
 }
 
 Result<size_t> Relay::step(size_t max_records) {

@@ -8,14 +8,17 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "config/config.h"
 #include "engine/log.h"
 #include "projections/projector.h"
 #include "projections/store.h"
+#include "workflows/community.h"
 
 namespace jiayuan {
 
@@ -47,11 +50,23 @@ class CommunityStage {
  private:
   class Batch;
   Result<size_t> step_partition(int32_t partition, size_t max_facts);
+  void keep(std::map<std::string, CommunityState> states);
 
   Log& log_;
   Store& store_;
   const Config& config_;
   StageCounters counters_;
+  // The decoded states of the communities the last steps wrote (engine.toml `state_cache` of
+  // them, the least recently written dropped first): a step that touches one takes it from here
+  // instead of reading and decoding the bytes it wrote. Only a committed step's states enter,
+  // each as the store now holds it; a step that fails has taken its states out, and the next
+  // reads them from the store. Stage 1 is the store's only writer of them while it runs.
+  struct Kept {
+    CommunityState state;
+    uint64_t step = 0;  // when it was written
+  };
+  std::unordered_map<std::string, Kept> kept_;
+  uint64_t steps_ = 0;
 };
 
 // Publishes the outbox, in order, and removes what it published. A crash between the two

@@ -46,5 +46,20 @@ TEST(Authority, UnknownDepartmentInMatrixIsAConfigError) {
   EXPECT_NE(a.error().message.find("\"aliens\""), std::string::npos);
 }
 
+TEST(EngineSettings, StateCacheIsOptionalAndANegativeOneNamesItsKey) {
+  const std::string head = "[engine]\ndata_dir = \"d\"\nbatch_size = 10\nlog_level = \"info\"\n";
+  auto absent = parse_engine_settings(head, "engine.toml");
+  ASSERT_TRUE(absent) << absent.error().message;
+  EXPECT_EQ(absent->state_cache, EngineSettings{}.state_cache);
+  auto none = parse_engine_settings(head + "state_cache = 0\n", "engine.toml");
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_EQ(none->state_cache, 0);
+  auto negative = parse_engine_settings(head + "state_cache = -1\n", "engine.toml");
+  ASSERT_FALSE(negative);
+  EXPECT_NE(negative.error().message.find("state_cache"), std::string::npos)
+      << negative.error().message;
+  EXPECT_NE(negative.error().message.find("-1"), std::string::npos) << negative.error().message;
+}
+
 }  // namespace
 }  // namespace jiayuan

@@ -660,5 +660,100 @@ TEST_F(StagesTest, RebuildingProjectionsGivesTheSameDigest) {
   EXPECT_EQ(*last_store_->projection_digest(), before);
 }
 
+// Stage 1 keeps the states it wrote between steps (engine.toml state_cache) instead of reading
+// them back: the same log folds to the same decisions, projections and stored states whether it
+// keeps none, a few (most dropped and read back again), or all of them.
+TEST_F(StagesTest, StatesKeptBetweenStepsFoldAsTheStoreHoldsThem) {
+  const std::vector<std::string> lines = demo_lines(12);
+  std::vector<std::string> registry_last = lines;  // waiting facts, placed across many steps
+  std::stable_partition(registry_last.begin(), registry_last.end(), [](const std::string& l) {
+    return l.find("\"jiayuan.community.registered\"") == std::string::npos;
+  });
+  for (const auto& order : {lines, registry_last}) {
+    struct Outcome {
+      std::string digest;
+      std::vector<Record> decisions;
+      std::map<std::string, std::string> states;
+    };
+    std::vector<Outcome> outcomes;
+    for (int64_t kept : {0, 3, 4096}) {
+      config_.engine.state_cache = kept;
+      testing::MemoryLog log;
+      Outcome o;
+      o.digest = run_all(log, order, 7);
+      const auto decisions = log.read(topics::kDecisions, 0, 0, 1 << 20);
+      ASSERT_TRUE(decisions);
+      for (const LogEntry& e : *decisions) o.decisions.push_back(e.record);
+      EXPECT_TRUE(last_store_->scan(cf::kStage1, "", [&](std::string_view k, std::string_view v) {
+        o.states.emplace(k, v);
+        return true;
+      }));
+      outcomes.push_back(std::move(o));
+    }
+    ASSERT_GT(outcomes[0].decisions.size(), 12u);
+    ASSERT_EQ(outcomes[0].states.size(), 12u);
+    for (size_t i = 1; i < outcomes.size(); ++i) {
+      EXPECT_EQ(outcomes[i].digest, outcomes[0].digest) << i;
+      EXPECT_EQ(outcomes[i].decisions, outcomes[0].decisions) << i;
+      EXPECT_EQ(outcomes[i].states, outcomes[0].states) << i;
+    }
+  }
+}
+
+// A step that fails part-way has folded facts into states it took from those kept: none of them
+// may be kept, or the step that folds the same facts again would count them twice.
+TEST_F(StagesTest, AStepThatFailsLeavesNoneOfItsStatesKept) {
+  CommunityChanged changed;
+  static_cast<CommunityRegistered&>(changed) =
+      std::get<CommunityRegistered>(testing::registered("C1", "yueyang", 2.5).fact);
+  changed.households = 777;
+  const std::vector<Event> first = {testing::registered("C1", "yueyang", 2.5),
+                                    testing::inspection("C1", 80, "2023-03-01", "i1")};
+  const std::vector<Event> second = {
+      testing::inspection("C1", 90, "2023-04-01", "i2"),
+      Event{testing::env("chg", "bureau", "2023-05-01", "C1"), changed}};
+  testing::MemoryLog log;
+  auto intake = Intake::open(log, config_);
+  ASSERT_TRUE(intake);
+  auto submit = [&](const std::vector<Event>& events) {
+    std::vector<IntakeInput> in;
+    for (const Event& e : events) in.push_back({encode_event_json(e), "t", std::nullopt});
+    auto out = (*intake)->submit(in);
+    ASSERT_TRUE(out);
+    for (const IntakeOutcome& o : *out)
+      ASSERT_EQ(o.verdict, Verdict::kAccepted) << o.reason.code << ": " << o.reason.message;
+  };
+  testing::TempDir dir, reference_dir;
+  auto store = Store::open(dir / "engine");
+  ASSERT_TRUE(store);
+  CommunityStage stage(log, **store, config_);
+  submit(first);
+  ASSERT_EQ(stage.step(1000).value_or(0), 2u);
+  // A corrupt waiting fact of C1: the registry fact of the next step reads C1's waiting facts
+  // back (after i2 is folded into the state it kept) and the step fails there.
+  const std::string corrupt = waiting_key("C1", "street.yueyang", "x");
+  rocksdb::WriteBatch put;
+  put.Put((*store)->cf(cf::kWaitingFacts), corrupt, "not a waiting fact");
+  ASSERT_TRUE((*store)->write(put));
+  submit(second);
+  const auto failed = stage.step(1000);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, "bad_binary") << failed.error().message;
+  rocksdb::WriteBatch mend;
+  mend.Delete((*store)->cf(cf::kWaitingFacts), corrupt);
+  ASSERT_TRUE((*store)->write(mend));
+  ASSERT_EQ(stage.step(1000).value_or(0), 2u);
+
+  auto reference = Store::open(reference_dir / "engine");
+  ASSERT_TRUE(reference);
+  CommunityStage fresh(log, **reference, config_);
+  ASSERT_EQ(fresh.step(1000).value_or(0), 4u);
+  const auto state = (*store)->get(cf::kStage1, "C1");
+  const auto expected = (*reference)->get(cf::kStage1, "C1");
+  ASSERT_TRUE(state && *state && expected && *expected);
+  EXPECT_EQ(decode_state(**state).years.at(2023).record.inspections, 2);
+  EXPECT_EQ(**state, **expected);
+}
+
 }  // namespace
 }  // namespace jiayuan
