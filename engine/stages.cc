@@ -49,7 +49,7 @@ Result<T> decode_cereal(std::string_view bytes, std::string_view what) {
   try {
     cereal::PortableBinaryInputArchive ar(is);
     ar(value);
-  } catch (const cereal::Exception& e) {
+  } catch (const std::exception& e) {  // cereal's, or a type's own (StoredDays)
     return fail("bad_binary", "corrupt " + std::string(what) + ": " + e.what());
   }
   return value;

@@ -1,6 +1,9 @@
 #include "workflows/community.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+#include <string_view>
 
 #include "events/binary_codec.h"
 
@@ -667,6 +670,48 @@ Step recompute(CommunityState& s, const CommunityId& community, const FoldContex
   return decide(s, community, ctx,
                 Cause{std::string(cause_source), std::string(cause_id), cause_date}, year, false,
                 {});
+}
+
+std::string StoredDays::encode() const {
+  std::string out;
+  out.reserve(days.size() + 4);
+  int64_t before = 0;
+  for (const int32_t day : days) {
+    const int64_t d = int64_t{day} - before;
+    uint64_t z = (static_cast<uint64_t>(d) << 1) ^ static_cast<uint64_t>(d >> 63);
+    while (z >= 0x80) {
+      out.push_back(static_cast<char>((z & 0x7f) | 0x80));
+      z >>= 7;
+    }
+    out.push_back(static_cast<char>(z));
+    before = day;
+  }
+  return out;
+}
+
+void StoredDays::decode(uint64_t count, std::string_view bytes) {
+  auto bad = [](const char* why) {
+    throw std::runtime_error(std::string("corrupt community state: its own days: ") + why);
+  };
+  if (count > bytes.size()) bad("more days than bytes");
+  days.clear();
+  days.reserve(count);
+  int64_t before = 0;
+  size_t at = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t z = 0;
+    for (int shift = 0;; shift += 7) {
+      if (at == bytes.size() || shift > 35) bad("a distance cut short or too long");
+      const auto b = static_cast<uint8_t>(bytes[at++]);
+      z |= uint64_t{b & 0x7fu} << shift;
+      if ((b & 0x80) == 0) break;
+    }
+    const int64_t day = before + (static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1));
+    if (day < INT32_MIN || day > INT32_MAX) bad("a day out of range");
+    days.push_back(static_cast<int32_t>(day));
+    before = day;
+  }
+  if (at != bytes.size()) bad("bytes after the last day");
 }
 
 }  // namespace jiayuan

@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -128,6 +129,40 @@ struct WaitingFact {
   }
 };
 
+// How a state stores its own days: sorted, so each as its distance from the one before (zigzag
+// LEB128: one byte for most, where a day was four), behind a count with its top bit set. A count
+// without that bit is the earlier form, a day in four bytes, still read. A malformed list throws
+// std::runtime_error (as cereal does for bytes it cannot read).
+struct StoredDays {
+  static constexpr uint64_t kCompact = uint64_t{1} << 63;
+  std::vector<int32_t>& days;
+
+  std::string encode() const;
+  void decode(uint64_t count, std::string_view bytes);
+
+  template <class A>
+  void save(A& ar) const {
+    ar(kCompact | days.size(), encode());
+  }
+  template <class A>
+  void load(A& ar) {
+    uint64_t count = 0;
+    ar(count);
+    if ((count & kCompact) == 0) {
+      days.clear();
+      for (uint64_t i = 0; i < count; ++i) {  // a corrupt count ends at the input's end
+        int32_t day = 0;
+        ar(day);
+        days.push_back(day);
+      }
+      return;
+    }
+    std::string bytes;
+    ar(bytes);
+    decode(count & ~kCompact, bytes);
+  }
+};
+
 struct CommunityState {
   std::vector<RegistryEntry> registry;  // by (from, rank, source, id)
   std::vector<Contract> contracts;      // by (from, source, id)
@@ -150,7 +185,7 @@ struct CommunityState {
 
   template <class A>
   void serialize(A& ar) {
-    ar(registry, contracts, years, own_days, waiting, retracted);
+    ar(registry, contracts, years, StoredDays{own_days}, waiting, retracted);
   }
 };
 
