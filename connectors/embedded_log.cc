@@ -208,6 +208,26 @@ Result<std::vector<LogEntry>> EmbeddedLog::read(std::string_view topic, int32_t 
   return out;
 }
 
+Status EmbeddedLog::read_into(std::string_view topic, int32_t partition, int64_t from, size_t max,
+                              std::vector<LogEntry>& out) {
+  size_t n = 0;
+  if (db_) {
+    const std::string prefix = partition_prefix(topic, partition);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->Seek(record_key(topic, partition, from)); it->Valid() && n < max; it->Next()) {
+      if (!it->key().starts_with(prefix)) break;
+      if (n == out.size()) out.emplace_back();
+      LogEntry& e = out[n++];
+      e.position = {partition,
+                    static_cast<int64_t>(get_be(it->key().ToStringView(), prefix.size(), 8))};
+      JY_CHECK(decode_record_into(it->value().ToStringView(), e.record));
+    }
+    if (!it->status().ok()) return fail(db_error(path_, it->status(), "cannot read"));
+  }
+  out.resize(n);
+  return {};
+}
+
 Result<int64_t> EmbeddedLog::end_offset(std::string_view topic, int32_t partition) {
   std::lock_guard lock(mu_);
   return load_end(std::string(topic), partition);

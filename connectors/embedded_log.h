@@ -50,6 +50,8 @@ class EmbeddedLog final : public Log {
   // Refused records are recognised from their stored bytes and never decoded.
   Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
                                      size_t max, TypeFilter wanted) override;
+  Status read_into(std::string_view topic, int32_t partition, int64_t from, size_t max,
+                   std::vector<LogEntry>& out) override;
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override;
 
   // Thread-safe: appends are serialised; reads may run beside them.

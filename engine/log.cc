@@ -242,7 +242,7 @@ std::string encode_record(const Record& r) {
   return out;
 }
 
-Result<Record> decode_record(std::string_view bytes) {
+Status decode_record_into(std::string_view bytes, Record& r) {
   RecordCursor c(bytes);
   std::string_view key;
   std::string_view value;
@@ -250,17 +250,23 @@ Result<Record> decode_record(std::string_view bytes) {
   if (!c.start()) return fail(corrupt("no known format byte"));
   if (!c.str(key) || !c.str(value) || !c.count(headers))
     return fail(corrupt("truncated key, value or header count"));
-  Record r;
-  r.key = key;
-  r.value = value;
+  r.key.assign(key);
+  r.value.assign(value);
+  r.partition = -1;
   r.headers.resize(headers);
   for (uint64_t i = 0; i < headers; ++i) {
     std::string_view k;
     if (!c.header(key, k, &r.headers[i].value))
       return fail(corrupt("truncated header " + std::to_string(i)));
-    r.headers[i].key = k;
+    r.headers[i].key.assign(k);
   }
   if (!c.at_end()) return fail(corrupt("bytes after the last header"));
+  return {};
+}
+
+Result<Record> decode_record(std::string_view bytes) {
+  Record r;
+  JY_CHECK(decode_record_into(bytes, r));
   return r;
 }
 
@@ -307,6 +313,12 @@ Result<std::vector<LogEntry>> Log::read(std::string_view topic, int32_t partitio
     e.record.headers = {{"ce_type", type}};
   }
   return entries;
+}
+
+Status Log::read_into(std::string_view topic, int32_t partition, int64_t from, size_t max,
+                      std::vector<LogEntry>& out) {
+  JY_TRY(out, read(topic, partition, from, max));
+  return {};
 }
 
 int32_t partition_of(const Record& record, int32_t partitions) {

@@ -90,6 +90,12 @@ class Log {
   virtual Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition,
                                              int64_t from, size_t max, TypeFilter wanted);
 
+  // The records read(topic, partition, from, max) gives, into `out` (resized to them): a reader
+  // that reads step after step into the same vector lets a log reuse the entries' storage
+  // (the embedded log does; the default assigns what read gives). On error `out` is unspecified.
+  virtual Status read_into(std::string_view topic, int32_t partition, int64_t from, size_t max,
+                           std::vector<LogEntry>& out);
+
   // The offset the next appended record of the partition will get.
   virtual Result<int64_t> end_offset(std::string_view topic, int32_t partition) = 0;
 };
@@ -119,6 +125,11 @@ class LockedLog final : public Log {
     std::lock_guard lock(mu_);
     return log_.read(topic, partition, from, max, wanted);
   }
+  Status read_into(std::string_view topic, int32_t partition, int64_t from, size_t max,
+                   std::vector<LogEntry>& out) override {
+    std::lock_guard lock(mu_);
+    return log_.read_into(topic, partition, from, max, out);
+  }
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
     std::lock_guard lock(mu_);
     return log_.end_offset(topic, partition);
@@ -135,6 +146,8 @@ class LockedLog final : public Log {
 // headers), which logs written before 2026-12 hold. engine/log.cc describes both byte by byte.
 std::string encode_record(const Record& r);
 Result<Record> decode_record(std::string_view bytes);
+// The same into `r`, reusing its strings' storage; on error `r` is unspecified.
+Status decode_record_into(std::string_view bytes, Record& r);
 // One header's value straight from the storage form ("" when the record has none).
 Result<std::string> stored_record_header(std::string_view bytes, std::string_view key);
 

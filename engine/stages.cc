@@ -387,7 +387,8 @@ class CommunityStage::Batch {
 Result<size_t> CommunityStage::step_partition(int32_t partition, size_t max_facts) {
   const std::string offset_key = Store::offset_name("stage1", topics::kEvents, partition);
   JY_TRY(int64_t from, store_.offset(offset_key));
-  JY_TRY(std::vector<LogEntry> entries, log_.read(topics::kEvents, partition, from, max_facts));
+  std::vector<LogEntry>& entries = entries_;  // the last step's, their storage reused
+  JY_CHECK(log_.read_into(topics::kEvents, partition, from, max_facts, entries));
   if (entries.empty()) return size_t{0};
   JY_TRY(int64_t seq, store_.offset(kOutboxNext));
   JY_TRY(std::optional<std::string> head, store_.get(cf::kChain, std::to_string(partition)));

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "config/config.h"
 #include "engine/log.h"
@@ -67,6 +68,7 @@ class CommunityStage {
   };
   std::unordered_map<std::string, Kept> kept_;
   uint64_t steps_ = 0;
+  std::vector<LogEntry> entries_;  // read into step after step (Log::read_into)
 };
 
 // Publishes the outbox, in order, and removes what it published. A crash between the two

@@ -126,6 +126,44 @@ TEST(EmbeddedLog, AppendsInOrderWithGaplessOffsets) {
   EXPECT_TRUE((*log)->read("other", 0, 0, 10)->empty());
 }
 
+// read_into gives what read gives, whatever the vector held before: longer or shorter strings,
+// more or fewer headers, more or fewer entries than this read has.
+TEST(EmbeddedLog, ReadIntoGivesWhatReadGivesWhateverTheVectorHeld) {
+  testing::TempDir dir;
+  auto log = EmbeddedLog::open(dir / "log");
+  ASSERT_TRUE(log) << log.error().message;
+  std::vector<Record> batch;
+  for (int i = 0; i < 40; ++i) {
+    Record r{"key-" + std::to_string(i % 3), std::string(static_cast<size_t>(i * 7 % 50), 'v'), {}};
+    for (int h = 0; h < i % 5; ++h)
+      r.headers.push_back({"ce_type", "jiayuan.header-" + std::to_string(h * i)});
+    if (i % 4 == 0) r.headers.push_back({"jiayuan.content_sha256", std::string(64, 'a')});
+    batch.push_back(std::move(r));
+  }
+  ASSERT_TRUE((*log)->append("t", batch));
+  std::vector<LogEntry> into;
+  LogEntry big;
+  big.position = {9, 99};
+  big.record = Record{std::string(100, 'k'), std::string(500, 'x'),
+                      std::vector<Header>(9, Header{std::string(40, 'h'), std::string(40, 'w')})};
+  big.record.partition = 3;
+  into.assign(25, big);
+  for (const auto& [from, max] : std::vector<std::pair<int64_t, size_t>>{
+           {0, 10}, {5, 30}, {0, 40}, {30, 5}, {3, 17}, {38, 10}, {40, 10}}) {
+    auto want = (*log)->read("t", 0, from, max);
+    ASSERT_TRUE(want);
+    ASSERT_TRUE((*log)->read_into("t", 0, from, max, into)) << from;
+    ASSERT_EQ(into.size(), want->size()) << from;
+    for (size_t i = 0; i < into.size(); ++i) {
+      EXPECT_EQ(into[i].record, (*want)[i].record) << from << " " << i;
+      EXPECT_EQ(into[i].record.partition, -1);
+      EXPECT_EQ(into[i].position.partition, 0);
+      EXPECT_EQ(into[i].position.offset, (*want)[i].position.offset);
+    }
+  }
+  EXPECT_TRUE(into.empty()) << "the last read was past the end";
+}
+
 TEST(EmbeddedLog, RecordsSurviveReopening) {
   testing::TempDir dir;
   {
