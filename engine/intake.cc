@@ -236,19 +236,23 @@ Record event_record(const Event& ev, std::string_view accepted_at, std::string h
   r.key = e.subject;
   r.value = encode_event_binary(ev);
   if (hash.empty()) hash = content_hash(ev);
+  // Each header built once in place (an initializer list would build each string twice: its
+  // elements can only be copied out of it).
   r.headers.reserve(12);  // the nine below, ce_time, accepted-at and a retraction's target
-  r.headers = {{"ce_specversion", e.specversion},
-               {"ce_id", e.id},
-               {"ce_source", e.source},
-               {"ce_type", std::string(type_name(ev.fact))},
-               {"ce_subject", e.subject},
-               {"ce_occurred", e.occurred.to_string()},
-               {"ce_schemaversion", std::to_string(e.schema_version)},
-               {"content-type", "application/vnd.jiayuan.event+cereal"},
-               {std::string(headers::kContentHash), std::move(hash)}};
-  if (!e.time.empty()) r.headers.push_back({"ce_time", e.time});
-  if (!accepted_at.empty())
-    r.headers.push_back({std::string(headers::kAcceptedAt), std::string(accepted_at)});
+  auto add = [&](std::string_view key, std::string value) {
+    r.headers.push_back({std::string(key), std::move(value)});
+  };
+  add("ce_specversion", e.specversion);
+  add("ce_id", e.id);
+  add("ce_source", e.source);
+  add("ce_type", std::string(type_name(ev.fact)));
+  add("ce_subject", e.subject);
+  add("ce_occurred", e.occurred.to_string());
+  add("ce_schemaversion", std::to_string(e.schema_version));
+  add("content-type", "application/vnd.jiayuan.event+cereal");
+  add(headers::kContentHash, std::move(hash));
+  if (!e.time.empty()) add("ce_time", e.time);
+  if (!accepted_at.empty()) add(headers::kAcceptedAt, std::string(accepted_at));
   return r;
 }
 
@@ -599,7 +603,8 @@ struct Intake::Pending {
     std::string hash;  // its content hash
     size_t record;     // its (first) record in `accepted`: what a retraction in the call may name
   };
-  std::unordered_map<std::string, Accepted> batch;  // source '\0' id -> the fact accepted
+  // The facts accepted in the call, by identity (as the fact table knows them).
+  std::unordered_map<SeenFacts::Identity, Accepted, SeenFacts::IdentityHash> batch;
   std::vector<SeenFacts::Key> to_insert;  // what the index learns once they are in the log
   IndexUndo undo;
 };
@@ -607,8 +612,8 @@ struct Intake::Pending {
 Result<Event> Intake::retraction_target(const Event& retraction, const Pending& p) const {
   const auto& r = std::get<FactRetracted>(retraction.fact);
   const std::string& source = retraction.envelope.source;
-  const std::string key = identity(source, r.id);
-  if (auto it = p.batch.find(key); it != p.batch.end())  // its record holds it as stored
+  if (auto it = p.batch.find(SeenFacts::identity(source, r.id));
+      it != p.batch.end())  // its record holds it as stored
     return decode_event_binary(p.accepted[it->second.record].value);
   const auto at = index_.seen.position(source, r.id);
   if (!at) {
@@ -656,8 +661,7 @@ Status Intake::judge_retraction(Result<Event>& ev, std::optional<Event>& target,
 
 void Intake::accept(size_t i, const Event& ev, const std::string& hash, const SeenFacts::Key& key,
                     std::optional<Event> target, Pending& p) {
-  const std::string id_key = identity(ev.envelope.source, ev.envelope.id);
-  p.batch.emplace(id_key, Pending::Accepted{hash, p.accepted.size()});
+  p.batch.emplace(key.identity(), Pending::Accepted{hash, p.accepted.size()});
   p.to_insert.push_back(key);
   remember(index_, ev.fact, &p.undo);
   Record record = event_record(ev, p.stamp, hash);
@@ -733,8 +737,7 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
       const std::string hash = content_hash(*ev);
       const SeenFacts::Key key = SeenFacts::key(ev->envelope.source, ev->envelope.id, hash);
       SeenFacts::Match seen = index_.seen.find(key);
-      if (auto b = pending.batch.find(identity(ev->envelope.source, ev->envelope.id));
-          b != pending.batch.end()) {
+      if (auto b = pending.batch.find(key.identity()); b != pending.batch.end()) {
         seen = b->second.hash == hash ? SeenFacts::kSame : SeenFacts::kDifferent;
       }
       if (seen == SeenFacts::kSame) {

@@ -21,8 +21,7 @@ uint32_t hex32(std::string_view hex, size_t at) {
 
 }  // namespace
 
-SeenFacts::Key SeenFacts::key(std::string_view source, std::string_view id,
-                              std::string_view content_hash) {
+SeenFacts::Identity SeenFacts::identity(std::string_view source, std::string_view id) {
   std::string identity;
   identity.reserve(source.size() + 1 + id.size());
   identity.append(source).append(1, '\0').append(id);
@@ -33,10 +32,14 @@ SeenFacts::Key SeenFacts::key(std::string_view source, std::string_view id,
     return static_cast<uint32_t>(h[at]) << 24 | static_cast<uint32_t>(h[at + 1]) << 16 |
            static_cast<uint32_t>(h[at + 2]) << 8 | static_cast<uint32_t>(h[at + 3]);
   };
+  return {be32(0) | 1u, be32(4), be32(8)};  // never all zero
+}
+
+SeenFacts::Key SeenFacts::key(std::string_view source, std::string_view id,
+                              std::string_view content_hash) {
+  const Identity i = identity(source, id);
   Key k;
-  k.slot_.id[0] = be32(0) | 1u;  // never all zero
-  k.slot_.id[1] = be32(4);
-  k.slot_.id[2] = be32(8);
+  std::copy(i.begin(), i.end(), k.slot_.id);
   k.slot_.content = hex32(content_hash, 0);
   return k;
 }

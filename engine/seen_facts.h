@@ -10,6 +10,7 @@
 //   if (seen.find("hotline", "h-1", hash) == SeenFacts::kNew) seen.insert("hotline", "h-1", hash);
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -32,6 +33,13 @@ class SeenFacts {
   class Key;
   // `content_hash` is the fact's content hash in hex (content_hash()).
   static Key key(std::string_view source, std::string_view id, std::string_view content_hash);
+  // The 96 bits of (source, id) the table tells facts apart by: two identities with the same
+  // digest are one fact to it (a chance of 2^-96 a pair), and to whatever keys by it.
+  using Identity = std::array<uint32_t, 3>;
+  struct IdentityHash {
+    size_t operator()(const Identity& i) const { return uint64_t{i[1]} << 32 | i[2]; }
+  };
+  static Identity identity(std::string_view source, std::string_view id);
   Match find(const Key& key) const;
   Match find(std::string_view source, std::string_view id, std::string_view content_hash) const;
   // Records the fact (or replaces the content of the one with that identity), with where it is
@@ -65,6 +73,10 @@ class SeenFacts {
 };
 
 class SeenFacts::Key {
+ public:
+  Identity identity() const { return {slot_.id[0], slot_.id[1], slot_.id[2]}; }
+
+ private:
   friend class SeenFacts;
   Slot slot_;
 };

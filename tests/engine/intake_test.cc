@@ -70,6 +70,26 @@ TEST_F(IntakeTest, SameSourceAndIdWithDifferentContentIsRejected) {
   EXPECT_EQ(out[0].reason.code, "conflicting_resend");
 }
 
+// Within one call: the same (source, id) again is a duplicate or a conflicting resend as it is
+// across calls; the same id from another source is another fact.
+TEST_F(IntakeTest, WithinOneCallASecondFactOfTheSameSourceAndIdIsJudgedAgainstTheFirst) {
+  Event other = testing::registered("C2", "yueyang", 2.0);
+  other.envelope.id = "i1";
+  ASSERT_NE(other.envelope.source, "bureau");
+  const auto out = submit({json(testing::registered("C1", "yueyang", 2.0)),
+                           json(testing::inspection("C1", 80, "2023-03-01", "i1")),
+                           json(testing::inspection("C1", 80, "2023-03-01", "i1")),
+                           json(testing::inspection("C1", 81, "2023-03-01", "i1")), json(other)});
+  ASSERT_EQ(out.size(), 5u);
+  EXPECT_EQ(out[0].verdict, Verdict::kAccepted);
+  EXPECT_EQ(out[1].verdict, Verdict::kAccepted);
+  EXPECT_EQ(out[2].verdict, Verdict::kDuplicate);
+  EXPECT_EQ(out[3].verdict, Verdict::kRejected);
+  EXPECT_EQ(out[3].reason.code, "conflicting_resend");
+  EXPECT_EQ(out[4].verdict, Verdict::kAccepted) << out[4].reason.message;
+  EXPECT_EQ(*log_.end_offset(topics::kEvents, 0), 3);
+}
+
 TEST_F(IntakeTest, IndexIsRebuiltFromTheLogOnOpen) {
   submit({json(testing::registered("C1", "yueyang", 2.0))});
   auto reopened = Intake::open(log_, config_);
