@@ -51,7 +51,7 @@ class EmbeddedLog final : public Log {
   Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
                                      size_t max, TypeFilter wanted) override;
   Status read_into(std::string_view topic, int32_t partition, int64_t from, size_t max,
-                   std::vector<LogEntry>& out) override;
+                   std::vector<LogEntry>& out, TypeFilter wanted) override;
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override;
 
   // Thread-safe: appends are serialised; reads may run beside them.

@@ -316,8 +316,12 @@ Result<std::vector<LogEntry>> Log::read(std::string_view topic, int32_t partitio
 }
 
 Status Log::read_into(std::string_view topic, int32_t partition, int64_t from, size_t max,
-                      std::vector<LogEntry>& out) {
-  JY_TRY(out, read(topic, partition, from, max));
+                      std::vector<LogEntry>& out, TypeFilter wanted) {
+  if (wanted == nullptr) {
+    JY_TRY(out, read(topic, partition, from, max));
+  } else {
+    JY_TRY(out, read(topic, partition, from, max, wanted));
+  }
   return {};
 }
 

@@ -90,11 +90,12 @@ class Log {
   virtual Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition,
                                              int64_t from, size_t max, TypeFilter wanted);
 
-  // The records read(topic, partition, from, max) gives, into `out` (resized to them): a reader
-  // that reads step after step into the same vector lets a log reuse the entries' storage
-  // (the embedded log does; the default assigns what read gives). On error `out` is unspecified.
+  // The records read(topic, partition, from, max[, wanted]) gives (`wanted` nullptr: all
+  // whole), into `out` (resized to them): a reader that reads step after step into the same
+  // vector lets a log reuse the entries' storage (the embedded log does; the default assigns
+  // what read gives). On error `out` is unspecified.
   virtual Status read_into(std::string_view topic, int32_t partition, int64_t from, size_t max,
-                           std::vector<LogEntry>& out);
+                           std::vector<LogEntry>& out, TypeFilter wanted);
 
   // The offset the next appended record of the partition will get.
   virtual Result<int64_t> end_offset(std::string_view topic, int32_t partition) = 0;
@@ -126,9 +127,9 @@ class LockedLog final : public Log {
     return log_.read(topic, partition, from, max, wanted);
   }
   Status read_into(std::string_view topic, int32_t partition, int64_t from, size_t max,
-                   std::vector<LogEntry>& out) override {
+                   std::vector<LogEntry>& out, TypeFilter wanted) override {
     std::lock_guard lock(mu_);
-    return log_.read_into(topic, partition, from, max, out);
+    return log_.read_into(topic, partition, from, max, out, wanted);
   }
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
     std::lock_guard lock(mu_);

@@ -388,7 +388,7 @@ Result<size_t> CommunityStage::step_partition(int32_t partition, size_t max_fact
   const std::string offset_key = Store::offset_name("stage1", topics::kEvents, partition);
   JY_TRY(int64_t from, store_.offset(offset_key));
   std::vector<LogEntry>& entries = entries_;  // the last step's, their storage reused
-  JY_CHECK(log_.read_into(topics::kEvents, partition, from, max_facts, entries));
+  JY_CHECK(log_.read_into(topics::kEvents, partition, from, max_facts, entries, nullptr));
   if (entries.empty()) return size_t{0};
   JY_TRY(int64_t seq, store_.offset(kOutboxNext));
   JY_TRY(std::optional<std::string> head, store_.get(cf::kChain, std::to_string(partition)));
@@ -489,10 +489,9 @@ Result<size_t> ProjectionStage::step_topic(std::string_view topic, int32_t parti
   const std::string offset_key = Store::offset_name("projector", topic, partition);
   JY_TRY(int64_t from, store_.offset(offset_key));
   // Events the projector does not read (e.g. hotline complaints) come back as undecoded stubs.
-  JY_TRY(std::vector<LogEntry> entries,
-         topic == topics::kEvents
-             ? log_.read(topic, partition, from, max_records, &Projector::reads)
-             : log_.read(topic, partition, from, max_records));
+  std::vector<LogEntry>& entries = entries_;  // the last step's, their storage reused
+  JY_CHECK(log_.read_into(topic, partition, from, max_records, entries,
+                          topic == topics::kEvents ? &Projector::reads : nullptr));
   if (entries.empty()) return size_t{0};
   rocksdb::WriteBatchWithIndex batch;
   struct Discard {  // an error below gives the batch up: the projector forgets it too

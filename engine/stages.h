@@ -101,6 +101,7 @@ class ProjectionStage {
   Store& store_;
   const Config& config_;
   Projector projector_;
+  std::vector<LogEntry> entries_;  // read into step after step (Log::read_into)
 };
 
 // The outbox value: topic '\0' encoded record.

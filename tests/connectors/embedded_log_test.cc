@@ -136,7 +136,7 @@ TEST(EmbeddedLog, ReadIntoGivesWhatReadGivesWhateverTheVectorHeld) {
   for (int i = 0; i < 40; ++i) {
     Record r{"key-" + std::to_string(i % 3), std::string(static_cast<size_t>(i * 7 % 50), 'v'), {}};
     for (int h = 0; h < i % 5; ++h)
-      r.headers.push_back({"ce_type", "jiayuan.header-" + std::to_string(h * i)});
+      r.headers.push_back({"ce_type", "jiayuan.header-" + std::to_string(i + h)});
     if (i % 4 == 0) r.headers.push_back({"jiayuan.content_sha256", std::string(64, 'a')});
     batch.push_back(std::move(r));
   }
@@ -148,19 +148,30 @@ TEST(EmbeddedLog, ReadIntoGivesWhatReadGivesWhateverTheVectorHeld) {
                       std::vector<Header>(9, Header{std::string(40, 'h'), std::string(40, 'w')})};
   big.record.partition = 3;
   into.assign(25, big);
+  size_t stubs = 0;
   for (const auto& [from, max] : std::vector<std::pair<int64_t, size_t>>{
            {0, 10}, {5, 30}, {0, 40}, {30, 5}, {3, 17}, {38, 10}, {40, 10}}) {
-    auto want = (*log)->read("t", 0, from, max);
-    ASSERT_TRUE(want);
-    ASSERT_TRUE((*log)->read_into("t", 0, from, max, into)) << from;
-    ASSERT_EQ(into.size(), want->size()) << from;
-    for (size_t i = 0; i < into.size(); ++i) {
-      EXPECT_EQ(into[i].record, (*want)[i].record) << from << " " << i;
-      EXPECT_EQ(into[i].record.partition, -1);
-      EXPECT_EQ(into[i].position.partition, 0);
-      EXPECT_EQ(into[i].position.offset, (*want)[i].position.offset);
+    // Whole, and with every third type refused (stubs among whole records).
+    for (const TypeFilter wanted : {TypeFilter{nullptr}, TypeFilter{[](std::string_view type) {
+                                      return !type.ends_with("3") && !type.ends_with("6");
+                                    }}}) {
+      auto want =
+          wanted ? (*log)->read("t", 0, from, max, wanted) : (*log)->read("t", 0, from, max);
+      ASSERT_TRUE(want);
+      ASSERT_TRUE((*log)->read_into("t", 0, from, max, into, wanted)) << from;
+      ASSERT_EQ(into.size(), want->size()) << from;
+      for (size_t i = 0; i < into.size(); ++i) {
+        EXPECT_EQ(into[i].record, (*want)[i].record) << from << " " << i;
+        EXPECT_EQ(into[i].record.partition, -1);
+        EXPECT_EQ(into[i].position.partition, 0);
+        EXPECT_EQ(into[i].position.offset, (*want)[i].position.offset);
+      }
+      stubs += static_cast<size_t>(std::count_if(into.begin(), into.end(), [](const LogEntry& e) {
+        return e.record.key.empty() && e.record.headers.size() == 1;
+      }));
     }
   }
+  EXPECT_GT(stubs, 5u) << "the filter refused some records";
   EXPECT_TRUE(into.empty()) << "the last read was past the end";
 }
 
