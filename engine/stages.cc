@@ -406,7 +406,7 @@ Result<size_t> CommunityStage::step_partition(int32_t partition, size_t max_fact
   return entries.size();
 }
 
-void CommunityStage::keep(std::map<std::string, CommunityState> states) {
+void CommunityStage::keep(std::map<std::string, CommunityState>&& states) {
   const auto budget = static_cast<size_t>(config_.engine.state_cache);
   if (budget == 0) return;
   ++steps_;

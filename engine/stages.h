@@ -51,7 +51,7 @@ class CommunityStage {
  private:
   class Batch;
   Result<size_t> step_partition(int32_t partition, size_t max_facts);
-  void keep(std::map<std::string, CommunityState> states);
+  void keep(std::map<std::string, CommunityState>&& states);
 
   Log& log_;
   Store& store_;
