@@ -142,6 +142,12 @@ Result<EngineSettings> parse_engine_settings(const std::string& text, const std:
   if (r.raw().contains("state_cache")) {
     JY_TRY(s.state_cache, r.integer("state_cache", 0, 10'000'000));
   }
+  if (r.raw().contains("fold_threads")) {
+    JY_TRY(s.fold_threads, r.integer("fold_threads", 1, 256));
+  }
+  if (r.raw().contains("log_partitions")) {
+    JY_TRY(s.log_partitions, r.integer("log_partitions", 1, 256));
+  }
   if (doc.contains("kafka")) {
     JY_TRY(TomlReader k, root.table("kafka"));
     KafkaSettings& ks = s.kafka;

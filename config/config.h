@@ -69,6 +69,13 @@ struct EngineSettings {
   // Communities whose decoded state stage 1 keeps between steps (0: none, every step reads and
   // decodes each state it touches from the store).
   int64_t state_cache = 4096;
+  // Threads stage 1 folds the partitions of jiayuan.events on (each partition on one at a time;
+  // their steps are committed in partition order whatever finishes first, so the outcomes and
+  // bytes are the same at any count).
+  int64_t fold_threads = 2;
+  // Partitions of jiayuan.events and jiayuan.decisions in a new embedded log (an existing log
+  // keeps its own): stage 1 folds partitions side by side.
+  int64_t log_partitions = 6;
   KafkaSettings kafka;
 };
 

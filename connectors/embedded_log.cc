@@ -4,7 +4,9 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <charconv>
 #include <filesystem>
+#include <optional>
 
 namespace jiayuan {
 namespace {
@@ -50,7 +52,64 @@ Error db_error(const std::string& path, const rocksdb::Status& s, std::string_vi
   return Error{"io", path + ": " + std::string(doing) + ": " + s.ToString()};
 }
 
+// The log's partition counts, kept in it (a topic never begins with '\0', so this key is no
+// record's): "topic count" lines; a topic not named has one partition.
+constexpr std::string_view kLayoutKey{"\0layout", 7};
+
+std::string encode_layout(const std::map<std::string, int32_t>& partitions) {
+  std::string out;
+  for (const auto& [topic, n] : partitions) out += topic + " " + std::to_string(n) + "\n";
+  return out;
+}
+
+std::optional<std::map<std::string, int32_t>> decode_layout(std::string_view text) {
+  std::map<std::string, int32_t> out;
+  while (!text.empty()) {
+    const size_t end = text.find('\n');
+    const size_t space = text.rfind(' ', end);
+    if (end == std::string_view::npos || space == std::string_view::npos || space == 0)
+      return std::nullopt;
+    int32_t n = 0;
+    const std::string_view count = text.substr(space + 1, end - space - 1);
+    const auto [at, ec] = std::from_chars(count.data(), count.data() + count.size(), n);
+    if (ec != std::errc() || at != count.data() + count.size() || n < 1) return std::nullopt;
+    out[std::string(text.substr(0, space))] = n;
+    text.remove_prefix(end + 1);
+  }
+  return out;
+}
+
 }  // namespace
+
+// A log keeps the partition counts it was created with: a new log takes those asked for and
+// records them; a log written before it recorded them was written with one partition a topic
+// (as every `jiayuan` command opened it) and is read so (and, opened for writing, records that).
+Status EmbeddedLog::settle_layout() {
+  if (!db_) return {};
+  std::string stored;
+  const rocksdb::Status got = db_->Get(rocksdb::ReadOptions(), kLayoutKey, &stored);
+  if (got.ok()) {
+    auto layout = decode_layout(stored);
+    if (!layout) {
+      return fail("bad_binary",
+                  path_ + ": the log's partition counts are unreadable (a damaged log): " +
+                      stored.substr(0, 80));
+    }
+    partitions_ = std::move(*layout);
+    return {};
+  }
+  if (!got.IsNotFound()) return fail(db_error(path_, got, "cannot read the log's layout"));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  it->SeekToFirst();
+  if (!it->status().ok()) return fail(db_error(path_, it->status(), "cannot read"));
+  if (it->Valid()) partitions_.clear();  // written before layouts were kept: one partition each
+  if (disk_.read_only) return {};
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  const rocksdb::Status put = db_->Put(wo, kLayoutKey, encode_layout(partitions_));
+  if (!put.ok()) return fail(db_error(path_, put, "cannot record the log's layout"));
+  return {};
+}
 
 Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const std::string& path,
                                                        std::map<std::string, int32_t> partitions,
@@ -76,8 +135,10 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open(const std::string& path,
     }
     return fail(db_error(path, s, "cannot open the embedded log"));
   }
-  return std::unique_ptr<EmbeddedLog>(
+  std::unique_ptr<EmbeddedLog> log(
       new EmbeddedLog(std::unique_ptr<rocksdb::DB>(raw), path, std::move(partitions), disk));
+  JY_CHECK(log->settle_layout());
+  return log;
 }
 
 Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open_secondary(
@@ -97,8 +158,10 @@ Result<std::unique_ptr<EmbeddedLog>> EmbeddedLog::open_secondary(
   if (!s.ok()) return fail(db_error(path, s, "cannot follow the embedded log"));
   DiskOptions disk;
   disk.read_only = true;
-  return std::unique_ptr<EmbeddedLog>(
+  std::unique_ptr<EmbeddedLog> log(
       new EmbeddedLog(std::unique_ptr<rocksdb::DB>(raw), path, std::move(partitions), disk));
+  JY_CHECK(log->settle_layout());
+  return log;
 }
 
 Status EmbeddedLog::catch_up() {

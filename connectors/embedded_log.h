@@ -26,7 +26,9 @@ namespace jiayuan {
 class EmbeddedLog final : public Log {
  public:
   // Opens (creating when absent) the log at `path`. `partitions` gives each topic's partition
-  // count; topics not named have 1. Fails with a message naming the path, e.g. when another
+  // count in a new log (topics not named have 1); the log records them, and an existing log
+  // keeps the counts it was created with (one each if it was written before it recorded them),
+  // whatever is asked. Fails with a message naming the path, e.g. when another
   // process holds it, or (disk_full) when the disk has less than `disk.reserve_bytes` free; a
   // read-only open (`disk.read_only`) takes no lock and needs no space, and refuses appends.
   static Result<std::unique_ptr<EmbeddedLog>> open(const std::string& path,
@@ -53,12 +55,14 @@ class EmbeddedLog final : public Log {
   Status read_into(std::string_view topic, int32_t partition, int64_t from, size_t max,
                    std::vector<LogEntry>& out, TypeFilter wanted) override;
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override;
+  bool concurrent_reads() const override { return true; }
 
   // Thread-safe: appends are serialised; reads may run beside them.
  private:
   EmbeddedLog(std::unique_ptr<rocksdb::DB> db, std::string path,
               std::map<std::string, int32_t> partitions, DiskOptions disk);
   Result<int64_t> load_end(const std::string& topic, int32_t partition);
+  Status settle_layout();  // partitions_ from the log's own record of them (see open)
 
   std::unique_ptr<rocksdb::DB> db_;
   std::string path_;

@@ -99,6 +99,11 @@ class Log {
 
   // The offset the next appended record of the partition will get.
   virtual Result<int64_t> end_offset(std::string_view topic, int32_t partition) = 0;
+
+  // Whether read and read_into of different partitions may be called from several threads at
+  // once while nothing is appended (stage 1 reads its partitions on its fold threads then;
+  // otherwise it takes turns reading).
+  virtual bool concurrent_reads() const { return false; }
 };
 
 // A Log that several threads may call at once, over one that only one thread at a time may (a
@@ -135,6 +140,7 @@ class LockedLog final : public Log {
     std::lock_guard lock(mu_);
     return log_.end_offset(topic, partition);
   }
+  bool concurrent_reads() const override { return true; }  // each call holds the lock
 
  private:
   Log& log_;

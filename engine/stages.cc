@@ -4,17 +4,22 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/array.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
+#include <condition_variable>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "engine/district_stage.h"
 #include "engine/intake.h"
@@ -79,27 +84,16 @@ void StageCounters::add(const StageCounters& d) {
   for (const auto& [k, n] : d.rejected_by_code) rejected_by_code[k] += n;
 }
 
-Result<size_t> CommunityStage::step(size_t max_facts) {
-  size_t total = 0;
-  const int32_t parts = log_.partition_count(topics::kEvents);
-  for (int32_t p = 0; p < parts; ++p) {
-    JY_TRY(size_t n, step_partition(p, max_facts));
-    total += n;
-  }
-  return total;
-}
-
 // One atomic step over a partition: the states, partition time, waiting facts and outbox it
 // touches, written once.
 class CommunityStage::Batch {
  public:
   Batch(Store& store, const Config& config, std::unordered_map<std::string, Kept>& kept,
-        int32_t partition, int64_t seq, std::string chain_head, PartitionTime time)
+        int32_t partition, std::string chain_head, PartitionTime time)
       : store_(store),
         config_(config),
         kept_(kept),
         partition_(partition),
-        seq_(seq),
         chain_head_(std::move(chain_head)),
         time_(std::move(time)) {}
 
@@ -118,7 +112,9 @@ class CommunityStage::Batch {
     }
   }
 
-  Status commit(const std::string& offset_key, int64_t next_offset) {
+  // After the last fold: the step's writes but its outbox (whose numbers continue from the step
+  // committed before it, known only in `write`).
+  Status prepare(const std::string& offset_key, int64_t next_offset) {
     rocksdb::WriteBatch& b = batch_;
     for (const std::string& key : waiting_left_) b.Delete(store_.cf(cf::kWaitingFacts), key);
     for (const std::string& key : earlier_listing_) b.Delete(store_.cf(cf::kWaiting), key);
@@ -147,10 +143,17 @@ class CommunityStage::Batch {
     }
     if (time_changed_)
       b.Put(store_.cf(cf::kPartition), std::to_string(partition_), encode_cereal(time_));
-    store_.put_offset(b, kOutboxNext, seq_);
     b.Put(store_.cf(cf::kChain), std::to_string(partition_), chain_head_);
     store_.put_offset(b, offset_key, next_offset);
-    return store_.write(b);
+    return {};
+  }
+
+  // The prepared step and its outbox, numbered from `seq`, as one atomic write.
+  Status write(int64_t seq) {
+    for (const std::string& item : outbox_)
+      batch_.Put(store_.cf(cf::kOutbox), encode_be64(static_cast<uint64_t>(seq++)), item);
+    store_.put_offset(batch_, kOutboxNext, seq);
+    return store_.write(batch_);
   }
 
   const StageCounters& delta() const { return delta_; }
@@ -355,16 +358,15 @@ class CommunityStage::Batch {
     ++delta_.rejected_by_code[std::string(r.header(headers::kErrorCode))];
   }
   void outbox(std::string_view topic, const Record& r) {
-    batch_.Put(store_.cf(cf::kOutbox), encode_be64(static_cast<uint64_t>(seq_++)),
-               encode_outbox_item(topic, r));
+    outbox_.push_back(encode_outbox_item(topic, r));
   }
 
   Store& store_;
   const Config& config_;
   std::unordered_map<std::string, Kept>& kept_;
   int32_t partition_;
-  int64_t seq_;
-  std::string chain_head_;  // hash of the partition's last decision
+  std::vector<std::string> outbox_;  // items in order, numbered at `write`
+  std::string chain_head_;           // hash of the partition's last decision
   PartitionTime time_;
   bool time_changed_ = false;
   int64_t cause_offset_ = -1;  // offset of the fact being folded
@@ -384,13 +386,23 @@ class CommunityStage::Batch {
   StageCounters delta_;
 };
 
-Result<size_t> CommunityStage::step_partition(int32_t partition, size_t max_facts) {
+struct CommunityStage::Folded {
+  std::unique_ptr<Batch> batch;  // none: the partition had nothing to fold
+  size_t facts = 0;
+};
+
+Result<CommunityStage::Folded> CommunityStage::fold_partition(int32_t partition, size_t max_facts,
+                                                              std::vector<LogEntry>& entries,
+                                                              std::mutex* read_lock) {
   const std::string offset_key = Store::offset_name("stage1", topics::kEvents, partition);
   JY_TRY(int64_t from, store_.offset(offset_key));
-  std::vector<LogEntry>& entries = entries_;  // the last step's, their storage reused
-  JY_CHECK(log_.read_into(topics::kEvents, partition, from, max_facts, entries, nullptr));
-  if (entries.empty()) return size_t{0};
-  JY_TRY(int64_t seq, store_.offset(kOutboxNext));
+  {
+    std::unique_lock<std::mutex> lock;
+    if (read_lock != nullptr) lock = std::unique_lock(*read_lock);
+    JY_CHECK(log_.read_into(topics::kEvents, partition, from, max_facts, entries, nullptr));
+  }
+  Folded out;
+  if (entries.empty()) return out;
   JY_TRY(std::optional<std::string> head, store_.get(cf::kChain, std::to_string(partition)));
   JY_TRY(std::optional<std::string> time_bytes,
          store_.get(cf::kPartition, std::to_string(partition)));
@@ -398,30 +410,117 @@ Result<size_t> CommunityStage::step_partition(int32_t partition, size_t max_fact
   if (time_bytes) {
     JY_TRY(time, decode_cereal<PartitionTime>(*time_bytes, "partition time"));
   }
-  Batch batch(store_, config_, kept_, partition, seq, head.value_or(""), std::move(time));
-  for (const LogEntry& e : entries) JY_CHECK(batch.fold(e));
-  JY_CHECK(batch.commit(offset_key, entries.back().position.offset + 1));
-  counters_.add(batch.delta());
-  keep(batch.take_states());
-  return entries.size();
+  out.batch = std::make_unique<Batch>(store_, config_, kept_[static_cast<size_t>(partition)],
+                                      partition, head.value_or(""), std::move(time));
+  for (const LogEntry& e : entries) JY_CHECK(out.batch->fold(e));
+  JY_CHECK(out.batch->prepare(offset_key, entries.back().position.offset + 1));
+  out.facts = entries.size();
+  return out;
 }
 
-void CommunityStage::keep(std::map<std::string, CommunityState>&& states) {
-  const auto budget = static_cast<size_t>(config_.engine.state_cache);
+Result<size_t> CommunityStage::commit_partition(int32_t partition, Folded& folded) {
+  if (!folded.batch) return size_t{0};
+  JY_TRY(int64_t seq, store_.offset(kOutboxNext));
+  JY_CHECK(folded.batch->write(seq));
+  counters_.add(folded.batch->delta());
+  keep(partition, folded.batch->take_states());
+  return folded.facts;
+}
+
+Result<size_t> CommunityStage::step(size_t max_facts) {
+  const int32_t parts = log_.partition_count(topics::kEvents);
+  if (parts <= 0) return size_t{0};
+  if (kept_.size() < static_cast<size_t>(parts)) kept_.resize(static_cast<size_t>(parts));
+  const size_t threads =
+      std::min(static_cast<size_t>(std::max<int64_t>(config_.engine.fold_threads, 1)),
+               static_cast<size_t>(parts));
+  if (entries_.size() < threads) entries_.resize(threads);
+  if (threads > 1) return step_on_threads(parts, max_facts, threads);
+  size_t total = 0;
+  for (int32_t p = 0; p < parts; ++p) {
+    JY_TRY(Folded folded, fold_partition(p, max_facts, entries_[0], nullptr));
+    JY_TRY(size_t n, commit_partition(p, folded));
+    total += n;
+  }
+  return total;
+}
+
+// Each thread takes the next partition not taken, folds it, and commits it once every partition
+// before it is committed (so the outbox, the chain of decisions and the store's bytes are those
+// of folding the partitions one after another). After a failure nothing more is committed and
+// the first error is returned; the steps committed before it stay, as with one thread.
+Result<size_t> CommunityStage::step_on_threads(int32_t parts, size_t max_facts, size_t threads) {
+  std::atomic<int32_t> next{0};
+  std::mutex mu;  // guards what follows, and stage 1's counters and the commits themselves
+  std::condition_variable turn;
+  int32_t committing = 0;  // the partition whose commit is next
+  std::optional<Error> failed;
+  size_t total = 0;
+  std::mutex read_mu;  // a log whose reads may not run at once is read in turn
+  std::mutex* read_lock = log_.concurrent_reads() ? nullptr : &read_mu;
+  auto guarded = [](auto&& body) -> decltype(body()) {
+    // No exception may leave a thread (it would end the process): it is this step's error.
+    try {
+      return body();
+    } catch (const std::exception& e) {
+      return fail("internal_error",
+                  std::string("stage 1's step failed (a bug; please report it): ") + e.what());
+    } catch (...) {
+      return fail("internal_error", "stage 1's step failed (a bug; please report it)");
+    }
+  };
+  auto work = [&](std::vector<LogEntry>& entries) {
+    for (int32_t p = next++; p < parts; p = next++) {
+      Result<Folded> folded = guarded([&]() -> Result<Folded> {
+        {
+          std::lock_guard lock(mu);
+          if (failed) return Folded{};  // not folded: nothing after a failure is committed
+        }
+        return fold_partition(p, max_facts, entries, read_lock);
+      });
+      std::unique_lock lock(mu);
+      turn.wait(lock, [&] { return committing == p; });
+      if (!failed && !folded) failed = folded.error();
+      if (!failed) {
+        Result<size_t> n = guarded([&] { return commit_partition(p, *folded); });
+        if (n) {
+          total += *n;
+        } else {
+          failed = n.error();
+        }
+      }
+      ++committing;
+      turn.notify_all();
+    }
+  };
+  std::vector<std::thread> helpers;
+  helpers.reserve(threads - 1);
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work, std::ref(entries_[t]));
+  work(entries_[0]);
+  for (std::thread& t : helpers) t.join();
+  if (failed) return fail(*failed);
+  return total;
+}
+
+void CommunityStage::keep(int32_t partition, std::map<std::string, CommunityState>&& states) {
+  // Each partition keeps its share of the budget (rounded up).
+  const auto parts = static_cast<int64_t>(std::max<size_t>(kept_.size(), 1));
+  const auto budget = static_cast<size_t>((config_.engine.state_cache + parts - 1) / parts);
   if (budget == 0) return;
+  auto& kept = kept_[static_cast<size_t>(partition)];
   ++steps_;
-  for (auto& [id, s] : states) kept_.insert_or_assign(id, Kept{std::move(s), steps_});
-  if (kept_.size() <= budget) return;
+  for (auto& [id, s] : states) kept.insert_or_assign(id, Kept{std::move(s), steps_});
+  if (kept.size() <= budget) return;
   std::vector<std::pair<uint64_t, const std::string*>> by_age;
-  by_age.reserve(kept_.size());
-  for (const auto& [id, k] : kept_) by_age.emplace_back(k.step, &id);
-  const size_t drop = kept_.size() - budget;
+  by_age.reserve(kept.size());
+  for (const auto& [id, k] : kept) by_age.emplace_back(k.step, &id);
+  const size_t drop = kept.size() - budget;
   std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(drop - 1),
                    by_age.end());
   std::vector<std::string> gone;
   gone.reserve(drop);
   for (size_t i = 0; i < drop; ++i) gone.push_back(*by_age[i].second);
-  for (const std::string& id : gone) kept_.erase(id);
+  for (const std::string& id : gone) kept.erase(id);
 }
 
 Result<size_t> Relay::step(size_t max_records) {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -24,7 +25,8 @@
 namespace jiayuan {
 
 // Threads: the stages belong to run_engine's loop (runner.h) and are driven by it alone. Each
-// borrows the Log and the Store it is built on.
+// borrows the Log and the Store it is built on. Stage 1's step folds its partitions on up to
+// engine.toml `fold_threads` threads of its own and returns when all are done.
 struct StageCounters {
   size_t facts = 0;
   size_t decisions = 0;
@@ -45,13 +47,23 @@ class CommunityStage {
   CommunityStage(Log& log, Store& store, const Config& config)
       : log_(log), store_(store), config_(config) {}
   // Folds up to `max_facts` facts from each partition of jiayuan.events. Returns how many.
+  // Partitions are folded on several threads and committed in partition order, each its own
+  // atomic write: when one fails, those before it are committed and none after it.
   Result<size_t> step(size_t max_facts);
   const StageCounters& counters() const { return counters_; }
 
  private:
   class Batch;
-  Result<size_t> step_partition(int32_t partition, size_t max_facts);
-  void keep(std::map<std::string, CommunityState>&& states);
+  struct Folded;  // a partition's step, folded and ready to commit
+  // Reads and folds a partition's next facts into `entries` (the thread's), holding `read_lock`
+  // (if any) while it reads; touches nothing shared but the partition's kept states, so
+  // partitions fold on several threads at once.
+  Result<Folded> fold_partition(int32_t partition, size_t max_facts, std::vector<LogEntry>& entries,
+                                std::mutex* read_lock);
+  // Writes a folded step (outbox numbers continue from the step committed before it).
+  Result<size_t> commit_partition(int32_t partition, Folded& folded);
+  Result<size_t> step_on_threads(int32_t parts, size_t max_facts, size_t threads);
+  void keep(int32_t partition, std::map<std::string, CommunityState>&& states);
 
   Log& log_;
   Store& store_;
@@ -61,14 +73,16 @@ class CommunityStage {
   // them, the least recently written dropped first): a step that touches one takes it from here
   // instead of reading and decoding the bytes it wrote. Only a committed step's states enter,
   // each as the store now holds it; a step that fails has taken its states out, and the next
-  // reads them from the store. Stage 1 is the store's only writer of them while it runs.
+  // reads them from the store. Stage 1 is the store's only writer of them while it runs. One
+  // map per partition (its share of the budget), which only the thread folding it touches.
   struct Kept {
     CommunityState state;
     uint64_t step = 0;  // when it was written
   };
-  std::unordered_map<std::string, Kept> kept_;
+  std::vector<std::unordered_map<std::string, Kept>> kept_;
   uint64_t steps_ = 0;
-  std::vector<LogEntry> entries_;  // read into step after step (Log::read_into)
+  // Each fold thread's records, read into step after step (Log::read_into).
+  std::vector<std::vector<LogEntry>> entries_;
 };
 
 // Publishes the outbox, in order, and removes what it published. A crash between the two

@@ -115,7 +115,11 @@ Result<Opened> open_all(const Globals& g, bool with_store, Access access, KafkaL
                                     .require_topics = true}));
     }
   } else {
-    JY_TRY(o.log, EmbeddedLog::open((dir / "log").string(), {}, disk));
+    const auto parts = static_cast<int32_t>(o.config.engine.log_partitions);
+    JY_TRY(o.log, EmbeddedLog::open((dir / "log").string(),
+                                    {{std::string(topics::kEvents), parts},
+                                     {std::string(topics::kDecisions), parts}},
+                                    disk));
   }
   if (with_store) {
     JY_TRY(o.store, Store::open((dir / "engine").string(), disk));

@@ -61,5 +61,25 @@ TEST(EngineSettings, StateCacheIsOptionalAndANegativeOneNamesItsKey) {
   EXPECT_NE(negative.error().message.find("-1"), std::string::npos) << negative.error().message;
 }
 
+TEST(EngineSettings, FoldThreadsAndLogPartitionsAreOptionalAndZeroNamesTheKey) {
+  const std::string head = "[engine]\ndata_dir = \"d\"\nbatch_size = 10\nlog_level = \"info\"\n";
+  auto absent = parse_engine_settings(head, "engine.toml");
+  ASSERT_TRUE(absent) << absent.error().message;
+  EXPECT_EQ(absent->fold_threads, EngineSettings{}.fold_threads);
+  auto one = parse_engine_settings(head + "fold_threads = 1\n", "engine.toml");
+  ASSERT_TRUE(one) << one.error().message;
+  EXPECT_EQ(one->fold_threads, 1);
+  auto zero = parse_engine_settings(head + "fold_threads = 0\n", "engine.toml");
+  ASSERT_FALSE(zero);
+  EXPECT_NE(zero.error().message.find("fold_threads"), std::string::npos) << zero.error().message;
+  EXPECT_EQ(absent->log_partitions, EngineSettings{}.log_partitions);
+  auto three = parse_engine_settings(head + "log_partitions = 3\n", "engine.toml");
+  ASSERT_TRUE(three) << three.error().message;
+  EXPECT_EQ(three->log_partitions, 3);
+  auto none = parse_engine_settings(head + "log_partitions = 0\n", "engine.toml");
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("log_partitions"), std::string::npos) << none.error().message;
+}
+
 }  // namespace
 }  // namespace jiayuan

@@ -1,10 +1,13 @@
 #include "connectors/embedded_log.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
+#include <functional>
+#include <map>
 #include <sstream>
 
 #include "tests/support/temp_dir.h"
@@ -205,6 +208,76 @@ TEST(EmbeddedLog, KeysMapToStablePartitions) {
     total += got->size();
   }
   EXPECT_EQ(total, 40u);
+}
+
+// A log keeps the partition counts it was created with, whatever a later open asks for: its
+// records stay where its keys put them.
+TEST(EmbeddedLog, ALogKeepsThePartitionCountsItWasCreatedWith) {
+  testing::TempDir dir;
+  {
+    auto log = EmbeddedLog::open(dir / "log", {{"t", 4}});
+    ASSERT_TRUE(log);
+    ASSERT_TRUE((*log)->append("t", std::vector<Record>{rec("k3", "1")}));
+  }
+  for (const std::map<std::string, int32_t>& asked :
+       {std::map<std::string, int32_t>{}, {{"t", 6}, {"u", 2}}}) {
+    auto log = EmbeddedLog::open(dir / "log", asked);
+    ASSERT_TRUE(log) << log.error().message;
+    EXPECT_EQ((*log)->partition_count("t"), 4);
+    EXPECT_EQ((*log)->partition_count("u"), 1) << "not in the log's counts: one partition";
+  }
+  DiskOptions read_only;
+  read_only.read_only = true;
+  auto reader = EmbeddedLog::open(dir / "log", {}, read_only);
+  ASSERT_TRUE(reader) << reader.error().message;
+  EXPECT_EQ((*reader)->partition_count("t"), 4);
+  auto follower = EmbeddedLog::open_secondary(dir / "log", dir / "follower");
+  ASSERT_TRUE(follower) << follower.error().message;
+  EXPECT_EQ((*follower)->partition_count("t"), 4);
+  // The count is no record: every record of the topic is read back, and only them.
+  size_t records = 0;
+  for (int32_t p = 0; p < 4; ++p) records += (*reader)->read("t", p, 0, 100)->size();
+  EXPECT_EQ(records, 1u);
+}
+
+// A log written before logs kept their counts was written with one partition a topic (every
+// `jiayuan` command opened it so): it is read so whatever is asked, and from then on says so.
+// A damaged record of the counts is an error naming the log, never a guess.
+TEST(EmbeddedLog, ALogWrittenBeforeItKeptItsCountsHasOnePartitionATopic) {
+  testing::TempDir dir;
+  const std::string layout_key("\0layout", 7);
+  {
+    auto log = EmbeddedLog::open(dir / "log", {{"t", 4}});
+    ASSERT_TRUE(log);
+    ASSERT_TRUE((*log)->append("t", std::vector<Record>{rec("a", "1"), rec("b", "2")}));
+  }
+  auto raw = [&](const std::function<void(rocksdb::DB&)>& with) {
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir / "log", &db).ok());
+    with(*db);
+    delete db;
+  };
+  std::string layout;
+  raw([&](rocksdb::DB& db) {
+    ASSERT_TRUE(db.Get(rocksdb::ReadOptions(), layout_key, &layout).ok());
+    ASSERT_TRUE(db.Delete(rocksdb::WriteOptions(), layout_key).ok());  // as an earlier one
+  });
+  EXPECT_EQ(layout, "t 4\n");
+  {
+    auto log = EmbeddedLog::open(dir / "log", {{"t", 4}});
+    ASSERT_TRUE(log) << log.error().message;
+    EXPECT_EQ((*log)->partition_count("t"), 1);
+  }
+  raw([&](rocksdb::DB& db) {
+    EXPECT_TRUE(db.Get(rocksdb::ReadOptions(), layout_key, &layout).ok());
+    EXPECT_EQ(layout, "") << "recorded: no topic of more than one partition";
+    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), layout_key, "t four\n").ok());
+  });
+  auto damaged = EmbeddedLog::open(dir / "log", {{"t", 4}});
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.error().code, "bad_binary");
+  EXPECT_NE(damaged.error().message.find(dir / "log"), std::string::npos)
+      << damaged.error().message;
 }
 
 TEST(EmbeddedLog, ASecondProcessIsToldTheLogIsInUse) {

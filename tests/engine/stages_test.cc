@@ -3,15 +3,9 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <cereal/archives/portable_binary.hpp>
-#include <cereal/types/array.hpp>
-#include <cereal/types/map.hpp>
-#include <cereal/types/optional.hpp>
-#include <cereal/types/string.hpp>
-#include <cereal/types/vector.hpp>
 #include <map>
-#include <sstream>
 
+#include "connectors/embedded_log.h"
 #include "engine/district_stage.h"
 #include "engine/generator.h"
 #include "engine/intake.h"
@@ -20,31 +14,20 @@
 #include "events/binary_codec.h"
 #include "events/json_codec.h"
 #include "projections/queries.h"
+#include "tests/support/cereal_state.h"
 #include "tests/support/config.h"
 #include "tests/support/facts.h"
 #include "tests/support/memory_log.h"
+#include "tests/support/stages_fixture.h"
 #include "tests/support/temp_dir.h"
 #include "workflows/community.h"
 
 namespace jiayuan {
 namespace {
 
-// Stage 1's stored form of a community's state (cereal's portable binary, as stages.cc writes).
-std::string encode_state(const CommunityState& s) {
-  std::ostringstream os(std::ios::binary);
-  {
-    cereal::PortableBinaryOutputArchive ar(os);
-    ar(s);
-  }
-  return std::move(os).str();
-}
-CommunityState decode_state(const std::string& bytes) {
-  std::istringstream is(bytes, std::ios::binary);
-  cereal::PortableBinaryInputArchive ar(is);
-  CommunityState s;
-  ar(s);
-  return s;
-}
+using testing::decode_state;
+using testing::encode_state;
+using testing::StagesTest;
 
 int rated_decisions(testing::MemoryLog& log) {
   int n = 0;
@@ -54,48 +37,6 @@ int rated_decisions(testing::MemoryLog& log) {
   }
   return n;
 }
-
-class StagesTest : public ::testing::Test {
- protected:
-  void SetUp() override { config_ = testing::shipped_config(); }
-  std::vector<std::string> demo_lines(int communities = 30) {
-    std::vector<std::string> lines;
-    GeneratorOptions o;
-    o.communities = communities;
-    o.seed = 7;
-    EXPECT_TRUE(generate_district(o, config_, [&](const std::string& l) { lines.push_back(l); }));
-    return lines;
-  }
-  // The first community registration of generated lines (companies are registered before it).
-  static std::string first_registration(const std::vector<std::string>& lines) {
-    for (const std::string& l : lines) {
-      if (l.find("\"jiayuan.community.registered\"") != std::string::npos) return l;
-    }
-    return "{}";
-  }
-  // Publishes lines to a fresh log, runs the engine to idle, returns the projection digest.
-  std::string run_all(testing::MemoryLog& log, const std::vector<std::string>& lines,
-                      size_t batch = 1000) {
-    auto intake = Intake::open(log, config_);
-    std::vector<IntakeInput> in;
-    for (const auto& l : lines) in.push_back({l, "t", std::nullopt});
-    auto out = (*intake)->submit(in);
-    EXPECT_TRUE(out);
-    store_dirs_.push_back(std::make_unique<testing::TempDir>());
-    auto store = Store::open(*store_dirs_.back() / "engine");
-    EXPECT_TRUE(store) << store.error().message;
-    std::atomic<bool> stop{false};
-    RunOptions opts;
-    opts.batch_size = batch;
-    auto summary = run_engine(log, **store, config_, opts, stop);
-    EXPECT_TRUE(summary) << summary.error().message;
-    last_store_ = std::move(*store);
-    return *last_store_->projection_digest();
-  }
-  Config config_;
-  std::vector<std::unique_ptr<testing::TempDir>> store_dirs_;
-  std::unique_ptr<Store> last_store_;
-};
 
 TEST_F(StagesTest, FoldsRelaysAndProjectsEveryRating) {
   testing::MemoryLog log;
@@ -658,101 +599,6 @@ TEST_F(StagesTest, RebuildingProjectionsGivesTheSameDigest) {
   std::atomic<bool> stop{false};
   ASSERT_TRUE(run_engine(log, *last_store_, config_, RunOptions{}, stop));
   EXPECT_EQ(*last_store_->projection_digest(), before);
-}
-
-// Stage 1 keeps the states it wrote between steps (engine.toml state_cache) instead of reading
-// them back: the same log folds to the same decisions, projections and stored states whether it
-// keeps none, a few (most dropped and read back again), or all of them.
-TEST_F(StagesTest, StatesKeptBetweenStepsFoldAsTheStoreHoldsThem) {
-  const std::vector<std::string> lines = demo_lines(12);
-  std::vector<std::string> registry_last = lines;  // waiting facts, placed across many steps
-  std::stable_partition(registry_last.begin(), registry_last.end(), [](const std::string& l) {
-    return l.find("\"jiayuan.community.registered\"") == std::string::npos;
-  });
-  for (const auto& order : {lines, registry_last}) {
-    struct Outcome {
-      std::string digest;
-      std::vector<Record> decisions;
-      std::map<std::string, std::string> states;
-    };
-    std::vector<Outcome> outcomes;
-    for (int64_t kept : {0, 3, 4096}) {
-      config_.engine.state_cache = kept;
-      testing::MemoryLog log;
-      Outcome o;
-      o.digest = run_all(log, order, 7);
-      const auto decisions = log.read(topics::kDecisions, 0, 0, 1 << 20);
-      ASSERT_TRUE(decisions);
-      for (const LogEntry& e : *decisions) o.decisions.push_back(e.record);
-      EXPECT_TRUE(last_store_->scan(cf::kStage1, "", [&](std::string_view k, std::string_view v) {
-        o.states.emplace(k, v);
-        return true;
-      }));
-      outcomes.push_back(std::move(o));
-    }
-    ASSERT_GT(outcomes[0].decisions.size(), 12u);
-    ASSERT_EQ(outcomes[0].states.size(), 12u);
-    for (size_t i = 1; i < outcomes.size(); ++i) {
-      EXPECT_EQ(outcomes[i].digest, outcomes[0].digest) << i;
-      EXPECT_EQ(outcomes[i].decisions, outcomes[0].decisions) << i;
-      EXPECT_EQ(outcomes[i].states, outcomes[0].states) << i;
-    }
-  }
-}
-
-// A step that fails part-way has folded facts into states it took from those kept: none of them
-// may be kept, or the step that folds the same facts again would count them twice.
-TEST_F(StagesTest, AStepThatFailsLeavesNoneOfItsStatesKept) {
-  CommunityChanged changed;
-  static_cast<CommunityRegistered&>(changed) =
-      std::get<CommunityRegistered>(testing::registered("C1", "yueyang", 2.5).fact);
-  changed.households = 777;
-  const std::vector<Event> first = {testing::registered("C1", "yueyang", 2.5),
-                                    testing::inspection("C1", 80, "2023-03-01", "i1")};
-  const std::vector<Event> second = {
-      testing::inspection("C1", 90, "2023-04-01", "i2"),
-      Event{testing::env("chg", "bureau", "2023-05-01", "C1"), changed}};
-  testing::MemoryLog log;
-  auto intake = Intake::open(log, config_);
-  ASSERT_TRUE(intake);
-  auto submit = [&](const std::vector<Event>& events) {
-    std::vector<IntakeInput> in;
-    for (const Event& e : events) in.push_back({encode_event_json(e), "t", std::nullopt});
-    auto out = (*intake)->submit(in);
-    ASSERT_TRUE(out);
-    for (const IntakeOutcome& o : *out)
-      ASSERT_EQ(o.verdict, Verdict::kAccepted) << o.reason.code << ": " << o.reason.message;
-  };
-  testing::TempDir dir, reference_dir;
-  auto store = Store::open(dir / "engine");
-  ASSERT_TRUE(store);
-  CommunityStage stage(log, **store, config_);
-  submit(first);
-  ASSERT_EQ(stage.step(1000).value_or(0), 2u);
-  // A corrupt waiting fact of C1: the registry fact of the next step reads C1's waiting facts
-  // back (after i2 is folded into the state it kept) and the step fails there.
-  const std::string corrupt = waiting_key("C1", "street.yueyang", "x");
-  rocksdb::WriteBatch put;
-  put.Put((*store)->cf(cf::kWaitingFacts), corrupt, "not a waiting fact");
-  ASSERT_TRUE((*store)->write(put));
-  submit(second);
-  const auto failed = stage.step(1000);
-  ASSERT_FALSE(failed);
-  EXPECT_EQ(failed.error().code, "bad_binary") << failed.error().message;
-  rocksdb::WriteBatch mend;
-  mend.Delete((*store)->cf(cf::kWaitingFacts), corrupt);
-  ASSERT_TRUE((*store)->write(mend));
-  ASSERT_EQ(stage.step(1000).value_or(0), 2u);
-
-  auto reference = Store::open(reference_dir / "engine");
-  ASSERT_TRUE(reference);
-  CommunityStage fresh(log, **reference, config_);
-  ASSERT_EQ(fresh.step(1000).value_or(0), 4u);
-  const auto state = (*store)->get(cf::kStage1, "C1");
-  const auto expected = (*reference)->get(cf::kStage1, "C1");
-  ASSERT_TRUE(state && *state && expected && *expected);
-  EXPECT_EQ(decode_state(**state).years.at(2023).record.inspections, 2);
-  EXPECT_EQ(**state, **expected);
 }
 
 }  // namespace

@@ -2,37 +2,16 @@
 // the earlier form still read.
 #include <gtest/gtest.h>
 
-#include <cereal/archives/portable_binary.hpp>
-#include <cereal/types/array.hpp>
-#include <cereal/types/map.hpp>
-#include <cereal/types/optional.hpp>
-#include <cereal/types/string.hpp>
-#include <cereal/types/vector.hpp>
 #include <climits>
-#include <sstream>
 
+#include "tests/support/cereal_state.h"
 #include "workflows/community.h"
 
 namespace jiayuan {
 namespace {
 
-template <class T>
-std::string encode(const T& value) {
-  std::ostringstream os(std::ios::binary);
-  {
-    cereal::PortableBinaryOutputArchive ar(os);
-    ar(value);
-  }
-  return std::move(os).str();
-}
-
-CommunityState decode(const std::string& bytes) {
-  std::istringstream is(bytes, std::ios::binary);
-  cereal::PortableBinaryInputArchive ar(is);
-  CommunityState s;
-  ar(s);
-  return s;
-}
+using testing::decode_state;
+using testing::encode_cereal;
 
 // A state as stages.cc wrote it before StoredDays: the days as cereal writes a vector.
 struct EarlierState {
@@ -77,23 +56,24 @@ TEST(StoredDays, AStateReadsBackWithTheSameDaysAndEverythingElse) {
        {std::vector<int32_t>{}, std::vector<int32_t>{19000},
         std::vector<int32_t>{INT32_MIN, -3, 0, 19000, 19000, 19001, INT32_MAX}, a_year_of_days()}) {
     const CommunityState s = a_state(days);
-    const std::string bytes = encode(s);
-    const CommunityState back = decode(bytes);
+    const std::string bytes = encode_cereal(s);
+    const CommunityState back = decode_state(bytes);
     EXPECT_EQ(back.own_days, days);
     EXPECT_EQ(back.years.at(2023).record.inspections, 4);
     EXPECT_EQ(back.retracted, s.retracted);
-    EXPECT_EQ(encode(back), bytes);
+    EXPECT_EQ(encode_cereal(back), bytes);
   }
 }
 
 TEST(StoredDays, AStateStoredInTheEarlierFormReadsTheSame) {
   const CommunityState s = a_state(a_year_of_days());
-  const std::string earlier = encode(EarlierState{s});
-  const CommunityState back = decode(earlier);
+  const std::string earlier = encode_cereal(EarlierState{s});
+  const CommunityState back = decode_state(earlier);
   EXPECT_EQ(back.own_days, s.own_days);
-  EXPECT_EQ(encode(back), encode(s)) << "read in the earlier form, written in the present one";
+  EXPECT_EQ(encode_cereal(back), encode_cereal(s))
+      << "read in the earlier form, written in the present one";
   // A year's days: one byte each where they were four.
-  EXPECT_LT(encode(s).size() + 3 * 650 - 100, earlier.size());
+  EXPECT_LT(encode_cereal(s).size() + 3 * 650 - 100, earlier.size());
 }
 
 TEST(StoredDays, MalformedDaysAreRefusedNotRead) {
@@ -111,11 +91,11 @@ TEST(StoredDays, MalformedDaysAreRefusedNotRead) {
   EXPECT_THROW(reader.decode(1, std::string(6, '\xff')), std::runtime_error);  // too long
   EXPECT_THROW(reader.decode(uint64_t{1} << 40, bytes), std::runtime_error);   // more than bytes
   // In a whole state: cereal's decoding stops with an exception, never a state.
-  std::string state = encode(a_state(days));
+  std::string state = encode_cereal(a_state(days));
   const size_t at = state.find(bytes);
   ASSERT_NE(at, std::string::npos);
   state[at + 3] = '\x81';  // a distance that runs into the next byte
-  EXPECT_THROW(decode(state), std::exception);
+  EXPECT_THROW(decode_state(state), std::exception);
 }
 
 }  // namespace
