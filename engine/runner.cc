@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 namespace jiayuan {
@@ -72,6 +73,19 @@ StageCounters counters_since(StageCounters now, const StageCounters& before) {
 // A full disk is waited out when following, a broker that does not answer always (a run that
 // stopped then would stop short of the end): every step is atomic, so the one that failed is
 // simply taken again. Anything else stops the run (false). Logged every 30 s at most.
+// A projection step on a thread of its own: no exception may leave it (it would end the
+// process); one is the round's error.
+Result<size_t> guarded_step(ProjectionStage& projection, size_t max_records, bool settle) {
+  try {
+    return projection.step(max_records, settle);
+  } catch (const std::exception& e) {
+    return fail("internal_error",
+                std::string("the projection stage failed (a bug; please report it): ") + e.what());
+  } catch (...) {
+    return fail("internal_error", "the projection stage failed (a bug; please report it)");
+  }
+}
+
 bool waited_out(const Error& error, const RunOptions& options, Clock::time_point& last_warning) {
   const std::string& code = error.code;
   const bool wait = code == "kafka_unavailable" || (code == "disk_full" && !options.until_idle);
@@ -133,11 +147,49 @@ Status run_replica(Log& log, Store& store, const Config& config, const ReplicaOp
   return {};
 }
 
+namespace {
+
+struct Stages {
+  CommunityStage stage1;
+  Relay relay;
+  ProjectionStage projection;
+};
+
+// What a round did.
+struct Round {
+  size_t taken = 0, folded = 0, relayed = 0, projected = 0;
+  bool nothing() const { return taken == 0 && folded == 0 && relayed == 0 && projected == 0; }
+};
+
+// One round: intake, stage 1, the relay, and the projection stage (beside them on a thread of
+// its own, or after them).
+Status run_round(Stages& s, const RunOptions& options, bool beside, bool settle, Round& r) {
+  Result<size_t> projection_step = size_t{0};
+  std::optional<std::jthread> side;  // joined when the round ends, however it ends
+  if (beside) {
+    side.emplace([&] { projection_step = guarded_step(s.projection, options.batch_size, settle); });
+  }
+  if (options.intake) {
+    JY_TRY(r.taken, options.intake(options.batch_size));
+  }
+  JY_TRY(r.folded, s.stage1.step(options.batch_size));
+  JY_TRY(r.relayed, s.relay.step(options.batch_size));
+  if (side) {
+    side.reset();
+  } else {
+    projection_step = s.projection.step(options.batch_size);
+  }
+  JY_TRY(r.projected, std::move(projection_step));
+  return {};
+}
+
+}  // namespace
+
 Result<RunSummary> run_engine(Log& log, Store& store, const Config& config,
                               const RunOptions& options, const std::atomic<bool>& stop) {
-  CommunityStage stage1(options.stage1_log != nullptr ? *options.stage1_log : log, store, config);
-  Relay relay(log, store);
-  ProjectionStage projection(log, store, config);
+  Stages s{CommunityStage(options.stage1_log != nullptr ? *options.stage1_log : log, store, config),
+           Relay(log, store), ProjectionStage(log, store, config)};
+  CommunityStage& stage1 = s.stage1;
   RunSummary summary;
 
   JY_TRY(int64_t behind, backlog(log, store));
@@ -146,37 +198,39 @@ Result<RunSummary> run_engine(Log& log, Store& store, const Config& config,
   size_t reported_facts = 0;  // progress is logged when there is progress, not every 2 s of idling
   auto last_disk_warning = Clock::now() - std::chrono::hours(1);
   bool waiting_logged = false;
+  // Beside stage 1 (see runner.h), the projection stage computes stages 2 and 3 only in a round
+  // after one in which intake, stage 1 and the relay caught up (not after every round of a
+  // backlog), and the loop is idle only after a round in which it did.
+  const bool beside = log.concurrent_reads() && options.stage1_log == nullptr;
+  bool caught_up = !beside;
   while (!stop.load()) {
     const auto round_start = Clock::now();
     const StageCounters before = stage1.counters();
-    size_t taken = 0, folded = 0, relayed = 0, projected = 0;
-    Status round = [&]() -> Status {
-      if (options.intake) {
-        JY_TRY(taken, options.intake(options.batch_size));
-      }
-      JY_TRY(folded, stage1.step(options.batch_size));
-      JY_TRY(relayed, relay.step(options.batch_size));
-      JY_TRY(projected, projection.step(options.batch_size));
-      return {};
-    }();
+    const bool settle = caught_up;
+    Round r;
+    const Status round = run_round(s, options, beside, settle, r);
+    // Caught up: the next round settles (a live engine's rounds, taking what trickles in, all do).
+    caught_up = !beside || (round && !stage1.behind() && r.relayed < options.batch_size &&
+                            r.taken < options.batch_size);
     if (!round) {
       if (!waited_out(round.error(), options, last_disk_warning)) return fail(round.error());
       continue;
     }
-    summary.relayed += relayed;
-    summary.projected += projected;
+    summary.relayed += r.relayed;
+    summary.projected += r.projected;
     if (options.progress) {
       JY_TRY(auto at, fold_position(log, store));
       options.progress(at.first, at.second);
     }
-    const bool idle = taken == 0 && folded == 0 && relayed == 0 && projected == 0;
+    const bool idle = r.nothing() && settle;
     if (!idle && options.observe) {
       options.observe(counters_since(stage1.counters(), before),
                       std::chrono::duration<double>(Clock::now() - round_start).count());
     }
     if (!idle) {
       waiting_logged = false;
-      spdlog::debug("engine: step folded {} relayed {} projected {}", folded, relayed, projected);
+      spdlog::debug("engine: step folded {} relayed {} projected {}", r.folded, r.relayed,
+                    r.projected);
     }
     if (Clock::now() - last_report > std::chrono::seconds(2) &&
         stage1.counters().facts != reported_facts) {

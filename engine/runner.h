@@ -17,7 +17,10 @@ namespace jiayuan {
 
 // Threads: run_engine runs on the calling thread until `stop` is set (from any thread: a signal
 // handler, the HTTP server's shutdown) or, with until_idle, the log is folded. Its callbacks
-// (intake, progress, observe) are called on that thread; `caught_up` may be read from any.
+// (intake, progress, observe) are called on that thread; `caught_up` may be read from any. Over
+// a log several threads may read at once (Log::concurrent_reads), each round's projection step
+// runs on a thread of its own beside intake, stage 1 and the relay (and takes what the relay
+// appended in the round after); stage 1 folds on engine.toml `fold_threads` threads.
 struct RunOptions {
   size_t batch_size = 1000;
   bool until_idle = true;  // false: keep following the log until stopped

@@ -389,6 +389,7 @@ class CommunityStage::Batch {
 struct CommunityStage::Folded {
   std::unique_ptr<Batch> batch;  // none: the partition had nothing to fold
   size_t facts = 0;
+  bool full = false;  // as many as asked for: the partition may have more
 };
 
 Result<CommunityStage::Folded> CommunityStage::fold_partition(int32_t partition, size_t max_facts,
@@ -415,6 +416,7 @@ Result<CommunityStage::Folded> CommunityStage::fold_partition(int32_t partition,
   for (const LogEntry& e : entries) JY_CHECK(out.batch->fold(e));
   JY_CHECK(out.batch->prepare(offset_key, entries.back().position.offset + 1));
   out.facts = entries.size();
+  out.full = entries.size() == max_facts;
   return out;
 }
 
@@ -424,11 +426,13 @@ Result<size_t> CommunityStage::commit_partition(int32_t partition, Folded& folde
   JY_CHECK(folded.batch->write(seq));
   counters_.add(folded.batch->delta());
   keep(partition, folded.batch->take_states());
+  behind_ = behind_ || folded.full;
   return folded.facts;
 }
 
 Result<size_t> CommunityStage::step(size_t max_facts) {
   const int32_t parts = log_.partition_count(topics::kEvents);
+  behind_ = false;
   if (parts <= 0) return size_t{0};
   if (kept_.size() < static_cast<size_t>(parts)) kept_.resize(static_cast<size_t>(parts));
   const size_t threads =
@@ -565,7 +569,7 @@ Result<size_t> Relay::step(size_t max_records) {
   return items.size();
 }
 
-Result<size_t> ProjectionStage::step(size_t max_records) {
+Result<size_t> ProjectionStage::step(size_t max_records, bool settle) {
   size_t total = 0;
   bool behind = false;
   for (std::string_view topic : {topics::kEvents, topics::kDecisions}) {
@@ -579,7 +583,7 @@ Result<size_t> ProjectionStage::step(size_t max_records) {
   // Stages 2 and 3 recompute a whole year from the projections: once the reads have reached the
   // end of every partition, not after every batch of a long replay (they leave nothing behind
   // but their last result, so when they run changes no outcome).
-  if (!behind) JY_CHECK(materialize_dirty(store_, config_));
+  if (!behind && settle) JY_CHECK(materialize_dirty(store_, config_));
   return total;
 }
 

@@ -51,6 +51,8 @@ class CommunityStage {
   // atomic write: when one fails, those before it are committed and none after it.
   Result<size_t> step(size_t max_facts);
   const StageCounters& counters() const { return counters_; }
+  // Whether the last step filled a partition's share (more may be waiting in the log).
+  bool behind() const { return behind_; }
 
  private:
   class Batch;
@@ -81,6 +83,7 @@ class CommunityStage {
   };
   std::vector<std::unordered_map<std::string, Kept>> kept_;
   uint64_t steps_ = 0;
+  bool behind_ = false;
   // Each fold thread's records, read into step after step (Log::read_into).
   std::vector<std::vector<LogEntry>> entries_;
 };
@@ -106,7 +109,10 @@ class ProjectionStage {
  public:
   ProjectionStage(Log& log, Store& store, const Config& config)
       : log_(log), store_(store), config_(config), projector_(store, config) {}
-  Result<size_t> step(size_t max_records);
+  // Projects up to `max_records` of each partition. With `settle`, once every partition's end
+  // is reached it also computes stages 2 and 3 of the years the step left dirty; without, they
+  // wait for a step with it (run_engine's while stage 1 is still deciding).
+  Result<size_t> step(size_t max_records, bool settle = true);
 
  private:
   Result<size_t> step_topic(std::string_view topic, int32_t partition, size_t max_records);

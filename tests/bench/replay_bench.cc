@@ -144,7 +144,11 @@ class Delivery {
 // how many facts were delivered.
 std::optional<size_t> generate_and_take_in(const BenchOptions& o, const Config& config,
                                            const std::string& log_dir, std::vector<Row>& rows) {
-  auto log = EmbeddedLog::open(log_dir);
+  // Partitioned as `jiayuan` partitions a new log (engine.toml log_partitions); the later opens
+  // read the counts from the log.
+  const auto parts = static_cast<int32_t>(config.engine.log_partitions);
+  auto log = EmbeddedLog::open(
+      log_dir, {{std::string(topics::kEvents), parts}, {std::string(topics::kDecisions), parts}});
   auto intake = Intake::open(**log, config);
   std::vector<IntakeInput> chunk;
   chunk.reserve(10000);

@@ -582,6 +582,30 @@ TEST_F(StagesTest, WaitingFactsOfTheEarlierLayoutAreListedPlacedAndMovedOn) {
   EXPECT_EQ(entries, 0u) << "every waiting fact was placed";
 }
 
+// Over the embedded log the projection stage runs beside stage 1 and computes stages 2 and 3
+// only once stage 1 has caught up; a year a crash left dirty (projected, its standings not yet
+// computed) is settled before the engine calls itself idle, even when nothing else is left.
+TEST_F(StagesTest, AYearLeftDirtyIsSettledBeforeTheEngineIsIdle) {
+  testing::TempDir dir;
+  auto log = EmbeddedLog::open(dir / "log", {{std::string(topics::kEvents), 3}});
+  ASSERT_TRUE(log);
+  const std::string settled = run_all(**log, demo_lines(10));
+  Store& store = *last_store_;
+  rocksdb::WriteBatch crash;  // as a crash between the projection's write and stages 2 and 3
+  ASSERT_TRUE(store.scan(cf::kProjStanding, "2023/", [&](std::string_view k, std::string_view) {
+    crash.Delete(store.cf(cf::kProjStanding), k);
+    return true;
+  }));
+  ASSERT_GT(crash.Count(), 0u);
+  crash.Delete(store.cf(cf::kProjDistrict), "2023");
+  crash.Put(store.cf(cf::kOffsets), std::string(kDirtyPrefix) + "2023", "");
+  ASSERT_TRUE(store.write(crash));
+  ASSERT_NE(*store.projection_digest(), settled);
+  std::atomic<bool> stop{false};
+  ASSERT_TRUE(run_engine(**log, store, config_, RunOptions{}, stop));
+  EXPECT_EQ(*store.projection_digest(), settled);
+}
+
 TEST_F(StagesTest, RebuildingProjectionsGivesTheSameDigest) {
   testing::MemoryLog log;
   const std::string before = run_all(log, demo_lines(10));
