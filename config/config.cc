@@ -148,6 +148,9 @@ Result<EngineSettings> parse_engine_settings(const std::string& text, const std:
   if (r.raw().contains("log_partitions")) {
     JY_TRY(s.log_partitions, r.integer("log_partitions", 1, 256));
   }
+  if (r.raw().contains("intake_threads")) {
+    JY_TRY(s.intake_threads, r.integer("intake_threads", 1, 256));
+  }
   if (doc.contains("kafka")) {
     JY_TRY(TomlReader k, root.table("kafka"));
     KafkaSettings& ks = s.kafka;

@@ -76,6 +76,8 @@ struct EngineSettings {
   // Partitions of jiayuan.events and jiayuan.decisions in a new embedded log (an existing log
   // keeps its own): stage 1 folds partitions side by side.
   int64_t log_partitions = 6;
+  // Threads intake decodes and hashes a call's facts on (then judges them in order on one).
+  int64_t intake_threads = 2;
   KafkaSettings kafka;
 };
 

@@ -14,6 +14,7 @@
 #include "connectors/openapi_document.h"
 #include "engine/district_stage.h"
 #include "engine/intake.h"
+#include "engine/waiting.h"
 #include "events/hex.h"
 #include "events/json_limits.h"
 #include "projections/queries.h"

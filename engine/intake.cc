@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/string.hpp>
@@ -15,6 +16,7 @@
 #include <map>
 #include <span>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 #include "engine/waiting.h"
@@ -168,8 +170,17 @@ std::string content_hash(const Event& ev) {
 
 Result<Judged> validate_input(const IntakeInput& in, const Config& config,
                               const IntakeIndex& index) {
+  JY_TRY(Event ev, decode_input(in, config));
+  return judge_event(std::move(ev), config, index);
+}
+
+Result<Event> decode_input(const IntakeInput& in, const Config& config) {
   JY_TRY(Event ev, decode_event_json(in.bytes));
   JY_CHECK(check_source(ev, in, config.district));
+  return ev;
+}
+
+Result<Judged> judge_event(Event ev, const Config& config, const IntakeIndex& index) {
   Judged out;
   const StreetId* street = nullptr;
   StreetId known_street;
@@ -270,17 +281,68 @@ Record dead_letter_record(std::string key, std::string bytes, std::string_view s
   return r;
 }
 
-Result<Judged> Intake::judge(const IntakeInput& in) const {
+namespace {
+
+std::string bug_reason(std::string_view what) {
+  return std::string("intake could not judge this fact (a bug; please report it)") +
+         (what.empty() ? "" : ": ") + std::string(what);
+}
+
+}  // namespace
+
+struct Intake::Decoded {
+  Result<Event> event = fail("internal_error", bug_reason("not decoded"));
+  std::string hash;              // its content hash, when decoded
+  std::optional<Record> record;  // its record, if it is accepted (a retraction's is built then)
+};
+
+std::vector<Intake::Decoded> Intake::decode_all(std::span<const IntakeInput> inputs,
+                                                std::string_view stamp) const {
+  std::vector<Decoded> out(inputs.size());
+  // A bug that throws while decoding one input costs that input (dead-lettered with the
+  // reason), never the engine: no exception leaves a thread.
+  auto decode = [&](size_t i) {
+    Decoded& d = out[i];
+    try {
+      d.event = decode_input(inputs[i], config_);
+      if (d.event) {
+        d.hash = content_hash(*d.event);
+        if (!std::holds_alternative<FactRetracted>(d.event->fact))
+          d.record = event_record(*d.event, stamp, d.hash);
+      }
+    } catch (const std::exception& e) {
+      d.event = fail("internal_error", bug_reason(e.what()));
+    } catch (...) {
+      d.event = fail("internal_error", bug_reason(""));
+    }
+  };
+  constexpr size_t kShare = 64;  // inputs a thread takes at a time
+  const size_t threads =
+      std::min(static_cast<size_t>(std::max<int64_t>(config_.engine.intake_threads, 1)),
+               inputs.size() / (4 * kShare) + 1);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t from = next.fetch_add(kShare); from < out.size(); from = next.fetch_add(kShare)) {
+      for (size_t i = from; i < std::min(from + kShare, out.size()); ++i) decode(i);
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (std::thread& h : helpers) h.join();
+  return out;
+}
+
+Result<Judged> Intake::judge(Result<Event> decoded) const {
+  if (!decoded) return fail(decoded.error());
   // A bug that throws while judging one fact costs that fact (dead-lettered with the reason),
   // never the engine: no exception leaves intake.
   try {
-    return validate_input(in, config_, index_);
+    return judge_event(std::move(*decoded), config_, index_);
   } catch (const std::exception& e) {
-    return fail(
-        "internal_error",
-        std::string("intake could not judge this fact (a bug; please report it): ") + e.what());
+    return fail("internal_error", bug_reason(e.what()));
   } catch (...) {
-    return fail("internal_error", "intake could not judge this fact (a bug; please report it)");
+    return fail("internal_error", bug_reason(""));
   }
 }
 
@@ -534,57 +596,6 @@ std::optional<int64_t> parse_instant_ms(std::string_view t) {
   return seconds * 1000 + ms;
 }
 
-Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t now_ms) {
-  std::vector<nlohmann::json> out;
-  auto add = [&](nlohmann::json w) {
-    const auto at = parse_instant_ms(w.value("accepted_at", ""));
-    w["age_seconds"] =
-        at ? nlohmann::json(std::max<int64_t>(0, (now_ms - *at) / 1000)) : nlohmann::json();
-    out.push_back(std::move(w));
-  };
-  JY_CHECK(list_waiting_communities(store, add));
-  // Company facts: each is listed while its company is unknown (waiting), and as rejected when
-  // the company's earliest registration or contract is dated after it (it never counts); judged
-  // here from the registry as it stands, so the listing does not depend on arrival order.
-  std::map<std::string, std::optional<std::string>, std::less<>> known_from;  // company -> date
-  auto known = [&](const std::string& company) -> Result<std::optional<std::string>> {
-    if (auto it = known_from.find(company); it != known_from.end()) return it->second;
-    JY_TRY(std::optional<std::string> registry,
-           store.get(cf::kProjCompany, company_registry_key(company)));
-    std::optional<std::string> from;
-    if (registry) {
-      JY_TRY(const CompanyRecord r, decode_company(*registry));
-      from = r.known_from;
-    }
-    return known_from[company] = from;
-  };
-  Status failed;
-  JY_CHECK(store.scan(cf::kCompanyFacts, "", [&](std::string_view, std::string_view v) {
-    nlohmann::json w = nlohmann::json::parse(v, nullptr, false);
-    if (w.is_discarded() || !w.is_object()) return true;
-    const std::string company = w.value("company", "");
-    auto from = known(company);
-    if (!from) {
-      failed = fail(from.error());
-      return false;
-    }
-    if (!*from) {
-      w["status"] = "waiting";
-      w["reason"] = "waiting for the registration of company " + company;
-    } else if (w.value("occurred", "") < **from) {
-      w["status"] = "rejected";
-      w["reason"] = "dated before the company's registration or first contract (company " +
-                    company + " is known from " + **from + ")";
-    } else {
-      return true;  // it counts: not listed
-    }
-    add(std::move(w));
-    return true;
-  }));
-  JY_CHECK(failed);
-  return out;
-}
-
 std::string Intake::accepted_at() {
   last_stamp_ms_ =
       std::max(last_stamp_ms_, clock_->now_ms());  // transaction time never goes backwards
@@ -660,11 +671,11 @@ Status Intake::judge_retraction(Result<Event>& ev, std::optional<Event>& target,
 }
 
 void Intake::accept(size_t i, const Event& ev, const std::string& hash, const SeenFacts::Key& key,
-                    std::optional<Event> target, Pending& p) {
+                    std::optional<Event> target, std::optional<Record> built, Pending& p) {
   p.batch.emplace(key.identity(), Pending::Accepted{hash, p.accepted.size()});
   p.to_insert.push_back(key);
   remember(index_, ev.fact, &p.undo);
-  Record record = event_record(ev, p.stamp, hash);
+  Record record = built ? std::move(*built) : event_record(ev, p.stamp, hash);
   if (target) {
     record.key = target->envelope.subject;
     record.headers.push_back({std::string(headers::kRetracts), encode_event_binary(*target)});
@@ -722,9 +733,10 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
   std::vector<IntakeOutcome> outcomes(inputs.size());
   Pending pending;
   pending.stamp = accepted_at();
+  std::vector<Decoded> decoded = decode_all(inputs, pending.stamp);
   for (size_t i = 0; i < inputs.size(); ++i) {
     const IntakeInput& in = inputs[i];
-    Result<Judged> judged = judge(in);
+    Result<Judged> judged = judge(std::move(decoded[i].event));
     Result<Event> ev = judged ? Result<Event>(std::move(judged->event)) : fail(judged.error());
     std::optional<Event> target;
     if (ev && std::holds_alternative<FactRetracted>(ev->fact)) {
@@ -734,7 +746,7 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
       }
     }
     if (ev) {
-      const std::string hash = content_hash(*ev);
+      const std::string& hash = decoded[i].hash;
       const SeenFacts::Key key = SeenFacts::key(ev->envelope.source, ev->envelope.id, hash);
       SeenFacts::Match seen = index_.seen.find(key);
       if (auto b = pending.batch.find(key.identity()); b != pending.batch.end()) {
@@ -747,7 +759,7 @@ Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> i
       if (seen == SeenFacts::kNew) {
         outcomes[i].verdict = Verdict::kAccepted;
         outcomes[i].waiting_for = judged->waiting_for;
-        accept(i, *ev, hash, key, std::move(target), pending);
+        accept(i, *ev, hash, key, std::move(target), std::move(decoded[i].record), pending);
         continue;
       }
       ev = fail(field_error("conflicting_resend", "id",

@@ -70,9 +70,13 @@ struct Judged {
   std::string waiting_for;
 };
 
-// Pure validation of one input against config and the index.
+// Pure validation of one input against config and the index: decode_input, then judge_event.
 Result<Judged> validate_input(const IntakeInput& input, const Config& config,
                               const IntakeIndex& index);
+// The part that needs no index (intake runs it on several threads): decoded, its source checked.
+Result<Event> decode_input(const IntakeInput& input, const Config& config);
+// The rest, against the index: street, authority, dates; what the fact waits for.
+Result<Judged> judge_event(Event ev, const Config& config, const IntakeIndex& index);
 // The identity of a fact's content: type, date and canonical data.
 std::string content_hash(const Event& event);
 
@@ -104,11 +108,6 @@ Result<size_t> append_ticks(Log& log, Date date, int64_t accepted_at_ms);
 // in milliseconds since the Unix epoch; nullopt for anything else.
 std::optional<int64_t> parse_instant_ms(std::string_view text);
 
-// The facts waiting for the registration of the community (stage 1 keeps them) or the company
-// (the projector keeps company facts) they name, each as the dead-letter view lists it, with its
-// age at `now_ms`: {community or company, source, id, occurred, status ("waiting", or "rejected"
-// once a registration dated after it came), reason, accepted_at, age_seconds, position}.
-Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t now_ms);
 // A rejected input for jiayuan.dead-letter: its bytes as received, with why, where from and, when
 // known, the department that sent it (so a department reads its own).
 Record dead_letter_record(std::string key, std::string bytes, std::string_view stage,
@@ -155,8 +154,14 @@ class Intake {
   Intake(Log& log, const Config& config, std::string snapshot)
       : log_(log), config_(config), snapshot_(std::move(snapshot)) {}
   Status rebuild_index();
-  // validate_input, with any exception turned into an internal_error rejection.
-  Result<Judged> judge(const IntakeInput& input) const;
+  // What an input gives without the index (decoded, source checked, content hash), for every
+  // input of a call, on engine.toml `intake_threads` threads; any exception is the input's
+  // internal_error rejection.
+  struct Decoded;
+  std::vector<Decoded> decode_all(std::span<const IntakeInput> inputs,
+                                  std::string_view stamp) const;
+  // judge_event, with any exception turned into an internal_error rejection.
+  Result<Judged> judge(Result<Event> decoded) const;
   // What one submit holds until it is in the log (intake.cc).
   struct Pending;
   // A retraction's target: from this call's accepted facts, else from the log.
@@ -164,9 +169,10 @@ class Intake {
   // A retraction judged: its target (in `target`), or why it is refused (in `ev`); an error:
   // the log did not give the target back, and the whole call fails.
   Status judge_retraction(Result<Event>& ev, std::optional<Event>& target, const Pending& p) const;
-  // Input `i` accepted: kept in `p` (with its retraction's target) and remembered by the index.
+  // Input `i` accepted: kept in `p` (with its retraction's target) and remembered by the index;
+  // its record `built` already, or built here.
   void accept(size_t i, const Event& ev, const std::string& hash, const SeenFacts::Key& key,
-              std::optional<Event> target, Pending& p);
+              std::optional<Event> target, std::optional<Record> built, Pending& p);
   // `p` appended: accepted facts, then dead letters; their positions in `outcomes`.
   Status commit(Pending& p, std::vector<IntakeOutcome>& outcomes);
   std::string accepted_at();

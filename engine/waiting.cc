@@ -1,6 +1,12 @@
 #include "engine/waiting.h"
 
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
+
+#include "engine/intake.h"
+#include "projections/projector.h"
+#include "projections/records.h"
 
 namespace jiayuan {
 namespace {
@@ -82,6 +88,57 @@ Status list_waiting_communities(const Store& store,
     if (!w.is_discarded()) each(std::move(w));
     return true;
   });
+}
+
+Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t now_ms) {
+  std::vector<nlohmann::json> out;
+  auto add = [&](nlohmann::json w) {
+    const auto at = parse_instant_ms(w.value("accepted_at", ""));
+    w["age_seconds"] =
+        at ? nlohmann::json(std::max<int64_t>(0, (now_ms - *at) / 1000)) : nlohmann::json();
+    out.push_back(std::move(w));
+  };
+  JY_CHECK(list_waiting_communities(store, add));
+  // Company facts: each is listed while its company is unknown (waiting), and as rejected when
+  // the company's earliest registration or contract is dated after it (it never counts); judged
+  // here from the registry as it stands, so the listing does not depend on arrival order.
+  std::map<std::string, std::optional<std::string>, std::less<>> known_from;  // company -> date
+  auto known = [&](const std::string& company) -> Result<std::optional<std::string>> {
+    if (auto it = known_from.find(company); it != known_from.end()) return it->second;
+    JY_TRY(std::optional<std::string> registry,
+           store.get(cf::kProjCompany, company_registry_key(company)));
+    std::optional<std::string> from;
+    if (registry) {
+      JY_TRY(const CompanyRecord r, decode_company(*registry));
+      from = r.known_from;
+    }
+    return known_from[company] = from;
+  };
+  Status failed;
+  JY_CHECK(store.scan(cf::kCompanyFacts, "", [&](std::string_view, std::string_view v) {
+    nlohmann::json w = nlohmann::json::parse(v, nullptr, false);
+    if (w.is_discarded() || !w.is_object()) return true;
+    const std::string company = w.value("company", "");
+    auto from = known(company);
+    if (!from) {
+      failed = fail(from.error());
+      return false;
+    }
+    if (!*from) {
+      w["status"] = "waiting";
+      w["reason"] = "waiting for the registration of company " + company;
+    } else if (w.value("occurred", "") < **from) {
+      w["status"] = "rejected";
+      w["reason"] = "dated before the company's registration or first contract (company " +
+                    company + " is known from " + **from + ")";
+    } else {
+      return true;  // it counts: not listed
+    }
+    add(std::move(w));
+    return true;
+  }));
+  JY_CHECK(failed);
+  return out;
 }
 
 }  // namespace jiayuan

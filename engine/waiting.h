@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "events/date.h"
 #include "events/result.h"
@@ -48,5 +49,11 @@ Result<std::optional<WaitingEntry>> decode_waiting_entry(std::string_view bytes)
 // the earlier layout after the others).
 Status list_waiting_communities(const Store& store,
                                 const std::function<void(nlohmann::json)>& each);
+
+// The facts waiting for the registration of the community (stage 1 keeps them) or the company
+// (the projector keeps company facts) they name, each as the dead-letter view lists it, with its
+// age at `now_ms`: {community or company, source, id, occurred, status ("waiting", or "rejected"
+// once a registration dated after it came), reason, accepted_at, age_seconds, position}.
+Result<std::vector<nlohmann::json>> waiting_facts(const Store& store, int64_t now_ms);
 
 }  // namespace jiayuan

@@ -21,6 +21,7 @@
 #include "engine/generator.h"
 #include "engine/intake.h"
 #include "engine/runner.h"
+#include "engine/waiting.h"
 #include "events/decision_json.h"
 #include "events/schema.h"
 #include "events/sha256.h"

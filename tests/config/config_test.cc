@@ -61,7 +61,7 @@ TEST(EngineSettings, StateCacheIsOptionalAndANegativeOneNamesItsKey) {
   EXPECT_NE(negative.error().message.find("-1"), std::string::npos) << negative.error().message;
 }
 
-TEST(EngineSettings, FoldThreadsAndLogPartitionsAreOptionalAndZeroNamesTheKey) {
+TEST(EngineSettings, ThreadsAndLogPartitionsAreOptionalAndZeroNamesTheKey) {
   const std::string head = "[engine]\ndata_dir = \"d\"\nbatch_size = 10\nlog_level = \"info\"\n";
   auto absent = parse_engine_settings(head, "engine.toml");
   ASSERT_TRUE(absent) << absent.error().message;
@@ -79,6 +79,14 @@ TEST(EngineSettings, FoldThreadsAndLogPartitionsAreOptionalAndZeroNamesTheKey) {
   auto none = parse_engine_settings(head + "log_partitions = 0\n", "engine.toml");
   ASSERT_FALSE(none);
   EXPECT_NE(none.error().message.find("log_partitions"), std::string::npos) << none.error().message;
+  EXPECT_EQ(absent->intake_threads, EngineSettings{}.intake_threads);
+  auto four = parse_engine_settings(head + "intake_threads = 4\n", "engine.toml");
+  ASSERT_TRUE(four) << four.error().message;
+  EXPECT_EQ(four->intake_threads, 4);
+  auto no_intake = parse_engine_settings(head + "intake_threads = 0\n", "engine.toml");
+  ASSERT_FALSE(no_intake);
+  EXPECT_NE(no_intake.error().message.find("intake_threads"), std::string::npos)
+      << no_intake.error().message;
 }
 
 }  // namespace

@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
+#include "engine/generator.h"
 #include "events/binary_codec.h"
 #include "events/json_codec.h"
 #include "tests/support/config.h"
 #include "tests/support/facts.h"
+#include "tests/support/manual_clock.h"
 #include "tests/support/memory_log.h"
 #include "tests/support/temp_dir.h"
 
@@ -366,6 +369,88 @@ TEST_F(IntakeSnapshotTest, ADamagedSnapshotIsIgnoredAndWrittenAgain) {
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(submit_to(**c, {inspections("C1", 2, 1)[0]})[0].verdict, Verdict::kDuplicate);
     EXPECT_GT(std::filesystem::file_size(snapshot), damage.size());  // written again, whole
+  }
+}
+
+// Intake decodes, hashes and builds the records of a call's facts on engine.toml
+// `intake_threads` threads and judges them in order after: the same call gives the same
+// verdicts, reasons, positions and records (facts and dead letters) on one thread and on several,
+// with duplicates, a conflicting resend, a retraction, broken lines and an unknown source among
+// the facts, and again when the whole call is sent a second time.
+TEST(IntakeThreads, TheSameCallGivesTheSameVerdictsAndRecordsOnAnyNumberOfThreads) {
+  Config config = testing::shipped_config();
+  std::vector<std::string> lines;
+  GeneratorOptions g;
+  g.communities = 8;
+  g.hotline_per_community = 150;
+  g.seed = 3;
+  ASSERT_TRUE(generate_district(g, config, [&](const std::string& l) { lines.push_back(l); }));
+  ASSERT_GT(lines.size(), 1000u);  // enough for every thread to take a share
+  nlohmann::json inspection;
+  for (const std::string& l : lines) {
+    inspection = nlohmann::json::parse(l);
+    if (inspection["type"] == "jiayuan.inspection") break;
+  }
+  ASSERT_EQ(inspection["type"], "jiayuan.inspection");
+  nlohmann::json conflicting = inspection;
+  conflicting["data"]["score"] = 1;
+  const nlohmann::json retraction = {{"specversion", "1.0"},
+                                     {"id", "rt-1"},
+                                     {"source", inspection["source"]},
+                                     {"type", "jiayuan.fact.retracted"},
+                                     {"occurred", inspection["occurred"]},
+                                     {"data", {{"id", inspection["id"]}, {"reason", "录入错误"}}}};
+  nlohmann::json stranger = inspection;
+  stranger["source"] = "aliens";
+  lines.insert(lines.begin() + 700, {lines[5], conflicting.dump(), "{not json", stranger.dump(),
+                                     retraction.dump(), "[1,2", lines[600]});
+  std::vector<IntakeInput> in;
+  for (size_t i = 0; i < lines.size(); ++i)
+    in.push_back({lines[i], "f:" + std::to_string(i + 1), std::nullopt});
+
+  auto run = [&](int64_t threads) {
+    config.engine.intake_threads = threads;
+    testing::MemoryLog log({{std::string(topics::kEvents), 3}});
+    testing::ManualClock clock(1'700'000'000'000);
+    auto intake = Intake::open(log, config);
+    EXPECT_TRUE(intake);
+    (*intake)->set_clock(clock);
+    std::vector<std::string> seen;
+    for (int call = 0; call < 2; ++call) {
+      auto out = (*intake)->submit(in);
+      EXPECT_TRUE(out) << out.error().message;
+      for (const IntakeOutcome& o : *out) {
+        seen.push_back(std::to_string(static_cast<int>(o.verdict)) + " " +
+                       std::to_string(o.position.partition) + "/" +
+                       std::to_string(o.position.offset) + " " + o.reason.code + " " +
+                       o.reason.message + " " + o.waiting_for);
+      }
+    }
+    std::vector<Record> records;
+    for (std::string_view topic : {topics::kEvents, topics::kDeadLetter}) {
+      for (int32_t p = 0; p < log.partition_count(topic); ++p) {
+        const auto got = log.read(topic, p, 0, 1 << 20);
+        EXPECT_TRUE(got);
+        for (const LogEntry& e : *got) records.push_back(e.record);
+      }
+    }
+    return std::pair(seen, records);
+  };
+  const auto one = run(1);
+  size_t accepted = 0, duplicates = 0, rejected = 0;
+  for (const std::string& v : one.first) {
+    accepted += v.starts_with(std::to_string(static_cast<int>(Verdict::kAccepted)) + " ");
+    duplicates += v.starts_with(std::to_string(static_cast<int>(Verdict::kDuplicate)) + " ");
+    rejected += v.starts_with(std::to_string(static_cast<int>(Verdict::kRejected)) + " ");
+  }
+  EXPECT_EQ(accepted, lines.size() - 6) << "all but the duplicates and the four refused";
+  EXPECT_EQ(rejected, 8u) << "four refused, each twice";
+  EXPECT_EQ(duplicates, lines.size() + 2 - 4)
+      << "two in the first call, all accepted in the second";
+  for (int64_t threads : {2, 5}) {
+    const auto many = run(threads);
+    EXPECT_EQ(many.first, one.first) << threads << " threads";
+    EXPECT_EQ(many.second, one.second) << threads << " threads";
   }
 }
 
