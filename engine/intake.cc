@@ -16,6 +16,7 @@
 #include <map>
 #include <span>
 #include <sstream>
+#include <system_error>
 #include <thread>
 #include <tuple>
 
@@ -282,12 +283,10 @@ Record dead_letter_record(std::string key, std::string bytes, std::string_view s
 }
 
 namespace {
-
 std::string bug_reason(std::string_view what) {
   return std::string("intake could not judge this fact (a bug; please report it)") +
          (what.empty() ? "" : ": ") + std::string(what);
 }
-
 }  // namespace
 
 struct Intake::Decoded {
@@ -327,7 +326,14 @@ std::vector<Intake::Decoded> Intake::decode_all(std::span<const IntakeInput> inp
     }
   };
   std::vector<std::thread> helpers;
-  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  for (size_t t = 1; t < threads; ++t) {
+    try {  // without a thread to be had, fewer decode: the same verdicts
+      helpers.emplace_back(work);
+    } catch (const std::system_error& e) {
+      spdlog::warn("intake: decoding on {} of {} threads: {}", t, threads, e.what());
+      break;
+    }
+  }
   work();
   for (std::thread& h : helpers) h.join();
   return out;

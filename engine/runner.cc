@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 namespace jiayuan {
@@ -167,7 +168,12 @@ Status run_round(Stages& s, const RunOptions& options, bool beside, bool settle,
   Result<size_t> projection_step = size_t{0};
   std::optional<std::jthread> side;  // joined when the round ends, however it ends
   if (beside) {
-    side.emplace([&] { projection_step = guarded_step(s.projection, options.batch_size, settle); });
+    try {
+      side.emplace(
+          [&] { projection_step = guarded_step(s.projection, options.batch_size, settle); });
+    } catch (const std::system_error& e) {  // no thread to be had: the step runs after the others
+      spdlog::warn("engine: the projection stage takes its turn this round: {}", e.what());
+    }
   }
   if (options.intake) {
     JY_TRY(r.taken, options.intake(options.batch_size));
@@ -177,7 +183,7 @@ Status run_round(Stages& s, const RunOptions& options, bool beside, bool settle,
   if (side) {
     side.reset();
   } else {
-    projection_step = s.projection.step(options.batch_size);
+    projection_step = s.projection.step(options.batch_size, settle);
   }
   JY_TRY(r.projected, std::move(projection_step));
   return {};

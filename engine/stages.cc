@@ -2,6 +2,7 @@
 
 #include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -19,6 +20,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "engine/district_stage.h"
@@ -499,7 +501,14 @@ Result<size_t> CommunityStage::step_on_threads(int32_t parts, size_t max_facts, 
   };
   std::vector<std::thread> helpers;
   helpers.reserve(threads - 1);
-  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work, std::ref(entries_[t]));
+  for (size_t t = 1; t < threads; ++t) {
+    try {
+      helpers.emplace_back(work, std::ref(entries_[t]));
+    } catch (const std::system_error& e) {  // no thread to be had: fewer fold, the same bytes
+      spdlog::warn("stage 1: folding on {} of {} threads: {}", t, threads, e.what());
+      break;
+    }
+  }
   work(entries_[0]);
   for (std::thread& t : helpers) t.join();
   if (failed) return fail(*failed);
