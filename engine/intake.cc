@@ -1,21 +1,11 @@
 #include "engine/intake.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cereal/archives/portable_binary.hpp>
-#include <cereal/types/map.hpp>
-#include <cereal/types/string.hpp>
-#include <cerrno>
 #include <chrono>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <map>
 #include <span>
-#include <sstream>
 #include <system_error>
 #include <thread>
 #include <tuple>
@@ -24,7 +14,6 @@
 #include "events/binary_codec.h"
 #include "events/json_codec.h"
 #include "events/sha256.h"
-#include "events/view_stream.h"
 #include "projections/projector.h"
 #include "projections/records.h"
 
@@ -289,25 +278,18 @@ std::string bug_reason(std::string_view what) {
 }
 }  // namespace
 
-struct Intake::Decoded {
-  Result<Event> event = fail("internal_error", bug_reason("not decoded"));
-  std::string hash;              // its content hash, when decoded
-  std::optional<Record> record;  // its record, if it is accepted (a retraction's is built then)
-};
-
-std::vector<Intake::Decoded> Intake::decode_all(std::span<const IntakeInput> inputs,
-                                                std::string_view stamp) const {
-  std::vector<Decoded> out(inputs.size());
+std::vector<DecodedInput> Intake::decode_all(std::span<const IntakeInput> inputs) const {
+  std::vector<DecodedInput> out(inputs.size());
   // A bug that throws while decoding one input costs that input (dead-lettered with the
   // reason), never the engine: no exception leaves a thread.
   auto decode = [&](size_t i) {
-    Decoded& d = out[i];
+    DecodedInput& d = out[i];
     try {
       d.event = decode_input(inputs[i], config_);
       if (d.event) {
         d.hash = content_hash(*d.event);
         if (!std::holds_alternative<FactRetracted>(d.event->fact))
-          d.record = event_record(*d.event, stamp, d.hash);
+          d.record = event_record(*d.event, "", d.hash);
       }
     } catch (const std::exception& e) {
       d.event = fail("internal_error", bug_reason(e.what()));
@@ -369,145 +351,6 @@ Result<std::unique_ptr<Intake>> Intake::open(Log& log, const Config& config, std
 }
 
 // The snapshot file: "JYIX", format 1, a byte that is 1 on a little-endian machine; then, in
-// cereal's portable binary, the next offset and the identity of the fact before it for each
-// partition, the streets and companies known, the count of facts; then the fact table's bytes.
-namespace {
-constexpr std::string_view kSnapshotMagic = "JYIX";
-constexpr uint8_t kSnapshotFormat = 2;  // 2: positions in the fact table, retractions
-
-struct SnapshotHead {
-  std::map<int32_t, int64_t> next;
-  std::map<int32_t, std::string> identity;  // of the fact at next - 1
-  std::map<std::string, std::string> streets;
-  std::map<std::string, int> companies;
-  uint64_t facts = 0;
-  std::map<std::string, std::string> retracted;
-  template <class A>
-  void serialize(A& ar) {
-    ar(next, identity, streets, companies, facts, retracted);
-  }
-};
-
-uint8_t little_endian() {
-  const uint16_t one = 1;
-  uint8_t first = 0;
-  std::memcpy(&first, &one, 1);
-  return first;
-}
-}  // namespace
-
-Result<std::string> Intake::identity_at(int32_t partition, int64_t offset) const {
-  JY_TRY(std::vector<LogEntry> got, log_.read(topics::kEvents, partition, offset, 1));
-  if (got.empty() || got.front().position.offset != offset) return std::string();
-  const Record& r = got.front().record;
-  return std::string(r.header("ce_source")) + '\0' + std::string(r.header("ce_id")) + '\0' +
-         std::string(r.header(headers::kContentHash));
-}
-
-Status Intake::save_snapshot() {
-  if (snapshot_.empty()) return {};
-  JY_CHECK(catch_up());
-  SnapshotHead head;
-  head.next = seen_;
-  for (const auto& [p, next] : seen_) {
-    if (next == 0) continue;
-    JY_TRY(std::string id, identity_at(p, next - 1));
-    head.identity[p] = std::move(id);
-  }
-  head.streets = {index_.street_by_community.begin(), index_.street_by_community.end()};
-  head.companies = {index_.companies.begin(), index_.companies.end()};
-  head.retracted = {index_.retracted.begin(), index_.retracted.end()};
-  head.facts = index_.seen.size();
-  std::ostringstream os(std::ios::binary);
-  {
-    cereal::PortableBinaryOutputArchive ar(os);
-    ar(head);
-  }
-  const std::string blob = std::move(os).str();
-  const std::string tmp = snapshot_ + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr)
-    return fail("io", tmp + ": cannot write intake's snapshot: " + std::strerror(errno));
-  const std::string_view table = index_.seen.raw();
-  std::string prefix(kSnapshotMagic);
-  prefix.push_back(static_cast<char>(kSnapshotFormat));
-  prefix.push_back(static_cast<char>(little_endian()));
-  const uint64_t blob_size = blob.size();
-  bool ok = std::fwrite(prefix.data(), 1, prefix.size(), f) == prefix.size() &&
-            std::fwrite(&blob_size, sizeof blob_size, 1, f) == 1 &&
-            std::fwrite(blob.data(), 1, blob.size(), f) == blob.size() &&
-            (table.empty() || std::fwrite(table.data(), 1, table.size(), f) == table.size());
-  ok = std::fflush(f) == 0 && ok;
-  ok = ::fsync(fileno(f)) == 0 && ok;
-  ok = std::fclose(f) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), snapshot_.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return fail("io", snapshot_ + ": cannot write intake's snapshot: " + std::strerror(errno));
-  }
-  return {};
-}
-
-Result<bool> Intake::load_snapshot() {
-  std::ifstream in(snapshot_, std::ios::binary | std::ios::ate);
-  if (!in) return false;  // none yet
-  const auto file_size = static_cast<uint64_t>(std::max<std::streamoff>(in.tellg(), 0));
-  in.seekg(0);
-  auto ignore = [&](const std::string& why) {
-    spdlog::warn("intake: ignoring the snapshot {} ({}); learning the whole log instead", snapshot_,
-                 why);
-    return false;
-  };
-  // Read piece by piece: the fact table (hundreds of MB at district scale) goes straight into
-  // its own memory, never through a buffer of the whole file.
-  auto read_into = [&in](std::span<char> into) {
-    return static_cast<bool>(in.read(into.data(), static_cast<std::streamsize>(into.size())));
-  };
-  const size_t fixed = kSnapshotMagic.size() + 2 + sizeof(uint64_t);
-  std::string prefix(fixed, '\0');
-  if (file_size < fixed || !read_into(prefix) || !prefix.starts_with(kSnapshotMagic))
-    return ignore("not an intake snapshot");
-  if (static_cast<uint8_t>(prefix[4]) != kSnapshotFormat) return ignore("unknown format");
-  if (static_cast<uint8_t>(prefix[5]) != little_endian())
-    return ignore("written on a machine of the other byte order");
-  uint64_t blob_size = 0;
-  std::memcpy(&blob_size, prefix.data() + 6, sizeof blob_size);
-  if (blob_size > file_size - fixed) return ignore("truncated");
-  std::string blob(blob_size, '\0');
-  if (!read_into(blob)) return ignore("truncated");
-  SnapshotHead head;
-  try {
-    ViewStream s(blob);
-    cereal::PortableBinaryInputArchive ar(s);
-    ar(head);
-  } catch (const cereal::Exception& e) {
-    return ignore(std::string("corrupt: ") + e.what());
-  }
-  for (const auto& [p, next] : head.next) {
-    if (p < 0 || p >= log_.partition_count(topics::kEvents))
-      return ignore("a partition the log does not have");
-    JY_TRY(int64_t end, log_.end_offset(topics::kEvents, p));
-    if (next > end)
-      return ignore("it covers more of partition " + std::to_string(p) + " than the log holds");
-    if (next == 0) continue;
-    JY_TRY(std::string id, identity_at(p, next - 1));
-    const auto recorded = head.identity.find(p);
-    if (recorded == head.identity.end() || recorded->second != id) {
-      return ignore("partition " + std::to_string(p) +
-                    " holds another fact where it recorded one: another log");
-    }
-  }
-  IntakeIndex index;
-  if (!index.seen.restore(file_size - fixed - blob_size, head.facts, read_into)) {
-    return ignore("its table of facts is damaged");
-  }
-  index.street_by_community = {head.streets.begin(), head.streets.end()};
-  index.companies = {head.companies.begin(), head.companies.end()};
-  index.retracted = {head.retracted.begin(), head.retracted.end()};
-  index_ = std::move(index);
-  seen_ = std::move(head.next);
-  return true;
-}
-
 Status Intake::rebuild_index() {
   index_ = {};
   seen_.clear();
@@ -681,7 +524,9 @@ void Intake::accept(size_t i, const Event& ev, const std::string& hash, const Se
   p.batch.emplace(key.identity(), Pending::Accepted{hash, p.accepted.size()});
   p.to_insert.push_back(key);
   remember(index_, ev.fact, &p.undo);
-  Record record = built ? std::move(*built) : event_record(ev, p.stamp, hash);
+  // The stamp is the record's last header but a retraction's target (as event_record puts it).
+  Record record = built ? std::move(*built) : event_record(ev, "", hash);
+  record.headers.push_back({std::string(headers::kAcceptedAt), p.stamp});
   if (target) {
     record.key = target->envelope.subject;
     record.headers.push_back({std::string(headers::kRetracts), encode_event_binary(*target)});
@@ -736,10 +581,25 @@ Status Intake::commit(Pending& p, std::vector<IntakeOutcome>& outcomes) {
 // the same content is a duplicate, with other content a conflicting resend; what is left is
 // accepted. Then everything is appended at once.
 Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> inputs) {
+  return submit_decoded(inputs, decode_all(inputs));
+}
+
+PreparedInputs Intake::prepare(std::vector<IntakeInput> inputs) const {
+  std::vector<DecodedInput> decoded = decode_all(inputs);
+  return {std::move(inputs), std::move(decoded)};
+}
+
+Result<std::vector<IntakeOutcome>> Intake::submit(PreparedInputs prepared) {
+  if (prepared.decoded.size() != prepared.inputs.size())  // not from prepare()
+    prepared.decoded = decode_all(prepared.inputs);
+  return submit_decoded(prepared.inputs, std::move(prepared.decoded));
+}
+
+Result<std::vector<IntakeOutcome>> Intake::submit_decoded(std::span<const IntakeInput> inputs,
+                                                          std::vector<DecodedInput> decoded) {
   std::vector<IntakeOutcome> outcomes(inputs.size());
   Pending pending;
   pending.stamp = accepted_at();
-  std::vector<Decoded> decoded = decode_all(inputs, pending.stamp);
   for (size_t i = 0; i < inputs.size(); ++i) {
     const IntakeInput& in = inputs[i];
     Result<Judged> judged = judge(std::move(decoded[i].event));

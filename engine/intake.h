@@ -31,8 +31,9 @@
 namespace jiayuan {
 
 // Threads: an Intake is used by one thread at a time (HttpIngest serialises its handlers with a
-// mutex; `jiayuan publish` and the Kafka intake are single-threaded). It borrows the Log and the
-// Config it is opened with; both must outlive it.
+// mutex; the Kafka intake is single-threaded), except `prepare`, which may run beside the rest
+// (`jiayuan publish` prepares on a reading thread). It borrows the Log and the Config it is
+// opened with; both must outlive it.
 struct IntakeInput {
   std::string bytes;   // exactly as received
   std::string origin;  // where it came from, for messages: "demo.ndjson line 12"
@@ -79,6 +80,21 @@ Result<Event> decode_input(const IntakeInput& input, const Config& config);
 Result<Judged> judge_event(Event ev, const Config& config, const IntakeIndex& index);
 // The identity of a fact's content: type, date and canonical data.
 std::string content_hash(const Event& event);
+
+// What an input gives without intake's index (Intake::prepare): decoded with its source checked,
+// its content hash, and the record it is appended as if accepted (a retraction's is built when it
+// is judged; the accepted-at stamp is added then too).
+struct DecodedInput {
+  Result<Event> event = fail("internal_error", "not decoded");
+  std::string hash;
+  std::optional<Record> record;
+};
+
+// A call's inputs with what they give without the index, one DecodedInput each, in order.
+struct PreparedInputs {
+  std::vector<IntakeInput> inputs;
+  std::vector<DecodedInput> decoded;
+};
 
 // Header names on records of jiayuan.events (CloudEvents Kafka binding) and dead letters.
 namespace headers {
@@ -135,6 +151,14 @@ class Intake {
   // accepted).
   Result<std::vector<IntakeOutcome>> submit(std::span<const IntakeInput> inputs);
 
+  // submit in two halves, so that a caller can overlap them: prepare needs only the config (it
+  // decodes, hashes and builds records on engine.toml `intake_threads` threads) and may run on
+  // another thread while this intake submits an earlier call; submit(prepared) judges, dedupes
+  // and appends as submit(prepared.inputs) would. `jiayuan publish` reads and prepares the next
+  // batch while the last is appended.
+  PreparedInputs prepare(std::vector<IntakeInput> inputs) const;
+  Result<std::vector<IntakeOutcome>> submit(PreparedInputs prepared);
+
   // The clock at this edge (default: the system's); it must outlive this intake. Accepted-at
   // stamps never go backwards, whatever the clock does.
   void set_clock(const Clock& clock) { clock_ = &clock; }
@@ -154,12 +178,12 @@ class Intake {
   Intake(Log& log, const Config& config, std::string snapshot)
       : log_(log), config_(config), snapshot_(std::move(snapshot)) {}
   Status rebuild_index();
-  // What an input gives without the index (decoded, source checked, content hash), for every
-  // input of a call, on engine.toml `intake_threads` threads; any exception is the input's
-  // internal_error rejection.
-  struct Decoded;
-  std::vector<Decoded> decode_all(std::span<const IntakeInput> inputs,
-                                  std::string_view stamp) const;
+  // What an input gives without the index, for every input of a call, on engine.toml
+  // `intake_threads` threads; any exception is the input's internal_error rejection.
+  std::vector<DecodedInput> decode_all(std::span<const IntakeInput> inputs) const;
+  // The second half of submit: `decoded[i]` is what inputs[i] gives without the index.
+  Result<std::vector<IntakeOutcome>> submit_decoded(std::span<const IntakeInput> inputs,
+                                                    std::vector<DecodedInput> decoded);
   // judge_event, with any exception turned into an internal_error rejection.
   Result<Judged> judge(Result<Event> decoded) const;
   // What one submit holds until it is in the log (intake.cc).

@@ -12,6 +12,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <system_error>
+#include <thread>
 
 #include "cmd/jiayuan/commands.h"
 #include "cmd/jiayuan/common.h"
@@ -21,6 +23,7 @@
 #include "connectors/ndjson.h"
 #include "connectors/xlsx_import.h"
 #include "engine/fact_sink.h"
+#include "engine/handoff.h"
 #include "engine/intake.h"
 #include "events/json_limits.h"
 
@@ -147,6 +150,86 @@ struct Tally {
   }
 };
 
+// A batch of lines read: those too long to be facts, each with why (refused before the rest), and
+// the rest, prepared by intake when it is in this process.
+struct ReadBatch {
+  std::vector<std::pair<IntakeInput, Error>> too_long;
+  PreparedInputs facts;
+};
+
+ReadBatch read_batch(std::vector<NdjsonLine>& lines, const std::string& source, const Ingest& in) {
+  ReadBatch b;
+  std::vector<IntakeInput> inputs;
+  for (NdjsonLine& line : lines) {
+    const std::optional<Error> too_long =
+        line.too_long ? std::optional(line_too_long(line)) : std::nullopt;
+    IntakeInput input{std::move(line.text), std::move(line.origin), std::nullopt};
+    if (!source.empty()) input.proven_source = DepartmentId(source);
+    if (too_long) {
+      b.too_long.emplace_back(std::move(input), *too_long);
+    } else {
+      inputs.push_back(std::move(input));
+    }
+  }
+  if (in.intake) {
+    b.facts = in.intake->prepare(std::move(inputs));
+  } else {
+    b.facts.inputs = std::move(inputs);
+  }
+  return b;
+}
+
+Status publish_batch(ReadBatch b, Ingest& in, Tally& tally) {
+  for (const auto& [input, why] : b.too_long) {
+    JY_CHECK(in.sink->refuse(input, "intake", why));
+    tally.note(input.origin, IntakeOutcome{Verdict::kRejected, {}, why, ""});
+  }
+  std::vector<std::string> origins;
+  origins.reserve(b.facts.inputs.size());
+  for (const IntakeInput& input : b.facts.inputs) origins.push_back(input.origin);
+  JY_TRY(std::vector<IntakeOutcome> outcomes,
+         in.intake ? in.intake->submit(std::move(b.facts)) : in.sink->submit(b.facts.inputs));
+  for (size_t i = 0; i < outcomes.size(); ++i) tally.note(origins[i], outcomes[i]);
+  return {};
+}
+
+// The files' facts published in order. A thread reads (and, embedded, decodes) the next batches
+// while this one submits the last; without a thread to be had, one does both in turn.
+Status publish_files(const std::vector<std::string>& files, const std::string& source, Ingest& in,
+                     Tally& tally) {
+  Handoff<ReadBatch> ahead(2);
+  Status read = {};
+  std::jthread reader;
+  try {
+    reader = std::jthread([&] {
+      try {
+        read = read_ndjson(files, [&](std::vector<NdjsonLine>& lines) -> Status {
+          if (ahead.put(read_batch(lines, source, in))) return {};
+          return fail("stopped", "publishing stopped");  // the submitting side failed
+        });
+      } catch (const std::exception& e) {
+        read = fail("internal_error", std::string("reading the files: ") + e.what());
+      }
+      ahead.done();
+    });
+  } catch (const std::system_error& e) {
+    spdlog::warn("publish: reading and submitting in turn: {}", e.what());
+    return read_ndjson(files, [&](std::vector<NdjsonLine>& lines) {
+      return publish_batch(read_batch(lines, source, in), in, tally);
+    });
+  }
+  Status submitted = {};
+  while (std::optional<ReadBatch> b = ahead.take()) {
+    submitted = publish_batch(std::move(*b), in, tally);
+    if (!submitted) {
+      ahead.stop();
+      break;
+    }
+  }
+  reader.join();
+  return submitted ? read : submitted;
+}
+
 int cmd_publish(const Globals& g, const std::vector<std::string>& files, const std::string& source,
                 double wait_seconds, bool as_json) {
   auto o = open_all(g, false, Access::kWrite, KafkaLogUse::kNone);
@@ -160,24 +243,7 @@ int cmd_publish(const Globals& g, const std::vector<std::string>& files, const s
   Tally tally;
   tally.keep_items = as_json;
   tally.quiet_pending = wait_seconds <= 0;
-  Status s = read_ndjson(files, [&](std::vector<NdjsonLine>& lines) -> Status {
-    std::vector<IntakeInput> batch;
-    for (NdjsonLine& line : lines) {
-      const std::optional<Error> too_long =
-          line.too_long ? std::optional(line_too_long(line)) : std::nullopt;
-      IntakeInput input{std::move(line.text), std::move(line.origin), std::nullopt};
-      if (!source.empty()) input.proven_source = DepartmentId(source);
-      if (too_long) {
-        JY_CHECK(in->sink->refuse(input, "intake", *too_long));
-        tally.note(input.origin, IntakeOutcome{Verdict::kRejected, {}, *too_long, ""});
-        continue;
-      }
-      batch.push_back(std::move(input));
-    }
-    JY_TRY(std::vector<IntakeOutcome> outcomes, in->sink->submit(batch));
-    for (size_t i = 0; i < outcomes.size(); ++i) tally.note(batch[i].origin, outcomes[i]);
-    return {};
-  });
+  Status s = publish_files(files, source, *in, tally);
   in->finish();
   if (!s) return report(s.error());
   if (as_json) {

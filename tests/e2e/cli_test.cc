@@ -59,6 +59,40 @@ TEST_F(Cli, PublishRunAndQueryACommunityWithItsGradeAndWhy) {
   EXPECT_NE(s.out.find("targets 2023 (policy)"), std::string::npos);
 }
 
+TEST_F(Cli, PublishTakesFilesInOrderAcrossBatchesAndStopsAtOneItCannotOpen) {
+  const std::string all = dir_ / "all.ndjson";
+  ASSERT_EQ(jy({"gen", "--communities", "150", "--seed", "17", "-o", all}).exit_code, 0);
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(all);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+  }
+  ASSERT_GT(lines.size(), 2700u);  // several of publish's batches (1,000 lines)
+  const std::string first = dir_ / "first.ndjson", second = dir_ / "second.ndjson";
+  {
+    std::ofstream a(first), b(second);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      (i < 2500 ? a : b) << lines[i] << "\n";
+      if (i == 1500) a << "not json, line 1502\n";
+      if (i == 2600) b << "not json, line 102\n";
+    }
+  }
+  auto pub = jy({"publish", first, second, dir_ / "missing.ndjson", "--json"});
+  EXPECT_EQ(pub.exit_code, 2) << pub.err;
+  EXPECT_NE(pub.err.find("missing.ndjson: cannot open for reading"), std::string::npos) << pub.err;
+  // Each refused line in the order read, named by its file and line.
+  const size_t a = pub.err.find(first + ":1502: rejected: not valid JSON");
+  const size_t b = pub.err.find(second + ":102: rejected: not valid JSON");
+  EXPECT_NE(a, std::string::npos) << pub.err;
+  EXPECT_NE(b, std::string::npos) << pub.err;
+  EXPECT_LT(a, b) << pub.err;
+  // Everything before the file that could not be opened is in the log, once.
+  auto again = jy({"publish", first, second});
+  EXPECT_NE(again.out.find("0 accepted, " + std::to_string(lines.size()) + " already in the log"),
+            std::string::npos)
+      << again.out;
+}
+
 TEST_F(Cli, UnknownCommunityIsANonZeroExitWithAReason) {
   ASSERT_EQ(jy({"run"}).exit_code, 0);
   auto q = jy({"query", "community", "NOPE"});

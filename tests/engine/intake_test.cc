@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "engine/generator.h"
 #include "events/binary_codec.h"
@@ -372,26 +373,21 @@ TEST_F(IntakeSnapshotTest, ADamagedSnapshotIsIgnoredAndWrittenAgain) {
   }
 }
 
-// Intake decodes, hashes and builds the records of a call's facts on engine.toml
-// `intake_threads` threads and judges them in order after: the same call gives the same
-// verdicts, reasons, positions and records (facts and dead letters) on one thread and on several,
-// with duplicates, a conflicting resend, a retraction, broken lines and an unknown source among
-// the facts, and again when the whole call is sent a second time.
-TEST(IntakeThreads, TheSameCallGivesTheSameVerdictsAndRecordsOnAnyNumberOfThreads) {
-  Config config = testing::shipped_config();
+// A generated district's lines (over 1,000) with, at line 701, a duplicate, a conflicting
+// resend, a broken line, an unknown source, a retraction, another broken line and a duplicate.
+std::vector<std::string> lines_with_every_verdict(const Config& config) {
   std::vector<std::string> lines;
   GeneratorOptions g;
   g.communities = 8;
   g.hotline_per_community = 150;
   g.seed = 3;
-  ASSERT_TRUE(generate_district(g, config, [&](const std::string& l) { lines.push_back(l); }));
-  ASSERT_GT(lines.size(), 1000u);  // enough for every thread to take a share
+  EXPECT_TRUE(generate_district(g, config, [&](const std::string& l) { lines.push_back(l); }));
   nlohmann::json inspection;
   for (const std::string& l : lines) {
     inspection = nlohmann::json::parse(l);
     if (inspection["type"] == "jiayuan.inspection") break;
   }
-  ASSERT_EQ(inspection["type"], "jiayuan.inspection");
+  EXPECT_EQ(inspection["type"], "jiayuan.inspection");
   nlohmann::json conflicting = inspection;
   conflicting["data"]["score"] = 1;
   const nlohmann::json retraction = {{"specversion", "1.0"},
@@ -404,11 +400,26 @@ TEST(IntakeThreads, TheSameCallGivesTheSameVerdictsAndRecordsOnAnyNumberOfThread
   stranger["source"] = "aliens";
   lines.insert(lines.begin() + 700, {lines[5], conflicting.dump(), "{not json", stranger.dump(),
                                      retraction.dump(), "[1,2", lines[600]});
+  return lines;
+}
+
+// Intake decodes, hashes and builds the records of a call's facts on engine.toml
+// `intake_threads` threads and judges them in order after: the same call gives the same
+// verdicts, reasons, positions and records (facts and dead letters) on one thread and on several,
+// and when each call is prepared ahead (the next on another thread, as `jiayuan publish` does),
+// with duplicates, a conflicting resend, a retraction, broken lines and an unknown source among
+// the facts, and again when the whole call is sent a second time.
+TEST(IntakeThreads, TheSameCallGivesTheSameVerdictsAndRecordsOnAnyNumberOfThreadsAndPreparedAhead) {
+  Config config = testing::shipped_config();
+  const std::vector<std::string> lines = lines_with_every_verdict(config);
+  ASSERT_GT(lines.size(), 1000u);  // enough for every thread to take a share
   std::vector<IntakeInput> in;
   for (size_t i = 0; i < lines.size(); ++i)
     in.push_back({lines[i], "f:" + std::to_string(i + 1), std::nullopt});
 
-  auto run = [&](int64_t threads) {
+  // `ahead`: each call prepared first, the second on another thread while the first is submitted
+  // (as `jiayuan publish` does).
+  auto run = [&](int64_t threads, bool ahead = false) {
     config.engine.intake_threads = threads;
     testing::MemoryLog log({{std::string(topics::kEvents), 3}});
     testing::ManualClock clock(1'700'000'000'000);
@@ -416,8 +427,15 @@ TEST(IntakeThreads, TheSameCallGivesTheSameVerdictsAndRecordsOnAnyNumberOfThread
     EXPECT_TRUE(intake);
     (*intake)->set_clock(clock);
     std::vector<std::string> seen;
+    std::optional<PreparedInputs> next;
+    if (ahead) next = (*intake)->prepare(in);
     for (int call = 0; call < 2; ++call) {
-      auto out = (*intake)->submit(in);
+      std::optional<PreparedInputs> later;
+      std::jthread preparing;
+      if (ahead && call == 0) preparing = std::jthread([&] { later = (*intake)->prepare(in); });
+      auto out = ahead ? (*intake)->submit(std::move(*next)) : (*intake)->submit(in);
+      if (preparing.joinable()) preparing.join();
+      next = std::move(later);
       EXPECT_TRUE(out) << out.error().message;
       for (const IntakeOutcome& o : *out) {
         seen.push_back(std::to_string(static_cast<int>(o.verdict)) + " " +
@@ -451,6 +469,11 @@ TEST(IntakeThreads, TheSameCallGivesTheSameVerdictsAndRecordsOnAnyNumberOfThread
     const auto many = run(threads);
     EXPECT_EQ(many.first, one.first) << threads << " threads";
     EXPECT_EQ(many.second, one.second) << threads << " threads";
+  }
+  for (int64_t threads : {1, 2}) {
+    const auto ahead = run(threads, true);
+    EXPECT_EQ(ahead.first, one.first) << threads << " threads, prepared ahead";
+    EXPECT_EQ(ahead.second, one.second) << threads << " threads, prepared ahead";
   }
 }
 
