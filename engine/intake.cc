@@ -589,10 +589,12 @@ PreparedInputs Intake::prepare(std::vector<IntakeInput> inputs) const {
   return {std::move(inputs), std::move(decoded)};
 }
 
-Result<std::vector<IntakeOutcome>> Intake::submit(PreparedInputs prepared) {
-  if (prepared.decoded.size() != prepared.inputs.size())  // not from prepare()
-    prepared.decoded = decode_all(prepared.inputs);
-  return submit_decoded(prepared.inputs, std::move(prepared.decoded));
+Result<std::vector<IntakeOutcome>> Intake::submit(PreparedInputs& prepared) {
+  std::vector<DecodedInput> decoded = std::move(prepared.decoded);
+  prepared.decoded.clear();
+  if (decoded.size() != prepared.inputs.size())  // not from prepare(), or used up
+    decoded = decode_all(prepared.inputs);
+  return submit_decoded(prepared.inputs, std::move(decoded));
 }
 
 Result<std::vector<IntakeOutcome>> Intake::submit_decoded(std::span<const IntakeInput> inputs,

@@ -154,10 +154,10 @@ class Intake {
   // submit in two halves, so that a caller can overlap them: prepare needs only the config (it
   // decodes, hashes and builds records on engine.toml `intake_threads` threads) and may run on
   // another thread while this intake submits an earlier call; submit(prepared) judges, dedupes
-  // and appends as submit(prepared.inputs) would. `jiayuan publish` reads and prepares the next
-  // batch while the last is appended.
+  // and appends as submit(prepared.inputs) would, using up `prepared.decoded` (the inputs are left
+  // as they were). `jiayuan publish` reads and prepares the next batch while the last is appended.
   PreparedInputs prepare(std::vector<IntakeInput> inputs) const;
-  Result<std::vector<IntakeOutcome>> submit(PreparedInputs prepared);
+  Result<std::vector<IntakeOutcome>> submit(PreparedInputs& prepared);
 
   // The clock at this edge (default: the system's); it must outlive this intake. Accepted-at
   // stamps never go backwards, whatever the clock does.

@@ -112,19 +112,25 @@ struct Tally {
   bool quiet_pending = false;  // sent without waiting: every item is pending
 
   void note(const std::string& origin, const IntakeOutcome& o) {
+    if (o.verdict == Verdict::kAccepted && o.waiting_for.empty()) {
+      ++accepted;  // the usual outcome: counted, nothing built
+      return;
+    }
+    if (o.verdict == Verdict::kDuplicate) {
+      ++duplicates;
+      return;
+    }
     nlohmann::json item{{"origin", origin}};
     switch (o.verdict) {
       case Verdict::kAccepted:
         ++accepted;
-        if (o.waiting_for.empty()) return;
         ++waiting;
         item["status"] = "accepted";
         item["waiting"] = "waiting for the registration of " + o.waiting_for;
         std::cerr << origin << ": waiting for the registration of " << o.waiting_for << "\n";
         break;
       case Verdict::kDuplicate:
-        ++duplicates;
-        return;
+        return;  // counted above
       case Verdict::kRejected:
         ++rejected;
         item["status"] = "rejected";
@@ -184,12 +190,9 @@ Status publish_batch(ReadBatch b, Ingest& in, Tally& tally) {
     JY_CHECK(in.sink->refuse(input, "intake", why));
     tally.note(input.origin, IntakeOutcome{Verdict::kRejected, {}, why, ""});
   }
-  std::vector<std::string> origins;
-  origins.reserve(b.facts.inputs.size());
-  for (const IntakeInput& input : b.facts.inputs) origins.push_back(input.origin);
   JY_TRY(std::vector<IntakeOutcome> outcomes,
-         in.intake ? in.intake->submit(std::move(b.facts)) : in.sink->submit(b.facts.inputs));
-  for (size_t i = 0; i < outcomes.size(); ++i) tally.note(origins[i], outcomes[i]);
+         in.intake ? in.intake->submit(b.facts) : in.sink->submit(b.facts.inputs));
+  for (size_t i = 0; i < outcomes.size(); ++i) tally.note(b.facts.inputs[i].origin, outcomes[i]);
   return {};
 }
 

@@ -433,7 +433,7 @@ TEST(IntakeThreads, TheSameCallGivesTheSameVerdictsAndRecordsOnAnyNumberOfThread
       std::optional<PreparedInputs> later;
       std::jthread preparing;
       if (ahead && call == 0) preparing = std::jthread([&] { later = (*intake)->prepare(in); });
-      auto out = ahead ? (*intake)->submit(std::move(*next)) : (*intake)->submit(in);
+      auto out = ahead ? (*intake)->submit(*next) : (*intake)->submit(in);
       if (preparing.joinable()) preparing.join();
       next = std::move(later);
       EXPECT_TRUE(out) << out.error().message;
