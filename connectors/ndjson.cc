@@ -1,21 +1,39 @@
 #include "connectors/ndjson.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace jiayuan {
+
+bool NdjsonReader::fill() {
+  std::streambuf* buf = in_.rdbuf();
+  if (buf == nullptr) return false;
+  block_.resize(size_t{64} << 10);
+  const std::streamsize got =
+      buf->sgetn(block_.data(), static_cast<std::streamsize>(block_.size()));
+  block_.resize(static_cast<size_t>(std::max<std::streamsize>(got, 0)));
+  at_ = 0;
+  return !block_.empty();
+}
 
 bool NdjsonReader::next(NdjsonLine& line) {
   for (;;) {
     line = NdjsonLine{};
     bool any = false;
-    std::streambuf* buf = in_.rdbuf();
-    for (int c; buf != nullptr && (c = buf->sbumpc()) != std::char_traits<char>::eof();) {
+    // The line's pieces, block by block, up to its '\n' (taken, not kept) or the stream's end.
+    for (;;) {
+      if (at_ == block_.size() && !fill()) break;
       any = true;
-      if (c == '\n') break;
-      ++line.size;
-      if (line.text.size() < max_line_) {
-        line.text.push_back(static_cast<char>(c));
-      } else {
-        line.too_long = true;
-      }
+      const char* from = block_.data() + at_;
+      const size_t left = block_.size() - at_;
+      const auto* newline = static_cast<const char*>(std::memchr(from, '\n', left));
+      const size_t n = newline != nullptr ? static_cast<size_t>(newline - from) : left;
+      line.size += n;
+      const size_t room = max_line_ - std::min(line.text.size(), max_line_);
+      if (n > room) line.too_long = true;
+      line.text.append(from, std::min(n, room));
+      at_ += n + (newline != nullptr ? 1 : 0);
+      if (newline != nullptr) break;
     }
     if (!any) return false;
     ++number_;

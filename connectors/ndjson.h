@@ -9,7 +9,8 @@
 //
 // Blank lines are skipped; a trailing "\r" is dropped. A line longer than `max_line` bytes is
 // never held whole: its first `kKeptBytes` are kept (for the dead-letter log) and the rest is
-// read past, so a 10 GB line costs no more memory than a short one. Not thread-safe.
+// read past, so a 10 GB line costs no more memory than a short one. The stream is read in blocks of
+// 64 KiB. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -36,10 +37,15 @@ class NdjsonReader {
   int64_t lines_read() const { return number_; }
 
  private:
+  // The next block of the stream into `block_`; false at its end.
+  bool fill();
+
   std::istream& in_;
   std::string name_;
   size_t max_line_;
   int64_t number_ = 0;
+  std::string block_;  // read ahead of the line, in blocks: [at_, size) not yet taken
+  size_t at_ = 0;
 };
 
 }  // namespace jiayuan
