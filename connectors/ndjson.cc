@@ -1,7 +1,7 @@
 #include "connectors/ndjson.h"
 
 #include <algorithm>
-#include <cstring>
+#include <string_view>
 
 namespace jiayuan {
 
@@ -24,16 +24,18 @@ bool NdjsonReader::next(NdjsonLine& line) {
     for (;;) {
       if (at_ == block_.size() && !fill()) break;
       any = true;
-      const char* from = block_.data() + at_;
-      const size_t left = block_.size() - at_;
-      const auto* newline = static_cast<const char*>(std::memchr(from, '\n', left));
-      const size_t n = newline != nullptr ? static_cast<size_t>(newline - from) : left;
+      const std::string_view rest = std::string_view(block_).substr(at_);
+      const size_t newline = rest.find('\n');  // memchr
+      const size_t n = newline != std::string_view::npos ? newline : rest.size();
       line.size += n;
       const size_t room = max_line_ - std::min(line.text.size(), max_line_);
       if (n > room) line.too_long = true;
-      line.text.append(from, std::min(n, room));
-      at_ += n + (newline != nullptr ? 1 : 0);
-      if (newline != nullptr) break;
+      line.text.append(rest.substr(0, std::min(n, room)));
+      at_ += n;
+      if (newline != std::string_view::npos) {
+        ++at_;
+        break;
+      }
     }
     if (!any) return false;
     ++number_;

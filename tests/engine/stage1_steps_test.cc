@@ -65,10 +65,7 @@ TEST_F(StagesTest, StatesKeptBetweenStepsFoldAsTheStoreHoldsThem) {
 // A step that fails part-way has folded facts into states it took from those kept: none of them
 // may be kept, or the step that folds the same facts again would count them twice.
 TEST_F(StagesTest, AStepThatFailsLeavesNoneOfItsStatesKept) {
-  CommunityChanged changed;
-  static_cast<CommunityRegistered&>(changed) =
-      std::get<CommunityRegistered>(testing::registered("C1", "yueyang", 2.5).fact);
-  changed.households = 777;
+  const CommunityChanged changed = testing::households_changed("C1", "yueyang", 2.5, 777);
   const std::vector<Event> first = {testing::registered("C1", "yueyang", 2.5),
                                     testing::inspection("C1", 80, "2023-03-01", "i1")};
   const std::vector<Event> second = {
@@ -77,19 +74,11 @@ TEST_F(StagesTest, AStepThatFailsLeavesNoneOfItsStatesKept) {
   testing::MemoryLog log;
   auto intake = Intake::open(log, config_);
   ASSERT_TRUE(intake);
-  auto submit = [&](const std::vector<Event>& events) {
-    std::vector<IntakeInput> in;
-    for (const Event& e : events) in.push_back({encode_event_json(e), "t", std::nullopt});
-    auto out = (*intake)->submit(in);
-    ASSERT_TRUE(out);
-    for (const IntakeOutcome& o : *out)
-      ASSERT_EQ(o.verdict, Verdict::kAccepted) << o.reason.code << ": " << o.reason.message;
-  };
   testing::TempDir dir, reference_dir;
   auto store = Store::open(dir / "engine");
   ASSERT_TRUE(store);
   CommunityStage stage(log, **store, config_);
-  submit(first);
+  submit_all(**intake, first);
   ASSERT_EQ(stage.step(1000).value_or(0), 2u);
   // A corrupt waiting fact of C1: the registry fact of the next step reads C1's waiting facts
   // back (after i2 is folded into the state it kept) and the step fails there.
@@ -97,7 +86,7 @@ TEST_F(StagesTest, AStepThatFailsLeavesNoneOfItsStatesKept) {
   rocksdb::WriteBatch put;
   put.Put((*store)->cf(cf::kWaitingFacts), corrupt, "not a waiting fact");
   ASSERT_TRUE((*store)->write(put));
-  submit(second);
+  submit_all(**intake, second);
   const auto failed = stage.step(1000);
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().code, "bad_binary") << failed.error().message;
@@ -194,38 +183,27 @@ TEST_F(StagesTest, AFailedPartitionCommitsThoseBeforeItAndNoneAfter) {
   }
   auto intake = Intake::open(log, config_);
   ASSERT_TRUE(intake);
-  auto submit = [&](const std::vector<Event>& events) {
-    std::vector<IntakeInput> in;
-    for (const Event& e : events) in.push_back({encode_event_json(e), "t", std::nullopt});
-    auto out = (*intake)->submit(in);
-    ASSERT_TRUE(out);
-    for (const IntakeOutcome& o : *out)
-      ASSERT_EQ(o.verdict, Verdict::kAccepted) << o.reason.code << ": " << o.reason.message;
-  };
   std::vector<Event> first, second;
   for (const std::string& id : ids) {
     first.push_back(testing::registered(id, "yueyang", 2.5));
     first.push_back(testing::inspection(id, 50, "2023-03-01", "i1-" + id));
     second.push_back(testing::inspection(id, 55, "2023-04-01", "i2-" + id));
-    CommunityChanged changed;
-    static_cast<CommunityRegistered&>(changed) =
-        std::get<CommunityRegistered>(testing::registered(id, "yueyang", 2.5).fact);
-    changed.households = 777;
-    second.push_back(Event{testing::env("chg-" + id, "bureau", "2023-05-01", id), changed});
+    second.push_back(Event{testing::env("chg-" + id, "bureau", "2023-05-01", id),
+                           testing::households_changed(id, "yueyang", 2.5, 777)});
     second.push_back(testing::review_closed(id, 2023, "2023-06-01"));  // rated: decisions
   }
   testing::TempDir dir, reference_dir;
   auto store = Store::open(dir / "engine");
   ASSERT_TRUE(store);
   CommunityStage stage(log, **store, config_);
-  submit(first);
+  submit_all(**intake, first);
   ASSERT_EQ(stage.step(1000).value_or(0), 6u);
   // A corrupt waiting fact of the middle partition's community: its change reads them back.
   const std::string corrupt = waiting_key(ids[1], "street.yueyang", "x");
   rocksdb::WriteBatch put;
   put.Put((*store)->cf(cf::kWaitingFacts), corrupt, "not a waiting fact");
   ASSERT_TRUE((*store)->write(put));
-  submit(second);
+  submit_all(**intake, second);
   const auto failed = stage.step(1000);
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().code, "bad_binary") << failed.error().message;

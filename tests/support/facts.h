@@ -52,6 +52,16 @@ inline Event review_closed(const std::string& community, int year, const std::st
                ReviewClosed{CommunityId(community), year}};
 }
 
+// The registration of registered(community, street, fee) with its household count changed.
+inline CommunityChanged households_changed(const std::string& community, const std::string& street,
+                                           double fee, int households) {
+  CommunityChanged changed;
+  static_cast<CommunityRegistered&>(changed) =
+      std::get<CommunityRegistered>(registered(community, street, fee).fact);
+  changed.households = households;
+  return changed;
+}
+
 }  // namespace jiayuan::testing
 
 namespace jiayuan::testing {
@@ -65,10 +75,7 @@ inline std::vector<Event> one_of_each() {
     ev.envelope.subject = subject_of(ev.fact);
     return ev;
   };
-  CommunityChanged changed;
-  static_cast<CommunityRegistered&>(changed) =
-      std::get<CommunityRegistered>(registered("C1", "yueyang", 2.2).fact);
-  changed.households = 777;
+  const CommunityChanged changed = households_changed("C1", "yueyang", 2.2, 777);
   std::vector<Event> all = {
       registered("C1", "yueyang", 2.5),
       e("chg", "bureau", "2023-02-01", changed),

@@ -13,6 +13,7 @@
 #include "engine/generator.h"
 #include "engine/intake.h"
 #include "engine/runner.h"
+#include "events/json_codec.h"
 #include "projections/store.h"
 #include "tests/support/config.h"
 #include "tests/support/temp_dir.h"
@@ -36,6 +37,15 @@ class StagesTest : public ::testing::Test {
       if (l.find("\"jiayuan.community.registered\"") != std::string::npos) return l;
     }
     return "{}";
+  }
+  // Submits the events (as JSON) to intake; each must be accepted.
+  static void submit_all(Intake& intake, const std::vector<Event>& events) {
+    std::vector<IntakeInput> in;
+    for (const Event& e : events) in.push_back({encode_event_json(e), "t", std::nullopt});
+    auto out = intake.submit(in);
+    ASSERT_TRUE(out) << out.error().message;
+    for (const IntakeOutcome& o : *out)
+      EXPECT_EQ(o.verdict, Verdict::kAccepted) << o.reason.code << ": " << o.reason.message;
   }
   // Publishes lines to a fresh log, runs the engine to idle, returns the projection digest.
   std::string run_all(Log& log, const std::vector<std::string>& lines, size_t batch = 1000) {
