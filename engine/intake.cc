@@ -581,7 +581,8 @@ Status Intake::commit(Pending& p, std::vector<IntakeOutcome>& outcomes) {
 // the same content is a duplicate, with other content a conflicting resend; what is left is
 // accepted. Then everything is appended at once.
 Result<std::vector<IntakeOutcome>> Intake::submit(std::span<const IntakeInput> inputs) {
-  return submit_decoded(inputs, decode_all(inputs));
+  std::vector<DecodedInput> decoded = decode_all(inputs);
+  return submit_decoded(inputs, decoded);
 }
 
 PreparedInputs Intake::prepare(std::vector<IntakeInput> inputs) const {
@@ -590,15 +591,30 @@ PreparedInputs Intake::prepare(std::vector<IntakeInput> inputs) const {
 }
 
 Result<std::vector<IntakeOutcome>> Intake::submit(PreparedInputs& prepared) {
-  std::vector<DecodedInput> decoded = std::move(prepared.decoded);
-  prepared.decoded.clear();
-  if (decoded.size() != prepared.inputs.size())  // not from prepare(), or used up
-    decoded = decode_all(prepared.inputs);
-  return submit_decoded(prepared.inputs, std::move(decoded));
+  if (prepared.decoded.size() != prepared.inputs.size() || prepared.used)
+    prepared.decoded = decode_all(prepared.inputs);  // not from prepare(), or used already
+  prepared.used = true;
+  return submit_decoded(prepared.inputs, prepared.decoded);
 }
 
+namespace {
+// Gives a judged event back to its slot when it goes out of scope (see submit_decoded).
+struct GiveBack {
+  GiveBack(Result<Event>& e, Result<Event>& s) : ev(e), slot(s) {}
+  Result<Event>& ev;
+  Result<Event>& slot;
+  GiveBack(const GiveBack&) = delete;
+  GiveBack& operator=(const GiveBack&) = delete;
+  ~GiveBack() {
+    if (ev) slot = std::move(ev);
+  }
+};
+}  // namespace
+
+// The events and records of `decoded` are given back to it once used, so that their memory is
+// freed by the caller, when and where it likes (`jiayuan publish` frees it beside intake).
 Result<std::vector<IntakeOutcome>> Intake::submit_decoded(std::span<const IntakeInput> inputs,
-                                                          std::vector<DecodedInput> decoded) {
+                                                          std::vector<DecodedInput>& decoded) {
   std::vector<IntakeOutcome> outcomes(inputs.size());
   Pending pending;
   pending.stamp = accepted_at();
@@ -606,6 +622,7 @@ Result<std::vector<IntakeOutcome>> Intake::submit_decoded(std::span<const Intake
     const IntakeInput& in = inputs[i];
     Result<Judged> judged = judge(std::move(decoded[i].event));
     Result<Event> ev = judged ? Result<Event>(std::move(judged->event)) : fail(judged.error());
+    const GiveBack give_back{ev, decoded[i].event};
     std::optional<Event> target;
     if (ev && std::holds_alternative<FactRetracted>(ev->fact)) {
       if (Status s = judge_retraction(ev, target, pending); !s) {
@@ -643,6 +660,10 @@ Result<std::vector<IntakeOutcome>> Intake::submit_decoded(std::span<const Intake
     pending.rejected_at.push_back(i);
   }
   JY_CHECK(commit(pending, outcomes));
+  for (size_t k = 0; k < pending.accepted_at_index.size(); ++k) {
+    decoded[pending.accepted_at_index[k]].record =
+        std::move(pending.accepted[pending.first_record[k]]);
+  }
   return outcomes;
 }
 

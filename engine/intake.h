@@ -94,6 +94,7 @@ struct DecodedInput {
 struct PreparedInputs {
   std::vector<IntakeInput> inputs;
   std::vector<DecodedInput> decoded;
+  bool used = false;  // submitted: `decoded` holds what is left of it, for its owner to free
 };
 
 // Header names on records of jiayuan.events (CloudEvents Kafka binding) and dead letters.
@@ -154,8 +155,10 @@ class Intake {
   // submit in two halves, so that a caller can overlap them: prepare needs only the config (it
   // decodes, hashes and builds records on engine.toml `intake_threads` threads) and may run on
   // another thread while this intake submits an earlier call; submit(prepared) judges, dedupes
-  // and appends as submit(prepared.inputs) would, using up `prepared.decoded` (the inputs are left
-  // as they were). `jiayuan publish` reads and prepares the next batch while the last is appended.
+  // and appends as submit(prepared.inputs) would. `prepared` stays the caller's: its inputs as they
+  // were, and in `decoded` what is left of the events and records once used, so that the caller
+  // frees them where it likes (submitted again, it is decoded afresh). `jiayuan publish` reads and
+  // prepares the next batch while the last is appended, and frees the one before on a third thread.
   PreparedInputs prepare(std::vector<IntakeInput> inputs) const;
   Result<std::vector<IntakeOutcome>> submit(PreparedInputs& prepared);
 
@@ -183,7 +186,7 @@ class Intake {
   std::vector<DecodedInput> decode_all(std::span<const IntakeInput> inputs) const;
   // The second half of submit: `decoded[i]` is what inputs[i] gives without the index.
   Result<std::vector<IntakeOutcome>> submit_decoded(std::span<const IntakeInput> inputs,
-                                                    std::vector<DecodedInput> decoded);
+                                                    std::vector<DecodedInput>& decoded);
   // judge_event, with any exception turned into an internal_error rejection.
   Result<Judged> judge(Result<Event> decoded) const;
   // What one submit holds until it is in the log (intake.cc).

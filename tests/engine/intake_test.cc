@@ -403,6 +403,35 @@ std::vector<std::string> lines_with_every_verdict(const Config& config) {
   return lines;
 }
 
+// A prepared call is the caller's after submit (its inputs as they were); submitted again it is
+// judged afresh: the facts are duplicates now, and a broken line is refused for the same reason.
+TEST(IntakePrepared, SubmittedAgainAPreparedCallIsJudgedAfresh) {
+  Config config = testing::shipped_config();
+  testing::MemoryLog log;
+  auto intake = Intake::open(log, config);
+  ASSERT_TRUE(intake);
+  std::vector<IntakeInput> in;
+  for (const Event& e : {testing::registered("C1", "yueyang", 2.5),
+                         testing::inspection("C1", 80, "2023-03-01", "i1")})
+    in.push_back({encode_event_json(e), "t", std::nullopt});
+  in.push_back({"{not json", "t", std::nullopt});
+  PreparedInputs prepared = (*intake)->prepare(in);
+  const auto first = (*intake)->submit(prepared);
+  ASSERT_TRUE(first);
+  EXPECT_EQ((*first)[0].verdict, Verdict::kAccepted);
+  EXPECT_EQ((*first)[1].verdict, Verdict::kAccepted);
+  EXPECT_EQ((*first)[2].verdict, Verdict::kRejected);
+  ASSERT_EQ(prepared.inputs.size(), 3u);
+  EXPECT_EQ(prepared.inputs[2].bytes, "{not json");
+  const auto again = (*intake)->submit(prepared);
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)[0].verdict, Verdict::kDuplicate);
+  EXPECT_EQ((*again)[1].verdict, Verdict::kDuplicate);
+  EXPECT_EQ((*again)[2].verdict, Verdict::kRejected);
+  EXPECT_EQ((*again)[2].reason.message, (*first)[2].reason.message);
+  EXPECT_FALSE((*first)[2].reason.message.empty());
+}
+
 // Intake decodes, hashes and builds the records of a call's facts on engine.toml
 // `intake_threads` threads and judges them in order after: the same call gives the same
 // verdicts, reasons, positions and records (facts and dead letters) on one thread and on several,
