@@ -350,7 +350,6 @@ Result<std::unique_ptr<Intake>> Intake::open(Log& log, const Config& config, std
   return intake;
 }
 
-// The snapshot file: "JYIX", format 1, a byte that is 1 on a little-endian machine; then, in
 Status Intake::rebuild_index() {
   index_ = {};
   seen_.clear();

@@ -20,6 +20,8 @@
 
 namespace jiayuan {
 
+// The snapshot file: "JYIX", the format (kSnapshotFormat), a byte that is 1 on a little-endian
+// machine, the length (u64, native order) of the part in
 // cereal's portable binary, the next offset and the identity of the fact before it for each
 // partition, the streets and companies known, the count of facts; then the fact table's bytes.
 namespace {

@@ -235,14 +235,16 @@ Status publish_files(const std::vector<std::string>& files, const std::string& s
     spent.stop();  // then each batch is freed here, as it goes
   }
   Status submitted = {};
-  while (std::optional<ReadBatch> b = ahead.take()) {
-    submitted = publish_batch(*b, in, tally);
-    if (!submitted) {
-      ahead.stop();
-      break;
+  try {  // whatever happens here, the other threads are told, or they would wait forever
+    while (std::optional<ReadBatch> b = ahead.take()) {
+      submitted = publish_batch(*b, in, tally);
+      if (!submitted) break;
+      spent.put(std::move(*b));
     }
-    spent.put(std::move(*b));
+  } catch (const std::exception& e) {
+    submitted = fail("internal_error", std::string("publishing: ") + e.what());
   }
+  if (!submitted) ahead.stop();
   spent.done();
   reader.join();
   return submitted ? read : submitted;
