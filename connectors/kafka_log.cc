@@ -238,25 +238,14 @@ int32_t KafkaLog::partition_count(std::string_view topic) const {
 
 uint64_t kafka_records_read_back_from_memory() { return ReadBack::instance().hits(); }
 
-Result<std::vector<Position>> KafkaLog::append(std::string_view topic,
-                                               std::span<const Record> records) {
-  if (records.empty()) return std::vector<Position>{};
-  const int32_t parts = partition_count(topic);
-  if (parts == 0) {
-    return fail("kafka_no_topic", "topic " + physical(topic) + " does not exist on " +
-                                      options_.settings.bootstrap +
-                                      ": run `jiayuan topics create`");
-  }
-  const std::string name = physical(topic);
-  // jiayuan.events and jiayuan.decisions go out in their JSON form (kafka_wire.h).
-  std::vector<Record> wire;
-  if (topic == topics::kEvents || topic == topics::kDecisions) {
-    wire.reserve(records.size());
-    for (const Record& r : records) wire.push_back(to_wire(topic, r));
-  }
-  std::vector<Delivery> deliveries(records.size());
+namespace {
+
+// Produces each record to its partition of `name` (`parts` partitions); deliveries[i], when
+// given, learns what became of records[i]. Waits only while librdkafka's own queue is full.
+Status produce_all(rd_kafka_t* producer, const std::string& name, int32_t parts,
+                   std::span<const Record> records, Delivery* deliveries) {
   for (size_t i = 0; i < records.size(); ++i) {
-    const Record& r = wire.empty() ? records[i] : wire[i];
+    const Record& r = records[i];
     for (;;) {
       rd_kafka_headers_t* hdrs = rd_kafka_headers_new(r.headers.size());
       for (const Header& h : r.headers) {
@@ -279,9 +268,9 @@ Result<std::vector<Position>> KafkaLog::append(std::string_view topic,
       vu[5].vtype = RD_KAFKA_VTYPE_HEADERS;
       vu[5].u.headers = hdrs;
       vu[6].vtype = RD_KAFKA_VTYPE_OPAQUE;
-      vu[6].u.ptr = &deliveries[i];
+      vu[6].u.ptr = deliveries == nullptr ? nullptr : &deliveries[i];
       rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-      if (rd_kafka_error_t* e = rd_kafka_produceva(producer_, vu, 7)) {
+      if (rd_kafka_error_t* e = rd_kafka_produceva(producer, vu, 7)) {
         err = rd_kafka_error_code(e);
         rd_kafka_error_destroy(e);
       }
@@ -289,9 +278,32 @@ Result<std::vector<Position>> KafkaLog::append(std::string_view topic,
       rd_kafka_headers_destroy(hdrs);
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
         return fail(kafka_error("producing to " + name, err));
-      rd_kafka_poll(producer_, 100);  // the local queue is full: let deliveries drain
+      rd_kafka_poll(producer, 100);  // the local queue is full: let deliveries drain
     }
   }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<Position>> KafkaLog::append(std::string_view topic,
+                                               std::span<const Record> records) {
+  if (records.empty()) return std::vector<Position>{};
+  const int32_t parts = partition_count(topic);
+  if (parts == 0) {
+    return fail("kafka_no_topic", "topic " + physical(topic) + " does not exist on " +
+                                      options_.settings.bootstrap +
+                                      ": run `jiayuan topics create`");
+  }
+  const std::string name = physical(topic);
+  // jiayuan.events and jiayuan.decisions go out in their JSON form (kafka_wire.h).
+  std::vector<Record> wire;
+  if (topic == topics::kEvents || topic == topics::kDecisions) {
+    wire.reserve(records.size());
+    for (const Record& r : records) wire.push_back(to_wire(topic, r));
+  }
+  std::vector<Delivery> deliveries(records.size());
+  JY_CHECK(produce_all(producer_, name, parts, wire.empty() ? records : wire, deliveries.data()));
   // Wait until the broker acknowledged every record (acks=all), saying what it waits for.
   auto last_note = Clock::now();
   for (;;) {
@@ -312,9 +324,39 @@ Result<std::vector<Position>> KafkaLog::append(std::string_view topic,
       return fail(kafka_error("delivering to " + name, d.err));
     out.push_back(d.position);
   }
-  for (const Position& p : out) expect(topic, p.partition, p.offset + 1);
+  for (const Position& p : out) {
+    expect(topic, p.partition, p.offset + 1);
+    if (!options_.transactional_id.empty()) {
+      int64_t& last = in_transaction_[{name, p.partition}];
+      last = std::max(last, p.offset);
+    }
+  }
   if (!wire.empty()) ReadBack::instance().remember(produced_key(topic), records, out);
   return out;
+}
+
+Status KafkaLog::send(std::string_view topic, std::span<const Record> records) {
+  if (options_.transactional_id.empty() || topic == topics::kEvents ||
+      topic == topics::kDecisions) {
+    return fail("internal_error",
+                "KafkaLog::send is for a transactional log's records nobody reads back, not " +
+                    std::string(topic));
+  }
+  if (records.empty()) return {};
+  const int32_t parts = partition_count(topic);
+  if (parts == 0) {
+    return fail("kafka_no_topic", "topic " + physical(topic) + " does not exist on " +
+                                      options_.settings.bootstrap +
+                                      ": run `jiayuan topics create`");
+  }
+  return produce_all(producer_, physical(topic), parts, records, nullptr);
+}
+
+bool KafkaLog::only_markers(std::string_view topic, int32_t partition, int64_t from,
+                            int64_t to) const {
+  if (from == to) return true;
+  const auto it = committed_last_.find({physical(topic), partition});
+  return to == from + 1 && it != committed_last_.end() && it->second == from - 1;
 }
 
 void KafkaLog::expect(std::string_view topic, int32_t partition, int64_t end) {
@@ -347,12 +389,15 @@ std::map<int32_t, int64_t> KafkaLog::appended_ends(std::string_view topic) const
 Result<KafkaLog::Reader*> KafkaLog::reader(std::string_view topic, int32_t partition,
                                            int64_t from) {
   if (consumer_ == nullptr) {
+    // fetch.wait.max.ms: a read that must reach a partition's end (intake's catch_up, every
+    // step) waits for the broker's answer to the fetch under way; 10 ms where 100 made each
+    // intake step wait ~100 ms (docs/performance.md). Idle, the reader asks again as often.
     JY_TRY(rd_kafka_conf_t * conf, kafka_conf(options_.settings, options_.client_id + "-reader",
                                               {{"enable.partition.eof", "true"},
                                                {"isolation.level", "read_committed"},
                                                {"enable.auto.commit", "false"},
                                                {"enable.auto.offset.store", "false"},
-                                               {"fetch.wait.max.ms", "100"}}));
+                                               {"fetch.wait.max.ms", "10"}}));
     char err[512];
     consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
     if (consumer_ == nullptr) {
@@ -365,7 +410,12 @@ Result<KafkaLog::Reader*> KafkaLog::reader(std::string_view topic, int32_t parti
   if (rkt == nullptr) rkt = rd_kafka_topic_new(consumer_, name.c_str(), nullptr);
   std::unique_ptr<Reader>& r = readers_[{name, partition}];
   if (!r) r = std::make_unique<Reader>(Reader{rkt, partition});
-  if (r->next == from) return r.get();
+  // Further on: the reader goes on and drops what lies before `from` (read_raw takes nothing
+  // below next), keeping what it fetched ahead; only a reader going back starts again.
+  if (r->next >= 0 && from >= r->next) {
+    r->next = from;
+    return r.get();
+  }
   if (r->next >= 0) rd_kafka_consume_stop(rkt, partition);
   if (rd_kafka_consume_start(rkt, partition, from) == -1) {
     r->next = -1;
@@ -468,6 +518,7 @@ Result<int64_t> KafkaLog::end_offset(std::string_view topic, int32_t partition) 
 }
 
 Status KafkaLog::begin() {
+  in_transaction_.clear();
   return from_error("beginning a transaction", rd_kafka_begin_transaction(producer_));
 }
 
@@ -485,11 +536,15 @@ Status KafkaLog::commit(rd_kafka_t* consumer,
     rd_kafka_consumer_group_metadata_destroy(group);
     JY_CHECK(sent);
   }
-  return with_retries("committing the transaction",
-                      [&] { return rd_kafka_commit_transaction(producer_, kTxnTimeoutMs); });
+  JY_CHECK(with_retries("committing the transaction",
+                        [&] { return rd_kafka_commit_transaction(producer_, kTxnTimeoutMs); }));
+  for (const auto& [tp, last] : in_transaction_) committed_last_[tp] = last;
+  in_transaction_.clear();
+  return {};
 }
 
 Status KafkaLog::abort() {
+  in_transaction_.clear();
   return with_retries("aborting the transaction",
                       [&] { return rd_kafka_abort_transaction(producer_, kTxnTimeoutMs); });
 }

@@ -80,6 +80,12 @@ class KafkaLog final : public Log {
   Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
                                      size_t max, TypeFilter wanted) override;
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override;
+  // True for [L + 1, L + 2) when L is the last record this log appended to the partition in a
+  // committed transaction: the one offset between it and this log's next record there is that
+  // transaction's commit marker (a producer's next transaction writes to a partition only after
+  // its last one's markers are written), whoever else writes to the partition.
+  bool only_markers(std::string_view topic, int32_t partition, int64_t from,
+                    int64_t to) const override;
 
   // Records up to `end` (exclusive) exist on the partition (another client of this process
   // appended them): a read does not take an older end of partition for the end.
@@ -97,6 +103,10 @@ class KafkaLog final : public Log {
   Status commit(rd_kafka_t* consumer,
                 const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets);
   Status abort();
+  // Appends the records within the open transaction without waiting for the broker: commit()
+  // waits for them and fails (the transaction aborts) if one is not delivered. For records
+  // whose positions nobody needs (receipts).
+  Status send(std::string_view topic, std::span<const Record> records);
 
   // The cluster's name of a logical topic.
   std::string physical(std::string_view topic) const {
@@ -122,6 +132,9 @@ class KafkaLog final : public Log {
   mutable std::map<std::string, int32_t> partitions_;
   std::map<std::pair<std::string, int32_t>, std::unique_ptr<Reader>> readers_;
   std::map<std::pair<std::string, int32_t>, int64_t> known_end_;  // physical topic, partition
+  // Physical topic and partition: the last offset this log appended there in the open
+  // transaction, and in the last committed transaction that wrote there (only_markers).
+  std::map<std::pair<std::string, int32_t>, int64_t> in_transaction_, committed_last_;
   std::map<std::string, rd_kafka_topic_t*> consumer_topics_;
 };
 

@@ -563,10 +563,11 @@ Status Intake::commit(Pending& p, std::vector<IntakeOutcome>& outcomes) {
     index_.seen.insert(p.to_insert[k], (*positions)[last - 1]);
   }
   // What this intake appended it has learnt already: catch_up need not read it back, unless
-  // another writer appended in between (then the gap is read as before).
+  // another writer may have appended in between (then the gap is read as before). On Kafka
+  // the one offset after its last transaction's records is that transaction's commit marker.
   for (const Position& at : *positions) {
     int64_t& next = seen_[at.partition];
-    if (at.offset == next) next = at.offset + 1;
+    if (log_.only_markers(topics::kEvents, at.partition, next, at.offset)) next = at.offset + 1;
   }
   for (size_t k = 0; k < p.accepted_at_index.size(); ++k) {
     outcomes[p.accepted_at_index[k]].position = (*positions)[p.first_record[k]];

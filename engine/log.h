@@ -104,6 +104,18 @@ class Log {
   // once while nothing is appended (stage 1 reads its partitions on its fold threads then;
   // otherwise it takes turns reading).
   virtual bool concurrent_reads() const { return false; }
+
+  // Whether offsets [from, to) of the partition hold nothing a reader needs: no record, only
+  // what the log itself writes after records of this process (a transactional Kafka log's commit
+  // marker after its own records of an earlier transaction). A reader that has learnt everything
+  // before `from` and appended the record at `to` itself may then take it as learnt too, without
+  // reading. Never true for a range another writer may have written into; by default, only for
+  // an empty range.
+  virtual bool only_markers(std::string_view topic, int32_t partition, int64_t from,
+                            int64_t to) const {
+    (void)topic, (void)partition;
+    return from == to;
+  }
 };
 
 // A Log that several threads may call at once, over one that only one thread at a time may (a
@@ -141,6 +153,11 @@ class LockedLog final : public Log {
     return log_.end_offset(topic, partition);
   }
   bool concurrent_reads() const override { return true; }  // each call holds the lock
+  bool only_markers(std::string_view topic, int32_t partition, int64_t from,
+                    int64_t to) const override {
+    std::lock_guard lock(mu_);
+    return log_.only_markers(topic, partition, from, to);
+  }
 
  private:
   Log& log_;

@@ -141,6 +141,17 @@ TYPED_TEST(LogContract, ReadsFromAnyOffsetUpToTheEnd) {
   EXPECT_TRUE(none->empty());
 }
 
+TYPED_TEST(LogContract, WithoutTransactionsNoOffsetIsTakenForAMarker) {
+  Log& log = *this->log_;
+  auto pos = log.append(topics::kEvents, std::vector<Record>{rec("SJ3", "a"), rec("SJ3", "b")});
+  ASSERT_TRUE(pos) << pos.error().message;
+  const int32_t p = (*pos)[0].partition;
+  const int64_t a = (*pos)[0].offset, b = (*pos)[1].offset;
+  EXPECT_TRUE(log.only_markers(topics::kEvents, p, b, b));  // an empty range
+  EXPECT_FALSE(log.only_markers(topics::kEvents, p, a, b));
+  EXPECT_FALSE(log.only_markers(topics::kEvents, p, b + 1, b + 2));
+}
+
 bool only_inspections(std::string_view type) { return type == "jiayuan.inspection"; }
 
 TYPED_TEST(LogContract, AFilteredReadStubsTheRecordsItRefuses) {

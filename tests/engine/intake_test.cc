@@ -14,9 +14,12 @@
 #include "tests/support/manual_clock.h"
 #include "tests/support/memory_log.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/watched_log.h"
 
 namespace jiayuan {
 namespace {
+
+using testing::WatchedLog;
 
 class IntakeTest : public ::testing::Test {
  protected:
@@ -178,35 +181,6 @@ TEST(Ticks, MoveLogTimeOnEveryPartitionStampedWithTheGivenInstant) {
 
 // The log underneath, watched: counts the events a reader takes; while `away`, its
 // jiayuan.events cannot be read (a broker that does not answer).
-class WatchedLog final : public Log {
- public:
-  explicit WatchedLog(Log& log) : log_(log) {}
-  int32_t partition_count(std::string_view topic) const override {
-    return log_.partition_count(topic);
-  }
-  Result<std::vector<Position>> append(std::string_view topic,
-                                       std::span<const Record> records) override {
-    return log_.append(topic, records);
-  }
-  using Log::read;
-  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
-                                     size_t max) override {
-    if (away && topic == topics::kEvents)
-      return fail("kafka_unavailable", "no answer from the broker");
-    auto got = log_.read(topic, partition, from, max);
-    if (got && topic == topics::kEvents) events_read += got->size();
-    return got;
-  }
-  Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
-    return log_.end_offset(topic, partition);
-  }
-  size_t events_read = 0;
-  bool away = false;
-
- private:
-  Log& log_;
-};
-
 TEST_F(IntakeTest, ARetractionWhoseTargetCannotBeReadBackIsRefusedAsAWholeNotRejected) {
   WatchedLog away(log_);
   auto opened = Intake::open(away, config_);
