@@ -162,7 +162,9 @@ KafkaLog::KafkaLog(Options options) : options_(std::move(options)) {}
 Result<std::unique_ptr<KafkaLog>> KafkaLog::open(Options options) {
   std::unique_ptr<KafkaLog> log(new KafkaLog(std::move(options)));
   const KafkaSettings& s = log->options_.settings;
-  KafkaProperties props = {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "5"}};
+  // linger.ms 0: an append produces all its records at once and then waits for them, so
+  // lingering only delays it (librdkafka still batches what queues while a request is out).
+  KafkaProperties props = {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "0"}};
   if (!log->options_.transactional_id.empty()) {
     props.insert(props.end(),
                  {{"transactional.id", s.topic_prefix + log->options_.transactional_id},
