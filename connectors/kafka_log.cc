@@ -412,10 +412,13 @@ Result<KafkaLog::Reader*> KafkaLog::reader(std::string_view topic, int32_t parti
   if (rkt == nullptr) rkt = rd_kafka_topic_new(consumer_, name.c_str(), nullptr);
   std::unique_ptr<Reader>& r = readers_[{name, partition}];
   if (!r) r = std::make_unique<Reader>(Reader{rkt, partition});
-  // Further on: the reader goes on and drops what lies before `from` (read_raw takes nothing
-  // below next), keeping what it fetched ahead; only a reader going back starts again.
-  if (r->next >= 0 && from >= r->next) {
+  // A little further on (intake's catch_up after its own appends): the reader goes on and drops
+  // what lies before `from` (read_raw takes nothing below next), keeping what it fetched ahead.
+  // Going back, or far ahead (after reading a retraction's target far back), it starts again.
+  constexpr int64_t kGoOnWithin = 8192;
+  if (r->next >= 0 && from >= r->next && from - r->next <= kGoOnWithin) {
     r->next = from;
+    if (from > r->eof_at) r->at_end = false;  // an end before `from` is not its end
     return r.get();
   }
   if (r->next >= 0) rd_kafka_consume_stop(rkt, partition);

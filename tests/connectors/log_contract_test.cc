@@ -133,6 +133,10 @@ TYPED_TEST(LogContract, ReadsFromAnyOffsetUpToTheEnd) {
   ASSERT_TRUE(two);
   ASSERT_EQ(two->size(), 2u);
   EXPECT_EQ(two->back().record.value, "2");
+  auto ahead = log.read(topics::kEvents, p, (*pos)[4].offset, 10);  // skipping one
+  ASSERT_TRUE(ahead);
+  ASSERT_EQ(ahead->size(), 1u);
+  EXPECT_EQ(ahead->front().record.value, "4");
   auto end = log.end_offset(topics::kEvents, p);
   ASSERT_TRUE(end);
   EXPECT_EQ(*end, (*pos)[4].offset + 1);
