@@ -391,15 +391,13 @@ std::map<int32_t, int64_t> KafkaLog::appended_ends(std::string_view topic) const
 Result<KafkaLog::Reader*> KafkaLog::reader(std::string_view topic, int32_t partition,
                                            int64_t from) {
   if (consumer_ == nullptr) {
-    // fetch.wait.max.ms: a read that must reach a partition's end (intake's catch_up, every
-    // step) waits for the broker's answer to the fetch under way; 10 ms where 100 made each
-    // intake step wait ~100 ms (docs/performance.md). Idle, the reader asks again as often.
-    JY_TRY(rd_kafka_conf_t * conf, kafka_conf(options_.settings, options_.client_id + "-reader",
-                                              {{"enable.partition.eof", "true"},
-                                               {"isolation.level", "read_committed"},
-                                               {"enable.auto.commit", "false"},
-                                               {"enable.auto.offset.store", "false"},
-                                               {"fetch.wait.max.ms", "10"}}));
+    JY_TRY(rd_kafka_conf_t * conf,
+           kafka_conf(options_.settings, options_.client_id + "-reader",
+                      {{"enable.partition.eof", "true"},
+                       {"isolation.level", "read_committed"},
+                       {"enable.auto.commit", "false"},
+                       {"enable.auto.offset.store", "false"},
+                       {"fetch.wait.max.ms", std::to_string(options_.fetch_wait_ms)}}));
     char err[512];
     consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
     if (consumer_ == nullptr) {

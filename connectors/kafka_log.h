@@ -61,6 +61,11 @@ class KafkaLog final : public Log {
     std::string transactional_id;
     // Check at open that jiayuan's topics exist (false for `topics create`).
     bool require_topics = true;
+    // How long the reader's fetch waits at a partition's end for more (fetch.wait.max.ms): a
+    // read that must reach the end waits for the fetch under way. Less for a reader that
+    // reaches the end every step (intake's catch_up), at the cost of asking the broker that
+    // often while idle.
+    int fetch_wait_ms = 100;
   };
   static Result<std::unique_ptr<KafkaLog>> open(Options options);
   ~KafkaLog() override;
