@@ -378,12 +378,25 @@ Status KafkaIntake::send_receipts(const Batch& batch, const std::vector<IntakeOu
   return {};
 }
 
+// Steps in a row without a message after which intake's reader of jiayuan.events stops asking
+// the broker (it long-polls 10 ms); the next step with messages starts it again.
+constexpr int kIdleStepsBeforeReaderStops = 10;
+
 Result<size_t> KafkaIntake::step(size_t max) {
-  // What others appended (and what an aborted step forgot) is learnt before any message is
-  // taken: a fact is judged against the whole log or not at all.
-  JY_CHECK(intake_->catch_up());
   JY_TRY(std::vector<rd_kafka_message_t*> messages, poll_inboxes(max));
-  if (messages.empty()) return 0;
+  if (messages.empty()) {
+    if (++idle_steps_ == kIdleStepsBeforeReaderStops) log_->stop_readers();
+    return 0;
+  }
+  idle_steps_ = 0;
+  // What others appended (and what an aborted step forgot) is learnt before any message is
+  // judged: a fact is judged against the whole log or not at all. Not learnt: the messages are
+  // taken again next step.
+  if (Status learnt = intake_->catch_up(); !learnt) {
+    for (rd_kafka_message_t* m : messages) rd_kafka_message_destroy(m);
+    JY_CHECK(rewind());
+    return fail(learnt.error());
+  }
   const Batch batch = read_messages(messages);
   Status done = transact(batch);
   if (done) return batch.taken.size();

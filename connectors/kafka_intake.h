@@ -78,6 +78,7 @@ class KafkaIntake {
   KafkaIntakeCounters counters_;
   std::set<std::pair<std::string, int32_t>> at_end_;  // inbox partitions read to their end
   std::set<std::string> without_receipts_;  // departments whose receipt topic is missing (warned)
+  int idle_steps_ = 0;                      // steps in a row that found no message
 };
 
 }  // namespace jiayuan

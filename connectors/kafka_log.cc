@@ -511,6 +511,16 @@ Result<std::vector<LogEntry>> KafkaLog::read_raw(std::string_view topic, int32_t
   return out;
 }
 
+void KafkaLog::stop_readers() {
+  for (auto& [tp, r] : readers_) {
+    if (r->next < 0) continue;
+    rd_kafka_consume_stop(r->topic, r->partition);
+    r->next = -1;
+    r->at_end = false;
+    r->eof_at = -1;
+  }
+}
+
 Result<int64_t> KafkaLog::end_offset(std::string_view topic, int32_t partition) {
   int64_t lo = 0, hi = 0;
   const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(

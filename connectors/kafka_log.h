@@ -99,6 +99,9 @@ class KafkaLog final : public Log {
   std::map<int32_t, int64_t> appended_ends(std::string_view topic) const;
   // The end expect() and this log's appends make known for the partition (-1: none).
   int64_t known_end(std::string_view topic, int32_t partition) const;
+  // Stops the reader's fetching until each partition's next read, which starts it again (a
+  // reader otherwise goes on asking the broker every fetch_wait_ms, read or not).
+  void stop_readers();
   // The kafka_unavailable error of a read that got no answer within read_wait_ms.
   Error no_answer(std::string_view topic, int32_t partition, int64_t from) const;
 

@@ -30,6 +30,19 @@ std::vector<Record> to_partition(int32_t p, int n, const std::string& tag) {
   return out;
 }
 
+// The values of partition p of `topic` from `from` to its end (a read may answer fewer records
+// than there are: read on until an empty answer).
+std::vector<std::string> values_from(Log& log, std::string_view topic, int32_t p, int64_t from) {
+  std::vector<std::string> out;
+  for (int64_t at = from;;) {
+    auto some = log.read(topic, p, at, 100);
+    EXPECT_TRUE(some) << some.error().message;
+    if (!some || some->empty()) return out;
+    for (const LogEntry& e : *some) out.push_back(e.record.value);
+    at = some->back().position.offset + 1;
+  }
+}
+
 // One transaction of `records` on partition p of `topic`: the offset of its last record.
 int64_t committed(KafkaLog& log, std::string_view topic, std::vector<Record> records) {
   EXPECT_TRUE(log.begin());
@@ -107,11 +120,8 @@ TEST(KafkaTransactions, SentRecordsAreVisibleWithTheCommitAndGoneWithAnAbort) {
   ASSERT_TRUE(log.begin());
   ASSERT_TRUE(log.send(dead, to_partition(0, 1, "later")));
   ASSERT_TRUE(log.commit(nullptr, {}));
-  auto got = (*reader)->read(dead, 0, 0, 100);
-  ASSERT_TRUE(got) << got.error().message;
-  std::vector<std::string> values;
-  for (const LogEntry& e : *got) values.push_back(e.record.value);
-  EXPECT_EQ(values, (std::vector<std::string>{"kept0", "kept1", "kept2", "later0"}));
+  EXPECT_EQ(values_from(**reader, dead, 0, 0),
+            (std::vector<std::string>{"kept0", "kept1", "kept2", "later0"}));
 
   // Records someone reads back (facts, decisions) and a log without transactions are refused.
   auto facts = log.send(topics::kEvents, to_partition(0, 1, "x"));
@@ -120,6 +130,28 @@ TEST(KafkaTransactions, SentRecordsAreVisibleWithTheCommitAndGoneWithAnAbort) {
   auto plain = (*reader)->send(dead, to_partition(0, 1, "x"));
   ASSERT_FALSE(plain);
   EXPECT_EQ(plain.error().code, "internal_error");
+}
+
+TEST(KafkaReaders, AStoppedReaderStartsAgainWhereTheNextReadAsks) {
+  JY_KAFKA_OR_SKIP(settings, "stopped");
+  ASSERT_TRUE(create_topics(settings, District{}));
+  auto log = open_log(settings, "stopped-reader", false);
+  ASSERT_TRUE(log);
+  const std::string_view dead = topics::kDeadLetter;
+  auto first = (*log)->append(dead, to_partition(0, 3, "a"));
+  ASSERT_TRUE(first) << first.error().message;
+  const int64_t start = first->front().offset;
+  auto got = (*log)->read(dead, 0, start, 100);
+  ASSERT_TRUE(got && got->size() == 3u);
+  (*log)->stop_readers();
+  ASSERT_TRUE((*log)->append(dead, to_partition(0, 2, "b")));
+  auto rest = (*log)->read(dead, 0, start + 3, 100);
+  ASSERT_TRUE(rest) << rest.error().message;
+  ASSERT_EQ(rest->size(), 2u);
+  EXPECT_EQ(rest->front().record.value, "b0");
+  (*log)->stop_readers();
+  EXPECT_EQ(values_from(**log, dead, 0, start),
+            (std::vector<std::string>{"a0", "a1", "a2", "b0", "b1"}));
 }
 
 std::vector<IntakeInput> inputs(const std::vector<Event>& events) {
