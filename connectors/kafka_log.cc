@@ -194,10 +194,7 @@ Result<std::unique_ptr<KafkaLog>> KafkaLog::open(Options options) {
   rd_kafka_metadata_destroy(md);
   if (log->options_.require_topics) {
     for (std::string_view t : {topics::kEvents, topics::kDecisions, topics::kDeadLetter}) {
-      if (log->partition_count(t) == 0) {
-        return fail("kafka_no_topic", "topic " + log->physical(t) + " does not exist on " +
-                                          s.bootstrap + ": run `jiayuan topics create` first");
-      }
+      JY_CHECK(log->existing_partitions(t));
     }
   }
   if (!log->options_.transactional_id.empty()) {
@@ -288,15 +285,18 @@ Status produce_all(rd_kafka_t* producer, const std::string& name, int32_t parts,
 
 }  // namespace
 
+Result<int32_t> KafkaLog::existing_partitions(std::string_view topic) const {
+  const int32_t parts = partition_count(topic);
+  if (parts > 0) return parts;
+  return fail("kafka_no_topic", "topic " + physical(topic) + " does not exist on " +
+                                    options_.settings.bootstrap +
+                                    ": run `jiayuan topics create` first");
+}
+
 Result<std::vector<Position>> KafkaLog::append(std::string_view topic,
                                                std::span<const Record> records) {
   if (records.empty()) return std::vector<Position>{};
-  const int32_t parts = partition_count(topic);
-  if (parts == 0) {
-    return fail("kafka_no_topic", "topic " + physical(topic) + " does not exist on " +
-                                      options_.settings.bootstrap +
-                                      ": run `jiayuan topics create`");
-  }
+  JY_TRY(const int32_t parts, existing_partitions(topic));
   const std::string name = physical(topic);
   // jiayuan.events and jiayuan.decisions go out in their JSON form (kafka_wire.h).
   std::vector<Record> wire;
@@ -345,12 +345,7 @@ Status KafkaLog::send(std::string_view topic, std::span<const Record> records) {
                     std::string(topic));
   }
   if (records.empty()) return {};
-  const int32_t parts = partition_count(topic);
-  if (parts == 0) {
-    return fail("kafka_no_topic", "topic " + physical(topic) + " does not exist on " +
-                                      options_.settings.bootstrap +
-                                      ": run `jiayuan topics create`");
-  }
+  JY_TRY(const int32_t parts, existing_partitions(topic));
   return produce_all(producer_, physical(topic), parts, records, nullptr);
 }
 

@@ -130,6 +130,8 @@ class KafkaLog final : public Log {
   explicit KafkaLog(Options options);
   struct Reader;
   Result<Reader*> reader(std::string_view topic, int32_t partition, int64_t from);
+  // The topic's partition count, or kafka_no_topic when the cluster does not have it.
+  Result<int32_t> existing_partitions(std::string_view topic) const;
   // The records as they are on the cluster (kafka_wire.h's form).
   Result<std::vector<LogEntry>> read_raw(std::string_view topic, int32_t partition, int64_t from,
                                          size_t max);

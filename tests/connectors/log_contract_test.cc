@@ -220,7 +220,9 @@ TEST(KafkaReadBack, WhatThisProcessProducedReadsBackFromMemoryAsTheBrokerHasIt) 
   size_t read = 0;
   for (size_t i = 0; i < facts.size(); ++i) {
     auto got = (*reader)->read(topics::kEvents, (*pos)[i].partition, (*pos)[i].offset, 1);
-    ASSERT_TRUE(got && got->size() == 1u);
+    ASSERT_TRUE(got) << "fact " << i << ": " << got.error().message;
+    ASSERT_EQ(got->size(), 1u) << "fact " << i << " at " << (*pos)[i].partition << "/"
+                               << (*pos)[i].offset;
     EXPECT_EQ(got->front().record, facts[i]);
     EXPECT_EQ(from_wire(topics::kEvents, to_wire(topics::kEvents, facts[i])), facts[i]);
     ++read;
