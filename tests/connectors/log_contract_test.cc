@@ -197,14 +197,16 @@ TYPED_TEST(LogContract, ARecordOutlivesTheWriter) {
 // gives them back byte for byte: tests/connectors/kafka_wire_test.cc).
 TEST(KafkaReadBack, WhatThisProcessProducedReadsBackFromMemoryAsTheBrokerHasIt) {
   JY_KAFKA_OR_SKIP(settings, "readback");
-  ASSERT_TRUE(create_topics(settings, District{}));
+  const auto made = create_topics(settings, District{});
+  ASSERT_TRUE(made) << made.error().message;
   auto open = [&](const std::string& id) {
     return KafkaLog::open(
         {.settings = settings, .client_id = id, .transactional_id = "", .require_topics = true});
   };
   auto writer = open("readback-writer");
+  ASSERT_TRUE(writer) << writer.error().message;
   auto reader = open("readback-reader");
-  ASSERT_TRUE(writer && reader);
+  ASSERT_TRUE(reader) << reader.error().message;
   // As intake writes them: events as their JSON decodes (every envelope field set).
   std::vector<Record> facts;
   for (int i = 0; i < 12; ++i) {
