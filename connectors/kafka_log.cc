@@ -324,6 +324,17 @@ Result<std::vector<Position>> KafkaLog::append(std::string_view topic,
   for (const Delivery& d : deliveries) {
     if (d.err != RD_KAFKA_RESP_ERR_NO_ERROR)
       return fail(kafka_error("delivering to " + name, d.err));
+    // A retried request the broker had already written is acknowledged without its offsets
+    // (DUPLICATE_SEQUENCE_NUMBER): the records are there, where is not known. Refused as if
+    // unanswered, so that the caller sends them again: intake aborts its transaction first;
+    // a resent inbox message is judged a duplicate and a resent decision is applied once.
+    if (d.position.offset < 0) {
+      return fail("kafka_unavailable",
+                  "delivering to " + name + "[" + std::to_string(d.position.partition) +
+                      "]: " + options_.settings.bootstrap +
+                      " took a record on a retried request without saying at which offset; "
+                      "refused as unanswered, to be sent again");
+    }
     out.push_back(d.position);
   }
   for (const Position& p : out) {
