@@ -9,6 +9,7 @@
 #include "tests/support/config.h"
 #include "tests/support/facts.h"
 #include "tests/support/kafka.h"
+#include "tests/support/read_to_end.h"
 #include "tests/support/watched_log.h"
 
 namespace jiayuan {
@@ -30,17 +31,11 @@ std::vector<Record> to_partition(int32_t p, int n, const std::string& tag) {
   return out;
 }
 
-// The values of partition p of `topic` from `from` to its end (a read may answer fewer records
-// than there are: read on until an empty answer).
+// The values of partition p of `topic` from `from` to its end.
 std::vector<std::string> values_from(Log& log, std::string_view topic, int32_t p, int64_t from) {
   std::vector<std::string> out;
-  for (int64_t at = from;;) {
-    auto some = log.read(topic, p, at, 100);
-    EXPECT_TRUE(some) << some.error().message;
-    if (!some || some->empty()) return out;
-    for (const LogEntry& e : *some) out.push_back(e.record.value);
-    at = some->back().position.offset + 1;
-  }
+  for (const LogEntry& e : testing::read_to_end(log, topic, p, from)) out.push_back(e.record.value);
+  return out;
 }
 
 // One transaction of `records` on partition p of `topic`: the offset of its last record.

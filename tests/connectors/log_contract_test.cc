@@ -11,6 +11,7 @@
 #include "events/json_codec.h"
 #include "tests/support/facts.h"
 #include "tests/support/kafka.h"
+#include "tests/support/read_to_end.h"
 #include "tests/support/temp_dir.h"
 
 namespace jiayuan {
@@ -110,15 +111,9 @@ TYPED_TEST(LogContract, EachKeyGoesToTheSamePartitionOnEveryLog) {
   EXPECT_EQ(pos->back().partition, 2);
   size_t total = 0;
   for (int32_t p = 0; p < kPartitions; ++p) {
-    // A read may answer fewer than it could (Kafka: one fetched batch): read on to the end.
-    for (int64_t from = 0;;) {
-      auto got = log.read(topics::kEvents, p, from, 1000);
-      ASSERT_TRUE(got) << got.error().message;
-      if (got->empty()) break;
-      for (const LogEntry& e : *got) EXPECT_EQ(e.position.partition, p);
-      total += got->size();
-      from = got->back().position.offset + 1;
-    }
+    const std::vector<LogEntry> got = testing::read_to_end(log, topics::kEvents, p);
+    for (const LogEntry& e : got) EXPECT_EQ(e.position.partition, p);
+    total += got.size();
   }
   EXPECT_EQ(total, batch.size());
 }

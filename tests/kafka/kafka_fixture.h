@@ -16,6 +16,7 @@
 #include "connectors/kafka_log.h"
 #include "tests/support/kafka.h"
 #include "tests/support/process.h"
+#include "tests/support/read_to_end.h"
 #include "tests/support/temp_dir.h"
 
 namespace jiayuan {
@@ -131,14 +132,9 @@ class KafkaE2E : public ::testing::Test {
     if (!log) return out;
     const std::string logical = physical_topic.substr(settings_.topic_prefix.size());
     for (int32_t p = 0; p < log->partition_count(logical); ++p) {
-      int64_t next = 0;
-      for (;;) {
-        auto got = log->read(logical, p, next, 1000);
-        EXPECT_TRUE(got) << got.error().message;
-        if (!got || got->empty()) break;
-        next = got->back().position.offset + 1;
-        out.insert(out.end(), got->begin(), got->end());
-      }
+      std::vector<LogEntry> got = testing::read_to_end(*log, logical, p);
+      out.insert(out.end(), std::make_move_iterator(got.begin()),
+                 std::make_move_iterator(got.end()));
     }
     return out;
   }
