@@ -270,7 +270,7 @@ Result<Record> decode_record(std::string_view bytes) {
   return r;
 }
 
-Result<std::string> stored_record_header(std::string_view bytes, std::string_view key) {
+Status stored_record_header_into(std::string_view bytes, std::string_view key, std::string& value) {
   RecordCursor c(bytes);
   std::string_view record_key;
   std::string_view skip;
@@ -285,13 +285,19 @@ Result<std::string> stored_record_header(std::string_view bytes, std::string_vie
     if (!peek.header(record_key, k, nullptr))
       return fail(corrupt("truncated header " + std::to_string(i)));
     if (k == key) {
-      std::string v;
-      c.header(record_key, k, &v);
-      return v;
+      c.header(record_key, k, &value);
+      return {};
     }
     c = peek;
   }
-  return std::string();
+  value.clear();
+  return {};
+}
+
+Result<std::string> stored_record_header(std::string_view bytes, std::string_view key) {
+  std::string value;
+  JY_CHECK(stored_record_header_into(bytes, key, value));
+  return value;
 }
 
 int32_t partition_for(std::string_view key, int32_t partitions) {

@@ -174,6 +174,8 @@ Result<Record> decode_record(std::string_view bytes);
 Status decode_record_into(std::string_view bytes, Record& r);
 // One header's value straight from the storage form ("" when the record has none).
 Result<std::string> stored_record_header(std::string_view bytes, std::string_view key);
+// The same into `value`, reusing its storage (a reader that looks at every record's type).
+Status stored_record_header_into(std::string_view bytes, std::string_view key, std::string& value);
 
 // The partition a key maps to: a stable hash, the same on every machine.
 int32_t partition_for(std::string_view key, int32_t partitions);

@@ -51,7 +51,8 @@ std::string encode_cereal(const T& value) {
 
 template <class T>
 Result<T> decode_cereal(std::string_view bytes, std::string_view what) {
-  ViewStream is(bytes);
+  thread_local ViewStream is;  // one per T: no T's load decodes another T
+  is.view(bytes);
   T value;
   try {
     cereal::PortableBinaryInputArchive ar(is);

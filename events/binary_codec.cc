@@ -243,7 +243,8 @@ std::string encode_event_binary(const Event& event, int32_t version) {
 
 Result<Event> decode_event_binary(std::string_view bytes) {
   JY_CHECK(check_prefix(bytes, 'E'));
-  ViewStream is(bytes.substr(3));
+  thread_local ViewStream is;  // nothing read below decodes another event
+  is.view(bytes.substr(3));
   try {
     cereal::PortableBinaryInputArchive ar(is);
     uint16_t tag = 0;
@@ -333,7 +334,8 @@ std::string encode_decision_binary(const Decision& d) {
 Result<Decision> decode_decision_binary(std::string_view bytes) {
   JY_CHECK(check_prefix(bytes, 'D'));
   const char format = bytes[2];
-  ViewStream is(bytes.substr(3));
+  thread_local ViewStream is;  // nothing read below decodes another decision
+  is.view(bytes.substr(3));
   try {
     cereal::PortableBinaryInputArchive ar(is);
     uint16_t tag = 0;

@@ -1,5 +1,6 @@
 #include "events/facts.h"
 
+#include <algorithm>
 #include <array>
 
 namespace jiayuan {
@@ -69,10 +70,16 @@ std::optional<char> credit_code_check_character(std::string_view first17) {
 const FactTypeInfo& type_info(const Fact& fact) { return kFactTypes[fact.index()]; }
 
 const FactTypeInfo* find_fact_type(std::string_view name) {
-  for (const auto& t : kFactTypes) {
-    if (t.name == name) return &t;
-  }
-  return nullptr;
+  // By name through an index sorted once at compile time: every record read asks (its
+  // ce_type), and the names share their first eight bytes.
+  static constexpr auto kByName = [] {
+    std::array<const FactTypeInfo*, kFactTypes.size()> index{};
+    for (size_t i = 0; i < kFactTypes.size(); ++i) index[i] = &kFactTypes[i];
+    std::ranges::sort(index, {}, &FactTypeInfo::name);
+    return index;
+  }();
+  const auto it = std::ranges::lower_bound(kByName, name, {}, &FactTypeInfo::name);
+  return it != kByName.end() && (*it)->name == name ? *it : nullptr;
 }
 
 const CommunityId* community_of(const Fact& fact) {
