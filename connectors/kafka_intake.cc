@@ -118,14 +118,14 @@ Result<std::unique_ptr<KafkaIntake>> KafkaIntake::open(const KafkaSettings& sett
                                                        const Config& config,
                                                        const std::string& instance) {
   std::unique_ptr<KafkaIntake> k(new KafkaIntake(config));
-  JY_TRY(k->log_, KafkaLog::open({.settings = settings,
-                                  .client_id = "jiayuan-intake",
-                                  .transactional_id = settings.group + "-intake-" + instance,
-                                  .require_topics = true,
-                                  // catch_up reaches the end of jiayuan.events every step: 10
-                                  // ms a step where 100 cost ~100 (docs/performance.md)
-                                  .fetch_wait_ms = 10}));
-  JY_TRY(k->intake_, Intake::open(*k->log_, config));
+  k->log_options_ = {.settings = settings,
+                     .client_id = "jiayuan-intake",
+                     .transactional_id = settings.group + "-intake-" + instance,
+                     .require_topics = true,
+                     // catch_up reaches the end of jiayuan.events every step: 10 ms a step
+                     // where 100 cost ~100 (docs/performance.md)
+                     .fetch_wait_ms = 10};
+  JY_CHECK(k->open_log());
   JY_TRY(rd_kafka_conf_t * conf,
          kafka_conf(settings, "jiayuan-intake",
                     {{"group.id", settings.topic_prefix + settings.group + "-intake"},
@@ -173,6 +173,49 @@ KafkaIntake::~KafkaIntake() {
     rd_kafka_consumer_close(consumer_);
     rd_kafka_destroy(consumer_);
   }
+}
+
+Status KafkaIntake::open_log() {
+  intake_.reset();  // before the log it reads
+  log_.reset();
+  JY_TRY(log_, KafkaLog::open(log_options_));
+  JY_TRY(intake_, Intake::open(*log_, config_));
+  return {};
+}
+
+Status KafkaIntake::recover() {
+  std::optional<Error> fatal = log_->fatal_error();
+  if (!fatal) {
+    Status aborted = log_->abort();
+    if (!aborted && !(fatal = log_->fatal_error())) return aborted;
+  }
+  if (fatal && fatal->code == "kafka_fenced") {
+    return fail("kafka_fenced",
+                "intake's producer " + log_options_.transactional_id +
+                    " was fenced by another with the same transactional id: another engine "
+                    "instance runs with the same --instance name; this one stops (give each "
+                    "instance its own): " +
+                    fatal->message);
+  }
+  JY_CHECK(rewind());
+  if (fatal) {
+    // librdkafka's producer can do nothing more; a new one with the same transactional id
+    // fences it (its open transaction is aborted by the broker) and intake relearns the log.
+    spdlog::error(
+        "intake: the transactional producer failed for good ({}); a new one takes "
+        "its place",
+        fatal->message);
+    ++counters_.producers_replaced;
+    intake_.reset();
+    log_.reset();  // a failure below: the next step opens it
+    return open_log();
+  }
+  // Relearnt from the log; what this cannot read now the next step's catch_up reads first.
+  if (Status relearnt = intake_->reload(); !relearnt) {
+    spdlog::warn("intake: relearning jiayuan.events after the abort: {}; the next step goes on",
+                 relearnt.error().message);
+  }
+  return {};
 }
 
 Status KafkaIntake::rewind() {
@@ -387,6 +430,7 @@ Status KafkaIntake::send_receipts(const Batch& batch, const std::vector<IntakeOu
 constexpr int kIdleStepsBeforeReaderStops = 10;
 
 Result<size_t> KafkaIntake::step(size_t max) {
+  if (intake_ == nullptr) JY_CHECK(open_log());  // its producer failed for good
   JY_TRY(std::vector<rd_kafka_message_t*> messages, poll_inboxes(max));
   if (messages.empty()) {
     if (++idle_steps_ == kIdleStepsBeforeReaderStops) log_->stop_readers();
@@ -408,14 +452,7 @@ Result<size_t> KafkaIntake::step(size_t max) {
   spdlog::warn("intake: transaction of {} inbox message(s) aborted: {}", batch.taken.size(),
                done.error().message);
   ++counters_.aborted;
-  if (done.error().code == "kafka_fatal") return fail(done.error());
-  if (Status a = log_->abort(); !a) return fail(a.error());
-  JY_CHECK(rewind());
-  // Relearnt from the log; what this cannot read now the next step's catch_up reads first.
-  if (Status relearnt = intake_->reload(); !relearnt) {
-    spdlog::warn("intake: relearning jiayuan.events after the abort: {}; the next step goes on",
-                 relearnt.error().message);
-  }
+  JY_CHECK(recover());
   return size_t{0};
 }
 

@@ -35,7 +35,8 @@ struct KafkaIntakeCounters {
   size_t accepted = 0;
   size_t duplicates = 0;
   size_t rejected = 0;
-  size_t aborted = 0;  // transactions aborted (their messages are taken again)
+  size_t aborted = 0;             // transactions aborted (their messages are taken again)
+  size_t producers_replaced = 0;  // producers that failed for good and were replaced
 };
 
 class KafkaIntake {
@@ -50,13 +51,19 @@ class KafkaIntake {
   KafkaIntake& operator=(const KafkaIntake&) = delete;
 
   // Takes up to `max` waiting inbox messages into one transaction. Returns how many it took;
-  // 0 only once every inbox partition it owns is read to its end. After waiting 10 s for the
-  // group or the broker without knowing that, fails with "kafka_unavailable" (nothing taken).
+  // 0 only once every inbox partition it owns is read to its end, or when the transaction
+  // failed (its messages are taken again next step). After waiting 10 s for the group or the
+  // broker without knowing that, fails with "kafka_unavailable" (nothing taken). A producer
+  // that failed for good (librdkafka's fatal errors) is replaced by a new one, which fences it;
+  // one fenced by another producer with the same transactional id (another engine instance
+  // with the same name) fails the step with "kafka_fenced": two instances must not share one.
   Result<size_t> step(size_t max);
   const KafkaIntakeCounters& counters() const { return counters_; }
   // Per partition of jiayuan.events, the offset after the last fact this intake appended (for
   // the stages of the same process: KafkaGroupLog::expect).
-  std::map<int32_t, int64_t> appended_ends() const { return log_->appended_ends(topics::kEvents); }
+  std::map<int32_t, int64_t> appended_ends() const {
+    return log_ ? log_->appended_ends(topics::kEvents) : std::map<int32_t, int64_t>{};
+  }
 
  private:
   KafkaIntake(const Config& config) : config_(config) {}
@@ -66,13 +73,21 @@ class KafkaIntake {
   Result<std::vector<rd_kafka_message_t*>> poll_inboxes(size_t max);
   Batch read_messages(std::vector<rd_kafka_message_t*>& messages) const;  // destroys them
   Status transact(const Batch& batch);
+  // After a failed transaction: aborts it, or replaces a producer that failed for good; then
+  // rewinds the inboxes to their committed offsets and relearns the log.
+  Status recover();
+  // Opens the transactional log and intake over it (intake learns the log from its start).
+  Status open_log();
   Status rewind();
   bool caught_up();
   // Each message's receipt to its department's receipt topic, in the open transaction.
   Status send_receipts(const Batch& batch, const std::vector<IntakeOutcome>& outcomes);
 
   const Config& config_;
-  std::unique_ptr<KafkaLog> log_;  // transactional producer, and the reader of jiayuan.events
+  KafkaLog::Options log_options_;
+  // The transactional producer and reader of jiayuan.events, and intake over it: both null
+  // after a producer failed for good until a new one is open (each step tries).
+  std::unique_ptr<KafkaLog> log_;
   std::unique_ptr<Intake> intake_;
   rd_kafka_t* consumer_ = nullptr;
   KafkaIntakeCounters counters_;

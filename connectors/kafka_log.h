@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -111,6 +112,10 @@ class KafkaLog final : public Log {
   Status commit(rd_kafka_t* consumer,
                 const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets);
   Status abort();
+  // Why the producer failed for good, when it has (librdkafka's fatal error: it can do nothing
+  // more, a new producer must take its place): "kafka_fenced" when a producer with the same
+  // transactional id took over, else "kafka_fatal"; nullopt while it works.
+  std::optional<Error> fatal_error() const;
   // Appends the records within the open transaction without waiting for the broker: commit()
   // waits for them and fails (the transaction aborts) if one is not delivered. For records
   // whose positions nobody needs (receipts).
