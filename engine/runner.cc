@@ -193,6 +193,7 @@ Status run_round(Stages& s, const RunOptions& options, bool beside, bool settle,
 
 Result<RunSummary> run_engine(Log& log, Store& store, const Config& config,
                               const RunOptions& options, const std::atomic<bool>& stop) {
+  ReadHandoff handoff;  // before the stages that hold it
   Stages s{CommunityStage(options.stage1_log != nullptr ? *options.stage1_log : log, store, config),
            Relay(log, store), ProjectionStage(log, store, config)};
   CommunityStage& stage1 = s.stage1;
@@ -208,6 +209,12 @@ Result<RunSummary> run_engine(Log& log, Store& store, const Config& config,
   // after one in which intake, stage 1 and the relay caught up (not after every round of a
   // backlog), and the loop is idle only after a round in which it did.
   const bool beside = log.concurrent_reads() && options.stage1_log == nullptr;
+  // Where stage 1 reads every partition of the log the projection stage reads (not on Kafka,
+  // where a consumer group gives it some), the projection stage takes the events it read.
+  if (options.stage1_log == nullptr) {
+    s.stage1.hand_reads_to(&handoff);
+    s.projection.take_reads_from(&handoff);
+  }
   bool caught_up = !beside;
   while (!stop.load()) {
     const auto round_start = Clock::now();

@@ -20,7 +20,9 @@ namespace jiayuan {
 // (intake, progress, observe) are called on that thread; `caught_up` may be read from any. Over
 // a log several threads may read at once (Log::concurrent_reads), each round's projection step
 // runs on a thread of its own beside intake, stage 1 and the relay (and takes what the relay
-// appended in the round after); stage 1 folds on engine.toml `fold_threads` threads.
+// appended in the round after); stage 1 folds on engine.toml `fold_threads` threads. Unless
+// `stage1_log` is set, the projection stage takes the events stage 1 read (read_handoff.h)
+// instead of reading jiayuan.events a second time.
 struct RunOptions {
   size_t batch_size = 1000;
   bool until_idle = true;  // false: keep following the log until stopped

@@ -420,6 +420,14 @@ Result<CommunityStage::Folded> CommunityStage::fold_partition(int32_t partition,
   JY_CHECK(out.batch->prepare(offset_key, entries.back().position.offset + 1));
   out.facts = entries.size();
   out.full = entries.size() == max_facts;
+  if (handoff_ != nullptr) {
+    ReadHandoff::Batch read{from, entries.back().position.offset + 1, entries.size(), {}};
+    for (const LogEntry& e : entries) {  // those the projection stage reads (as it reads them)
+      const std::string_view type = e.record.header("ce_type");
+      if (type.empty() || Projector::reads(type)) read.entries.push_back(e);
+    }
+    handoff_->give(partition, std::move(read));
+  }
   return out;
 }
 
@@ -601,11 +609,10 @@ Result<size_t> ProjectionStage::step_topic(std::string_view topic, int32_t parti
                                            size_t max_records) {
   const std::string offset_key = Store::offset_name("projector", topic, partition);
   JY_TRY(int64_t from, store_.offset(offset_key));
-  // Events the projector does not read (e.g. hotline complaints) come back as undecoded stubs.
-  std::vector<LogEntry>& entries = entries_;  // the last step's, their storage reused
-  JY_CHECK(log_.read_into(topic, partition, from, max_records, entries,
-                          topic == topics::kEvents ? &Projector::reads : nullptr));
-  if (entries.empty()) return size_t{0};
+  int64_t next = from;
+  JY_TRY(size_t covered, records(topic, partition, from, max_records, next));
+  if (covered == 0) return size_t{0};
+  const std::vector<LogEntry>& entries = entries_;
   rocksdb::WriteBatchWithIndex batch;
   struct Discard {  // an error below gives the batch up: the projector forgets it too
     Projector& projector;
@@ -635,9 +642,30 @@ Result<size_t> ProjectionStage::step_topic(std::string_view topic, int32_t parti
   }
   JY_CHECK(projector_.finish(batch));
   rocksdb::WriteBatch* wb = batch.GetWriteBatch();
-  store_.put_offset(*wb, offset_key, entries.back().position.offset + 1);
+  store_.put_offset(*wb, offset_key, next);
   JY_CHECK(store_.write(batch));
-  return entries.size();
+  return covered;
+}
+
+Result<size_t> ProjectionStage::records(std::string_view topic, int32_t partition, int64_t from,
+                                        size_t max_records, int64_t& next) {
+  size_t max = max_records;
+  if (topic == topics::kEvents && handoff_ != nullptr) {
+    ReadHandoff::Take handed = handoff_->take(partition, from);
+    if (handed.wait) return size_t{0};
+    if (handed.batch) {
+      entries_ = std::move(handed.batch->entries);
+      next = handed.batch->next;
+      return std::min(handed.batch->read, max_records);  // never 0: stage 1 hands no empty read
+    }
+    if (handed.read_before > from)
+      max = std::min(max, static_cast<size_t>(handed.read_before - from));
+  }
+  // Events the projector does not read (e.g. hotline complaints) come back as undecoded stubs.
+  JY_CHECK(log_.read_into(topic, partition, from, max, entries_,
+                          topic == topics::kEvents ? &Projector::reads : nullptr));
+  if (!entries_.empty()) next = entries_.back().position.offset + 1;
+  return entries_.size();
 }
 
 }  // namespace jiayuan

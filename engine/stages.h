@@ -18,6 +18,7 @@
 
 #include "config/config.h"
 #include "engine/log.h"
+#include "engine/read_handoff.h"
 #include "projections/projector.h"
 #include "projections/store.h"
 #include "workflows/community.h"
@@ -53,6 +54,9 @@ class CommunityStage {
   const StageCounters& counters() const { return counters_; }
   // Whether the last step filled a partition's share (more may be waiting in the log).
   bool behind() const { return behind_; }
+  // From now on, what each step reads is handed to `handoff` (the projection stage's records
+  // of it), which must outlive the stage.
+  void hand_reads_to(ReadHandoff* handoff) { handoff_ = handoff; }
 
  private:
   class Batch;
@@ -86,6 +90,7 @@ class CommunityStage {
   bool behind_ = false;
   // Each fold thread's records, read into step after step (Log::read_into).
   std::vector<std::vector<LogEntry>> entries_;
+  ReadHandoff* handoff_ = nullptr;
 };
 
 // Publishes the outbox, in order, and removes what it published. A crash between the two
@@ -113,15 +118,25 @@ class ProjectionStage {
   // is reached it also computes stages 2 and 3 of the years the step left dirty; without, they
   // wait for a step with it (run_engine's while stage 1 is still deciding).
   Result<size_t> step(size_t max_records, bool settle = true);
+  // From now on, jiayuan.events is taken from what stage 1 of this process read and handed to
+  // `handoff` (read_handoff.h) where it can be, instead of read again; `handoff` must outlive
+  // the stage.
+  void take_reads_from(ReadHandoff* handoff) { handoff_ = handoff; }
 
  private:
   Result<size_t> step_topic(std::string_view topic, int32_t partition, size_t max_records);
+  // A step's records of the partition from `from` on into entries_: those stage 1 handed over,
+  // or read from the log. `next`: where the following step begins; returns how many records
+  // the step covers (0: none now).
+  Result<size_t> records(std::string_view topic, int32_t partition, int64_t from,
+                         size_t max_records, int64_t& next);
 
   Log& log_;
   Store& store_;
   const Config& config_;
   Projector projector_;
   std::vector<LogEntry> entries_;  // read into step after step (Log::read_into)
+  ReadHandoff* handoff_ = nullptr;
 };
 
 // The outbox value: topic '\0' encoded record.

@@ -20,6 +20,7 @@
 #include "tests/support/memory_log.h"
 #include "tests/support/stages_fixture.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/watched_log.h"
 #include "workflows/community.h"
 
 namespace jiayuan {
@@ -103,6 +104,19 @@ TEST_F(StagesTest, SameLogGivesTheSameProjectionBytesAtAnyBatchSize) {
   testing::MemoryLog a, b;
   const auto lines = demo_lines(30);
   EXPECT_EQ(run_all(a, lines, 1000), run_all(b, lines, 1));
+}
+
+// Where stage 1 reads every partition (not on Kafka), the projection stage takes the events it
+// read instead of reading jiayuan.events again (engine/read_handoff.h): the same bytes.
+TEST_F(StagesTest, TheProjectionStageTakesTheEventsStage1ReadAndProjectsTheSameBytes) {
+  testing::MemoryLog a, b;
+  testing::WatchedLog handed(a), read_again(b);
+  const auto lines = demo_lines(30);
+  const std::string digest = run_all(handed, lines, 200);
+  EXPECT_EQ(digest, run_all(read_again, lines, 200, &read_again));  // stage 1's own view
+  EXPECT_GT(read_again.filtered_events_read, lines.size() / 2);     // read twice, once skipping
+  EXPECT_EQ(handed.filtered_events_read, 0u);
+  EXPECT_EQ(handed.events_read, read_again.events_read - read_again.filtered_events_read);
 }
 
 TEST_F(StagesTest, SameLogGivesByteIdenticalDecisions) {

@@ -48,7 +48,9 @@ class StagesTest : public ::testing::Test {
       EXPECT_EQ(o.verdict, Verdict::kAccepted) << o.reason.code << ": " << o.reason.message;
   }
   // Publishes lines to a fresh log, runs the engine to idle, returns the projection digest.
-  std::string run_all(Log& log, const std::vector<std::string>& lines, size_t batch = 1000) {
+  // `stage1_log`: stage 1's own view of the log (RunOptions::stage1_log), as on Kafka.
+  std::string run_all(Log& log, const std::vector<std::string>& lines, size_t batch = 1000,
+                      Log* stage1_log = nullptr) {
     auto intake = Intake::open(log, config_);
     std::vector<IntakeInput> in;
     for (const auto& l : lines) in.push_back({l, "t", std::nullopt});
@@ -60,6 +62,7 @@ class StagesTest : public ::testing::Test {
     std::atomic<bool> stop{false};
     RunOptions opts;
     opts.batch_size = batch;
+    opts.stage1_log = stage1_log;
     auto summary = run_engine(log, **store, config_, opts, stop);
     EXPECT_TRUE(summary) << summary.error().message;
     last_store_ = std::move(*store);

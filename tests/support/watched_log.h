@@ -1,5 +1,6 @@
-// A Log over another that counts the records of jiayuan.events read through it and, while
-// `away`, answers every read of them as a broker that does not answer would.
+// A Log over another that counts the records of jiayuan.events read through it (and those read
+// by a reader that skips some types: the projection stage) and, while `away`, answers every read
+// of them as a broker that does not answer would.
 #pragma once
 
 #include "engine/log.h"
@@ -25,6 +26,12 @@ class WatchedLog final : public Log {
     if (got && topic == topics::kEvents) events_read += got->size();
     return got;
   }
+  Result<std::vector<LogEntry>> read(std::string_view topic, int32_t partition, int64_t from,
+                                     size_t max, TypeFilter wanted) override {
+    auto got = Log::read(topic, partition, from, max, wanted);
+    if (got && topic == topics::kEvents) filtered_events_read += got->size();
+    return got;
+  }
   Result<int64_t> end_offset(std::string_view topic, int32_t partition) override {
     return log_.end_offset(topic, partition);
   }
@@ -33,6 +40,7 @@ class WatchedLog final : public Log {
     return log_.only_markers(topic, partition, from, to);
   }
   size_t events_read = 0;
+  size_t filtered_events_read = 0;
   bool away = false;
 
  private:
