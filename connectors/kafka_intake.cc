@@ -206,9 +206,7 @@ Status KafkaIntake::recover() {
         "its place",
         fatal->message);
     ++counters_.producers_replaced;
-    intake_.reset();
-    log_.reset();  // a failure below: the next step opens it
-    return open_log();
+    return open_log();  // should it fail, both are gone and the next step opens them
   }
   // Relearnt from the log; what this cannot read now the next step's catch_up reads first.
   if (Status relearnt = intake_->reload(); !relearnt) {
